@@ -1,0 +1,300 @@
+// Package store keeps carefund's data in SQLite or PostgreSQL with plain SQL.
+//
+// One DB value wraps both dialects. Writes go through DB.Write, which runs a
+// function in a transaction and, on PostgreSQL, retries it when the database
+// reports a serialization failure or deadlock. On SQLite every write is
+// funnelled through a single connection (SQLite allows one writer at a time
+// anyway), so writers queue in Go instead of spinning on SQLITE_BUSY, and reads
+// use a separate pool of read-only connections that WAL mode lets run
+// alongside the writer.
+//
+// The SQL is written once with $1-style placeholders, which both drivers accept;
+// the few statements that differ by dialect branch on DB.Dialect.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Dialect names the SQL database behind a DB.
+type Dialect string
+
+// The supported dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// MinPostgresVersion is the oldest PostgreSQL server carefund runs on, as
+// server_version_num.
+const MinPostgresVersion = 150000
+
+// DB is a connection to carefund's database.
+type DB struct {
+	dialect Dialect
+	write   *sql.DB // SQLite: one connection; PostgreSQL: the pool
+	read    *sql.DB // SQLite: read-only pool; PostgreSQL: the same pool as write
+	display string  // the location, with any password removed
+	now     func() time.Time
+}
+
+// Tx is a transaction with the time it started, so that every row it writes
+// carries the same timestamp.
+type Tx struct {
+	*sql.Tx
+	Now     time.Time
+	Dialect Dialect
+}
+
+// Open connects to the database named by dsn: a postgres:// or postgresql://
+// URL, or a SQLite location written as sqlite:PATH, file:PATH or a plain path.
+// It checks that the server is reachable and recent enough, but neither the
+// durability settings (see CheckDurability) nor the schema (see Migrate).
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return openPostgres(ctx, dsn)
+	case dsn == "":
+		return nil, errors.New("no database given")
+	default:
+		return openSQLite(ctx, dsn)
+	}
+}
+
+func openPostgres(ctx context.Context, dsn string) (*DB, error) {
+	display := RedactURL(dsn)
+	pool, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("PostgreSQL URL %s: %w", display, err)
+	}
+	pool.SetMaxOpenConns(max(8, 4*runtime.GOMAXPROCS(0)))
+	pool.SetMaxIdleConns(max(8, 4*runtime.GOMAXPROCS(0)))
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	db := &DB{dialect: Postgres, write: pool, read: pool, display: display, now: time.Now}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	var version int
+	if err := pool.QueryRowContext(pctx, "SELECT current_setting('server_version_num')::int").Scan(&version); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("cannot reach PostgreSQL at %s: %w", display, unwrapConnect(err))
+	}
+	if version < MinPostgresVersion {
+		pool.Close()
+		return nil, fmt.Errorf("PostgreSQL at %s is version %d.%d; carefund needs %d or newer",
+			display, version/10000, version%10000, MinPostgresVersion/10000)
+	}
+	return db, nil
+}
+
+// unwrapConnect trims pgx's long connection error to its last, most telling part.
+func unwrapConnect(err error) error {
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		if inner := errors.Unwrap(ce); inner != nil {
+			return inner
+		}
+	}
+	return err
+}
+
+// sqliteDefaults are the per-connection settings carefund needs from SQLite.
+// Each is applied unless the DSN sets the same key (or its alias) itself; in
+// that case CheckDurability reports a wrong setting rather than overriding it
+// silently.
+var sqliteDefaults = []struct{ key, alias, value string }{
+	{"_journal_mode", "_journal", "WAL"},
+	{"_synchronous", "_sync", "FULL"},
+	{"_foreign_keys", "_fk", "1"},
+	{"_busy_timeout", "_timeout", "10000"},
+}
+
+func openSQLite(ctx context.Context, dsn string) (*DB, error) {
+	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "sqlite:")
+	path = strings.TrimPrefix(path, "file:")
+	var query url.Values
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		q, err := url.ParseQuery(path[i+1:])
+		if err != nil {
+			return nil, fmt.Errorf("SQLite location %q: %w", dsn, err)
+		}
+		path, query = path[:i], q
+	} else {
+		query = url.Values{}
+	}
+	if path == "" {
+		return nil, fmt.Errorf("SQLite location %q has no file path", dsn)
+	}
+	for _, d := range sqliteDefaults {
+		if !query.Has(d.key) && !query.Has(d.alias) {
+			query.Set(d.key, d.value)
+		}
+	}
+	query.Set("_txlock", "immediate")
+	write, err := sql.Open("sqlite", "file:"+path+"?"+query.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("SQLite database %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxIdleTime(0)
+	write.SetConnMaxLifetime(0)
+
+	// Touch the database through the writer first: that creates the file and
+	// switches it to WAL before any reader opens it.
+	if err := write.PingContext(ctx); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("cannot open SQLite database %s: %w", path, err)
+	}
+	rq := url.Values{}
+	for k, v := range query {
+		rq[k] = v
+	}
+	rq.Set("_query_only", "1")
+	rq.Set("_txlock", "deferred")
+	read, err := sql.Open("sqlite", "file:"+path+"?"+rq.Encode())
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("SQLite database %s: %w", path, err)
+	}
+	read.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
+	read.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)))
+	return &DB{dialect: SQLite, write: write, read: read, display: path, now: time.Now}, nil
+}
+
+// Dialect reports which database this is.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// String returns the database's location with any password removed.
+func (db *DB) String() string { return string(db.dialect) + " " + db.display }
+
+// Close closes every connection.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.write.PingContext(ctx); err != nil {
+		return err
+	}
+	return db.read.PingContext(ctx)
+}
+
+// Stats reports the connection pool's figures, for metrics. On SQLite it is
+// the writer's pool, where queueing shows.
+func (db *DB) Stats() sql.DBStats { return db.write.Stats() }
+
+// ReadStats reports the read pool's figures; on PostgreSQL it equals Stats.
+func (db *DB) ReadStats() sql.DBStats { return db.read.Stats() }
+
+// maxAttempts bounds how often Write retries a transaction that PostgreSQL
+// aborted to keep transactions serializable.
+const maxAttempts = 10
+
+// Write runs fn in a read-write transaction and commits it if fn returns nil.
+// On PostgreSQL the transaction is SERIALIZABLE, and it is run again, from the
+// start, when it fails with a serialization failure or a deadlock, so fn must
+// have no effects outside the transaction. Write must not be called from
+// inside fn.
+func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
+	opts := &sql.TxOptions{}
+	if db.dialect == Postgres {
+		opts.Isolation = sql.LevelSerializable
+	}
+	var err error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		err = db.run(ctx, db.write, opts, fn)
+		if err == nil || !IsRetryable(err) {
+			return err
+		}
+		// Back off a little, with jitter, so the transactions that collided
+		// do not collide again in lockstep.
+		d := time.Duration(rand.Int64N(int64(attempt) * int64(2*time.Millisecond)))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(d):
+		}
+	}
+	return fmt.Errorf("transaction still conflicting after %d attempts: %w", maxAttempts, err)
+}
+
+// Read runs fn in a read-only transaction: one consistent snapshot.
+func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.dialect == Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	return db.run(ctx, db.read, opts, fn)
+}
+
+func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error) error {
+	if db.dialect == SQLite {
+		// modernc's SQLite driver rejects isolation levels and read-only
+		// options; the read pool is read-only by construction.
+		opts = nil
+	}
+	sqlTx, err := pool.BeginTx(ctx, opts)
+	if err != nil {
+		return err
+	}
+	tx := &Tx{Tx: sqlTx, Now: db.now().UTC(), Dialect: db.dialect}
+	if err := fn(tx); err != nil {
+		return errors.Join(err, ignoreDone(sqlTx.Rollback()))
+	}
+	return sqlTx.Commit()
+}
+
+func ignoreDone(err error) error {
+	if errors.Is(err, sql.ErrTxDone) {
+		return nil
+	}
+	return err
+}
+
+// IsRetryable reports whether err is a PostgreSQL serialization failure
+// (SQLSTATE 40001) or deadlock (40P01): the transaction did nothing and can be
+// run again.
+func IsRetryable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "40001" || pgErr.Code == "40P01"
+	}
+	return false
+}
+
+// RedactURL returns a database URL with its password replaced, for display.
+func RedactURL(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		// It cannot be taken apart, so it cannot be shown safely.
+		return "(a database URL that cannot be parsed)"
+	}
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
