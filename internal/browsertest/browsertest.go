@@ -1,0 +1,339 @@
+// Package browsertest gives a test a real headless Chromium, driven through
+// chromedp, so that the test can load pages of the application and check how
+// they render and behave. It is meant to be imported only from _test.go files.
+//
+// The browser starts from a short, explicit list of flags rather than
+// chromedp.DefaultExecAllocatorOptions, so that a chromedp upgrade cannot
+// change how the browser runs without anyone noticing. The network of the
+// machines that run these tests is closed, and Chromium by default keeps
+// talking to Google in the background (component updates, sync, field trials).
+// Without --disable-background-networking, --disable-component-update,
+// --disable-sync and --disable-quic it waits for those connections and the test
+// hangs. --no-sandbox is there because the tests run as root, where Chromium
+// refuses to start with its sandbox, and --disable-dev-shm-usage because
+// /dev/shm is small in many containers and Chromium crashes when it fills up.
+// Every browser gets a fresh profile in t.TempDir(), so tests share no cookies,
+// storage or cache.
+//
+// Console errors, uncaught exceptions and error entries of the browser log,
+// which is where Content-Security-Policy violations show up, fail the test
+// unless it passes AllowConsoleErrors.
+package browsertest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/cdp/jsonv2"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// WeChatUserAgent is the user agent of WeChat's in-app browser on an iPhone.
+// Most of our users open the site from a link in WeChat, so Phone sends it.
+const WeChatUserAgent = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) " +
+	"AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 " +
+	"MicroMessenger/8.0.50(0x1800323b) NetType/WIFI Language/zh_CN"
+
+// An Option changes the browser that New starts.
+type Option func(*config)
+
+type config struct {
+	timeout        time.Duration
+	width, height  int64
+	scale          float64
+	mobile         bool
+	userAgent      string // empty: the browser's own
+	acceptLanguage string // empty: the browser's own
+	allowConsole   bool
+}
+
+// Phone makes the tab look like WeChat's in-app browser on an iPhone-size
+// screen: a 375×812 viewport at device scale factor 2, with mobile layout
+// (the viewport meta tag applies), touch events and the WeChat user agent.
+// It is the default.
+func Phone() Option {
+	return func(c *config) {
+		c.width, c.height, c.scale, c.mobile = 375, 812, 2, true
+		c.userAgent = WeChatUserAgent
+	}
+}
+
+// Desktop makes the tab a 1280×800 desktop window with the browser's own user
+// agent.
+func Desktop() Option {
+	return func(c *config) {
+		c.width, c.height, c.scale, c.mobile = 1280, 800, 1, false
+		c.userAgent = ""
+	}
+}
+
+// AcceptLanguage sets the Accept-Language header that the browser sends, and
+// navigator.language(s) to match, for example "zh-CN,zh;q=0.9".
+func AcceptLanguage(s string) Option {
+	return func(c *config) { c.acceptLanguage = s }
+}
+
+// WithTimeout limits how long the whole browser session may last. The default
+// is 60 seconds, so that a page that never loads fails the test instead of
+// hanging it until go test's own, much longer, timeout.
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) { c.timeout = d }
+}
+
+// AllowConsoleErrors keeps console errors, uncaught exceptions and error log
+// entries from failing the test, for tests that provoke them on purpose.
+func AllowConsoleErrors() Option {
+	return func(c *config) { c.allowConsole = true }
+}
+
+// chromiumNames are tried on PATH in this order when CAREFUND_CHROMIUM is not
+// set.
+var chromiumNames = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}
+
+func findChromium() string {
+	if p := os.Getenv("CAREFUND_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range chromiumNames {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// New starts a headless Chromium and returns a chromedp context for a new tab
+// in it. The browser is shut down, and all its processes have exited, when the
+// test ends.
+//
+// Without a Chromium, New skips the test, but fails it when the variable CI is
+// "true": in CI a skipped browser test would hide a broken setup.
+func New(t testing.TB, opts ...Option) context.Context {
+	t.Helper()
+	path := findChromium()
+	if path == "" {
+		const msg = "no Chromium found (set CAREFUND_CHROMIUM, or put one of %s on PATH; " +
+			"on Debian/Ubuntu: apt-get install -y chromium)"
+		if os.Getenv("CI") == "true" {
+			t.Fatalf(msg, strings.Join(chromiumNames, ", "))
+		} else {
+			t.Skipf(msg, strings.Join(chromiumNames, ", "))
+		}
+		return nil
+	}
+
+	cfg := config{timeout: 60 * time.Second}
+	Phone()(&cfg)
+	for _, o := range opts {
+		o(&cfg)
+	}
+
+	allocOpts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless, // also --hide-scrollbars and --mute-audio
+		chromedp.NoSandbox,
+		// Not chromedp.DisableGPU: it adds --enable-unsafe-swiftshader too.
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-extensions", true),
+		chromedp.UserDataDir(t.TempDir()),
+		// No --remote-debugging-port: chromedp v0.23 talks to the browser over
+		// --remote-debugging-pipe, which it adds itself. A port flag would
+		// switch it to a websocket, which needs the chromedp/remote package.
+	}
+
+	// Not t.Context(): it is canceled before Cleanup runs, and that would kill
+	// the browser instead of closing it.
+	timeoutCtx, cancelTimeout := context.WithTimeout(context.Background(), cfg.timeout)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(timeoutCtx, allocOpts...)
+	ctx, cancelTab := chromedp.NewContext(allocCtx)
+
+	var col collector
+	t.Cleanup(func() {
+		// Close the browser gracefully, then cancel the allocator, which waits
+		// until the process has exited (and kills it if the close failed).
+		closeCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := chromedp.Cancel(closeCtx)
+		cancel()
+		cancelTab()
+		cancelAlloc()
+		cancelTimeout()
+		if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+			t.Logf("browsertest: closing the browser: %v", err)
+		}
+		if !cfg.allowConsole {
+			for _, m := range col.all() {
+				t.Errorf("browser console: %s", m)
+			}
+		}
+	})
+
+	// Listen starts the browser; subscribe before anything can log.
+	if err := chromedp.Listen(ctx, col.listen); err != nil {
+		t.Fatalf("browsertest: starting %s: %v", path, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Func(cfg.setup)); err != nil {
+		t.Fatalf("browsertest: setting up the tab: %v", err)
+	}
+	return ctx
+}
+
+// setup enables the log domain, which carries network errors and CSP
+// violations, and applies the emulated device.
+func (cfg *config) setup(ctx context.Context, t *chromedp.Target) error {
+	if _, err := cdp.Call(ctx, t, log.Enable, cdp.Empty{}); err != nil {
+		return err
+	}
+	if cfg.userAgent != "" || cfg.acceptLanguage != "" {
+		ua := cfg.userAgent
+		if ua == "" {
+			// The override needs a user agent, so repeat the browser's own.
+			v, err := chromedp.CallBrowser(ctx, browser.GetVersion, cdp.Empty{})
+			if err != nil {
+				return err
+			}
+			ua = v.UserAgent
+		}
+		p := emulation.SetUserAgentOverrideParams{UserAgent: ua, AcceptLanguage: cfg.acceptLanguage}
+		if cfg.mobile {
+			p.Platform = "iPhone"
+		}
+		if _, err := cdp.Call(ctx, t, emulation.SetUserAgentOverride, p); err != nil {
+			return err
+		}
+	}
+	if _, err := cdp.Call(ctx, t, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{
+		Width:             cfg.width,
+		Height:            cfg.height,
+		DeviceScaleFactor: cfg.scale,
+		Mobile:            cfg.mobile,
+		ScreenOrientation: &emulation.ScreenOrientation{Type: emulation.ScreenOrientationTypePortraitPrimary},
+	}); err != nil {
+		return err
+	}
+	_, err := cdp.Call(ctx, t, emulation.SetTouchEmulationEnabled, emulation.SetTouchEmulationEnabledParams{Enabled: cfg.mobile})
+	return err
+}
+
+// collector keeps the console errors of a tab until the test ends.
+type collector struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (c *collector) all() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.msgs
+}
+
+// listen runs on chromedp's read loop, so it only formats and appends.
+func (c *collector) listen(ev any) {
+	var msg string
+	switch ev := ev.(type) {
+	case *runtime.EventConsoleAPICalled:
+		if ev.Type != runtime.ConsoleAPICalledTypeError {
+			return
+		}
+		args := make([]string, len(ev.Args))
+		for i, a := range ev.Args {
+			args[i] = remoteText(a)
+		}
+		msg = "console.error: " + strings.Join(args, " ")
+	case *runtime.EventExceptionThrown:
+		d := ev.ExceptionDetails
+		msg = d.Text
+		if d.Exception != nil && d.Exception.Description != "" {
+			msg += " " + d.Exception.Description
+		}
+		if d.URL != "" {
+			msg += fmt.Sprintf(" (%s:%d)", d.URL, d.LineNumber+1)
+		}
+	case *log.EventEntryAdded:
+		e := ev.Entry
+		// Browsers ask for /favicon.ico by themselves; a 404 there is noise.
+		if e.Level != log.EntryLevelError || strings.HasSuffix(e.URL, "/favicon.ico") {
+			return
+		}
+		msg = fmt.Sprintf("[%s] %s", e.Source, e.Text)
+		if e.URL != "" {
+			msg += " (" + e.URL + ")"
+		}
+	default:
+		return
+	}
+	c.mu.Lock()
+	c.msgs = append(c.msgs, msg)
+	c.mu.Unlock()
+}
+
+func remoteText(o *runtime.RemoteObject) string {
+	if o.Type == runtime.RemoteObjectTypeString {
+		var s string
+		if err := jsonv2.Unmarshal(o.Value, &s); err == nil {
+			return s
+		}
+	}
+	if o.Description != "" {
+		return o.Description
+	}
+	if o.UnserializableValue != "" {
+		return string(o.UnserializableValue)
+	}
+	return string(o.Value)
+}
+
+// Screenshot saves a full-page PNG of the tab as name+".png" in the test's
+// artifact directory (kept with go test -artifacts).
+func Screenshot(t testing.TB, ctx context.Context, name string) {
+	t.Helper()
+	// Quality 100 makes chromedp ask for PNG instead of JPEG.
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("browsertest: screenshot %s: %v", name, err)
+	}
+	path := filepath.Join(t.ArtifactDir(), name+".png")
+	if err := os.WriteFile(path, buf, 0o644); err != nil {
+		t.Fatalf("browsertest: %v", err)
+	}
+	t.Logf("browsertest: screenshot %s", path)
+}
+
+// NoHorizontalOverflow fails the test if the page is wider than the window,
+// which on a phone means the user has to scroll sideways.
+func NoHorizontalOverflow(t testing.TB, ctx context.Context) {
+	t.Helper()
+	scrollWidth, innerWidth, err := overflow(ctx)
+	if err != nil {
+		t.Fatalf("browsertest: measuring the page: %v", err)
+	}
+	if scrollWidth > innerWidth {
+		t.Errorf("page overflows horizontally: document.documentElement.scrollWidth = %d > window.innerWidth = %d",
+			scrollWidth, innerWidth)
+	}
+}
+
+func overflow(ctx context.Context) (scrollWidth, innerWidth int, err error) {
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[[2]int](
+		`[document.documentElement.scrollWidth, window.innerWidth]`))
+	return v[0], v[1], err
+}

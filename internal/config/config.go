@@ -1,0 +1,176 @@
+// Package config holds carefund's configuration: one typed struct, filled from
+// command-line flags, then CAREFUND_* environment variables, then defaults,
+// and checked by Validate. It is passed to what needs it, never global.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/carefund/carefund/internal/store"
+)
+
+// Config is the effective configuration of one carefund process.
+type Config struct {
+	Addr            string        // where the platform listens
+	DataDir         string        // SQLite database, uploads and keys
+	Database        string        // empty: SQLite in DataDir
+	MetricsAddr     string        // where /metrics listens; empty: nowhere
+	Demo            bool          // load the demo data
+	LogFormat       string        // auto, text or json
+	LogLevel        string        // debug, info, warn or error
+	ShutdownTimeout time.Duration // how long in-flight requests get to finish
+
+	source map[string]string // flag name → "flag", "env" or "default"
+}
+
+// EnvPrefix starts the environment variable of every flag: --data-dir is
+// CAREFUND_DATA_DIR.
+const EnvPrefix = "CAREFUND_"
+
+// EnvName returns the environment variable for a flag name.
+func EnvName(flagName string) string {
+	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// FlagSet returns a flag set bound to c's fields with their defaults, for the
+// command name. Its output is discarded: Parse reports errors itself.
+func (c *Config) FlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "`host:port` to serve the platform on")
+	fs.StringVar(&c.DataDir, "data-dir", "carefund-data", "`folder` for the SQLite database, uploads and secret keys")
+	fs.StringVar(&c.Database, "database", "", "PostgreSQL `URL` (postgres://…) or SQLite location (sqlite:PATH); default: SQLite in the data folder")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "`host:port` to serve Prometheus /metrics on; off when empty")
+	fs.BoolVar(&c.Demo, "demo", false, "load demonstration data")
+	fs.StringVar(&c.LogFormat, "log-format", "auto", "log `format`: auto (text on a terminal, JSON otherwise), text or json")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "log `level`: debug, info, warn or error")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on shutdown")
+	return fs
+}
+
+// Parse fills c from args, then from the environment for every flag the args
+// did not set, and validates the result.
+func (c *Config) Parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%v; see 'carefund help %s'", flagError(err), fs.Name())
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q; see 'carefund help %s'", fs.Arg(0), fs.Name())
+	}
+	c.source = map[string]string{}
+	fs.Visit(func(f *flag.Flag) { c.source[f.Name] = "flag" })
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		if c.source[f.Name] != "" {
+			return
+		}
+		c.source[f.Name] = "default"
+		if v := getenv(EnvName(f.Name)); v != "" {
+			if err := fs.Set(f.Name, v); err != nil && envErr == nil {
+				envErr = fmt.Errorf("%s=%q: %v", EnvName(f.Name), v, err)
+			}
+			c.source[f.Name] = "env"
+		}
+	})
+	if envErr != nil {
+		return envErr
+	}
+	return c.Validate()
+}
+
+// flagError rewrites the flag package's messages to name flags with two
+// dashes, as the help does.
+func flagError(err error) string {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		return "unknown flag --" + name
+	}
+	return strings.Replace(msg, " flag -", " flag --", 1)
+}
+
+// Validate checks every field and returns the first problem, in words that
+// say how to fix it.
+func (c *Config) Validate() error {
+	if err := checkAddr("--addr", c.Addr); err != nil {
+		return err
+	}
+	if c.MetricsAddr != "" {
+		if err := checkAddr("--metrics-addr", c.MetricsAddr); err != nil {
+			return err
+		}
+		if c.MetricsAddr == c.Addr {
+			return errors.New("--metrics-addr must differ from --addr: metrics are kept off the public listener")
+		}
+	}
+	if strings.TrimSpace(c.DataDir) == "" {
+		return errors.New("--data-dir is empty; give a folder carefund may write to")
+	}
+	if d := c.Database; d != "" && !strings.HasPrefix(d, "postgres://") && !strings.HasPrefix(d, "postgresql://") &&
+		!strings.HasPrefix(d, "sqlite:") && !strings.HasPrefix(d, "file:") {
+		return fmt.Errorf("--database %q is neither a postgres:// URL nor a sqlite:PATH location", store.RedactURL(d))
+	}
+	switch c.LogFormat {
+	case "auto", "text", "json":
+	default:
+		return fmt.Errorf("--log-format %q: use auto, text or json", c.LogFormat)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("--log-level %q: use debug, info, warn or error", c.LogLevel)
+	}
+	if c.ShutdownTimeout <= 0 {
+		return fmt.Errorf("--shutdown-timeout %s: must be positive", c.ShutdownTimeout)
+	}
+	return nil
+}
+
+func checkAddr(flagName, addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%s %q is not host:port (for example 127.0.0.1:8080)", flagName, addr)
+	}
+	if host != "" && net.ParseIP(host) == nil && strings.ContainsAny(host, " /") {
+		return fmt.Errorf("%s %q: bad host", flagName, addr)
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return fmt.Errorf("%s %q: bad port", flagName, addr)
+	}
+	return nil
+}
+
+// DatabaseDSN returns the database to use: --database, or the SQLite file in
+// the data folder.
+func (c *Config) DatabaseDSN() string {
+	if c.Database != "" {
+		return c.Database
+	}
+	return "sqlite:" + filepath.Join(c.DataDir, "carefund.db")
+}
+
+// UsesDataDirDatabase reports whether the database lives in the data folder.
+func (c *Config) UsesDataDirDatabase() bool { return c.Database == "" }
+
+// Print writes the effective configuration, one setting a line with where it
+// came from, and the database password redacted. Secret keys are files in the
+// data folder and only their folder is shown.
+func (c *Config) Print(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		v := f.Value.String()
+		if f.Name == "database" {
+			v = store.RedactURL(c.DatabaseDSN())
+		}
+		fmt.Fprintf(w, "%-17s %-40s # %s, %s\n", f.Name, v, c.source[f.Name], EnvName(f.Name))
+	})
+	fmt.Fprintf(w, "%-17s %-40s # generated on first start, mode 0600, never printed\n", "keys", filepath.Join(c.DataDir, "keys"))
+}

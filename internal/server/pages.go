@@ -1,0 +1,143 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/i18n"
+	"github.com/carefund/carefund/internal/web"
+)
+
+// render writes page p with status 200 in the reader's language.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, p web.Page) error {
+	lang := s.lang(r)
+	var buf bytes.Buffer
+	if err := s.pages.Render(&buf, lang, r.URL.RequestURI(), p); err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Language", string(lang))
+	h.Add("Vary", "Accept-Language, Cookie")
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, r, web.Home{})
+}
+
+// rulesPage and complaintsPage hold the places the footer links to on every
+// page (R-PUB-3); the rules documents and the complaint flow fill them in.
+func (s *Server) rulesPage(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, r, web.Info{Title: "rules.title", Body: "rules.body"})
+}
+
+func (s *Server) complaintsPage(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, r, web.Info{Title: "complain.title", Body: "complain.body"})
+}
+
+// setLanguage remembers the reader's choice of language in a cookie and goes
+// back to the page they were on.
+func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return badForm(err)
+	}
+	lang, ok := i18n.Parse(r.PostFormValue("lang"))
+	if !ok {
+		return apperr.New(apperr.Invalid, "")
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: langCookie, Value: string(lang), Path: "/",
+		MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil,
+	})
+	http.Redirect(w, r, localPath(r.PostFormValue("next")), http.StatusSeeOther)
+	return nil
+}
+
+// localPath returns next if it is a path on this site, and "/" otherwise, so
+// the language switch cannot be used to send people elsewhere.
+func localPath(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		strings.ContainsAny(next, "\r\n") {
+		return "/"
+	}
+	return next
+}
+
+// badForm classifies a failure to read a form: over the size limit, or malformed.
+func badForm(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return apperr.Wrap(err, apperr.TooLarge, "")
+	}
+	return apperr.Wrap(err, apperr.Invalid, "")
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
+	return apperr.New(apperr.NotFound, "")
+}
+
+// healthz answers while the process is alive, whatever the database does.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, err := w.Write([]byte("ok\n"))
+	return err
+}
+
+// readyz answers 200 only when the database is reachable and its schema is
+// the one this program expects; a load balancer sends traffic accordingly.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.db.Ready(ctx); err != nil {
+		s.log.Warn("not ready", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, err := w.Write([]byte("not ready\n"))
+		return err
+	}
+	_, err := w.Write([]byte("ready\n"))
+	return err
+}
+
+//go:embed openapi.json
+var openAPIDocument []byte
+
+func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/json")
+	_, err := w.Write(openAPIDocument)
+	return err
+}
+
+// apiStatus tells API clients the version they talk to and whether it is ready.
+func (s *Server) apiStatus(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	status := struct {
+		Version string `json:"version"`
+		Ready   bool   `json:"ready"`
+	}{Version: s.version, Ready: s.db.Ready(ctx) == nil}
+	return writeJSON(w, http.StatusOK, status)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, err = w.Write(append(b, '\n'))
+	return err
+}

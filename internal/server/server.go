@@ -1,0 +1,140 @@
+// Package server is carefund's HTTP layer: the URL surface (routes.go), the
+// middleware every request passes through, and the mapping of errors to
+// responses: an HTML page in the reader's language for people, RFC 9457
+// problem details for /api/v1 clients.
+//
+// Handlers only translate between HTTP and the domain packages. They return an
+// error instead of writing failures themselves, so there is one place that
+// decides status codes (errors.go) and one that logs server faults.
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/carefund/carefund/internal/metrics"
+	"github.com/carefund/carefund/internal/store"
+	"github.com/carefund/carefund/internal/web"
+)
+
+// Options configures a Server.
+type Options struct {
+	DB      *store.DB
+	Logger  *slog.Logger
+	Version string
+	// MaxBodyBytes limits request bodies; 1 MiB when zero.
+	MaxBodyBytes int64
+}
+
+// Server serves the platform.
+type Server struct {
+	db      *store.DB
+	log     *slog.Logger
+	pages   *web.Renderer
+	version string
+	maxBody int64
+
+	metrics  *metrics.Registry
+	requests *metrics.CounterVec
+	latency  *metrics.HistogramVec
+
+	handler http.Handler
+}
+
+// New returns a server for the options.
+func New(opts Options) (*Server, error) {
+	pages, err := web.New()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		db:      opts.DB,
+		log:     opts.Logger,
+		pages:   pages,
+		version: opts.Version,
+		maxBody: opts.MaxBodyBytes,
+		metrics: metrics.NewRegistry(),
+	}
+	if s.maxBody == 0 {
+		s.maxBody = 1 << 20
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.registerMetrics()
+	mux := http.NewServeMux()
+	for _, rt := range s.routes() {
+		mux.Handle(rt.pattern, s.handle(rt.handler))
+	}
+	s.handler = s.observe(s.recoverPanics(s.secureHeaders(s.crossOriginProtection(s.limitBody(mux)))))
+	return s, nil
+}
+
+// Handler returns the public handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// MetricsHandler returns the handler for /metrics, which is served on its own
+// listener, never the public one.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics.Handler())
+	return mux
+}
+
+// Metrics returns the registry, so other parts (ledger, jobs) can add figures.
+func (s *Server) Metrics() *metrics.Registry { return s.metrics }
+
+func (s *Server) registerMetrics() {
+	s.requests = s.metrics.Counter("carefund_http_requests_total",
+		"HTTP requests answered, by route pattern, method and status code.", "route", "method", "code")
+	s.latency = s.metrics.Histogram("carefund_http_request_duration_seconds",
+		"Time to answer HTTP requests, by route pattern.", metrics.DefaultLatencyBuckets, "route")
+	if s.db == nil {
+		return
+	}
+	pool := func(f func(st poolStats) float64) func() float64 {
+		return func() float64 { return f(poolStats(s.db.Stats())) }
+	}
+	s.metrics.GaugeFunc("carefund_db_open_connections", "Open connections in the database write pool.",
+		pool(func(st poolStats) float64 { return float64(st.OpenConnections) }))
+	s.metrics.GaugeFunc("carefund_db_in_use_connections", "Connections of the write pool in use.",
+		pool(func(st poolStats) float64 { return float64(st.InUse) }))
+	s.metrics.GaugeFunc("carefund_db_idle_connections", "Idle connections of the write pool.",
+		pool(func(st poolStats) float64 { return float64(st.Idle) }))
+	s.metrics.CounterFunc("carefund_db_wait_count_total", "Times a caller waited for a write-pool connection.",
+		pool(func(st poolStats) float64 { return float64(st.WaitCount) }))
+	s.metrics.CounterFunc("carefund_db_wait_seconds_total", "Total time callers waited for a write-pool connection.",
+		pool(func(st poolStats) float64 { return st.WaitDuration.Seconds() }))
+}
+
+// Serve answers requests on ln until ctx is done, then stops accepting new
+// ones and gives those in flight up to grace to finish.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration, log *slog.Logger) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if serveErr := <-errc; !errors.Is(serveErr, http.ErrServerClosed) {
+		err = errors.Join(err, serveErr)
+	}
+	return err
+}

@@ -1,0 +1,143 @@
+// Package web renders carefund's server-side HTML pages: one embedded layout,
+// one template per page, one small stylesheet, no JavaScript framework.
+//
+// Every page has a Go type; Render picks the template from the type, so a page
+// cannot be rendered with the wrong data. Templates are parsed once per
+// language at start, with the "t" function bound to that language, so a
+// template writes {{t "home.title"}} and gets the reader's language.
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"net/http"
+	"strings"
+
+	"github.com/carefund/carefund/internal/i18n"
+)
+
+//go:embed templates static
+var files embed.FS
+
+// Page is the data of one page. Only this package's page types implement it.
+type Page interface {
+	template() string
+	// TitleKey is the catalog key of the page's title.
+	TitleKey() string
+}
+
+// Home is the home page.
+type Home struct {
+	Requests []RequestCard // requests raising money now; empty until requests land
+}
+
+// RequestCard is one request in a list.
+type RequestCard struct {
+	URL, Title string
+}
+
+// Info is a page of explanatory text: title and body are catalog keys.
+type Info struct {
+	Title, Body string
+}
+
+// Error is the page shown when a request fails.
+type Error struct {
+	Status  int
+	Message string // already in the reader's language
+}
+
+func (Home) template() string  { return "home" }
+func (Info) template() string  { return "info" }
+func (Error) template() string { return "error" }
+
+func (Home) TitleKey() string   { return "site.name" }
+func (p Info) TitleKey() string { return p.Title }
+func (Error) TitleKey() string  { return "error.title" }
+
+// pageNames lists every page template; New parses each and a test renders each.
+var pageNames = []string{"home", "info", "error"}
+
+// View is what a template receives: the page and what the layout needs.
+type View struct {
+	Lang  i18n.Lang
+	Other i18n.Lang // the language the switch offers
+	Path  string    // the current path, to come back to after switching language
+	CSS   string    // the stylesheet's URL, with its content hash
+	Page  Page
+}
+
+// Renderer renders pages. It is safe for concurrent use.
+type Renderer struct {
+	pages  map[i18n.Lang]map[string]*template.Template
+	css    []byte
+	cssURL string
+}
+
+// New parses every template in every language.
+func New() (*Renderer, error) {
+	css, err := files.ReadFile("static/carefund.css")
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(css)
+	r := &Renderer{
+		pages:  map[i18n.Lang]map[string]*template.Template{},
+		css:    css,
+		cssURL: "/static/carefund.css?v=" + hex.EncodeToString(sum[:6]),
+	}
+	for _, lang := range i18n.Langs {
+		r.pages[lang] = map[string]*template.Template{}
+		funcs := template.FuncMap{
+			"t": func(key string, args ...any) string { return i18n.T(lang, key, args...) },
+		}
+		for _, name := range pageNames {
+			t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+name+".html")
+			if err != nil {
+				return nil, fmt.Errorf("template %s: %w", name, err)
+			}
+			r.pages[lang][name] = t
+		}
+	}
+	return r, nil
+}
+
+// Render writes page p in lang. It renders into a buffer first, so a template
+// error produces an error, never half a page.
+func (r *Renderer) Render(w io.Writer, lang i18n.Lang, path string, p Page) error {
+	t, ok := r.pages[lang][p.template()]
+	if !ok {
+		return fmt.Errorf("no template %q for %s", p.template(), lang)
+	}
+	other := i18n.EN
+	if lang == i18n.EN {
+		other = i18n.ZH
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, View{Lang: lang, Other: other, Path: path, CSS: r.cssURL, Page: p}); err != nil {
+		return fmt.Errorf("rendering %s: %w", p.template(), err)
+	}
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// Static serves the embedded stylesheet. Its URL carries a content hash, so it
+// can be cached for a year.
+func (r *Renderer) Static() http.Handler {
+	sub, _ := fs.Sub(files, "static")
+	fileServer := http.FileServerFS(sub)
+	return http.StripPrefix("/static/", http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if strings.HasSuffix(req.URL.Path, "/") || req.URL.Path == "" {
+			http.NotFound(w, req) // no directory listings
+			return
+		}
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		fileServer.ServeHTTP(w, req)
+	}))
+}
