@@ -21,12 +21,14 @@
 package browsertest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -80,10 +82,21 @@ func Desktop() Option {
 	}
 }
 
-// AcceptLanguage sets the Accept-Language header that the browser sends, and
-// navigator.language(s) to match, for example "zh-CN,zh;q=0.9".
+// AcceptLanguage sets the languages that the browser asks for, in order of
+// preference, in the Accept-Language header and in navigator.languages.
+// Chromium writes the q-values of the header itself, 0.9, 0.8 and so on by
+// position, and appends them to any that s has, so New drops those of s:
+// "zh-CN,zh,en" and "zh-CN,zh;q=0.9,en;q=0.8" both send
+// "zh-CN,zh;q=0.9,en;q=0.8".
 func AcceptLanguage(s string) Option {
-	return func(c *config) { c.acceptLanguage = s }
+	var langs []string
+	for l := range strings.SplitSeq(s, ",") {
+		l, _, _ = strings.Cut(l, ";")
+		if l = strings.TrimSpace(l); l != "" {
+			langs = append(langs, l)
+		}
+	}
+	return func(c *config) { c.acceptLanguage = strings.Join(langs, ",") }
 }
 
 // WithTimeout limits how long the whole browser session may last. The default
@@ -135,6 +148,7 @@ func New(t testing.TB, opts ...Option) context.Context {
 		return nil
 	}
 
+	profile := t.TempDir()
 	cfg := config{timeout: 60 * time.Second}
 	Phone()(&cfg)
 	for _, o := range opts {
@@ -155,7 +169,7 @@ func New(t testing.TB, opts ...Option) context.Context {
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.NoDefaultBrowserCheck,
 		chromedp.Flag("disable-extensions", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		// No --remote-debugging-port: chromedp v0.23 talks to the browser over
 		// --remote-debugging-pipe, which it adds itself. A port flag would
 		// switch it to a websocket, which needs the chromedp/remote package.
@@ -177,6 +191,7 @@ func New(t testing.TB, opts ...Option) context.Context {
 		cancelTab()
 		cancelAlloc()
 		cancelTimeout()
+		reap(profile)
 		if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 			t.Logf("browsertest: closing the browser: %v", err)
 		}
@@ -197,8 +212,52 @@ func New(t testing.TB, opts ...Option) context.Context {
 	return ctx
 }
 
+// reap kills the processes that still run with the profile directory, and
+// returns when there are none. When the browser is killed rather than closed,
+// after the timeout or a crash, its helper processes (zygote, renderers,
+// network service) outlive it. chromedp waits up to a second for them, until
+// they close its output pipe, and kills leftovers only for a profile that it
+// created itself. reap reads /proc, so it does nothing on systems without it.
+func reap(profile string) {
+	flag := []byte("--user-data-dir=" + profile)
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		found := false
+		cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+		for _, f := range cmdlines {
+			b, err := os.ReadFile(f)
+			if err != nil || !hasArg(b, flag) {
+				continue
+			}
+			found = true
+			pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(f)))
+			if p, err := os.FindProcess(pid); err == nil {
+				_ = p.Kill()
+			}
+		}
+		if !found {
+			return
+		}
+	}
+}
+
+// hasArg reports whether the command line has arg as a whole argument.
+// Arguments end with NUL, or with a space once a process rewrote its title.
+func hasArg(cmdline, arg []byte) bool {
+	for rest := cmdline; ; {
+		i := bytes.Index(rest, arg)
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+len(arg):]
+		if len(rest) == 0 || rest[0] == 0 || rest[0] == ' ' {
+			return true
+		}
+	}
+}
+
 // setup enables the log domain, which carries network errors and CSP
-// violations, and applies the emulated device.
+// violations, and applies the emulated device. chromedp v0.23 enables the log
+// domain too, but the reports must not depend on that.
 func (cfg *config) setup(ctx context.Context, t *chromedp.Target) error {
 	if _, err := cdp.Call(ctx, t, log.Enable, cdp.Empty{}); err != nil {
 		return err
@@ -318,22 +377,28 @@ func Screenshot(t testing.TB, ctx context.Context, name string) {
 	t.Logf("browsertest: screenshot %s", path)
 }
 
-// NoHorizontalOverflow fails the test if the page is wider than the window,
-// which on a phone means the user has to scroll sideways.
+// NoHorizontalOverflow fails the test if the page is wider than the screen,
+// which on a phone means that the user has to scroll sideways or that the page
+// is shown zoomed out.
 func NoHorizontalOverflow(t testing.TB, ctx context.Context) {
 	t.Helper()
-	scrollWidth, innerWidth, err := overflow(ctx)
+	scrollWidth, viewportWidth, err := overflow(ctx)
 	if err != nil {
 		t.Fatalf("browsertest: measuring the page: %v", err)
 	}
-	if scrollWidth > innerWidth {
-		t.Errorf("page overflows horizontally: document.documentElement.scrollWidth = %d > window.innerWidth = %d",
-			scrollWidth, innerWidth)
+	if scrollWidth > viewportWidth {
+		t.Errorf("page overflows horizontally: document.documentElement.scrollWidth = %d > viewport width = %d",
+			scrollWidth, viewportWidth)
 	}
 }
 
-func overflow(ctx context.Context) (scrollWidth, innerWidth int, err error) {
+// overflow returns the width of the page and of the layout viewport. The
+// viewport width is document.documentElement.clientWidth, not
+// window.innerWidth: a mobile browser zooms out a page that is too wide, and
+// window.innerWidth grows with it to the width of the page, so the overflow
+// would never show.
+func overflow(ctx context.Context) (scrollWidth, viewportWidth int, err error) {
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[[2]int](
-		`[document.documentElement.scrollWidth, window.innerWidth]`))
+		`[document.documentElement.scrollWidth, document.documentElement.clientWidth]`))
 	return v[0], v[1], err
 }

@@ -108,7 +108,7 @@ func (c *Config) Validate() error {
 		if err := checkAddr("--metrics-addr", c.MetricsAddr); err != nil {
 			return err
 		}
-		if c.MetricsAddr == c.Addr {
+		if c.MetricsAddr == c.Addr && !strings.HasSuffix(c.Addr, ":0") {
 			return errors.New("--metrics-addr must differ from --addr: metrics are kept off the public listener")
 		}
 	}

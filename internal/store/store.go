@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -120,21 +121,28 @@ var sqliteDefaults = []struct{ key, alias, value string }{
 	{"_busy_timeout", "_timeout", "10000"},
 }
 
-func openSQLite(ctx context.Context, dsn string) (*DB, error) {
-	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "sqlite:")
+// SQLitePath returns the file path and settings of a SQLite location
+// (sqlite:PATH?settings, file:PATH?settings or a plain path).
+func SQLitePath(dsn string) (path string, query url.Values, err error) {
+	path = strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "sqlite:")
 	path = strings.TrimPrefix(path, "file:")
-	var query url.Values
+	query = url.Values{}
 	if i := strings.IndexByte(path, '?'); i >= 0 {
-		q, err := url.ParseQuery(path[i+1:])
-		if err != nil {
-			return nil, fmt.Errorf("SQLite location %q: %w", dsn, err)
+		if query, err = url.ParseQuery(path[i+1:]); err != nil {
+			return "", nil, fmt.Errorf("SQLite location %q: %w", dsn, err)
 		}
-		path, query = path[:i], q
-	} else {
-		query = url.Values{}
+		path = path[:i]
 	}
 	if path == "" {
-		return nil, fmt.Errorf("SQLite location %q has no file path", dsn)
+		return "", nil, fmt.Errorf("SQLite location %q has no file path", dsn)
+	}
+	return path, query, nil
+}
+
+func openSQLite(ctx context.Context, dsn string) (*DB, error) {
+	path, query, err := SQLitePath(dsn)
+	if err != nil {
+		return nil, err
 	}
 	for _, d := range sqliteDefaults {
 		if !query.Has(d.key) && !query.Has(d.alias) {
@@ -142,6 +150,11 @@ func openSQLite(ctx context.Context, dsn string) (*DB, error) {
 		}
 	}
 	query.Set("_txlock", "immediate")
+	// Create a new database file readable by its owner only: it holds
+	// personal data. SQLite gives its -wal and -shm files the same mode.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	}
 	write, err := sql.Open("sqlite", "file:"+path+"?"+query.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("SQLite database %s: %w", path, err)
