@@ -321,6 +321,9 @@ func TestSIGTERMStopsServe(t *testing.T) {
 func BenchmarkServeReady(b *testing.B) {
 	testprog.Binary(b)
 	for b.Loop() {
-		testprog.Start(b).Stop(b)
+		p := testprog.Start(b)
+		b.StopTimer()
+		p.Stop(b)
+		b.StartTimer()
 	}
 }

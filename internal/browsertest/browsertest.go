@@ -25,6 +25,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -116,16 +117,42 @@ func AllowConsoleErrors() Option {
 // set.
 var chromiumNames = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}
 
+// debianChromium is the binary behind Debian's /usr/bin/chromium, a shell
+// script that adds flags of its own from /etc/chromium.d, among them
+// --enable-remote-extensions and --load-extension.
+const debianChromium = "/usr/lib/chromium/chromium"
+
 func findChromium() string {
 	if p := os.Getenv("CAREFUND_CHROMIUM"); p != "" {
 		return p
 	}
 	for _, name := range chromiumNames {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
+		p, err := exec.LookPath(name)
+		if err != nil {
+			continue
 		}
+		if name == "chromium" && isScript(p) && isFile(debianChromium) {
+			return debianChromium
+		}
+		return p
 	}
 	return ""
+}
+
+func isScript(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 2)
+	_, err = io.ReadFull(f, head)
+	return err == nil && string(head) == "#!"
+}
+
+func isFile(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
 }
 
 // New starts a headless Chromium and returns a chromedp context for a new tab

@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -245,5 +247,31 @@ func TestCleanupAfterCrash(t *testing.T) {
 		if b, err := os.ReadFile(f); err == nil && bytes.Contains(b, []byte("--user-data-dir="+profiles)) {
 			t.Errorf("%s still runs: %q", filepath.Dir(f), b)
 		}
+	}
+}
+
+// TestFlags checks the command line that the browser really runs with, so
+// that neither chromedp nor a distribution's wrapper script adds flags.
+func TestFlags(t *testing.T) {
+	ctx := New(t)
+	pid := chromedp.FromContext(ctx).Browser.Process().Pid
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	if err != nil {
+		t.Skip("no /proc:", err)
+	}
+	var got []string
+	for _, arg := range strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")[1:] {
+		if !strings.HasPrefix(arg, "--user-data-dir=") && arg != "about:blank" {
+			got = append(got, arg)
+		}
+	}
+	want := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+		"--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+		"--disable-dev-shm-usage", "--no-default-browser-check", "--disable-extensions",
+		"--mute-audio", "--hide-scrollbars", "--remote-debugging-pipe"}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("browser runs with\n%q\nwant (besides --user-data-dir and about:blank)\n%q", got, want)
 	}
 }

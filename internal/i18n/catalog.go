@@ -3,7 +3,7 @@ package i18n
 // catalog holds every user-facing message. Keys are grouped by page or
 // purpose; error.<code> keys are the generic messages for each apperr code.
 var catalog = map[string]message{
-	"site.name":    {"carefund 大病互助平台", "carefund"},
+	"site.name":    {"carefund 大病求助", "carefund"},
 	"site.tagline": {"个人大病求助，每一分钱都看得见", "Help for serious illness, every yuan accounted for"},
 	"site.skip":    {"跳到正文", "Skip to content"},
 
