@@ -51,4 +51,11 @@ var catalog = map[string]message{
 	"error.internal":     {"系统出现错误，我们已记录并会尽快处理。", "Something broke on our side. It has been logged and we will fix it."},
 	"error.cross_origin": {"出于安全原因，此请求被拒绝。请从本站页面重新提交。", "For your safety this request was refused. Please submit it again from this site's own page."},
 	"error.method":       {"此地址不支持该操作。", "This address does not support that action."},
+
+	"money.empty":     {"请输入金额。", "Enter an amount."},
+	"money.syntax":    {"金额格式不对，请输入数字，例如 100 或 100.50。", "That is not an amount; type a number such as 100 or 100.50."},
+	"money.decimals":  {"金额最多精确到分（小数点后两位）。", "Amounts go to the fen: at most two decimals."},
+	"money.sign":      {"金额不能带正负号。", "An amount cannot have a sign here."},
+	"money.too_large": {"金额太大。", "That amount is too large."},
+	"money.grouping":  {"千位分隔符位置不对，可以直接输入数字，例如 12345.60。", "The thousands separators are misplaced; you can type the number without them, such as 12345.60."},
 }
