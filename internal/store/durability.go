@@ -32,7 +32,7 @@ func (db *DB) CheckDurability(ctx context.Context) error {
 }
 
 func (db *DB) checkSQLite(ctx context.Context) error {
-	conn, err := db.write.Conn(ctx)
+	conn, err := db.writer.Conn(ctx)
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func (db *DB) checkPostgres(ctx context.Context) error {
 	}
 	for _, s := range settings {
 		var v string
-		if err := db.write.QueryRowContext(ctx, "SELECT current_setting($1)", s.name).Scan(&v); err != nil {
+		if err := db.writer.QueryRowContext(ctx, "SELECT current_setting($1)", s.name).Scan(&v); err != nil {
 			return err
 		}
 		if !s.ok(v) {

@@ -122,7 +122,7 @@ func (tx *Tx) tableExists(ctx context.Context, name string) (bool, error) {
 // serializes them; on SQLite each migration's transaction holds the write
 // lock and checks again that nobody applied it first.
 func (db *DB) Migrate(ctx context.Context) ([]string, error) {
-	conn, err := db.write.Conn(ctx)
+	conn, err := db.writer.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -45,7 +45,7 @@ const MinPostgresVersion = 150000
 // DB is a connection to carefund's database.
 type DB struct {
 	dialect Dialect
-	write   *sql.DB // SQLite: one connection; PostgreSQL: the pool
+	writer  *sql.DB // SQLite: one connection; PostgreSQL: the pool
 	read    *sql.DB // SQLite: read-only pool; PostgreSQL: the same pool as write
 	display string  // the location, with any password removed
 	now     func() time.Time
@@ -83,7 +83,7 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	pool.SetMaxOpenConns(max(8, 4*runtime.GOMAXPROCS(0)))
 	pool.SetMaxIdleConns(max(8, 4*runtime.GOMAXPROCS(0)))
 	pool.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{dialect: Postgres, write: pool, read: pool, display: display, now: time.Now}
+	db := &DB{dialect: Postgres, writer: pool, read: pool, display: display, now: time.Now}
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	var version int
@@ -183,7 +183,7 @@ func openSQLite(ctx context.Context, dsn string) (*DB, error) {
 	}
 	read.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
 	read.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)))
-	return &DB{dialect: SQLite, write: write, read: read, display: path, now: time.Now}, nil
+	return &DB{dialect: SQLite, writer: write, read: read, display: path, now: time.Now}, nil
 }
 
 // Dialect reports which database this is.
@@ -194,8 +194,8 @@ func (db *DB) String() string { return string(db.dialect) + " " + db.display }
 
 // Close closes every connection.
 func (db *DB) Close() error {
-	err := db.write.Close()
-	if db.read != db.write {
+	err := db.writer.Close()
+	if db.read != db.writer {
 		err = errors.Join(err, db.read.Close())
 	}
 	return err
@@ -203,7 +203,7 @@ func (db *DB) Close() error {
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error {
-	if err := db.write.PingContext(ctx); err != nil {
+	if err := db.writer.PingContext(ctx); err != nil {
 		return err
 	}
 	return db.read.PingContext(ctx)
@@ -211,7 +211,7 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Stats reports the connection pool's figures, for metrics. On SQLite it is
 // the writer's pool, where queueing shows.
-func (db *DB) Stats() sql.DBStats { return db.write.Stats() }
+func (db *DB) Stats() sql.DBStats { return db.writer.Stats() }
 
 // ReadStats reports the read pool's figures; on PostgreSQL it equals Stats.
 func (db *DB) ReadStats() sql.DBStats { return db.read.Stats() }
@@ -226,13 +226,25 @@ const maxAttempts = 10
 // have no effects outside the transaction. Write must not be called from
 // inside fn.
 func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
+	return db.write(ctx, sql.LevelSerializable, fn)
+}
+
+// WriteLocking is Write for transactions that lock the rows they decide on
+// (SELECT … FOR UPDATE) rather than rely on serializable isolation: on
+// PostgreSQL it runs at READ COMMITTED, which does not abort a transaction
+// for reading rows another one changed. Deadlocks are retried as in Write.
+func (db *DB) WriteLocking(ctx context.Context, fn func(*Tx) error) error {
+	return db.write(ctx, sql.LevelReadCommitted, fn)
+}
+
+func (db *DB) write(ctx context.Context, level sql.IsolationLevel, fn func(*Tx) error) error {
 	opts := &sql.TxOptions{}
 	if db.dialect == Postgres {
-		opts.Isolation = sql.LevelSerializable
+		opts.Isolation = level
 	}
 	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		err = db.run(ctx, db.write, opts, fn)
+		err = db.run(ctx, db.writer, opts, fn)
 		if err == nil || !IsRetryable(err) {
 			return err
 		}
@@ -267,7 +279,9 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fun
 	if err != nil {
 		return err
 	}
-	tx := &Tx{Tx: sqlTx, Now: db.now().UTC(), Dialect: db.dialect}
+	// Times are stored in microseconds; truncate now so that what a
+	// transaction returns equals what a later read returns.
+	tx := &Tx{Tx: sqlTx, Now: db.now().UTC().Truncate(time.Microsecond), Dialect: db.dialect}
 	if err := fn(tx); err != nil {
 		return errors.Join(err, ignoreDone(sqlTx.Rollback()))
 	}

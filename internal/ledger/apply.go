@@ -1,0 +1,551 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/carefund/carefund/internal/money"
+	"github.com/carefund/carefund/internal/store"
+)
+
+// errKeyRace reports that a key of the batch was already in the database
+// when apply assumed none was: the transaction must be redone with lookKeys.
+var errKeyRace = errors.New("ledger: a key of the batch is already posted")
+
+// apply writes a batch in tx and returns each call's outcome and the accounts
+// the transaction created or first saw. Entries that cannot be posted
+// (overdraft, reused key, double reversal) get their error and are left out;
+// they do not fail the transaction. With lookKeys false apply assumes no key
+// was posted before, which saves a lookup per entry in the common case, and
+// returns errKeyRace if one was.
+func (l *Ledger) apply(tx *store.Tx, batch []*call, lookKeys bool) ([]result, map[string]account, error) {
+	ctx := context.Background()
+	res := make([]result, len(batch))
+
+	// The same key twice in one batch: the later call shares the earlier
+	// one's outcome, or is refused when its content differs.
+	follows := make([]int, len(batch)) // index+1 of the call whose outcome this one shares
+	first := make(map[string]int, len(batch))
+	fresh := make([]int, 0, len(batch))
+	for i, c := range batch {
+		if j, ok := first[c.e.Key]; ok {
+			if batch[j].hash != c.hash {
+				res[i].err = keyReused(c.e.Key)
+			} else {
+				follows[i] = j + 1
+			}
+			continue
+		}
+		first[c.e.Key] = i
+		fresh = append(fresh, i)
+	}
+
+	var err error
+	if lookKeys {
+		if fresh, err = lookUpKeys(ctx, tx, batch, fresh, res); err != nil {
+			return nil, nil, err
+		}
+	}
+	if fresh, err = checkReversals(ctx, tx, batch, fresh, res, lookKeys); err != nil {
+		return nil, nil, err
+	}
+	accts, created, err := l.resolve(ctx, tx, batch, fresh)
+	if err != nil {
+		return nil, nil, err
+	}
+	balances, err := lockBalances(ctx, tx, batch, fresh, accts)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	// Check the entries one after another against the running balances, as
+	// if each were posted alone in the order it arrived.
+	write := make([]int, 0, len(fresh))
+	var refused []int
+	deltas := make(map[int64]int64, 2*len(fresh))
+	for _, i := range fresh {
+		if err := checkFunds(batch[i].e, accts, balances); err != nil {
+			res[i].err = err
+			refused = append(refused, i)
+			continue
+		}
+		for _, p := range batch[i].e.Postings {
+			a := accts[p.Account]
+			d := a.class.sign() * int64(p.Amount)
+			deltas[a.id] += d
+			if b, ok := balances[a.id]; ok {
+				balances[a.id] = b + d
+			}
+		}
+		write = append(write, i)
+	}
+
+	if len(refused) > 0 && !lookKeys {
+		// A refused entry may be a replay of one posted when the money was
+		// there: a replay is answered with the first entry, not refused.
+		if _, err := lookUpKeys(ctx, tx, batch, refused, res); err != nil {
+			return nil, nil, err
+		}
+	}
+
+	if len(write) > 0 {
+		ids, err := allocateIDs(ctx, tx, len(write))
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := insertEntries(ctx, tx, batch, write, ids); err != nil {
+			return nil, nil, err
+		}
+		if err := insertPostings(ctx, tx, batch, write, ids, accts); err != nil {
+			return nil, nil, err
+		}
+		if err := updateBalances(ctx, tx, deltas); err != nil {
+			return nil, nil, err
+		}
+		for k, i := range write {
+			res[i].posted = Posted{ID: ids[k], CreatedAt: tx.Now}
+		}
+	}
+	if l.testHookApply != nil {
+		if err := l.testHookApply(batch); err != nil {
+			return nil, nil, err
+		}
+	}
+	for i, f := range follows {
+		if f > 0 {
+			res[i] = res[f-1]
+			if res[i].err == nil {
+				res[i].posted.Replayed = true
+			}
+		}
+	}
+	return res, created, nil
+}
+
+func keyReused(key string) error {
+	return conflict("ledger.key_reused", fmt.Errorf("%w: %q", ErrKeyReused, key))
+}
+
+// lookUpKeys answers the calls whose key is already posted, with the first
+// entry or a conflict, and returns the rest.
+func lookUpKeys(ctx context.Context, tx *store.Tx, batch []*call, fresh []int, res []result) ([]int, error) {
+	args := make([]any, len(fresh))
+	for k, i := range fresh {
+		args[k] = batch[i].e.Key
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT idem_key, id, content_hash, created_at FROM ledger_entries WHERE idem_key IN ("+
+		placeholders(1, len(args))+")", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	type posted struct {
+		id, at int64
+		hash   string
+	}
+	found := map[string]posted{}
+	for rows.Next() {
+		var key string
+		var p posted
+		if err := rows.Scan(&key, &p.id, &p.hash, &p.at); err != nil {
+			return nil, err
+		}
+		found[key] = p
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rest := fresh[:0]
+	for _, i := range fresh {
+		p, ok := found[batch[i].e.Key]
+		switch {
+		case !ok:
+			rest = append(rest, i)
+		case p.hash != batch[i].hash:
+			res[i] = result{err: keyReused(batch[i].e.Key)}
+		default:
+			res[i] = result{posted: Posted{ID: p.id, CreatedAt: time.UnixMicro(p.at).UTC(), Replayed: true}}
+		}
+	}
+	return rest, nil
+}
+
+// checkReversals refuses a reversal of an entry that does not exist, is
+// itself a reversal, is already reversed, or whose postings the reversal
+// does not exactly undo. An entry found reversed when the keys have not been
+// looked up may be a replay of the reversal itself: it returns errKeyRace, so
+// the batch is redone with the lookup first.
+func checkReversals(ctx context.Context, tx *store.Tx, batch []*call, fresh []int, res []result, keysLooked bool) ([]int, error) {
+	var targets []any
+	for _, i := range fresh {
+		if r := batch[i].e.Reverses; r != 0 {
+			targets = append(targets, r)
+		}
+	}
+	if len(targets) == 0 {
+		return fresh, nil
+	}
+	in := placeholders(1, len(targets))
+	original := map[int64][]Posting{}
+	isReversal := map[int64]bool{}
+	reversed := map[int64]bool{}
+	rows, err := tx.QueryContext(ctx, `SELECT e.id, e.reverses IS NOT NULL, a.name, p.amount
+		FROM ledger_entries e JOIN ledger_postings p ON p.entry_id = e.id JOIN ledger_accounts a ON a.id = p.account_id
+		WHERE e.id IN (`+in+`)`, targets...)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id int64
+		var rev bool
+		var p Posting
+		if err := rows.Scan(&id, &rev, &p.Account, &p.Amount); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		original[id] = append(original[id], p)
+		isReversal[id] = rev
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = tx.QueryContext(ctx, "SELECT reverses FROM ledger_entries WHERE reverses IN ("+in+")", targets...)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		reversed[id] = true
+	}
+	rows.Close()
+	if len(reversed) > 0 && !keysLooked {
+		return nil, errKeyRace
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rest := fresh[:0]
+	for _, i := range fresh {
+		e := batch[i].e
+		if e.Reverses == 0 {
+			rest = append(rest, i)
+			continue
+		}
+		orig, ok := original[e.Reverses]
+		switch {
+		case !ok:
+			res[i].err = invalid("entry %d, which this one reverses, does not exist", e.Reverses)
+		case isReversal[e.Reverses] || reversed[e.Reverses]:
+			res[i].err = conflict("ledger.already_reversed", fmt.Errorf("%w: entry %d", ErrAlreadyReversed, e.Reverses))
+		case !undoes(e.Postings, orig):
+			res[i].err = invalid("the postings of a reversal must undo those of entry %d exactly", e.Reverses)
+		default:
+			reversed[e.Reverses] = true // a second reversal in this batch is refused
+			rest = append(rest, i)
+		}
+	}
+	return rest, nil
+}
+
+func undoes(reversal, original []Posting) bool {
+	if len(reversal) != len(original) {
+		return false
+	}
+	want := make(map[string]money.Fen, len(original))
+	for _, p := range original {
+		want[p.Account] = -p.Amount
+	}
+	for _, p := range reversal {
+		if a, ok := want[p.Account]; !ok || a != p.Amount {
+			return false
+		}
+	}
+	return true
+}
+
+// resolve returns the accounts the entries touch, creating those that do not
+// exist yet, and, separately, those not yet in the cache, to be cached once
+// the transaction commits.
+func (l *Ledger) resolve(ctx context.Context, tx *store.Tx, batch []*call, fresh []int) (map[string]account, map[string]account, error) {
+	accts := make(map[string]account, 2*len(fresh))
+	var missing []string
+	l.mu.RLock()
+	for _, i := range fresh {
+		for _, p := range batch[i].e.Postings {
+			if _, ok := accts[p.Account]; ok {
+				continue
+			}
+			a, ok := l.accounts[p.Account]
+			if !ok {
+				missing = append(missing, p.Account)
+			}
+			accts[p.Account] = a // a placeholder until the lookup below
+		}
+	}
+	l.mu.RUnlock()
+	if len(missing) == 0 {
+		return accts, nil, nil
+	}
+	slices.Sort(missing) // a fixed order, so concurrent creators cannot deadlock
+	args := make([]any, 0, 4*len(missing))
+	for _, name := range missing {
+		c, _ := Classify(name) // Validate checked it
+		args = append(args, name, string(c.Type), c.NonNegative, tx.Now.UnixMicro())
+	}
+	if err := execValues(ctx, tx, "INSERT INTO ledger_accounts (name, type, non_negative, created_at) VALUES ",
+		" ON CONFLICT (name) DO NOTHING", 4, nil, args); err != nil {
+		return nil, nil, err
+	}
+	names := make([]any, len(missing))
+	for k, n := range missing {
+		names[k] = n
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT id, name, type, non_negative FROM ledger_accounts WHERE name IN ("+
+		placeholders(1, len(names))+")", names...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	created := make(map[string]account, len(missing))
+	for rows.Next() {
+		var a account
+		var name, typ string
+		if err := rows.Scan(&a.id, &name, &typ, &a.class.NonNegative); err != nil {
+			return nil, nil, err
+		}
+		a.class.Type = Type(typ)
+		if want, _ := Classify(name); want != a.class {
+			return nil, nil, fmt.Errorf("account %s is %+v in the database but %+v in the chart of accounts", name, a.class, want)
+		}
+		accts[name], created[name] = a, a
+	}
+	return accts, created, rows.Err()
+}
+
+// lockBalances reads the balances that the funds check needs: those of
+// non-negative accounts that some entry lowers. On PostgreSQL it locks every
+// account the batch touches, in ID order, so that concurrent writers (other
+// processes) queue instead of deadlocking and the balances read stay true
+// until commit. On SQLite the transaction holds the database's write lock.
+func lockBalances(ctx context.Context, tx *store.Tx, batch []*call, fresh []int, accts map[string]account) (map[int64]int64, error) {
+	var ids []int64
+	guarded := map[int64]bool{}
+	for _, i := range fresh {
+		for _, p := range batch[i].e.Postings {
+			a := accts[p.Account]
+			if a.class.NonNegative && a.class.sign()*int64(p.Amount) < 0 {
+				guarded[a.id] = true
+			}
+			if tx.Dialect == store.Postgres || guarded[a.id] {
+				ids = append(ids, a.id)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return map[int64]int64{}, nil
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	args := make([]any, len(ids))
+	for k, id := range ids {
+		args[k] = id
+	}
+	q := "SELECT id, balance FROM ledger_accounts WHERE id IN (" + placeholders(1, len(args)) + ") ORDER BY id"
+	if tx.Dialect == store.Postgres {
+		q += " FOR UPDATE"
+	}
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	balances := make(map[int64]int64, len(guarded))
+	for rows.Next() {
+		var id, b int64
+		if err := rows.Scan(&id, &b); err != nil {
+			return nil, err
+		}
+		if guarded[id] {
+			balances[id] = b
+		}
+	}
+	return balances, rows.Err()
+}
+
+// checkFunds refuses an entry that would take a non-negative account below zero.
+func checkFunds(e Entry, accts map[string]account, balances map[int64]int64) error {
+	for _, p := range e.Postings {
+		a := accts[p.Account]
+		b, ok := balances[a.id]
+		if !ok {
+			continue
+		}
+		if d := a.class.sign() * int64(p.Amount); b+d < 0 {
+			return conflict("ledger.insufficient_funds", fmt.Errorf("%w: %s holds %s, the entry takes %s",
+				ErrInsufficientFunds, p.Account, money.Fen(b), money.Fen(-d)))
+		}
+	}
+	return nil
+}
+
+// allocateIDs reserves n entry IDs.
+func allocateIDs(ctx context.Context, tx *store.Tx, n int) ([]int64, error) {
+	ids := make([]int64, n)
+	if tx.Dialect == store.SQLite {
+		// The transaction holds SQLite's write lock: nobody else can insert.
+		var last int64
+		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM ledger_entries").Scan(&last); err != nil {
+			return nil, err
+		}
+		for k := range ids {
+			ids[k] = last + int64(k) + 1
+		}
+		return ids, nil
+	}
+	rows, err := tx.QueryContext(ctx,
+		"SELECT nextval(pg_get_serial_sequence('ledger_entries', 'id')) FROM generate_series(1, $1)", n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	k := 0
+	for rows.Next() && k < n {
+		if err := rows.Scan(&ids[k]); err != nil {
+			return nil, err
+		}
+		k++
+	}
+	if k != n {
+		return nil, fmt.Errorf("ledger: allocated %d of %d entry IDs", k, n)
+	}
+	return ids, rows.Err()
+}
+
+func insertEntries(ctx context.Context, tx *store.Tx, batch []*call, write []int, ids []int64) error {
+	args := make([]any, 0, 7*len(write))
+	now := tx.Now.UnixMicro()
+	for k, i := range write {
+		e := batch[i].e
+		var reverses any
+		if e.Reverses != 0 {
+			reverses = e.Reverses
+		}
+		args = append(args, ids[k], e.Key, e.Kind, e.Memo, reverses, batch[i].hash, now)
+	}
+	n, err := execValuesCount(ctx, tx, "INSERT INTO ledger_entries (id, idem_key, kind, memo, reverses, content_hash, created_at) VALUES ",
+		" ON CONFLICT (idem_key) DO NOTHING", 7, nil, args)
+	if err != nil {
+		return err
+	}
+	if n != int64(len(write)) {
+		return errKeyRace
+	}
+	return nil
+}
+
+func insertPostings(ctx context.Context, tx *store.Tx, batch []*call, write []int, ids []int64, accts map[string]account) error {
+	args := make([]any, 0, 6*len(write))
+	for k, i := range write {
+		for _, p := range batch[i].e.Postings {
+			args = append(args, ids[k], accts[p.Account].id, int64(p.Amount))
+		}
+	}
+	return execValues(ctx, tx, "INSERT INTO ledger_postings (entry_id, account_id, amount) VALUES ", "", 3, nil, args)
+}
+
+// updateBalances applies the batch's net change to each account in one
+// statement (per chunk), in ID order.
+func updateBalances(ctx context.Context, tx *store.Tx, deltas map[int64]int64) error {
+	ids := make([]int64, 0, len(deltas))
+	for id, d := range deltas {
+		if d != 0 {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	slices.Sort(ids)
+	args := make([]any, 0, 2*len(ids))
+	for _, id := range ids {
+		args = append(args, id, deltas[id])
+	}
+	if tx.Dialect == store.SQLite {
+		return execValues(ctx, tx, "UPDATE ledger_accounts SET balance = balance + v.column2 FROM (VALUES ",
+			") AS v WHERE ledger_accounts.id = v.column1", 2, nil, args)
+	}
+	return execValues(ctx, tx, "UPDATE ledger_accounts AS a SET balance = a.balance + v.delta FROM (VALUES ",
+		") AS v (id, delta) WHERE a.id = v.id", 2, []string{"::bigint", "::bigint"}, args)
+}
+
+// maxRows bounds the rows of one multi-row statement, well inside both
+// databases' limits on parameters (32,766 for SQLite, 65,535 for PostgreSQL).
+const maxRows = 1000
+
+func execValues(ctx context.Context, tx *store.Tx, head, tail string, cols int, casts []string, args []any) error {
+	_, err := execValuesCount(ctx, tx, head, tail, cols, casts, args)
+	return err
+}
+
+// execValuesCount runs head + "($1,$2),($3,$4)…" + tail over args, cols
+// arguments a row, in chunks of maxRows, and returns the rows affected.
+func execValuesCount(ctx context.Context, tx *store.Tx, head, tail string, cols int, casts []string, args []any) (int64, error) {
+	var total int64
+	for len(args) > 0 {
+		chunk := args[:min(len(args), maxRows*cols)]
+		args = args[len(chunk):]
+		var b strings.Builder
+		b.Grow(len(head) + len(tail) + len(chunk)*6)
+		b.WriteString(head)
+		for k := range chunk {
+			switch {
+			case k%cols == 0 && k > 0:
+				b.WriteString("),(")
+			case k%cols == 0:
+				b.WriteByte('(')
+			default:
+				b.WriteByte(',')
+			}
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(k + 1))
+			if casts != nil {
+				b.WriteString(casts[k%cols])
+			}
+		}
+		b.WriteByte(')')
+		b.WriteString(tail)
+		r, err := tx.ExecContext(ctx, b.String(), chunk...)
+		if err != nil {
+			return total, err
+		}
+		n, err := r.RowsAffected()
+		if err != nil {
+			return total, err
+		}
+		total += n
+	}
+	return total, nil
+}
+
+// placeholders returns "$from,$from+1,…" for n parameters.
+func placeholders(from, n int) string {
+	var b strings.Builder
+	for k := range n {
+		if k > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(from + k))
+	}
+	return b.String()
+}

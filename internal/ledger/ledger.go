@@ -1,0 +1,249 @@
+// Package ledger is the custody ledger: every yuan the platform holds, in
+// integer fen, double-entry, on SQLite or PostgreSQL (R-FUND-1).
+//
+// An entry is two or more postings that sum to zero; account balances change
+// in the same transaction as the entry that moves them; entries are never
+// updated or deleted (the database refuses), and a mistake is undone by a
+// reversing entry. Every entry carries an idempotency key, unique in the
+// database, so whatever comes from outside is applied exactly once (R-DON-1).
+//
+// Posting is group-committed: concurrent Post calls are gathered into one
+// transaction, checked one after another against the balances in memory
+// (an overdraft refuses that entry only), written with a few multi-row
+// statements and made durable with one sync. Each caller is answered only
+// after its batch has committed. If the transaction itself fails, nobody in
+// the batch is told it succeeded: each entry is retried in a transaction of
+// its own and answered with its own outcome.
+package ledger
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/metrics"
+	"github.com/carefund/carefund/internal/store"
+)
+
+// Options tunes group commit.
+type Options struct {
+	// MaxBatch bounds the entries of one transaction; 1 turns batching off.
+	// Default 512.
+	MaxBatch int
+	// MaxWait bounds how long the first entry of a batch waits for others
+	// to join it. Default 0: a batch takes whatever is queued when the
+	// previous one commits, which under load is plenty.
+	MaxWait time.Duration
+	// Metrics receives the ledger's figures; nil keeps them private.
+	Metrics *metrics.Registry
+}
+
+// Ledger posts entries and answers questions about balances.
+type Ledger struct {
+	db   *store.DB
+	opts Options
+	in   chan *call
+
+	mu       sync.RWMutex
+	accounts map[string]account // committed accounts, by name; never deleted, so never stale
+
+	closeOnce sync.Once
+	closing   chan struct{}
+	done      chan struct{}
+
+	m ledgerMetrics
+
+	// testHookApply, when set, runs at the end of each batch's transaction;
+	// an error from it rolls the transaction back.
+	testHookApply func(batch []*call) error
+}
+
+type account struct {
+	id    int64
+	class Class
+}
+
+type call struct {
+	e    Entry
+	hash string
+	res  result
+	done chan struct{}
+}
+
+type result struct {
+	posted Posted
+	err    error
+}
+
+// New starts a ledger on db. Close it to stop its writer.
+func New(db *store.DB, opts Options) *Ledger {
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 512
+	}
+	l := &Ledger{
+		db:       db,
+		opts:     opts,
+		in:       make(chan *call, 4*opts.MaxBatch),
+		accounts: map[string]account{},
+		closing:  make(chan struct{}),
+		done:     make(chan struct{}),
+		m:        newLedgerMetrics(opts.Metrics),
+	}
+	go l.loop()
+	return l
+}
+
+// ErrClosed is returned by Post after Close.
+var ErrClosed = &apperr.Error{Code: apperr.Unavailable, Key: "error.unavailable", Err: errors.New("ledger closed")}
+
+// Close stops accepting entries, finishes the ones already accepted, and
+// returns when the writer has stopped.
+func (l *Ledger) Close() {
+	l.closeOnce.Do(func() { close(l.closing) })
+	<-l.done
+}
+
+// Post writes e exactly once and returns when it is durable. A second Post
+// with the same key and the same content returns the first entry with
+// Replayed set; with different content it fails with ErrKeyReused. It fails
+// with ErrInsufficientFunds when a non-negative account would go below zero,
+// and with ErrInvalid for a malformed entry; see Validate.
+//
+// If ctx ends first, Post returns ctx's error, but the entry may still be
+// written: post it again with the same key to learn its fate.
+func (l *Ledger) Post(ctx context.Context, e Entry) (Posted, error) {
+	if err := Validate(e); err != nil {
+		l.m.refused.With("invalid").Inc()
+		return Posted{}, err
+	}
+	c := &call{e: e, hash: hash(e), done: make(chan struct{})}
+	select {
+	case <-l.closing:
+		return Posted{}, ErrClosed
+	default:
+	}
+	select {
+	case l.in <- c:
+	case <-l.closing:
+		return Posted{}, ErrClosed
+	case <-ctx.Done():
+		return Posted{}, ctx.Err()
+	}
+	select {
+	case <-c.done:
+		return c.res.posted, c.res.err
+	case <-ctx.Done():
+		return Posted{}, ctx.Err()
+	}
+}
+
+// loop is the single writer: it gathers calls into batches and commits them
+// one after another, so batches of one process never contend with each other.
+func (l *Ledger) loop() {
+	defer close(l.done)
+	batch := make([]*call, 0, l.opts.MaxBatch)
+	for {
+		var first *call
+		select {
+		case first = <-l.in:
+		case <-l.closing:
+			// Answer whatever was queued before Close.
+			for {
+				select {
+				case c := <-l.in:
+					l.commit([]*call{c})
+				default:
+					return
+				}
+			}
+		}
+		batch = append(batch[:0], first)
+		batch = l.gather(batch)
+		l.commit(batch)
+	}
+}
+
+// gather adds queued calls to the batch until it is full, the queue is empty
+// and MaxWait has passed since the batch began.
+func (l *Ledger) gather(batch []*call) []*call {
+	var deadline <-chan time.Time
+	if l.opts.MaxWait > 0 {
+		t := time.NewTimer(l.opts.MaxWait)
+		defer t.Stop()
+		deadline = t.C
+	}
+	for len(batch) < l.opts.MaxBatch {
+		select {
+		case c := <-l.in:
+			batch = append(batch, c)
+			continue
+		default:
+		}
+		if deadline == nil {
+			return batch
+		}
+		select {
+		case c := <-l.in:
+			batch = append(batch, c)
+		case <-deadline:
+			return batch
+		}
+	}
+	return batch
+}
+
+// commit writes a batch and answers its callers. Answers are given only after
+// the transaction commits; if it fails, each entry is tried alone.
+func (l *Ledger) commit(batch []*call) {
+	start := time.Now()
+	var results []result
+	var created map[string]account
+	err := l.db.WriteLocking(context.Background(), func(tx *store.Tx) error {
+		var err error
+		results, created, err = l.apply(tx, batch, false)
+		return err
+	})
+	if errors.Is(err, errKeyRace) {
+		// Some key was posted before (a replay), or by another process
+		// between our look and our write: this time, look first.
+		err = l.db.WriteLocking(context.Background(), func(tx *store.Tx) error {
+			var err error
+			results, created, err = l.apply(tx, batch, true)
+			return err
+		})
+	}
+	if err != nil {
+		if len(batch) > 1 {
+			l.m.batchRetries.With().Inc()
+			for _, c := range batch {
+				l.commit([]*call{c})
+			}
+			return
+		}
+		results = []result{{err: apperr.Wrap(err, apperr.Internal, "")}}
+	}
+	if err == nil {
+		l.remember(created)
+		l.m.batches.With().Inc()
+		l.m.batchSize.With().Observe(float64(len(batch)))
+		l.m.commitSeconds.With().Observe(time.Since(start).Seconds())
+	}
+	for i, c := range batch {
+		c.res = results[i]
+		l.m.count(c.res)
+		close(c.done)
+	}
+}
+
+func (l *Ledger) remember(created map[string]account) {
+	if len(created) == 0 {
+		return
+	}
+	l.mu.Lock()
+	for name, a := range created {
+		l.accounts[name] = a
+	}
+	l.mu.Unlock()
+}

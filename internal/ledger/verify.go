@@ -1,0 +1,161 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/carefund/carefund/internal/money"
+	"github.com/carefund/carefund/internal/store"
+)
+
+// Violation names a broken invariant and where it is broken.
+type Violation struct {
+	Invariant string // a short name, e.g. "entry sums to zero"
+	Account   string // the account, when it is about one
+	EntryID   int64  // the entry, when it is about one
+	Detail    string
+}
+
+func (v *Violation) Error() string {
+	where := ""
+	switch {
+	case v.Account != "":
+		where = " (account " + v.Account + ")"
+	case v.EntryID != 0:
+		where = fmt.Sprintf(" (entry %d)", v.EntryID)
+	}
+	return fmt.Sprintf("ledger invariant broken: %s%s: %s", v.Invariant, where, v.Detail)
+}
+
+// Summary is what Verify checked.
+type Summary struct {
+	Entries, Accounts int64
+	Custody           money.Fen // the balance of bank:custody
+}
+
+// Verify checks every invariant of the ledger and returns a *Violation for the
+// first one broken:
+//   - every entry has at least two postings and they sum to zero;
+//   - every entry's stored content hash matches its postings (nobody edited
+//     a posted entry behind the database's back);
+//   - every account's balance equals the sum of its postings;
+//   - no non-negative account (request, payable, charity) is below zero.
+//
+// It reads one consistent snapshot.
+func Verify(ctx context.Context, db *store.DB) (Summary, error) {
+	var s Summary
+	err := db.Read(ctx, func(tx *store.Tx) error {
+		for _, check := range []func(context.Context, *store.Tx, *Summary) error{
+			verifyEntries, verifyHashes, verifyBalances, verifyNonNegative,
+		} {
+			if err := check(ctx, tx, &s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return s, err
+}
+
+func verifyEntries(ctx context.Context, tx *store.Tx, s *Summary) error {
+	var id, n, sum int64
+	err := tx.QueryRowContext(ctx, `SELECT e.id, count(p.entry_id), coalesce(sum(p.amount), 0)
+		FROM ledger_entries e LEFT JOIN ledger_postings p ON p.entry_id = e.id
+		GROUP BY e.id HAVING count(p.entry_id) < 2 OR coalesce(sum(p.amount), 0) <> 0
+		ORDER BY e.id LIMIT 1`).Scan(&id, &n, &sum)
+	if err == nil {
+		if n < 2 {
+			return &Violation{Invariant: "every entry has two or more postings", EntryID: id, Detail: fmt.Sprintf("it has %d", n)}
+		}
+		return &Violation{Invariant: "every entry sums to zero", EntryID: id, Detail: fmt.Sprintf("it sums to %s", money.Fen(sum))}
+	}
+	if !isNoRows(err) {
+		return err
+	}
+	return tx.QueryRowContext(ctx, "SELECT count(*) FROM ledger_entries").Scan(&s.Entries)
+}
+
+func verifyHashes(ctx context.Context, tx *store.Tx, _ *Summary) error {
+	rows, err := tx.QueryContext(ctx, `SELECT e.id, e.kind, e.memo, coalesce(e.reverses, 0), e.content_hash, a.name, p.amount
+		FROM ledger_entries e JOIN ledger_postings p ON p.entry_id = e.id JOIN ledger_accounts a ON a.id = p.account_id
+		ORDER BY e.id`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var cur Entry
+	var curID int64
+	var curHash string
+	check := func() error {
+		if curID != 0 && hash(cur) != curHash {
+			return &Violation{Invariant: "every entry matches its content hash", EntryID: curID,
+				Detail: "its postings, kind or memo differ from what was posted"}
+		}
+		return nil
+	}
+	for rows.Next() {
+		var id int64
+		var e Entry
+		var h string
+		var p Posting
+		if err := rows.Scan(&id, &e.Kind, &e.Memo, &e.Reverses, &h, &p.Account, &p.Amount); err != nil {
+			return err
+		}
+		if id != curID {
+			if err := check(); err != nil {
+				return err
+			}
+			cur, curID, curHash = e, id, h
+		}
+		cur.Postings = append(cur.Postings, p)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return check()
+}
+
+func verifyBalances(ctx context.Context, tx *store.Tx, s *Summary) error {
+	rows, err := tx.QueryContext(ctx, `SELECT a.name, a.type, a.balance, coalesce(sum(p.amount), 0)
+		FROM ledger_accounts a LEFT JOIN ledger_postings p ON p.account_id = a.id
+		GROUP BY a.id, a.name, a.type, a.balance ORDER BY a.id`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, typ string
+		var balance, sum int64
+		if err := rows.Scan(&name, &typ, &balance, &sum); err != nil {
+			return err
+		}
+		s.Accounts++
+		want := sum
+		if Type(typ) != Asset {
+			want = -sum
+		}
+		if balance != want {
+			return &Violation{Invariant: "every balance equals the sum of its postings", Account: name,
+				Detail: fmt.Sprintf("balance %s, postings %s", money.Fen(balance), money.Fen(want))}
+		}
+		if name == "bank:custody" {
+			s.Custody = money.Fen(balance)
+		}
+	}
+	return rows.Err()
+}
+
+func verifyNonNegative(ctx context.Context, tx *store.Tx, _ *Summary) error {
+	var name string
+	var balance int64
+	err := tx.QueryRowContext(ctx, `SELECT name, balance FROM ledger_accounts
+		WHERE non_negative AND balance < 0 ORDER BY id LIMIT 1`).Scan(&name, &balance)
+	if err == nil {
+		return &Violation{Invariant: "no request, payable or charity account is negative", Account: name,
+			Detail: fmt.Sprintf("balance %s", money.Fen(balance))}
+	}
+	if isNoRows(err) {
+		return nil
+	}
+	return err
+}
