@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -70,8 +72,8 @@ func TestCommands(t *testing.T) {
 			where := stdout
 			if tt.code != 0 {
 				where = stderr
-				if lines := strings.Count(strings.TrimSpace(lastLine(stderr)), "\n"); lines != 0 {
-					t.Errorf("the error takes %d lines", lines+1)
+				if n := strings.Count(strings.TrimSpace(stderr), "\n"); n != 0 && len(tt.args) > 0 {
+					t.Errorf("the error takes %d lines:\n%s", n+1, stderr)
 				}
 			}
 			if !strings.Contains(where, tt.out) {
@@ -79,11 +81,6 @@ func TestCommands(t *testing.T) {
 			}
 		})
 	}
-}
-
-func lastLine(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	return lines[len(lines)-1]
 }
 
 func TestConfigFromEnvironmentRedactsSecrets(t *testing.T) {
@@ -134,8 +131,11 @@ func TestServeBadInput(t *testing.T) {
 		{"MetricsPortInUse", []string{"--metrics-addr", busy.Addr().String()}, "--metrics-addr"},
 		{"DataDirUnderAFile", []string{"--data-dir", filepath.Join(file, "data")}, "cannot use data folder"},
 		{"UnreachablePostgres", []string{"--database", "postgres://u:pw@127.0.0.1:1/carefund?connect_timeout=2"}, "cannot reach PostgreSQL"},
-		{"SQLiteNotDurable", []string{"--database", "sqlite:" + lite + "?_sync=NORMAL"}, "synchronous"},
-		{"SQLiteNoWAL", []string{"--database", "sqlite:" + lite + "?_journal_mode=DELETE"}, "journal_mode"},
+		{"SQLiteNotDurable", []string{"--database", store.SQLiteLocation(lite) + "?_sync=NORMAL"}, "synchronous"},
+		{"SQLiteNoWAL", []string{"--database", store.SQLiteLocation(lite) + "?_journal_mode=DELETE"}, "journal_mode"},
+		{"SQLiteUnknownSetting", []string{"--database", store.SQLiteLocation(lite) + "?nolock=1"}, `"nolock" is not supported`},
+		{"KeywordDSN", []string{"--database", "host=db user=x password=pw dbname=c"}, "neither a postgres:// URL"},
+		{"FlagWithoutValue", []string{"--database"}, "flag --database needs a value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -145,8 +145,8 @@ func TestServeBadInput(t *testing.T) {
 			if code != 2 {
 				t.Errorf("exit %d, want 2", code)
 			}
-			if msg := lastLine(stderr); !strings.HasPrefix(msg, "carefund: ") || !strings.Contains(msg, tt.want) {
-				t.Errorf("last line %q, want one mentioning %q", msg, tt.want)
+			if msg := strings.TrimSuffix(stderr, "\n"); strings.Contains(msg, "\n") || !strings.HasPrefix(msg, "carefund: ") || !strings.Contains(msg, tt.want) {
+				t.Errorf("stderr %q, want one line mentioning %q", stderr, tt.want)
 			}
 			if strings.Contains(stderr, "pw@") {
 				t.Errorf("stderr shows the database password: %s", stderr)
@@ -184,9 +184,12 @@ func TestServeRefusesNewerSchema(t *testing.T) {
 	}
 }
 
-func TestMigrate(t *testing.T) {
+func TestMigrateCommand(t *testing.T) {
 	for _, d := range storetest.Databases(t) {
 		t.Run(d.Name, func(t *testing.T) {
+			if path, _, err := store.SQLitePath(d.DSN); err == nil {
+				os.WriteFile(path, nil, 0o600) // an empty file is an empty SQLite database
+			}
 			code, out, stderr := runCmd(t, env(), "migrate", "--database", d.DSN)
 			if code != 0 || !strings.Contains(out, "applied 0001_meta.sql") {
 				t.Fatalf("first migrate: exit %d, %q %q", code, out, stderr)
@@ -198,7 +201,12 @@ func TestMigrate(t *testing.T) {
 		})
 	}
 	code, _, stderr := runCmd(t, env(), "migrate", "--data-dir", filepath.Join(t.TempDir(), "none"))
-	if code != 2 || !strings.Contains(stderr, "no database in") {
+	if code != 2 || !strings.Contains(stderr, "no database at") {
+		t.Errorf("migrate without a database: exit %d, %q", code, stderr)
+	}
+	typo := filepath.Join(t.TempDir(), "typo.db")
+	code, _, stderr = runCmd(t, env(), "migrate", "--database", store.SQLiteLocation(typo))
+	if _, err := os.Stat(typo); code != 2 || err == nil {
 		t.Errorf("migrate without a database: exit %d, %q", code, stderr)
 	}
 }
@@ -218,46 +226,78 @@ func newLines() (*lines, *io.PipeWriter) {
 	return l, w
 }
 
-// TestServe starts the platform in-process on each database, checks what it
-// created, and stops it by cancelling its context, as SIGTERM does.
-func TestServe(t *testing.T) {
+// serving is carefund serve running in-process.
+type serving struct {
+	appURL, metricsURL string
+	stderr             *syncBuffer
+	stop               func() error // cancels, as SIGTERM does, and returns run's error
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.b.String() }
+
+// startServe runs serve in-process and waits until it is ready.
+func startServe(t *testing.T, args ...string) *serving {
+	t.Helper()
+	stdout, pw := newLines()
+	s := &serving{stderr: &syncBuffer{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, append([]string{"serve"}, args...), env(), pw, s.stderr); pw.Close() }()
+	s.stop = func() error { cancel(); return <-done }
+	for s.appURL == "" || (slices.Contains(args, "--metrics-addr") && s.metricsURL == "") {
+		select {
+		case line := <-stdout.ch:
+			if u, ok := strings.CutPrefix(line, "carefund is running at "); ok {
+				s.appURL = u
+			}
+			if u, ok := strings.CutPrefix(line, "metrics at "); ok {
+				s.metricsURL = u
+			}
+		case err := <-done:
+			cancel()
+			t.Fatalf("serve returned early: %v\n%s", err, s.stderr.String())
+		case <-time.After(30 * time.Second):
+			t.Fatal("serve printed no URL")
+		}
+	}
+	if err := testprog.WaitReady(ctx, s.appURL, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestServeCommand starts the platform in-process on each database, checks
+// what it created, and stops it by cancelling its context, as SIGTERM does.
+func TestServeCommand(t *testing.T) {
 	for _, d := range storetest.Databases(t) {
 		t.Run(d.Name, func(t *testing.T) {
-			dataDir := filepath.Join(t.TempDir(), "carefund-data")
-			args := []string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--data-dir", dataDir, "--demo"}
+			// A folder name that a careless location would mangle.
+			dataDir := filepath.Join(t.TempDir(), "carefund data#1?")
+			args := []string{"--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--data-dir", dataDir, "--demo"}
 			if d.Name != "sqlite" {
 				args = append(args, "--database", d.DSN)
 			}
-			stdout, pw := newLines()
-			var stderr bytes.Buffer
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- run(ctx, args, env(), pw, &stderr); pw.Close() }()
-
-			var appURL, metricsURL string
-			for appURL == "" || metricsURL == "" {
-				select {
-				case line := <-stdout.ch:
-					if u, ok := strings.CutPrefix(line, "carefund is running at "); ok {
-						appURL = u
-					}
-					if u, ok := strings.CutPrefix(line, "metrics at "); ok {
-						metricsURL = u
-					}
-				case err := <-done:
-					t.Fatalf("serve returned early: %v\n%s", err, stderr.String())
-				case <-time.After(30 * time.Second):
-					t.Fatal("serve printed no URL")
-				}
-			}
-			if err := testprog.WaitReady(ctx, appURL, 10*time.Second); err != nil {
-				t.Fatal(err)
-			}
-			if body := get(t, metricsURL); !strings.Contains(body, "carefund_http_requests_total") {
+			s := startServe(t, args...)
+			if body := get(t, s.metricsURL); !strings.Contains(body, "carefund_http_requests_total") {
 				t.Errorf("metrics listener answers:\n%s", body)
 			}
-			if resp, err := http.Get(appURL + "metrics"); err != nil || resp.StatusCode != 404 {
-				t.Errorf("/metrics on the public listener: %v %v", resp.StatusCode, err)
+			resp, err := http.Get(s.appURL + "metrics")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 404 {
+				t.Errorf("/metrics on the public listener: %d", resp.StatusCode)
 			}
 
 			want := []string{"uploads", "keys/master.key", "keys/index.key", "keys/session.key"}
@@ -274,20 +314,54 @@ func TestServe(t *testing.T) {
 					t.Errorf("%s has mode %04o; others must not read it", name, perm)
 				}
 			}
-			cancel()
-			if err := <-done; err != nil {
+			if err := s.stop(); err != nil {
 				t.Errorf("serve after cancel: %v", err)
 			}
 			// The keys are never printed or logged.
+			log := s.stderr.String()
 			for _, name := range []string{"master.key", "index.key", "session.key"} {
 				b, _ := os.ReadFile(filepath.Join(dataDir, "keys", name))
 				raw, _ := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
-				if len(raw) == 0 || strings.Contains(stderr.String(), strings.TrimSpace(string(b))) ||
-					bytes.Contains(stderr.Bytes(), raw) {
+				if len(raw) == 0 || strings.Contains(log, strings.TrimSpace(string(b))) || strings.Contains(log, string(raw)) {
 					t.Errorf("%s appears in the log", name)
 				}
 			}
 		})
+	}
+}
+
+// TestServeRefusesOtherKeys: once a database has been started with a set of
+// secret keys, serve never generates new ones to replace lost ones, and
+// refuses another installation's keys: data under the old keys would be lost.
+func TestServeRefusesOtherKeys(t *testing.T) {
+	dir := t.TempDir()
+	dataDir := filepath.Join(dir, "data")
+	keys := filepath.Join(dataDir, "keys")
+	args := []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir}
+	if err := startServe(t, args[1:]...).stop(); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "other")
+	if err := startServe(t, "--addr", "127.0.0.1:0", "--data-dir", other).stop(); err != nil {
+		t.Fatal(err)
+	}
+	os.Rename(keys, keys+".bak")
+	code, _, stderr := runCmd(t, env(), args...)
+	if code != 2 || !strings.Contains(stderr, "restore that folder from a backup") {
+		t.Errorf("keys folder gone: exit %d, %q", code, stderr)
+	}
+	if _, err := os.Stat(keys); err == nil {
+		t.Error("serve generated new keys for a database that had keys")
+	}
+	code, _, stderr = runCmd(t, env(), append(args, "--keys-dir", filepath.Join(other, "keys"))...)
+	if code != 2 || !strings.Contains(stderr, "not the ones this database was set up with") {
+		t.Errorf("another installation's keys: exit %d, %q", code, stderr)
+	}
+	os.Rename(keys+".bak", keys)
+	os.Remove(filepath.Join(keys, "index.key"))
+	code, _, stderr = runCmd(t, env(), args...)
+	if code != 2 || !strings.Contains(stderr, "lacks index.key") {
+		t.Errorf("one key lost: exit %d, %q", code, stderr)
 	}
 }
 

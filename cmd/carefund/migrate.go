@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/carefund/carefund/internal/config"
+	"github.com/carefund/carefund/internal/store"
 )
 
 func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, _ io.Writer) error {
@@ -17,11 +17,16 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	dsn := cfg.DatabaseDSN()
-	if cfg.UsesDataDirDatabase() {
-		// migrate works on an existing installation; creating one is serve's job.
-		if _, err := os.Stat(filepath.Join(cfg.DataDir, "carefund.db")); err != nil {
-			return badInput(fmt.Errorf("no database in %s; start the platform once with 'carefund serve', or give --database or %s",
-				cfg.DataDir, config.EnvName("database")))
+	if !store.IsPostgres(dsn) {
+		// migrate works on an existing installation; creating one is serve's
+		// job, and a mistyped path must not make a new database.
+		path, _, err := store.SQLitePath(dsn)
+		if err != nil {
+			return badInput(err)
+		}
+		if _, err := os.Stat(path); err != nil {
+			return badInput(fmt.Errorf("no database at %s; start the platform once with 'carefund serve', or give --database or %s",
+				path, config.EnvName("database")))
 		}
 	}
 	db, err := openChecked(ctx, dsn)

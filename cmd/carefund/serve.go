@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -44,9 +45,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	defer db.Close()
 	started := false
 	defer func() {
+		db.Close()
 		if !started {
 			undo()
 		}
@@ -110,9 +111,10 @@ func httpURL(a net.Addr) string {
 	return "http://" + a.String() + "/"
 }
 
-// prepare readies the data folder, the keys and the database. If it fails,
-// or if the caller later calls undo, everything it created is removed again,
-// so a failed first start leaves nothing half-made behind.
+// prepare readies the data folder, the database and the secret keys. If it
+// fails, or if the caller later calls undo (after closing the database),
+// everything it created is removed again, so a failed first start leaves
+// nothing half-made behind.
 func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger) (db *store.DB, undo func(), err error) {
 	var created []string
 	rollback := func() {
@@ -129,36 +131,34 @@ func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger) (db *sto
 			rollback()
 		}
 	}()
+	track := func(made string, err error) error {
+		if made != "" {
+			created = append(created, made)
+		}
+		return err
+	}
+	dsn := cfg.DatabaseDSN()
 	// On PostgreSQL, check the database before creating anything.
-	if !isSQLite(cfg.DatabaseDSN()) {
-		if db, err = openChecked(ctx, cfg.DatabaseDSN()); err != nil {
+	if store.IsPostgres(dsn) {
+		if db, err = openChecked(ctx, dsn); err != nil {
 			return nil, nil, err
 		}
 	}
 	for _, dir := range []string{cfg.DataDir, filepath.Join(cfg.DataDir, "uploads")} {
-		made, err := makeDir(dir)
-		created = append(created, made...)
-		if err != nil {
+		if err := track(makeDir(dir)); err != nil {
 			return nil, nil, badInput(fmt.Errorf("cannot use data folder %s: %v; choose another with --data-dir or %s",
 				cfg.DataDir, err, config.EnvName("data-dir")))
 		}
 	}
-	keysDir := filepath.Join(cfg.DataDir, "keys")
-	if _, err := os.Stat(keysDir); errors.Is(err, os.ErrNotExist) {
-		created = append(created, keysDir)
-	}
-	if _, err := keyring.Load(keysDir); err != nil {
-		return nil, nil, badInput(fmt.Errorf("secret keys: %w", err))
-	}
-	if isSQLite(cfg.DatabaseDSN()) {
-		path, _, err := store.SQLitePath(cfg.DatabaseDSN())
+	if !store.IsPostgres(dsn) {
+		path, _, err := store.SQLitePath(dsn)
 		if err != nil {
 			return nil, nil, badInput(err)
 		}
-		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 			created = append(created, path, path+"-wal", path+"-shm")
 		}
-		if db, err = openChecked(ctx, cfg.DatabaseDSN()); err != nil {
+		if db, err = openChecked(ctx, dsn); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -169,7 +169,40 @@ func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger) (db *sto
 	if len(applied) > 0 {
 		log.Info("migrated", "applied", applied)
 	}
+	if err := checkKeys(ctx, cfg, db, track); err != nil {
+		return nil, nil, err
+	}
 	return db, rollback, nil
+}
+
+// checkKeys loads the secret keys, generating them only for a database that
+// has never had any, and refuses keys other than the ones the database was
+// first started with: data encrypted under the old keys would be unreadable.
+func checkKeys(ctx context.Context, cfg *config.Config, db *store.DB, track func(string, error) error) error {
+	dir := cfg.KeysFolder()
+	want, known, err := db.Meta(ctx, "key_fingerprint")
+	if err != nil {
+		return err
+	}
+	if !known {
+		if err := track(firstMissing(dir)); err != nil {
+			return badInput(fmt.Errorf("secret keys folder %s: %v", dir, err))
+		}
+	}
+	keys, err := keyring.Load(dir, !known)
+	switch {
+	case errors.Is(err, keyring.ErrNoKeys):
+		return badInput(fmt.Errorf("this database was set up with secret keys that are not in %s; restore that folder from a backup, or point --keys-dir (%s) at it",
+			dir, config.EnvName("keys-dir")))
+	case err != nil:
+		return badInput(fmt.Errorf("secret keys: %w", err))
+	case known && keys.Fingerprint() != want:
+		return badInput(fmt.Errorf("the secret keys in %s are not the ones this database was set up with; restore the right folder from a backup, or point --keys-dir (%s) at it",
+			dir, config.EnvName("keys-dir")))
+	case !known:
+		return db.Write(ctx, func(tx *store.Tx) error { return tx.SetMeta(ctx, "key_fingerprint", keys.Fingerprint()) })
+	}
+	return nil
 }
 
 // openChecked opens the database and refuses one that could lose committed
@@ -186,34 +219,41 @@ func openChecked(ctx context.Context, dsn string) (*store.DB, error) {
 	return db, nil
 }
 
-func isSQLite(dsn string) bool {
-	return !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://")
+// firstMissing returns the topmost folder of path that does not exist yet,
+// or "" if path exists: what creating path creates, and undoing removes.
+func firstMissing(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	first := ""
+	for p := abs; ; p = filepath.Dir(p) {
+		_, err := os.Lstat(p)
+		if err == nil {
+			return first, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			// Not knowing is not the same as missing: never undo what
+			// might exist.
+			return "", unwrapPath(err)
+		}
+		first = p
+		if filepath.Dir(p) == p {
+			return first, nil
+		}
+	}
 }
 
 // makeDir creates dir (mode 0700) and any missing parents, checks that it can
 // write there, and returns the topmost folder it created, for undoing.
-func makeDir(dir string) (created []string, err error) {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, err
+func makeDir(dir string) (created string, err error) {
+	if created, err = firstMissing(dir); err != nil {
+		return "", err
 	}
-	first := ""
-	for p := abs; ; p = filepath.Dir(p) {
-		if _, err := os.Lstat(p); err == nil {
-			break
-		}
-		first = p
-		if filepath.Dir(p) == p {
-			break
-		}
-	}
-	if first != "" {
-		created = []string{first}
-	}
-	if err := os.MkdirAll(abs, 0o700); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return created, unwrapPath(err)
 	}
-	probe, err := os.CreateTemp(abs, ".write-test-*")
+	probe, err := os.CreateTemp(dir, ".write-test-*")
 	if err != nil {
 		return created, unwrapPath(err)
 	}

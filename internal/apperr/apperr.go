@@ -23,6 +23,7 @@ const (
 	Unauthorized Code = "unauthorized" // the caller must sign in
 	Forbidden    Code = "forbidden"    // signed in, but not allowed
 	Conflict     Code = "conflict"     // the state forbids it, or an idempotency key was reused
+	Method       Code = "method"       // the URL exists, but not for this method
 	TooLarge     Code = "too_large"    // the request body is over its limit
 	RateLimited  Code = "rate_limited" // too many attempts; try later
 	Unavailable  Code = "unavailable"  // a dependency is down; try later
@@ -30,7 +31,7 @@ const (
 )
 
 // Codes lists every code, for tests that check each one is mapped.
-var Codes = []Code{Invalid, NotFound, Unauthorized, Forbidden, Conflict, TooLarge, RateLimited, Unavailable, Internal}
+var Codes = []Code{Invalid, NotFound, Unauthorized, Forbidden, Conflict, Method, TooLarge, RateLimited, Unavailable, Internal}
 
 // Error is an error with a code and a user-facing message key.
 type Error struct {

@@ -21,6 +21,7 @@ type Config struct {
 	Addr            string        // where the platform listens
 	DataDir         string        // SQLite database, uploads and keys
 	Database        string        // empty: SQLite in DataDir
+	KeysDir         string        // empty: keys/ in DataDir
 	MetricsAddr     string        // where /metrics listens; empty: nowhere
 	Demo            bool          // load the demo data
 	LogFormat       string        // auto, text or json
@@ -47,6 +48,7 @@ func (c *Config) FlagSet(name string) *flag.FlagSet {
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "`host:port` to serve the platform on")
 	fs.StringVar(&c.DataDir, "data-dir", "carefund-data", "`folder` for the SQLite database, uploads and secret keys")
 	fs.StringVar(&c.Database, "database", "", "PostgreSQL `URL` (postgres://…) or SQLite location (sqlite:PATH); default: SQLite in the data folder")
+	fs.StringVar(&c.KeysDir, "keys-dir", "", "`folder` of the secret keys, shared by every node of one installation; default: keys/ in the data folder")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "`host:port` to serve Prometheus /metrics on; off when empty")
 	fs.BoolVar(&c.Demo, "demo", false, "load demonstration data")
 	fs.StringVar(&c.LogFormat, "log-format", "auto", "log `format`: auto (text on a terminal, JSON otherwise), text or json")
@@ -95,6 +97,9 @@ func flagError(err error) string {
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
 		return "unknown flag --" + name
 	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
+		return "flag --" + name + " needs a value"
+	}
 	return strings.Replace(msg, " flag -", " flag --", 1)
 }
 
@@ -115,9 +120,14 @@ func (c *Config) Validate() error {
 	if strings.TrimSpace(c.DataDir) == "" {
 		return errors.New("--data-dir is empty; give a folder carefund may write to")
 	}
-	if d := c.Database; d != "" && !strings.HasPrefix(d, "postgres://") && !strings.HasPrefix(d, "postgresql://") &&
-		!strings.HasPrefix(d, "sqlite:") && !strings.HasPrefix(d, "file:") {
-		return fmt.Errorf("--database %q is neither a postgres:// URL nor a sqlite:PATH location", store.RedactURL(d))
+	if d := c.Database; d != "" && !store.IsPostgres(d) {
+		if !strings.HasPrefix(d, "sqlite:") {
+			// Never echo the value: it may hold a password.
+			return errors.New("--database is neither a postgres:// URL nor a sqlite:PATH location")
+		}
+		if _, _, err := store.SQLitePath(d); err != nil {
+			return fmt.Errorf("--database: %v", err)
+		}
 	}
 	switch c.LogFormat {
 	case "auto", "text", "json":
@@ -155,11 +165,17 @@ func (c *Config) DatabaseDSN() string {
 	if c.Database != "" {
 		return c.Database
 	}
-	return "sqlite:" + filepath.Join(c.DataDir, "carefund.db")
+	return store.SQLiteLocation(filepath.Join(c.DataDir, "carefund.db"))
 }
 
-// UsesDataDirDatabase reports whether the database lives in the data folder.
-func (c *Config) UsesDataDirDatabase() bool { return c.Database == "" }
+// KeysFolder returns where the secret keys live: --keys-dir, or keys/ in the
+// data folder.
+func (c *Config) KeysFolder() string {
+	if c.KeysDir != "" {
+		return c.KeysDir
+	}
+	return filepath.Join(c.DataDir, "keys")
+}
 
 // Print writes the effective configuration, one setting a line with where it
 // came from, and the database password redacted. Secret keys are files in the
@@ -172,5 +188,5 @@ func (c *Config) Print(w io.Writer, fs *flag.FlagSet) {
 		}
 		fmt.Fprintf(w, "%-17s %-40s # %s, %s\n", f.Name, v, c.source[f.Name], EnvName(f.Name))
 	})
-	fmt.Fprintf(w, "%-17s %-40s # generated on first start, mode 0600, never printed\n", "keys", filepath.Join(c.DataDir, "keys"))
+	fmt.Fprintf(w, "%-17s %-40s # generated on first start, mode 0600, never printed\n", "(keys)", c.KeysFolder())
 }

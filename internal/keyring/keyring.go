@@ -9,9 +9,16 @@
 package keyring
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,13 +27,17 @@ import (
 // KeySize is the length of every key in bytes.
 const KeySize = 32
 
-// Key is one secret key. Its String method never reveals it.
+// Key is one secret key. It never prints: fmt, encoding/json, encoding/text
+// and log/slog all see "[redacted]".
 type Key [KeySize]byte
 
-func (Key) String() string { return "[redacted]" }
+const redacted = "[redacted]"
 
-// GoString keeps %#v from revealing the key too.
-func (Key) GoString() string { return "keyring.Key{redacted}" }
+func (Key) String() string               { return redacted }
+func (Key) GoString() string             { return redacted }
+func (Key) Format(f fmt.State, _ rune)   { io.WriteString(f, redacted) }
+func (Key) MarshalText() ([]byte, error) { return []byte(redacted), nil }
+func (Key) LogValue() slog.Value         { return slog.StringValue(redacted) }
 
 // Keys holds the platform's root keys.
 type Keys struct {
@@ -35,7 +46,7 @@ type Keys struct {
 	Session Key // signs cookies and tokens
 }
 
-// names maps each key to its file name, and is the list Load works through.
+// files pairs each key with its file name; Load works through it.
 func (k *Keys) files() []struct {
 	name string
 	key  *Key
@@ -46,22 +57,56 @@ func (k *Keys) files() []struct {
 	}{{"master.key", &k.Master}, {"index.key", &k.Index}, {"session.key", &k.Session}}
 }
 
-// Load reads the keys from dir, generating any that are missing. It refuses a
-// key file others can read, or one that does not hold a key.
-func Load(dir string) (*Keys, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
+// Fingerprint identifies the set of keys without revealing them, so that the
+// database can remember which keys it belongs with.
+func (k *Keys) Fingerprint() string {
+	h := hmac.New(sha256.New, []byte("carefund key fingerprint v1"))
+	for _, f := range k.files() {
+		sum := hmac.New(sha256.New, f.key[:])
+		sum.Write([]byte(f.name))
+		h.Write(sum.Sum(nil))
 	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// ErrNoKeys is returned by Load when the folder holds no keys and it may not
+// create them.
+var ErrNoKeys = errors.New("no secret keys")
+
+// Load reads the keys from dir. If dir holds none of them and create is true,
+// it generates them all; a folder holding some but not all is refused, as is
+// a key file others can read or one that does not hold a key. A key is never
+// generated to replace a lost one: data under the old key would be lost with
+// it.
+func Load(dir string, create bool) (*Keys, error) {
 	var k Keys
+	var missing []string
+	for _, f := range k.files() {
+		if _, err := os.Lstat(filepath.Join(dir, f.name)); errors.Is(err, fs.ErrNotExist) {
+			missing = append(missing, f.name)
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case len(missing) == len(k.files()) && !create:
+		return nil, fmt.Errorf("%w in %s", ErrNoKeys, dir)
+	case len(missing) == len(k.files()):
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, err
+		}
+		for _, f := range k.files() {
+			if err := generate(filepath.Join(dir, f.name), f.key); err != nil {
+				return nil, fmt.Errorf("generating %s: %w", f.name, err)
+			}
+		}
+		return &k, nil
+	case len(missing) > 0:
+		return nil, fmt.Errorf("key folder %s lacks %s; restore it from a backup", dir, strings.Join(missing, ", "))
+	}
 	for _, f := range k.files() {
 		path := filepath.Join(dir, f.name)
 		info, err := os.Stat(path)
-		if os.IsNotExist(err) {
-			if err := generate(path, f.key); err != nil {
-				return nil, fmt.Errorf("generating %s: %w", path, err)
-			}
-			continue
-		}
 		if err != nil {
 			return nil, err
 		}

@@ -1,7 +1,12 @@
 package keyring
 
 import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +15,7 @@ import (
 
 func TestLoadGeneratesThenReloads(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "keys")
-	first, err := Load(dir)
+	first, err := Load(dir, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +31,7 @@ func TestLoadGeneratesThenReloads(t *testing.T) {
 			t.Errorf("%s has mode %04o, want 0600", name, perm)
 		}
 	}
-	again, err := Load(dir)
+	again, err := Load(dir, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,31 +47,75 @@ func TestLoadGeneratesThenReloads(t *testing.T) {
 func TestLoadRefuses(t *testing.T) {
 	t.Run("ReadableByOthers", func(t *testing.T) {
 		dir := t.TempDir()
-		if _, err := Load(dir); err != nil {
+		if _, err := Load(dir, true); err != nil {
 			t.Fatal(err)
 		}
 		os.Chmod(filepath.Join(dir, "index.key"), 0o644)
-		if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		if _, err := Load(dir, true); err == nil || !strings.Contains(err.Error(), "chmod 600") {
 			t.Errorf("Load() = %v, want a refusal saying chmod 600", err)
 		}
 	})
 	t.Run("NotAKey", func(t *testing.T) {
 		dir := t.TempDir()
+		if _, err := Load(dir, true); err != nil {
+			t.Fatal(err)
+		}
 		os.WriteFile(filepath.Join(dir, "master.key"), []byte("hunter2\n"), 0o600)
-		if _, err := Load(dir); err == nil {
+		if _, err := Load(dir, true); err == nil {
 			t.Error("Load() accepted a file that holds no key")
+		}
+	})
+	t.Run("OneLost", func(t *testing.T) {
+		dir := t.TempDir()
+		if _, err := Load(dir, true); err != nil {
+			t.Fatal(err)
+		}
+		os.Remove(filepath.Join(dir, "master.key"))
+		if _, err := Load(dir, true); err == nil || !strings.Contains(err.Error(), "master.key") {
+			t.Errorf("Load() with master.key lost = %v; it must refuse, not generate a new one", err)
+		}
+	})
+	t.Run("NoneAndMayNotCreate", func(t *testing.T) {
+		if _, err := Load(t.TempDir(), false); !errors.Is(err, ErrNoKeys) {
+			t.Errorf("Load() = %v, want ErrNoKeys", err)
 		}
 	})
 }
 
 func TestKeyNeverPrints(t *testing.T) {
-	k, err := Load(t.TempDir())
+	k, err := Load(t.TempDir(), true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
-		if out := fmt.Sprintf(format, *k); !strings.Contains(out, "redacted") {
-			t.Errorf("%s of Keys = %s, want redacted", format, out)
+	secret := base64.StdEncoding.EncodeToString(k.Master[:])
+	var outs []string
+	for _, format := range []string{"%v", "%+v", "%#v", "%s", "%d", "%x", "%X", "%q"} {
+		outs = append(outs, fmt.Sprintf(format, *k), fmt.Sprintf(format, k.Master))
+	}
+	j, _ := json.Marshal(k)
+	outs = append(outs, string(j))
+	var log bytes.Buffer
+	slog.New(slog.NewJSONHandler(&log, nil)).Info("keys", "keys", k, "master", k.Master)
+	slog.New(slog.NewTextHandler(&log, nil)).Info("keys", "keys", k, "master", k.Master)
+	outs = append(outs, log.String())
+	for _, out := range outs {
+		if !strings.Contains(out, "redacted") || strings.Contains(out, secret) ||
+			strings.Contains(out, fmt.Sprint(int(k.Master[0]))+" "+fmt.Sprint(int(k.Master[1]))) ||
+			strings.Contains(out, fmt.Sprintf("%x", k.Master[:4])) {
+			t.Errorf("key material printed: %s", out)
 		}
+	}
+}
+
+func TestFingerprint(t *testing.T) {
+	a, _ := Load(t.TempDir(), true)
+	b, _ := Load(t.TempDir(), true)
+	if a.Fingerprint() == b.Fingerprint() || len(a.Fingerprint()) != 32 {
+		t.Errorf("fingerprints %s and %s", a.Fingerprint(), b.Fingerprint())
+	}
+	c := *a
+	c.Session[0] ^= 1
+	if c.Fingerprint() == a.Fingerprint() {
+		t.Error("changing one key kept the fingerprint")
 	}
 }

@@ -23,6 +23,7 @@ var statusOf = map[apperr.Code]int{
 	apperr.Unauthorized: http.StatusUnauthorized,
 	apperr.Forbidden:    http.StatusForbidden,
 	apperr.Conflict:     http.StatusConflict,
+	apperr.Method:       http.StatusMethodNotAllowed,
 	apperr.TooLarge:     http.StatusRequestEntityTooLarge,
 	apperr.RateLimited:  http.StatusTooManyRequests,
 	apperr.Unavailable:  http.StatusServiceUnavailable,

@@ -72,10 +72,10 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		if route == "" {
 			route = "(none)" // refused before routing, e.g. by cross-origin protection
 		}
-		s.requests.With(route, r.Method, strconv.Itoa(rec.status)).Inc()
+		s.requests.With(route, methodLabel(r.Method), strconv.Itoa(rec.status)).Inc()
 		s.latency.With(route).Observe(elapsed.Seconds())
 		level := slog.LevelInfo
-		if route == "GET /healthz" || route == "GET /readyz" || route == "GET /static/" {
+		if route == "GET /healthz" || route == "GET /readyz" || route == "GET /static/{file}" {
 			level = slog.LevelDebug
 		}
 		s.log.LogAttrs(r.Context(), level, "request",
@@ -83,6 +83,16 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
 			slog.Float64("ms", float64(elapsed.Microseconds())/1000), slog.String("remote", remoteIP(r)))
 	})
+}
+
+// methodLabel bounds the methods the metrics name: anyone can send any
+// method, and each new label value would be a series kept forever.
+func methodLabel(m string) string {
+	switch m {
+	case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS":
+		return m
+	}
+	return "OTHER"
 }
 
 func remoteIP(r *http.Request) string {

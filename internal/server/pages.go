@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -63,10 +64,16 @@ func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) error {
 }
 
 // localPath returns next if it is a path on this site, and "/" otherwise, so
-// the language switch cannot be used to send people elsewhere.
+// the language switch cannot be used to send people elsewhere. Browsers
+// ignore tabs and newlines in URLs and read a backslash as a slash, so any of
+// those refuses the path too.
 func localPath(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.ContainsAny(next, "\r\n") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
 		return "/"
 	}
 	return next
@@ -81,8 +88,32 @@ func badForm(err error) error {
 	return apperr.Wrap(err, apperr.Invalid, "")
 }
 
+// notFound answers what no route matches: 405 with an Allow header when
+// the path exists for other methods, 404 otherwise.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
+	var allow []string
+	for _, m := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); m != r.Method && pattern != "/" && pattern != "/api/v1/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		return apperr.New(apperr.Method, "error.method")
+	}
 	return apperr.New(apperr.NotFound, "")
+}
+
+// static serves the embedded stylesheet and icon; an unknown name gets the
+// ordinary not-found page.
+func (s *Server) static(w http.ResponseWriter, r *http.Request) error {
+	if !s.pages.HasStatic(r.PathValue("file")) {
+		return apperr.New(apperr.NotFound, "")
+	}
+	s.pages.Static().ServeHTTP(w, r)
+	return nil
 }
 
 // healthz answers while the process is alive, whatever the database does.

@@ -1,7 +1,5 @@
 package server
 
-import "net/http"
-
 // route is one entry of the URL surface.
 type route struct {
 	pattern string // a ServeMux pattern, method first
@@ -11,14 +9,13 @@ type route struct {
 // routes lists every URL the platform answers. Patterns under /api/v1/ must
 // also be in openapi.json (a test checks both ways).
 func (s *Server) routes() []route {
-	static := s.pages.Static()
 	return []route{
 		// Public pages.
 		{"GET /{$}", s.home},
 		{"GET /rules", s.rulesPage},
 		{"GET /complaints", s.complaintsPage},
 		{"POST /language", s.setLanguage},
-		{"GET /static/", serve(static)},
+		{"GET /static/{file}", s.static},
 
 		// Operations.
 		{"GET /healthz", s.healthz},
@@ -31,13 +28,5 @@ func (s *Server) routes() []route {
 		// Everything else.
 		{"/api/v1/", s.notFound},
 		{"/", s.notFound},
-	}
-}
-
-// serve adapts an http.Handler that handles its own failures.
-func serve(h http.Handler) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		h.ServeHTTP(w, r)
-		return nil
 	}
 }

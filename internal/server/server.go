@@ -42,6 +42,7 @@ type Server struct {
 	requests *metrics.CounterVec
 	latency  *metrics.HistogramVec
 
+	mux     *http.ServeMux
 	handler http.Handler
 }
 
@@ -66,11 +67,11 @@ func New(opts Options) (*Server, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.registerMetrics()
-	mux := http.NewServeMux()
+	s.mux = http.NewServeMux()
 	for _, rt := range s.routes() {
-		mux.Handle(rt.pattern, s.handle(rt.handler))
+		s.mux.Handle(rt.pattern, s.handle(rt.handler))
 	}
-	s.handler = s.observe(s.recoverPanics(s.secureHeaders(s.crossOriginProtection(s.limitBody(mux)))))
+	s.handler = s.observe(s.recoverPanics(s.secureHeaders(s.crossOriginProtection(s.limitBody(s.mux)))))
 	return s, nil
 }
 
@@ -109,6 +110,13 @@ func (s *Server) registerMetrics() {
 		pool(func(st poolStats) float64 { return float64(st.WaitCount) }))
 	s.metrics.CounterFunc("carefund_db_wait_seconds_total", "Total time callers waited for a write-pool connection.",
 		pool(func(st poolStats) float64 { return st.WaitDuration.Seconds() }))
+	if s.db.Dialect() == store.SQLite {
+		// SQLite reads have a pool of their own.
+		s.metrics.GaugeFunc("carefund_db_read_open_connections", "Open connections in the SQLite read pool.",
+			func() float64 { return float64(s.db.ReadStats().OpenConnections) })
+		s.metrics.GaugeFunc("carefund_db_read_in_use_connections", "Connections of the SQLite read pool in use.",
+			func() float64 { return float64(s.db.ReadStats().InUse) })
+	}
 }
 
 // Serve answers requests on ln until ctx is done, then stops accepting new
@@ -133,6 +141,12 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, grace time.Dura
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
 	defer cancel()
 	err := srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		// The grace period is over: cut what is still running, so that
+		// nothing touches the database after the caller closes it.
+		log.Warn("requests still running after the shutdown grace period were cut", "grace", grace.String())
+		err = srv.Close()
+	}
 	if serveErr := <-errc; !errors.Is(serveErr, http.ErrServerClosed) {
 		err = errors.Join(err, serveErr)
 	}

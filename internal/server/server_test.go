@@ -1,9 +1,11 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -21,7 +23,13 @@ import (
 
 func newServer(t *testing.T) *Server {
 	t.Helper()
-	s, err := New(Options{DB: storetest.Open(t, storetest.SQLiteDSN(t)), Version: "test"})
+	return newServerLogging(t, io.Discard)
+}
+
+func newServerLogging(t *testing.T, log io.Writer) *Server {
+	t.Helper()
+	s, err := New(Options{DB: storetest.Open(t, storetest.SQLiteDSN(t)), Version: "test",
+		Logger: slog.New(slog.NewJSONHandler(log, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,6 +171,10 @@ func TestLanguageSwitch(t *testing.T) {
 		{"lang=en&next=//evil.example/", "/", "en"},
 		{"lang=en&next=https://evil.example/", "/", "en"},
 		{"lang=en&next=/\\evil.example", "/", "en"},
+		{"lang=en&next=/%09/evil.example/", "/", "en"}, // a tab, which browsers drop
+		{"lang=en&next=/%0A/evil.example/", "/", "en"},
+		{"lang=en&next=/rules?x=1%5Cy", "/", "en"},
+		{"lang=en&next=/complaints?from=home", "/complaints?from=home", "en"},
 	}
 	for _, tt := range tests {
 		resp := do(h, "POST", "/language", strings.NewReader(tt.form), "Content-Type", "application/x-www-form-urlencoded")
@@ -280,11 +292,43 @@ func TestMetricsOnlyOnMetricsListener(t *testing.T) {
 }
 
 func TestPanicBecomesLogged500(t *testing.T) {
-	s := newServer(t)
-	h := s.recoverPanics(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("bug") }))
+	var log bytes.Buffer
+	s := newServerLogging(t, &log)
+	h := s.recoverPanics(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("bug-1234") }))
 	resp := do(h, "GET", "/", nil)
-	if body := readBody(t, resp); resp.StatusCode != 500 || strings.Contains(body, "bug") {
-		t.Errorf("status %d, body shows the panic: %v", resp.StatusCode, strings.Contains(body, "bug"))
+	if body := readBody(t, resp); resp.StatusCode != 500 || strings.Contains(body, "bug-1234") {
+		t.Errorf("status %d, body shows the panic: %v", resp.StatusCode, strings.Contains(body, "bug-1234"))
+	}
+	if !strings.Contains(log.String(), `"msg":"panic"`) || !strings.Contains(log.String(), "bug-1234") {
+		t.Errorf("the panic was not logged:\n%s", log.String())
+	}
+}
+
+func TestWrongMethod(t *testing.T) {
+	h := newServer(t).Handler()
+	resp := do(h, "POST", "/api/v1/status", nil)
+	var p problem
+	json.NewDecoder(resp.Body).Decode(&p)
+	if resp.StatusCode != 405 || resp.Header.Get("Allow") != "GET, HEAD" || p.Code != apperr.Method {
+		t.Errorf("POST /api/v1/status: %d, Allow %q, %+v", resp.StatusCode, resp.Header.Get("Allow"), p)
+	}
+	resp = do(h, "DELETE", "/rules", nil)
+	if body := readBody(t, resp); resp.StatusCode != 405 || !strings.Contains(body, "不支持") {
+		t.Errorf("DELETE /rules: %d", resp.StatusCode)
+	}
+	if resp := do(h, "POST", "/nope", nil); resp.StatusCode != 404 {
+		t.Errorf("POST /nope: %d, want 404", resp.StatusCode)
+	}
+}
+
+func TestMetricsMethodLabelIsBounded(t *testing.T) {
+	s := newServer(t)
+	for _, m := range []string{"FOO1", "FOO2", "BREW"} {
+		do(s.Handler(), m, "/", nil)
+	}
+	body := readBody(t, do(s.MetricsHandler(), "GET", "/metrics", nil))
+	if strings.Contains(body, "FOO1") || !strings.Contains(body, `method="OTHER"`) {
+		t.Errorf("unknown methods became labels:\n%s", body)
 	}
 }
 
@@ -301,8 +345,11 @@ func TestStaticIsCachedAndComplete(t *testing.T) {
 		!strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") {
 		t.Errorf("stylesheet: %d %q %q", resp.StatusCode, resp.Header.Get("Cache-Control"), resp.Header.Get("Content-Type"))
 	}
-	if resp := do(s.Handler(), "GET", "/static/", nil); resp.StatusCode != 404 {
-		t.Errorf("/static/ lists the folder: %d", resp.StatusCode)
+	for _, path := range []string{"/static/", "/static/nope.css", "/static/..%2fweb.go"} {
+		resp := do(s.Handler(), "GET", path, nil)
+		if body := readBody(t, resp); resp.StatusCode != 404 || !strings.Contains(body, `<html lang="zh-CN">`) {
+			t.Errorf("GET %s: %d, want the 404 page", path, resp.StatusCode)
+		}
 	}
 }
 
@@ -321,7 +368,8 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- Serve(ctx, ln, h, 10*time.Second, newServer(t).log) }()
+	log := newServer(t).log
+	go func() { served <- Serve(ctx, ln, h, 10*time.Second, log) }()
 
 	got := make(chan string, 1)
 	go func() {

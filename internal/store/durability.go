@@ -43,7 +43,7 @@ func (db *DB) checkSQLite(ctx context.Context) error {
 	}
 	if !strings.EqualFold(mode, "wal") {
 		return &DurabilityError{Setting: "journal_mode", Got: mode, Want: "WAL",
-			Fix: "remove _journal_mode from the SQLite location, and keep the database on a local file system that supports WAL"}
+			Fix: "remove _journal_mode (or _journal) from the SQLite location, and keep the database on a local file system that supports WAL"}
 	}
 	var syncLevel int
 	if err := conn.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&syncLevel); err != nil {
@@ -51,7 +51,7 @@ func (db *DB) checkSQLite(ctx context.Context) error {
 	}
 	if syncLevel < 2 { // 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
 		return &DurabilityError{Setting: "synchronous", Got: [...]string{"OFF", "NORMAL"}[syncLevel], Want: "FULL",
-			Fix: "remove _synchronous from the SQLite location"}
+			Fix: "remove _synchronous (or _sync) from the SQLite location"}
 	}
 	var fk int
 	if err := conn.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil {
@@ -59,7 +59,7 @@ func (db *DB) checkSQLite(ctx context.Context) error {
 	}
 	if fk != 1 {
 		return &DurabilityError{Setting: "foreign_keys", Got: "off", Want: "on",
-			Fix: "remove _foreign_keys from the SQLite location"}
+			Fix: "remove _foreign_keys (or _fk) from the SQLite location"}
 	}
 	return nil
 }
@@ -69,10 +69,12 @@ func (db *DB) checkPostgres(ctx context.Context) error {
 		name string
 		ok   func(string) bool
 		want string
+		fix  string
 	}{
-		{"fsync", isOn, "on"},
-		{"synchronous_commit", func(v string) bool { return v != "off" }, "on (or local, remote_write, remote_apply)"},
-		{"full_page_writes", isOn, "on"},
+		{"fsync", isOn, "on", "set fsync = on in postgresql.conf and reload PostgreSQL"},
+		{"synchronous_commit", func(v string) bool { return v != "off" }, "on (or local, remote_write, remote_apply)",
+			"remove synchronous_commit from the database URL, and check postgresql.conf and ALTER ROLE/DATABASE … SET"},
+		{"full_page_writes", isOn, "on", "set full_page_writes = on in postgresql.conf and reload PostgreSQL"},
 	}
 	for _, s := range settings {
 		var v string
@@ -80,8 +82,7 @@ func (db *DB) checkPostgres(ctx context.Context) error {
 			return err
 		}
 		if !s.ok(v) {
-			return &DurabilityError{Setting: s.name, Got: v, Want: s.want,
-				Fix: fmt.Sprintf("set %s = on in postgresql.conf (or remove it from the database URL) and reload PostgreSQL", s.name)}
+			return &DurabilityError{Setting: s.name, Got: v, Want: s.want, Fix: s.fix}
 		}
 	}
 	return nil

@@ -60,18 +60,24 @@ type Tx struct {
 }
 
 // Open connects to the database named by dsn: a postgres:// or postgresql://
-// URL, or a SQLite location written as sqlite:PATH, file:PATH or a plain path.
-// It checks that the server is reachable and recent enough, but neither the
-// durability settings (see CheckDurability) nor the schema (see Migrate).
+// URL, or a SQLite location, sqlite:PATH with optional settings (see
+// SQLitePath). It checks that the server is reachable and recent enough, but
+// neither the durability settings (see CheckDurability) nor the schema (see
+// Migrate).
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	switch {
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+	case IsPostgres(dsn):
 		return openPostgres(ctx, dsn)
-	case dsn == "":
-		return nil, errors.New("no database given")
-	default:
+	case strings.HasPrefix(dsn, "sqlite:"):
 		return openSQLite(ctx, dsn)
+	default:
+		return nil, errors.New("the database must be a postgres:// URL or a sqlite:PATH location")
 	}
+}
+
+// IsPostgres reports whether dsn names a PostgreSQL database.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
 func openPostgres(ctx context.Context, dsn string) (*DB, error) {
@@ -121,22 +127,42 @@ var sqliteDefaults = []struct{ key, alias, value string }{
 	{"_busy_timeout", "_timeout", "10000"},
 }
 
-// SQLitePath returns the file path and settings of a SQLite location
-// (sqlite:PATH?settings, file:PATH?settings or a plain path).
-func SQLitePath(dsn string) (path string, query url.Values, err error) {
-	path = strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "sqlite:")
-	path = strings.TrimPrefix(path, "file:")
-	query = url.Values{}
-	if i := strings.IndexByte(path, '?'); i >= 0 {
-		if query, err = url.ParseQuery(path[i+1:]); err != nil {
-			return "", nil, fmt.Errorf("SQLite location %q: %w", dsn, err)
+// sqliteSettings are the settings a SQLite location may carry: the
+// durability settings, so that a wrong one is reported rather than silently
+// overridden, and the busy timeout. Anything else (SQLite's own nolock,
+// immutable, mode…) could undermine durability behind CheckDurability's back.
+var sqliteSettings = map[string]bool{
+	"_journal_mode": true, "_journal": true, "_synchronous": true, "_sync": true,
+	"_foreign_keys": true, "_fk": true, "_busy_timeout": true, "_timeout": true,
+}
+
+// SQLiteLocation returns the location of the SQLite file at path, escaped so
+// that any file name ('#', '?', '%', spaces) reads back as itself.
+func SQLiteLocation(path string) string {
+	return "sqlite:" + (&url.URL{Path: path}).EscapedPath()
+}
+
+// SQLitePath returns the file path and settings of a SQLite location,
+// sqlite:PATH?setting=value&…, where PATH is percent-encoded as in a URL.
+func SQLitePath(dsn string) (path string, settings url.Values, err error) {
+	rest, ok := strings.CutPrefix(dsn, "sqlite:")
+	if !ok {
+		return "", nil, fmt.Errorf("a SQLite location must start with sqlite:PATH")
+	}
+	rest = strings.TrimPrefix(rest, "//")
+	raw, query, _ := strings.Cut(rest, "?")
+	if path, err = url.PathUnescape(raw); err != nil || path == "" {
+		return "", nil, fmt.Errorf("the SQLite location has no valid file path")
+	}
+	if settings, err = url.ParseQuery(query); err != nil {
+		return "", nil, fmt.Errorf("the SQLite location's settings: %w", err)
+	}
+	for k := range settings {
+		if !sqliteSettings[k] {
+			return "", nil, fmt.Errorf("SQLite setting %q is not supported; carefund accepts _journal_mode, _synchronous, _foreign_keys and _busy_timeout", k)
 		}
-		path = path[:i]
 	}
-	if path == "" {
-		return "", nil, fmt.Errorf("SQLite location %q has no file path", dsn)
-	}
-	return path, query, nil
+	return path, settings, nil
 }
 
 func openSQLite(ctx context.Context, dsn string) (*DB, error) {
@@ -155,7 +181,8 @@ func openSQLite(ctx context.Context, dsn string) (*DB, error) {
 	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
 		f.Close()
 	}
-	write, err := sql.Open("sqlite", "file:"+path+"?"+query.Encode())
+	uri := "file:" + (&url.URL{Path: path}).EscapedPath()
+	write, err := sql.Open("sqlite", uri+"?"+query.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("SQLite database %s: %w", path, err)
 	}
@@ -176,7 +203,7 @@ func openSQLite(ctx context.Context, dsn string) (*DB, error) {
 	}
 	rq.Set("_query_only", "1")
 	rq.Set("_txlock", "deferred")
-	read, err := sql.Open("sqlite", "file:"+path+"?"+rq.Encode())
+	read, err := sql.Open("sqlite", uri+"?"+rq.Encode())
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("SQLite database %s: %w", path, err)
@@ -201,11 +228,10 @@ func (db *DB) Close() error {
 	return err
 }
 
-// Ping checks that the database answers.
+// Ping checks that the database answers. It asks through the read pool: on
+// SQLite the single writer may be busy with a long write, which does not make
+// the database unreachable.
 func (db *DB) Ping(ctx context.Context) error {
-	if err := db.writer.PingContext(ctx); err != nil {
-		return err
-	}
 	return db.read.PingContext(ctx)
 }
 
@@ -281,18 +307,14 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fun
 	}
 	// Times are stored in microseconds; truncate now so that what a
 	// transaction returns equals what a later read returns.
+	// Roll back on any way out but a commit, a panic in fn included: on
+	// SQLite an open write transaction holds the only writer connection.
+	defer sqlTx.Rollback()
 	tx := &Tx{Tx: sqlTx, Now: db.now().UTC().Truncate(time.Microsecond), Dialect: db.dialect}
 	if err := fn(tx); err != nil {
-		return errors.Join(err, ignoreDone(sqlTx.Rollback()))
+		return err
 	}
 	return sqlTx.Commit()
-}
-
-func ignoreDone(err error) error {
-	if errors.Is(err, sql.ErrTxDone) {
-		return nil
-	}
-	return err
 }
 
 // IsRetryable reports whether err is a PostgreSQL serialization failure
@@ -319,8 +341,14 @@ func RedactURL(dsn string) string {
 		}
 	}
 	q := u.Query()
-	if q.Has("password") {
-		q.Set("password", "xxxxx")
+	changed := false
+	for k := range q {
+		if strings.Contains(strings.ToLower(k), "password") {
+			q.Set(k, "xxxxx")
+			changed = true
+		}
+	}
+	if changed {
 		u.RawQuery = q.Encode()
 	}
 	return u.String()

@@ -334,10 +334,49 @@ func TestRedactURL(t *testing.T) {
 		{"postgres://u@h/db", "postgres://u@h/db"},
 		{"postgres://h/db?password=pw&sslmode=disable", "postgres://h/db?password=xxxxx&sslmode=disable"},
 		{"sqlite:/tmp/x.db", "sqlite:/tmp/x.db"},
+		{"postgres://u@h/db?sslpassword=pw&sslmode=verify-full", "postgres://u@h/db?sslmode=verify-full&sslpassword=xxxxx"},
+		{"postgres://u:pw@h/db?PassWord=pw", "postgres://u:xxxxx@h/db?PassWord=xxxxx"},
 	}
 	for _, tt := range tests {
 		if got := store.RedactURL(tt.in); got != tt.want {
 			t.Errorf("RedactURL(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestSQLiteLocation checks that any file name survives the trip through a
+// location and into SQLite: the database lands in exactly the named file.
+func TestSQLiteLocation(t *testing.T) {
+	for _, name := range []string{"plain.db", "my data#1.db", "a?b.db", "x%41y.db", "中文 数据.db"} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, name)
+			loc := store.SQLiteLocation(path)
+			got, _, err := store.SQLitePath(loc)
+			if err != nil || got != path {
+				t.Fatalf("SQLitePath(%q) = %q, %v; want %q", loc, got, err, path)
+			}
+			db, err := store.Open(context.Background(), loc+"?_busy_timeout=5000")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Migrate(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+			entries, _ := os.ReadDir(dir)
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Name())
+			}
+			if !slices.Contains(names, name) || slices.ContainsFunc(names, func(n string) bool { return !strings.HasPrefix(n, name) }) {
+				t.Errorf("files made: %q, want %q (and its -wal, -shm)", names, name)
+			}
+		})
+	}
+	for _, bad := range []string{"sqlite:", "sqlite:/x.db?nolock=1", "sqlite:/x.db?mode=memory", "sqlite:/x.db?_pragma=synchronous(0)", "file:/x.db", "/x.db"} {
+		if _, err := store.Open(context.Background(), bad); err == nil {
+			t.Errorf("Open(%q) succeeded", bad)
 		}
 	}
 }

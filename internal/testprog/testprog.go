@@ -83,7 +83,13 @@ func Start(t testing.TB, args ...string) *Program {
 	p := &Program{DataDir: filepath.Join(t.TempDir(), "data"), stderr: &syncBuffer{}, done: make(chan error, 1)}
 	all := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", p.DataDir, "--log-format", "json"}, args...)
 	p.cmd = exec.Command(Binary(t), all...)
-	p.cmd.Env = append(os.Environ(), "CAREFUND_ADDR=", "CAREFUND_DATA_DIR=")
+	// Nothing from the developer's CAREFUND_* settings may reach the
+	// program: it must run on its own temporary data, never on theirs.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "CAREFUND_") {
+			p.cmd.Env = append(p.cmd.Env, kv)
+		}
+	}
 	p.cmd.Stderr = p.stderr
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {

@@ -17,7 +17,6 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
-	"strings"
 
 	"github.com/carefund/carefund/internal/i18n"
 )
@@ -70,27 +69,30 @@ type View struct {
 	Other i18n.Lang // the language the switch offers
 	Path  string    // the current path, to come back to after switching language
 	CSS   string    // the stylesheet's URL, with its content hash
+	Icon  string    // the icon's URL, with its content hash
 	Page  Page
 }
 
 // Renderer renders pages. It is safe for concurrent use.
 type Renderer struct {
 	pages  map[i18n.Lang]map[string]*template.Template
-	css    []byte
-	cssURL string
+	assets map[string]string // static file name → URL with its content hash
 }
 
 // New parses every template in every language.
 func New() (*Renderer, error) {
-	css, err := files.ReadFile("static/carefund.css")
+	r := &Renderer{pages: map[i18n.Lang]map[string]*template.Template{}, assets: map[string]string{}}
+	entries, err := fs.ReadDir(files, "static")
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(css)
-	r := &Renderer{
-		pages:  map[i18n.Lang]map[string]*template.Template{},
-		css:    css,
-		cssURL: "/static/carefund.css?v=" + hex.EncodeToString(sum[:6]),
+	for _, e := range entries {
+		b, err := files.ReadFile("static/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(b)
+		r.assets[e.Name()] = "/static/" + e.Name() + "?v=" + hex.EncodeToString(sum[:6])
 	}
 	for _, lang := range i18n.Langs {
 		r.pages[lang] = map[string]*template.Template{}
@@ -120,24 +122,27 @@ func (r *Renderer) Render(w io.Writer, lang i18n.Lang, path string, p Page) erro
 		other = i18n.ZH
 	}
 	var buf bytes.Buffer
-	if err := t.Execute(&buf, View{Lang: lang, Other: other, Path: path, CSS: r.cssURL, Page: p}); err != nil {
+	v := View{Lang: lang, Other: other, Path: path, CSS: r.assets["carefund.css"], Icon: r.assets["icon.svg"], Page: p}
+	if err := t.Execute(&buf, v); err != nil {
 		return fmt.Errorf("rendering %s: %w", p.template(), err)
 	}
 	_, err := buf.WriteTo(w)
 	return err
 }
 
-// Static serves the embedded stylesheet. Its URL carries a content hash, so it
-// can be cached for a year.
+// HasStatic reports whether name is a static file.
+func (r *Renderer) HasStatic(name string) bool {
+	_, ok := r.assets[name]
+	return ok
+}
+
+// Static serves the embedded static files under /static/. Their URLs carry a
+// content hash, so they can be cached for a year.
 func (r *Renderer) Static() http.Handler {
 	sub, _ := fs.Sub(files, "static")
-	fileServer := http.FileServerFS(sub)
-	return http.StripPrefix("/static/", http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if strings.HasSuffix(req.URL.Path, "/") || req.URL.Path == "" {
-			http.NotFound(w, req) // no directory listings
-			return
-		}
+	fileServer := http.StripPrefix("/static/", http.FileServerFS(sub))
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		fileServer.ServeHTTP(w, req)
-	}))
+	})
 }

@@ -38,7 +38,8 @@ func TestRenderEveryPage(t *testing.T) {
 				`href="/rules"`,      // R-PUB-3: the rules and the complaint
 				`href="/complaints"`, // entry are linked from every page
 				`name="viewport"`,
-				r.cssURL,
+				r.assets["carefund.css"],
+				r.assets["icon.svg"],
 			} {
 				if !strings.Contains(html, want) {
 					t.Errorf("%T in %s: no %s", p, lang, want)
@@ -86,8 +87,8 @@ func TestTemplateKeysExist(t *testing.T) {
 }
 
 func TestStylesheetIsSmall(t *testing.T) {
-	r, _ := New()
-	if n := len(r.css); n > 8<<10 {
+	css, _ := files.ReadFile("static/carefund.css")
+	if n := len(css); n > 8<<10 {
 		t.Errorf("carefund.css is %d bytes; keep it under 8 KiB", n)
 	}
 }

@@ -1,0 +1,85 @@
+package config
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func parse(args []string, env map[string]string) (*Config, error) {
+	var c Config
+	fs := c.FlagSet("serve")
+	err := c.Parse(fs, args, func(k string) string { return env[k] })
+	return &c, err
+}
+
+func TestPrecedence(t *testing.T) {
+	c, err := parse([]string{"--addr", "127.0.0.1:9000"}, map[string]string{
+		"CAREFUND_ADDR":             "127.0.0.1:7000", // the flag wins
+		"CAREFUND_DATA_DIR":         "/srv/carefund",  // the variable wins over the default
+		"CAREFUND_SHUTDOWN_TIMEOUT": "5s",
+		"CAREFUND_DEMO":             "true",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:9000" || c.DataDir != "/srv/carefund" || c.ShutdownTimeout != 5*time.Second || !c.Demo || c.LogLevel != "info" {
+		t.Errorf("config = %+v", c)
+	}
+	if c.source["addr"] != "flag" || c.source["data-dir"] != "env" || c.source["log-level"] != "default" {
+		t.Errorf("sources = %v", c.source)
+	}
+	if c.KeysFolder() != filepath.Join("/srv/carefund", "keys") {
+		t.Errorf("KeysFolder() = %q", c.KeysFolder())
+	}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		args []string
+		env  map[string]string
+		want string // "" for valid
+	}{
+		{nil, nil, ""},
+		{[]string{"--addr", ":8080"}, nil, ""},
+		{[]string{"--addr", "8080"}, nil, "not host:port"},
+		{[]string{"--addr", "127.0.0.1:http-ish"}, nil, "bad port"},
+		{[]string{"--metrics-addr", "127.0.0.1:8080"}, nil, "must differ"},
+		{[]string{"--data-dir", " "}, nil, "--data-dir is empty"},
+		{[]string{"--database", "mysql://u:secret@h/db"}, nil, "neither a postgres:// URL"},
+		{[]string{"--database", "sqlite:/x.db?nolock=1"}, nil, "not supported"},
+		{[]string{"--database", "postgresql://h/db"}, nil, ""},
+		{[]string{"--log-format", "xml"}, nil, "--log-format"},
+		{[]string{"--log-level", "loud"}, nil, "--log-level"},
+		{[]string{"--shutdown-timeout", "0s"}, nil, "must be positive"},
+		{nil, map[string]string{"CAREFUND_DEMO": "perhaps"}, "CAREFUND_DEMO"},
+		{[]string{"--nope"}, nil, "unknown flag --nope"},
+		{[]string{"--addr"}, nil, "flag --addr needs a value"},
+	}
+	for _, tt := range tests {
+		_, err := parse(tt.args, tt.env)
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%v %v: %v", tt.args, tt.env, err)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%v %v: error %v, want %q", tt.args, tt.env, err, tt.want)
+		case err != nil && strings.Contains(err.Error(), "secret"):
+			t.Errorf("%v: the error shows the password: %v", tt.args, err)
+		}
+	}
+}
+
+func TestPrintRedacts(t *testing.T) {
+	var c Config
+	fs := c.FlagSet("config")
+	if err := c.Parse(fs, []string{"--database", "postgres://carefund:hunter2@db/carefund?sslpassword=also"}, func(string) string { return "" }); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	c.Print(&b, fs)
+	out := b.String()
+	if strings.Contains(out, "hunter2") || strings.Contains(out, "also") || !strings.Contains(out, "carefund:xxxxx@db") {
+		t.Errorf("Print:\n%s", out)
+	}
+}
