@@ -12,21 +12,28 @@ import (
 // flagsOf returns the flag set of a command, for help.
 func flagsOf(name string) *flag.FlagSet {
 	switch name {
-	case "serve", "migrate", "config":
+	case "serve", "migrate", "config", "verify":
 		var c config.Config
 		return c.FlagSet(name)
+	case "bench":
+		return benchFlags(name)
 	}
 	return nil
 }
 
 // printFlags lists flags the way the help shows them: two dashes, the
 // environment variable, the default.
-func printFlags(w io.Writer, fs *flag.FlagSet) {
+func printFlags(w io.Writer, fs *flag.FlagSet, env bool) {
 	fs.VisitAll(func(f *flag.Flag) {
 		typ, usage := flag.UnquoteUsage(f)
-		fmt.Fprintf(w, "  --%s %s\n      %s\n      env %s", f.Name, typ, usage, config.EnvName(f.Name))
+		fmt.Fprintf(w, "  --%s %s\n      %s", f.Name, typ, usage)
+		sep := "\n      "
+		if env {
+			fmt.Fprintf(w, "%senv %s", sep, config.EnvName(f.Name))
+			sep = ", "
+		}
 		if f.DefValue != "" && f.DefValue != "false" {
-			fmt.Fprintf(w, ", default %s", f.DefValue)
+			fmt.Fprintf(w, "%sdefault %s", sep, f.DefValue)
 		}
 		fmt.Fprintln(w)
 	})

@@ -16,20 +16,7 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	dsn := cfg.DatabaseDSN()
-	if !store.IsPostgres(dsn) {
-		// migrate works on an existing installation; creating one is serve's
-		// job, and a mistyped path must not make a new database.
-		path, _, err := store.SQLitePath(dsn)
-		if err != nil {
-			return badInput(err)
-		}
-		if _, err := os.Stat(path); err != nil {
-			return badInput(fmt.Errorf("no database at %s; start the platform once with 'carefund serve', or give --database or %s",
-				path, config.EnvName("database")))
-		}
-	}
-	db, err := openChecked(ctx, dsn)
+	db, err := openExisting(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -44,4 +31,22 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	fmt.Fprintf(stdout, "%s: applied %s\n", db, strings.Join(applied, ", "))
 	return nil
+}
+
+// openExisting opens the configured database, refusing to create a new SQLite
+// file: migrate and verify work on an installation that exists; creating one
+// is serve's job, and a mistyped path must not make a new database.
+func openExisting(ctx context.Context, cfg *config.Config) (*store.DB, error) {
+	dsn := cfg.DatabaseDSN()
+	if !store.IsPostgres(dsn) {
+		path, _, err := store.SQLitePath(dsn)
+		if err != nil {
+			return nil, badInput(err)
+		}
+		if _, err := os.Stat(path); err != nil {
+			return nil, badInput(fmt.Errorf("no database at %s; start the platform once with 'carefund serve', or give --database or %s",
+				path, config.EnvName("database")))
+		}
+	}
+	return openChecked(ctx, dsn)
 }

@@ -24,6 +24,8 @@ func commands() []command {
 	return []command{
 		{"serve", "run the platform", runServe},
 		{"migrate", "bring the database schema up to date", runMigrate},
+		{"verify", "check every invariant of the ledger", runVerify},
+		{"bench", "measure a workload: carefund bench ledger [--database URL] [--concurrency 64] [--duration 10s]", runBench},
 		{"config", "print the effective configuration, secrets redacted", runConfig},
 		{"version", "print the version", runVersion},
 		{"help", "explain a command: carefund help serve", runHelp},
@@ -108,7 +110,7 @@ func runHelp(_ context.Context, args []string, _ func(string) string, stdout, _ 
 		fmt.Fprintf(stdout, "Usage: carefund %s [flags]\n\n%s.\n", c.name, strings.ToUpper(c.summary[:1])+c.summary[1:])
 		if fs := flagsOf(c.name); fs != nil {
 			fmt.Fprint(stdout, "\nFlags:\n")
-			printFlags(stdout, fs)
+			printFlags(stdout, fs, c.name != "bench")
 		}
 		return nil
 	}

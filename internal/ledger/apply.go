@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -134,12 +135,18 @@ func keyReused(key string) error {
 // lookUpKeys answers the calls whose key is already posted, with the first
 // entry or a conflict, and returns the rest.
 func lookUpKeys(ctx context.Context, tx *store.Tx, batch []*call, fresh []int, res []result) ([]int, error) {
-	args := make([]any, len(fresh))
+	keys := make([]string, len(fresh))
 	for k, i := range fresh {
-		args[k] = batch[i].e.Key
+		keys[k] = batch[i].e.Key
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT idem_key, id, content_hash, created_at FROM ledger_entries WHERE idem_key IN ("+
-		placeholders(1, len(args))+")", args...)
+	const q = "SELECT idem_key, id, content_hash, created_at FROM ledger_entries WHERE "
+	var rows *sql.Rows
+	var err error
+	if tx.Dialect == store.SQLite {
+		rows, err = tx.QueryContext(ctx, q+"idem_key IN (SELECT value FROM json_each($1))", jsonStrings(keys))
+	} else {
+		rows, err = tx.QueryContext(ctx, q+"idem_key = ANY($1::text[])", keys)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -303,7 +310,7 @@ func (l *Ledger) resolve(ctx context.Context, tx *store.Tx, batch []*call, fresh
 		args = append(args, name, string(c.Type), c.NonNegative, tx.Now.UnixMicro())
 	}
 	if err := execValues(ctx, tx, "INSERT INTO ledger_accounts (name, type, non_negative, created_at) VALUES ",
-		" ON CONFLICT (name) DO NOTHING", 4, nil, args); err != nil {
+		" ON CONFLICT (name) DO NOTHING", 4, args); err != nil {
 		return nil, nil, err
 	}
 	names := make([]any, len(missing))
@@ -356,15 +363,13 @@ func lockBalances(ctx context.Context, tx *store.Tx, batch []*call, fresh []int,
 	}
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	args := make([]any, len(ids))
-	for k, id := range ids {
-		args[k] = id
+	var rows *sql.Rows
+	var err error
+	if tx.Dialect == store.SQLite {
+		rows, err = tx.QueryContext(ctx, "SELECT id, balance FROM ledger_accounts WHERE id IN (SELECT value FROM json_each($1))", jsonInts(ids))
+	} else {
+		rows, err = tx.QueryContext(ctx, "SELECT id, balance FROM ledger_accounts WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", ids)
 	}
-	q := "SELECT id, balance FROM ledger_accounts WHERE id IN (" + placeholders(1, len(args)) + ") ORDER BY id"
-	if tx.Dialect == store.Postgres {
-		q += " FOR UPDATE"
-	}
-	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -404,7 +409,7 @@ func allocateIDs(ctx context.Context, tx *store.Tx, n int) ([]int64, error) {
 	if tx.Dialect == store.SQLite {
 		// The transaction holds SQLite's write lock: nobody else can insert.
 		var last int64
-		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM ledger_entries").Scan(&last); err != nil {
+		if err := tx.QueryRowPrepared(ctx, "SELECT coalesce(max(id), 0) FROM ledger_entries").Scan(&last); err != nil {
 			return nil, err
 		}
 		for k := range ids {
@@ -432,39 +437,71 @@ func allocateIDs(ctx context.Context, tx *store.Tx, n int) ([]int64, error) {
 }
 
 func insertEntries(ctx context.Context, tx *store.Tx, batch []*call, write []int, ids []int64) error {
-	args := make([]any, 0, 7*len(write))
-	now := tx.Now.UnixMicro()
-	for k, i := range write {
-		e := batch[i].e
-		var reverses any
-		if e.Reverses != 0 {
-			reverses = e.Reverses
+	var n int64
+	if tx.Dialect == store.SQLite {
+		args := make([]any, 0, 7*len(write))
+		now := tx.Now.UnixMicro()
+		for k, i := range write {
+			e := batch[i].e
+			var reverses any
+			if e.Reverses != 0 {
+				reverses = e.Reverses
+			}
+			args = append(args, ids[k], e.Key, e.Kind, e.Memo, reverses, batch[i].hash, now)
 		}
-		args = append(args, ids[k], e.Key, e.Kind, e.Memo, reverses, batch[i].hash, now)
-	}
-	n, err := execValuesCount(ctx, tx, "INSERT INTO ledger_entries (id, idem_key, kind, memo, reverses, content_hash, created_at) VALUES ",
-		" ON CONFLICT (idem_key) DO NOTHING", 7, nil, args)
-	if err != nil {
-		return err
+		var err error
+		n, err = sqliteRows(ctx, tx, "INSERT INTO ledger_entries (id, idem_key, kind, memo, reverses, content_hash, created_at) VALUES ",
+			" ON CONFLICT (idem_key) DO NOTHING", 7, args)
+		if err != nil {
+			return err
+		}
+	} else {
+		keys, kinds, memos, hashes := make([]string, len(write)), make([]string, len(write)), make([]string, len(write)), make([]string, len(write))
+		reverses := make([]int64, len(write))
+		for k, i := range write {
+			e := batch[i].e
+			keys[k], kinds[k], memos[k], hashes[k], reverses[k] = e.Key, e.Kind, e.Memo, batch[i].hash, e.Reverses
+		}
+		r, err := tx.ExecContext(ctx, `INSERT INTO ledger_entries (id, idem_key, kind, memo, reverses, content_hash, created_at)
+			SELECT id, k, kind, memo, NULLIF(rev, 0), h, $7
+			FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[]) AS t (id, k, kind, memo, rev, h)
+			ON CONFLICT (idem_key) DO NOTHING`, ids, keys, kinds, memos, reverses, hashes, tx.Now.UnixMicro())
+		if err != nil {
+			return err
+		}
+		if n, err = r.RowsAffected(); err != nil {
+			return err
+		}
 	}
 	if n != int64(len(write)) {
-		return errKeyRace
+		return errKeyRace // a key was posted before: redo the batch looking first
 	}
 	return nil
 }
 
 func insertPostings(ctx context.Context, tx *store.Tx, batch []*call, write []int, ids []int64, accts map[string]account) error {
-	args := make([]any, 0, 6*len(write))
+	var entry, acct, amount []int64
 	for k, i := range write {
 		for _, p := range batch[i].e.Postings {
-			args = append(args, ids[k], accts[p.Account].id, int64(p.Amount))
+			entry, acct, amount = append(entry, ids[k]), append(acct, accts[p.Account].id), append(amount, int64(p.Amount))
 		}
 	}
-	return execValues(ctx, tx, "INSERT INTO ledger_postings (entry_id, account_id, amount) VALUES ", "", 3, nil, args)
+	var err error
+	if tx.Dialect == store.SQLite {
+		args := make([]any, 0, 3*len(entry))
+		for k := range entry {
+			args = append(args, entry[k], acct[k], amount[k])
+		}
+		_, err = sqliteRows(ctx, tx, "INSERT INTO ledger_postings (entry_id, account_id, amount) VALUES ", "", 3, args)
+	} else {
+		_, err = tx.ExecContext(ctx, `INSERT INTO ledger_postings (entry_id, account_id, amount)
+			SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[])`, entry, acct, amount)
+	}
+	return err
 }
 
 // updateBalances applies the batch's net change to each account in one
-// statement (per chunk), in ID order.
+// statement, in ID order.
 func updateBalances(ctx context.Context, tx *store.Tx, deltas map[int64]int64) error {
 	ids := make([]int64, 0, len(deltas))
 	for id, d := range deltas {
@@ -476,36 +513,73 @@ func updateBalances(ctx context.Context, tx *store.Tx, deltas map[int64]int64) e
 		return nil
 	}
 	slices.Sort(ids)
-	args := make([]any, 0, 2*len(ids))
-	for _, id := range ids {
-		args = append(args, id, deltas[id])
+	ds := make([]int64, len(ids))
+	for k, id := range ids {
+		ds[k] = deltas[id]
 	}
+	var err error
 	if tx.Dialect == store.SQLite {
-		return execValues(ctx, tx, "UPDATE ledger_accounts SET balance = balance + v.column2 FROM (VALUES ",
-			") AS v WHERE ledger_accounts.id = v.column1", 2, nil, args)
+		args := make([]any, 0, 2*len(ids))
+		for k := range ids {
+			args = append(args, ids[k], ds[k])
+		}
+		_, err = sqliteRows(ctx, tx, "UPDATE ledger_accounts SET balance = balance + v.column2 FROM (VALUES ",
+			") AS v WHERE ledger_accounts.id = v.column1", 2, args)
+	} else {
+		_, err = tx.ExecContext(ctx, `UPDATE ledger_accounts AS a SET balance = a.balance + v.delta
+			FROM unnest($1::bigint[], $2::bigint[]) AS v (id, delta) WHERE a.id = v.id`, ids, ds)
 	}
-	return execValues(ctx, tx, "UPDATE ledger_accounts AS a SET balance = a.balance + v.delta FROM (VALUES ",
-		") AS v (id, delta) WHERE a.id = v.id", 2, []string{"::bigint", "::bigint"}, args)
-}
-
-// maxRows bounds the rows of one multi-row statement, well inside both
-// databases' limits on parameters (32,766 for SQLite, 65,535 for PostgreSQL).
-const maxRows = 1000
-
-func execValues(ctx context.Context, tx *store.Tx, head, tail string, cols int, casts []string, args []any) error {
-	_, err := execValuesCount(ctx, tx, head, tail, cols, casts, args)
 	return err
 }
 
-// execValuesCount runs head + "($1,$2),($3,$4)…" + tail over args, cols
-// arguments a row, in chunks of maxRows, and returns the rows affected.
-func execValuesCount(ctx context.Context, tx *store.Tx, head, tail string, cols int, casts []string, args []any) (int64, error) {
+// sqliteChunk bounds the rows of one multi-row SQLite statement. Statements
+// are prepared once per row count (see store.Tx.ExecPrepared), so it also
+// bounds how many are kept.
+const sqliteChunk = 64
+
+// sqliteRows runs head + "(?,?),(?,?)…" + tail over args, cols arguments a
+// row, sqliteChunk rows at a time, and returns the rows affected. Positional
+// parameters spare SQLite a lookup by name for each of hundreds of values.
+func sqliteRows(ctx context.Context, tx *store.Tx, head, tail string, cols int, args []any) (int64, error) {
 	var total int64
 	for len(args) > 0 {
-		chunk := args[:min(len(args), maxRows*cols)]
+		chunk := args[:min(len(args), sqliteChunk*cols)]
 		args = args[len(chunk):]
 		var b strings.Builder
-		b.Grow(len(head) + len(tail) + len(chunk)*6)
+		b.Grow(len(head) + len(tail) + 2*len(chunk) + 3*len(chunk)/cols)
+		b.WriteString(head)
+		for k := range chunk {
+			switch {
+			case k%cols == 0 && k > 0:
+				b.WriteString("),(?")
+			case k%cols == 0:
+				b.WriteString("(?")
+			default:
+				b.WriteString(",?")
+			}
+		}
+		b.WriteByte(')')
+		b.WriteString(tail)
+		r, err := tx.ExecPrepared(ctx, b.String(), chunk...)
+		if err != nil {
+			return total, err
+		}
+		n, err := r.RowsAffected()
+		if err != nil {
+			return total, err
+		}
+		total += n
+	}
+	return total, nil
+}
+
+// execValues runs head + "($1,$2),($3,$4)…" + tail over args, cols arguments
+// a row, for the rare multi-row statements (opening accounts).
+func execValues(ctx context.Context, tx *store.Tx, head, tail string, cols int, args []any) error {
+	for len(args) > 0 {
+		chunk := args[:min(len(args), 500*cols)]
+		args = args[len(chunk):]
+		var b strings.Builder
 		b.WriteString(head)
 		for k := range chunk {
 			switch {
@@ -518,23 +592,14 @@ func execValuesCount(ctx context.Context, tx *store.Tx, head, tail string, cols 
 			}
 			b.WriteByte('$')
 			b.WriteString(strconv.Itoa(k + 1))
-			if casts != nil {
-				b.WriteString(casts[k%cols])
-			}
 		}
 		b.WriteByte(')')
 		b.WriteString(tail)
-		r, err := tx.ExecContext(ctx, b.String(), chunk...)
-		if err != nil {
-			return total, err
+		if _, err := tx.ExecContext(ctx, b.String(), chunk...); err != nil {
+			return err
 		}
-		n, err := r.RowsAffected()
-		if err != nil {
-			return total, err
-		}
-		total += n
 	}
-	return total, nil
+	return nil
 }
 
 // placeholders returns "$from,$from+1,…" for n parameters.

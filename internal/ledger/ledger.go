@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/carefund/carefund/internal/apperr"
@@ -53,7 +54,8 @@ type Ledger struct {
 	closing   chan struct{}
 	done      chan struct{}
 
-	m ledgerMetrics
+	m       ledgerMetrics
+	batches atomic.Int64
 
 	// testHookApply, when set, runs at the end of each batch's transaction;
 	// an error from it rolls the transaction back.
@@ -227,6 +229,7 @@ func (l *Ledger) commit(batch []*call) {
 	if err == nil {
 		l.remember(created)
 		l.m.batches.With().Inc()
+		l.batches.Add(1)
 		l.m.batchSize.With().Observe(float64(len(batch)))
 		l.m.commitSeconds.With().Observe(time.Since(start).Seconds())
 	}
@@ -236,6 +239,9 @@ func (l *Ledger) commit(batch []*call) {
 		close(c.done)
 	}
 }
+
+// Batches returns how many transactions have committed entries.
+func (l *Ledger) Batches() int64 { return l.batches.Load() }
 
 func (l *Ledger) remember(created map[string]account) {
 	if len(created) == 0 {

@@ -22,6 +22,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -49,6 +50,8 @@ type DB struct {
 	read    *sql.DB // SQLite: read-only pool; PostgreSQL: the same pool as write
 	display string  // the location, with any password removed
 	now     func() time.Time
+
+	stmts sync.Map // query → *sql.Stmt prepared on the SQLite writer; see ExecPrepared
 }
 
 // Tx is a transaction with the time it started, so that every row it writes
@@ -57,6 +60,57 @@ type Tx struct {
 	*sql.Tx
 	Now     time.Time
 	Dialect Dialect
+
+	db         *DB
+	unprepared []string // see ExecPrepared
+}
+
+// ExecPrepared is ExecContext for a statement run again and again (a hot
+// path): on SQLite the statement is prepared on the writer connection once,
+// after the first transaction that runs it, and kept, so it is not parsed
+// again; PostgreSQL's driver caches prepared statements by itself. Use it
+// only with a bounded set of query texts.
+func (tx *Tx) ExecPrepared(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if stmt := tx.prepared(query); stmt != nil {
+		return stmt.ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, query, args...)
+}
+
+// QueryRowPrepared is QueryRowContext as ExecPrepared is ExecContext.
+func (tx *Tx) QueryRowPrepared(ctx context.Context, query string, args ...any) *sql.Row {
+	if stmt := tx.prepared(query); stmt != nil {
+		return stmt.QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, query, args...)
+}
+
+// prepared returns the transaction's handle on the kept statement for query,
+// or nil when there is none yet (or this is PostgreSQL, or a reader).
+func (tx *Tx) prepared(query string) *sql.Stmt {
+	if tx.Dialect != SQLite || tx.db == nil {
+		return nil
+	}
+	if stmt, ok := tx.db.stmts.Load(query); ok {
+		return tx.Stmt(stmt.(*sql.Stmt))
+	}
+	// The writer's only connection is this transaction's: prepare once it
+	// is free again.
+	tx.unprepared = append(tx.unprepared, query)
+	return nil
+}
+
+// prepare prepares, on the SQLite writer, the statements a committed
+// transaction ran unprepared.
+func (db *DB) prepare(ctx context.Context, queries []string) {
+	for _, q := range queries {
+		if _, ok := db.stmts.Load(q); ok {
+			continue
+		}
+		if stmt, err := db.writer.PrepareContext(ctx, q); err == nil {
+			db.stmts.Store(q, stmt)
+		}
+	}
 }
 
 // Open connects to the database named by dsn: a postgres:// or postgresql://
@@ -221,6 +275,7 @@ func (db *DB) String() string { return string(db.dialect) + " " + db.display }
 
 // Close closes every connection.
 func (db *DB) Close() error {
+	db.stmts.Range(func(_, stmt any) bool { stmt.(*sql.Stmt).Close(); return true })
 	err := db.writer.Close()
 	if db.read != db.writer {
 		err = errors.Join(err, db.read.Close())
@@ -311,10 +366,19 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fun
 	// SQLite an open write transaction holds the only writer connection.
 	defer sqlTx.Rollback()
 	tx := &Tx{Tx: sqlTx, Now: db.now().UTC().Truncate(time.Microsecond), Dialect: db.dialect}
+	if pool == db.writer {
+		tx.db = db
+	}
 	if err := fn(tx); err != nil {
 		return err
 	}
-	return sqlTx.Commit()
+	if err := sqlTx.Commit(); err != nil {
+		return err
+	}
+	if len(tx.unprepared) > 0 {
+		db.prepare(ctx, tx.unprepared)
+	}
+	return nil
 }
 
 // IsRetryable reports whether err is a PostgreSQL serialization failure

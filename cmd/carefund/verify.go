@@ -1,0 +1,33 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/carefund/carefund/internal/ledger"
+)
+
+// runVerify checks every invariant of the ledger and exits 1 naming the
+// first one broken.
+func runVerify(ctx context.Context, args []string, getenv func(string) string, stdout, _ io.Writer) error {
+	cfg, _, err := parseConfig("verify", args, getenv)
+	if err != nil {
+		return err
+	}
+	db, err := openExisting(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Ready(ctx); err != nil {
+		return badInput(fmt.Errorf("%s: %w; run 'carefund migrate' first", db, err))
+	}
+	s, err := ledger.Verify(ctx, db)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: ledger verified: %d entries in %d accounts; every entry has two or more postings summing to zero and matches its hash; every balance equals its postings; no request, payable or charity account is negative; bank:custody holds %s\n",
+		db, s.Entries, s.Accounts, s.Custody)
+	return nil
+}
