@@ -95,17 +95,13 @@ func (l *Ledger) apply(tx *store.Tx, batch []*call, lookKeys bool) ([]result, ma
 	}
 
 	if len(write) > 0 {
-		ids, err := allocateIDs(ctx, tx, len(write))
+		var ids []int64
+		if tx.Dialect == store.Postgres {
+			ids, err = writePostgres(ctx, tx, batch, write, accts, deltas)
+		} else {
+			ids, err = writeSQLite(ctx, tx, batch, write, accts, deltas)
+		}
 		if err != nil {
-			return nil, nil, err
-		}
-		if err := insertEntries(ctx, tx, batch, write, ids); err != nil {
-			return nil, nil, err
-		}
-		if err := insertPostings(ctx, tx, batch, write, ids, accts); err != nil {
-			return nil, nil, err
-		}
-		if err := updateBalances(ctx, tx, deltas); err != nil {
 			return nil, nil, err
 		}
 		for k, i := range write {
@@ -145,7 +141,8 @@ func lookUpKeys(ctx context.Context, tx *store.Tx, batch []*call, fresh []int, r
 	if tx.Dialect == store.SQLite {
 		rows, err = tx.QueryContext(ctx, q+"idem_key IN (SELECT value FROM json_each($1))", jsonStrings(keys))
 	} else {
-		rows, err = tx.QueryContext(ctx, q+"idem_key = ANY($1::text[])", keys)
+		rows, err = tx.QueryContext(ctx, `SELECT e.idem_key, e.id, e.content_hash, e.created_at
+			FROM unnest($1::text[]) AS k (key) JOIN ledger_entries e ON e.idem_key = k.key`, keys)
 	}
 	if err != nil {
 		return nil, err
@@ -340,10 +337,11 @@ func (l *Ledger) resolve(ctx context.Context, tx *store.Tx, batch []*call, fresh
 }
 
 // lockBalances reads the balances that the funds check needs: those of
-// non-negative accounts that some entry lowers. On PostgreSQL it locks every
-// account the batch touches, in ID order, so that concurrent writers (other
-// processes) queue instead of deadlocking and the balances read stay true
-// until commit. On SQLite the transaction holds the database's write lock.
+// non-negative accounts that some entry lowers. On PostgreSQL it then locks
+// every account the batch touches, in ID order, so that concurrent writers
+// (other processes) queue instead of deadlocking and the balances read stay
+// true until commit. On SQLite the transaction holds the database's write
+// lock.
 func lockBalances(ctx context.Context, tx *store.Tx, batch []*call, fresh []int, accts map[string]account) (map[int64]int64, error) {
 	var ids []int64
 	guarded := map[int64]bool{}
@@ -358,7 +356,10 @@ func lockBalances(ctx context.Context, tx *store.Tx, batch []*call, fresh []int,
 			}
 		}
 	}
-	if len(ids) == 0 {
+	if len(guarded) == 0 {
+		// Nothing can be overdrawn (a batch of donations): no need to read,
+		// nor to lock ahead; the balance update takes its row locks, and a
+		// deadlock with another process is retried.
 		return map[int64]int64{}, nil
 	}
 	slices.Sort(ids)
@@ -403,75 +404,115 @@ func checkFunds(e Entry, accts map[string]account, balances map[int64]int64) err
 	return nil
 }
 
-// allocateIDs reserves n entry IDs.
-func allocateIDs(ctx context.Context, tx *store.Tx, n int) ([]int64, error) {
-	ids := make([]int64, n)
-	if tx.Dialect == store.SQLite {
-		// The transaction holds SQLite's write lock: nobody else can insert.
-		var last int64
-		if err := tx.QueryRowPrepared(ctx, "SELECT coalesce(max(id), 0) FROM ledger_entries").Scan(&last); err != nil {
-			return nil, err
-		}
-		for k := range ids {
-			ids[k] = last + int64(k) + 1
-		}
-		return ids, nil
+// writeSQLite writes the entries, their postings and the balances' changes,
+// and returns the entries' IDs. The transaction holds SQLite's write lock,
+// so IDs can follow the largest one without a sequence.
+func writeSQLite(ctx context.Context, tx *store.Tx, batch []*call, write []int, accts map[string]account, deltas map[int64]int64) ([]int64, error) {
+	var last int64
+	if err := tx.QueryRowPrepared(ctx, "SELECT coalesce(max(id), 0) FROM ledger_entries").Scan(&last); err != nil {
+		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx,
-		"SELECT nextval(pg_get_serial_sequence('ledger_entries', 'id')) FROM generate_series(1, $1)", n)
+	ids := make([]int64, len(write))
+	for k := range ids {
+		ids[k] = last + int64(k) + 1
+	}
+	if err := insertEntries(ctx, tx, batch, write, ids); err != nil {
+		return nil, err
+	}
+	if err := insertPostings(ctx, tx, batch, write, ids, accts); err != nil {
+		return nil, err
+	}
+	return ids, updateBalances(ctx, tx, deltas)
+}
+
+// writePostgres writes the entries, their postings and the balances'
+// changes in one statement, one round trip, and returns the entries' IDs.
+// The keys were looked up first (lookKeys), so a conflict means another
+// process posted the same key a moment ago: the postings' foreign key then
+// fails the statement, and the batch is retried entry by entry.
+func writePostgres(ctx context.Context, tx *store.Tx, batch []*call, write []int, accts map[string]account, deltas map[int64]int64) ([]int64, error) {
+	n := len(write)
+	keys, kinds, memos, hashes, reverses := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]int64, n)
+	var pOrd, pAcct, pAmount []int64
+	for k, i := range write {
+		e := batch[i].e
+		keys[k], kinds[k], memos[k], hashes[k], reverses[k] = e.Key, e.Kind, e.Memo, batch[i].hash, e.Reverses
+		for _, p := range e.Postings {
+			pOrd, pAcct, pAmount = append(pOrd, int64(k+1)), append(pAcct, accts[p.Account].id), append(pAmount, int64(p.Amount))
+		}
+	}
+	ids, ds := sortedDeltas(deltas)
+	rows, err := tx.QueryContext(ctx, `WITH input AS MATERIALIZED (
+			SELECT nextval('ledger_entries_id_seq') AS id, t.*
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[]) WITH ORDINALITY AS t (k, kind, memo, rev, h, ord)
+		), e AS (
+			INSERT INTO ledger_entries (id, idem_key, kind, memo, reverses, content_hash, created_at)
+			SELECT id, k, kind, memo, NULLIF(rev, 0), h, $6 FROM input
+			ON CONFLICT (idem_key) DO NOTHING RETURNING 1
+		), p AS (
+			INSERT INTO ledger_postings (entry_id, account_id, amount)
+			SELECT i.id, x.acct, x.amount
+			FROM unnest($7::bigint[], $8::bigint[], $9::bigint[]) AS x (ord, acct, amount) JOIN input i ON i.ord = x.ord
+		), u AS (
+			UPDATE ledger_accounts AS a SET balance = a.balance + v.delta
+			FROM unnest($10::bigint[], $11::bigint[]) AS v (id, delta)
+			WHERE a.id = v.id AND a.id = ANY($10) -- lets the planner use the primary key, not scan
+		)
+		SELECT id, (SELECT count(*) FROM e) FROM input ORDER BY ord`,
+		keys, kinds, memos, reverses, hashes, tx.Now.UnixMicro(), pOrd, pAcct, pAmount, ids, ds)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	k := 0
-	for rows.Next() && k < n {
-		if err := rows.Scan(&ids[k]); err != nil {
+	entryIDs := make([]int64, 0, n)
+	var written int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id, &written); err != nil {
 			return nil, err
 		}
-		k++
+		entryIDs = append(entryIDs, id)
 	}
-	if k != n {
-		return nil, fmt.Errorf("ledger: allocated %d of %d entry IDs", k, n)
+	if err := rows.Err(); err != nil {
+		return nil, err
 	}
-	return ids, rows.Err()
+	if len(entryIDs) != n || written != int64(n) {
+		return nil, errKeyRace
+	}
+	return entryIDs, nil
+}
+
+// sortedDeltas returns the accounts with a non-zero change, in ID order, and
+// their changes.
+func sortedDeltas(deltas map[int64]int64) (ids, ds []int64) {
+	for id, d := range deltas {
+		if d != 0 {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	ds = make([]int64, len(ids))
+	for k, id := range ids {
+		ds[k] = deltas[id]
+	}
+	return ids, ds
 }
 
 func insertEntries(ctx context.Context, tx *store.Tx, batch []*call, write []int, ids []int64) error {
-	var n int64
-	if tx.Dialect == store.SQLite {
-		args := make([]any, 0, 7*len(write))
-		now := tx.Now.UnixMicro()
-		for k, i := range write {
-			e := batch[i].e
-			var reverses any
-			if e.Reverses != 0 {
-				reverses = e.Reverses
-			}
-			args = append(args, ids[k], e.Key, e.Kind, e.Memo, reverses, batch[i].hash, now)
+	args := make([]any, 0, 7*len(write))
+	now := tx.Now.UnixMicro()
+	for k, i := range write {
+		e := batch[i].e
+		var reverses any
+		if e.Reverses != 0 {
+			reverses = e.Reverses
 		}
-		var err error
-		n, err = sqliteRows(ctx, tx, "INSERT INTO ledger_entries (id, idem_key, kind, memo, reverses, content_hash, created_at) VALUES ",
-			" ON CONFLICT (idem_key) DO NOTHING", 7, args)
-		if err != nil {
-			return err
-		}
-	} else {
-		keys, kinds, memos, hashes := make([]string, len(write)), make([]string, len(write)), make([]string, len(write)), make([]string, len(write))
-		reverses := make([]int64, len(write))
-		for k, i := range write {
-			e := batch[i].e
-			keys[k], kinds[k], memos[k], hashes[k], reverses[k] = e.Key, e.Kind, e.Memo, batch[i].hash, e.Reverses
-		}
-		r, err := tx.ExecContext(ctx, `INSERT INTO ledger_entries (id, idem_key, kind, memo, reverses, content_hash, created_at)
-			SELECT id, k, kind, memo, NULLIF(rev, 0), h, $7
-			FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[]) AS t (id, k, kind, memo, rev, h)
-			ON CONFLICT (idem_key) DO NOTHING`, ids, keys, kinds, memos, reverses, hashes, tx.Now.UnixMicro())
-		if err != nil {
-			return err
-		}
-		if n, err = r.RowsAffected(); err != nil {
-			return err
-		}
+		args = append(args, ids[k], e.Key, e.Kind, e.Memo, reverses, batch[i].hash, now)
+	}
+	n, err := sqliteRows(ctx, tx, "INSERT INTO ledger_entries (id, idem_key, kind, memo, reverses, content_hash, created_at) VALUES ",
+		" ON CONFLICT (idem_key) DO NOTHING", 7, args)
+	if err != nil {
+		return err
 	}
 	if n != int64(len(write)) {
 		return errKeyRace // a key was posted before: redo the batch looking first
@@ -480,55 +521,26 @@ func insertEntries(ctx context.Context, tx *store.Tx, batch []*call, write []int
 }
 
 func insertPostings(ctx context.Context, tx *store.Tx, batch []*call, write []int, ids []int64, accts map[string]account) error {
-	var entry, acct, amount []int64
+	args := make([]any, 0, 6*len(write))
 	for k, i := range write {
 		for _, p := range batch[i].e.Postings {
-			entry, acct, amount = append(entry, ids[k]), append(acct, accts[p.Account].id), append(amount, int64(p.Amount))
+			args = append(args, ids[k], accts[p.Account].id, int64(p.Amount))
 		}
 	}
-	var err error
-	if tx.Dialect == store.SQLite {
-		args := make([]any, 0, 3*len(entry))
-		for k := range entry {
-			args = append(args, entry[k], acct[k], amount[k])
-		}
-		_, err = sqliteRows(ctx, tx, "INSERT INTO ledger_postings (entry_id, account_id, amount) VALUES ", "", 3, args)
-	} else {
-		_, err = tx.ExecContext(ctx, `INSERT INTO ledger_postings (entry_id, account_id, amount)
-			SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[])`, entry, acct, amount)
-	}
+	_, err := sqliteRows(ctx, tx, "INSERT INTO ledger_postings (entry_id, account_id, amount) VALUES ", "", 3, args)
 	return err
 }
 
 // updateBalances applies the batch's net change to each account in one
 // statement, in ID order.
 func updateBalances(ctx context.Context, tx *store.Tx, deltas map[int64]int64) error {
-	ids := make([]int64, 0, len(deltas))
-	for id, d := range deltas {
-		if d != 0 {
-			ids = append(ids, id)
-		}
+	ids, ds := sortedDeltas(deltas)
+	args := make([]any, 0, 2*len(ids))
+	for k := range ids {
+		args = append(args, ids[k], ds[k])
 	}
-	if len(ids) == 0 {
-		return nil
-	}
-	slices.Sort(ids)
-	ds := make([]int64, len(ids))
-	for k, id := range ids {
-		ds[k] = deltas[id]
-	}
-	var err error
-	if tx.Dialect == store.SQLite {
-		args := make([]any, 0, 2*len(ids))
-		for k := range ids {
-			args = append(args, ids[k], ds[k])
-		}
-		_, err = sqliteRows(ctx, tx, "UPDATE ledger_accounts SET balance = balance + v.column2 FROM (VALUES ",
-			") AS v WHERE ledger_accounts.id = v.column1", 2, args)
-	} else {
-		_, err = tx.ExecContext(ctx, `UPDATE ledger_accounts AS a SET balance = a.balance + v.delta
-			FROM unnest($1::bigint[], $2::bigint[]) AS v (id, delta) WHERE a.id = v.id`, ids, ds)
-	}
+	_, err := sqliteRows(ctx, tx, "UPDATE ledger_accounts SET balance = balance + v.column2 FROM (VALUES ",
+		") AS v WHERE ledger_accounts.id = v.column1", 2, args)
 	return err
 }
 

@@ -155,7 +155,7 @@ func (l *Ledger) loop() {
 			for {
 				select {
 				case c := <-l.in:
-					l.commit([]*call{c})
+					l.commit([]*call{c}, l.db.Dialect() == store.Postgres)
 				default:
 					return
 				}
@@ -163,7 +163,7 @@ func (l *Ledger) loop() {
 		}
 		batch = append(batch[:0], first)
 		batch = l.gather(batch)
-		l.commit(batch)
+		l.commit(batch, false)
 	}
 }
 
@@ -197,19 +197,23 @@ func (l *Ledger) gather(batch []*call) []*call {
 }
 
 // commit writes a batch and answers its callers. Answers are given only after
-// the transaction commits; if it fails, each entry is tried alone.
-func (l *Ledger) commit(batch []*call) {
+// the transaction commits; if it fails, each entry is tried alone. With
+// lookKeys false it assumes no key was posted before and lets the insert
+// tell (errKeyRace), which SQLite does cheaply; on PostgreSQL the lookup
+// costs less than the failed statement a replay would cause.
+func (l *Ledger) commit(batch []*call, lookKeys bool) {
 	start := time.Now()
 	var results []result
 	var created map[string]account
 	err := l.db.WriteLocking(context.Background(), func(tx *store.Tx) error {
 		var err error
-		results, created, err = l.apply(tx, batch, false)
+		results, created, err = l.apply(tx, batch, lookKeys)
 		return err
 	})
-	if errors.Is(err, errKeyRace) {
-		// Some key was posted before (a replay), or by another process
-		// between our look and our write: this time, look first.
+	if err != nil && !lookKeys {
+		// Some key was posted before (a replay), or by another process a
+		// moment ago (errKeyRace, or on PostgreSQL the failed statement it
+		// causes): this time, look first.
 		err = l.db.WriteLocking(context.Background(), func(tx *store.Tx) error {
 			var err error
 			results, created, err = l.apply(tx, batch, true)
@@ -220,7 +224,7 @@ func (l *Ledger) commit(batch []*call) {
 		if len(batch) > 1 {
 			l.m.batchRetries.With().Inc()
 			for _, c := range batch {
-				l.commit([]*call{c})
+				l.commit([]*call{c}, true)
 			}
 			return
 		}
