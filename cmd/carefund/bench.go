@@ -103,13 +103,13 @@ func benchLedger(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	return nil
 }
 
-// CrashEntry is the entry the crash test posts for index i: mostly donations
-// to one of fifty requests, every fifth a payout from one, which is refused
-// when the request does not hold enough. The same i always gives the same
+// CrashEntry is the entry the crash test posts for index i: four donations
+// to one of fifty requests, then a payout from it, which is refused when the
+// request does not hold enough at that moment. The same i always gives the same
 // entry, so a retry after a crash is a true replay.
 func CrashEntry(i int) ledger.Entry {
 	key := fmt.Sprintf("crash-%d", i)
-	request := fmt.Sprintf("request:crash-%d", i%50)
+	request := fmt.Sprintf("request:crash-%d", (i/5)%50)
 	if i%5 == 4 {
 		return ledger.Transfer(key, "payout", request, "payable:payout:"+key, money.Fen(300+i%700))
 	}
