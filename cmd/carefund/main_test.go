@@ -288,7 +288,8 @@ func TestServeCommand(t *testing.T) {
 				args = append(args, "--database", d.DSN)
 			}
 			s := startServe(t, args...)
-			if body := get(t, s.metricsURL); !strings.Contains(body, "carefund_http_requests_total") {
+			if body := get(t, s.metricsURL); !strings.Contains(body, "carefund_http_requests_total") ||
+				!strings.Contains(body, "carefund_ledger_batches_total") {
 				t.Errorf("metrics listener answers:\n%s", body)
 			}
 			resp, err := http.Get(s.appURL + "metrics")

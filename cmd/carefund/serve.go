@@ -15,6 +15,7 @@ import (
 	"github.com/carefund/carefund/internal/config"
 	"github.com/carefund/carefund/internal/demo"
 	"github.com/carefund/carefund/internal/keyring"
+	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/server"
 	"github.com/carefund/carefund/internal/store"
 )
@@ -64,6 +65,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	// The ledger's writer runs for the life of the server, and its figures
+	// are on /metrics; the money flows that post through it arrive with
+	// their issues.
+	led := ledger.New(db, ledger.Options{Metrics: srv.Metrics()})
+	defer led.Close()
 	started = true
 
 	fmt.Fprintf(stdout, "carefund is running at %s\n", httpURL(ln.Addr()))
