@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -230,27 +229,15 @@ func newLines() (*lines, *io.PipeWriter) {
 // serving is carefund serve running in-process.
 type serving struct {
 	appURL, metricsURL string
-	stderr             *syncBuffer
+	stderr             *testprog.Buffer
 	stop               func() error // cancels, as SIGTERM does, and returns run's error
 }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.b.String() }
 
 // startServe runs serve in-process and waits until it is ready.
 func startServe(t *testing.T, args ...string) *serving {
 	t.Helper()
 	stdout, pw := newLines()
-	s := &serving{stderr: &syncBuffer{}}
+	s := &serving{stderr: &testprog.Buffer{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, append([]string{"serve"}, args...), env(), pw, s.stderr); pw.Close() }()

@@ -557,22 +557,7 @@ func sqliteRows(ctx context.Context, tx *store.Tx, head, tail string, cols int, 
 	for len(args) > 0 {
 		chunk := args[:min(len(args), sqliteChunk*cols)]
 		args = args[len(chunk):]
-		var b strings.Builder
-		b.Grow(len(head) + len(tail) + 2*len(chunk) + 3*len(chunk)/cols)
-		b.WriteString(head)
-		for k := range chunk {
-			switch {
-			case k%cols == 0 && k > 0:
-				b.WriteString("),(?")
-			case k%cols == 0:
-				b.WriteString("(?")
-			default:
-				b.WriteString(",?")
-			}
-		}
-		b.WriteByte(')')
-		b.WriteString(tail)
-		r, err := tx.ExecPrepared(ctx, b.String(), chunk...)
+		r, err := tx.ExecPrepared(ctx, valuesSQL(head, tail, cols, len(chunk), true), chunk...)
 		if err != nil {
 			return total, err
 		}
@@ -591,27 +576,38 @@ func execValues(ctx context.Context, tx *store.Tx, head, tail string, cols int, 
 	for len(args) > 0 {
 		chunk := args[:min(len(args), 500*cols)]
 		args = args[len(chunk):]
-		var b strings.Builder
-		b.WriteString(head)
-		for k := range chunk {
-			switch {
-			case k%cols == 0 && k > 0:
-				b.WriteString("),(")
-			case k%cols == 0:
-				b.WriteByte('(')
-			default:
-				b.WriteByte(',')
-			}
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(k + 1))
-		}
-		b.WriteByte(')')
-		b.WriteString(tail)
-		if _, err := tx.ExecContext(ctx, b.String(), chunk...); err != nil {
+		if _, err := tx.ExecContext(ctx, valuesSQL(head, tail, cols, len(chunk), false), chunk...); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// valuesSQL returns head + rows of n placeholders, cols to a row, + tail:
+// "(?,?),(?,?)" when positional, "($1,$2),($3,$4)" otherwise.
+func valuesSQL(head, tail string, cols, n int, positional bool) string {
+	var b strings.Builder
+	b.Grow(len(head) + len(tail) + 5*n)
+	b.WriteString(head)
+	for k := range n {
+		switch {
+		case k%cols == 0 && k > 0:
+			b.WriteString("),(")
+		case k%cols == 0:
+			b.WriteByte('(')
+		default:
+			b.WriteByte(',')
+		}
+		if positional {
+			b.WriteByte('?')
+		} else {
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(k + 1))
+		}
+	}
+	b.WriteByte(')')
+	b.WriteString(tail)
+	return b.String()
 }
 
 // placeholders returns "$from,$from+1,…" for n parameters.

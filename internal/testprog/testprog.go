@@ -69,7 +69,7 @@ type Program struct {
 	URL     string // http://127.0.0.1:port/
 	DataDir string
 	cmd     *exec.Cmd
-	stderr  *syncBuffer
+	stderr  *Buffer
 	done    chan error
 
 	stopOnce sync.Once
@@ -80,7 +80,7 @@ type Program struct {
 // answers /readyz, and stops it when the test ends.
 func Start(t testing.TB, args ...string) *Program {
 	t.Helper()
-	p := &Program{DataDir: filepath.Join(t.TempDir(), "data"), stderr: &syncBuffer{}, done: make(chan error, 1)}
+	p := &Program{DataDir: filepath.Join(t.TempDir(), "data"), stderr: &Buffer{}, done: make(chan error, 1)}
 	all := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", p.DataDir, "--log-format", "json"}, args...)
 	p.cmd = exec.Command(Binary(t), all...)
 	// Nothing from the developer's CAREFUND_* settings may reach the
@@ -174,18 +174,20 @@ func (p *Program) stop(t testing.TB) {
 // Stderr returns what the program has logged so far.
 func (p *Program) Stderr() string { return p.stderr.String() }
 
-type syncBuffer struct {
+// Buffer is a bytes.Buffer safe for a process's output and a test's reads at
+// once.
+type Buffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *Buffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
