@@ -50,6 +50,8 @@ type Ledger struct {
 	mu       sync.RWMutex
 	accounts map[string]account // committed accounts, by name; never deleted, so never stale
 
+	sendMu    sync.RWMutex // see Post and Close
+	closed    bool
 	closeOnce sync.Once
 	closing   chan struct{}
 	done      chan struct{}
@@ -103,7 +105,12 @@ var ErrClosed = &apperr.Error{Code: apperr.Unavailable, Key: "error.unavailable"
 // Close stops accepting entries, finishes the ones already accepted, and
 // returns when the writer has stopped.
 func (l *Ledger) Close() {
-	l.closeOnce.Do(func() { close(l.closing) })
+	l.closeOnce.Do(func() {
+		l.sendMu.Lock()
+		l.closed = true
+		l.sendMu.Unlock()
+		close(l.closing)
+	})
 	<-l.done
 }
 
@@ -121,16 +128,19 @@ func (l *Ledger) Post(ctx context.Context, e Entry) (Posted, error) {
 		return Posted{}, err
 	}
 	c := &call{e: e, hash: hash(e), done: make(chan struct{})}
-	select {
-	case <-l.closing:
+	// The read lock is held while sending, so that Close, which takes the
+	// write lock, knows every call sent is in the queue before the writer
+	// drains it for the last time: none is left unanswered.
+	l.sendMu.RLock()
+	if l.closed {
+		l.sendMu.RUnlock()
 		return Posted{}, ErrClosed
-	default:
 	}
 	select {
 	case l.in <- c:
-	case <-l.closing:
-		return Posted{}, ErrClosed
+		l.sendMu.RUnlock()
 	case <-ctx.Done():
+		l.sendMu.RUnlock()
 		return Posted{}, ctx.Err()
 	}
 	select {

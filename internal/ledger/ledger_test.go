@@ -526,3 +526,33 @@ func enableGuards(ctx context.Context, tx *store.Tx) error {
 	}
 	return nil
 }
+
+// TestCloseAnswersEveryCall closes the ledger while posts are under way:
+// every Post returns, with its entry written or with ErrClosed.
+func TestCloseAnswersEveryCall(t *testing.T) {
+	db := storetest.Open(t, storetest.SQLiteDSN(t))
+	l := New(db, Options{MaxBatch: 4})
+	var wg sync.WaitGroup
+	var posted, closed atomic.Int32
+	for i := range 300 {
+		wg.Go(func() {
+			_, err := l.Post(context.Background(), donation(fmt.Sprint("c", i), "1", 100))
+			switch {
+			case err == nil:
+				posted.Add(1)
+			case errors.Is(err, ErrClosed):
+				closed.Add(1)
+			default:
+				t.Error(err)
+			}
+		})
+	}
+	l.Close()
+	wg.Wait() // hangs if a call is left unanswered
+	l2 := New(db, Options{})
+	defer l2.Close()
+	if got := balance(t, l2, "request:1"); got != money.Fen(posted.Load())*100 {
+		t.Errorf("request:1 holds %s, but %d posts succeeded", got, posted.Load())
+	}
+	t.Logf("%d posted, %d refused as closed", posted.Load(), closed.Load())
+}
