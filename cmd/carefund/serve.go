@@ -61,7 +61,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		log.Info("demo data", "loaded_now", loaded)
 	}
-	srv, err := server.New(server.Options{DB: db, Logger: log, Version: version})
+	srv, err := server.New(server.Options{DB: db, Logger: log, Version: version,
+		HTTPS: strings.HasPrefix(cfg.PublicURL, "https://")})
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ import (
 // Config is the effective configuration of one carefund process.
 type Config struct {
 	Addr            string        // where the platform listens
+	PublicURL       string        // how the public reaches it, e.g. https://carefund.example; empty: http://Addr
 	DataDir         string        // SQLite database, uploads and keys
 	Database        string        // empty: SQLite in DataDir
 	KeysDir         string        // empty: keys/ in DataDir
@@ -46,6 +48,7 @@ func (c *Config) FlagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "`host:port` to serve the platform on")
+	fs.StringVar(&c.PublicURL, "public-url", "", "the `URL` the public reaches the platform at, e.g. https://carefund.example behind a TLS proxy; https turns on HSTS and secure cookies")
 	fs.StringVar(&c.DataDir, "data-dir", "carefund-data", "`folder` for the SQLite database, uploads and secret keys")
 	fs.StringVar(&c.Database, "database", "", "PostgreSQL `URL` (postgres://…) or SQLite location (sqlite:PATH); default: SQLite in the data folder")
 	fs.StringVar(&c.KeysDir, "keys-dir", "", "`folder` of the secret keys, shared by every node of one installation; default: keys/ in the data folder")
@@ -115,6 +118,12 @@ func (c *Config) Validate() error {
 		}
 		if c.MetricsAddr == c.Addr && !strings.HasSuffix(c.Addr, ":0") {
 			return errors.New("--metrics-addr must differ from --addr: metrics are kept off the public listener")
+		}
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			return fmt.Errorf("--public-url %q must be http:// or https:// and a host, with no path, for example https://carefund.example", c.PublicURL)
 		}
 	}
 	if strings.TrimSpace(c.DataDir) == "" {

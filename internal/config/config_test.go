@@ -56,6 +56,9 @@ func TestValidate(t *testing.T) {
 		{nil, map[string]string{"CAREFUND_DEMO": "perhaps"}, "CAREFUND_DEMO"},
 		{[]string{"--nope"}, nil, "unknown flag --nope"},
 		{[]string{"--addr"}, nil, "flag --addr needs a value"},
+		{[]string{"--public-url", "https://carefund.example"}, nil, ""},
+		{[]string{"--public-url", "carefund.example"}, nil, "--public-url"},
+		{[]string{"--public-url", "https://carefund.example/app"}, nil, "--public-url"},
 	}
 	for _, tt := range tests {
 		_, err := parse(tt.args, tt.env)

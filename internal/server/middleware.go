@@ -136,7 +136,7 @@ func (s *Server) secureHeaders(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
-		if r.TLS != nil {
+		if s.secure(r) {
 			h.Set("Strict-Transport-Security", "max-age=63072000")
 		}
 		next.ServeHTTP(w, r)
@@ -166,6 +166,10 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// secure reports whether the reader's connection is HTTPS: directly, or
+// through the TLS proxy that --public-url says is in front.
+func (s *Server) secure(r *http.Request) bool { return s.https || r.TLS != nil }
 
 // lang picks the reader's language: the cookie set by the language switch,
 // then Accept-Language, then Chinese.

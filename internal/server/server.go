@@ -26,6 +26,9 @@ type Options struct {
 	DB      *store.DB
 	Logger  *slog.Logger
 	Version string
+	// HTTPS says the public reaches the platform over TLS (a proxy may
+	// terminate it): responses then carry HSTS and cookies are Secure.
+	HTTPS bool
 	// MaxBodyBytes limits request bodies; 1 MiB when zero.
 	MaxBodyBytes int64
 }
@@ -36,6 +39,7 @@ type Server struct {
 	log     *slog.Logger
 	pages   *web.Renderer
 	version string
+	https   bool
 	maxBody int64
 
 	metrics  *metrics.Registry
@@ -57,6 +61,7 @@ func New(opts Options) (*Server, error) {
 		log:     opts.Logger,
 		pages:   pages,
 		version: opts.Version,
+		https:   opts.HTTPS,
 		maxBody: opts.MaxBodyBytes,
 		metrics: metrics.NewRegistry(),
 	}

@@ -399,3 +399,23 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Errorf("Serve() = %v", err)
 	}
 }
+
+// TestHTTPSBehindProxy: with the public URL on https, every response asks
+// browsers to stay on HTTPS and cookies are Secure, though TLS ends at a proxy.
+func TestHTTPSBehindProxy(t *testing.T) {
+	plain := newServer(t)
+	if resp := do(plain.Handler(), "GET", "/", nil); resp.Header.Get("Strict-Transport-Security") != "" {
+		t.Error("HSTS over plain HTTP")
+	}
+	s, err := New(Options{DB: storetest.Open(t, storetest.SQLiteDSN(t)), HTTPS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp := do(s.Handler(), "GET", "/", nil); !strings.Contains(resp.Header.Get("Strict-Transport-Security"), "max-age=") {
+		t.Error("no HSTS behind an https proxy")
+	}
+	resp := do(s.Handler(), "POST", "/language", strings.NewReader("lang=en&next=/"), "Content-Type", "application/x-www-form-urlencoded")
+	if c := resp.Cookies(); len(c) != 1 || !c[0].Secure {
+		t.Errorf("cookies %v, want one Secure", c)
+	}
+}
