@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"errors"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -15,7 +16,7 @@ import (
 // Scratch returns a database location for a benchmark to fill and a function
 // that removes it: a new SQLite file in a temporary folder when dsn is empty,
 // a new schema when dsn is a PostgreSQL URL (so the benchmark never touches
-// the tables of the database it is pointed at), and dsn itself otherwise.
+// the tables of the database it is pointed at). Anything else is refused.
 func Scratch(ctx context.Context, dsn string) (string, func(), error) {
 	switch {
 	case dsn == "":
@@ -47,6 +48,8 @@ func Scratch(ctx context.Context, dsn string) (string, func(), error) {
 			admin.Close()
 		}, nil
 	default:
-		return dsn, func() {}, nil
+		// Entries are never deleted: a benchmark must not write into a
+		// real SQLite ledger.
+		return "", nil, errors.New("--database must be a PostgreSQL URL (benchmarked in a scratch schema); leave it out to benchmark a scratch SQLite file")
 	}
 }

@@ -14,6 +14,10 @@ import (
 	"github.com/carefund/carefund/internal/store"
 )
 
+// errPostponed marks a call that shares its key with an earlier call of
+// other content in the same batch: commit runs it again after the batch.
+var errPostponed = errors.New("ledger: postponed to the next batch")
+
 // errKeyRace reports that a key of the batch was already in the database
 // when apply assumed none was: the transaction must be redone with lookKeys.
 var errKeyRace = errors.New("ledger: a key of the batch is already posted")
@@ -28,15 +32,17 @@ func (l *Ledger) apply(tx *store.Tx, batch []*call, lookKeys bool) ([]result, ma
 	ctx := context.Background()
 	res := make([]result, len(batch))
 
-	// The same key twice in one batch: the later call shares the earlier
-	// one's outcome, or is refused when its content differs.
+	// The same key twice in one batch: a later call with the same content
+	// shares the earlier one's outcome; one with other content waits for a
+	// batch of its own (errPostponed), where it is judged against what was
+	// actually posted under the key, if anything was.
 	follows := make([]int, len(batch)) // index+1 of the call whose outcome this one shares
 	first := make(map[string]int, len(batch))
 	fresh := make([]int, 0, len(batch))
 	for i, c := range batch {
 		if j, ok := first[c.e.Key]; ok {
 			if batch[j].hash != c.hash {
-				res[i].err = keyReused(c.e.Key)
+				res[i].err = errPostponed
 			} else {
 				follows[i] = j + 1
 			}
@@ -69,11 +75,19 @@ func (l *Ledger) apply(tx *store.Tx, batch []*call, lookKeys bool) ([]result, ma
 	write := make([]int, 0, len(fresh))
 	var refused []int
 	deltas := make(map[int64]int64, 2*len(fresh))
+	reversedNow := map[int64]bool{}
 	for _, i := range fresh {
+		if r := batch[i].e.Reverses; r != 0 && reversedNow[r] {
+			res[i].err = conflict("ledger.already_reversed", fmt.Errorf("%w: entry %d", ErrAlreadyReversed, r))
+			continue
+		}
 		if err := checkFunds(batch[i].e, accts, balances); err != nil {
 			res[i].err = err
 			refused = append(refused, i)
 			continue
+		}
+		if r := batch[i].e.Reverses; r != 0 {
+			reversedNow[r] = true
 		}
 		for _, p := range batch[i].e.Postings {
 			a := accts[p.Account]
@@ -254,8 +268,7 @@ func checkReversals(ctx context.Context, tx *store.Tx, batch []*call, fresh []in
 		case !undoes(e.Postings, orig):
 			res[i].err = invalid("the postings of a reversal must undo those of entry %d exactly", e.Reverses)
 		default:
-			reversed[e.Reverses] = true // a second reversal in this batch is refused
-			rest = append(rest, i)
+			rest = append(rest, i) // a second reversal in this batch is refused in apply, once one is written
 		}
 	}
 	return rest, nil
@@ -338,10 +351,11 @@ func (l *Ledger) resolve(ctx context.Context, tx *store.Tx, batch []*call, fresh
 
 // lockBalances reads the balances that the funds check needs: those of
 // non-negative accounts that some entry lowers. On PostgreSQL it then locks
-// every account the batch touches, in ID order, so that concurrent writers
-// (other processes) queue instead of deadlocking and the balances read stay
-// true until commit. On SQLite the transaction holds the database's write
-// lock.
+// every account the batch touches, in ID order, so that the balances read
+// stay true until commit and concurrent writers (other processes) queue
+// instead of deadlocking; a batch that cannot overdraw takes the same locks,
+// in the same order, inside its write statement. On SQLite the transaction
+// holds the database's write lock.
 func lockBalances(ctx context.Context, tx *store.Tx, batch []*call, fresh []int, accts map[string]account) (map[int64]int64, error) {
 	var ids []int64
 	guarded := map[int64]bool{}
@@ -357,9 +371,8 @@ func lockBalances(ctx context.Context, tx *store.Tx, batch []*call, fresh []int,
 		}
 	}
 	if len(guarded) == 0 {
-		// Nothing can be overdrawn (a batch of donations): no need to read,
-		// nor to lock ahead; the balance update takes its row locks, and a
-		// deadlock with another process is retried.
+		// Nothing can be overdrawn (a batch of donations): no need to read
+		// or lock ahead; the write statement locks in ID order itself.
 		return map[int64]int64{}, nil
 	}
 	slices.Sort(ids)
@@ -369,7 +382,7 @@ func lockBalances(ctx context.Context, tx *store.Tx, batch []*call, fresh []int,
 	if tx.Dialect == store.SQLite {
 		rows, err = tx.QueryContext(ctx, "SELECT id, balance FROM ledger_accounts WHERE id IN (SELECT value FROM json_each($1))", jsonInts(ids))
 	} else {
-		rows, err = tx.QueryContext(ctx, "SELECT id, balance FROM ledger_accounts WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", ids)
+		rows, err = tx.QueryContext(ctx, "SELECT id, balance FROM ledger_accounts WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE", ids)
 	}
 	if err != nil {
 		return nil, err
@@ -453,9 +466,13 @@ func writePostgres(ctx context.Context, tx *store.Tx, batch []*call, write []int
 			INSERT INTO ledger_postings (entry_id, account_id, amount)
 			SELECT i.id, x.acct, x.amount
 			FROM unnest($7::bigint[], $8::bigint[], $9::bigint[]) AS x (ord, acct, amount) JOIN input i ON i.ord = x.ord
+		), locked AS (
+			-- Lock the accounts in ID order, so that writers in other
+			-- processes queue rather than deadlock.
+			SELECT id FROM ledger_accounts WHERE id = ANY($10) ORDER BY id FOR NO KEY UPDATE
 		), u AS (
 			UPDATE ledger_accounts AS a SET balance = a.balance + v.delta
-			FROM unnest($10::bigint[], $11::bigint[]) AS v (id, delta)
+			FROM unnest($10::bigint[], $11::bigint[]) AS v (id, delta) JOIN locked l ON l.id = v.id
 			WHERE a.id = v.id AND a.id = ANY($10) -- lets the planner use the primary key, not scan
 		)
 		SELECT id, (SELECT count(*) FROM e) FROM input ORDER BY ord`,

@@ -79,8 +79,8 @@ func Validate(e Entry) error {
 		return invalid("the key must be 1 to 200 printable characters")
 	case !validKind(e.Kind):
 		return invalid("kind %q must be 1 to 40 lower-case letters or _", e.Kind)
-	case len(e.Memo) > 500 || !utf8.ValidString(e.Memo):
-		return invalid("the memo must be valid text of at most 500 bytes")
+	case len(e.Memo) > 500 || !utf8.ValidString(e.Memo) || strings.ContainsFunc(e.Memo, isControl):
+		return invalid("the memo must be printable text of at most 500 bytes")
 	case len(e.Postings) < 2 || len(e.Postings) > MaxPostings:
 		return invalid("an entry has 2 to %d postings, not %d", MaxPostings, len(e.Postings))
 	case e.Reverses < 0:

@@ -19,6 +19,7 @@ package ledger
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -123,6 +124,9 @@ func (l *Ledger) Close() {
 // If ctx ends first, Post returns ctx's error, but the entry may still be
 // written: post it again with the same key to learn its fate.
 func (l *Ledger) Post(ctx context.Context, e Entry) (Posted, error) {
+	// The entry is written later, perhaps after Post has returned (ctx):
+	// it must not share memory the caller may reuse.
+	e.Postings = slices.Clone(e.Postings)
 	if err := Validate(e); err != nil {
 		l.m.refused.With("invalid").Inc()
 		return Posted{}, err
@@ -161,11 +165,11 @@ func (l *Ledger) loop() {
 		select {
 		case first = <-l.in:
 		case <-l.closing:
-			// Answer whatever was queued before Close.
+			// Answer whatever was queued before Close, in batches.
 			for {
 				select {
 				case c := <-l.in:
-					l.commit([]*call{c}, l.db.Dialect() == store.Postgres)
+					l.commit(l.gather(append(batch[:0], c)), false)
 				default:
 					return
 				}
@@ -215,7 +219,10 @@ func (l *Ledger) commit(batch []*call, lookKeys bool) {
 	start := time.Now()
 	var results []result
 	var created map[string]account
-	err := l.db.WriteLocking(context.Background(), func(tx *store.Tx) error {
+	// A database that stops answering must not hang the writer, nor Close.
+	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+	defer cancel()
+	err := l.db.WriteLocking(ctx, func(tx *store.Tx) error {
 		var err error
 		results, created, err = l.apply(tx, batch, lookKeys)
 		return err
@@ -224,7 +231,7 @@ func (l *Ledger) commit(batch []*call, lookKeys bool) {
 		// Some key was posted before (a replay), or by another process a
 		// moment ago (errKeyRace, or on PostgreSQL the failed statement it
 		// causes): this time, look first.
-		err = l.db.WriteLocking(context.Background(), func(tx *store.Tx) error {
+		err = l.db.WriteLocking(ctx, func(tx *store.Tx) error {
 			var err error
 			results, created, err = l.apply(tx, batch, true)
 			return err
@@ -247,12 +254,23 @@ func (l *Ledger) commit(batch []*call, lookKeys bool) {
 		l.m.batchSize.With().Observe(float64(len(batch)))
 		l.m.commitSeconds.With().Observe(time.Since(start).Seconds())
 	}
+	var later []*call
 	for i, c := range batch {
+		if results[i].err == errPostponed {
+			later = append(later, c)
+			continue
+		}
 		c.res = results[i]
 		l.m.count(c.res)
 		close(c.done)
 	}
+	if len(later) > 0 {
+		l.commit(later, true)
+	}
 }
+
+// commitTimeout bounds one batch's transaction.
+const commitTimeout = 30 * time.Second
 
 // Batches returns how many transactions have committed entries.
 func (l *Ledger) Batches() int64 { return l.batches.Load() }

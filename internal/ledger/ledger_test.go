@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/metrics"
@@ -108,6 +109,7 @@ func TestValidate(t *testing.T) {
 		{"SameAccountTwice", func(e *Entry) { e.Postings = []Posting{{"request:1", 5}, {"request:1", -5}} }},
 		{"Huge", func(e *Entry) { e.Postings = []Posting{{"psp:x", money.MaxFen + 1}, {"request:1", -money.MaxFen - 1}} }},
 		{"LongMemo", func(e *Entry) { e.Memo = strings.Repeat("m", 501) }},
+		{"NULInMemo", func(e *Entry) { e.Memo = "a\x00b" }},
 	}
 	if err := Validate(good); err != nil {
 		t.Fatalf("Validate(good) = %v", err)
@@ -257,7 +259,8 @@ func TestGroupCommit(t *testing.T) {
 // told it succeeded; each entry is retried alone and answered on its own.
 func TestFailedBatch(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		l := newLedger(t, db, Options{MaxWait: 20 * 1e6})
+		reg := metrics.NewRegistry()
+		l := newLedger(t, db, Options{MaxWait: 20 * 1e6, Metrics: reg})
 		l.testHookApply = func(batch []*call) error {
 			for _, c := range batch {
 				if c.e.Key == "poison" {
@@ -292,6 +295,108 @@ func TestFailedBatch(t *testing.T) {
 		}
 		if got := balance(t, l, "request:1"); got != 29*100 {
 			t.Errorf("request:1 holds %s, want 29.00", got)
+		}
+		var b strings.Builder
+		reg.WriteTo(&b)
+		if !strings.Contains(b.String(), "carefund_ledger_batch_retries_total ") || strings.Contains(b.String(), "carefund_ledger_batch_retries_total 0\n") {
+			t.Errorf("no batch was retried entry by entry:\n%s", b.String())
+		}
+		verify(t, db)
+	})
+}
+
+// run commits calls as one batch, as the writer does, and returns their outcomes.
+func run(l *Ledger, es ...Entry) []result {
+	batch := make([]*call, len(es))
+	for i, e := range es {
+		batch[i] = &call{e: e, hash: hash(e), done: make(chan struct{})}
+	}
+	l.commit(batch, false)
+	out := make([]result, len(batch))
+	for i, c := range batch {
+		<-c.done
+		out[i] = c.res
+	}
+	return out
+}
+
+// TestSameKeyTwiceInABatch: an entry is judged against what was actually
+// posted under its key, not against another call in its batch (R-DON-1).
+func TestSameKeyTwiceInABatch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		l := newLedger(t, db, Options{})
+		first := mustPost(t, l, donation("k", "1", 500))
+		// A different entry under k, then the genuine replay of k.
+		got := run(l, donation("k", "1", 999), donation("k", "1", 500))
+		if !errors.Is(got[0].err, ErrKeyReused) {
+			t.Errorf("other content under a posted key: %v", got[0].err)
+		}
+		if got[1].err != nil || got[1].posted.ID != first.ID || !got[1].posted.Replayed {
+			t.Errorf("genuine replay after a reuse in the same batch: %+v", got[1])
+		}
+		// A payout refused for want of funds, then a donation, under one
+		// new key: nothing was posted under it, so the donation goes in.
+		got = run(l, payout("k2", "2", 100), donation("k2", "2", 300))
+		if !errors.Is(got[0].err, ErrInsufficientFunds) || got[1].err != nil || got[1].posted.Replayed {
+			t.Errorf("refused then other content under one key: %v, %+v", got[0].err, got[1])
+		}
+		if b := balance(t, l, "request:2"); b != 300 {
+			t.Errorf("request:2 holds %s, want 3.00", b)
+		}
+		verify(t, db)
+	})
+}
+
+// TestRefusedReversalDoesNotBlockTheNext: a reversal refused for want of
+// funds does not count as one; a later reversal in the same batch may go in.
+func TestRefusedReversalDoesNotBlockTheNext(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		l := newLedger(t, db, Options{})
+		ctx := context.Background()
+		mustPost(t, l, donation("d", "5", 1000))
+		p := mustPost(t, l, payout("p", "5", 500))
+		mustPost(t, l, Transfer("paid", "payout_paid", "payable:payout:p", "bank:custody", 500))
+		orig, err := l.EntryByID(ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		undo := func(key string) Entry {
+			e := Entry{Key: key, Kind: "reversal", Reverses: p.ID}
+			for _, q := range orig.Postings {
+				e.Postings = append(e.Postings, Posting{q.Account, -q.Amount})
+			}
+			return e
+		}
+		got := run(l, undo("r1"), Transfer("back", "payout_returned", "bank:custody", "payable:payout:p", 500), undo("r2"))
+		if !errors.Is(got[0].err, ErrInsufficientFunds) || got[1].err != nil || got[2].err != nil {
+			t.Errorf("outcomes %v, %v, %v; want refused, posted, posted", got[0].err, got[1].err, got[2].err)
+		}
+		if b := balance(t, l, "request:5"); b != 1000 {
+			t.Errorf("request:5 holds %s after the payout was reversed, want 10.00", b)
+		}
+		verify(t, db)
+	})
+}
+
+// TestPostCopiesPostings: the caller may reuse its entry once Post returns,
+// even when Post returned early because its context ended.
+func TestPostCopiesPostings(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		l := newLedger(t, db, Options{})
+		release := make(chan struct{})
+		l.testHookApply = func([]*call) error { <-release; return nil }
+		e := donation("reused", "6", 500)
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		if _, err := l.Post(ctx, e); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Post = %v, want the deadline", err)
+		}
+		e.Postings[1].Amount = -50000 // the caller reuses its slice
+		close(release)
+		l.Close()
+		l2 := newLedger(t, db, Options{})
+		if b := balance(t, l2, "request:6"); b != 500 {
+			t.Errorf("request:6 holds %s, want 5.00", b)
 		}
 		verify(t, db)
 	})
@@ -361,10 +466,16 @@ func TestReverse(t *testing.T) {
 		if again, err := l.Reverse(ctx, d.ID, "undo-d1", "posted to the wrong request"); err != nil || again.ID != r.ID || !again.Replayed {
 			t.Errorf("replayed reversal = %+v, %v", again, err)
 		}
-		// A reversal that does not undo its entry is refused.
-		fake := Entry{Key: "fake", Kind: "reversal", Reverses: d.ID, Postings: []Posting{{"request:3", 1}, {"psp:sandbox", -1}}}
-		if _, err := l.Post(ctx, fake); !errors.Is(err, ErrAlreadyReversed) && !errors.Is(err, ErrInvalid) {
+		// A reversal that does not undo its entry is refused, as is one of
+		// an entry that does not exist.
+		d3 := mustPost(t, l, donation("d3", "3", 800))
+		fake := Entry{Key: "fake", Kind: "reversal", Reverses: d3.ID, Postings: []Posting{{"request:3", 1}, {"psp:sandbox", -1}}}
+		if _, err := l.Post(ctx, fake); !errors.Is(err, ErrInvalid) {
 			t.Errorf("bogus reversal: %v", err)
+		}
+		ghost := Entry{Key: "ghost", Kind: "reversal", Reverses: 987654, Postings: []Posting{{"request:3", 1}, {"psp:sandbox", -1}}}
+		if _, err := l.Post(ctx, ghost); !errors.Is(err, ErrInvalid) {
+			t.Errorf("reversal of a missing entry: %v", err)
 		}
 		// Reversing a payout is refused when the request no longer holds the
 		// money: the funds check applies to reversals too.
@@ -438,6 +549,50 @@ func TestVerifyFindsTampering(t *testing.T) {
 		{"every entry matches its content hash", []string{"UPDATE ledger_entries SET memo = 'edited'"}},
 	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Run("orphan_postings", func(t *testing.T) {
+			// Balanced postings under an entry that does not exist, written
+			// with foreign keys off, as a careless shell session could.
+			ctx := context.Background()
+			l := New(db, Options{})
+			defer l.Close()
+			if _, err := l.Post(ctx, donation("o1", "1", 100)); err != nil {
+				t.Fatal(err)
+			}
+			err := db.Write(ctx, func(tx *store.Tx) error {
+				off := "SET LOCAL session_replication_role = replica"
+				if tx.Dialect == store.SQLite {
+					off = "PRAGMA defer_foreign_keys = ON"
+				}
+				if _, err := tx.ExecContext(ctx, off); err != nil {
+					return err
+				}
+				_, err := tx.ExecContext(ctx, `INSERT INTO ledger_postings (entry_id, account_id, amount)
+					SELECT 999999, id, CASE WHEN name = 'psp:sandbox' THEN 7 ELSE -7 END FROM ledger_accounts WHERE name IN ('psp:sandbox', 'request:1')`)
+				return err // SQLite checks deferred keys at commit, and refuses
+			})
+			if tx := db.Dialect(); tx == store.SQLite {
+				if err == nil {
+					t.Fatal("SQLite accepted orphan postings with foreign keys on")
+				}
+				return // SQLite's foreign keys refuse orphan postings outright; Verify is checked on PostgreSQL
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Verify(ctx, db)
+			var v *Violation
+			if !errors.As(err, &v) || v.Invariant != "every posting belongs to an entry and an account" {
+				t.Errorf("Verify() = %v, want the orphan postings named", err)
+			}
+			db.Write(ctx, func(tx *store.Tx) error {
+				disableGuards(ctx, tx)
+				tx.ExecContext(ctx, "DELETE FROM ledger_postings WHERE entry_id = 999999")
+				tx.ExecContext(ctx, "DELETE FROM ledger_postings")
+				tx.ExecContext(ctx, "DELETE FROM ledger_entries")
+				tx.ExecContext(ctx, "UPDATE ledger_accounts SET balance = 0")
+				return enableGuards(ctx, tx)
+			})
+		})
 		for _, tt := range tamper {
 			t.Run(strings.ReplaceAll(tt.invariant, " ", "_"), func(t *testing.T) {
 				dsnDB := db

@@ -15,7 +15,7 @@ import (
 )
 
 // TestLedgerMatchesModel runs random sequences of donations, payouts,
-// reversals, replays, reused keys and concurrent bursts against the ledger
+// replays, reused keys and concurrent bursts against the ledger
 // and against a model in a map, and checks that they agree after every step,
 // and that the invariants hold at the end.
 func TestLedgerMatchesModel(t *testing.T) {

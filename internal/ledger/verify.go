@@ -38,15 +38,19 @@ type Summary struct {
 //   - every entry has at least two postings and they sum to zero;
 //   - every entry's stored content hash matches its postings (nobody edited
 //     a posted entry behind the database's back);
+//   - every posting belongs to an entry and to an account;
+//   - every reversal undoes exactly the postings of an entry that is not
+//     itself a reversal;
 //   - every account's balance equals the sum of its postings;
-//   - no non-negative account (request, payable, charity) is below zero.
+//   - no account the chart of accounts keeps non-negative (request, payable,
+//     charity) is below zero, whatever its row says.
 //
 // It reads one consistent snapshot.
 func Verify(ctx context.Context, db *store.DB) (Summary, error) {
 	var s Summary
 	err := db.Read(ctx, func(tx *store.Tx) error {
 		for _, check := range []func(context.Context, *store.Tx, *Summary) error{
-			verifyEntries, verifyHashes, verifyBalances, verifyNonNegative,
+			verifyEntries, verifyOrphans, verifyHashes, verifyReversals, verifyBalances, verifyNonNegative,
 		} {
 			if err := check(ctx, tx, &s); err != nil {
 				return err
@@ -141,6 +145,12 @@ func verifyBalances(ctx context.Context, tx *store.Tx, s *Summary) error {
 		if name == "bank:custody" {
 			s.Custody = money.Fen(balance)
 		}
+		if c, err := Classify(name); err != nil {
+			return &Violation{Invariant: "every account is in the chart of accounts", Account: name, Detail: err.Error()}
+		} else if c.NonNegative && balance < 0 {
+			return &Violation{Invariant: "no request, payable or charity account is negative", Account: name,
+				Detail: fmt.Sprintf("balance %s", money.Fen(balance))}
+		}
 	}
 	return rows.Err()
 }
@@ -153,6 +163,41 @@ func verifyNonNegative(ctx context.Context, tx *store.Tx, _ *Summary) error {
 	if err == nil {
 		return &Violation{Invariant: "no request, payable or charity account is negative", Account: name,
 			Detail: fmt.Sprintf("balance %s", money.Fen(balance))}
+	}
+	if isNoRows(err) {
+		return nil
+	}
+	return err
+}
+
+func verifyOrphans(ctx context.Context, tx *store.Tx, _ *Summary) error {
+	var entry, account int64
+	err := tx.QueryRowContext(ctx, `SELECT p.entry_id, p.account_id FROM ledger_postings p
+		WHERE NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.id = p.entry_id)
+		   OR NOT EXISTS (SELECT 1 FROM ledger_accounts a WHERE a.id = p.account_id)
+		ORDER BY p.entry_id LIMIT 1`).Scan(&entry, &account)
+	if err == nil {
+		return &Violation{Invariant: "every posting belongs to an entry and an account", EntryID: entry,
+			Detail: fmt.Sprintf("a posting to account #%d under entry %d, one of which does not exist", account, entry)}
+	}
+	if isNoRows(err) {
+		return nil
+	}
+	return err
+}
+
+func verifyReversals(ctx context.Context, tx *store.Tx, _ *Summary) error {
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT r.id FROM ledger_entries r
+		JOIN ledger_entries t ON t.id = r.reverses
+		WHERE t.reverses IS NOT NULL
+		   OR (SELECT count(*) FROM ledger_postings WHERE entry_id = r.id) <> (SELECT count(*) FROM ledger_postings WHERE entry_id = t.id)
+		   OR EXISTS (SELECT 1 FROM ledger_postings rp WHERE rp.entry_id = r.id AND NOT EXISTS (
+				SELECT 1 FROM ledger_postings tp WHERE tp.entry_id = t.id AND tp.account_id = rp.account_id AND tp.amount = -rp.amount))
+		ORDER BY r.id LIMIT 1`).Scan(&id)
+	if err == nil {
+		return &Violation{Invariant: "every reversal undoes exactly one entry that is not a reversal", EntryID: id,
+			Detail: "its postings do not negate those of the entry it reverses, or that entry is itself a reversal"}
 	}
 	if isNoRows(err) {
 		return nil

@@ -127,7 +127,7 @@ func parse(s string) (f Fen, sign byte, err error) {
 // ungroup removes thousands separators, which must sit every three digits.
 func ungroup(s string) (string, error) {
 	groups := strings.Split(s, ",")
-	if len(groups[0]) == 0 || len(groups[0]) > 3 {
+	if len(groups[0]) == 0 || len(groups[0]) > 3 || groups[0][0] == '0' {
 		return "", ErrGrouping
 	}
 	for _, g := range groups[1:] {

@@ -43,6 +43,8 @@ func TestParse(t *testing.T) {
 		{"1234,567", 0, ErrGrouping},
 		{",123", 0, ErrGrouping},
 		{"1,234,56", 0, ErrGrouping},
+		{"0,123", 0, ErrGrouping},
+		{"000,123.45", 0, ErrGrouping},
 		{"1.", 0, ErrSyntax},
 		{".5", 0, ErrSyntax},
 		{"abc", 0, ErrSyntax},

@@ -14,7 +14,9 @@ CREATE TABLE ledger_accounts (
 	-- A request account never goes negative (R-FUND-1): the platform cannot
 	-- pay out or refund money a request does not hold.
 	CHECK (non_negative = 1 OR name NOT LIKE 'request:%'),
-	CHECK (non_negative = 0 OR balance >= 0)
+	CHECK (non_negative = 0 OR balance >= 0),
+	-- SQLite turns an integer that overflows into a float; refuse that.
+	CHECK (typeof(balance) = 'integer')
 );
 
 CREATE TABLE ledger_entries (
