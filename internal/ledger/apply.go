@@ -28,8 +28,7 @@ var errKeyRace = errors.New("ledger: a key of the batch is already posted")
 // they do not fail the transaction. With lookKeys false apply assumes no key
 // was posted before, which saves a lookup per entry in the common case, and
 // returns errKeyRace if one was.
-func (l *Ledger) apply(tx *store.Tx, batch []*call, lookKeys bool) ([]result, map[string]account, error) {
-	ctx := context.Background()
+func (l *Ledger) apply(ctx context.Context, tx *store.Tx, batch []*call, lookKeys bool) ([]result, map[string]account, error) {
 	res := make([]result, len(batch))
 
 	// The same key twice in one batch: a later call with the same content

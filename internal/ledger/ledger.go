@@ -224,7 +224,7 @@ func (l *Ledger) commit(batch []*call, lookKeys bool) {
 	defer cancel()
 	err := l.db.WriteLocking(ctx, func(tx *store.Tx) error {
 		var err error
-		results, created, err = l.apply(tx, batch, lookKeys)
+		results, created, err = l.apply(ctx, tx, batch, lookKeys)
 		return err
 	})
 	if err != nil && !lookKeys {
@@ -233,7 +233,7 @@ func (l *Ledger) commit(batch []*call, lookKeys bool) {
 		// causes): this time, look first.
 		err = l.db.WriteLocking(ctx, func(tx *store.Tx) error {
 			var err error
-			results, created, err = l.apply(tx, batch, true)
+			results, created, err = l.apply(ctx, tx, batch, true)
 			return err
 		})
 	}
