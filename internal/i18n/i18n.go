@@ -87,13 +87,4 @@ func Has(key string) bool {
 	return ok
 }
 
-// Keys returns every key in the catalog.
-func Keys() []string {
-	keys := make([]string, 0, len(catalog))
-	for k := range catalog {
-		keys = append(keys, k)
-	}
-	return keys
-}
-
 type message struct{ zh, en string }

@@ -22,9 +22,6 @@ import (
 // Fen is an amount in fen, the smallest unit of the yuan.
 type Fen int64
 
-// Yuan returns n whole yuan.
-func Yuan(n int64) Fen { return Fen(n * 100) }
-
 // MaxFen is the largest amount Parse accepts: about ¥92 trillion, far above
 // anything the platform handles, and far enough below the int64 limit that
 // sums of a few amounts cannot overflow silently in practice.
