@@ -32,7 +32,7 @@ func (c Class) sign() int64 {
 	return -1
 }
 
-// The chart of accounts (../shared/DESIGN.md). A name with a trailing colon
+// The chart of accounts of the project design's money model. A name with a trailing colon
 // takes an identifier: request:42, payable:payout:7.
 var chart = map[string]Class{
 	"bank:custody":         {Asset, false},    // the custody deposit account (R-FUND-1)
