@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -160,7 +159,9 @@ func TestCrashRecovery(t *testing.T) {
 			} else if s.Entries != int64(entries) {
 				t.Errorf("Verify saw %d entries, the table %d", s.Entries, entries)
 			}
-			out, err := exec.Command(bin, "verify", "--database", d.DSN).CombinedOutput()
+			verify := exec.Command(bin, "verify", "--database", d.DSN)
+			verify.Env = testprog.Env()
+			out, err := verify.CombinedOutput()
 			if err != nil || !bytes.Contains(out, []byte("ledger verified")) {
 				t.Errorf("carefund verify: %v\n%s", err, out)
 			}
@@ -185,11 +186,7 @@ func startWriter(t *testing.T, bin, dsn string, work []int) *writerRun {
 	t.Helper()
 	r := &writerRun{cmd: exec.Command(bin, "bench", "ledger-writer", "--database", dsn, "--writers", "64"),
 		lines: make(chan string, 1024), stderr: &bytes.Buffer{}}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "CAREFUND_") {
-			r.cmd.Env = append(r.cmd.Env, kv)
-		}
-	}
+	r.cmd.Env = testprog.Env()
 	r.cmd.Stderr = r.stderr
 	stdin, err := r.cmd.StdinPipe()
 	if err != nil {

@@ -168,14 +168,7 @@ func TestServeRefusesNewerSchema(t *testing.T) {
 	for _, d := range storetest.Databases(t) {
 		t.Run(d.Name, func(t *testing.T) {
 			db := storetest.Open(t, d.DSN)
-			ctx := context.Background()
-			err := db.Write(ctx, func(tx *store.Tx) error {
-				_, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (name, applied_at) VALUES ('9999_future.sql', 0)")
-				return err
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			storetest.Exec(t, db, "INSERT INTO schema_migrations (name, applied_at) VALUES ('9999_future.sql', 0)")
 			code, _, stderr := runCmd(t, env(), "serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--database", d.DSN)
 			if code != 2 || !strings.Contains(stderr, "newer than this program") {
 				t.Errorf("exit %d, %q", code, stderr)
@@ -409,13 +402,7 @@ func TestVerifyCommand(t *testing.T) {
 			}
 			// A balance edited behind the ledger's back (balances may change,
 			// so no trigger stops it; verify must).
-			err := db.Write(ctx, func(tx *store.Tx) error {
-				_, err := tx.ExecContext(ctx, "UPDATE ledger_accounts SET balance = balance + 1 WHERE name = 'request:1'")
-				return err
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			storetest.Exec(t, db, "UPDATE ledger_accounts SET balance = balance + 1 WHERE name = 'request:1'")
 			code, _, stderr = runCmd(t, env(), "verify", "--database", d.DSN)
 			if code != 1 || !strings.Contains(stderr, "every balance equals the sum of its postings") || !strings.Contains(stderr, "request:1") {
 				t.Errorf("broken ledger: exit %d, %q", code, stderr)

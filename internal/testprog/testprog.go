@@ -64,6 +64,19 @@ func Binary(t testing.TB) string {
 	return binary
 }
 
+// Env returns the environment for a program under test: this process's,
+// without any CAREFUND_* setting, so that the program runs on its own
+// temporary data and never on the developer's.
+func Env() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "CAREFUND_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
 // Program is a running `carefund serve`.
 type Program struct {
 	URL     string // http://127.0.0.1:port/
@@ -83,13 +96,7 @@ func Start(t testing.TB, args ...string) *Program {
 	p := &Program{DataDir: filepath.Join(t.TempDir(), "data"), stderr: &Buffer{}, done: make(chan error, 1)}
 	all := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", p.DataDir, "--log-format", "json"}, args...)
 	p.cmd = exec.Command(Binary(t), all...)
-	// Nothing from the developer's CAREFUND_* settings may reach the
-	// program: it must run on its own temporary data, never on theirs.
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "CAREFUND_") {
-			p.cmd.Env = append(p.cmd.Env, kv)
-		}
-	}
+	p.cmd.Env = Env()
 	p.cmd.Stderr = p.stderr
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -119,5 +120,22 @@ func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	if len(dbs) == 1 {
 		// Say so in the test output: half of the suite did not run.
 		t.Run("postgres", func(t *testing.T) { t.Skip(EnvPostgres + " is not set") })
+	}
+}
+
+// Exec runs statements in one write transaction, failing the test on error.
+func Exec(t testing.TB, db *store.DB, stmts ...string) {
+	t.Helper()
+	ctx := context.Background()
+	err := db.Write(ctx, func(tx *store.Tx) error {
+		for _, s := range stmts {
+			if _, err := tx.ExecContext(ctx, s); err != nil {
+				return fmt.Errorf("%s: %w", s, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
