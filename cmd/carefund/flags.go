@@ -12,11 +12,13 @@ import (
 // flagsOf returns the flag set of a command, for help.
 func flagsOf(name string) *flag.FlagSet {
 	switch name {
-	case "serve", "migrate", "config", "verify":
+	case "serve", "migrate", "config", "verify", "keys":
 		var c config.Config
 		return c.FlagSet(name)
 	case "bench":
 		return benchFlags(name)
+	case "admin":
+		return adminFlags(new(config.Config), new(adminOptions))
 	}
 	return nil
 }

@@ -25,6 +25,8 @@ func commands() []command {
 		{"serve", "run the platform", runServe},
 		{"migrate", "bring the database schema up to date", runMigrate},
 		{"verify", "check every invariant of the ledger", runVerify},
+		{"admin", "create a staff account: carefund admin create --username NAME --role ROLE [--password-stdin]", runAdmin},
+		{"keys", "rotate the master key: carefund keys rotate re-wraps every data key under a new one (stop the platform first)", runKeys},
 		{"bench", "measure a workload: carefund bench ledger [--database URL] [--concurrency 64] [--duration 10s]", runBench},
 		{"config", "print the effective configuration, secrets redacted", runConfig},
 		{"version", "print the version", runVersion},

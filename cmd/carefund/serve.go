@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/config"
 	"github.com/carefund/carefund/internal/demo"
 	"github.com/carefund/carefund/internal/keyring"
@@ -42,7 +43,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		defer metricsLn.Close()
 	}
 
-	db, undo, err := prepare(ctx, cfg, log)
+	db, keys, undo, err := prepare(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -62,7 +63,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		log.Info("demo data", "loaded_now", loaded)
 	}
 	srv, err := server.New(server.Options{DB: db, Logger: log, Version: version,
-		HTTPS: strings.HasPrefix(cfg.PublicURL, "https://")})
+		HTTPS: strings.HasPrefix(cfg.PublicURL, "https://"), Keys: keys,
+		SMS: &account.LogSender{Log: log}, DevPages: !cfg.Production})
 	if err != nil {
 		return err
 	}
@@ -122,7 +124,7 @@ func httpURL(a net.Addr) string {
 // fails, or if the caller later calls undo (after closing the database),
 // everything it created is removed again, so a failed first start leaves
 // nothing half-made behind.
-func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger) (db *store.DB, undo func(), err error) {
+func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger) (db *store.DB, keys *keyring.Keys, undo func(), err error) {
 	var created []string
 	rollback := func() {
 		for i := len(created) - 1; i >= 0; i-- {
@@ -148,68 +150,68 @@ func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger) (db *sto
 	// On PostgreSQL, check the database before creating anything.
 	if store.IsPostgres(dsn) {
 		if db, err = openChecked(ctx, dsn); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	for _, dir := range []string{cfg.DataDir, filepath.Join(cfg.DataDir, "uploads")} {
 		if err := track(makeDir(dir)); err != nil {
-			return nil, nil, badInput(fmt.Errorf("cannot use data folder %s: %v; choose another with --data-dir or %s",
+			return nil, nil, nil, badInput(fmt.Errorf("cannot use data folder %s: %v; choose another with --data-dir or %s",
 				cfg.DataDir, err, config.EnvName("data-dir")))
 		}
 	}
 	if !store.IsPostgres(dsn) {
 		path, _, err := store.SQLitePath(dsn)
 		if err != nil {
-			return nil, nil, badInput(err)
+			return nil, nil, nil, badInput(err)
 		}
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 			created = append(created, path, path+"-wal", path+"-shm")
 		}
 		if db, err = openChecked(ctx, dsn); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	applied, err := db.Migrate(ctx)
 	if err != nil {
-		return nil, nil, badInput(err)
+		return nil, nil, nil, badInput(err)
 	}
 	if len(applied) > 0 {
 		log.Info("migrated", "applied", applied)
 	}
-	if err := checkKeys(ctx, cfg, db, track); err != nil {
-		return nil, nil, err
+	if keys, err = checkKeys(ctx, cfg, db, track); err != nil {
+		return nil, nil, nil, err
 	}
-	return db, rollback, nil
+	return db, keys, rollback, nil
 }
 
 // checkKeys loads the secret keys, generating them only for a database that
 // has never had any, and refuses keys other than the ones the database was
 // first started with: data encrypted under the old keys would be unreadable.
-func checkKeys(ctx context.Context, cfg *config.Config, db *store.DB, track func(string, error) error) error {
+func checkKeys(ctx context.Context, cfg *config.Config, db *store.DB, track func(string, error) error) (*keyring.Keys, error) {
 	dir := cfg.KeysFolder()
 	want, known, err := db.Meta(ctx, "key_fingerprint")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !known {
 		if err := track(firstMissing(dir)); err != nil {
-			return badInput(fmt.Errorf("secret keys folder %s: %v", dir, err))
+			return nil, badInput(fmt.Errorf("secret keys folder %s: %v", dir, err))
 		}
 	}
 	keys, err := keyring.Load(dir, !known)
 	switch {
 	case errors.Is(err, keyring.ErrNoKeys):
-		return badInput(fmt.Errorf("this database was set up with secret keys that are not in %s; restore that folder from a backup, or point --keys-dir (%s) at it",
+		return nil, badInput(fmt.Errorf("this database was set up with secret keys that are not in %s; restore that folder from a backup, or point --keys-dir (%s) at it",
 			dir, config.EnvName("keys-dir")))
 	case err != nil:
-		return badInput(fmt.Errorf("secret keys: %w", err))
+		return nil, badInput(fmt.Errorf("secret keys: %w", err))
 	case known && keys.Fingerprint() != want:
-		return badInput(fmt.Errorf("the secret keys in %s are not the ones this database was set up with; restore the right folder from a backup, or point --keys-dir (%s) at it",
+		return nil, badInput(fmt.Errorf("the secret keys in %s are not the ones this database was set up with; restore the right folder from a backup, or point --keys-dir (%s) at it",
 			dir, config.EnvName("keys-dir")))
 	case !known:
-		return db.Write(ctx, func(tx *store.Tx) error { return tx.SetMeta(ctx, "key_fingerprint", keys.Fingerprint()) })
+		return keys, db.Write(ctx, func(tx *store.Tx) error { return tx.SetMeta(ctx, "key_fingerprint", keys.Fingerprint()) })
 	}
-	return nil
+	return keys, nil
 }
 
 // openChecked opens the database and refuses one that could lose committed

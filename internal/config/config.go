@@ -29,6 +29,8 @@ type Config struct {
 	LogFormat       string        // auto, text or json
 	LogLevel        string        // debug, info, warn or error
 	ShutdownTimeout time.Duration // how long in-flight requests get to finish
+	Production      bool          // a live installation: development pages off, development senders refused
+	SMS             string        // how sign-in codes are sent: "log" (development)
 
 	source map[string]string // flag name → "flag", "env" or "default"
 }
@@ -57,6 +59,8 @@ func (c *Config) FlagSet(name string) *flag.FlagSet {
 	fs.StringVar(&c.LogFormat, "log-format", "auto", "log `format`: auto (text on a terminal, JSON otherwise), text or json")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log `level`: debug, info, warn or error")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on shutdown")
+	fs.BoolVar(&c.Production, "production", false, "run as a live installation: development-only pages are off and development senders are refused")
+	fs.StringVar(&c.SMS, "sms", "log", "how sign-in codes are sent: `log` writes them to the server log and the development page /dev/sms")
 	return fs
 }
 
@@ -150,6 +154,12 @@ func (c *Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("--shutdown-timeout %s: must be positive", c.ShutdownTimeout)
+	}
+	if c.SMS != "log" {
+		return fmt.Errorf("--sms %q: the only SMS sender so far is log (development); an SMS gateway plugs in through account.Sender", c.SMS)
+	}
+	if c.Production && c.SMS == "log" {
+		return errors.New("--production with --sms log would write sign-in codes to the log; configure an SMS gateway for production")
 	}
 	return nil
 }

@@ -88,3 +88,15 @@ func Has(key string) bool {
 }
 
 type message struct{ zh, en string }
+
+// register adds messages to the catalog; each part of the platform keeps its
+// messages in a file of its own. A key registered twice is a bug that would
+// silently show one of the two texts, so it panics at start.
+func register(m map[string]message) {
+	for k, v := range m {
+		if _, dup := catalog[k]; dup {
+			panic("i18n: message " + k + " is registered twice")
+		}
+		catalog[k] = v
+	}
+}

@@ -105,31 +105,47 @@ func Load(dir string, create bool) (*Keys, error) {
 		return nil, fmt.Errorf("key folder %s lacks %s; restore it from a backup", dir, strings.Join(missing, ", "))
 	}
 	for _, f := range k.files() {
-		path := filepath.Join(dir, f.name)
-		info, err := os.Stat(path)
-		if err != nil {
+		if err := readKey(filepath.Join(dir, f.name), f.key); err != nil {
 			return nil, err
 		}
-		if perm := info.Mode().Perm(); perm&0o077 != 0 {
-			return nil, fmt.Errorf("key file %s has mode %04o, open to other users; run: chmod 600 %s", path, perm, path)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, err
-		}
-		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
-		if err != nil || len(raw) != KeySize {
-			return nil, fmt.Errorf("key file %s does not hold a %d-byte base64 key", path, KeySize)
-		}
-		copy(f.key[:], raw)
 	}
 	return &k, nil
+}
+
+// readKey reads the key file at path into k, refusing a file others can read
+// or one that does not hold a key.
+func readKey(path string, k *Key) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if perm := info.Mode().Perm(); perm&0o077 != 0 {
+		return fmt.Errorf("key file %s has mode %04o, open to other users; run: chmod 600 %s", path, perm, path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(raw) != KeySize {
+		return fmt.Errorf("key file %s does not hold a %d-byte base64 key", path, KeySize)
+	}
+	copy(k[:], raw)
+	clear(raw)
+	return nil
 }
 
 // generate writes a new random key to path, through a temporary file and a
 // rename, so a crash never leaves a half-written key behind.
 func generate(path string, k *Key) error {
 	rand.Read(k[:])
+	return writeKey(path, k, false)
+}
+
+// writeKey writes k to path through a temporary file, synced, then renamed
+// (or, when exclusive, linked, which fails if path exists) into place, and
+// syncs the folder so the new name survives a crash.
+func writeKey(path string, k *Key, exclusive bool) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".key-*")
 	if err != nil {
 		return err
@@ -150,13 +166,96 @@ func generate(path string, k *Key) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if exclusive {
+		err = os.Link(tmp.Name(), path)
+	} else {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
 		return err
 	}
-	d, err := os.Open(filepath.Dir(path))
+	return syncDir(filepath.Dir(path))
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
 	return d.Sync()
+}
+
+// Fingerprint identifies this one key without revealing it (a key check
+// value: an HMAC under the key of a fixed text), so that what the key wraps
+// can record which key that was.
+func (k Key) Fingerprint() string {
+	h := hmac.New(sha256.New, k[:])
+	h.Write([]byte("carefund key check v1"))
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// PendingMaster is the file a new master key is written to while the data
+// keys are re-wrapped under it (see GenerateMaster). Until ReplaceMaster
+// renames it over master.key, master.key still holds the old master key.
+const PendingMaster = "master.key.new"
+
+// ErrPending is returned by GenerateMaster when a new master key is pending
+// already: an earlier rotation was interrupted, or one is running.
+var ErrPending = errors.New("a new master key is pending already")
+
+// GenerateMaster writes a new random master key to PendingMaster in dir,
+// mode 0600 and synced to disk before it returns, and returns it. It never
+// overwrites a pending key: it returns ErrPending instead, since data keys
+// may already be wrapped under that key.
+func GenerateMaster(dir string) (Key, error) {
+	var k Key
+	rand.Read(k[:])
+	err := writeKey(filepath.Join(dir, PendingMaster), &k, true)
+	if errors.Is(err, fs.ErrExist) {
+		return Key{}, fmt.Errorf("%w in %s", ErrPending, dir)
+	}
+	if err != nil {
+		return Key{}, err
+	}
+	return k, nil
+}
+
+// LoadPending reads the pending master key in dir, and reports whether there
+// is one.
+func LoadPending(dir string) (Key, bool, error) {
+	var k Key
+	path := filepath.Join(dir, PendingMaster)
+	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+		return k, false, nil
+	} else if err != nil {
+		return k, false, err
+	}
+	if err := readKey(path, &k); err != nil {
+		return Key{}, false, err
+	}
+	return k, true, nil
+}
+
+// ReplaceMaster makes the pending master key the master key: it renames
+// PendingMaster over master.key, which leaves the old key nowhere in dir, and
+// syncs the folder.
+func ReplaceMaster(dir string) error {
+	if err := os.Rename(filepath.Join(dir, PendingMaster), filepath.Join(dir, "master.key")); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+// DiscardPending removes the pending master key, if any, and syncs the
+// folder. Only call it when no data key is wrapped under that key.
+func DiscardPending(dir string) error {
+	err := os.Remove(filepath.Join(dir, PendingMaster))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return syncDir(dir)
 }

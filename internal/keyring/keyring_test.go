@@ -119,3 +119,83 @@ func TestFingerprint(t *testing.T) {
 		t.Error("changing one key kept the fingerprint")
 	}
 }
+
+func TestPendingMaster(t *testing.T) {
+	dir := t.TempDir()
+	keys, err := Load(dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := LoadPending(dir); ok || err != nil {
+		t.Fatalf("LoadPending before any = %v, %v", ok, err)
+	}
+	next, err := GenerateMaster(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next == keys.Master || next == (Key{}) {
+		t.Fatal("the new master key is zero or the old one")
+	}
+	info, err := os.Stat(filepath.Join(dir, PendingMaster))
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("pending key file: %v, %v", info, err)
+	}
+	if _, err := GenerateMaster(dir); !errors.Is(err, ErrPending) {
+		t.Errorf("a second GenerateMaster = %v, want ErrPending", err)
+	}
+	got, ok, err := LoadPending(dir)
+	if err != nil || !ok || got != next {
+		t.Fatalf("LoadPending = %v, %v; want the generated key", ok, err)
+	}
+	// The pending key does not disturb Load.
+	if again, err := Load(dir, false); err != nil || *again != *keys {
+		t.Fatalf("Load with a key pending = %v", err)
+	}
+	oldFile, _ := os.ReadFile(filepath.Join(dir, "master.key"))
+	if err := ReplaceMaster(dir); err != nil {
+		t.Fatal(err)
+	}
+	after, err := Load(dir, false)
+	if err != nil || after.Master != next || after.Index != keys.Index || after.Session != keys.Session {
+		t.Fatalf("after ReplaceMaster: %v", err)
+	}
+	// The old master key is nowhere in the folder.
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		if bytes.Equal(b, oldFile) {
+			t.Errorf("%s holds the old master key", e.Name())
+		}
+	}
+	if len(entries) != 3 {
+		t.Errorf("the folder holds %d files, want 3", len(entries))
+	}
+	if _, ok, _ := LoadPending(dir); ok {
+		t.Error("a key is still pending")
+	}
+
+	if _, err := GenerateMaster(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := DiscardPending(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := DiscardPending(dir); err != nil {
+		t.Errorf("DiscardPending with none pending = %v", err)
+	}
+	if k, err := Load(dir, false); err != nil || k.Master != next {
+		t.Errorf("DiscardPending changed the master key: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, PendingMaster), []byte("x\n"), 0o600)
+	if _, _, err := LoadPending(dir); err == nil {
+		t.Error("LoadPending accepted a file that holds no key")
+	}
+}
+
+func TestKeyFingerprint(t *testing.T) {
+	var a, b Key
+	b[0] = 1
+	if a.Fingerprint() == b.Fingerprint() || len(a.Fingerprint()) != 32 || a.Fingerprint() != (Key{}).Fingerprint() {
+		t.Errorf("fingerprints %s and %s", a.Fingerprint(), b.Fingerprint())
+	}
+}

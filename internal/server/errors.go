@@ -87,7 +87,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	if err := s.pages.Render(w, lang, r.URL.RequestURI(), web.Error{Status: status, Message: msg}); err != nil {
+	if err := s.pages.Render(w, lang, r.URL.RequestURI(), s.viewer(r), web.Error{Status: status, Message: msg}); err != nil {
 		s.log.Error("rendering the error page", "err", err)
 	}
 }

@@ -20,7 +20,8 @@ type poolStats sql.DBStats
 // requestInfo carries what inner layers learn about a request (its route
 // pattern) out to the logging and metrics layer, which runs first.
 type requestInfo struct {
-	route string
+	route   string
+	audited bool // the handler wrote its own audit record
 }
 
 type infoKey struct{}

@@ -18,15 +18,25 @@ import (
 
 // render writes page p with status 200 in the reader's language.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, p web.Page) error {
+	return s.renderStatus(w, r, http.StatusOK, p)
+}
+
+// renderStatus writes page p with the status: a form sent back for fixing
+// is 422, so that scripts and tests can tell it from a success.
+func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int, p web.Page) error {
 	lang := s.lang(r)
 	var buf bytes.Buffer
-	if err := s.pages.Render(&buf, lang, r.URL.RequestURI(), p); err != nil {
+	if err := s.pages.Render(&buf, lang, r.URL.RequestURI(), s.viewer(r), p); err != nil {
 		return err
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Language", string(lang))
 	h.Add("Vary", "Accept-Language, Cookie")
+	if callerOf(r).user != nil || callerOf(r).staff != nil {
+		h.Set("Cache-Control", "no-store")
+	}
+	w.WriteHeader(status)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -35,12 +45,8 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, web.Home{})
 }
 
-// rulesPage and complaintsPage hold the places the footer links to on every
-// page (R-PUB-3); the rules documents and the complaint flow fill them in.
-func (s *Server) rulesPage(w http.ResponseWriter, r *http.Request) error {
-	return s.render(w, r, web.Info{Title: "rules.title", Body: "rules.body"})
-}
-
+// complaintsPage holds the place the footer links to on every page
+// (R-PUB-3); the complaint flow fills it in.
 func (s *Server) complaintsPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, web.Info{Title: "complain.title", Body: "complain.body"})
 }

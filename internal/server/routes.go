@@ -6,16 +6,53 @@ type route struct {
 	handler handlerFunc
 }
 
-// routes lists every URL the platform answers. Patterns under /api/v1/ must
-// also be in openapi.json (a test checks both ways).
+// routes lists every URL the platform answers. Who may use each is in the
+// permission matrix (access.go); New refuses a route missing from it.
+// Patterns under /api/v1/ must also be in openapi.json (a test checks both
+// ways).
 func (s *Server) routes() []route {
 	return []route{
 		// Public pages.
 		{"GET /{$}", s.home},
 		{"GET /rules", s.rulesPage},
+		{"GET /rules/{kind}", s.ruleDoc},
+		{"GET /rules/{kind}/versions/{id}", s.ruleDoc},
 		{"GET /complaints", s.complaintsPage},
 		{"POST /language", s.setLanguage},
 		{"GET /static/{file}", s.static},
+		{"GET /dev/sms", s.devSMS},
+
+		// Signing in and the user's own account.
+		{"GET /signin", s.signInPage},
+		{"POST /signin/code", s.sendCode},
+		{"POST /signin", s.signIn},
+		{"POST /signout", s.signOut},
+		{"GET /account", s.accountPage},
+		{"POST /account/sessions/{id}/end", s.endSession},
+		{"GET /account/verify", s.verifyPage},
+		{"POST /account/verify", s.verify},
+
+		// The staff console.
+		{"GET /staff/signin", s.staffSignInPage},
+		{"POST /staff/signin", s.staffSignIn},
+		{"POST /staff/signout", s.staffSignOut},
+		{"GET /staff", s.staffHome},
+		{"GET /staff/audit", s.auditPage},
+		{"GET /staff/members", s.membersPage},
+		{"POST /staff/members/{id}/role", s.proposeRole},
+		{"POST /staff/members/{id}/unlock", s.unlockMember},
+		{"GET /staff/approvals", s.approvalsPage},
+		{"POST /staff/approvals/{id}", s.decide},
+		{"GET /staff/rules", s.rulesAdmin},
+		{"POST /staff/rules", s.draftRule},
+		{"POST /staff/rules/{id}/report", s.reportRule},
+		{"POST /staff/rules/{id}/effective", s.effectiveRule},
+		{"GET /staff/incidents", s.incidentsPage},
+		{"POST /staff/incidents", s.openIncident},
+		{"GET /staff/incidents/{id}", s.incidentPage},
+		{"POST /staff/incidents/{id}/steps", s.incidentStep},
+		{"POST /staff/incidents/{id}/status", s.incidentStatus},
+		{"GET /staff/users/{id}", s.staffUser},
 
 		// Operations.
 		{"GET /healthz", s.healthz},
@@ -24,6 +61,13 @@ func (s *Server) routes() []route {
 		// JSON API.
 		{"GET /api/v1/openapi.json", s.openAPI},
 		{"GET /api/v1/status", s.apiStatus},
+		{"POST /api/v1/signin/code", s.apiSendCode},
+		{"POST /api/v1/signin", s.apiSignIn},
+		{"POST /api/v1/signout", s.apiSignOut},
+		{"GET /api/v1/me", s.apiMe},
+		{"POST /api/v1/me/identity", s.apiVerify},
+		{"GET /api/v1/rules", s.apiRules},
+		{"GET /api/v1/rules/{kind}", s.apiRule},
 
 		// Everything else.
 		{"/api/v1/", s.notFound},

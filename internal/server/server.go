@@ -11,13 +11,18 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
+	"github.com/carefund/carefund/internal/account"
+	"github.com/carefund/carefund/internal/keyring"
 	"github.com/carefund/carefund/internal/metrics"
+	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
+	"github.com/carefund/carefund/internal/vault"
 	"github.com/carefund/carefund/internal/web"
 )
 
@@ -31,6 +36,17 @@ type Options struct {
 	HTTPS bool
 	// MaxBodyBytes limits request bodies; 1 MiB when zero.
 	MaxBodyBytes int64
+	// Keys are the platform's root keys; personal data is sealed under them.
+	Keys *keyring.Keys
+	// SMS sends sign-in codes; nil means a LogSender writing to Logger.
+	SMS account.Sender
+	// Verifier checks names against ID numbers; nil means the sandbox.
+	Verifier account.Verifier
+	// DevPages turns on development-only pages (the codes the log SMS
+	// sender "sent"). Never in production.
+	DevPages bool
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
 }
 
 // Server serves the platform.
@@ -48,6 +64,14 @@ type Server struct {
 
 	mux     *http.ServeMux
 	handler http.Handler
+
+	now       func() time.Time
+	devPages  bool
+	vault     *vault.Vault
+	accounts  *account.Service
+	sms       account.Sender
+	sealer    staff.Sealer
+	approvals *staff.Approvals
 }
 
 // New returns a server for the options.
@@ -71,10 +95,21 @@ func New(opts Options) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	s.now = opts.Now
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.devPages = opts.DevPages
+	if err := s.setUpAccounts(opts); err != nil {
+		return nil, err
+	}
 	s.registerMetrics()
 	s.mux = http.NewServeMux()
 	for _, rt := range s.routes() {
-		s.mux.Handle(rt.pattern, s.handle(rt.handler))
+		if _, ok := permissions[rt.pattern]; !ok {
+			return nil, fmt.Errorf("route %q is not in the permission matrix", rt.pattern)
+		}
+		s.mux.Handle(rt.pattern, s.handle(s.guard(rt.pattern, rt.handler)))
 	}
 	s.handler = s.observe(s.recoverPanics(s.secureHeaders(s.crossOriginProtection(s.limitBody(s.mux)))))
 	return s, nil

@@ -61,7 +61,10 @@ func (p Info) TitleKey() string { return p.Title }
 func (Error) TitleKey() string  { return "error.title" }
 
 // pageNames lists every page template; New parses each and a test renders each.
-var pageNames = []string{"home", "info", "error"}
+var pageNames = []string{"home", "info", "error",
+	"signin", "account", "verify", "rules", "ruledoc", "devsms",
+	"staff_signin", "staff_home", "staff_audit", "staff_members", "staff_approvals",
+	"staff_rules", "staff_incidents", "staff_incident", "staff_user"}
 
 // View is what a template receives: the page and what the layout needs.
 type View struct {
@@ -70,6 +73,7 @@ type View struct {
 	Path  string    // the current path, to come back to after switching language
 	CSS   string    // the stylesheet's URL, with its content hash
 	Icon  string    // the icon's URL, with its content hash
+	Who   Viewer
 	Page  Page
 }
 
@@ -97,7 +101,8 @@ func New() (*Renderer, error) {
 	for _, lang := range i18n.Langs {
 		r.pages[lang] = map[string]*template.Template{}
 		funcs := template.FuncMap{
-			"t": func(key string, args ...any) string { return i18n.T(lang, key, args...) },
+			"t":    func(key string, args ...any) string { return i18n.T(lang, key, args...) },
+			"list": func(s ...string) []string { return s },
 		}
 		for _, name := range pageNames {
 			t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+name+".html")
@@ -112,7 +117,7 @@ func New() (*Renderer, error) {
 
 // Render writes page p in lang. It renders into a buffer first, so a template
 // error produces an error, never half a page.
-func (r *Renderer) Render(w io.Writer, lang i18n.Lang, path string, p Page) error {
+func (r *Renderer) Render(w io.Writer, lang i18n.Lang, path string, who Viewer, p Page) error {
 	t, ok := r.pages[lang][p.template()]
 	if !ok {
 		return fmt.Errorf("no template %q for %s", p.template(), lang)
@@ -122,7 +127,7 @@ func (r *Renderer) Render(w io.Writer, lang i18n.Lang, path string, p Page) erro
 		other = i18n.ZH
 	}
 	var buf bytes.Buffer
-	v := View{Lang: lang, Other: other, Path: path, CSS: r.assets["carefund.css"], Icon: r.assets["icon.svg"], Page: p}
+	v := View{Lang: lang, Other: other, Path: path, CSS: r.assets["carefund.css"], Icon: r.assets["icon.svg"], Who: who, Page: p}
 	if err := t.Execute(&buf, v); err != nil {
 		return fmt.Errorf("rendering %s: %w", p.template(), err)
 	}

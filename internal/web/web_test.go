@@ -17,6 +17,33 @@ var samples = []Page{
 	Home{Requests: []RequestCard{{URL: "/r/1", Title: "<script>alert(1)</script>"}}},
 	Info{Title: "rules.title", Body: "rules.body"},
 	Error{Status: 404, Message: "找不到"},
+	SignIn{Next: "/account"},
+	SignIn{CodeSent: true, Form: Form{Values: map[string]string{"phone": "13800138000", "masked": "138****8000"},
+		Errors: map[string]string{"code": "<script>alert(1)</script>"}, Message: "fix"}},
+	Account{Phone: "138****8000", Identity: &IdentityView{Name: "张*明", Number: "110***********002X", At: "2026-11-24"},
+		Sessions: []SessionView{{ID: 1, Started: "2026-11-24 10:00", From: "192.0.2.1", Current: true}, {ID: 2}},
+		Consents: []ConsentView{{Title: "服务协议", Version: "1.0", At: "2026-11-24"}}, Notice: "ok"},
+	Account{Phone: "138****8000"},
+	VerifyIdentity{Rules: []RuleLink{{ID: 1, Kind: "privacy", Title: "个人信息处理规则", Number: "1.0"}},
+		Form: Form{Errors: map[string]string{"name": "x", "id_number": "y", "consent": "z", "truthful": "w"}}},
+	RulesIndex{Docs: []RuleLink{{ID: 1, Kind: "fees", Title: "收费标准", Number: "1.0", Since: "2026-11-24"}}},
+	RuleDoc{Kind: "fees", Title: "收费标准", Number: "2.0", Body: "<p>text</p>", Summary: "changed", Reported: "2026-11-01",
+		History: []RuleLink{{ID: 2, Kind: "fees", Number: "2.0"}, {ID: 1, Kind: "fees", Number: "1.0"}}},
+	DevSMS{Sent: []SentView{{Phone: "13800138000", Code: "123456", At: "10:00:00"}}},
+	DevSMS{},
+	StaffSignIn{Form: Form{Message: "wrong", Values: map[string]string{"username": "alice"}}},
+	StaffHome{Sections: []NavLink{{URL: "/staff/audit", Key: "staff.audit.title"}}},
+	StaffAudit{Entries: []AuditRow{{Seq: 1, Actor: "staff:1", Action: "pii.view", Result: "ok"}}, Older: "/staff/audit?before=1",
+		Form: Form{Values: map[string]string{"result": "ok"}}},
+	StaffMembers{Members: []MemberRow{{ID: 1, Username: "alice", Role: "admin"}, {ID: 2, Username: "bob", Role: "auditor", Locked: true}},
+		Roles: []string{"admin", "auditor"}, CanEdit: true, Self: 1},
+	StaffApprovals{Pending: []ProposalRow{{ID: 1, Summary: "x", ProposedByID: 2}, {ID: 2, ProposedByID: 1}},
+		Decided: []ProposalRow{{ID: 3, Status: "approved"}}, Self: 1},
+	StaffRules{Current: []RuleLink{{ID: 1, Kind: "fees"}}, Drafts: []DraftRow{{ID: 2, Kind: "fees", Major: true, State: "draft"}},
+		Kinds: []string{"fees", "privacy"}, Form: Form{Errors: map[string]string{"body_zh": "x"}}},
+	StaffIncidents{Incidents: []IncidentRow{{ID: 1, Title: "t", Affected: 2}}},
+	StaffIncident{ID: 1, Title: "t", Affected: []string{"user:1"}, Steps: []StepRow{{Kind: "remediation", Text: "x"}}, Next: []string{"contained"}},
+	StaffUser{ID: 1, Phone: "13800138000", Verified: true, Name: "张三明", Number: "11010519491231002X"},
 }
 
 func TestRenderEveryPage(t *testing.T) {
@@ -29,7 +56,7 @@ func TestRenderEveryPage(t *testing.T) {
 		covered[p.template()] = true
 		for _, lang := range i18n.Langs {
 			var buf bytes.Buffer
-			if err := r.Render(&buf, lang, "/x?y=<z>", p); err != nil {
+			if err := r.Render(&buf, lang, "/x?y=<z>", Viewer{}, p); err != nil {
 				t.Fatalf("%T in %s: %v", p, lang, err)
 			}
 			html := buf.String()

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/config"
+	"github.com/carefund/carefund/internal/i18n"
+	"github.com/carefund/carefund/internal/keyring"
+	"github.com/carefund/carefund/internal/staff"
+	"github.com/carefund/carefund/internal/store"
+)
+
+// stdin is what --password-stdin reads; tests replace it.
+var stdin io.Reader = os.Stdin
+
+// adminOptions are the flags of `carefund admin create` beyond the
+// configuration's.
+type adminOptions struct {
+	username      string
+	role          string
+	passwordStdin bool
+}
+
+// adminFlags returns the flag set of `carefund admin create`: where the
+// database and keys are, and the account to make.
+func adminFlags(cfg *config.Config, o *adminOptions) *flag.FlagSet {
+	fs := cfg.FlagSet("admin")
+	fs.StringVar(&o.username, "username", "", "`name` of the new staff account: 3 to 32 of a-z 0-9 . _ -")
+	fs.StringVar(&o.role, "role", "", "`role` of the new account: "+roleNames())
+	fs.BoolVar(&o.passwordStdin, "password-stdin", false, "read the password from the first line of standard input instead of generating one")
+	return fs
+}
+
+// runAdmin manages staff accounts from the command line. Its one
+// subcommand, create, makes the first administrator of an installation
+// (and any account after that, for whoever holds the keys folder).
+func runAdmin(ctx context.Context, args []string, getenv func(string) string, stdout, _ io.Writer) error {
+	if len(args) == 0 {
+		return badInput(errors.New("admin needs a subcommand: carefund admin create --username NAME --role ROLE"))
+	}
+	switch args[0] {
+	case "-h", "-help", "--help":
+		return flag.ErrHelp
+	case "create":
+	default:
+		return badInput(fmt.Errorf("unknown admin subcommand %q; use: carefund admin create --username NAME --role ROLE", args[0]))
+	}
+	var cfg config.Config
+	var o adminOptions
+	fs := adminFlags(&cfg, &o)
+	if err := cfg.Parse(fs, args[1:], getenv); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return badInput(err)
+	}
+	if o.username == "" {
+		return badInput(errors.New("--username is required; see 'carefund help admin'"))
+	}
+	if o.role == "" {
+		return badInput(fmt.Errorf("--role is required: one of %s", roleNames()))
+	}
+	role, err := staff.ParseRole(o.role)
+	if err != nil {
+		return badInput(fmt.Errorf("--role %q is not a role; use one of %s", o.role, roleNames()))
+	}
+	password, generated := "", !o.passwordStdin
+	if generated {
+		// 20 base32 characters: 100 random bits.
+		password = rand.Text()[:20]
+	} else if password, err = readPassword(stdin); err != nil {
+		return badInput(err)
+	}
+
+	db, err := openExisting(ctx, &cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Ready(ctx); err != nil {
+		return badInput(fmt.Errorf("%s: %w; run 'carefund migrate' first", db, err))
+	}
+	sealer, err := loadSealer(ctx, &cfg, db)
+	if err != nil {
+		return err
+	}
+	var s staff.Staff
+	var uri string
+	err = db.Write(ctx, func(tx *store.Tx) error {
+		s, uri, err = staff.Create(ctx, tx, sealer, o.username, role, password)
+		return err
+	})
+	if code := apperr.CodeOf(err); code == apperr.Invalid || code == apperr.Conflict {
+		return badInput(errors.New(describe(err)))
+	} else if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "created staff account %s (%s, role %s)\n", s.Username, s.Actor(), s.Role)
+	if generated {
+		fmt.Fprintf(stdout, "password: %s\n", password)
+	}
+	fmt.Fprintf(stdout, "TOTP enrolment: %s\n", uri)
+	fmt.Fprintln(stdout, "Scan the enrolment URI into an authenticator app now (as a QR code, or type in its secret): it is not shown again, and signing in needs a code from it.")
+	return nil
+}
+
+// roleNames lists the roles for messages.
+func roleNames() string {
+	names := make([]string, len(staff.Roles))
+	for i, r := range staff.Roles {
+		names[i] = string(r)
+	}
+	return strings.Join(names, ", ")
+}
+
+// readPassword reads the first line of r, without its line ending.
+func readPassword(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(io.LimitReader(r, 4096)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("reading the password from standard input: %w", err)
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", errors.New("--password-stdin: standard input holds no password")
+	}
+	return line, nil
+}
+
+// describe renders a user error in English on one line, naming the flag at
+// fault.
+func describe(err error) string {
+	e := apperr.As(err)
+	if len(e.Fields) == 0 {
+		return i18n.T(i18n.EN, e.Key, e.Args...)
+	}
+	var parts []string
+	for _, f := range e.Fields {
+		name := "--" + f.Field
+		if f.Field == "password" {
+			name = "the password"
+		}
+		parts = append(parts, name+": "+i18n.T(i18n.EN, f.Key, f.Args...))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// loadSealer loads the secret keys, refusing any but the ones the database
+// was set up with (a TOTP secret sealed under other keys could never be
+// opened), and returns the sealer for staff secrets.
+func loadSealer(ctx context.Context, cfg *config.Config, db *store.DB) (staff.Sealer, error) {
+	dir := cfg.KeysFolder()
+	want, known, err := db.Meta(ctx, "key_fingerprint")
+	if err != nil {
+		return nil, err
+	}
+	if !known {
+		return nil, badInput(fmt.Errorf("%s has no secret keys yet; start the platform once with 'carefund serve' to set them up", db))
+	}
+	keys, err := keyring.Load(dir, false)
+	switch {
+	case errors.Is(err, keyring.ErrNoKeys):
+		return nil, badInput(fmt.Errorf("no secret keys in %s; point --keys-dir (%s) at the installation's keys folder", dir, config.EnvName("keys-dir")))
+	case err != nil:
+		return nil, badInput(fmt.Errorf("secret keys: %w", err))
+	case keys.Fingerprint() != want:
+		return nil, badInput(fmt.Errorf("the secret keys in %s are not the ones this database was set up with; point --keys-dir (%s) at the right folder",
+			dir, config.EnvName("keys-dir")))
+	}
+	return newMasterSealer(keys.Master)
+}
+
+// masterSealer seals staff TOTP secrets with AES-256-GCM under the master
+// key, a random nonce prepended. It stands in until the vault package's data
+// keys take over sealing: the lead moves staff secrets there, and this type
+// goes.
+type masterSealer struct{ aead cipher.AEAD }
+
+func newMasterSealer(k keyring.Key) (*masterSealer, error) {
+	block, err := aes.NewCipher(k[:])
+	if err != nil {
+		return nil, err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	return &masterSealer{aead}, nil
+}
+
+func (s *masterSealer) Seal(aad string, plaintext []byte) ([]byte, error) {
+	nonce := make([]byte, s.aead.NonceSize())
+	rand.Read(nonce)
+	return s.aead.Seal(nonce, nonce, plaintext, []byte(aad)), nil
+}
+
+func (s *masterSealer) Open(aad string, sealed []byte) ([]byte, error) {
+	n := s.aead.NonceSize()
+	if len(sealed) < n+s.aead.Overhead() {
+		return nil, errors.New("sealed value too short")
+	}
+	return s.aead.Open(nil, sealed[:n], sealed[n:], []byte(aad))
+}

@@ -1,0 +1,416 @@
+// Package incident records suspected leaks of personal data (R-PII-3): who
+// opened the incident, which people may be affected, and every remediation
+// and notice, in order, until it is closed.
+//
+// The people affected are found in the audit log, not typed in: every entry
+// whose action starts with "pii." (a view, an export…) by the suspected actor
+// in the incident's time window names an object, such as "user:5", whose
+// data was seen. They are computed once, when the incident is opened, and
+// kept, so the list the notices were sent from stays as it was.
+//
+// An incident only moves forward: open, contained (after a remediation),
+// notified (after a notice), closed (after a remediation and a notice to the
+// people affected). Its steps are never changed or removed; the database
+// refuses it. Each status change is itself recorded as a step of kind
+// "status", so the record shows who moved it and when.
+//
+// Callers append the matching audit record (incident.open, incident.step,
+// incident.status) in the same transaction.
+package incident
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/audit"
+	"github.com/carefund/carefund/internal/store"
+)
+
+// Status is where an incident stands.
+type Status string
+
+// The statuses, in the only order an incident moves through them (it may
+// skip one).
+const (
+	StatusOpen      Status = "open"
+	StatusContained Status = "contained"
+	StatusNotified  Status = "notified"
+	StatusClosed    Status = "closed"
+)
+
+// Statuses lists every status in order.
+var Statuses = []Status{StatusOpen, StatusContained, StatusNotified, StatusClosed}
+
+func (s Status) rank() int {
+	for i, t := range Statuses {
+		if s == t {
+			return i
+		}
+	}
+	return -1
+}
+
+// The kinds of step.
+const (
+	KindRemediation     = "remediation"      // what was done to stop or limit the leak
+	KindNoticePeople    = "notice_people"    // the people affected were told
+	KindNoticeRegulator = "notice_regulator" // the regulator was told
+	KindNote            = "note"             // anything else worth keeping
+	KindStatus          = "status"           // written by SetStatus only; Text is the new status
+)
+
+// Kinds lists the kinds of step a person can add.
+var Kinds = []string{KindRemediation, KindNoticePeople, KindNoticeRegulator, KindNote}
+
+// Limits on what a person types, in characters.
+const (
+	MaxTitle       = 200
+	MaxDescription = 5000
+	MaxText        = 5000
+	MaxWindowDays  = 366
+)
+
+// An Incident is a suspected leak of personal data, opened by a security
+// admin.
+type Incident struct {
+	ID          int64
+	Title       string
+	Description string
+	Status      Status
+	OpenedBy    string // "staff:3"
+	OpenedAt    time.Time
+	// Scope: which audit entries may be involved, to find the affected
+	// people.
+	SuspectActor string // e.g. "staff:12"; "" for anyone
+	From, To     time.Time
+	// Affected lists the objects (e.g. "user:5") of audit entries whose
+	// action starts with "pii." by SuspectActor (when set) in [From, To],
+	// distinct and sorted, as they were when the incident was opened.
+	Affected []string
+	Steps    []Step // remediation and notices, in order
+}
+
+// Step is one thing done about an incident.
+type Step struct {
+	At   time.Time
+	By   string // "staff:3"
+	Kind string // one of Kinds, or KindStatus
+	Text string
+}
+
+// Input is what a security admin types to open an incident.
+type Input struct {
+	Title        string
+	Description  string
+	SuspectActor string // optional: "staff:12", "user:5", "system" or "anonymous"
+	From, To     time.Time
+}
+
+// actorPattern is what an audit Actor looks like.
+var actorPattern = regexp.MustCompile(`^(?:(?:staff|user):[1-9][0-9]{0,18}|system|anonymous)$`)
+
+// Validate returns an apperr.Invalid error with a message for each wrong
+// field ("title", "description", "suspect_actor", "from", "to"), or nil.
+func (in Input) Validate() error {
+	var fields []apperr.FieldError
+	bad := func(field, key string, args ...any) {
+		fields = append(fields, apperr.FieldError{Field: field, Key: key, Args: args})
+	}
+	title := strings.TrimSpace(in.Title)
+	switch {
+	case !validText(in.Title):
+		bad("title", "incident.chars")
+	case title == "":
+		bad("title", "incident.title_empty")
+	case utf8.RuneCountInString(title) > MaxTitle:
+		bad("title", "incident.title_long", MaxTitle)
+	}
+	switch {
+	case !validText(in.Description):
+		bad("description", "incident.chars")
+	case utf8.RuneCountInString(strings.TrimSpace(in.Description)) > MaxDescription:
+		bad("description", "incident.description_long", MaxDescription)
+	}
+	if s := strings.TrimSpace(in.SuspectActor); s != "" && !actorPattern.MatchString(s) {
+		bad("suspect_actor", "incident.suspect_invalid")
+	}
+	if in.From.IsZero() {
+		bad("from", "incident.from_empty")
+	}
+	switch {
+	case in.To.IsZero():
+		bad("to", "incident.to_empty")
+	case in.From.IsZero():
+		// Nothing to compare To with.
+	case in.To.Before(in.From):
+		bad("to", "incident.to_before_from")
+	case in.To.Sub(in.From) > MaxWindowDays*24*time.Hour:
+		bad("to", "incident.window_long", MaxWindowDays)
+	}
+	if len(fields) > 0 {
+		return &apperr.Error{Code: apperr.Invalid, Key: "incident.invalid", Fields: fields}
+	}
+	return nil
+}
+
+// validText reports whether s can be stored as typed: PostgreSQL refuses
+// invalid UTF-8 and NUL, and SQLite would keep them.
+func validText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
+// Open validates in, finds the people affected in the audit log, and stores
+// the incident, open, as opened by by (an audit Actor, e.g. "staff:3"). It
+// returns apperr.Invalid with field messages when in is wrong.
+func Open(ctx context.Context, tx *store.Tx, in Input, by string) (Incident, error) {
+	if err := in.Validate(); err != nil {
+		return Incident{}, err
+	}
+	if by == "" {
+		return Incident{}, errors.New("incident: Open needs the actor who opens it")
+	}
+	inc := Incident{
+		Title:        strings.TrimSpace(in.Title),
+		Description:  strings.TrimSpace(in.Description),
+		Status:       StatusOpen,
+		OpenedBy:     by,
+		OpenedAt:     tx.Now,
+		SuspectActor: strings.TrimSpace(in.SuspectActor),
+		From:         in.From.UTC().Truncate(time.Microsecond),
+		To:           in.To.UTC().Truncate(time.Microsecond),
+	}
+	var err error
+	inc.Affected, err = audit.Objects(ctx, tx, audit.Filter{Actor: inc.SuspectActor, Action: "pii.", From: inc.From, To: inc.To})
+	if err != nil {
+		return Incident{}, err
+	}
+	if err := tx.QueryRowContext(ctx, `INSERT INTO incidents (title, description, status, opened_by, opened_at, suspect_actor, scope_from, scope_to)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		inc.Title, inc.Description, inc.Status, inc.OpenedBy, inc.OpenedAt.UnixMicro(), inc.SuspectActor,
+		inc.From.UnixMicro(), inc.To.UnixMicro()).Scan(&inc.ID); err != nil {
+		return Incident{}, fmt.Errorf("incident: storing: %w", err)
+	}
+	for _, o := range inc.Affected {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO incident_affected (incident_id, object) VALUES ($1, $2)", inc.ID, o); err != nil {
+			return Incident{}, fmt.Errorf("incident %d: storing the people affected: %w", inc.ID, err)
+		}
+	}
+	return inc, nil
+}
+
+// AddStep records a remediation, a notice or a note on incident id. It
+// returns apperr.Invalid for a wrong kind or text ("kind", "text"),
+// apperr.NotFound for no such incident and apperr.Conflict once it is
+// closed.
+func AddStep(ctx context.Context, tx *store.Tx, id int64, kind, text, by string) (Incident, error) {
+	var fields []apperr.FieldError
+	if !slices.Contains(Kinds, kind) {
+		fields = append(fields, apperr.FieldError{Field: "kind", Key: "incident.kind_invalid"})
+	}
+	text = strings.TrimSpace(text)
+	switch {
+	case !validText(text):
+		fields = append(fields, apperr.FieldError{Field: "text", Key: "incident.chars"})
+	case text == "":
+		fields = append(fields, apperr.FieldError{Field: "text", Key: "incident.text_empty"})
+	case utf8.RuneCountInString(text) > MaxText:
+		fields = append(fields, apperr.FieldError{Field: "text", Key: "incident.text_long", Args: []any{MaxText}})
+	}
+	if len(fields) > 0 {
+		return Incident{}, &apperr.Error{Code: apperr.Invalid, Key: "incident.invalid", Fields: fields}
+	}
+	if by == "" {
+		return Incident{}, errors.New("incident: AddStep needs the actor who adds it")
+	}
+	status, err := lockStatus(ctx, tx, id)
+	if err != nil {
+		return Incident{}, err
+	}
+	if status == StatusClosed {
+		return Incident{}, apperr.New(apperr.Conflict, "incident.closed")
+	}
+	if err := addStep(ctx, tx, id, kind, text, by); err != nil {
+		return Incident{}, err
+	}
+	return Get(ctx, tx, id)
+}
+
+// SetStatus moves incident id forward to s. Moving back, or to where it is,
+// returns apperr.Conflict; so does moving to contained or closed before a
+// remediation step, to notified before a notice step (to the people or the
+// regulator), or to closed before a notice to the people affected. An
+// unknown s returns apperr.Invalid, no such incident apperr.NotFound.
+func SetStatus(ctx context.Context, tx *store.Tx, id int64, s Status, by string) (Incident, error) {
+	if s.rank() < 0 {
+		return Incident{}, apperr.New(apperr.Invalid, "incident.status_unknown")
+	}
+	if by == "" {
+		return Incident{}, errors.New("incident: SetStatus needs the actor who sets it")
+	}
+	cur, err := lockStatus(ctx, tx, id)
+	if err != nil {
+		return Incident{}, err
+	}
+	if s.rank() <= cur.rank() {
+		return Incident{}, apperr.New(apperr.Conflict, "incident.status_backward")
+	}
+	n, err := stepCounts(ctx, tx, id)
+	if err != nil {
+		return Incident{}, err
+	}
+	switch {
+	case (s == StatusContained || s == StatusClosed) && n[KindRemediation] == 0:
+		return Incident{}, apperr.New(apperr.Conflict, "incident.needs_remediation")
+	case s == StatusNotified && n[KindNoticePeople]+n[KindNoticeRegulator] == 0:
+		return Incident{}, apperr.New(apperr.Conflict, "incident.needs_notice")
+	case s == StatusClosed && n[KindNoticePeople] == 0:
+		return Incident{}, apperr.New(apperr.Conflict, "incident.needs_notice_people")
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE incidents SET status = $1 WHERE id = $2", s, id); err != nil {
+		return Incident{}, fmt.Errorf("incident %d: setting the status: %w", id, err)
+	}
+	if err := addStep(ctx, tx, id, KindStatus, string(s), by); err != nil {
+		return Incident{}, err
+	}
+	return Get(ctx, tx, id)
+}
+
+// lockStatus returns incident id's status, locking its row on PostgreSQL so
+// that two admins' changes queue (SQLite has one writer).
+func lockStatus(ctx context.Context, tx *store.Tx, id int64) (Status, error) {
+	q := "SELECT status FROM incidents WHERE id = $1"
+	if tx.Dialect == store.Postgres {
+		q += " FOR UPDATE"
+	}
+	var s Status
+	err := tx.QueryRowContext(ctx, q, id).Scan(&s)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", apperr.New(apperr.NotFound, "incident.not_found")
+	}
+	return s, err
+}
+
+// stepCounts returns how many steps of each kind incident id has.
+func stepCounts(ctx context.Context, tx *store.Tx, id int64) (map[string]int, error) {
+	n := map[string]int{}
+	err := each(ctx, tx, "SELECT kind, count(*) FROM incident_steps WHERE incident_id = $1 GROUP BY kind", []any{id}, func(rows *sql.Rows) error {
+		var kind string
+		var c int
+		err := rows.Scan(&kind, &c)
+		n[kind] = c
+		return err
+	})
+	return n, err
+}
+
+func addStep(ctx context.Context, tx *store.Tx, id int64, kind, text, by string) error {
+	if _, err := tx.ExecContext(ctx, "INSERT INTO incident_steps (incident_id, at, by_actor, kind, text) VALUES ($1, $2, $3, $4, $5)",
+		id, tx.Now.UnixMicro(), by, kind, text); err != nil {
+		return fmt.Errorf("incident %d: adding a step: %w", id, err)
+	}
+	return nil
+}
+
+// Get returns incident id with the people affected and its steps, or
+// apperr.NotFound.
+func Get(ctx context.Context, tx *store.Tx, id int64) (Incident, error) {
+	incs, err := load(ctx, tx, id)
+	if err != nil {
+		return Incident{}, err
+	}
+	if len(incs) == 0 {
+		return Incident{}, apperr.New(apperr.NotFound, "incident.not_found")
+	}
+	return incs[0], nil
+}
+
+// List returns every incident, newest first, with the people affected and
+// the steps. Incidents are rare; there is no paging.
+func List(ctx context.Context, tx *store.Tx) ([]Incident, error) {
+	return load(ctx, tx, 0)
+}
+
+// load reads incident id, or every incident when id is 0, with their
+// affected objects and steps, newest first.
+func load(ctx context.Context, tx *store.Tx, id int64) ([]Incident, error) {
+	where, args := "", []any(nil)
+	if id != 0 {
+		where, args = " WHERE id = $1", []any{id}
+	}
+	var incs []Incident
+	err := each(ctx, tx, `SELECT id, title, description, status, opened_by, opened_at, suspect_actor, scope_from, scope_to
+		FROM incidents`+where+" ORDER BY id DESC", args, func(rows *sql.Rows) error {
+		var inc Incident
+		var opened, from, to int64
+		err := rows.Scan(&inc.ID, &inc.Title, &inc.Description, &inc.Status, &inc.OpenedBy, &opened,
+			&inc.SuspectActor, &from, &to)
+		inc.OpenedAt, inc.From, inc.To = micros(opened), micros(from), micros(to)
+		incs = append(incs, inc)
+		return err
+	})
+	if err != nil || len(incs) == 0 {
+		return nil, err
+	}
+	byID := map[int64]*Incident{}
+	for i := range incs {
+		byID[incs[i].ID] = &incs[i]
+	}
+	if id != 0 {
+		where = " WHERE incident_id = $1"
+	}
+	if err := each(ctx, tx, "SELECT incident_id, object FROM incident_affected"+where+" ORDER BY incident_id, object", args, func(rows *sql.Rows) error {
+		var id int64
+		var o string
+		if err := rows.Scan(&id, &o); err != nil {
+			return err
+		}
+		if inc := byID[id]; inc != nil {
+			inc.Affected = append(inc.Affected, o)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	for i := range incs {
+		// Sorted here, not in SQL: PostgreSQL's order depends on the
+		// database's collation.
+		slices.Sort(incs[i].Affected)
+	}
+	err = each(ctx, tx, "SELECT incident_id, at, by_actor, kind, text FROM incident_steps"+where+" ORDER BY incident_id, id", args, func(rows *sql.Rows) error {
+		var id, at int64
+		var s Step
+		if err := rows.Scan(&id, &at, &s.By, &s.Kind, &s.Text); err != nil {
+			return err
+		}
+		s.At = micros(at)
+		if inc := byID[id]; inc != nil {
+			inc.Steps = append(inc.Steps, s)
+		}
+		return nil
+	})
+	return incs, err
+}
+
+func each(ctx context.Context, tx *store.Tx, q string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func micros(us int64) time.Time { return time.UnixMicro(us).UTC() }

@@ -1,0 +1,219 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+
+	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/session"
+	"github.com/carefund/carefund/internal/staff"
+	"github.com/carefund/carefund/internal/store"
+)
+
+// access says who may use a route. A route is for anyone, for signed-in
+// members of the public, or for staff in the listed roles; never a mix, so
+// the public and the staff console cannot leak into each other.
+type access struct {
+	anyone bool
+	user   bool
+	roles  []staff.Role
+	// action names a staff route's action in the audit log.
+	action string
+}
+
+var (
+	anyone     = access{anyone: true}
+	signedIn   = access{user: true}
+	everyStaff = staff.Roles
+)
+
+func roles(action string, r ...staff.Role) access { return access{roles: r, action: action} }
+
+// permissions is the permission matrix: every route, who may use it. A test
+// walks every route × every kind of caller (anonymous, a public user, each
+// staff role) against this table, and fails on a route missing from it.
+var permissions = map[string]access{
+	"GET /{$}":                          anyone,
+	"GET /rules":                        anyone,
+	"GET /rules/{kind}":                 anyone,
+	"GET /rules/{kind}/versions/{id}":   anyone,
+	"GET /complaints":                   anyone,
+	"POST /language":                    anyone,
+	"GET /static/{file}":                anyone,
+	"GET /healthz":                      anyone,
+	"GET /readyz":                       anyone,
+	"GET /dev/sms":                      anyone, // only when development pages are on
+	"GET /signin":                       anyone,
+	"POST /signin/code":                 anyone,
+	"POST /signin":                      anyone,
+	"POST /signout":                     signedIn,
+	"GET /account":                      signedIn,
+	"POST /account/sessions/{id}/end":   signedIn,
+	"GET /account/verify":               signedIn,
+	"POST /account/verify":              signedIn,
+	"GET /staff/signin":                 anyone,
+	"POST /staff/signin":                anyone,
+	"POST /staff/signout":               roles("staff.sign_out", everyStaff...),
+	"GET /staff":                        roles("staff.home", everyStaff...),
+	"GET /staff/audit":                  roles("audit.browse", staff.Auditor, staff.SecurityAdmin),
+	"GET /staff/members":                roles("staff.list", staff.Admin, staff.SecurityAdmin, staff.Auditor),
+	"POST /staff/members/{id}/role":     roles("staff.role_change.propose", staff.Admin, staff.SecurityAdmin),
+	"POST /staff/members/{id}/unlock":   roles("staff.unlock", staff.SecurityAdmin),
+	"GET /staff/approvals":              roles("approval.list", everyStaff...),
+	"POST /staff/approvals/{id}":        roles("approval.decide", staff.Reviewer, staff.Finance, staff.Admin, staff.SecurityAdmin),
+	"GET /staff/rules":                  roles("rules.list", staff.Admin, staff.Auditor),
+	"POST /staff/rules":                 roles("rules.draft", staff.Admin),
+	"POST /staff/rules/{id}/report":     roles("rules.report", staff.Admin),
+	"POST /staff/rules/{id}/effective":  roles("rules.make_effective", staff.Admin),
+	"GET /staff/incidents":              roles("incident.list", staff.SecurityAdmin, staff.Auditor),
+	"POST /staff/incidents":             roles("incident.open", staff.SecurityAdmin),
+	"GET /staff/incidents/{id}":         roles("incident.view", staff.SecurityAdmin, staff.Auditor),
+	"POST /staff/incidents/{id}/steps":  roles("incident.step", staff.SecurityAdmin),
+	"POST /staff/incidents/{id}/status": roles("incident.status", staff.SecurityAdmin),
+	"GET /staff/users/{id}":             roles("pii.view", staff.Reviewer, staff.Complaints, staff.SecurityAdmin),
+	"GET /api/v1/openapi.json":          anyone,
+	"GET /api/v1/status":                anyone,
+	"POST /api/v1/signin/code":          anyone,
+	"POST /api/v1/signin":               anyone,
+	"POST /api/v1/signout":              signedIn,
+	"GET /api/v1/me":                    signedIn,
+	"POST /api/v1/me/identity":          signedIn,
+	"GET /api/v1/rules":                 anyone,
+	"GET /api/v1/rules/{kind}":          anyone,
+	"/api/v1/":                          anyone,
+	"/":                                 anyone,
+}
+
+// Cookie names. The staff cookie is SameSite=Strict: the console is never
+// entered from a link on another site.
+const (
+	userCookie  = "cf_user"
+	staffCookie = "cf_staff"
+)
+
+// caller is who sent a request, as far as the route needed to know.
+type caller struct {
+	user  *session.Session // a signed-in member of the public
+	staff *staff.Staff     // a signed-in staff member
+	sess  *session.Session // the staff member's session
+	token string           // the session cookie's value
+}
+
+type callerKey struct{}
+
+func callerOf(r *http.Request) *caller {
+	c, _ := r.Context().Value(callerKey{}).(*caller)
+	if c == nil {
+		return &caller{}
+	}
+	return c
+}
+
+// guard enforces the route's access before its handler runs: 401 for a
+// caller who must sign in (a page redirects to the sign-in page), 403 for one
+// who may not. Every staff route's outcome goes into the audit log.
+func (s *Server) guard(pattern string, h handlerFunc) handlerFunc {
+	acc, ok := permissions[pattern]
+	if !ok {
+		// New refuses to build a server with such a route; this is only a
+		// second line.
+		return func(http.ResponseWriter, *http.Request) error {
+			return apperr.New(apperr.Forbidden, "access.denied")
+		}
+	}
+	switch {
+	case acc.anyone:
+		return func(w http.ResponseWriter, r *http.Request) error {
+			c := &caller{}
+			if ck, err := r.Cookie(userCookie); err == nil {
+				// Pages for anyone still show "my account" to the signed-in.
+				if sess, err := session.Lookup(r.Context(), s.db, session.User, ck.Value, s.now()); err == nil {
+					c.user, c.token = &sess, ck.Value
+				}
+			}
+			return h(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)))
+		}
+	case acc.user:
+		return func(w http.ResponseWriter, r *http.Request) error {
+			ck, err := r.Cookie(userCookie)
+			if err != nil {
+				return s.mustSignIn(w, r, "/signin")
+			}
+			sess, err := session.Lookup(r.Context(), s.db, session.User, ck.Value, s.now())
+			if err != nil {
+				if apperr.CodeOf(err) == apperr.Unauthorized {
+					s.log.Info("refused a session cookie", "route", pattern, "remote", remoteIP(r))
+					s.clearCookie(w, r, userCookie)
+					return s.mustSignIn(w, r, "/signin")
+				}
+				return err
+			}
+			c := &caller{user: &sess, token: ck.Value}
+			return h(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)))
+		}
+	default:
+		return func(w http.ResponseWriter, r *http.Request) error {
+			ck, err := r.Cookie(staffCookie)
+			if err != nil {
+				return s.mustSignIn(w, r, "/staff/signin")
+			}
+			sess, err := session.Lookup(r.Context(), s.db, session.Staff, ck.Value, s.now())
+			if err != nil {
+				if apperr.CodeOf(err) == apperr.Unauthorized {
+					s.log.Info("refused a staff session cookie", "route", pattern, "remote", remoteIP(r))
+					s.clearCookie(w, r, staffCookie)
+					return s.mustSignIn(w, r, "/staff/signin")
+				}
+				return err
+			}
+			var member staff.Staff
+			if err := s.db.Read(r.Context(), func(tx *store.Tx) error {
+				member, err = staff.Get(r.Context(), tx, sess.Subject)
+				return err
+			}); err != nil {
+				return err
+			}
+			if member.Disabled || member.Locked {
+				s.clearCookie(w, r, staffCookie)
+				return s.mustSignIn(w, r, "/staff/signin")
+			}
+			c := &caller{staff: &member, sess: &sess, token: ck.Value}
+			r = r.WithContext(context.WithValue(r.Context(), callerKey{}, c))
+			if !slices.Contains(acc.roles, member.Role) {
+				err := apperr.New(apperr.Forbidden, "access.denied")
+				s.audit(r, acc.action, err)
+				return err
+			}
+			err = h(w, r)
+			if !auditedBy(r) {
+				s.audit(r, acc.action, err)
+			}
+			return err
+		}
+	}
+}
+
+// mustSignIn answers a caller who is not signed in: a page they asked for
+// with GET sends them to sign in and back; anything else is a 401.
+func (s *Server) mustSignIn(w http.ResponseWriter, r *http.Request, signIn string) error {
+	if r.Method == http.MethodGet && !isAPI(r) {
+		http.Redirect(w, r, signIn+"?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return nil
+	}
+	return apperr.New(apperr.Unauthorized, "access.signin")
+}
+
+func (s *Server) clearCookie(w http.ResponseWriter, r *http.Request, name string) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.secure(r)})
+}
+
+// setSessionCookie hands the browser its session token.
+func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, name, token string) {
+	c := &http.Cookie{Name: name, Value: token, Path: "/", HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode}
+	if name == staffCookie {
+		c.SameSite = http.SameSiteStrictMode
+	}
+	http.SetCookie(w, c)
+}

@@ -1,0 +1,383 @@
+package server
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/carefund/carefund/internal/account"
+	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/i18n"
+	"github.com/carefund/carefund/internal/idcard"
+	"github.com/carefund/carefund/internal/keyring"
+	"github.com/carefund/carefund/internal/rules"
+	"github.com/carefund/carefund/internal/session"
+	"github.com/carefund/carefund/internal/store"
+	"github.com/carefund/carefund/internal/vault"
+	"github.com/carefund/carefund/internal/web"
+)
+
+// setUpAccounts builds the account, staff and rules services from the keys.
+func (s *Server) setUpAccounts(opts Options) error {
+	keys := opts.Keys
+	if keys == nil {
+		// Tests that need no stable keys: random ones, for this process
+		// only. carefund serve always passes the keys from the keys folder.
+		keys = &keyring.Keys{}
+		rand.Read(keys.Master[:])
+		rand.Read(keys.Index[:])
+		rand.Read(keys.Session[:])
+	}
+	s.vault = vault.New(keys)
+	s.sms = opts.SMS
+	if s.sms == nil {
+		s.sms = &account.LogSender{Log: s.log}
+	}
+	verifier := opts.Verifier
+	if verifier == nil {
+		verifier = account.SandboxVerifier{}
+	}
+	codeKey := hmacKey(keys.Session, "signin-codes")
+	s.accounts = &account.Service{DB: s.db, Vault: s.vault, SMS: s.sms, Verifier: verifier, CodeKey: codeKey, Now: s.now}
+	if s.db == nil {
+		return nil
+	}
+	ctx := context.Background()
+	if err := s.db.Ready(ctx); err != nil {
+		// A database whose schema is not current: /readyz says so and a
+		// load balancer sends nothing here, so nothing needs the services.
+		s.log.Warn("the database is not ready; accounts are unavailable", "err", err)
+		return nil
+	}
+	sealer, err := newStaffSealer(ctx, s.db, s.vault)
+	if err != nil {
+		return err
+	}
+	s.sealer = sealer
+	s.approvals = newApprovals()
+	return s.db.Write(ctx, func(tx *store.Tx) error { return rules.Seed(ctx, tx) })
+}
+
+// hmacKey derives a key for one purpose from a root key, so that no two
+// uses share a key.
+func hmacKey(root keyring.Key, purpose string) []byte {
+	m := hmac.New(sha256.New, root[:])
+	m.Write([]byte("carefund " + purpose))
+	return m.Sum(nil)
+}
+
+// viewer tells the layout who is looking.
+func (s *Server) viewer(r *http.Request) web.Viewer {
+	c := callerOf(r)
+	v := web.Viewer{User: c.user != nil, DevPages: s.devPages}
+	if c.staff != nil {
+		v.Staff, v.Role = c.staff.Username, string(c.staff.Role)
+	}
+	return v
+}
+
+// form reads the posted form, refusing a body over the limit.
+func form(r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return badForm(err)
+	}
+	return nil
+}
+
+// formOf turns a refusal into a form to show again: what was typed, and each
+// message next to its field. A server fault is not a refusal: ok is false.
+func formOf(lang i18n.Lang, err error, values map[string]string) (f web.Form, status int, ok bool) {
+	e := apperr.As(err)
+	if e == nil || statusOf[e.Code] >= 500 {
+		return f, 0, false
+	}
+	f.Values = values
+	f.Errors = map[string]string{}
+	for _, fe := range e.Fields {
+		if _, seen := f.Errors[fe.Field]; !seen {
+			f.Errors[fe.Field] = i18n.T(lang, fe.Key, fe.Args...)
+		}
+	}
+	if e.Key != "" || len(e.Fields) == 0 {
+		key := e.Key
+		if key == "" {
+			key = "error." + string(e.Code)
+		}
+		f.Message = i18n.T(lang, key, e.Args...)
+	} else {
+		f.Message = i18n.T(lang, "form.fix")
+	}
+	return f, statusOf[e.Code], true
+}
+
+// signInPage shows the phone form.
+func (s *Server) signInPage(w http.ResponseWriter, r *http.Request) error {
+	if callerOf(r).user != nil {
+		http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return nil
+	}
+	return s.render(w, r, web.SignIn{Next: localNext(r.URL.Query().Get("next"))})
+}
+
+// sendCode sends a sign-in code and asks for it.
+func (s *Server) sendCode(w http.ResponseWriter, r *http.Request) error {
+	if err := form(r); err != nil {
+		return err
+	}
+	phone := limit(r.PostFormValue("phone"), 40)
+	next := localNext(r.PostFormValue("next"))
+	values := map[string]string{"phone": phone}
+	err := s.accounts.SendCode(r.Context(), phone, remoteIP(r))
+	if err != nil {
+		f, status, ok := formOf(s.lang(r), err, values)
+		if !ok {
+			return err
+		}
+		// A number that is right but must wait keeps the code step.
+		sent := apperr.CodeOf(err) == apperr.RateLimited
+		if sent {
+			f.Values["masked"] = maskedPhone(phone)
+		}
+		return s.renderStatus(w, r, status, web.SignIn{Form: f, CodeSent: sent, Next: next})
+	}
+	values["masked"] = maskedPhone(phone)
+	return s.render(w, r, web.SignIn{Form: web.Form{Values: values}, CodeSent: true, Next: next})
+}
+
+// signIn checks the code and starts a session.
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
+	if err := form(r); err != nil {
+		return err
+	}
+	phone := limit(r.PostFormValue("phone"), 40)
+	next := localNext(r.PostFormValue("next"))
+	_, token, err := s.accounts.SignIn(r.Context(), phone, limit(r.PostFormValue("code"), 20), remoteIP(r))
+	if err != nil {
+		f, status, ok := formOf(s.lang(r), err, map[string]string{"phone": phone, "masked": maskedPhone(phone)})
+		if !ok {
+			return err
+		}
+		return s.renderStatus(w, r, status, web.SignIn{Form: f, CodeSent: true, Next: next})
+	}
+	s.setSessionCookie(w, r, userCookie, token)
+	if next == "" {
+		next = "/account"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+// signOut ends the session on the server and drops the cookie.
+func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
+	c := callerOf(r)
+	if err := s.accounts.SignOut(r.Context(), c.token, *c.user, remoteIP(r)); err != nil {
+		return err
+	}
+	s.clearCookie(w, r, userCookie)
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+	return nil
+}
+
+// accountPage is the user's own page: masked phone and identity, devices,
+// consents.
+func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.accountView(r)
+	if err != nil {
+		return err
+	}
+	if r.URL.Query().Get("verified") == "1" {
+		p.Notice = i18n.T(s.lang(r), "verify.done")
+	}
+	return s.render(w, r, p)
+}
+
+func (s *Server) accountView(r *http.Request) (web.Account, error) {
+	c := callerOf(r)
+	lang := s.lang(r)
+	var p web.Account
+	err := s.db.Read(r.Context(), func(tx *store.Tx) error {
+		u, err := s.accounts.Get(r.Context(), tx, c.user.Subject)
+		if err != nil {
+			return err
+		}
+		p.Phone = idcard.MaskPhone(u.Phone)
+		id, err := s.accounts.VerifiedIdentity(r.Context(), tx, u.ID)
+		switch {
+		case err == nil:
+			p.Identity = &web.IdentityView{Name: id.MaskedName(), Number: id.MaskedNumber(), Verifier: id.Verifier, At: day(id.CreatedAt)}
+		case apperr.CodeOf(err) != apperr.NotFound:
+			return err
+		}
+		sessions, err := session.List(r.Context(), tx, session.User, u.ID)
+		if err != nil {
+			return err
+		}
+		for _, ss := range sessions {
+			p.Sessions = append(p.Sessions, web.SessionView{ID: ss.ID, Started: minute(ss.CreatedAt), LastSeen: minute(ss.LastSeen),
+				From: ss.Source, Current: ss.ID == c.user.ID})
+		}
+		consents, err := rules.Consents(r.Context(), tx, u.Actor())
+		if err != nil {
+			return err
+		}
+		for _, cs := range consents {
+			p.Consents = append(p.Consents, web.ConsentView{Title: i18n.T(lang, "rules.kind."+string(cs.Kind)),
+				Version: strconv.Itoa(cs.Major) + "." + strconv.Itoa(cs.Minor), At: minute(cs.At)})
+		}
+		return nil
+	})
+	return p, err
+}
+
+// endSession signs out one of the user's other devices. Another user's
+// session is not found.
+func (s *Server) endSession(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	c := callerOf(r)
+	if err := s.db.Write(r.Context(), func(tx *store.Tx) error {
+		return session.EndByID(r.Context(), tx, session.User, c.user.Subject, id)
+	}); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+	return nil
+}
+
+// verifyPage shows the real-name form with the rules to agree to.
+func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.verifyView(r, web.Form{})
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, p)
+}
+
+func (s *Server) verifyView(r *http.Request, f web.Form) (web.VerifyIdentity, error) {
+	p := web.VerifyIdentity{Form: f}
+	lang := s.lang(r)
+	err := s.db.Read(r.Context(), func(tx *store.Tx) error {
+		for _, k := range account.ConsentKinds {
+			v, err := rules.Current(r.Context(), tx, k)
+			if err != nil {
+				return err
+			}
+			p.Rules = append(p.Rules, ruleLink(lang, v))
+		}
+		return nil
+	})
+	return p, err
+}
+
+// verify records a real-name verification (R-ACC-1) and the consents given
+// with it (R-RULES-2).
+func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
+	if err := form(r); err != nil {
+		return err
+	}
+	in := account.VerifyInput{
+		Name: limit(r.PostFormValue("name"), 100), Number: limit(r.PostFormValue("id_number"), 40),
+		Consent: r.PostFormValue("consent"), Truthful: r.PostFormValue("truthful"),
+	}
+	for _, v := range r.PostForm["rule"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return apperr.New(apperr.Invalid, "")
+		}
+		in.Rules = append(in.Rules, id)
+	}
+	_, err := s.accounts.Verify(r.Context(), callerOf(r).user.Subject, in, remoteIP(r))
+	if err != nil {
+		f, status, ok := formOf(s.lang(r), err, map[string]string{"name": in.Name, "id_number": in.Number})
+		if !ok {
+			return err
+		}
+		p, verr := s.verifyView(r, f)
+		if verr != nil {
+			return verr
+		}
+		return s.renderStatus(w, r, status, p)
+	}
+	http.Redirect(w, r, "/account?verified=1", http.StatusSeeOther)
+	return nil
+}
+
+// devSMS shows the codes the development sender "sent"; without
+// development pages it does not exist.
+func (s *Server) devSMS(w http.ResponseWriter, r *http.Request) error {
+	ls, ok := s.sms.(*account.LogSender)
+	if !s.devPages || !ok {
+		return apperr.New(apperr.NotFound, "")
+	}
+	var p web.DevSMS
+	for _, m := range ls.Recent() {
+		p.Sent = append(p.Sent, web.SentView{Phone: m.Phone, Code: m.Code, At: m.At.Format("15:04:05")})
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return s.render(w, r, p)
+}
+
+func ruleLink(lang i18n.Lang, v rules.Version) web.RuleLink {
+	return web.RuleLink{ID: v.ID, Kind: string(v.Kind), Title: titleIn(lang, v.Title), Number: v.Number(), Since: day(v.EffectiveAt)}
+}
+
+func titleIn(lang i18n.Lang, m map[i18n.Lang]string) string {
+	if t := m[lang]; t != "" {
+		return t
+	}
+	return m[i18n.ZH]
+}
+
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.New(apperr.NotFound, "")
+	}
+	return id, nil
+}
+
+// localNext is localPath for an optional "next": empty stays empty.
+func localNext(next string) string {
+	if next == "" {
+		return ""
+	}
+	if p := localPath(next); p != "/" {
+		return p
+	}
+	return ""
+}
+
+func maskedPhone(input string) string {
+	if p, err := idcard.ParsePhone(input); err == nil {
+		return idcard.MaskPhone(p)
+	}
+	return ""
+}
+
+// limit trims a field; one longer than n bytes is kept as it is, for
+// validation to refuse as too long or malformed: nothing is silently cut.
+func limit(s string, n int) string {
+	if len(s) > n {
+		return s
+	}
+	return strings.TrimSpace(s)
+}
+
+func day(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(chinaTime).Format("2006-01-02")
+}
+
+func minute(t time.Time) string { return t.In(chinaTime).Format("2006-01-02 15:04") }
+
+// chinaTime is the time zone the platform shows times in.
+var chinaTime = time.FixedZone("CST", 8*3600)

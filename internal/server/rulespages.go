@@ -1,0 +1,134 @@
+package server
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/i18n"
+	"github.com/carefund/carefund/internal/rules"
+	"github.com/carefund/carefund/internal/store"
+	"github.com/carefund/carefund/internal/web"
+)
+
+// rulesPage lists the current rules documents, in a prominent place linked
+// from every page (R-RULES-1).
+func (s *Server) rulesPage(w http.ResponseWriter, r *http.Request) error {
+	lang := s.lang(r)
+	var p web.RulesIndex
+	err := s.db.Read(r.Context(), func(tx *store.Tx) error {
+		for _, k := range rules.Kinds {
+			v, err := rules.Current(r.Context(), tx, k)
+			if err != nil {
+				return err
+			}
+			p.Docs = append(p.Docs, ruleLink(lang, v))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, p)
+}
+
+// ruleDoc shows the current version of a document, or an old one: every
+// version stays readable.
+func (s *Server) ruleDoc(w http.ResponseWriter, r *http.Request) error {
+	kind := rules.Kind(r.PathValue("kind"))
+	if !slices.Contains(rules.Kinds, kind) {
+		return apperr.New(apperr.NotFound, "")
+	}
+	var id int64
+	if r.PathValue("id") != "" {
+		var err error
+		if id, err = pathID(r); err != nil {
+			return err
+		}
+	}
+	lang := s.lang(r)
+	var p web.RuleDoc
+	err := s.db.Read(r.Context(), func(tx *store.Tx) error {
+		current, err := rules.Current(r.Context(), tx, kind)
+		if err != nil {
+			return err
+		}
+		v := current
+		if id != 0 {
+			if v, err = rules.Get(r.Context(), tx, id); err != nil {
+				return err
+			}
+			if v.Kind != kind || v.State == rules.StateDraft || v.State == rules.StateReported {
+				return apperr.New(apperr.NotFound, "")
+			}
+		}
+		history, err := rules.History(r.Context(), tx, kind)
+		if err != nil {
+			return err
+		}
+		p = web.RuleDoc{Kind: string(kind), Title: titleIn(lang, v.Title), Number: v.Number(), Since: day(v.EffectiveAt),
+			Summary: titleIn(lang, v.Summary), Body: rules.HTML(titleIn(lang, v.Body)), Current: v.ID == current.ID, Reported: day(v.ReportedAt)}
+		for _, h := range history {
+			p.History = append(p.History, ruleLink(lang, h))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, p)
+}
+
+// apiRule is a rules document version in the JSON API.
+type apiRule struct {
+	ID       int64  `json:"id"`
+	Kind     string `json:"kind"`
+	Version  string `json:"version"`
+	Title    string `json:"title"`
+	Since    string `json:"effective_since"`
+	Markdown string `json:"markdown,omitempty"`
+}
+
+func (s *Server) apiRules(w http.ResponseWriter, r *http.Request) error {
+	lang := s.lang(r)
+	out := []apiRule{}
+	err := s.db.Read(r.Context(), func(tx *store.Tx) error {
+		for _, k := range rules.Kinds {
+			v, err := rules.Current(r.Context(), tx, k)
+			if err != nil {
+				return err
+			}
+			out = append(out, toAPIRule(lang, v, false))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) apiRule(w http.ResponseWriter, r *http.Request) error {
+	kind := rules.Kind(r.PathValue("kind"))
+	if !slices.Contains(rules.Kinds, kind) {
+		return apperr.New(apperr.NotFound, "")
+	}
+	var out apiRule
+	err := s.db.Read(r.Context(), func(tx *store.Tx) error {
+		v, err := rules.Current(r.Context(), tx, kind)
+		out = toAPIRule(s.lang(r), v, true)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func toAPIRule(lang i18n.Lang, v rules.Version, body bool) apiRule {
+	a := apiRule{ID: v.ID, Kind: string(v.Kind), Version: v.Number(), Title: titleIn(lang, v.Title), Since: day(v.EffectiveAt)}
+	if body {
+		a.Markdown = titleIn(lang, v.Body)
+	}
+	return a
+}

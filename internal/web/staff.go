@@ -1,0 +1,142 @@
+package web
+
+// StaffSignIn is the staff console's sign-in page: username, password and
+// the code from the authenticator app.
+type StaffSignIn struct {
+	Form Form
+}
+
+// StaffHome is the console's start page: the sections this role may use.
+type StaffHome struct {
+	Sections []NavLink
+	Notice   string
+}
+
+// NavLink is a link with a catalog key as its label.
+type NavLink struct {
+	URL, Key string
+}
+
+// StaffAudit is the auditor's view of the audit log, filtered.
+type StaffAudit struct {
+	Form    Form // the filter
+	Entries []AuditRow
+	Older   string // the URL of the next page of older entries, or ""
+}
+
+// AuditRow is one audit entry.
+type AuditRow struct {
+	Seq                                                     int64
+	At, Actor, Action, Object, Result, Source, Detail, Hash string
+}
+
+// StaffMembers lists staff accounts and lets an admin propose role changes.
+type StaffMembers struct {
+	Members []MemberRow
+	Roles   []string
+	Form    Form
+	Notice  string
+	CanEdit bool
+	Self    int64
+}
+
+// MemberRow is one staff account.
+type MemberRow struct {
+	ID                     int64
+	Username, Role, Status string
+	Locked                 bool
+}
+
+// StaffApprovals lists proposals of sensitive actions awaiting a second person.
+type StaffApprovals struct {
+	Pending []ProposalRow
+	Decided []ProposalRow
+	Form    Form
+	Notice  string
+	Self    int64
+}
+
+// ProposalRow is one four-eyes proposal.
+type ProposalRow struct {
+	ID                                            int64
+	Kind, Object, Summary, Reason, ProposedBy, At string
+	ProposedByID                                  int64
+	Status, DecidedBy, DecidedAt, Note            string
+}
+
+// StaffRules manages rules documents: drafts, the ministry report of a major
+// change, and making a version effective.
+type StaffRules struct {
+	Current []RuleLink
+	Drafts  []DraftRow
+	Kinds   []string
+	Form    Form
+	Notice  string
+}
+
+// DraftRow is a version not yet effective.
+type DraftRow struct {
+	ID                         int64
+	Kind, Title, Number, State string
+	Major                      bool
+	Reported                   string
+}
+
+// StaffIncidents lists personal-data incidents and opens new ones.
+type StaffIncidents struct {
+	Incidents []IncidentRow
+	Form      Form
+}
+
+// IncidentRow is one incident in the list.
+type IncidentRow struct {
+	ID                      int64
+	Title, Status, OpenedAt string
+	Affected                int
+}
+
+// StaffIncident is one incident: scope, affected people, steps.
+type StaffIncident struct {
+	ID                                   int64
+	Title, Description, Status, OpenedBy string
+	OpenedAt, Scope                      string
+	Affected                             []string
+	Steps                                []StepRow
+	Next                                 []string // statuses it may move to
+	Form                                 Form
+}
+
+// StepRow is one remediation step or notice.
+type StepRow struct {
+	At, By, Kind, Text string
+}
+
+// StaffUser shows one user's personal data to staff who need it; every view
+// is in the audit log.
+type StaffUser struct {
+	ID           int64
+	Phone        string
+	Name, Number string
+	Verified     bool
+	VerifiedAt   string
+}
+
+func (StaffSignIn) template() string    { return "staff_signin" }
+func (StaffHome) template() string      { return "staff_home" }
+func (StaffAudit) template() string     { return "staff_audit" }
+func (StaffMembers) template() string   { return "staff_members" }
+func (StaffApprovals) template() string { return "staff_approvals" }
+func (StaffRules) template() string     { return "staff_rules" }
+func (StaffIncidents) template() string { return "staff_incidents" }
+func (StaffIncident) template() string  { return "staff_incident" }
+func (StaffUser) template() string      { return "staff_user" }
+
+func (StaffSignIn) TitleKey() string    { return "staff.signin.title" }
+func (StaffHome) TitleKey() string      { return "staff.home.title" }
+func (StaffAudit) TitleKey() string     { return "staff.audit.title" }
+func (StaffMembers) TitleKey() string   { return "staff.members.title" }
+func (StaffApprovals) TitleKey() string { return "staff.approvals.title" }
+func (StaffRules) TitleKey() string     { return "staff.rules.title" }
+func (StaffIncidents) TitleKey() string { return "staff.incidents.title" }
+func (StaffIncident) TitleKey() string  { return "staff.incident.title" }
+func (StaffUser) TitleKey() string      { return "staff.user.title" }
