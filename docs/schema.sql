@@ -1,7 +1,75 @@
 -- The schema carefund's migrations build, read from SQLite after the last
--- migration (0002_ledger.sql). PostgreSQL has the same tables and
+-- migration (0007_accounts.sql). PostgreSQL has the same tables and
 -- columns (a test checks); its types are in internal/store/migrations/postgres.
 -- Generated: go test ./internal/store -run SchemaDoc -update
+
+CREATE TABLE audit_head (
+	id   INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+	seq  BIGINT  NOT NULL CHECK (seq >= 0),
+	hash TEXT    NOT NULL CHECK (length(hash) = 64)
+);
+
+CREATE TABLE audit_log (
+	seq       INTEGER NOT NULL PRIMARY KEY CHECK (seq >= 1),
+	at        BIGINT  NOT NULL,
+	actor     TEXT    NOT NULL CHECK (actor <> ''),
+	action    TEXT    NOT NULL CHECK (action <> ''),
+	object    TEXT    NOT NULL,
+	result    TEXT    NOT NULL CHECK (result IN ('ok', 'denied', 'failed')),
+	source    TEXT    NOT NULL,
+	detail    TEXT    NOT NULL,
+	prev_hash TEXT    NOT NULL CHECK (length(prev_hash) = 64),
+	hash      TEXT    NOT NULL CHECK (length(hash) = 64)
+);
+
+CREATE TABLE data_keys (
+	id                 INTEGER NOT NULL PRIMARY KEY,
+	wrapped            BLOB    NOT NULL CHECK (typeof(wrapped) = 'blob'),
+	master_fingerprint TEXT    NOT NULL,
+	created_at         BIGINT  NOT NULL
+);
+
+CREATE TABLE identities (
+	id         INTEGER NOT NULL PRIMARY KEY,
+	user_id    BIGINT  NOT NULL REFERENCES users (id),
+	key_id     BIGINT  NOT NULL REFERENCES data_keys (id),
+	name_sealed BLOB   NOT NULL,
+	number_sealed BLOB NOT NULL,
+	number_index TEXT  NOT NULL,
+	verifier   TEXT    NOT NULL,
+	outcome    TEXT    NOT NULL CHECK (outcome IN ('verified', 'rejected')),
+	reason     TEXT    NOT NULL,
+	source     TEXT    NOT NULL,
+	created_at BIGINT  NOT NULL
+);
+
+CREATE TABLE incident_affected (
+	incident_id BIGINT NOT NULL REFERENCES incidents (id),
+	object      TEXT   NOT NULL CHECK (object <> ''),
+	PRIMARY KEY (incident_id, object)
+) WITHOUT ROWID;
+
+CREATE TABLE incident_steps (
+	id          INTEGER NOT NULL PRIMARY KEY,
+	incident_id BIGINT  NOT NULL REFERENCES incidents (id),
+	at          BIGINT  NOT NULL,
+	by_actor    TEXT    NOT NULL,
+	kind        TEXT    NOT NULL CHECK (kind IN ('remediation', 'notice_people', 'notice_regulator', 'note', 'status')),
+	text        TEXT    NOT NULL CHECK (text <> '')
+);
+
+CREATE TABLE incidents (
+	id            INTEGER NOT NULL PRIMARY KEY,
+	title         TEXT    NOT NULL CHECK (title <> ''),
+	description   TEXT    NOT NULL,
+	status        TEXT    NOT NULL CHECK (status IN ('open', 'contained', 'notified', 'closed')),
+	opened_by     TEXT    NOT NULL,
+	opened_at     BIGINT  NOT NULL,
+	suspect_actor TEXT    NOT NULL,
+	scope_from    BIGINT  NOT NULL,
+	scope_to      BIGINT  NOT NULL,
+	CHECK (scope_from <= scope_to)
+);
 
 CREATE TABLE ledger_accounts (
 	id           INTEGER NOT NULL PRIMARY KEY,
@@ -41,12 +109,197 @@ CREATE TABLE meta (
 	updated_at BIGINT NOT NULL
 );
 
+CREATE TABLE rules_consents (
+	id         INTEGER NOT NULL PRIMARY KEY,
+	subject    TEXT    NOT NULL CHECK (subject <> ''),
+	version_id BIGINT  NOT NULL,
+	kind       TEXT    NOT NULL,
+	major      INTEGER NOT NULL,
+	minor      INTEGER NOT NULL,
+	at         BIGINT  NOT NULL,
+	source     TEXT    NOT NULL,
+	UNIQUE (subject, version_id),
+	FOREIGN KEY (version_id, kind, major, minor) REFERENCES rules_versions (id, kind, major, minor)
+);
+
+CREATE TABLE rules_versions (
+	id            INTEGER NOT NULL PRIMARY KEY,
+	kind          TEXT    NOT NULL CHECK (kind IN ('service-agreement', 'publishing-rules', 'privacy', 'fees', 'funds-refunds')),
+	major         INTEGER NOT NULL CHECK (major >= 1),
+	minor         INTEGER NOT NULL CHECK (minor >= 0),
+	title_zh      TEXT    NOT NULL,
+	title_en      TEXT    NOT NULL,
+	body_zh       TEXT    NOT NULL,
+	body_en       TEXT    NOT NULL,
+	summary_zh    TEXT    NOT NULL,
+	summary_en    TEXT    NOT NULL,
+	state         TEXT    NOT NULL CHECK (state IN ('draft', 'reported', 'effective', 'superseded', 'withdrawn')),
+	created_by    TEXT    NOT NULL,
+	created_at    BIGINT  NOT NULL,
+	reported_at   BIGINT,
+	report_ref    TEXT    NOT NULL DEFAULT '',
+	reported_by   TEXT    NOT NULL DEFAULT '',
+	effective_at  BIGINT,
+	effective_by  TEXT    NOT NULL DEFAULT '',
+	superseded_at BIGINT,
+	withdrawn_at  BIGINT,
+	withdrawn_by  TEXT    NOT NULL DEFAULT '',
+	UNIQUE (id, kind, major, minor), -- the target of rules_consents' foreign key
+	CHECK ((reported_at IS NULL) = (report_ref = '')),
+	CHECK (state <> 'reported' OR reported_at IS NOT NULL),
+	CHECK ((state IN ('effective', 'superseded')) = (effective_at IS NOT NULL)),
+	CHECK ((state = 'superseded') = (superseded_at IS NOT NULL)),
+	CHECK ((state = 'withdrawn') = (withdrawn_at IS NOT NULL)),
+	-- R-RULES-3: a major change is reported before it takes effect.
+	CHECK (NOT (major > 1 AND minor = 0 AND state IN ('effective', 'superseded') AND reported_at IS NULL)),
+	CHECK (reported_at IS NULL OR effective_at IS NULL OR reported_at <= effective_at)
+);
+
 CREATE TABLE schema_migrations (
 	name       TEXT   NOT NULL PRIMARY KEY,
 	applied_at BIGINT NOT NULL
 );
 
+CREATE TABLE sessions (
+	id           INTEGER NOT NULL PRIMARY KEY,
+	token_hash   TEXT    NOT NULL UNIQUE,
+	kind         TEXT    NOT NULL CHECK (kind IN ('user', 'staff')),
+	subject_id   BIGINT  NOT NULL,
+	created_at   BIGINT  NOT NULL,
+	last_seen_at BIGINT  NOT NULL,
+	source       TEXT    NOT NULL,
+	ended_at     BIGINT
+);
+
+CREATE TABLE signin_codes (
+	id          INTEGER NOT NULL PRIMARY KEY,
+	phone_index TEXT    NOT NULL,
+	code_hash   TEXT    NOT NULL,
+	source      TEXT    NOT NULL,
+	created_at  BIGINT  NOT NULL,
+	expires_at  BIGINT  NOT NULL,
+	attempts    INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+	used_at     BIGINT
+);
+
+CREATE TABLE staff (
+	id              INTEGER NOT NULL PRIMARY KEY,
+	username        TEXT    NOT NULL UNIQUE CHECK (length(username) BETWEEN 3 AND 32 AND username = lower(username)),
+	role            TEXT    NOT NULL CHECK (role IN ('reviewer', 'finance', 'complaints', 'admin', 'auditor', 'security_admin')),
+	password_hash   TEXT    NOT NULL CHECK (password_hash LIKE '$argon2id$%'),
+	totp_sealed     BLOB    NOT NULL,
+	totp_last_step  BIGINT  NOT NULL DEFAULT 0 CHECK (totp_last_step >= 0),
+	failed_attempts INTEGER NOT NULL DEFAULT 0 CHECK (failed_attempts >= 0),
+	locked_at       BIGINT,
+	disabled        INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+	created_at      BIGINT  NOT NULL,
+	updated_at      BIGINT  NOT NULL
+);
+
+CREATE TABLE staff_proposals (
+	id            INTEGER NOT NULL PRIMARY KEY,
+	kind          TEXT    NOT NULL CHECK (kind <> ''),
+	object        TEXT    NOT NULL,
+	payload       TEXT    NOT NULL,
+	reason        TEXT    NOT NULL CHECK (reason <> ''),
+	proposed_by   BIGINT  NOT NULL REFERENCES staff (id),
+	proposed_at   BIGINT  NOT NULL,
+	status        TEXT    NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'rejected')),
+	decided_by    BIGINT  REFERENCES staff (id),
+	decided_at    BIGINT,
+	decision_note TEXT    NOT NULL DEFAULT '',
+	-- Four eyes, in the schema too: nobody decides their own proposal.
+	CHECK (decided_by IS NULL OR decided_by <> proposed_by),
+	CHECK ((status = 'pending') = (decided_by IS NULL AND decided_at IS NULL))
+);
+
+CREATE TABLE users (
+	id           INTEGER NOT NULL PRIMARY KEY,
+	phone_index  TEXT    NOT NULL UNIQUE,
+	key_id       BIGINT  NOT NULL REFERENCES data_keys (id),
+	phone_sealed BLOB    NOT NULL,
+	created_at   BIGINT  NOT NULL,
+	signed_in_at BIGINT  NOT NULL
+);
+
+CREATE INDEX audit_log_action ON audit_log (action, seq);
+
+CREATE INDEX audit_log_actor ON audit_log (actor, seq);
+
+CREATE INDEX audit_log_at ON audit_log (at);
+
+CREATE INDEX audit_log_object ON audit_log (object, seq);
+
+CREATE INDEX data_keys_master ON data_keys (master_fingerprint, id);
+
+CREATE INDEX identities_number ON identities (number_index, outcome);
+
+CREATE UNIQUE INDEX identities_one_account ON identities (number_index) WHERE outcome = 'verified';
+
+CREATE INDEX identities_user ON identities (user_id, id);
+
+CREATE INDEX incident_steps_incident ON incident_steps (incident_id, id);
+
 CREATE INDEX ledger_postings_account ON ledger_postings (account_id, entry_id);
+
+CREATE INDEX rules_consents_subject ON rules_consents (subject, kind, major);
+
+CREATE UNIQUE INDEX rules_versions_effective ON rules_versions (kind) WHERE state = 'effective';
+
+CREATE UNIQUE INDEX rules_versions_number ON rules_versions (kind, major, minor) WHERE state <> 'withdrawn';
+
+CREATE UNIQUE INDEX rules_versions_pending ON rules_versions (kind) WHERE state IN ('draft', 'reported');
+
+CREATE INDEX sessions_subject ON sessions (kind, subject_id);
+
+CREATE INDEX signin_codes_phone ON signin_codes (phone_index, created_at);
+
+CREATE INDEX signin_codes_source ON signin_codes (source, created_at);
+
+CREATE INDEX staff_proposals_status ON staff_proposals (status, id);
+
+CREATE TRIGGER audit_head_forward BEFORE UPDATE ON audit_head
+WHEN NEW.id <> OLD.id OR NEW.seq <> OLD.seq + 1
+  OR NOT EXISTS (SELECT 1 FROM audit_log WHERE seq = NEW.seq AND hash = NEW.hash)
+BEGIN SELECT RAISE(ABORT, 'audit_head: the head only moves forward, one entry at a time'); END;
+
+CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head
+BEGIN SELECT RAISE(ABORT, 'audit_head: the head is never deleted'); END;
+
+CREATE TRIGGER audit_head_no_insert BEFORE INSERT ON audit_head
+BEGIN SELECT RAISE(ABORT, 'audit_head: there is only one head'); END;
+
+CREATE TRIGGER audit_log_linked BEFORE INSERT ON audit_log
+WHEN NOT EXISTS (SELECT 1 FROM audit_head WHERE id = 1 AND seq + 1 = NEW.seq AND hash = NEW.prev_hash)
+BEGIN SELECT RAISE(ABORT, 'audit_log: a new entry must follow the head of the chain'); END;
+
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log: audit entries are never updated or deleted'); END;
+
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log: audit entries are never updated or deleted'); END;
+
+CREATE TRIGGER incident_affected_no_delete BEFORE DELETE ON incident_affected
+BEGIN SELECT RAISE(ABORT, 'incident_affected: the people an incident affects are never changed'); END;
+
+CREATE TRIGGER incident_affected_no_update BEFORE UPDATE ON incident_affected
+BEGIN SELECT RAISE(ABORT, 'incident_affected: the people an incident affects are never changed'); END;
+
+CREATE TRIGGER incident_steps_no_delete BEFORE DELETE ON incident_steps
+BEGIN SELECT RAISE(ABORT, 'incident_steps: recorded steps are never changed'); END;
+
+CREATE TRIGGER incident_steps_no_update BEFORE UPDATE ON incident_steps
+BEGIN SELECT RAISE(ABORT, 'incident_steps: recorded steps are never changed'); END;
+
+CREATE TRIGGER incidents_fixed BEFORE UPDATE OF id, title, description, opened_by, opened_at, suspect_actor, scope_from, scope_to ON incidents
+BEGIN SELECT RAISE(ABORT, 'incidents: only the status of an incident changes'); END;
+
+CREATE TRIGGER incidents_forward BEFORE UPDATE OF status ON incidents
+WHEN instr('open contained notified closed', NEW.status) <= instr('open contained notified closed', OLD.status)
+BEGIN SELECT RAISE(ABORT, 'incidents: the status only moves forward'); END;
+
+CREATE TRIGGER incidents_no_delete BEFORE DELETE ON incidents
+BEGIN SELECT RAISE(ABORT, 'incidents: incidents are never deleted'); END;
 
 CREATE TRIGGER ledger_accounts_fixed BEFORE UPDATE OF id, name, type, non_negative, created_at ON ledger_accounts
 BEGIN SELECT RAISE(ABORT, 'ledger_accounts: only the balance of an account changes'); END;
@@ -65,4 +318,45 @@ BEGIN SELECT RAISE(ABORT, 'ledger_postings: posted entries are never updated or 
 
 CREATE TRIGGER ledger_postings_no_update BEFORE UPDATE ON ledger_postings
 BEGIN SELECT RAISE(ABORT, 'ledger_postings: posted entries are never updated or deleted; post a reversing entry'); END;
+
+CREATE TRIGGER rules_consents_no_delete BEFORE DELETE ON rules_consents
+BEGIN SELECT RAISE(ABORT, 'rules_consents: consents are never updated or deleted'); END;
+
+CREATE TRIGGER rules_consents_no_update BEFORE UPDATE ON rules_consents
+BEGIN SELECT RAISE(ABORT, 'rules_consents: consents are never updated or deleted'); END;
+
+CREATE TRIGGER rules_versions_fixed BEFORE UPDATE OF id, kind, major, minor, title_zh, title_en, body_zh, body_en, summary_zh, summary_en, created_by, created_at ON rules_versions
+BEGIN SELECT RAISE(ABORT, 'rules_versions: the text of a version never changes; draft a new version'); END;
+
+CREATE TRIGGER rules_versions_no_delete BEFORE DELETE ON rules_versions
+BEGIN SELECT RAISE(ABORT, 'rules_versions: versions are never deleted; withdraw a draft instead'); END;
+
+CREATE TRIGGER rules_versions_transition BEFORE UPDATE ON rules_versions
+WHEN NOT (
+	(OLD.state = 'draft' AND NEW.state = 'reported'
+		AND NEW.reported_at IS NOT NULL AND NEW.effective_at IS NULL AND NEW.withdrawn_at IS NULL)
+	OR (OLD.state IN ('draft', 'reported') AND NEW.state = 'effective'
+		AND NEW.reported_at IS OLD.reported_at AND NEW.report_ref = OLD.report_ref AND NEW.reported_by = OLD.reported_by)
+	OR (OLD.state = 'effective' AND NEW.state = 'superseded'
+		AND NEW.reported_at IS OLD.reported_at AND NEW.report_ref = OLD.report_ref AND NEW.reported_by = OLD.reported_by
+		AND NEW.effective_at = OLD.effective_at AND NEW.effective_by = OLD.effective_by)
+	OR (OLD.state IN ('draft', 'reported') AND NEW.state = 'withdrawn'
+		AND NEW.reported_at IS OLD.reported_at AND NEW.report_ref = OLD.report_ref AND NEW.reported_by = OLD.reported_by)
+)
+BEGIN SELECT RAISE(ABORT, 'rules_versions: a version''s state only moves forward (draft, reported, effective, superseded)'); END;
+
+CREATE TRIGGER staff_fixed BEFORE UPDATE OF id, username, created_at ON staff
+BEGIN SELECT RAISE(ABORT, 'staff: the id, username and creation time of an account never change'); END;
+
+CREATE TRIGGER staff_no_delete BEFORE DELETE ON staff
+BEGIN SELECT RAISE(ABORT, 'staff: accounts are never deleted; disable them'); END;
+
+CREATE TRIGGER staff_proposals_decided BEFORE UPDATE ON staff_proposals WHEN OLD.status <> 'pending'
+BEGIN SELECT RAISE(ABORT, 'staff_proposals: a decided proposal never changes'); END;
+
+CREATE TRIGGER staff_proposals_fixed BEFORE UPDATE OF id, kind, object, payload, reason, proposed_by, proposed_at ON staff_proposals
+BEGIN SELECT RAISE(ABORT, 'staff_proposals: only the decision of a proposal is recorded'); END;
+
+CREATE TRIGGER staff_proposals_no_delete BEFORE DELETE ON staff_proposals
+BEGIN SELECT RAISE(ABORT, 'staff_proposals: proposals are never deleted'); END;
 

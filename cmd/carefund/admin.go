@@ -3,8 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/rand"
 	"errors"
 	"flag"
@@ -17,8 +15,10 @@ import (
 	"github.com/carefund/carefund/internal/config"
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/keyring"
+	"github.com/carefund/carefund/internal/server"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
+	"github.com/carefund/carefund/internal/vault"
 )
 
 // stdin is what --password-stdin reads; tests replace it.
@@ -177,37 +177,6 @@ func loadSealer(ctx context.Context, cfg *config.Config, db *store.DB) (staff.Se
 		return nil, badInput(fmt.Errorf("the secret keys in %s are not the ones this database was set up with; point --keys-dir (%s) at the right folder",
 			dir, config.EnvName("keys-dir")))
 	}
-	return newMasterSealer(keys.Master)
-}
-
-// masterSealer seals staff TOTP secrets with AES-256-GCM under the master
-// key, a random nonce prepended. It stands in until the vault package's data
-// keys take over sealing: the lead moves staff secrets there, and this type
-// goes.
-type masterSealer struct{ aead cipher.AEAD }
-
-func newMasterSealer(k keyring.Key) (*masterSealer, error) {
-	block, err := aes.NewCipher(k[:])
-	if err != nil {
-		return nil, err
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	return &masterSealer{aead}, nil
-}
-
-func (s *masterSealer) Seal(aad string, plaintext []byte) ([]byte, error) {
-	nonce := make([]byte, s.aead.NonceSize())
-	rand.Read(nonce)
-	return s.aead.Seal(nonce, nonce, plaintext, []byte(aad)), nil
-}
-
-func (s *masterSealer) Open(aad string, sealed []byte) ([]byte, error) {
-	n := s.aead.NonceSize()
-	if len(sealed) < n+s.aead.Overhead() {
-		return nil, errors.New("sealed value too short")
-	}
-	return s.aead.Open(nil, sealed[:n], sealed[n:], []byte(aad))
+	// The same data key the server opens staff secrets with.
+	return server.StaffSealer(ctx, db, vault.New(keys))
 }

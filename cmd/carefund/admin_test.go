@@ -11,9 +11,11 @@ import (
 	"time"
 
 	"github.com/carefund/carefund/internal/keyring"
+	"github.com/carefund/carefund/internal/server"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/store/storetest"
+	"github.com/carefund/carefund/internal/vault"
 )
 
 // installation is a migrated database with its secret keys, as 'carefund
@@ -66,7 +68,7 @@ func TestAdminCreate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sealer, err := newMasterSealer(keys.Master)
+			sealer, err := server.StaffSealer(ctx, db, vault.New(keys))
 			if err != nil {
 				t.Fatal(err)
 			}

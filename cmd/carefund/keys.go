@@ -93,9 +93,21 @@ func rotateMaster(ctx context.Context, db *store.DB, dir string) (n int, resumed
 	if err != nil {
 		return 0, false, err
 	}
+	if err := claimRotation(ctx, db, cur, next); err != nil {
+		// The pending key is unclaimed: the next run removes it.
+		return 0, false, err
+	}
+	n, err = finish(ctx, db, dir, cur.Master, next)
+	return n, false, err
+}
+
+// claimRotation switches the database from the keys cur to the same keys with
+// the master key next (step 2 above), unless the database is no longer bound
+// to cur or next was abandoned.
+func claimRotation(ctx context.Context, db *store.DB, cur *keyring.Keys, next keyring.Key) error {
 	rotated := *cur
 	rotated.Master = next
-	err = db.Write(ctx, func(tx *store.Tx) error {
+	return db.Write(ctx, func(tx *store.Tx) error {
 		var fp string
 		if err := tx.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'key_fingerprint'").Scan(&fp); err != nil {
 			return err
@@ -109,12 +121,6 @@ func rotateMaster(ctx context.Context, db *store.DB, dir string) (n int, resumed
 		}
 		return tx.SetMeta(ctx, "key_fingerprint", rotated.Fingerprint())
 	})
-	if err != nil {
-		// The pending key is unclaimed: the next run removes it.
-		return 0, false, err
-	}
-	n, err = finish(ctx, db, dir, cur.Master, next)
-	return n, false, err
 }
 
 // loadBoundKeys loads the keys in dir and checks they are the database's.

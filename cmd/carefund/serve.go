@@ -198,6 +198,13 @@ func checkKeys(ctx context.Context, cfg *config.Config, db *store.DB, track func
 			return nil, badInput(fmt.Errorf("secret keys folder %s: %v", dir, err))
 		}
 	}
+	if known {
+		// A rotation cut short (carefund keys rotate) is finished or
+		// undone before the keys are read.
+		if _, _, err := finishRotation(ctx, db, dir); err != nil {
+			return nil, badInput(fmt.Errorf("secret keys: %w", err))
+		}
+	}
 	keys, err := keyring.Load(dir, !known)
 	switch {
 	case errors.Is(err, keyring.ErrNoKeys):

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/carefund/carefund/internal/store"
 )
@@ -45,7 +46,7 @@ func (f Filter) where(withBefore bool) (string, []any) {
 	if prefix, ok := strings.CutSuffix(f.Action, "."); ok && prefix != "" {
 		// substr rather than LIKE: LIKE ignores case on SQLite only, and
 		// '_' in an action name would be a wildcard.
-		add("substr(action, 1, "+strconv.Itoa(len(f.Action))+") = ?", f.Action)
+		add("substr(action, 1, "+strconv.Itoa(utf8.RuneCountInString(f.Action))+") = ?", f.Action)
 	} else if f.Action != "" {
 		add("action = ?", f.Action)
 	}

@@ -61,6 +61,7 @@ type config struct {
 	userAgent      string // empty: the browser's own
 	acceptLanguage string // empty: the browser's own
 	allowConsole   bool
+	allowRefusals  bool
 }
 
 // Phone makes the tab look like WeChat's in-app browser on an iPhone-size
@@ -111,6 +112,13 @@ func WithTimeout(d time.Duration) Option {
 // entries from failing the test, for tests that provoke them on purpose.
 func AllowConsoleErrors() Option {
 	return func(c *config) { c.allowConsole = true }
+}
+
+// AllowRefusals keeps the browser's log entry for a page answered with a
+// 4xx status (a form sent back with 422 for fixing, a sign-in refused with
+// 401) from failing the test; every other console error still does.
+func AllowRefusals() Option {
+	return func(c *config) { c.allowRefusals = true }
 }
 
 // chromiumNames are tried on PATH in this order when CAREFUND_CHROMIUM is not
@@ -208,7 +216,7 @@ func New(t testing.TB, opts ...Option) context.Context {
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(timeoutCtx, allocOpts...)
 	ctx, cancelTab := chromedp.NewContext(allocCtx)
 
-	var col collector
+	col := collector{allowRefusals: cfg.allowRefusals}
 	t.Cleanup(func() {
 		// Close the browser gracefully, then cancel the allocator, which waits
 		// until the process has exited (and kills it if the close failed).
@@ -322,6 +330,8 @@ func (cfg *config) setup(ctx context.Context, t *chromedp.Target) error {
 
 // collector keeps the console errors of a tab until the test ends.
 type collector struct {
+	allowRefusals bool
+
 	mu   sync.Mutex
 	msgs []string
 }
@@ -358,6 +368,10 @@ func (c *collector) listen(ev any) {
 		e := ev.Entry
 		// Browsers ask for /favicon.ico by themselves; a 404 there is noise.
 		if e.Level != log.EntryLevelError || strings.HasSuffix(e.URL, "/favicon.ico") {
+			return
+		}
+		if c.allowRefusals && e.Source == log.EntrySourceNetwork &&
+			strings.HasPrefix(e.Text, "Failed to load resource: the server responded with a status of 4") {
 			return
 		}
 		msg = fmt.Sprintf("[%s] %s", e.Source, e.Text)

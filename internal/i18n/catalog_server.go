@@ -106,7 +106,6 @@ func init() {
 		"staff.active":                   {"正常", "Active"},
 		"staff.locked":                   {"已锁定", "Locked"},
 		"staff.disabled":                 {"已停用", "Disabled"},
-		"staff.role_unknown":             {"请选择一个有效角色。", "Choose a valid role."},
 		"staff.approvals.title":          {"双人复核", "Four-eyes approvals"},
 		"staff.approvals.lead":           {"资金出账、高风险求助发布、黑名单变更和角色变更，须由另一位工作人员批准后才生效。任何人不能批准自己提交的操作。", "Money leaving custody, publishing a high-risk request, blacklist changes and role changes take effect only when a second staff member approves. Nobody approves their own."},
 		"staff.approvals.none":           {"没有待复核的操作。", "Nothing is waiting for approval."},

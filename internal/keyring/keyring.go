@@ -6,6 +6,11 @@
 // data (R-PII-1), the index key makes blind indexes for equality lookups of
 // encrypted values, and the session key signs what the platform hands to
 // browsers. Losing the master key loses the personal data; back the folder up.
+//
+// The master key can be replaced (carefund keys rotate): GenerateMaster writes
+// the new one beside the old as master.key.new, and once every data key is
+// re-wrapped under it, ReplaceMaster renames it over master.key, so the old
+// key is left nowhere in the folder.
 package keyring
 
 import (

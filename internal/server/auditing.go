@@ -76,11 +76,13 @@ func (s *Server) audit(r *http.Request, action string, outcome error) {
 func (s *Server) staffWrite(r *http.Request, object string, fn func(tx *store.Tx) error) error {
 	acc := permissions[r.Pattern]
 	err := s.db.Write(r.Context(), func(tx *store.Tx) error {
-		if err := fn(tx); err != nil {
+		// The record goes first: a failing fn rolls it back with
+		// everything else, and appending first keeps PostgreSQL from
+		// aborting the transaction over the chain's head (see audit.Append).
+		if _, err := audit.Append(r.Context(), tx, s.record(r, acc.action, object, nil)); err != nil {
 			return err
 		}
-		_, err := audit.Append(r.Context(), tx, s.record(r, acc.action, object, nil))
-		return err
+		return fn(tx)
 	})
 	if err == nil {
 		markAudited(r)

@@ -42,7 +42,9 @@ const (
 	maxThreads = 16
 )
 
-var b64 = base64.RawStdEncoding
+// b64 is the PHC string's base64: no padding, and strict, so that one hash has one
+// spelling.
+var b64 = base64.RawStdEncoding.Strict()
 
 // hashPassword returns the argon2id hash of password in PHC string form,
 // $argon2id$v=19$m=…,t=…,p=…$salt$hash, with a new random salt.

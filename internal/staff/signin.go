@@ -96,16 +96,19 @@ func Authenticate(ctx context.Context, db *store.DB, sealer Sealer, username, pa
 		hash = dummyHash()
 	}
 	passwordOK := checkPassword(hash, password) && found
-	var rehash string
-	if passwordOK && needsRehash(c.hash) {
-		rehash = hashPassword(password, hashParams)
-	}
 	var secret []byte
 	if found {
 		if secret, err = sealer.Open(totpAAD(c.Username), c.sealed); err != nil {
 			return Staff{}, fmt.Errorf("opening the TOTP secret of staff:%d: %w", c.ID, err)
 		}
 		defer clear(secret)
+	}
+	// Renew a hash made with weaker parameters, but only for a sign-in
+	// that is going to succeed: the extra computation on a right password
+	// alone would tell, by timing, that the password was right.
+	var rehash string
+	if _, codeOK := matchTOTP(secret, code, now, c.lastStep); passwordOK && codeOK && !c.Locked && !c.Disabled && needsRehash(c.hash) {
+		rehash = hashPassword(password, hashParams)
 	}
 
 	var reason string

@@ -455,17 +455,33 @@ func TestAuthenticateRehashes(t *testing.T) {
 		a := mustCreate(t, db, "alice", Finance)
 		hashParams = strong
 		s := newSigner(t, db)
+		params := func() argon2Params {
+			t.Helper()
+			var phc string
+			if err := db.Read(ctx, func(tx *store.Tx) error {
+				return tx.QueryRowContext(ctx, "SELECT password_hash FROM staff WHERE id = $1", a.ID).Scan(&phc)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			p, _, _, err := parsePHC(phc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		// A right password with a wrong code costs no extra computation
+		// (which would reveal, by timing, that the password was right).
+		var calls atomic.Int32
+		countHashes(t, &calls)
+		s.signIn("alice", testPassword, s.wrongCode(a))
+		if n := calls.Load(); n != 1 || params() == hashParams {
+			t.Errorf("a failed sign-in computed %d hashes and left parameters %+v", n, params())
+		}
 		if _, err := s.signIn("alice", testPassword, s.code(a)); err != nil {
 			t.Fatal(err)
 		}
-		var phc string
-		if err := db.Read(ctx, func(tx *store.Tx) error {
-			return tx.QueryRowContext(ctx, "SELECT password_hash FROM staff WHERE id = $1", a.ID).Scan(&phc)
-		}); err != nil {
-			t.Fatal(err)
-		}
-		if p, _, _, err := parsePHC(phc); err != nil || p != hashParams {
-			t.Errorf("hash after sign-in has %+v (%v), want %+v", p, err, hashParams)
+		if p := params(); p != hashParams {
+			t.Errorf("hash after sign-in has %+v, want %+v", p, hashParams)
 		}
 		s.next()
 		if _, err := s.signIn("alice", testPassword, s.code(a)); err != nil {

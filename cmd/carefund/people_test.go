@@ -1,0 +1,275 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/base32"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/carefund/carefund/internal/idcard"
+	"github.com/carefund/carefund/internal/staff"
+	"github.com/carefund/carefund/internal/store/storetest"
+	"github.com/carefund/carefund/internal/testprog"
+)
+
+// client is a browser-like HTTP client of a running carefund: it keeps
+// cookies and does not follow redirects, so tests see them.
+type client struct {
+	t    *testing.T
+	base string
+	http *http.Client
+}
+
+func newClient(t *testing.T, base string) *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: t, base: strings.TrimSuffix(base, "/"), http: &http.Client{
+		Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+func (c *client) do(method, path string, form url.Values) (int, string, http.Header) {
+	c.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, c.base+path, body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+var (
+	devCode  = regexp.MustCompile(`<span class="sms-phone">([0-9]+)</span> <strong class="sms-code">([0-9]{6})</strong>`)
+	ruleIDs  = regexp.MustCompile(`name="rule" value="([0-9]+)"`)
+	otpauth  = regexp.MustCompile(`otpauth://totp/[^\s]+`)
+	password = "canary staff password 1"
+)
+
+// signInByPhone signs phone in through the pages, reading the code from the
+// development SMS page.
+func (c *client) signInByPhone(phone string) {
+	c.t.Helper()
+	if st, body, _ := c.do("POST", "/signin/code", url.Values{"phone": {phone}}); st != 200 {
+		c.t.Fatalf("send code: %d\n%s", st, body)
+	}
+	_, page, _ := c.do("GET", "/dev/sms", nil)
+	code := ""
+	for _, m := range devCode.FindAllStringSubmatch(page, -1) {
+		if m[1] == phone {
+			code = m[2]
+			break
+		}
+	}
+	if code == "" {
+		c.t.Fatalf("no code for the phone on /dev/sms:\n%s", page)
+	}
+	if st, body, h := c.do("POST", "/signin", url.Values{"phone": {phone}, "code": {code}}); st != http.StatusSeeOther || h.Get("Location") != "/account" {
+		c.t.Fatalf("sign in: %d %s\n%s", st, h.Get("Location"), body)
+	}
+}
+
+// createStaff runs `carefund admin create` and returns the TOTP secret.
+func createStaff(t *testing.T, dataDir string, extra []string, username, role string) []byte {
+	t.Helper()
+	args := append([]string{"admin", "create", "--data-dir", dataDir, "--username", username, "--role", role, "--password-stdin"}, extra...)
+	cmd := exec.Command(testprog.Binary(t), args...)
+	cmd.Env = testprog.Env()
+	cmd.Stdin = strings.NewReader(password + "\n")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("carefund %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	uri := otpauth.FindString(string(out))
+	u, err := url.Parse(uri)
+	if err != nil || uri == "" {
+		t.Fatalf("no enrolment URI in:\n%s", out)
+	}
+	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ToUpper(u.Query().Get("secret")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return secret
+}
+
+// signInStaff signs a staff member in with password and TOTP code.
+func (c *client) signInStaff(username string, secret []byte) {
+	c.t.Helper()
+	code := staff.CodeAt(secret, time.Now())
+	st, body, h := c.do("POST", "/staff/signin", url.Values{"username": {username}, "password": {password}, "totp": {code}})
+	if st != http.StatusSeeOther || h.Get("Location") != "/staff" {
+		c.t.Fatalf("staff sign-in: %d %s\n%s", st, h.Get("Location"), body)
+	}
+}
+
+// TestCanaryScan plants canary personal data through the real flows (sign-in
+// by phone, real-name verification, staff viewing the person), then scans
+// the database file, its WAL, the uploads folder and the log for them in
+// plain text: there must be none (R-PII-1). On PostgreSQL it scans every
+// row of every table instead of the files.
+func TestCanaryScan(t *testing.T) {
+	for _, d := range storetest.Databases(t) {
+		t.Run(d.Name, func(t *testing.T) {
+			var extra []string
+			if d.Name == "postgres" {
+				extra = []string{"--database", d.DSN}
+			}
+			p := testprog.Start(t, extra...)
+			phone := "13987654321"
+			name := "甄士隐"
+			number := canaryID(t)
+			canaries := []string{phone, name, number}
+
+			c := newClient(t, p.URL)
+			c.signInByPhone(phone)
+			_, page, _ := c.do("GET", "/account/verify", nil)
+			form := url.Values{"name": {name}, "id_number": {number}, "consent": {"yes"}, "truthful": {"yes"}}
+			for _, m := range ruleIDs.FindAllStringSubmatch(page, -1) {
+				form.Add("rule", m[1])
+			}
+			if st, body, h := c.do("POST", "/account/verify", form); st != http.StatusSeeOther {
+				t.Fatalf("verify: %d %s\n%s", st, h.Get("Location"), body)
+			}
+			_, me, _ := c.do("GET", "/api/v1/me", nil)
+			if !strings.Contains(me, `"phone":"139****4321"`) || !strings.Contains(me, "甄*隐") || strings.Contains(me, number) {
+				t.Errorf("GET /api/v1/me is not masked: %s", me)
+			}
+
+			// A security admin looks the person up: the data is stored and
+			// readable by the platform, so its absence below is encryption,
+			// not loss.
+			secret := createStaff(t, p.DataDir, extra, "canary-sec", "security_admin")
+			sc := newClient(t, p.URL)
+			sc.signInStaff("canary-sec", secret)
+			userID := regexp.MustCompile(`"user_id":([0-9]+)`).FindStringSubmatch(me)[1]
+			st, view, _ := sc.do("GET", "/staff/users/"+userID, nil)
+			for _, want := range []string{phone, name, number} {
+				if st != 200 || !strings.Contains(view, want) {
+					t.Fatalf("the staff view lacks a canary value (status %d)", st)
+				}
+			}
+			p.Stop(t)
+
+			hits := scanLog(p.Stderr(), canaries)
+			if d.Name == "sqlite" {
+				hits = append(hits, scanFiles(t, p.DataDir, canaries)...)
+			} else {
+				hits = append(hits, scanTables(t, d.DSN, canaries)...)
+			}
+			for _, h := range hits {
+				t.Errorf("plain personal data found: %s", h)
+			}
+		})
+	}
+}
+
+// canaryID is a well-formed ID number no test uses elsewhere.
+func canaryID(t *testing.T) string {
+	first17 := "32010219800229" + "777"
+	c, err := idcard.CheckChar(first17)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return first17 + string(c)
+}
+
+func scanLog(log string, canaries []string) []string {
+	var hits []string
+	for _, c := range canaries {
+		if strings.Contains(log, c) {
+			hits = append(hits, "the log holds a canary")
+		}
+	}
+	return hits
+}
+
+// scanFiles reads every file in the data folder, the SQLite database, its
+// WAL and shared memory and the uploads among them, byte for byte.
+func scanFiles(t *testing.T, dir string, canaries []string) []string {
+	var hits []string
+	scanned := map[string]bool{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		scanned[filepath.Base(path)] = true
+		for _, c := range canaries {
+			if bytes.Contains(b, []byte(c)) {
+				hits = append(hits, filepath.Base(path)+" holds a canary")
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !scanned["carefund.db"] {
+		t.Errorf("the scan did not read the database file; it read %v", scanned)
+	}
+	return hits
+}
+
+// scanTables reads every row of every table of the test schema as text.
+func scanTables(t *testing.T, dsn string, canaries []string) []string {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	rows, err := db.QueryContext(ctx, `SELECT table_name FROM information_schema.tables
+		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		tables = append(tables, n)
+	}
+	rows.Close()
+	if len(tables) < 10 {
+		t.Fatalf("only %d tables in the schema: %v", len(tables), tables)
+	}
+	var hits []string
+	for _, table := range tables {
+		var dump sql.NullString
+		if err := db.QueryRowContext(ctx, `SELECT string_agg(row_to_json(x)::text, E'\n') FROM `+table+` x`).Scan(&dump); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range canaries {
+			if strings.Contains(dump.String, c) {
+				hits = append(hits, "table "+table+" holds a canary")
+			}
+		}
+	}
+	return hits
+}
