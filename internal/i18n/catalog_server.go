@@ -38,6 +38,10 @@ func init() {
 		"devsms.none":  {"还没有发送过验证码。", "No code has been sent yet."},
 		"devsms.hint":  {"开发环境：验证码见", "Development: see the codes at"},
 
+		"consent.changed":     {"平台规则有重大修订，请阅读新版本并同意后继续使用发起求助等服务。", "The platform's rules changed in a major way. Please read the new versions and agree before you file or manage a request for help."},
+		"consent.agree":       {"我已阅读并同意以上新版本规则", "I have read and agree to the new versions above"},
+		"consent.submit":      {"同意", "Agree"},
+		"consent.done":        {"已记录你的同意。", "Your agreement is recorded."},
 		"account.title":       {"我的账号", "My account"},
 		"account.phone":       {"手机号", "Mobile number"},
 		"account.identity":    {"实名认证", "Real-name verification"},

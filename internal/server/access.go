@@ -51,6 +51,7 @@ var permissions = map[string]access{
 	"POST /signout":                     signedIn,
 	"GET /account":                      signedIn,
 	"POST /account/sessions/{id}/end":   signedIn,
+	"POST /account/consent":             signedIn,
 	"GET /account/verify":               signedIn,
 	"POST /account/verify":              signedIn,
 	"GET /staff/signin":                 anyone,

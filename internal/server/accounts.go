@@ -190,10 +190,51 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if r.URL.Query().Get("verified") == "1" {
+	switch r.URL.Query().Get("done") {
+	case "verified":
 		p.Notice = i18n.T(s.lang(r), "verify.done")
+	case "consent":
+		p.Notice = i18n.T(s.lang(r), "consent.done")
 	}
 	return s.render(w, r, p)
+}
+
+// consent records the user's agreement to new major versions of the rules
+// (R-RULES-2): only with the box ticked, and only to the versions the page
+// showed, so a rule changed meanwhile is asked about again.
+func (s *Server) consent(w http.ResponseWriter, r *http.Request) error {
+	if err := form(r); err != nil {
+		return err
+	}
+	var ids []int64
+	for _, v := range r.PostForm["rule"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return apperr.New(apperr.Invalid, "")
+		}
+		ids = append(ids, id)
+	}
+	c := callerOf(r)
+	err := rules.CheckBox(r.PostFormValue("consent"), "consent")
+	if err == nil {
+		err = s.db.Write(r.Context(), func(tx *store.Tx) error {
+			return rules.RecordConsent(r.Context(), tx, c.user.Actor(), ids, remoteIP(r))
+		})
+	}
+	if err != nil {
+		f, status, ok := formOf(s.lang(r), err, nil)
+		if !ok {
+			return err
+		}
+		p, verr := s.accountView(r)
+		if verr != nil {
+			return verr
+		}
+		p.Form = f
+		return s.renderStatus(w, r, status, p)
+	}
+	http.Redirect(w, r, "/account?done=consent", http.StatusSeeOther)
+	return nil
 }
 
 func (s *Server) accountView(r *http.Request) (web.Account, error) {
@@ -224,6 +265,17 @@ func (s *Server) accountView(r *http.Request) (web.Account, error) {
 		consents, err := rules.Consents(r.Context(), tx, u.Actor())
 		if err != nil {
 			return err
+		}
+		if len(consents) > 0 {
+			// Someone who agreed before is asked again when a rule they
+			// agreed to changes in a major way.
+			needed, err := rules.Needed(r.Context(), tx, u.Actor(), account.ConsentKinds...)
+			if err != nil {
+				return err
+			}
+			for _, v := range needed {
+				p.Changed = append(p.Changed, ruleLink(lang, v))
+			}
 		}
 		for _, cs := range consents {
 			p.Consents = append(p.Consents, web.ConsentView{Title: i18n.T(lang, "rules.kind."+string(cs.Kind)),
@@ -305,7 +357,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.renderStatus(w, r, status, p)
 	}
-	http.Redirect(w, r, "/account?verified=1", http.StatusSeeOther)
+	http.Redirect(w, r, "/account?done=verified", http.StatusSeeOther)
 	return nil
 }
 

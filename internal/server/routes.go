@@ -29,6 +29,7 @@ func (s *Server) routes() []route {
 		{"POST /signout", s.signOut},
 		{"GET /account", s.accountPage},
 		{"POST /account/sessions/{id}/end", s.endSession},
+		{"POST /account/consent", s.consent},
 		{"GET /account/verify", s.verifyPage},
 		{"POST /account/verify", s.verify},
 

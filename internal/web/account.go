@@ -16,6 +16,10 @@ type Account struct {
 	Sessions []SessionView
 	Consents []ConsentView
 	Notice   string // a message after an action, in the reader's language
+	// Changed lists rules whose new major version the user has not yet
+	// agreed to; the page asks, with an unticked box (R-RULES-2).
+	Changed []RuleLink
+	Form    Form
 }
 
 // IdentityView is a verified identity, masked.
