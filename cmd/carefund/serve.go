@@ -62,9 +62,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		log.Info("demo data", "loaded_now", loaded)
 	}
+	proxies, _ := cfg.Proxies() // checked by Validate
 	srv, err := server.New(server.Options{DB: db, Logger: log, Version: version,
 		HTTPS: strings.HasPrefix(cfg.PublicURL, "https://"), Keys: keys,
-		SMS: &account.LogSender{Log: log}, DevPages: !cfg.Production})
+		SMS: &account.LogSender{Log: log}, DevPages: !cfg.Production, TrustedProxies: proxies})
 	if err != nil {
 		return err
 	}

@@ -82,6 +82,7 @@ func (s *Service) SendCode(ctx context.Context, phoneInput, source string) error
 	if err != nil {
 		return err
 	}
+	var codeID int64
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
 		now := tx.Now
 		var last sql.NullInt64
@@ -101,16 +102,23 @@ func (s *Service) SendCode(ctx context.Context, phoneInput, source string) error
 		if perPhone >= CodesPerHour || perSource >= SourceHourly {
 			return apperr.New(apperr.RateLimited, "signin.too_many")
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO signin_codes (phone_index, code_hash, source, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5)`, index, s.codeHash(index, code), truncate(source, 64),
-			now.UnixMicro(), now.Add(CodeTTL).UnixMicro())
-		return err
+		return tx.QueryRowContext(ctx, `INSERT INTO signin_codes (phone_index, code_hash, source, created_at, expires_at)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id`, index, s.codeHash(index, code), truncate(source, 64),
+			now.UnixMicro(), now.Add(CodeTTL).UnixMicro()).Scan(&codeID)
 	})
 	if err != nil {
 		return err
 	}
 	if err := s.SMS.Send(ctx, phone, code); err != nil {
-		return apperr.Wrap(err, apperr.Unavailable, "signin.sms_failed")
+		// A code that never left does not count against the limits.
+		if derr := s.DB.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+			_, err := tx.ExecContext(ctx, `DELETE FROM signin_codes WHERE id = $1`, codeID)
+			return err
+		}); derr != nil {
+			err = errors.Join(err, derr)
+		}
+		// The gateway's error may quote the number: it is not kept.
+		return apperr.New(apperr.Unavailable, "signin.sms_failed")
 	}
 	return nil
 }
@@ -119,7 +127,11 @@ func (s *Service) SendCode(ctx context.Context, phoneInput, source string) error
 // signs the user in, creating the account on first sign-in. It returns the
 // session token for the cookie. A code works once, for CodeTTL, and allows
 // CodeTries guesses.
-func (s *Service) SignIn(ctx context.Context, phoneInput, codeInput, source string) (User, string, error) {
+//
+// previous is the session token the browser already holds, if any: it is
+// ended in the same transaction, so switching accounts leaves no session
+// behind.
+func (s *Service) SignIn(ctx context.Context, phoneInput, codeInput, source, previous string) (User, string, error) {
 	var u User
 	phone, perr := idcard.ParsePhone(phoneInput)
 	code, cerr := parseCode(codeInput)
@@ -144,37 +156,45 @@ func (s *Service) SignIn(ctx context.Context, phoneInput, codeInput, source stri
 		err := tx.QueryRowContext(ctx, `SELECT id, code_hash, expires_at, attempts, used_at FROM signin_codes
 			WHERE phone_index = $1 ORDER BY id DESC LIMIT 1`, index).Scan(&id, &hash, &expires, &attempts, &used)
 		if errors.Is(err, sql.ErrNoRows) {
-			refusal = codeRefusal("signin.code_none")
-			return s.record(ctx, tx, "anonymous", "user.sign_in", "", audit.ResultDenied, source, "no code sent")
+			refusal = codeRefusal(codeInvalid)
+			return s.record(ctx, tx, "anonymous", "user.sign_in", "", audit.ResultDenied, source, "no code")
 		}
 		if err != nil {
 			return err
 		}
+		// Used, expired and spent codes get one message, so the answer
+		// does not tell whether the number has signed in before; the
+		// audit log keeps the reason.
+		reason := ""
 		switch {
 		case used.Valid:
-			refusal = codeRefusal("signin.code_used")
+			reason = "code used"
 		case tx.Now.UnixMicro() > expires:
-			refusal = codeRefusal("signin.code_expired")
+			reason = "code expired"
 		case attempts >= CodeTries:
-			refusal = codeRefusal("signin.code_spent")
+			reason = "code spent"
 		case subtle.ConstantTimeCompare([]byte(hash), []byte(s.codeHash(index, code))) != 1:
 			if _, err := tx.ExecContext(ctx, `UPDATE signin_codes SET attempts = attempts + 1 WHERE id = $1`, id); err != nil {
 				return err
 			}
-			left := CodeTries - attempts - 1
-			if left <= 0 {
-				refusal = codeRefusal("signin.code_spent")
-			} else {
+			reason = "code wrong"
+			if left := CodeTries - attempts - 1; left > 0 {
 				refusal = codeRefusal("signin.code_wrong", left)
 			}
 		}
-		if refusal != nil {
-			return s.record(ctx, tx, "anonymous", "user.sign_in", "", audit.ResultDenied, source, apperr.As(refusal).Fields[0].Key)
+		if reason != "" {
+			if refusal == nil {
+				refusal = codeRefusal(codeInvalid)
+			}
+			return s.record(ctx, tx, "anonymous", "user.sign_in", "", audit.ResultDenied, source, reason)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE signin_codes SET used_at = $1 WHERE id = $2`, tx.Now.UnixMicro(), id); err != nil {
 			return err
 		}
 		if u, err = s.findOrCreate(ctx, tx, index, phone); err != nil {
+			return err
+		}
+		if err := session.End(ctx, tx, previous); err != nil {
 			return err
 		}
 		if token, _, err = session.Start(ctx, tx, session.User, u.ID, source); err != nil {
@@ -291,6 +311,10 @@ func parseCode(s string) (string, error) {
 	}
 	return string(b), nil
 }
+
+// codeInvalid is the one message for a code that is used, expired, spent or
+// was never sent.
+const codeInvalid = "signin.code_invalid"
 
 func codeRefusal(key string, args ...any) error {
 	return &apperr.Error{Code: apperr.Invalid, Fields: []apperr.FieldError{{Field: "code", Key: key, Args: args}}}

@@ -3,6 +3,8 @@ package account
 import (
 	"context"
 	"crypto/rand"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,7 +60,7 @@ func signIn(t *testing.T, s *Service, sms *LogSender, phone string) (User, strin
 		t.Fatal(err)
 	}
 	code, _ := sms.Last(normal)
-	u, token, err := s.SignIn(ctx, phone, code, "192.0.2.1")
+	u, token, err := s.SignIn(ctx, phone, code, "192.0.2.1", "")
 	if err != nil {
 		t.Fatalf("SignIn: %v", err)
 	}
@@ -116,8 +118,8 @@ func TestSignInRefusals(t *testing.T) {
 			code, _ := sms.Last(phone)
 			// The transaction's clock is the database's; move the code's expiry instead.
 			storetest.Exec(t, db, "UPDATE signin_codes SET expires_at = created_at - 1")
-			_, _, err := s.SignIn(ctx, phone, code, "192.0.2.2")
-			if got := fieldKey(err, "code"); got != "signin.code_expired" {
+			_, _, err := s.SignIn(ctx, phone, code, "192.0.2.2", "")
+			if got := fieldKey(err, "code"); got != codeInvalid {
 				t.Errorf("expired code: %v (key %q)", err, got)
 			}
 		})
@@ -128,11 +130,11 @@ func TestSignInRefusals(t *testing.T) {
 				t.Fatal(err)
 			}
 			code, _ := sms.Last(phone)
-			if _, _, err := s.SignIn(ctx, phone, code, "192.0.2.3"); err != nil {
+			if _, _, err := s.SignIn(ctx, phone, code, "192.0.2.3", ""); err != nil {
 				t.Fatal(err)
 			}
-			_, _, err := s.SignIn(ctx, phone, code, "192.0.2.3")
-			if got := fieldKey(err, "code"); got != "signin.code_used" {
+			_, _, err := s.SignIn(ctx, phone, code, "192.0.2.3", "")
+			if got := fieldKey(err, "code"); got != codeInvalid {
 				t.Errorf("replayed code: %v (key %q)", err, got)
 			}
 		})
@@ -148,18 +150,18 @@ func TestSignInRefusals(t *testing.T) {
 				wrong = "111111"
 			}
 			for i := 1; i <= CodeTries; i++ {
-				_, _, err := s.SignIn(ctx, phone, wrong, "192.0.2.4")
+				_, _, err := s.SignIn(ctx, phone, wrong, "192.0.2.4", "")
 				want := "signin.code_wrong"
 				if i == CodeTries {
-					want = "signin.code_spent"
+					want = codeInvalid
 				}
 				if got := fieldKey(err, "code"); got != want {
 					t.Fatalf("try %d: key %q, want %q", i, got, want)
 				}
 			}
 			// The right code no longer works: the code is spent.
-			_, _, err := s.SignIn(ctx, phone, code, "192.0.2.4")
-			if got := fieldKey(err, "code"); got != "signin.code_spent" {
+			_, _, err := s.SignIn(ctx, phone, code, "192.0.2.4", "")
+			if got := fieldKey(err, "code"); got != codeInvalid {
 				t.Errorf("right code after 5 wrong: key %q", got)
 			}
 		})
@@ -179,7 +181,7 @@ func TestSignInRefusals(t *testing.T) {
 				{"13800000000", "1234567", "code"},
 				{"13800000000", "", "code"},
 			} {
-				_, _, err := s.SignIn(ctx, tc.phone, tc.code, "192.0.2.5")
+				_, _, err := s.SignIn(ctx, tc.phone, tc.code, "192.0.2.5", "")
 				if apperr.CodeOf(err) != apperr.Invalid || fieldKey(err, tc.field) == "" {
 					t.Errorf("SignIn(%q, %q) = %v, want invalid on %s", tc.phone, tc.code, err, tc.field)
 				}
@@ -256,11 +258,11 @@ func TestVerifyIdentity(t *testing.T) {
 			in     VerifyInput
 			fields []string
 		}{
-			"NoConsent":    {VerifyInput{Name: "张三明", Number: number, Truthful: "yes", Rules: ruleIDs}, []string{"consent"}},
-			"NotTruthful":  {VerifyInput{Name: "张三明", Number: number, Consent: "yes", Rules: ruleIDs}, []string{"truthful"}},
-			"BadCheck":     {VerifyInput{Name: "张三明", Number: "110105194912310021", Consent: "yes", Truthful: "yes", Rules: ruleIDs}, []string{"id_number"}},
-			"Everything":   {VerifyInput{Name: "张3", Number: "123"}, []string{"name", "id_number", "consent", "truthful"}},
-			"FutureBirth":  {VerifyInput{Name: "张三明", Number: futureID(t), Consent: "yes", Truthful: "yes", Rules: ruleIDs}, []string{"id_number"}},
+			"NoConsent":   {VerifyInput{Name: "张三明", Number: number, Truthful: "yes", Rules: ruleIDs}, []string{"consent"}},
+			"NotTruthful": {VerifyInput{Name: "张三明", Number: number, Consent: "yes", Rules: ruleIDs}, []string{"truthful"}},
+			"BadCheck":    {VerifyInput{Name: "张三明", Number: "110105194912310021", Consent: "yes", Truthful: "yes", Rules: ruleIDs}, []string{"id_number"}},
+			"Everything":  {VerifyInput{Name: "张3", Number: "123"}, []string{"name", "id_number", "consent", "truthful"}},
+			"FutureBirth": {VerifyInput{Name: "张三明", Number: futureID(t), Consent: "yes", Truthful: "yes", Rules: ruleIDs}, []string{"id_number"}},
 		} {
 			t.Run(name, func(t *testing.T) {
 				_, err := s.Verify(ctx, u.ID, tc.in, "192.0.2.9")
@@ -318,4 +320,89 @@ func futureID(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return first17 + string(c)
+}
+
+// failingSender is an SMS gateway that is down.
+type failingSender struct{}
+
+func (failingSender) Send(context.Context, string, string) error {
+	return errors.New("gateway down for 13600000000")
+}
+
+// A code the gateway failed to send does not count against the limits, and
+// the gateway's error (which may quote the number) is not passed on.
+func TestFailedSendDoesNotCount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s, sms, _ := newService(t, db)
+		s.SMS = failingSender{}
+		err := s.SendCode(ctx, "13600000000", "192.0.2.20")
+		if apperr.CodeOf(err) != apperr.Unavailable || strings.Contains(err.Error(), "13600000000") {
+			t.Fatalf("SendCode with the gateway down: %v", err)
+		}
+		s.SMS = sms
+		if err := s.SendCode(ctx, "13600000000", "192.0.2.20"); err != nil {
+			t.Errorf("the retry right after a failed send: %v", err)
+		}
+	})
+}
+
+// Signing in in a browser that holds another session ends that session.
+func TestSignInEndsThePreviousSession(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s, sms, _ := newService(t, db)
+		_, first := signIn(t, s, sms, "13300000001")
+		if err := s.SendCode(ctx, "13300000002", "192.0.2.21"); err != nil {
+			t.Fatal(err)
+		}
+		code, _ := sms.Last("13300000002")
+		if _, _, err := s.SignIn(ctx, "13300000002", code, "192.0.2.21", first); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := session.Lookup(ctx, db, session.User, first, time.Now()); err == nil {
+			t.Error("the previous session still works")
+		}
+	})
+}
+
+// R-ACC-1, R-RULES-2: a verification must carry consent to every rule the
+// flow needs, at its current version; and an account cannot test names
+// against numbers without limit.
+func TestVerifyNeedsEveryConsentAndIsLimited(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s, sms, _ := newService(t, db)
+		u, _ := signIn(t, s, sms, "13400000001")
+		_, err := s.Verify(ctx, u.ID, VerifyInput{Name: "李四", Number: "11010519491231002X", Consent: "yes", Truthful: "yes"}, "192.0.2.30")
+		if apperr.CodeOf(err) != apperr.Conflict || fieldKey(err, "consent") != "rules.changed" {
+			t.Errorf("verifying with no rules listed: %v, want a conflict asking again", err)
+		}
+		var n int
+		db.Read(ctx, func(tx *store.Tx) error {
+			return tx.QueryRowContext(ctx, "SELECT count(*) FROM identities").Scan(&n)
+		})
+		if n != 0 {
+			t.Errorf("the refused verification saved %d identities", n)
+		}
+
+		s.Verifier = rejecting{}
+		in := VerifyInput{Name: "李四", Number: "11010519491231002X", Consent: "yes", Truthful: "yes"}
+		for i := 0; i < VerifyTriesPerDay; i++ {
+			if _, err := s.Verify(ctx, u.ID, in, "192.0.2.30"); apperr.As(err) == nil || apperr.As(err).Key != "identity.rejected" {
+				t.Fatalf("try %d: %v, want identity.rejected", i+1, err)
+			}
+		}
+		if _, err := s.Verify(ctx, u.ID, in, "192.0.2.30"); apperr.CodeOf(err) != apperr.RateLimited {
+			t.Errorf("try %d in a day: %v, want rate_limited", VerifyTriesPerDay+1, err)
+		}
+	})
+}
+
+// rejecting is a verifier for which no name matches.
+type rejecting struct{}
+
+func (rejecting) Name() string { return "rejecting" }
+func (rejecting) Verify(context.Context, string, idcard.ID) (bool, string, error) {
+	return false, "no match", nil
 }

@@ -21,7 +21,8 @@ type Verifier interface {
 	// Name names the provider in the record of each check.
 	Name() string
 	// Verify reports whether the name matches the ID number; reason says why
-	// not, in words staff can read (never personal data).
+	// not, in words staff can read. Neither reason nor err may carry the
+	// name or the number: both are stored and logged.
 	Verify(ctx context.Context, name string, id idcard.ID) (ok bool, reason string, err error)
 }
 
@@ -72,6 +73,10 @@ type VerifyInput struct {
 	Rules []int64
 }
 
+// VerifyTriesPerDay bounds the rejected verifications of one account in 24
+// hours: the check must not become a way to test names against numbers.
+const VerifyTriesPerDay = 5
+
 // ConsentKinds are the rules a user agrees to when verifying their identity.
 var ConsentKinds = []rules.Kind{rules.ServiceAgreement, rules.PublishingRules, rules.Privacy, rules.Fees, rules.FundsRefunds}
 
@@ -100,9 +105,31 @@ func (s *Service) Verify(ctx context.Context, userID int64, in VerifyInput, sour
 		return out, e
 	}
 	index := s.IDIndex(id.Number)
+	// Before asking the provider (each check costs money and answers
+	// "match" or "no match"): an account verifies once, and tries a
+	// bounded number of times a day.
+	if err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var verified, rejected int
+		if err := tx.QueryRowContext(ctx, `SELECT
+				count(CASE WHEN outcome = 'verified' THEN 1 END),
+				count(CASE WHEN outcome = 'rejected' AND created_at > $2 THEN 1 END)
+			FROM identities WHERE user_id = $1`, userID, s.now().Add(-24*time.Hour).UnixMicro()).Scan(&verified, &rejected); err != nil {
+			return err
+		}
+		switch {
+		case verified > 0:
+			return apperr.New(apperr.Conflict, "identity.already")
+		case rejected >= VerifyTriesPerDay:
+			return apperr.New(apperr.RateLimited, "identity.too_many")
+		}
+		return nil
+	}); err != nil {
+		return out, err
+	}
 	ok, reason, err := s.Verifier.Verify(ctx, name, id)
 	if err != nil {
-		return out, apperr.Wrap(err, apperr.Unavailable, "identity.verifier_down")
+		// The provider's error may quote what was sent: it is not kept.
+		return out, apperr.New(apperr.Unavailable, "identity.verifier_down")
 	}
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
 		var n int
@@ -140,13 +167,29 @@ func (s *Service) Verify(ctx context.Context, userID int64, in VerifyInput, sour
 		if !ok {
 			result = audit.ResultDenied
 		}
-		if err := s.record(ctx, tx, actor, "identity.verify", "identity:"+strconv.FormatInt(out.ID, 10), result, source, s.Verifier.Name()); err != nil {
+		// The declaration of truthfulness (R-RULES-4) is recorded with the
+		// verification it was made for.
+		if err := s.record(ctx, tx, actor, "identity.verify", "identity:"+strconv.FormatInt(out.ID, 10), result, source,
+			s.Verifier.Name()+"; declared truthful"); err != nil {
 			return err
 		}
 		if !ok {
 			return nil
 		}
-		return rules.RecordConsent(ctx, tx, actor, in.Rules, source)
+		if err := rules.RecordConsent(ctx, tx, actor, in.Rules, source); err != nil {
+			return err
+		}
+		// Consent to every rule this flow needs, at its current version:
+		// a form that left one out, or showed a version since replaced,
+		// is asked again.
+		needed, err := rules.Needed(ctx, tx, actor, ConsentKinds...)
+		if err != nil {
+			return err
+		}
+		if len(needed) > 0 {
+			return &apperr.Error{Code: apperr.Conflict, Key: "rules.changed", Fields: []apperr.FieldError{{Field: "consent", Key: "rules.changed"}}}
+		}
+		return nil
 	})
 	if err != nil {
 		return Identity{}, err

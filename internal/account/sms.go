@@ -13,6 +13,8 @@ import (
 // platform ships LogSender for development and the demo.
 type Sender interface {
 	// Send delivers code to the mainland mobile number phone (11 digits).
+	// Its error is not shown or logged by callers that cannot rule out it
+	// quoting the number.
 	Send(ctx context.Context, phone, code string) error
 }
 

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -31,6 +32,7 @@ type Config struct {
 	ShutdownTimeout time.Duration // how long in-flight requests get to finish
 	Production      bool          // a live installation: development pages off, development senders refused
 	SMS             string        // how sign-in codes are sent: "log" (development)
+	TrustedProxies  string        // comma-separated addresses or CIDR ranges of proxies whose X-Forwarded-For is believed
 
 	source map[string]string // flag name → "flag", "env" or "default"
 }
@@ -60,6 +62,7 @@ func (c *Config) FlagSet(name string) *flag.FlagSet {
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log `level`: debug, info, warn or error")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on shutdown")
 	fs.BoolVar(&c.Production, "production", false, "run as a live installation: development-only pages are off and development senders are refused")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated `addresses` or CIDR ranges of the proxies in front (a TLS proxy, a load balancer), whose X-Forwarded-For gives the client's address")
 	fs.StringVar(&c.SMS, "sms", "log", "how sign-in codes are sent: `log` writes them to the server log and the development page /dev/sms")
 	return fs
 }
@@ -155,6 +158,9 @@ func (c *Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("--shutdown-timeout %s: must be positive", c.ShutdownTimeout)
 	}
+	if _, err := c.Proxies(); err != nil {
+		return err
+	}
 	if c.SMS != "log" {
 		return fmt.Errorf("--sms %q: the only SMS sender so far is log (development); an SMS gateway plugs in through account.Sender", c.SMS)
 	}
@@ -176,6 +182,31 @@ func checkAddr(flagName, addr string) error {
 		return fmt.Errorf("%s %q: bad port", flagName, addr)
 	}
 	return nil
+}
+
+// Proxies parses --trusted-proxies.
+func (c *Config) Proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for part := range strings.SplitSeq(c.TrustedProxies, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !strings.Contains(part, "/") {
+			addr, err := netip.ParseAddr(part)
+			if err != nil {
+				return nil, fmt.Errorf("--trusted-proxies: %q is not an address or CIDR range", part)
+			}
+			out = append(out, netip.PrefixFrom(addr.Unmap(), addr.Unmap().BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			return nil, fmt.Errorf("--trusted-proxies: %q is not an address or CIDR range", part)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 // DatabaseDSN returns the database to use: --database, or the SQLite file in

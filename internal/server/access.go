@@ -176,20 +176,28 @@ func (s *Server) guard(pattern string, h handlerFunc) handlerFunc {
 			}); err != nil {
 				return err
 			}
+			c := &caller{staff: &member, sess: &sess, token: ck.Value}
+			r = r.WithContext(context.WithValue(r.Context(), callerKey{}, c))
 			if member.Disabled || member.Locked {
+				// Locked or disabled since signing in: the session ends
+				// for good, not only in this browser.
+				s.audit(r, apperr.New(apperr.Forbidden, "staff.account_inactive"))
+				if err := s.db.Write(r.Context(), func(tx *store.Tx) error {
+					return session.EndAll(r.Context(), tx, session.Staff, member.ID)
+				}); err != nil {
+					return err
+				}
 				s.clearCookie(w, r, staffCookie)
 				return s.mustSignIn(w, r, "/staff/signin")
 			}
-			c := &caller{staff: &member, sess: &sess, token: ck.Value}
-			r = r.WithContext(context.WithValue(r.Context(), callerKey{}, c))
 			if !slices.Contains(acc.roles, member.Role) {
 				err := apperr.New(apperr.Forbidden, "access.denied")
-				s.audit(r, acc.action, err)
+				s.audit(r, err)
 				return err
 			}
 			err = h(w, r)
 			if !auditedBy(r) {
-				s.audit(r, acc.action, err)
+				s.audit(r, err)
 			}
 			return err
 		}
@@ -217,4 +225,12 @@ func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, name, 
 		c.SameSite = http.SameSiteStrictMode
 	}
 	http.SetCookie(w, c)
+}
+
+// cookieValue returns the value of the named cookie, or "".
+func cookieValue(r *http.Request, name string) string {
+	if c, err := r.Cookie(name); err == nil {
+		return c.Value
+	}
+	return ""
 }

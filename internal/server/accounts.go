@@ -156,7 +156,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	}
 	phone := limit(r.PostFormValue("phone"), 40)
 	next := localNext(r.PostFormValue("next"))
-	_, token, err := s.accounts.SignIn(r.Context(), phone, limit(r.PostFormValue("code"), 20), remoteIP(r))
+	_, token, err := s.accounts.SignIn(r.Context(), phone, limit(r.PostFormValue("code"), 20), remoteIP(r), cookieValue(r, userCookie))
 	if err != nil {
 		f, status, ok := formOf(s.lang(r), err, map[string]string{"phone": phone, "masked": maskedPhone(phone)})
 		if !ok {

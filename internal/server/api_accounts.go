@@ -59,7 +59,7 @@ func (s *Server) apiSignIn(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	u, token, err := s.accounts.SignIn(r.Context(), in.Phone, in.Code, remoteIP(r))
+	u, token, err := s.accounts.SignIn(r.Context(), in.Phone, in.Code, remoteIP(r), cookieValue(r, userCookie))
 	if err != nil {
 		return err
 	}

@@ -7,8 +7,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/carefund/carefund/internal/apperr"
@@ -21,7 +23,8 @@ type poolStats sql.DBStats
 // pattern) out to the logging and metrics layer, which runs first.
 type requestInfo struct {
 	route   string
-	audited bool // the handler wrote its own audit record
+	audited bool   // the handler wrote its own audit record
+	client  string // the client's address, through trusted proxies
 }
 
 type infoKey struct{}
@@ -62,7 +65,7 @@ func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &requestInfo{}
+		info := &requestInfo{client: s.clientIP(r)}
 		rec := &recorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), infoKey{}, info)))
 		elapsed := time.Since(start)
@@ -96,12 +99,58 @@ func methodLabel(m string) string {
 	return "OTHER"
 }
 
+// remoteIP is the client's address: for rate limits, the audit log and the
+// list of signed-in devices.
 func remoteIP(r *http.Request) string {
+	if info := infoFrom(r.Context()); info != nil && info.client != "" {
+		return info.client
+	}
+	return peerIP(r)
+}
+
+func peerIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// clientIP finds the client's address. Behind a proxy the connection comes
+// from the proxy; when it is one of the trusted proxies, the address is the
+// rightmost one in X-Forwarded-For that is not itself a trusted proxy (the
+// left part of the header is whatever the client sent, and cannot be
+// believed).
+func (s *Server) clientIP(r *http.Request) string {
+	peer := peerIP(r)
+	if !s.trusted(peer) {
+		return peer
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		addr, err := netip.ParseAddr(hop)
+		if err != nil {
+			break
+		}
+		if !s.trusted(addr.String()) {
+			return addr.String()
+		}
+	}
+	return peer
+}
+
+func (s *Server) trusted(ip string) bool {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	for _, p := range s.proxies {
+		if p.Contains(addr.Unmap()) {
+			return true
+		}
+	}
+	return false
 }
 
 // recoverPanics turns a panicking handler into a logged 500, so one bug does

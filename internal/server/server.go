@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/carefund/carefund/internal/account"
@@ -47,6 +48,8 @@ type Options struct {
 	DevPages bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
 }
 
 // Server serves the platform.
@@ -66,6 +69,7 @@ type Server struct {
 	handler http.Handler
 
 	now       func() time.Time
+	proxies   []netip.Prefix
 	devPages  bool
 	vault     *vault.Vault
 	accounts  *account.Service
@@ -100,6 +104,7 @@ func New(opts Options) (*Server, error) {
 		s.now = time.Now
 	}
 	s.devPages = opts.DevPages
+	s.proxies = opts.TrustedProxies
 	if err := s.setUpAccounts(opts); err != nil {
 		return nil, err
 	}

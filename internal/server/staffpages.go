@@ -78,31 +78,34 @@ func (s *Server) staffSignIn(w http.ResponseWriter, r *http.Request) error {
 	}
 	username := limit(r.PostFormValue("username"), 64)
 	source := remoteIP(r)
+	// The session starts in the transaction that records the sign-in, so
+	// the audit log never says "signed in" without one.
+	var token string
 	rec := func(ctx context.Context, tx *store.Tx, id int64, result, reason string) error {
 		actor := "anonymous"
 		if id > 0 {
 			actor = "staff:" + strconv.FormatInt(id, 10)
 		}
-		_, err := audit.Append(ctx, tx, audit.Record{Actor: actor, Action: "staff.sign_in", Object: actor,
-			Result: result, Source: source, Detail: reason})
-		return err
-	}
-	member, err := staff.Authenticate(r.Context(), s.db, s.sealer, username, r.PostFormValue("password"),
-		limit(r.PostFormValue("totp"), 20), s.now(), rec)
-	if err != nil {
-		f, status, ok := formOf(s.lang(r), err, map[string]string{"username": username})
-		if !ok {
+		if _, err := audit.Append(ctx, tx, audit.Record{Actor: actor, Action: "staff.sign_in", Object: actor,
+			Result: result, Source: source, Detail: reason}); err != nil {
 			return err
 		}
-		return s.renderStatus(w, r, status, web.StaffSignIn{Form: f})
-	}
-	var token string
-	if err := s.db.Write(r.Context(), func(tx *store.Tx) error {
+		if result != audit.ResultOK {
+			return nil
+		}
+		if err := session.End(ctx, tx, cookieValue(r, staffCookie)); err != nil {
+			return err
+		}
 		var err error
-		token, _, err = session.Start(r.Context(), tx, session.Staff, member.ID, source)
+		token, _, err = session.Start(ctx, tx, session.Staff, id, source)
 		return err
-	}); err != nil {
-		return err
+	}
+	_, err := staff.Authenticate(r.Context(), s.db, s.sealer, username, r.PostFormValue("password"),
+		limit(r.PostFormValue("totp"), 20), s.now(), rec)
+	if err != nil {
+		return reshow(s, w, r, err, map[string]string{"username": username}, func(f web.Form) (web.StaffSignIn, error) {
+			return web.StaffSignIn{Form: f}, nil
+		})
 	}
 	s.setSessionCookie(w, r, staffCookie, token)
 	http.Redirect(w, r, "/staff", http.StatusSeeOther)
@@ -111,7 +114,7 @@ func (s *Server) staffSignIn(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) staffSignOut(w http.ResponseWriter, r *http.Request) error {
 	c := callerOf(r)
-	if err := s.staffWrite(r, c.staff.Actor(), func(tx *store.Tx) error {
+	if err := s.staffWrite(r, c.staff.Actor(), "", func(tx *store.Tx) error {
 		return session.End(r.Context(), tx, c.token)
 	}); err != nil {
 		return err
@@ -157,7 +160,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
 		form.Errors["from"] = i18n.T(lang, "form.date")
 	}
 	if f.To, err = parseDay(values["to"], true); err != nil {
-		form.Errors["from"] = i18n.T(lang, "form.date")
+		form.Errors["to"] = i18n.T(lang, "form.date")
 	}
 	if b := q.Get("before"); b != "" {
 		if f.Before, err = strconv.ParseInt(b, 10, 64); err != nil || f.Before < 0 {
@@ -257,7 +260,7 @@ func (s *Server) proposeRole(w http.ResponseWriter, r *http.Request) error {
 	}
 	me := callerOf(r).staff
 	role, reason := r.PostFormValue("role"), limit(r.PostFormValue("reason"), 1000)
-	err = s.staffWrite(r, "staff:"+strconv.FormatInt(id, 10), func(tx *store.Tx) error {
+	err = s.staffWrite(r, "staff:"+strconv.FormatInt(id, 10), "role:"+auditText(role, 32), func(tx *store.Tx) error {
 		parsed, err := staff.ParseRole(role)
 		if err != nil {
 			return &apperr.Error{Code: apperr.Invalid, Fields: []apperr.FieldError{{Field: "role", Key: "staff.role_unknown"}}}
@@ -270,16 +273,11 @@ func (s *Server) proposeRole(w http.ResponseWriter, r *http.Request) error {
 		return err
 	})
 	if err != nil {
-		f, status, ok := formOf(s.lang(r), err, nil)
-		if !ok || apperr.CodeOf(err) == apperr.NotFound {
-			return err
-		}
-		p, verr := s.membersView(r)
-		if verr != nil {
-			return verr
-		}
-		p.Form = f
-		return s.renderStatus(w, r, status, p)
+		return reshow(s, w, r, err, nil, func(f web.Form) (web.StaffMembers, error) {
+			p, err := s.membersView(r)
+			p.Form = f
+			return p, err
+		})
 	}
 	http.Redirect(w, r, "/staff/members?done=proposed", http.StatusSeeOther)
 	return nil
@@ -290,7 +288,7 @@ func (s *Server) unlockMember(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.staffWrite(r, "staff:"+strconv.FormatInt(id, 10), func(tx *store.Tx) error {
+	if err := s.staffWrite(r, "staff:"+strconv.FormatInt(id, 10), "", func(tx *store.Tx) error {
 		return staff.Unlock(r.Context(), tx, id)
 	}); err != nil {
 		return err
@@ -379,7 +377,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) error {
 		return apperr.New(apperr.Invalid, "staff.decision_missing")
 	}
 	me := callerOf(r).staff
-	err = s.staffWrite(r, "proposal:"+strconv.FormatInt(id, 10), func(tx *store.Tx) error {
+	err = s.staffWrite(r, "proposal:"+strconv.FormatInt(id, 10), auditText(r.PostFormValue("decision"), 16), func(tx *store.Tx) error {
 		p, err := s.approvals.Decide(r.Context(), tx, *me, id, approve, limit(r.PostFormValue("note"), 1000))
 		if err != nil {
 			return err
@@ -397,16 +395,11 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	})
 	if err != nil {
-		f, status, ok := formOf(s.lang(r), err, nil)
-		if !ok || apperr.CodeOf(err) == apperr.NotFound {
-			return err
-		}
-		p, verr := s.approvalsView(r)
-		if verr != nil {
-			return verr
-		}
-		p.Form = f
-		return s.renderStatus(w, r, status, p)
+		return reshow(s, w, r, err, nil, func(f web.Form) (web.StaffApprovals, error) {
+			p, err := s.approvalsView(r)
+			p.Form = f
+			return p, err
+		})
 	}
 	http.Redirect(w, r, "/staff/approvals?done=1", http.StatusSeeOther)
 	return nil
@@ -421,7 +414,7 @@ func (s *Server) staffUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	object := "user:" + strconv.FormatInt(id, 10)
 	p := web.StaffUser{ID: id}
-	err = s.staffWrite(r, object, func(tx *store.Tx) error {
+	err = s.staffWrite(r, object, "", func(tx *store.Tx) error {
 		u, err := s.accounts.Get(r.Context(), tx, id)
 		if err != nil {
 			return err
@@ -492,7 +485,7 @@ func (s *Server) draftRule(w http.ResponseWriter, r *http.Request) error {
 	tr := func(prefix string) map[i18n.Lang]string {
 		return map[i18n.Lang]string{i18n.ZH: values[prefix+"_zh"], i18n.EN: values[prefix+"_en"]}
 	}
-	err := s.staffWrite(r, "rules:"+values["kind"], func(tx *store.Tx) error {
+	err := s.staffWrite(r, "rules:"+auditText(values["kind"], 32), "draft", func(tx *store.Tx) error {
 		kind := rules.Kind(values["kind"])
 		if !slices.Contains(rules.Kinds, kind) {
 			return &apperr.Error{Code: apperr.Invalid, Fields: []apperr.FieldError{{Field: "kind", Key: "rules.kind_unknown"}}}
@@ -501,16 +494,11 @@ func (s *Server) draftRule(w http.ResponseWriter, r *http.Request) error {
 		return err
 	})
 	if err != nil {
-		f, status, ok := formOf(s.lang(r), err, values)
-		if !ok {
-			return err
-		}
-		p, verr := s.rulesAdminView(r)
-		if verr != nil {
-			return verr
-		}
-		p.Form = f
-		return s.renderStatus(w, r, status, p)
+		return reshow(s, w, r, err, values, func(f web.Form) (web.StaffRules, error) {
+			p, err := s.rulesAdminView(r)
+			p.Form = f
+			return p, err
+		})
 	}
 	http.Redirect(w, r, "/staff/rules?done=1", http.StatusSeeOther)
 	return nil
@@ -548,18 +536,13 @@ func (s *Server) effectiveRule(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) ruleStep(w http.ResponseWriter, r *http.Request, id int64, fn func(tx *store.Tx) error) error {
-	err := s.staffWrite(r, "rules-version:"+strconv.FormatInt(id, 10), fn)
+	err := s.staffWrite(r, "rules-version:"+strconv.FormatInt(id, 10), "", fn)
 	if err != nil {
-		f, status, ok := formOf(s.lang(r), err, nil)
-		if !ok || apperr.CodeOf(err) == apperr.NotFound {
-			return err
-		}
-		p, verr := s.rulesAdminView(r)
-		if verr != nil {
-			return verr
-		}
-		p.Form = f
-		return s.renderStatus(w, r, status, p)
+		return reshow(s, w, r, err, nil, func(f web.Form) (web.StaffRules, error) {
+			p, err := s.rulesAdminView(r)
+			p.Form = f
+			return p, err
+		})
 	}
 	http.Redirect(w, r, "/staff/rules?done=1", http.StatusSeeOther)
 	return nil
@@ -597,7 +580,8 @@ func (s *Server) openIncident(w http.ResponseWriter, r *http.Request) error {
 		values[k] = r.PostFormValue(k)
 	}
 	var opened incident.Incident
-	err := s.staffWrite(r, "", func(tx *store.Tx) error {
+	// Recorded by hand: the record names the incident, whose ID Open makes.
+	err := s.db.Write(r.Context(), func(tx *store.Tx) error {
 		in := incident.Input{Title: values["title"], Description: values["description"], SuspectActor: limit(values["suspect_actor"], 64)}
 		e := apperr.New(apperr.Invalid, "")
 		var err error
@@ -610,20 +594,23 @@ func (s *Server) openIncident(w http.ResponseWriter, r *http.Request) error {
 		if len(e.Fields) > 0 {
 			return e
 		}
-		opened, err = incident.Open(r.Context(), tx, in, callerOf(r).staff.Actor())
+		if opened, err = incident.Open(r.Context(), tx, in, callerOf(r).staff.Actor()); err != nil {
+			return err
+		}
+		_, err = audit.Append(r.Context(), tx, s.record(r, permissions[r.Pattern].action,
+			"incident:"+strconv.FormatInt(opened.ID, 10), "", nil))
 		return err
 	})
 	if err != nil {
-		f, status, ok := formOf(s.lang(r), err, values)
-		if !ok {
-			return err
-		}
-		p, verr := s.incidentsView(r)
-		if verr != nil {
-			return verr
-		}
-		p.Form = f
-		return s.renderStatus(w, r, status, p)
+		s.auditRefusal(r, "incident", "", err)
+	}
+	markAudited(r)
+	if err != nil {
+		return reshow(s, w, r, err, values, func(f web.Form) (web.StaffIncidents, error) {
+			p, err := s.incidentsView(r)
+			p.Form = f
+			return p, err
+		})
 	}
 	http.Redirect(w, r, "/staff/incidents/"+strconv.FormatInt(opened.ID, 10), http.StatusSeeOther)
 	return nil
@@ -691,18 +678,13 @@ func (s *Server) incidentChange(w http.ResponseWriter, r *http.Request, fn func(
 	if err := form(r); err != nil {
 		return err
 	}
-	err = s.staffWrite(r, "incident:"+strconv.FormatInt(id, 10), func(tx *store.Tx) error { return fn(tx, id) })
+	err = s.staffWrite(r, "incident:"+strconv.FormatInt(id, 10), auditText(r.PostFormValue("kind")+r.PostFormValue("status"), 32), func(tx *store.Tx) error { return fn(tx, id) })
 	if err != nil {
-		f, status, ok := formOf(s.lang(r), err, map[string]string{"text": r.PostFormValue("text")})
-		if !ok || apperr.CodeOf(err) == apperr.NotFound {
-			return err
-		}
-		p, verr := s.incidentView(r, id)
-		if verr != nil {
-			return verr
-		}
-		p.Form = f
-		return s.renderStatus(w, r, status, p)
+		return reshow(s, w, r, err, map[string]string{"text": r.PostFormValue("text")}, func(f web.Form) (web.StaffIncident, error) {
+			p, err := s.incidentView(r, id)
+			p.Form = f
+			return p, err
+		})
 	}
 	http.Redirect(w, r, "/staff/incidents/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 	return nil

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/store"
@@ -112,6 +113,9 @@ func current(ctx context.Context, tx *store.Tx, by Staff) (Staff, error) {
 // (field "reason"), and apperr.Forbidden when the proposer's role may not
 // propose this kind, or for a role change of their own.
 func (a *Approvals) Propose(ctx context.Context, tx *store.Tx, by Staff, k Kind, object string, payload any, reason string) (Proposal, error) {
+	if utf8.RuneCountInString(reason) > MaxReason || !utf8.ValidString(reason) {
+		return Proposal{}, invalid("reason", "staff.reason_long")
+	}
 	policy, ok := Policies[k]
 	if !ok {
 		return Proposal{}, apperr.New(apperr.Invalid, "staff.kind_unknown")
@@ -151,6 +155,9 @@ func (a *Approvals) Propose(ctx context.Context, tx *store.Tx, by Staff, k Kind,
 // apperr.Conflict when the proposal is no longer pending, and
 // apperr.NotFound for an unknown ID.
 func (a *Approvals) Decide(ctx context.Context, tx *store.Tx, by Staff, id int64, approve bool, note string) (Proposal, error) {
+	if utf8.RuneCountInString(note) > MaxReason || !utf8.ValidString(note) {
+		return Proposal{}, invalid("note", "staff.reason_long")
+	}
 	p, err := GetProposal(ctx, tx, id)
 	if err != nil {
 		return Proposal{}, err
@@ -198,6 +205,10 @@ func (a *Approvals) Decide(ctx context.Context, tx *store.Tx, by Staff, id int64
 	}
 	return p, nil
 }
+
+// MaxReason bounds a proposal's reason and a decision's note, in characters:
+// every staff member with access to approvals reads them.
+const MaxReason = 1000
 
 const proposalColumns = "id, kind, object, payload, reason, proposed_by, proposed_at, status, decided_by, decided_at, decision_note"
 

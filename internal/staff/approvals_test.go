@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/carefund/carefund/internal/apperr"
@@ -347,3 +348,26 @@ func TestProposalSchema(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// R-STAFF-1: a reason or note too long to read is refused, not stored.
+func TestProposalTextLimits(t *testing.T) {
+	long := strings.Repeat("长", MaxReason+1)
+	a := NewApprovals()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		err := db.Write(ctx, func(tx *store.Tx) error {
+			_, err := a.Propose(ctx, tx, Staff{ID: 1, Role: Admin}, KindRoleChange, "staff:2", RoleChange{StaffID: 2, Role: Finance}, long)
+			return err
+		})
+		if e := apperr.As(err); e == nil || len(e.Fields) == 0 || e.Fields[0].Key != "staff.reason_long" {
+			t.Errorf("an over-long reason: %v", err)
+		}
+		err = db.Write(ctx, func(tx *store.Tx) error {
+			_, err := a.Decide(ctx, tx, Staff{ID: 3, Role: Admin}, 1, false, long)
+			return err
+		})
+		if e := apperr.As(err); e == nil || len(e.Fields) == 0 || e.Fields[0].Key != "staff.reason_long" {
+			t.Errorf("an over-long note: %v", err)
+		}
+	})
+}
