@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/carefund/carefund/internal/demo"
 	"github.com/carefund/carefund/internal/idcard"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store/storetest"
@@ -272,4 +273,24 @@ func scanTables(t *testing.T, dsn string, canaries []string) []string {
 		}
 	}
 	return hits
+}
+
+// TestDemoStaffConsole: with --demo a newcomer can open the staff console:
+// the development page shows each demonstration account's current code, and
+// the published password with it signs in.
+func TestDemoStaffConsole(t *testing.T) {
+	p := testprog.Start(t, "--demo")
+	c := newClient(t, p.URL)
+	_, page, _ := c.do("GET", "/dev/sms", nil)
+	m := regexp.MustCompile(`<span class="demo-user">demo-auditor</span> <span class="muted">[^<]*</span> <strong class="demo-code">([0-9]{6})</strong>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no code for demo-auditor on /dev/sms:\n%s", page)
+	}
+	st, body, h := c.do("POST", "/staff/signin", url.Values{"username": {"demo-auditor"}, "password": {demo.StaffPassword}, "totp": {m[1]}})
+	if st != http.StatusSeeOther || h.Get("Location") != "/staff" {
+		t.Fatalf("demo sign-in: %d\n%s", st, body)
+	}
+	if st, page, _ := c.do("GET", "/staff/audit", nil); st != 200 || !strings.Contains(page, "staff.sign_in") {
+		t.Errorf("the auditor's audit page: %d", st)
+	}
 }

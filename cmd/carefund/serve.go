@@ -19,6 +19,7 @@ import (
 	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/server"
 	"github.com/carefund/carefund/internal/store"
+	"github.com/carefund/carefund/internal/vault"
 )
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
@@ -55,19 +56,23 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}()
 
+	proxies, _ := cfg.Proxies() // checked by Validate
+	srv, err := server.New(server.Options{DB: db, Logger: log, Version: version,
+		HTTPS: strings.HasPrefix(cfg.PublicURL, "https://"), Keys: keys,
+		SMS: &account.LogSender{Log: log}, DevPages: !cfg.Production, TrustedProxies: proxies, Demo: cfg.Demo})
+	if err != nil {
+		return err
+	}
 	if cfg.Demo {
-		loaded, err := demo.Load(ctx, db)
+		sealer, err := server.StaffSealer(ctx, db, vault.New(keys))
+		if err != nil {
+			return err
+		}
+		loaded, err := demo.Load(ctx, db, sealer)
 		if err != nil {
 			return fmt.Errorf("loading the demo data: %w", err)
 		}
 		log.Info("demo data", "loaded_now", loaded)
-	}
-	proxies, _ := cfg.Proxies() // checked by Validate
-	srv, err := server.New(server.Options{DB: db, Logger: log, Version: version,
-		HTTPS: strings.HasPrefix(cfg.PublicURL, "https://"), Keys: keys,
-		SMS: &account.LogSender{Log: log}, DevPages: !cfg.Production, TrustedProxies: proxies})
-	if err != nil {
-		return err
 	}
 	// The ledger's writer runs for the life of the server, and its figures
 	// are on /metrics; the money flows that post through it arrive with
@@ -77,6 +82,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	started = true
 
 	fmt.Fprintf(stdout, "carefund is running at %s\n", httpURL(ln.Addr()))
+	if cfg.Demo {
+		var names []string
+		for _, a := range demo.StaffAccounts() {
+			names = append(names, a.Username)
+		}
+		fmt.Fprintf(stdout, "demo staff console at %sstaff/signin: %s, password %s, codes at %sdev/sms\n",
+			httpURL(ln.Addr()), strings.Join(names, ", "), demo.StaffPassword, httpURL(ln.Addr()))
+	}
 	if metricsLn != nil {
 		fmt.Fprintf(stdout, "metrics at %smetrics\n", httpURL(metricsLn.Addr()))
 	}

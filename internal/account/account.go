@@ -109,15 +109,15 @@ func (s *Service) SendCode(ctx context.Context, phoneInput, source string) error
 	if err != nil {
 		return err
 	}
-	if err := s.SMS.Send(ctx, phone, code); err != nil {
-		// A code that never left does not count against the limits.
-		if derr := s.DB.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+	if s.SMS.Send(ctx, phone, code) != nil {
+		// The gateway's error may quote the number: it is not kept. A
+		// code that never left does not count against the limits.
+		if err := s.DB.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 			_, err := tx.ExecContext(ctx, `DELETE FROM signin_codes WHERE id = $1`, codeID)
 			return err
-		}); derr != nil {
-			err = errors.Join(err, derr)
+		}); err != nil {
+			return err
 		}
-		// The gateway's error may quote the number: it is not kept.
 		return apperr.New(apperr.Unavailable, "signin.sms_failed")
 	}
 	return nil

@@ -164,6 +164,9 @@ func (c *Config) Validate() error {
 	if c.SMS != "log" {
 		return fmt.Errorf("--sms %q: the only SMS sender so far is log (development); an SMS gateway plugs in through account.Sender", c.SMS)
 	}
+	if c.Production && c.Demo {
+		return errors.New("--demo with --production: the demo staff accounts have a published password; never load them into a live installation")
+	}
 	if c.Production && c.SMS == "log" {
 		return errors.New("--production with --sms log would write sign-in codes to the log; configure an SMS gateway for production")
 	}

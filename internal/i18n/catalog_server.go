@@ -31,10 +31,13 @@ func init() {
 		"identity.too_many":   {"今天核验失败次数太多，请明天再试，或联系平台客服。", "Too many failed checks today; try again tomorrow or contact the service desk."},
 		"signin.code_wrong":   {"验证码不正确，还可以再试 %d 次。", "That code is not right; %d tries left."},
 
-		"devsms.title": {"开发用短信记录", "Development SMS log"},
-		"devsms.lead":  {"此页面仅在开发和演示环境开启，生产环境不可用。这里显示开发用短信发送器“发送”的验证码。", "This page exists only in development and the demo, never in production. It shows the codes the development SMS sender \"sent\"."},
-		"devsms.none":  {"还没有发送过验证码。", "No code has been sent yet."},
-		"devsms.hint":  {"开发环境：验证码见", "Development: see the codes at"},
+		"devsms.title":         {"开发用短信记录", "Development SMS log"},
+		"devsms.lead":          {"此页面仅在开发和演示环境开启，生产环境不可用。这里显示开发用短信发送器“发送”的验证码。", "This page exists only in development and the demo, never in production. It shows the codes the development SMS sender \"sent\"."},
+		"devsms.none":          {"还没有发送过验证码。", "No code has been sent yet."},
+		"devsms.demo_staff":    {"演示用工作人员账号", "Demonstration staff accounts"},
+		"devsms.demo_password": {"密码均为 %s，动态码如下。登录入口：", "Every password is %s; the current codes are below. Sign in at"},
+		"devsms.demo_refresh":  {"动态码每 30 秒更新，刷新本页获取最新的。", "Codes change every 30 seconds; reload the page for the current one."},
+		"devsms.hint":          {"开发环境：验证码见", "Development: see the codes at"},
 
 		"consent.changed":     {"平台规则有重大修订，请阅读新版本并同意后继续使用发起求助等服务。", "The platform's rules changed in a major way. Please read the new versions and agree before you file or manage a request for help."},
 		"consent.agree":       {"我已阅读并同意以上新版本规则", "I have read and agree to the new versions above"},

@@ -12,11 +12,13 @@ import (
 
 	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/demo"
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/idcard"
 	"github.com/carefund/carefund/internal/keyring"
 	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/session"
+	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/vault"
 	"github.com/carefund/carefund/internal/web"
@@ -371,6 +373,13 @@ func (s *Server) devSMS(w http.ResponseWriter, r *http.Request) error {
 	var p web.DevSMS
 	for _, m := range ls.Recent() {
 		p.Sent = append(p.Sent, web.SentView{Phone: m.Phone, Code: m.Code, At: m.At.Format("15:04:05")})
+	}
+	if s.demo {
+		p.DemoPassword = demo.StaffPassword
+		for _, a := range demo.StaffAccounts() {
+			p.DemoStaff = append(p.DemoStaff, web.SentView{Phone: a.Username, Code: staff.CodeAt(demo.Secret(a.Username), s.now()),
+				At: string(a.Role)})
+		}
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	return s.render(w, r, p)

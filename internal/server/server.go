@@ -50,6 +50,9 @@ type Options struct {
 	Now func() time.Time
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
+	// Demo says the demo data is loaded: the development page shows the
+	// demonstration staff accounts' codes.
+	Demo bool
 }
 
 // Server serves the platform.
@@ -71,6 +74,7 @@ type Server struct {
 	now       func() time.Time
 	proxies   []netip.Prefix
 	devPages  bool
+	demo      bool
 	vault     *vault.Vault
 	accounts  *account.Service
 	sms       account.Sender
@@ -104,6 +108,7 @@ func New(opts Options) (*Server, error) {
 		s.now = time.Now
 	}
 	s.devPages = opts.DevPages
+	s.demo = opts.Demo
 	s.proxies = opts.TrustedProxies
 	if err := s.setUpAccounts(opts); err != nil {
 		return nil, err

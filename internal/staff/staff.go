@@ -138,6 +138,15 @@ func checkNewPassword(username, password string) error {
 // of one argon2id computation: acceptable for an administrative action that
 // is rare, unlike signing in.
 func Create(ctx context.Context, tx *store.Tx, sealer Sealer, username string, role Role, password string) (Staff, string, error) {
+	secret := make([]byte, secretLen)
+	rand.Read(secret)
+	return CreateWithSecret(ctx, tx, sealer, username, role, password, secret)
+}
+
+// CreateWithSecret is Create with a TOTP secret the caller chose: for the
+// demonstration accounts, whose codes the development page shows. Real
+// accounts get a random secret from Create.
+func CreateWithSecret(ctx context.Context, tx *store.Tx, sealer Sealer, username string, role Role, password string, secret []byte) (Staff, string, error) {
 	username = normalizeUsername(username)
 	if !validUsername(username) {
 		return Staff{}, "", invalid("username", "staff.username_format")
@@ -155,8 +164,6 @@ func Create(ctx context.Context, tx *store.Tx, sealer Sealer, username string, r
 	if n > 0 {
 		return Staff{}, "", apperr.New(apperr.Conflict, "staff.username_taken")
 	}
-	secret := make([]byte, secretLen)
-	rand.Read(secret)
 	sealed, err := sealer.Seal(totpAAD(username), secret)
 	if err != nil {
 		return Staff{}, "", fmt.Errorf("sealing the TOTP secret: %w", err)

@@ -70,6 +70,10 @@ type RuleDoc struct {
 // DevSMS shows the codes the development SMS sender "sent".
 type DevSMS struct {
 	Sent []SentView
+	// DemoStaff are the demonstration staff accounts with their current
+	// TOTP codes (Phone holds the username, At the role).
+	DemoStaff    []SentView
+	DemoPassword string
 }
 
 // SentView is one code sent.
