@@ -24,7 +24,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the platform", runServe},
 		{"migrate", "bring the database schema up to date", runMigrate},
-		{"verify", "check every invariant of the ledger", runVerify},
+		{"verify", "check every invariant of the ledger and the audit log's hash chain", runVerify},
 		{"admin", "create a staff account: carefund admin create --username NAME --role ROLE [--password-stdin]", runAdmin},
 		{"keys", "rotate the master key: carefund keys rotate re-wraps every data key under a new one (stop the platform first)", runKeys},
 		{"bench", "measure a workload: carefund bench ledger [--database URL] [--concurrency 64] [--duration 10s]", runBench},

@@ -260,6 +260,22 @@ func (s *Service) Get(ctx context.Context, tx *store.Tx, id int64) (User, error)
 	return u, nil
 }
 
+// FindByPhone returns the ID of the user with the phone number typed, by its
+// blind index: apperr.Invalid for a malformed number (field "phone"),
+// apperr.NotFound when nobody has it.
+func (s *Service) FindByPhone(ctx context.Context, tx *store.Tx, phoneInput string) (int64, error) {
+	phone, err := idcard.ParsePhone(phoneInput)
+	if err != nil {
+		return 0, fieldError("phone", err)
+	}
+	var id int64
+	err = tx.QueryRowContext(ctx, `SELECT id FROM users WHERE phone_index = $1`, s.Vault.BlindIndex(phoneDomain, phone)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, &apperr.Error{Code: apperr.NotFound, Fields: []apperr.FieldError{{Field: "phone", Key: "account.no_such_phone"}}}
+	}
+	return id, err
+}
+
 // SignOut ends the session of token on the server.
 func (s *Service) SignOut(ctx context.Context, token string, sess session.Session, source string) error {
 	return s.DB.Write(ctx, func(tx *store.Tx) error {

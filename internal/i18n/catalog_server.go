@@ -163,6 +163,10 @@ func init() {
 		"incident.kind.notice_people":    {"通知个人", "Notice to the people affected"},
 		"incident.kind.notice_regulator": {"报告监管部门", "Notice to the regulator"},
 		"incident.kind.note":             {"备注", "Note"},
+		"staff.find.title":               {"查找用户", "Find a person"},
+		"staff.find.lead":                {"按手机号查找。查找和查看个人信息都会记入审计日志。", "By mobile number. Finding and viewing a person's data both go into the audit log."},
+		"staff.find.submit":              {"查找", "Find"},
+		"account.no_such_phone":          {"没有使用这个手机号的用户。", "Nobody uses this mobile number."},
 		"staff.user.title":               {"用户信息", "User"},
 		"staff.user.audited":             {"你正在查看个人信息，本次查看已记入审计日志。", "You are viewing personal data; this view is in the audit log."},
 

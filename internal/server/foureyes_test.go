@@ -98,7 +98,19 @@ func TestPersonalDataViewIsAudited(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		user := strconv.FormatInt(f.userID, 10)
-		resp := f.as(string(staff.Reviewer), "GET", "/staff/users/"+user, nil)
+		// Found by phone number, through its blind index.
+		resp := f.as(string(staff.Reviewer), "GET", "/staff/users?phone=138+0013+8000", nil)
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/staff/users/"+user {
+			t.Fatalf("finding the user by phone: %d %s", resp.StatusCode, loc)
+		}
+		if e := lastAudit(t, db, "pii.lookup"); e.Result != audit.ResultOK {
+			t.Errorf("the lookup is logged as %+v", e.Record)
+		}
+		if resp := f.as(string(staff.Reviewer), "GET", "/staff/users?phone=13900000000", nil); resp.StatusCode != http.StatusNotFound ||
+			!strings.Contains(body(t, resp), `id="phone-err"`) {
+			t.Errorf("an unknown phone: %d", resp.StatusCode)
+		}
+		resp = f.as(string(staff.Reviewer), "GET", "/staff/users/"+user, nil)
 		if resp.StatusCode != 200 {
 			t.Fatalf("reviewer viewing a user: %d", resp.StatusCode)
 		}

@@ -135,14 +135,41 @@ var staffSections = []web.NavLink{
 }
 
 func (s *Server) staffHome(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, r, s.staffHomeView(r))
+}
+
+func (s *Server) staffHomeView(r *http.Request) web.StaffHome {
 	role := callerOf(r).staff.Role
-	var p web.StaffHome
+	p := web.StaffHome{CanFind: slices.Contains(permissions["GET /staff/users"].roles, role)}
 	for _, l := range staffSections {
 		if slices.Contains(permissions["GET "+l.URL].roles, role) {
 			p.Sections = append(p.Sections, l)
 		}
 	}
-	return s.render(w, r, p)
+	return p
+}
+
+// findUser finds a person by phone number (blind index) and shows their
+// page. The search is in the audit log, found or not; the view is recorded
+// again by the page.
+func (s *Server) findUser(w http.ResponseWriter, r *http.Request) error {
+	phone := limit(r.URL.Query().Get("phone"), 40)
+	var id int64
+	err := s.staffWrite(r, "users", "", func(tx *store.Tx) (err error) {
+		id, err = s.accounts.FindByPhone(r.Context(), tx, phone)
+		return err
+	})
+	if err != nil {
+		f, status, ok := formOf(s.lang(r), err, map[string]string{"phone": phone})
+		if !ok {
+			return err
+		}
+		p := s.staffHomeView(r)
+		p.Form = f
+		return s.renderStatus(w, r, status, p)
+	}
+	http.Redirect(w, r, "/staff/users/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	return nil
 }
 
 // auditPage lets the auditor browse and filter the audit log (R-STAFF-1).

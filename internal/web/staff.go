@@ -10,6 +10,10 @@ type StaffSignIn struct {
 type StaffHome struct {
 	Sections []NavLink
 	Notice   string
+	// CanFind offers finding a person by phone number; Form holds what was
+	// typed and why nobody was found.
+	CanFind bool
+	Form    Form
 }
 
 // NavLink is a link with a catalog key as its label.

@@ -33,6 +33,7 @@ var samples = []Page{
 	DevSMS{},
 	StaffSignIn{Form: Form{Message: "wrong", Values: map[string]string{"username": "alice"}}},
 	StaffHome{Sections: []NavLink{{URL: "/staff/audit", Key: "staff.audit.title"}}},
+	StaffHome{CanFind: true, Form: Form{Values: map[string]string{"phone": "139"}, Errors: map[string]string{"phone": "x"}}},
 	StaffAudit{Entries: []AuditRow{{Seq: 1, Actor: "staff:1", Action: "pii.view", Result: "ok"}}, Older: "/staff/audit?before=1",
 		Form: Form{Values: map[string]string{"result": "ok"}}},
 	StaffMembers{Members: []MemberRow{{ID: 1, Username: "alice", Role: "admin"}, {ID: 2, Username: "bob", Role: "auditor", Locked: true}},
