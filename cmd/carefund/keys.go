@@ -210,7 +210,7 @@ func finish(ctx context.Context, db *store.DB, dir string, old, next keyring.Key
 	if err != nil {
 		return n, fmt.Errorf("%w; nothing is lost: run carefund keys rotate again to resume", err)
 	}
-	if err := keyring.ReplaceMaster(dir); err != nil {
+	if err := keyring.ReplaceMaster(dir, next); err != nil {
 		// Another process may have finished first.
 		if k, lerr := keyring.Load(dir, false); errors.Is(err, fs.ErrNotExist) && lerr == nil && k.Master == next {
 			return n, nil

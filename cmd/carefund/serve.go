@@ -161,6 +161,7 @@ func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger) (db *sto
 		return err
 	}
 	dsn := cfg.DatabaseDSN()
+	dbMade := false // undo removes the database too
 	// On PostgreSQL, check the database before creating anything.
 	if store.IsPostgres(dsn) {
 		if db, err = openChecked(ctx, dsn); err != nil {
@@ -180,6 +181,7 @@ func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger) (db *sto
 		}
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 			created = append(created, path, path+"-wal", path+"-shm")
+			dbMade = true
 		}
 		if db, err = openChecked(ctx, dsn); err != nil {
 			return nil, nil, nil, err
@@ -192,8 +194,17 @@ func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger) (db *sto
 	if len(applied) > 0 {
 		log.Info("migrated", "applied", applied)
 	}
+	_, hadKeys, err := db.Meta(ctx, "key_fingerprint")
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	if keys, err = checkKeys(ctx, cfg, db, track); err != nil {
 		return nil, nil, nil, err
+	}
+	if !hadKeys && !dbMade {
+		// The database, which undo leaves alone, now names these new keys
+		// and will hold data under them: undo must never delete them.
+		created = nil
 	}
 	return db, keys, rollback, nil
 }

@@ -75,7 +75,7 @@ func TestPublicSignInInBrowser(t *testing.T) {
 	// Signing out ends the session: the account page asks to sign in again.
 	do(t, ctx,
 		chromedp.Click(`form[action="/signout"] button`, chromedp.NodeVisible),
-		chromedp.WaitVisible("h1"),
+		chromedp.WaitVisible(`.hero`), // the home page, where signing out leads
 		chromedp.Navigate(p.URL+"account"),
 		chromedp.WaitVisible("#phone"),
 	)

@@ -172,7 +172,11 @@ func writeKey(path string, k *Key, exclusive bool) error {
 		return err
 	}
 	if exclusive {
-		err = os.Link(tmp.Name(), path)
+		// The link is the key's only name once the temporary one is gone,
+		// before the folder is synced: no stray copy of a key survives.
+		if err = os.Link(tmp.Name(), path); err == nil {
+			err = os.Remove(tmp.Name())
+		}
 	} else {
 		err = os.Rename(tmp.Name(), path)
 	}
@@ -245,7 +249,20 @@ func LoadPending(dir string) (Key, bool, error) {
 // ReplaceMaster makes the pending master key the master key: it renames
 // PendingMaster over master.key, which leaves the old key nowhere in dir, and
 // syncs the folder.
-func ReplaceMaster(dir string) error {
+//
+// It refuses when the pending key is not next: another rotation started
+// since, and its key must not replace the master before its own re-wrap.
+func ReplaceMaster(dir string, next Key) error {
+	pending, ok, err := LoadPending(dir)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%s: %w", PendingMaster, fs.ErrNotExist)
+	}
+	if pending != next {
+		return errors.New("the pending master key is not the one this rotation made; another rotation is running")
+	}
 	if err := os.Rename(filepath.Join(dir, PendingMaster), filepath.Join(dir, "master.key")); err != nil {
 		return err
 	}

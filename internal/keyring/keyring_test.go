@@ -147,12 +147,21 @@ func TestPendingMaster(t *testing.T) {
 	if err != nil || !ok || got != next {
 		t.Fatalf("LoadPending = %v, %v; want the generated key", ok, err)
 	}
+	if stray, _ := filepath.Glob(filepath.Join(dir, ".key-*")); len(stray) > 0 {
+		t.Errorf("a temporary copy of the key stays behind: %v", stray)
+	}
 	// The pending key does not disturb Load.
 	if again, err := Load(dir, false); err != nil || *again != *keys {
 		t.Fatalf("Load with a key pending = %v", err)
 	}
 	oldFile, _ := os.ReadFile(filepath.Join(dir, "master.key"))
-	if err := ReplaceMaster(dir); err != nil {
+	// A rotation never renames a key it did not make.
+	var other Key
+	other[0] = 1
+	if err := ReplaceMaster(dir, other); err == nil {
+		t.Fatal("ReplaceMaster renamed another rotation's key")
+	}
+	if err := ReplaceMaster(dir, next); err != nil {
 		t.Fatal(err)
 	}
 	after, err := Load(dir, false)

@@ -14,6 +14,9 @@ import (
 
 const staff = "staff:1"
 
+// approver puts versions in force: never whoever drafted them.
+const approver = "staff:9"
+
 // write runs fn in a write transaction and returns its error.
 func write(t *testing.T, db *store.DB, fn func(ctx context.Context, tx *store.Tx) error) error {
 	t.Helper()
@@ -54,7 +57,7 @@ func draft(t *testing.T, db *store.DB, k Kind, major bool) Version {
 func report(t *testing.T, db *store.DB, v Version) Version {
 	t.Helper()
 	must(t, db, func(ctx context.Context, tx *store.Tx) (err error) {
-		v, err = RecordReport(ctx, tx, v.ID, tx.Now.Add(-24*time.Hour), "民函〔2025〕12号", staff)
+		v, err = RecordReport(ctx, tx, v.ID, tx.Now, "民函〔2025〕12号", staff)
 		return err
 	})
 	return v
@@ -63,7 +66,7 @@ func report(t *testing.T, db *store.DB, v Version) Version {
 func effective(t *testing.T, db *store.DB, v Version) Version {
 	t.Helper()
 	must(t, db, func(ctx context.Context, tx *store.Tx) (err error) {
-		v, err = MakeEffective(ctx, tx, v.ID, staff)
+		v, err = MakeEffective(ctx, tx, v.ID, approver)
 		return err
 	})
 	return v
@@ -275,13 +278,19 @@ func TestMajorChangeIsReported(t *testing.T) {
 		v := draft(t, db, ServiceAgreement, true)
 
 		err := write(t, db, func(ctx context.Context, tx *store.Tx) error {
-			_, err := MakeEffective(ctx, tx, v.ID, staff)
+			_, err := MakeEffective(ctx, tx, v.ID, approver)
 			return err
 		})
 		wantCode(t, err, apperr.Conflict, "rules.not_reported")
 		if current(t, db, ServiceAgreement).ID != old.ID {
 			t.Fatalf("the refused major change is in force")
 		}
+		// Nor does whoever drafted it put it in force (four eyes).
+		err = write(t, db, func(ctx context.Context, tx *store.Tx) error {
+			_, err := MakeEffective(ctx, tx, v.ID, staff)
+			return err
+		})
+		wantCode(t, err, apperr.Forbidden, "rules.own_draft")
 
 		// The database refuses it too, whatever code path tries.
 		err = write(t, db, func(ctx context.Context, tx *store.Tx) error {
@@ -322,7 +331,18 @@ func TestMajorChangeIsReported(t *testing.T) {
 			})
 		}
 
-		reportedOn := time.Date(2025, 3, 4, 16, 0, 0, 0, time.UTC) // 5 March, China time
+		// A report is never dated before the draft's day (China time)…
+		must(t, db, func(ctx context.Context, tx *store.Tx) error {
+			_, err := RecordReport(ctx, tx, v.ID, time.Now().AddDate(0, 0, -2), "民函〔2025〕11号", "staff:2")
+			if fieldKeys(err)["reported_on"] != "rules.report_before_draft" {
+				t.Errorf("a report dated before the draft: %v", err)
+			}
+			return nil
+		})
+		// …and its date is kept as given: midnight of today, China time.
+		cst := time.FixedZone("CST", 8*3600)
+		n := time.Now().In(cst)
+		reportedOn := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, cst).UTC()
 		must(t, db, func(ctx context.Context, tx *store.Tx) error {
 			r, err := RecordReport(ctx, tx, v.ID, reportedOn, " 民函〔2025〕12号 ", "staff:2")
 			if err == nil && (r.State != StateReported || r.ReportRef != "民函〔2025〕12号") {
@@ -347,7 +367,7 @@ func TestMajorChangeIsReported(t *testing.T) {
 		}
 
 		got := effective(t, db, v)
-		if got.State != StateEffective || got.EffectiveBy != staff {
+		if got.State != StateEffective || got.EffectiveBy != approver {
 			t.Errorf("MakeEffective = %s by %q", got.State, got.EffectiveBy)
 		}
 		must(t, db, func(ctx context.Context, tx *store.Tx) error {
@@ -365,7 +385,7 @@ func TestMajorChangeIsReported(t *testing.T) {
 			return err
 		})
 		err = write(t, db, func(ctx context.Context, tx *store.Tx) error {
-			_, err := MakeEffective(ctx, tx, v.ID, staff)
+			_, err := MakeEffective(ctx, tx, v.ID, approver)
 			return err
 		})
 		wantCode(t, err, apperr.Conflict, "rules.not_pending")

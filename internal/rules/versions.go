@@ -265,6 +265,13 @@ func RecordReport(ctx context.Context, tx *store.Tx, id int64, reportedOn time.T
 	if v.State != StateDraft {
 		return Version{}, apperr.New(apperr.Conflict, "rules.not_draft")
 	}
+	// The ministry cannot have been told of a text before it was written:
+	// the report is dated the draft's day (China time) or later.
+	cst := time.FixedZone("CST", 8*3600)
+	c := v.CreatedAt.In(cst)
+	if reportedOn.Before(time.Date(c.Year(), c.Month(), c.Day(), 0, 0, 0, 0, cst)) {
+		return Version{}, &apperr.Error{Code: apperr.Invalid, Fields: []apperr.FieldError{{Field: "reported_on", Key: "rules.report_before_draft"}}}
+	}
 	v.State = StateReported
 	v.ReportedAt = reportedOn.UTC().Truncate(time.Microsecond)
 	v.ReportRef, v.ReportedBy = ref, by
@@ -290,6 +297,11 @@ func MakeEffective(ctx context.Context, tx *store.Tx, id int64, by string) (Vers
 		return Version{}, err
 	}
 	switch {
+	case v.CreatedBy == by:
+		// Four eyes: whoever drafted a version, and chose whether it is a
+		// major change (which asks everyone to agree again), does not
+		// also put it in force.
+		return Version{}, apperr.New(apperr.Forbidden, "rules.own_draft")
 	case v.State != StateDraft && v.State != StateReported:
 		return Version{}, apperr.New(apperr.Conflict, "rules.not_pending")
 	case v.IsMajorChange() && v.State != StateReported:

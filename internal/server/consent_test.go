@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/carefund/carefund/internal/rules"
+	"github.com/carefund/carefund/internal/session"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/store/storetest"
@@ -62,15 +63,29 @@ func TestMajorRuleChangeAsksAgain(t *testing.T) {
 		var pending rules.Version
 		db.Read(ctx, func(tx *store.Tx) (err error) { pending, _, err = rules.Pending(ctx, tx, rules.Privacy); return err })
 		id := itoa(pending.ID)
-		if resp := f.as(string(staff.Admin), "POST", "/staff/rules/"+id+"/effective", url.Values{}); resp.StatusCode != http.StatusConflict {
+		// A second admin puts it in force: never whoever drafted it.
+		if err := db.Write(ctx, func(tx *store.Tx) error {
+			m, _, err := staff.Create(ctx, tx, f.s.sealer, "u-admin-two", staff.Admin, "correct horse battery staple")
+			if err != nil {
+				return err
+			}
+			f.staff["admin2"], _, err = session.Start(ctx, tx, session.Staff, m.ID, "192.0.2.12")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if resp := f.as("admin2", "POST", "/staff/rules/"+id+"/effective", url.Values{}); resp.StatusCode != http.StatusConflict {
 			t.Errorf("a major change made effective before its report: %d, want 409", resp.StatusCode)
 		}
 		if resp := f.as(string(staff.Admin), "POST", "/staff/rules/"+id+"/report",
 			url.Values{"reported_on": {time.Now().In(chinaTime).Format("2006-01-02")}, "ref": {"民政备〔2026〕12号"}}); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("report: %d\n%s", resp.StatusCode, body(t, resp))
 		}
-		if resp := f.as(string(staff.Admin), "POST", "/staff/rules/"+id+"/effective", url.Values{}); resp.StatusCode != http.StatusSeeOther {
-			t.Fatalf("effective after the report: %d", resp.StatusCode)
+		if resp := f.as(string(staff.Admin), "POST", "/staff/rules/"+id+"/effective", url.Values{}); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("the drafter putting their own draft in force: %d, want 403", resp.StatusCode)
+		}
+		if resp := f.as("admin2", "POST", "/staff/rules/"+id+"/effective", url.Values{}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("effective after the report, by a second admin: %d", resp.StatusCode)
 		}
 		// The old version stays readable (R-RULES-1).
 		if resp := f.as("", "GET", "/rules/privacy/versions/"+itoa(ids[2]), nil); resp.StatusCode != 200 {

@@ -175,6 +175,18 @@ func (a *Approvals) Decide(ctx context.Context, tx *store.Tx, by Staff, id int64
 	if p.Status != Pending {
 		return Proposal{}, apperr.New(apperr.Conflict, "staff.proposal_decided")
 	}
+	if approve {
+		// The proposal stands only while its proposer still could make
+		// it: not after they were disabled, locked or moved to a role that
+		// may not propose this.
+		proposer, err := Get(ctx, tx, p.ProposedBy)
+		if err != nil {
+			return Proposal{}, err
+		}
+		if proposer.Disabled || proposer.Locked || !slices.Contains(Policies[p.Kind].Proposers, proposer.Role) {
+			return Proposal{}, apperr.New(apperr.Conflict, "staff.proposer_inactive")
+		}
+	}
 	if g := a.guards[p.Kind].decide; g != nil {
 		if err := g(ctx, tx, by, p); err != nil {
 			return Proposal{}, err

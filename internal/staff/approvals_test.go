@@ -371,3 +371,25 @@ func TestProposalTextLimits(t *testing.T) {
 		}
 	})
 }
+
+// R-STAFF-1: a proposal stands only while its proposer could still make it;
+// once they are disabled, the second person can reject it but not approve it.
+func TestDecideAfterProposerDisabled(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		tm := newTeam(t, db)
+		a := NewApprovals()
+		p, err := propose(t, db, a, tm.admin1, KindRoleChange, tm.reviewer.Actor(), RoleChange{StaffID: tm.reviewer.ID, Role: Finance}, "moves to the finance team")
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(t, db, func(ctx context.Context, tx *store.Tx) error { return SetDisabled(ctx, tx, tm.admin1.ID, true) })
+		_, err = decide(t, db, a, tm.sec, p.ID, true, "")
+		wantCode(t, err, apperr.Conflict, "staff.proposer_inactive")
+		if got := get(t, db, tm.reviewer.ID).Role; got != Reviewer {
+			t.Errorf("the role changed on a disabled proposer's proposal: %s", got)
+		}
+		if _, err := decide(t, db, a, tm.sec, p.ID, false, "proposer left"); err != nil {
+			t.Errorf("rejecting it: %v", err)
+		}
+	})
+}
