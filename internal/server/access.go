@@ -73,7 +73,7 @@ var permissions = map[string]access{
 	"GET /staff/incidents/{id}":         roles("incident.view", staff.SecurityAdmin, staff.Auditor),
 	"POST /staff/incidents/{id}/steps":  roles("incident.step", staff.SecurityAdmin),
 	"POST /staff/incidents/{id}/status": roles("incident.status", staff.SecurityAdmin),
-	"GET /staff/users":                  roles("pii.lookup", staff.Reviewer, staff.Complaints, staff.SecurityAdmin),
+	"POST /staff/users":                 roles("pii.lookup", staff.Reviewer, staff.Complaints, staff.SecurityAdmin),
 	"GET /staff/users/{id}":             roles("pii.view", staff.Reviewer, staff.Complaints, staff.SecurityAdmin),
 	"GET /api/v1/openapi.json":          anyone,
 	"GET /api/v1/status":                anyone,

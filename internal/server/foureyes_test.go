@@ -99,14 +99,14 @@ func TestPersonalDataViewIsAudited(t *testing.T) {
 		f := newFixture(t, db)
 		user := strconv.FormatInt(f.userID, 10)
 		// Found by phone number, through its blind index.
-		resp := f.as(string(staff.Reviewer), "GET", "/staff/users?phone=138+0013+8000", nil)
+		resp := f.as(string(staff.Reviewer), "POST", "/staff/users", url.Values{"phone": {"138 0013 8000"}})
 		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/staff/users/"+user {
 			t.Fatalf("finding the user by phone: %d %s", resp.StatusCode, loc)
 		}
 		if e := lastAudit(t, db, "pii.lookup"); e.Result != audit.ResultOK {
 			t.Errorf("the lookup is logged as %+v", e.Record)
 		}
-		if resp := f.as(string(staff.Reviewer), "GET", "/staff/users?phone=13900000000", nil); resp.StatusCode != http.StatusNotFound ||
+		if resp := f.as(string(staff.Reviewer), "POST", "/staff/users", url.Values{"phone": {"13900000000"}}); resp.StatusCode != http.StatusNotFound ||
 			!strings.Contains(body(t, resp), `id="phone-err"`) {
 			t.Errorf("an unknown phone: %d", resp.StatusCode)
 		}

@@ -53,7 +53,7 @@ func (s *Server) routes() []route {
 		{"GET /staff/incidents/{id}", s.incidentPage},
 		{"POST /staff/incidents/{id}/steps", s.incidentStep},
 		{"POST /staff/incidents/{id}/status", s.incidentStatus},
-		{"GET /staff/users", s.findUser},
+		{"POST /staff/users", s.findUser},
 		{"GET /staff/users/{id}", s.staffUser},
 
 		// Operations.

@@ -140,7 +140,7 @@ func (s *Server) staffHome(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) staffHomeView(r *http.Request) web.StaffHome {
 	role := callerOf(r).staff.Role
-	p := web.StaffHome{CanFind: slices.Contains(permissions["GET /staff/users"].roles, role)}
+	p := web.StaffHome{CanFind: slices.Contains(permissions["POST /staff/users"].roles, role)}
 	for _, l := range staffSections {
 		if slices.Contains(permissions["GET "+l.URL].roles, role) {
 			p.Sections = append(p.Sections, l)
@@ -151,9 +151,13 @@ func (s *Server) staffHomeView(r *http.Request) web.StaffHome {
 
 // findUser finds a person by phone number (blind index) and shows their
 // page. The search is in the audit log, found or not; the view is recorded
-// again by the page.
+// again by the page. It is a POST so that the number never sits in a URL,
+// where proxies and browser histories keep it.
 func (s *Server) findUser(w http.ResponseWriter, r *http.Request) error {
-	phone := limit(r.URL.Query().Get("phone"), 40)
+	if err := form(r); err != nil {
+		return err
+	}
+	phone := limit(r.PostFormValue("phone"), 40)
 	var id int64
 	err := s.staffWrite(r, "users", "", func(tx *store.Tx) (err error) {
 		id, err = s.accounts.FindByPhone(r.Context(), tx, phone)
