@@ -58,6 +58,8 @@ var permissions = map[string]access{
 	"POST /staff/signin":                anyone,
 	"POST /staff/signout":               roles("staff.sign_out", everyStaff...),
 	"GET /staff":                        roles("staff.home", everyStaff...),
+	"GET /staff/password":               roles("staff.password_page", everyStaff...),
+	"POST /staff/password":              roles("staff.password_change", everyStaff...),
 	"GET /staff/audit":                  roles("audit.browse", staff.Auditor, staff.SecurityAdmin),
 	"GET /staff/members":                roles("staff.list", staff.Admin, staff.SecurityAdmin, staff.Auditor),
 	"POST /staff/members/{id}/role":     roles("staff.role_change.propose", staff.Admin, staff.SecurityAdmin),

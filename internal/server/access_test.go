@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/base32"
 	"io"
 	"log/slog"
 	"net/http"
@@ -20,16 +21,20 @@ import (
 	"github.com/carefund/carefund/internal/store/storetest"
 )
 
+// fixturePassword is every fixture staff member's password.
+const fixturePassword = "correct horse battery staple"
+
 // fixture is a server on a database with a signed-in user and a signed-in
 // staff member of every role.
 type fixture struct {
-	s      *Server
-	db     *store.DB
-	sms    *account.LogSender
-	user   string // the user's session token
-	userID int64
-	staff  map[staff.Role]string // role → session token
-	ids    map[staff.Role]int64
+	s       *Server
+	db      *store.DB
+	sms     *account.LogSender
+	user    string // the user's session token
+	userID  int64
+	staff   map[staff.Role]string // role → session token
+	ids     map[staff.Role]int64
+	secrets map[staff.Role][]byte // role → TOTP secret
 }
 
 func newFixture(t *testing.T, db *store.DB) *fixture {
@@ -39,13 +44,20 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{s: s, db: db, sms: sms, staff: map[staff.Role]string{}, ids: map[staff.Role]int64{}}
+	f := &fixture{s: s, db: db, sms: sms, staff: map[staff.Role]string{}, ids: map[staff.Role]int64{}, secrets: map[staff.Role][]byte{}}
 	f.user, f.userID = f.signInUser(t, "13800138000")
 	ctx := context.Background()
 	for _, role := range staff.Roles {
 		err := db.Write(ctx, func(tx *store.Tx) error {
-			m, _, err := staff.Create(ctx, tx, s.sealer, "u-"+strings.ReplaceAll(string(role), "_", "-"), role, "correct horse battery staple")
+			m, uri, err := staff.Create(ctx, tx, s.sealer, "u-"+strings.ReplaceAll(string(role), "_", "-"), role, fixturePassword)
 			if err != nil {
+				return err
+			}
+			u, err := url.Parse(uri)
+			if err != nil {
+				return err
+			}
+			if f.secrets[role], err = base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(u.Query().Get("secret")); err != nil {
 				return err
 			}
 			f.ids[role] = m.ID

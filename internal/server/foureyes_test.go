@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/session"
@@ -130,6 +131,45 @@ func TestPersonalDataViewIsAudited(t *testing.T) {
 		}
 		if e := lastAudit(t, db, "incident.open"); e.Object == "" || e.Object == "incident" {
 			t.Errorf("incident.open names no incident: %+v", e.Record)
+		}
+	})
+}
+
+// TestStaffPasswordChange: changing the password asks for the current one
+// and a TOTP code; afterwards only the new one signs in, other sessions end,
+// and both the refusal and the change are in the audit log (R-ACC-2).
+func TestStaffPasswordChange(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		code := func() string { return staff.CodeAt(f.secrets[staff.Finance], f.s.now()) }
+		resp := f.as(string(staff.Finance), "POST", "/staff/password", url.Values{"password": {"wrong password!!"}, "new_password": {"a brand new passphrase"}, "totp": {code()}})
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("a wrong current password: %d, want 401", resp.StatusCode)
+		}
+		if e := lastAudit(t, db, "staff.password_change"); e.Result != audit.ResultDenied {
+			t.Errorf("the refusal is logged as %+v", e.Record)
+		}
+		resp = f.as(string(staff.Finance), "POST", "/staff/password", url.Values{"password": {fixturePassword}, "new_password": {"short"}, "totp": {code()}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body(t, resp), `id="new_password-err"`) {
+			t.Errorf("a short new password: %d", resp.StatusCode)
+		}
+		old := f.staff[staff.Finance]
+		resp = f.as(string(staff.Finance), "POST", "/staff/password", url.Values{"password": {fixturePassword}, "new_password": {"a brand new passphrase"}, "totp": {code()}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("changing the password: %d\n%s", resp.StatusCode, body(t, resp))
+		}
+		if _, err := session.Lookup(ctx, db, session.Staff, old, f.s.now()); err == nil {
+			t.Error("the old session outlived the password change")
+		}
+		rec := func(context.Context, *store.Tx, int64, string, string) error { return nil }
+		later := f.s.now().Add(time.Minute) // the next code: each is accepted once
+		if _, err := staff.Authenticate(ctx, db, f.s.sealer, "u-finance", fixturePassword, staff.CodeAt(f.secrets[staff.Finance], later), later, rec); err == nil {
+			t.Error("the old password still signs in")
+		}
+		later = later.Add(time.Minute)
+		if _, err := staff.Authenticate(ctx, db, f.s.sealer, "u-finance", "a brand new passphrase", staff.CodeAt(f.secrets[staff.Finance], later), later, rec); err != nil {
+			t.Errorf("the new password: %v", err)
 		}
 	})
 }

@@ -38,6 +38,8 @@ func (s *Server) routes() []route {
 		{"POST /staff/signin", s.staffSignIn},
 		{"POST /staff/signout", s.staffSignOut},
 		{"GET /staff", s.staffHome},
+		{"GET /staff/password", s.staffPasswordPage},
+		{"POST /staff/password", s.staffPassword},
 		{"GET /staff/audit", s.auditPage},
 		{"GET /staff/members", s.membersPage},
 		{"POST /staff/members/{id}/role", s.proposeRole},

@@ -124,6 +124,49 @@ func (s *Server) staffSignOut(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+func (s *Server) staffPasswordPage(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, r, web.StaffPassword{Done: r.URL.Query().Get("done") == "1"})
+}
+
+// staffPassword changes the signed-in member's password after checking the
+// current one and a TOTP code; every other session of theirs ends.
+func (s *Server) staffPassword(w http.ResponseWriter, r *http.Request) error {
+	if err := form(r); err != nil {
+		return err
+	}
+	c := callerOf(r)
+	source := remoteIP(r)
+	var token string
+	_, err := staff.ChangePassword(r.Context(), s.db, s.sealer, c.staff.ID, r.PostFormValue("password"), r.PostFormValue("new_password"),
+		limit(r.PostFormValue("totp"), 20), s.now(), func(ctx context.Context, tx *store.Tx, id int64, result, reason string) error {
+			if _, err := audit.Append(ctx, tx, audit.Record{Actor: c.staff.Actor(), Action: "staff.password_change", Object: c.staff.Actor(),
+				Result: result, Source: source, Detail: reason}); err != nil {
+				return err
+			}
+			if result != audit.ResultOK {
+				return nil
+			}
+			if err := session.EndAll(ctx, tx, session.Staff, id); err != nil {
+				return err
+			}
+			var err error
+			token, _, err = session.Start(ctx, tx, session.Staff, id, source)
+			return err
+		})
+	markAudited(r)
+	if err != nil {
+		if apperr.CodeOf(err) == apperr.Invalid {
+			// A new password that breaks the rules was refused before any
+			// check; it is recorded here.
+			s.auditRefusal(r, c.staff.Actor(), "", err)
+		}
+		return reshow(s, w, r, err, nil, func(f web.Form) (web.StaffPassword, error) { return web.StaffPassword{Form: f}, nil })
+	}
+	s.setSessionCookie(w, r, staffCookie, token)
+	http.Redirect(w, r, "/staff/password?done=1", http.StatusSeeOther)
+	return nil
+}
+
 // staffSections are the console's sections, each shown to the roles its
 // route allows.
 var staffSections = []web.NavLink{

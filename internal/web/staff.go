@@ -125,6 +125,14 @@ type StaffUser struct {
 	VerifiedAt   string
 }
 
+// StaffPassword lets a staff member change their password.
+type StaffPassword struct {
+	Form Form
+	Done bool
+}
+
+func (StaffPassword) template() string  { return "staff_password" }
+func (StaffPassword) TitleKey() string  { return "staff.password.title" }
 func (StaffSignIn) template() string    { return "staff_signin" }
 func (StaffHome) template() string      { return "staff_home" }
 func (StaffAudit) template() string     { return "staff_audit" }

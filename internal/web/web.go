@@ -64,7 +64,7 @@ func (Error) TitleKey() string  { return "error.title" }
 var pageNames = []string{"home", "info", "error",
 	"signin", "account", "verify", "rules", "ruledoc", "devsms",
 	"staff_signin", "staff_home", "staff_audit", "staff_members", "staff_approvals",
-	"staff_rules", "staff_incidents", "staff_incident", "staff_user"}
+	"staff_rules", "staff_incidents", "staff_incident", "staff_user", "staff_password"}
 
 // View is what a template receives: the page and what the layout needs.
 type View struct {

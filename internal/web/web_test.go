@@ -32,6 +32,8 @@ var samples = []Page{
 	DevSMS{Sent: []SentView{{Phone: "13800138000", Code: "123456", At: "10:00:00"}}},
 	DevSMS{},
 	StaffSignIn{Form: Form{Message: "wrong", Values: map[string]string{"username": "alice"}}},
+	StaffPassword{Form: Form{Errors: map[string]string{"new_password": "short"}}},
+	StaffPassword{Done: true},
 	StaffHome{Sections: []NavLink{{URL: "/staff/audit", Key: "staff.audit.title"}}},
 	StaffHome{CanFind: true, Form: Form{Values: map[string]string{"phone": "139"}, Errors: map[string]string{"phone": "x"}}},
 	StaffAudit{Entries: []AuditRow{{Seq: 1, Actor: "staff:1", Action: "pii.view", Result: "ok"}}, Older: "/staff/audit?before=1",
