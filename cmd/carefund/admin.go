@@ -83,14 +83,11 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 		return badInput(err)
 	}
 
-	db, err := openExisting(ctx, &cfg)
+	db, err := openCurrent(ctx, &cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.Ready(ctx); err != nil {
-		return badInput(fmt.Errorf("%s: %w; run 'carefund migrate' first", db, err))
-	}
 	sealer, err := loadSealer(ctx, &cfg, db)
 	if err != nil {
 		return err

@@ -35,14 +35,11 @@ func runKeysRotate(ctx context.Context, args []string, getenv func(string) strin
 	if err != nil {
 		return err
 	}
-	db, err := openExisting(ctx, cfg)
+	db, err := openCurrent(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.Ready(ctx); err != nil {
-		return badInput(fmt.Errorf("%s: %w; run 'carefund migrate' first", db, err))
-	}
 	dir := cfg.KeysFolder()
 	n, resumed, err := rotateMaster(ctx, db, dir)
 	if err != nil {

@@ -50,3 +50,17 @@ func openExisting(ctx context.Context, cfg *config.Config) (*store.DB, error) {
 	}
 	return openChecked(ctx, dsn)
 }
+
+// openCurrent is openExisting for commands that work on the data: it also
+// refuses a database whose schema is not this program's.
+func openCurrent(ctx context.Context, cfg *config.Config) (*store.DB, error) {
+	db, err := openExisting(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Ready(ctx); err != nil {
+		db.Close()
+		return nil, badInput(fmt.Errorf("%s: %w; run 'carefund migrate' first", db, err))
+	}
+	return db, nil
+}
