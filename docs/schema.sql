@@ -1,5 +1,5 @@
 -- The schema carefund's migrations build, read from SQLite after the last
--- migration (0007_accounts.sql). PostgreSQL has the same tables and
+-- migration (0009_blacklist_charities.sql). PostgreSQL has the same tables and
 -- columns (a test checks); its types are in internal/store/migrations/postgres.
 -- Generated: go test ./internal/store -run SchemaDoc -update
 
@@ -20,6 +20,46 @@ CREATE TABLE audit_log (
 	detail    TEXT    NOT NULL,
 	prev_hash TEXT    NOT NULL CHECK (length(prev_hash) = 64),
 	hash      TEXT    NOT NULL CHECK (length(hash) = 64)
+);
+
+CREATE TABLE blacklist_entries (
+	id           INTEGER NOT NULL PRIMARY KEY,
+	person_index TEXT    NOT NULL CHECK (length(person_index) = 64),
+	masked       TEXT    NOT NULL CHECK (length(masked) = 18),
+	reason       TEXT    NOT NULL CHECK (reason <> ''),
+	evidence     TEXT    NOT NULL CHECK (evidence <> ''),
+	listed_at    BIGINT  NOT NULL,
+	listed_by    TEXT    NOT NULL CHECK (listed_by <> ''),
+	status       TEXT    NOT NULL DEFAULT 'listed' CHECK (status IN ('listed', 'appealed', 'upheld', 'lifted')),
+	appeal       TEXT    NOT NULL DEFAULT '',
+	appealed_at  BIGINT,
+	decision     TEXT    NOT NULL DEFAULT '',
+	decided_by   TEXT    NOT NULL DEFAULT '',
+	decided_at   BIGINT,
+	CHECK (status <> 'appealed' OR appealed_at IS NOT NULL),
+	CHECK (status NOT IN ('upheld', 'lifted') OR decided_at IS NOT NULL)
+);
+
+CREATE TABLE blacklist_events (
+	id       INTEGER NOT NULL PRIMARY KEY,
+	entry_id BIGINT  NOT NULL REFERENCES blacklist_entries (id),
+	at       BIGINT  NOT NULL,
+	actor    TEXT    NOT NULL CHECK (actor <> ''),
+	action   TEXT    NOT NULL CHECK (action IN ('add', 'appeal', 'uphold', 'lift')),
+	text     TEXT    NOT NULL
+);
+
+CREATE TABLE charities (
+	id         INTEGER NOT NULL PRIMARY KEY,
+	name       TEXT    NOT NULL UNIQUE CHECK (name <> ''),
+	summary    TEXT    NOT NULL DEFAULT '',
+	categories TEXT    NOT NULL DEFAULT '',
+	regions    TEXT    NOT NULL DEFAULT '',
+	url        TEXT    NOT NULL CHECK (url LIKE 'https://%'),
+	active     INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+	sort_order INTEGER NOT NULL DEFAULT 0,
+	created_at BIGINT  NOT NULL,
+	updated_at BIGINT  NOT NULL
 );
 
 CREATE TABLE data_keys (
@@ -107,6 +147,45 @@ CREATE TABLE meta (
 	key        TEXT   NOT NULL PRIMARY KEY,
 	value      TEXT   NOT NULL,
 	updated_at BIGINT NOT NULL
+);
+
+CREATE TABLE request_events (
+	id         INTEGER NOT NULL PRIMARY KEY,
+	request_id BIGINT  NOT NULL REFERENCES requests (id),
+	from_state TEXT    NOT NULL,
+	to_state   TEXT    NOT NULL,
+	event      TEXT    NOT NULL CHECK (event <> ''),
+	actor      TEXT    NOT NULL CHECK (actor <> ''),
+	reason     TEXT    NOT NULL,
+	at         BIGINT  NOT NULL
+);
+
+CREATE TABLE request_versions (
+	request_id       BIGINT  NOT NULL REFERENCES requests (id),
+	version          INTEGER NOT NULL CHECK (version >= 1),
+	published_sealed BLOB    NOT NULL CHECK (typeof(published_sealed) = 'blob'),
+	changes          TEXT    NOT NULL,
+	by_actor         TEXT    NOT NULL CHECK (by_actor <> ''),
+	at               BIGINT  NOT NULL,
+	PRIMARY KEY (request_id, version)
+) WITHOUT ROWID;
+
+CREATE TABLE requests (
+	id                INTEGER NOT NULL PRIMARY KEY,
+	publisher_user_id BIGINT  NOT NULL REFERENCES users (id),
+	state             TEXT    NOT NULL CHECK (state IN ('draft', 'submitted', 'screening', 'in_review', 'needs_info',
+		'rejected', 'approved', 'fundraising', 'closed', 'settling', 'completed', 'suspended', 'terminated')),
+	key_id            BIGINT  NOT NULL UNIQUE REFERENCES data_keys (id),
+	patient_index     TEXT    CHECK (length(patient_index) = 64),
+	filing_sealed     BLOB    NOT NULL CHECK (typeof(filing_sealed) = 'blob'),
+	target_fen        BIGINT  NOT NULL CHECK (typeof(target_fen) = 'integer'),
+	title             TEXT    NOT NULL,
+	-- Optimistic concurrency: every change of the row adds one, and a form
+	-- saved from an older revision is refused.
+	draft_revision    INTEGER NOT NULL CHECK (draft_revision >= 1),
+	submitted_at      BIGINT,
+	created_at        BIGINT  NOT NULL,
+	updated_at        BIGINT  NOT NULL
 );
 
 CREATE TABLE rules_consents (
@@ -230,6 +309,12 @@ CREATE INDEX audit_log_at ON audit_log (at);
 
 CREATE INDEX audit_log_object ON audit_log (object, seq);
 
+CREATE UNIQUE INDEX blacklist_entries_in_force ON blacklist_entries (person_index) WHERE status <> 'lifted';
+
+CREATE INDEX blacklist_entries_person ON blacklist_entries (person_index, id);
+
+CREATE INDEX blacklist_events_entry ON blacklist_events (entry_id, id);
+
 CREATE INDEX data_keys_master ON data_keys (master_fingerprint, id);
 
 CREATE INDEX identities_number ON identities (number_index, outcome);
@@ -241,6 +326,12 @@ CREATE INDEX identities_user ON identities (user_id, id);
 CREATE INDEX incident_steps_incident ON incident_steps (incident_id, id);
 
 CREATE INDEX ledger_postings_account ON ledger_postings (account_id, entry_id);
+
+CREATE INDEX request_events_request ON request_events (request_id, id);
+
+CREATE INDEX requests_patient ON requests (patient_index, state);
+
+CREATE INDEX requests_publisher ON requests (publisher_user_id, id);
 
 CREATE INDEX rules_consents_subject ON rules_consents (subject, kind, major);
 
@@ -278,6 +369,24 @@ BEGIN SELECT RAISE(ABORT, 'audit_log: audit entries are never updated or deleted
 
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log: audit entries are never updated or deleted'); END;
+
+CREATE TRIGGER blacklist_entries_fixed BEFORE UPDATE OF id, person_index, masked, reason, evidence, listed_at, listed_by ON blacklist_entries
+BEGIN SELECT RAISE(ABORT, 'blacklist_entries: who was listed, why and by whom never changes'); END;
+
+CREATE TRIGGER blacklist_entries_lifted BEFORE UPDATE ON blacklist_entries WHEN OLD.status = 'lifted'
+BEGIN SELECT RAISE(ABORT, 'blacklist_entries: a lifted entry never changes; list the person again'); END;
+
+CREATE TRIGGER blacklist_entries_no_delete BEFORE DELETE ON blacklist_entries
+BEGIN SELECT RAISE(ABORT, 'blacklist_entries: entries are never deleted; lift them'); END;
+
+CREATE TRIGGER blacklist_events_no_delete BEFORE DELETE ON blacklist_events
+BEGIN SELECT RAISE(ABORT, 'blacklist_events: the history is never changed'); END;
+
+CREATE TRIGGER blacklist_events_no_update BEFORE UPDATE ON blacklist_events
+BEGIN SELECT RAISE(ABORT, 'blacklist_events: the history is never changed'); END;
+
+CREATE TRIGGER charities_no_delete BEFORE DELETE ON charities
+BEGIN SELECT RAISE(ABORT, 'charities: organisations are never deleted; deactivate them'); END;
 
 CREATE TRIGGER incident_affected_no_delete BEFORE DELETE ON incident_affected
 BEGIN SELECT RAISE(ABORT, 'incident_affected: the people an incident affects are never changed'); END;
@@ -318,6 +427,24 @@ BEGIN SELECT RAISE(ABORT, 'ledger_postings: posted entries are never updated or 
 
 CREATE TRIGGER ledger_postings_no_update BEFORE UPDATE ON ledger_postings
 BEGIN SELECT RAISE(ABORT, 'ledger_postings: posted entries are never updated or deleted; post a reversing entry'); END;
+
+CREATE TRIGGER request_events_no_delete BEFORE DELETE ON request_events
+BEGIN SELECT RAISE(ABORT, 'request_events: the history of a request is never changed'); END;
+
+CREATE TRIGGER request_events_no_update BEFORE UPDATE ON request_events
+BEGIN SELECT RAISE(ABORT, 'request_events: the history of a request is never changed'); END;
+
+CREATE TRIGGER request_versions_no_delete BEFORE DELETE ON request_versions
+BEGIN SELECT RAISE(ABORT, 'request_versions: a published version is never changed; publish a new one (R-REQ-6)'); END;
+
+CREATE TRIGGER request_versions_no_update BEFORE UPDATE ON request_versions
+BEGIN SELECT RAISE(ABORT, 'request_versions: a published version is never changed; publish a new one (R-REQ-6)'); END;
+
+CREATE TRIGGER requests_fixed BEFORE UPDATE OF id, publisher_user_id, key_id, created_at ON requests
+BEGIN SELECT RAISE(ABORT, 'requests: the publisher, key and creation time of a request never change'); END;
+
+CREATE TRIGGER requests_no_delete BEFORE DELETE ON requests
+BEGIN SELECT RAISE(ABORT, 'requests: requests are never deleted; personal data is anonymized on schedule (R-PII-2)'); END;
 
 CREATE TRIGGER rules_consents_no_delete BEFORE DELETE ON rules_consents
 BEGIN SELECT RAISE(ABORT, 'rules_consents: consents are never updated or deleted'); END;

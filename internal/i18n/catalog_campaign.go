@@ -85,4 +85,14 @@ func init() {
 		"campaign.close.closed_by_staff":                  {"平台已结束本次筹款，原因见求助动态。", "The platform has closed fundraising; the reason is in the request's updates."},
 		"campaign.close.wind_down":                        {"平台停止提供个人求助服务，所有筹款已停止。未拨付的善款将在 60 日内拨付或退还。", "The platform has stopped its help-seeking service and all fundraising has stopped. Money not yet paid out will be paid out or refunded within 60 days."},
 	})
+	// The errors of campaign.Store: saving, submitting, amending and
+	// publishing a request.
+	register(map[string]message{
+		"campaign.stale_draft":       {"这份求助信息已在其他页面或设备上修改过。请刷新页面，确认最新内容后再保存。", "This request was changed in another tab or on another device. Reload the page, check the latest version and save again."},
+		"campaign.already_submitted": {"这份求助信息已经提交，正在审核中，无需重复提交。", "This request has already been submitted and is being reviewed; there is no need to submit it again."},
+		"campaign.not_editable":      {"求助信息当前的状态不允许修改。", "The request cannot be changed in its current state."},
+		"campaign.draft_too_large":   {"填写的内容太多，无法保存。请精简后再试。", "There is too much text to save; please shorten it and try again."},
+		"campaign.not_publishable":   {"求助信息尚未通过审核，或当前状态不能公示。", "The request has not been approved, or cannot be published in its current state."},
+		"campaign.patient_fixed":     {"已发布的求助不能更换患者。如需为其他患者求助，请另行发起。", "A published request cannot change its patient. To seek help for another patient, start a new request."},
+	})
 }

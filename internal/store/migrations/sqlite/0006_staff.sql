@@ -21,7 +21,8 @@ CREATE TABLE staff (
 );
 
 -- Sensitive actions wait here until a second, different staff member decides
--- them. payload is JSON holding IDs only, never personal data.
+-- them. payload is JSON with what the action needs: IDs, blind indexes and masked values,
+-- never a full ID number, phone number or other plain personal data.
 CREATE TABLE staff_proposals (
 	id            INTEGER NOT NULL PRIMARY KEY,
 	kind          TEXT    NOT NULL CHECK (kind <> ''),
