@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/carefund/carefund/internal/charity"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
 )
@@ -58,6 +59,11 @@ func Load(ctx context.Context, db *store.DB, sealer staff.Sealer) (loaded bool, 
 			if _, _, err := staff.CreateWithSecret(ctx, tx, sealer, a.Username, a.Role, StaffPassword, Secret(a.Username)); err != nil {
 				return err
 			}
+		}
+		// Organisations marked as demonstration entries, for the referral
+		// list shown at submission (R-REQ-7).
+		if _, err := charity.Seed(ctx, tx); err != nil {
+			return err
 		}
 		loaded = true
 		return tx.SetMeta(ctx, "demo_loaded_at", tx.Now.Format(time.RFC3339))

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/carefund/carefund/internal/charity"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/store/storetest"
@@ -45,6 +46,16 @@ func TestLoadOnce(t *testing.T) {
 			loaded, err := Load(ctx, db, sealer)
 			if err != nil || loaded != want {
 				t.Errorf("Load #%d = %v, %v; want %v", i+1, loaded, err, want)
+			}
+		}
+		// The referral list has its demonstration organisations.
+		var orgs []charity.Org
+		if err := db.Read(ctx, func(tx *store.Tx) (err error) { orgs, err = charity.List(ctx, tx); return err }); err != nil || len(orgs) == 0 {
+			t.Errorf("charities after the demo load: %d (%v)", len(orgs), err)
+		}
+		for _, o := range orgs {
+			if !o.IsDemo() {
+				t.Errorf("%q is not marked as a demonstration entry", o.Name)
 			}
 		}
 		// Every demonstration account signs in with the published password
