@@ -1,5 +1,5 @@
 -- The schema carefund's migrations build, read from SQLite after the last
--- migration (0009_blacklist_charities.sql). PostgreSQL has the same tables and
+-- migration (0010_review.sql). PostgreSQL has the same tables and
 -- columns (a test checks); its types are in internal/store/migrations/postgres.
 -- Generated: go test ./internal/store -run SchemaDoc -update
 
@@ -188,6 +188,43 @@ CREATE TABLE requests (
 	updated_at        BIGINT  NOT NULL
 );
 
+CREATE TABLE review_claims (
+	id          INTEGER NOT NULL PRIMARY KEY,
+	request_id  BIGINT  NOT NULL REFERENCES requests (id),
+	staff_id    BIGINT  NOT NULL REFERENCES staff (id),
+	claimed_at  BIGINT  NOT NULL,
+	released_at BIGINT
+);
+
+CREATE TABLE review_conflicts (
+	staff_id BIGINT NOT NULL REFERENCES staff (id),
+	user_id  BIGINT NOT NULL REFERENCES users (id),
+	note     TEXT   NOT NULL,
+	added_by TEXT   NOT NULL CHECK (added_by <> ''),
+	added_at BIGINT NOT NULL,
+	PRIMARY KEY (staff_id, user_id)
+);
+
+CREATE TABLE review_decisions (
+	id         INTEGER NOT NULL PRIMARY KEY,
+	request_id BIGINT  NOT NULL REFERENCES requests (id),
+	staff_id   BIGINT  NOT NULL REFERENCES staff (id),
+	decision   TEXT    NOT NULL CHECK (decision IN ('approve', 'reject', 'needs_info')),
+	text       TEXT    NOT NULL,
+	at         BIGINT  NOT NULL,
+	CHECK (decision = 'approve' OR text <> '')
+);
+
+CREATE TABLE review_screenings (
+	id         INTEGER NOT NULL PRIMARY KEY,
+	request_id BIGINT  NOT NULL REFERENCES requests (id),
+	verdicts   TEXT    NOT NULL,
+	score      INTEGER NOT NULL CHECK (score >= 0),
+	level      TEXT    NOT NULL CHECK (level IN ('low', 'medium', 'high', 'blocked')),
+	actor      TEXT    NOT NULL CHECK (actor <> ''),
+	at         BIGINT  NOT NULL
+);
+
 CREATE TABLE rules_consents (
 	id         INTEGER NOT NULL PRIMARY KEY,
 	subject    TEXT    NOT NULL CHECK (subject <> ''),
@@ -333,6 +370,14 @@ CREATE INDEX requests_patient ON requests (patient_index, state);
 
 CREATE INDEX requests_publisher ON requests (publisher_user_id, id);
 
+CREATE UNIQUE INDEX review_claims_open ON review_claims (request_id) WHERE released_at IS NULL;
+
+CREATE INDEX review_claims_staff ON review_claims (staff_id, id);
+
+CREATE INDEX review_decisions_request ON review_decisions (request_id, id);
+
+CREATE INDEX review_screenings_request ON review_screenings (request_id, id);
+
 CREATE INDEX rules_consents_subject ON rules_consents (subject, kind, major);
 
 CREATE UNIQUE INDEX rules_versions_effective ON rules_versions (kind) WHERE state = 'effective';
@@ -445,6 +490,32 @@ BEGIN SELECT RAISE(ABORT, 'requests: the publisher, key and creation time of a r
 
 CREATE TRIGGER requests_no_delete BEFORE DELETE ON requests
 BEGIN SELECT RAISE(ABORT, 'requests: requests are never deleted; personal data is anonymized on schedule (R-PII-2)'); END;
+
+CREATE TRIGGER review_claims_no_delete BEFORE DELETE ON review_claims
+BEGIN SELECT RAISE(ABORT, 'review_claims: claims are never deleted; release them'); END;
+
+CREATE TRIGGER review_claims_release_only BEFORE UPDATE ON review_claims
+WHEN OLD.released_at IS NOT NULL OR NEW.released_at IS NULL OR NEW.id <> OLD.id OR NEW.request_id <> OLD.request_id
+	OR NEW.staff_id <> OLD.staff_id OR NEW.claimed_at <> OLD.claimed_at
+BEGIN SELECT RAISE(ABORT, 'review_claims: a claim can only be released, once'); END;
+
+CREATE TRIGGER review_conflicts_no_delete BEFORE DELETE ON review_conflicts
+BEGIN SELECT RAISE(ABORT, 'review_conflicts: a recorded conflict is never changed'); END;
+
+CREATE TRIGGER review_conflicts_no_update BEFORE UPDATE ON review_conflicts
+BEGIN SELECT RAISE(ABORT, 'review_conflicts: a recorded conflict is never changed'); END;
+
+CREATE TRIGGER review_decisions_no_delete BEFORE DELETE ON review_decisions
+BEGIN SELECT RAISE(ABORT, 'review_decisions: a decision is never changed'); END;
+
+CREATE TRIGGER review_decisions_no_update BEFORE UPDATE ON review_decisions
+BEGIN SELECT RAISE(ABORT, 'review_decisions: a decision is never changed'); END;
+
+CREATE TRIGGER review_screenings_no_delete BEFORE DELETE ON review_screenings
+BEGIN SELECT RAISE(ABORT, 'review_screenings: a screening is never changed; screen again'); END;
+
+CREATE TRIGGER review_screenings_no_update BEFORE UPDATE ON review_screenings
+BEGIN SELECT RAISE(ABORT, 'review_screenings: a screening is never changed; screen again'); END;
 
 CREATE TRIGGER rules_consents_no_delete BEFORE DELETE ON rules_consents
 BEGIN SELECT RAISE(ABORT, 'rules_consents: consents are never updated or deleted'); END;

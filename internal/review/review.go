@@ -1,0 +1,450 @@
+package review
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/campaign"
+	"github.com/carefund/carefund/internal/money"
+	"github.com/carefund/carefund/internal/screen"
+	"github.com/carefund/carefund/internal/staff"
+	"github.com/carefund/carefund/internal/store"
+)
+
+// Message keys of the errors of the human review.
+const (
+	KeyNotReviewer  = "review.not_reviewer"  // Forbidden: not an active reviewer
+	KeyNotAdmin     = "review.not_admin"     // Forbidden: only admins record conflicts
+	KeyNotInReview  = "review.not_in_review" // Conflict: the request is not waiting for review
+	KeyClaimed      = "review.claimed"       // Conflict: another reviewer has claimed it
+	KeyNotClaimed   = "review.not_claimed"   // Forbidden: decide only what you claimed
+	KeyConflict     = "review.conflict"      // Forbidden: related to the request (R-REV-3)
+	KeySameReviewer = "review.same_reviewer" // Forbidden: the second approval must be someone else's
+	KeyInvalid      = "review.invalid"       // Invalid: see the field
+	KeyTextRequired = "review.text_required" // field: the reason or questions are missing
+	KeyTextLong     = "review.text_long"     // field: Args: MaxText
+	KeyTextInvalid  = "review.text_invalid"  // field: not valid text
+	KeyUnknown      = "review.unknown"       // NotFound: no such request or staff member
+)
+
+// MaxText bounds a reason or the questions, in characters: the requester
+// reads all of it.
+const MaxText = 2000
+
+// Decision is a reviewer's decision on a request (R-REV-2).
+type Decision string
+
+// The decisions.
+const (
+	Approved  Decision = "approve"
+	Rejected  Decision = "reject"
+	NeedsInfo Decision = "needs_info"
+)
+
+// DecisionRecord is one stored decision.
+type DecisionRecord struct {
+	ID       int64
+	StaffID  int64
+	Decision Decision
+	// Text is the reason of a rejection or the questions of NeedsInfo,
+	// which the requester sees; empty for an approval.
+	Text string
+	At   time.Time
+}
+
+// QueueItem is one request waiting for human review.
+type QueueItem struct {
+	RequestID   int64
+	Title       string
+	Target      money.Fen
+	Level       screen.Level
+	Score       int
+	SubmittedAt time.Time
+	// ClaimedBy is the staff id of the reviewer who holds the request, 0
+	// when nobody does.
+	ClaimedBy int64
+}
+
+// levelRank orders the levels for the queue; a request without a screening
+// counts as high, so it is looked at early rather than forgotten.
+const levelRank = `CASE COALESCE(s.level, 'high') WHEN 'blocked' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END`
+
+// Queue returns up to limit requests waiting for human review, the riskiest
+// first and, within a level, the oldest submission first, so that a request
+// answered after a question keeps its place.
+func Queue(ctx context.Context, tx *store.Tx, limit int) ([]QueueItem, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT r.id, r.title, r.target_fen, COALESCE(r.submitted_at, r.created_at),
+		COALESCE(s.level, 'high'), COALESCE(s.score, 0), COALESCE(c.staff_id, 0)
+		FROM requests r
+		LEFT JOIN review_screenings s ON s.id = (SELECT max(x.id) FROM review_screenings x WHERE x.request_id = r.id)
+		LEFT JOIN review_claims c ON c.request_id = r.id AND c.released_at IS NULL
+		WHERE r.state = $1
+		ORDER BY `+levelRank+` DESC, COALESCE(r.submitted_at, r.created_at), r.id
+		LIMIT $2`, campaign.InReview, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []QueueItem
+	for rows.Next() {
+		var q QueueItem
+		var target, at int64
+		var level string
+		if err := rows.Scan(&q.RequestID, &q.Title, &target, &at, &level, &q.Score, &q.ClaimedBy); err != nil {
+			return nil, err
+		}
+		q.Target, q.Level, q.SubmittedAt = money.Fen(target), screen.Level(level), time.UnixMicro(at).UTC()
+		out = append(out, q)
+	}
+	return out, rows.Err()
+}
+
+// active re-reads a staff member, so that a role changed or an account
+// disabled since sign-in counts, and checks they are one of roles.
+func active(ctx context.Context, tx *store.Tx, who staff.Staff, key string, roles ...staff.Role) (staff.Staff, error) {
+	s, err := staff.Get(ctx, tx, who.ID)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		return staff.Staff{}, apperr.New(apperr.Forbidden, key)
+	}
+	if err != nil {
+		return staff.Staff{}, err
+	}
+	if s.Disabled || s.Locked || !slices.Contains(roles, s.Role) {
+		return staff.Staff{}, apperr.New(apperr.Forbidden, key)
+	}
+	return s, nil
+}
+
+// subject is what the review needs of a request, read without unsealing.
+type subject struct {
+	state        campaign.State
+	publisher    int64
+	patientIndex string
+	target       money.Fen
+}
+
+func load(ctx context.Context, tx *store.Tx, id int64) (subject, error) {
+	var s subject
+	var patient sql.NullString
+	var target int64
+	err := tx.QueryRowContext(ctx, "SELECT state, publisher_user_id, patient_index, target_fen FROM requests WHERE id = $1", id).
+		Scan(&s.state, &s.publisher, &patient, &target)
+	if errors.Is(err, sql.ErrNoRows) {
+		return subject{}, apperr.New(apperr.NotFound, KeyUnknown)
+	}
+	if err != nil {
+		return subject{}, err
+	}
+	s.patientIndex, s.target = patient.String, money.Fen(target)
+	return s, nil
+}
+
+// conflicted reports whether reviewer is related to the request (R-REV-3):
+// an admin recorded them as related to its publisher's account, or to the
+// account whose verified ID number is the patient's.
+func conflicted(ctx context.Context, tx *store.Tx, reviewer int64, s subject) (bool, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM review_conflicts c WHERE c.staff_id = $1 AND (c.user_id = $2
+		OR c.user_id IN (SELECT i.user_id FROM identities i WHERE i.outcome = 'verified' AND i.number_index = $3))`,
+		reviewer, s.publisher, s.patientIndex).Scan(&n)
+	return n > 0, err
+}
+
+// openClaim returns the staff id holding request id, 0 when nobody does.
+func openClaim(ctx context.Context, tx *store.Tx, id int64) (int64, error) {
+	var by int64
+	err := tx.QueryRowContext(ctx, "SELECT staff_id FROM review_claims WHERE request_id = $1 AND released_at IS NULL", id).Scan(&by)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return by, err
+}
+
+// Claim makes reviewer the one reviewer of request id until they decide or
+// Release it. Claiming again what one holds does nothing. It returns
+// apperr.NotFound, apperr.Forbidden KeyNotReviewer for anyone but an active
+// reviewer, apperr.Conflict KeyNotInReview when the request is not waiting
+// for review, apperr.Forbidden KeyConflict when the reviewer is related to
+// it (R-REV-3), and apperr.Conflict KeyClaimed when another reviewer holds
+// it.
+func Claim(ctx context.Context, tx *store.Tx, id int64, reviewer staff.Staff) error {
+	rv, err := active(ctx, tx, reviewer, KeyNotReviewer, staff.Reviewer)
+	if err != nil {
+		return err
+	}
+	s, err := load(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	if s.state != campaign.InReview {
+		return apperr.New(apperr.Conflict, KeyNotInReview)
+	}
+	if bad, err := conflicted(ctx, tx, rv.ID, s); err != nil {
+		return err
+	} else if bad {
+		return apperr.New(apperr.Forbidden, KeyConflict)
+	}
+	holder, err := openClaim(ctx, tx, id)
+	switch {
+	case err != nil:
+		return err
+	case holder == rv.ID:
+		return nil
+	case holder != 0:
+		return apperr.New(apperr.Conflict, KeyClaimed)
+	}
+	// Two reviewers claiming at once: the partial unique index lets one
+	// in, and the other inserts nothing rather than failing.
+	res, err := tx.ExecContext(ctx, `INSERT INTO review_claims (request_id, staff_id, claimed_at) VALUES ($1, $2, $3)
+		ON CONFLICT (request_id) WHERE released_at IS NULL DO NOTHING`, id, rv.ID, tx.Now.UnixMicro())
+	if err != nil {
+		return fmt.Errorf("review: claiming request %d: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
+		return apperr.New(apperr.Conflict, KeyClaimed)
+	}
+	return nil
+}
+
+// release ends the open claim of request id, if any.
+func release(ctx context.Context, tx *store.Tx, id int64) error {
+	_, err := tx.ExecContext(ctx, "UPDATE review_claims SET released_at = $1 WHERE request_id = $2 AND released_at IS NULL",
+		tx.Now.UnixMicro(), id)
+	return err
+}
+
+// Release gives back the claim reviewer holds on request id, so another
+// reviewer can take it. It returns apperr.Forbidden KeyNotClaimed when
+// reviewer does not hold it.
+func Release(ctx context.Context, tx *store.Tx, id int64, reviewer staff.Staff) error {
+	holder, err := openClaim(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	if holder == 0 || holder != reviewer.ID {
+		return apperr.New(apperr.Forbidden, KeyNotClaimed)
+	}
+	return release(ctx, tx, id)
+}
+
+// holding checks that reviewer is an active reviewer who holds the claim on
+// request id, which is in review, and is still not related to it (a
+// conflict recorded after the claim counts).
+func holding(ctx context.Context, tx *store.Tx, id int64, reviewer staff.Staff) (staff.Staff, subject, error) {
+	rv, err := active(ctx, tx, reviewer, KeyNotReviewer, staff.Reviewer)
+	if err != nil {
+		return staff.Staff{}, subject{}, err
+	}
+	s, err := load(ctx, tx, id)
+	if err != nil {
+		return staff.Staff{}, subject{}, err
+	}
+	if s.state != campaign.InReview {
+		return staff.Staff{}, subject{}, apperr.New(apperr.Conflict, KeyNotInReview)
+	}
+	holder, err := openClaim(ctx, tx, id)
+	if err != nil {
+		return staff.Staff{}, subject{}, err
+	}
+	if holder != rv.ID {
+		return staff.Staff{}, subject{}, apperr.New(apperr.Forbidden, KeyNotClaimed)
+	}
+	if bad, err := conflicted(ctx, tx, rv.ID, s); err != nil {
+		return staff.Staff{}, subject{}, err
+	} else if bad {
+		return staff.Staff{}, subject{}, apperr.New(apperr.Forbidden, KeyConflict)
+	}
+	return rv, s, nil
+}
+
+// text checks the reason or questions the requester will read.
+func text(field, s string) (string, error) {
+	s = strings.TrimSpace(s)
+	key := ""
+	var args []any
+	switch {
+	case !utf8.ValidString(s) || strings.ContainsRune(s, 0):
+		key = KeyTextInvalid
+	case s == "":
+		key = KeyTextRequired
+	case utf8.RuneCountInString(s) > MaxText:
+		key, args = KeyTextLong, []any{MaxText}
+	default:
+		return s, nil
+	}
+	return "", &apperr.Error{Code: apperr.Invalid, Key: KeyInvalid, Fields: []apperr.FieldError{{Field: field, Key: key, Args: args}}}
+}
+
+// record stores a decision and ends the claim.
+func record(ctx context.Context, tx *store.Tx, id, staffID int64, d Decision, text string) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO review_decisions (request_id, staff_id, decision, text, at)
+		VALUES ($1, $2, $3, $4, $5)`, id, staffID, string(d), text, tx.Now.UnixMicro()); err != nil {
+		return fmt.Errorf("review: recording the decision on request %d: %w", id, err)
+	}
+	return release(ctx, tx, id)
+}
+
+// AskInfo asks the requester for more material (R-REV-2): the request goes to
+// needs_info with the questions, which the requester sees, and comes back to
+// the queue when they submit it again (campaign.Store.Submit). It returns
+// the errors of Claim's checks, apperr.Forbidden KeyNotClaimed when the
+// reviewer does not hold the request, and apperr.Invalid on field
+// "questions".
+func AskInfo(ctx context.Context, tx *store.Tx, cs campaign.Store, id int64, reviewer staff.Staff, questions string) error {
+	q, err := text("questions", questions)
+	if err != nil {
+		return err
+	}
+	rv, _, err := holding(ctx, tx, id, reviewer)
+	if err != nil {
+		return err
+	}
+	if err := record(ctx, tx, id, rv.ID, NeedsInfo, q); err != nil {
+		return err
+	}
+	_, err = cs.Apply(ctx, tx, id, campaign.AskInfo, rv.Actor(), q)
+	return err
+}
+
+// Reject rejects the request with a reason the requester sees (R-REV-2). It
+// returns the errors of AskInfo, with the field "reason".
+func Reject(ctx context.Context, tx *store.Tx, cs campaign.Store, id int64, reviewer staff.Staff, reason string) error {
+	r, err := text("reason", reason)
+	if err != nil {
+		return err
+	}
+	rv, _, err := holding(ctx, tx, id, reviewer)
+	if err != nil {
+		return err
+	}
+	if err := record(ctx, tx, id, rv.ID, Rejected, r); err != nil {
+		return err
+	}
+	_, err = cs.Apply(ctx, tx, id, campaign.Reject, rv.Actor(), r)
+	return err
+}
+
+// NeedsTwoReviewers reports whether a request needs the approval of two
+// different reviewers (R-REV-3): its screening level is High (or it was
+// never screened), or its target is above the cap and needs a certificate
+// (campaign.NeedsCertificate, R-REQ-4).
+func NeedsTwoReviewers(level screen.Level, target money.Fen) bool {
+	return level == screen.High || level == screen.Blocked || level == "" || campaign.NeedsCertificate(target)
+}
+
+// Approve approves the request (R-REV-2) and reports whether it is now
+// approved. A request that NeedsTwoReviewers is approved only by the second
+// approval of a different reviewer: the first is recorded, the claim
+// released for the second reviewer, and Approve reports false. Approvals
+// count since the last request for information, so new material is approved
+// afresh. It returns the errors of AskInfo, and apperr.Forbidden
+// KeySameReviewer when the first approver approves again.
+func Approve(ctx context.Context, tx *store.Tx, cs campaign.Store, id int64, reviewer staff.Staff) (bool, error) {
+	rv, s, err := holding(ctx, tx, id, reviewer)
+	if err != nil {
+		return false, err
+	}
+	var level screen.Level
+	if sc, err := LastScreening(ctx, tx, id); err == nil {
+		level = sc.Level
+	} else if apperr.CodeOf(err) != apperr.NotFound {
+		return false, err
+	}
+	if NeedsTwoReviewers(level, s.target) {
+		first, err := pendingApprovals(ctx, tx, id)
+		if err != nil {
+			return false, err
+		}
+		if slices.Contains(first, rv.ID) {
+			return false, apperr.New(apperr.Forbidden, KeySameReviewer)
+		}
+		if len(first) == 0 {
+			return false, record(ctx, tx, id, rv.ID, Approved, "")
+		}
+	}
+	if err := record(ctx, tx, id, rv.ID, Approved, ""); err != nil {
+		return false, err
+	}
+	if _, err := cs.Apply(ctx, tx, id, campaign.Approve, rv.Actor(), ""); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// pendingApprovals returns the reviewers who approved request id since its
+// last other decision.
+func pendingApprovals(ctx context.Context, tx *store.Tx, id int64) ([]int64, error) {
+	ds, err := Decisions(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	var out []int64
+	for _, d := range slices.Backward(ds) {
+		if d.Decision != Approved {
+			break
+		}
+		out = append(out, d.StaffID)
+	}
+	return out, nil
+}
+
+// Decisions returns the decisions on request id, oldest first. The texts of
+// rejections and requests for information are meant for the requester.
+func Decisions(ctx context.Context, tx *store.Tx, id int64) ([]DecisionRecord, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, staff_id, decision, text, at FROM review_decisions
+		WHERE request_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []DecisionRecord
+	for rows.Next() {
+		var d DecisionRecord
+		var decision string
+		var at int64
+		if err := rows.Scan(&d.ID, &d.StaffID, &decision, &d.Text, &at); err != nil {
+			return nil, err
+		}
+		d.Decision, d.At = Decision(decision), time.UnixMicro(at).UTC()
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// AddConflict records that staff member staffID is related to public user
+// userID (R-REV-3): their own account, a relative's, someone they referred.
+// The reviewer then cannot claim that user's requests, nor requests for that
+// user as patient. Recording it twice does nothing; a recorded conflict is
+// never removed. Only an active admin or security admin records one; others
+// get apperr.Forbidden KeyNotAdmin. It returns apperr.NotFound KeyUnknown
+// for an unknown staff member or user.
+func AddConflict(ctx context.Context, tx *store.Tx, by staff.Staff, staffID, userID int64, note string) error {
+	admin, err := active(ctx, tx, by, KeyNotAdmin, staff.Admin, staff.SecurityAdmin)
+	if err != nil {
+		return err
+	}
+	note = strings.TrimSpace(note)
+	if utf8.RuneCountInString(note) > MaxText || !utf8.ValidString(note) || strings.ContainsRune(note, 0) {
+		return &apperr.Error{Code: apperr.Invalid, Key: KeyInvalid, Fields: []apperr.FieldError{{Field: "note", Key: KeyTextLong, Args: []any{MaxText}}}}
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, "SELECT (SELECT count(*) FROM staff WHERE id = $1) + (SELECT count(*) FROM users WHERE id = $2)",
+		staffID, userID).Scan(&n); err != nil {
+		return err
+	}
+	if n != 2 {
+		return apperr.New(apperr.NotFound, KeyUnknown)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO review_conflicts (staff_id, user_id, note, added_by, added_at)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (staff_id, user_id) DO NOTHING`, staffID, userID, note, admin.Actor(), tx.Now.UnixMicro())
+	return err
+}

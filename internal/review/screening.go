@@ -1,0 +1,130 @@
+// Package review is the double audit of a request for help before it is
+// published (R-REV-1): the machine pre-screen (package screen) run over the
+// database, then the human review team.
+//
+// Screen runs the screens on a submitted request, stores the result and
+// moves the request on: into the review queue, or straight to rejected when
+// a screen blocks it (a blacklisted person, R-BL-1; another open request for
+// the same patient). Reviewers take requests from Queue, riskiest and
+// oldest first, Claim one at a time, and approve it, reject it with a
+// reason or ask for more material (R-REV-2). A reviewer never reviews a
+// request of someone they are related to (review_conflicts, kept by
+// admins), and a high-risk request or one above ¥500,000 needs the approval
+// of two different reviewers (R-REV-3).
+//
+// Every screening and every decision is stored and never changed, with the
+// reasons (R-REV-1). Screenings hold only message keys and their
+// arguments, never personal data. The functions take a *store.Tx so that
+// the caller writes its audit record in the same transaction.
+package review
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/campaign"
+	"github.com/carefund/carefund/internal/screen"
+	"github.com/carefund/carefund/internal/store"
+)
+
+// Screen runs the machine pre-screen (screen.Default) on submitted request
+// id, stores its result and moves the request: submitted → screening →
+// in_review, or → rejected when the level is screen.Blocked. The rejection's
+// event records only the reasons the requester may see; the staff-only ones
+// (who is blacklisted and why, which other request) stay in the screening.
+//
+// The declared costs are taken to be the target until cost estimates are
+// filed as material of their own, so the target-above-costs check never
+// fires yet. It returns apperr.NotFound, or apperr.Conflict
+// campaign.KeyTransition when the request is not submitted.
+func Screen(ctx context.Context, tx *store.Tx, cs campaign.Store, id int64, actor string) (screen.Result, error) {
+	req, err := cs.Apply(ctx, tx, id, campaign.Screen, actor, "")
+	if err != nil {
+		return screen.Result{}, err
+	}
+	idIndex, phoneIndex, err := publisherIndexes(ctx, tx, req.PublisherUserID)
+	if err != nil {
+		return screen.Result{}, err
+	}
+	s := screen.Subject{
+		RequestID:      id,
+		PatientIndex:   req.PatientIndex,
+		PublisherIndex: idIndex,
+		PhoneIndexes:   []string{phoneIndex},
+		Target:         req.Filing.Target,
+		DeclaredCosts:  req.Filing.Target,
+		Texts:          []string{req.Filing.Title, req.Filing.Story, req.Filing.Diagnosis},
+	}
+	for _, u := range req.Filing.Use {
+		s.Use = append(s.Use, u.Amount)
+	}
+	res, err := screen.Run(screen.Default(), s, StoreFacts{Ctx: ctx, Tx: tx, Store: cs})
+	if err != nil {
+		return screen.Result{}, fmt.Errorf("review: screening request %d: %w", id, err)
+	}
+	verdicts, err := json.Marshal(res.Verdicts)
+	if err != nil {
+		return screen.Result{}, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO review_screenings (request_id, verdicts, score, level, actor, at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, id, string(verdicts), res.Score, string(res.Level), actor, tx.Now.UnixMicro()); err != nil {
+		return screen.Result{}, fmt.Errorf("review: storing the screening of request %d: %w", id, err)
+	}
+	ev, reason := campaign.ScreenPass, ""
+	if res.Level == screen.Blocked {
+		ev, reason = campaign.ScreenReject, publicKeys(res)
+	}
+	if _, err := cs.Apply(ctx, tx, id, ev, actor, reason); err != nil {
+		return screen.Result{}, err
+	}
+	return res, nil
+}
+
+// publicKeys lists the keys of the reasons the requester may see, for the
+// rejection's event.
+func publicKeys(res screen.Result) string {
+	var keys []string
+	for _, r := range res.Reasons(false) {
+		keys = append(keys, r.Key)
+	}
+	return strings.Join(keys, ",")
+}
+
+// Screening is one stored screening of a request.
+type Screening struct {
+	ID int64
+	screen.Result
+	Actor string
+	At    time.Time
+}
+
+// KeyNotScreened is the message key of a request never screened.
+const KeyNotScreened = "review.not_screened"
+
+// LastScreening returns the newest screening of request id, or
+// apperr.NotFound KeyNotScreened. Its reasons include the staff-only ones:
+// Result.Reasons(false) is what the requester may see.
+func LastScreening(ctx context.Context, tx *store.Tx, id int64) (Screening, error) {
+	var s Screening
+	var verdicts, level string
+	var at int64
+	err := tx.QueryRowContext(ctx, `SELECT id, verdicts, score, level, actor, at FROM review_screenings
+		WHERE request_id = $1 ORDER BY id DESC LIMIT 1`, id).Scan(&s.ID, &verdicts, &s.Score, &level, &s.Actor, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Screening{}, apperr.New(apperr.NotFound, KeyNotScreened)
+	}
+	if err != nil {
+		return Screening{}, err
+	}
+	if err := json.Unmarshal([]byte(verdicts), &s.Verdicts); err != nil {
+		return Screening{}, fmt.Errorf("review: screening %d: %w", s.ID, err)
+	}
+	s.Level, s.At = screen.Level(level), time.UnixMicro(at).UTC()
+	return s, nil
+}
