@@ -2,17 +2,15 @@ package blacklist_test
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/carefund/carefund/internal/staff/stafftest"
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/audit"
@@ -23,37 +21,6 @@ import (
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/store/storetest"
 )
-
-// testSealer is AES-256-GCM under a fixed key, with the AAD bound in, as
-// staff accounts need for their TOTP secret.
-type testSealer struct{ aead cipher.AEAD }
-
-func newTestSealer(t testing.TB) testSealer {
-	t.Helper()
-	block, err := aes.NewCipher([]byte("0123456789abcdef0123456789abcdef"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return testSealer{aead}
-}
-
-func (s testSealer) Seal(aad string, plaintext []byte) ([]byte, error) {
-	nonce := make([]byte, s.aead.NonceSize())
-	rand.Read(nonce)
-	return s.aead.Seal(nonce, nonce, plaintext, []byte(aad)), nil
-}
-
-func (s testSealer) Open(aad string, sealed []byte) ([]byte, error) {
-	n := s.aead.NonceSize()
-	if len(sealed) < n {
-		return nil, errors.New("sealed value too short")
-	}
-	return s.aead.Open(nil, sealed[:n], sealed[n:], []byte(aad))
-}
 
 // index stands in for account.Service.IDIndex: any stable 64-hex function
 // of the number will do here.
@@ -101,7 +68,7 @@ func createStaff(t *testing.T, db *store.DB, username string, role staff.Role) s
 	t.Helper()
 	var s staff.Staff
 	mustWrite(t, db, func(ctx context.Context, tx *store.Tx) (err error) {
-		s, _, err = staff.Create(ctx, tx, newTestSealer(t), username, role, "correct horse battery")
+		s, _, err = staff.Create(ctx, tx, stafftest.Sealer(t), username, role, "correct horse battery")
 		return err
 	})
 	return s

@@ -2,12 +2,10 @@ package demo
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"errors"
 	"testing"
 	"time"
+
+	"github.com/carefund/carefund/internal/staff/stafftest"
 
 	"github.com/carefund/carefund/internal/charity"
 	"github.com/carefund/carefund/internal/staff"
@@ -15,33 +13,10 @@ import (
 	"github.com/carefund/carefund/internal/store/storetest"
 )
 
-// testSealer seals with AES-GCM under a fixed key.
-type testSealer struct{ aead cipher.AEAD }
-
-func newSealer() testSealer {
-	block, _ := aes.NewCipher(make([]byte, 32))
-	aead, _ := cipher.NewGCM(block)
-	return testSealer{aead}
-}
-
-func (s testSealer) Seal(aad string, p []byte) ([]byte, error) {
-	nonce := make([]byte, s.aead.NonceSize())
-	rand.Read(nonce)
-	return s.aead.Seal(nonce, nonce, p, []byte(aad)), nil
-}
-
-func (s testSealer) Open(aad string, b []byte) ([]byte, error) {
-	n := s.aead.NonceSize()
-	if len(b) < n {
-		return nil, errors.New("short")
-	}
-	return s.aead.Open(nil, b[:n], b[n:], []byte(aad))
-}
-
 func TestLoadOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		sealer := newSealer()
+		sealer := stafftest.Sealer(t)
 		for i, want := range []bool{true, false} {
 			loaded, err := Load(ctx, db, sealer)
 			if err != nil || loaded != want {

@@ -2,14 +2,13 @@ package review
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/carefund/carefund/internal/staff/stafftest"
 
 	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/apperr"
@@ -25,35 +24,6 @@ import (
 	"github.com/carefund/carefund/internal/store/storetest"
 	"github.com/carefund/carefund/internal/vault"
 )
-
-// testSealer is AES-256-GCM under a fixed key, as in package staff's tests.
-type testSealer struct{ aead cipher.AEAD }
-
-func newTestSealer(t *testing.T) testSealer {
-	block, err := aes.NewCipher([]byte("0123456789abcdef0123456789abcdef"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return testSealer{aead}
-}
-
-func (s testSealer) Seal(aad string, plaintext []byte) ([]byte, error) {
-	nonce := make([]byte, s.aead.NonceSize())
-	rand.Read(nonce)
-	return s.aead.Seal(nonce, nonce, plaintext, []byte(aad)), nil
-}
-
-func (s testSealer) Open(aad string, sealed []byte) ([]byte, error) {
-	n := s.aead.NonceSize()
-	if len(sealed) < n {
-		return nil, errors.New("sealed value too short")
-	}
-	return s.aead.Open(nil, sealed[:n], sealed[n:], []byte(aad))
-}
 
 // fixture is a migrated database with the account service, the request
 // store and a way to make users, staff and requests.
@@ -144,7 +114,7 @@ func (f *fixture) staff(name string, role staff.Role) staff.Staff {
 	f.t.Helper()
 	var s staff.Staff
 	f.write(func(ctx context.Context, tx *store.Tx) (err error) {
-		s, _, err = staff.Create(ctx, tx, newTestSealer(f.t), name, role, "correct horse battery")
+		s, _, err = staff.Create(ctx, tx, stafftest.Sealer(f.t), name, role, "correct horse battery")
 		return err
 	})
 	return s

@@ -2,10 +2,10 @@ package staff
 
 import (
 	"context"
+	"time"
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/store"
-	"time"
 )
 
 // ChangePassword replaces a staff member's password. It asks for what a

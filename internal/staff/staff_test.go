@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/carefund/carefund/internal/staff/stafftest"
+
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/store/storetest"
@@ -27,7 +29,7 @@ func mustCreate(t *testing.T, db *store.DB, username string, role Role) account 
 	t.Helper()
 	var a account
 	err := db.Write(context.Background(), func(tx *store.Tx) error {
-		s, uri, err := Create(context.Background(), tx, newTestSealer(t), username, role, testPassword)
+		s, uri, err := Create(context.Background(), tx, stafftest.Sealer(t), username, role, testPassword)
 		a.Staff = s
 		if err == nil {
 			a.secret = secretOf(t, uri)
@@ -139,7 +141,7 @@ func TestCreate(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				err := db.Write(ctx, func(tx *store.Tx) error {
-					_, _, err := Create(ctx, tx, newTestSealer(t), tt.username, tt.role, tt.password)
+					_, _, err := Create(ctx, tx, stafftest.Sealer(t), tt.username, tt.role, tt.password)
 					return err
 				})
 				if tt.code == "" {
@@ -222,7 +224,7 @@ func newSigner(t *testing.T, db *store.DB) *signer {
 }
 
 func (s *signer) signIn(username, password, code string) (Staff, error) {
-	return Authenticate(context.Background(), s.db, newTestSealer(s.t), username, password, code, s.now, recorder(&s.recs))
+	return Authenticate(context.Background(), s.db, stafftest.Sealer(s.t), username, password, code, s.now, recorder(&s.recs))
 }
 
 // code returns the account's code for the current step.
@@ -427,7 +429,7 @@ func TestAuthenticateRecorderAtomic(t *testing.T) {
 		boom := errors.New("audit log unavailable")
 		failing := func(context.Context, *store.Tx, int64, string, string) error { return boom }
 		for range MaxFailures {
-			if _, err := Authenticate(context.Background(), db, newTestSealer(t), "alice", "wrong password!", "000000", now, failing); !errors.Is(err, boom) {
+			if _, err := Authenticate(context.Background(), db, stafftest.Sealer(t), "alice", "wrong password!", "000000", now, failing); !errors.Is(err, boom) {
 				t.Fatalf("Authenticate: %v, want the recorder's error", err)
 			}
 		}
@@ -435,11 +437,11 @@ func TestAuthenticateRecorderAtomic(t *testing.T) {
 			t.Error("failures were counted although their record failed")
 		}
 		code := totpAt(a.secret, now, totpDigits)
-		if _, err := Authenticate(context.Background(), db, newTestSealer(t), "alice", testPassword, code, now, failing); !errors.Is(err, boom) {
+		if _, err := Authenticate(context.Background(), db, stafftest.Sealer(t), "alice", testPassword, code, now, failing); !errors.Is(err, boom) {
 			t.Fatalf("Authenticate: %v, want the recorder's error", err)
 		}
 		var recs []outcome
-		if _, err := Authenticate(context.Background(), db, newTestSealer(t), "alice", testPassword, code, now, recorder(&recs)); err != nil {
+		if _, err := Authenticate(context.Background(), db, stafftest.Sealer(t), "alice", testPassword, code, now, recorder(&recs)); err != nil {
 			t.Errorf("the code was spent by a sign-in whose record failed: %v", err)
 		}
 	})
