@@ -12,6 +12,7 @@ import (
 
 	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/demo"
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/idcard"
@@ -36,6 +37,7 @@ func (s *Server) setUpAccounts(opts Options) error {
 		rand.Read(keys.Session[:])
 	}
 	s.vault = vault.New(keys)
+	s.campaigns = campaign.Store{Vault: s.vault}
 	s.sms = opts.SMS
 	if s.sms == nil {
 		s.sms = &account.LogSender{Log: s.log}

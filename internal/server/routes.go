@@ -33,6 +33,24 @@ func (s *Server) routes() []route {
 		{"GET /account/verify", s.verifyPage},
 		{"POST /account/verify", s.verify},
 
+		// Requests for help: the publisher's own (filing.go).
+		{"GET /my/requests", s.myRequests},
+		{"POST /my/requests", s.newRequest},
+		{"GET /my/requests/{id}", s.myRequest},
+		{"POST /my/requests/{id}", s.saveRequest},
+		{"POST /my/requests/{id}/submit", s.submitRequest},
+		{"GET /my/requests/{id}/submitted", s.requestSubmitted},
+		{"POST /my/requests/{id}/materials", s.uploadMaterial},
+		{"GET /my/requests/{id}/materials/{mid}", s.ownMaterial},
+		{"POST /my/requests/{id}/materials/{mid}/withdraw", s.withdrawMaterial},
+		{"POST /my/requests/{id}/close", s.closeOwnRequest},
+		{"POST /my/requests/{id}/extend", s.extendOwnRequest},
+		{"POST /my/requests/{id}/updates", s.postUpdate},
+
+		// Requests for help in public (publicpages.go).
+		{"GET /requests/{id}", s.publicRequest},
+		{"GET /requests/{id}/versions", s.requestVersions},
+
 		// The staff console.
 		{"GET /staff/signin", s.staffSignInPage},
 		{"POST /staff/signin", s.staffSignIn},
@@ -58,6 +76,30 @@ func (s *Server) routes() []route {
 		{"POST /staff/users", s.findUser},
 		{"GET /staff/users/{id}", s.staffUser},
 
+		// Review, publication and patrol (reviewpages.go).
+		{"GET /staff/review", s.reviewQueue},
+		{"GET /staff/review/{id}", s.reviewRequest},
+		{"POST /staff/review/{id}/claim", s.claimRequest},
+		{"POST /staff/review/{id}/release", s.releaseRequest},
+		{"POST /staff/review/{id}/ask", s.askInfo},
+		{"POST /staff/review/{id}/reject", s.rejectRequest},
+		{"POST /staff/review/{id}/approve", s.approveRequest},
+		{"GET /staff/review/{id}/materials/{mid}", s.reviewMaterial},
+		{"POST /staff/review/{id}/materials/{mid}/reviewed", s.markMaterialReviewed},
+		{"POST /staff/review/{id}/materials/{mid}/publish", s.publishMaterial},
+		{"POST /staff/review/{id}/open", s.openFundraising},
+		{"POST /staff/review/{id}/close", s.staffCloseRequest},
+		{"GET /staff/patrol", s.patrolPage},
+		{"POST /staff/patrol/{id}/updates/{uid}/check", s.checkUpdate},
+		{"POST /staff/patrol/{id}/updates/{uid}/takedown", s.takeDownUpdate},
+		{"POST /staff/members/{id}/conflicts", s.addConflict},
+
+		// The charity referral list (charitypages.go).
+		{"GET /staff/charities", s.charitiesPage},
+		{"POST /staff/charities", s.createCharity},
+		{"POST /staff/charities/{id}", s.updateCharity},
+		{"POST /staff/charities/{id}/active", s.setCharityActive},
+
 		// Operations.
 		{"GET /healthz", s.healthz},
 		{"GET /readyz", s.readyz},
@@ -72,6 +114,14 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/me/identity", s.apiVerify},
 		{"GET /api/v1/rules", s.apiRules},
 		{"GET /api/v1/rules/{kind}", s.apiRule},
+		{"GET /api/v1/my/requests", s.apiMyRequests},
+		{"POST /api/v1/my/requests", s.apiNewRequest},
+		{"GET /api/v1/my/requests/{id}", s.apiMyRequest},
+		{"PUT /api/v1/my/requests/{id}", s.apiSaveRequest},
+		{"POST /api/v1/my/requests/{id}/submit", s.apiSubmitRequest},
+		{"POST /api/v1/my/requests/{id}/materials", s.apiUploadMaterial},
+		{"GET /api/v1/requests", s.apiRequests},
+		{"GET /api/v1/requests/{id}", s.apiRequest},
 
 		// Everything else.
 		{"/api/v1/", s.notFound},

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/carefund/carefund/internal/account"
+	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/keyring"
 	"github.com/carefund/carefund/internal/metrics"
 	"github.com/carefund/carefund/internal/staff"
@@ -53,6 +54,9 @@ type Options struct {
 	// Demo says the demo data is loaded: the development page shows the
 	// demonstration staff accounts' codes.
 	Demo bool
+	// FundraisingPeriod is how long a request's channel stays open before
+	// one extension (R-PUB-4); campaign.DefaultPeriod when zero.
+	FundraisingPeriod time.Duration
 }
 
 // Server serves the platform.
@@ -80,6 +84,9 @@ type Server struct {
 	sms       account.Sender
 	sealer    staff.Sealer
 	approvals *staff.Approvals
+
+	campaigns campaign.Store
+	period    time.Duration // the fundraising period (R-PUB-4)
 }
 
 // New returns a server for the options.
@@ -110,6 +117,10 @@ func New(opts Options) (*Server, error) {
 	s.devPages = opts.DevPages
 	s.demo = opts.Demo
 	s.proxies = opts.TrustedProxies
+	s.period = opts.FundraisingPeriod
+	if s.period <= 0 {
+		s.period = campaign.DefaultPeriod
+	}
 	if err := s.setUpAccounts(opts); err != nil {
 		return nil, err
 	}
