@@ -1,5 +1,5 @@
 -- The schema carefund's migrations build, read from SQLite after the last
--- migration (0010_review.sql). PostgreSQL has the same tables and
+-- migration (0012_fundraising.sql). PostgreSQL has the same tables and
 -- columns (a test checks); its types are in internal/store/migrations/postgres.
 -- Generated: go test ./internal/store -run SchemaDoc -update
 
@@ -158,6 +158,71 @@ CREATE TABLE request_events (
 	actor      TEXT    NOT NULL CHECK (actor <> ''),
 	reason     TEXT    NOT NULL,
 	at         BIGINT  NOT NULL
+);
+
+CREATE TABLE request_fundraising (
+	request_id   INTEGER NOT NULL PRIMARY KEY REFERENCES requests (id),
+	opened_at    BIGINT  NOT NULL CHECK (typeof(opened_at) = 'integer'),
+	deadline     BIGINT  NOT NULL CHECK (typeof(deadline) = 'integer'),
+	extensions   INTEGER NOT NULL CHECK (extensions BETWEEN 0 AND 1),
+	extended_by  TEXT    CHECK (extended_by <> ''),
+	extended_at  BIGINT,
+	closed_at    BIGINT,
+	close_reason TEXT    CHECK (close_reason IN ('target_reached', 'period_ended', 'purpose_achieved', 'purpose_gone',
+		'closed_by_requester', 'closed_by_staff', 'wind_down')),
+	close_cause  TEXT    CHECK (close_cause IN ('recovered', 'died', 'treatment_abandoned')),
+	closed_by    TEXT    CHECK (closed_by <> ''),
+	close_note   TEXT    CHECK (length(close_note) <= 200),
+	CHECK (deadline >= opened_at),
+	CHECK ((extensions = 0) = (extended_at IS NULL) AND (extended_at IS NULL) = (extended_by IS NULL)),
+	CHECK ((closed_at IS NULL) = (close_reason IS NULL) AND (closed_at IS NULL) = (closed_by IS NULL)),
+	CHECK (closed_at IS NOT NULL OR close_note IS NULL),
+	-- A cause exactly with purpose_gone.
+	CHECK (close_reason IS NULL OR (close_reason = 'purpose_gone') = (close_cause IS NOT NULL))
+);
+
+CREATE TABLE request_materials (
+	id             INTEGER NOT NULL PRIMARY KEY,
+	request_id     BIGINT  NOT NULL REFERENCES requests (id),
+	kind           TEXT    NOT NULL CHECK (kind IN ('diagnosis', 'id_document', 'relationship', 'cost_estimate',
+		'certificate', 'expense_list', 'other')),
+	content_type   TEXT    NOT NULL CHECK (content_type IN ('image/jpeg', 'image/png', 'application/pdf')),
+	size_bytes     INTEGER NOT NULL CHECK (typeof(size_bytes) = 'integer' AND size_bytes BETWEEN 1 AND 10485760),
+	key_id         BIGINT  NOT NULL UNIQUE REFERENCES data_keys (id),
+	seal_token     TEXT    NOT NULL UNIQUE CHECK (length(seal_token) = 32),
+	content_sealed BLOB    NOT NULL CHECK (typeof(content_sealed) = 'blob' AND length(content_sealed) > 0),
+	content_index  TEXT    NOT NULL CHECK (length(content_index) = 64),
+	uploaded_by    TEXT    NOT NULL CHECK (uploaded_by <> ''),
+	uploaded_at    BIGINT  NOT NULL,
+	reviewed_by    TEXT    CHECK (reviewed_by <> ''),
+	reviewed_at    BIGINT,
+	published_by   TEXT    CHECK (published_by <> ''),
+	published_at   BIGINT,
+	withdrawn_by   TEXT    CHECK (withdrawn_by <> ''),
+	withdrawn_at   BIGINT,
+	CHECK ((reviewed_by IS NULL) = (reviewed_at IS NULL)),
+	CHECK ((published_by IS NULL) = (published_at IS NULL)),
+	CHECK ((withdrawn_by IS NULL) = (withdrawn_at IS NULL)),
+	CHECK (published_at IS NULL OR reviewed_at IS NOT NULL),
+	CHECK (published_at IS NULL OR kind IN ('certificate', 'expense_list')),
+	CHECK (published_at IS NULL OR withdrawn_at IS NULL)
+);
+
+CREATE TABLE request_updates (
+	id              INTEGER NOT NULL PRIMARY KEY,
+	request_id      BIGINT  NOT NULL REFERENCES requests (id),
+	body_sealed     BLOB    NOT NULL CHECK (typeof(body_sealed) = 'blob'),
+	posted_by       TEXT    NOT NULL CHECK (posted_by <> ''),
+	posted_at       BIGINT  NOT NULL CHECK (typeof(posted_at) = 'integer'),
+	screen_level    TEXT    NOT NULL CHECK (screen_level IN ('ok', 'flagged')),
+	screen_reasons  TEXT    NOT NULL,
+	checked_by      TEXT    CHECK (checked_by <> ''),
+	checked_at      BIGINT,
+	taken_down_by   TEXT    CHECK (taken_down_by <> ''),
+	taken_down_at   BIGINT,
+	takedown_reason TEXT    CHECK (takedown_reason <> '' AND length(takedown_reason) <= 500),
+	CHECK ((checked_at IS NULL) = (checked_by IS NULL)),
+	CHECK ((taken_down_at IS NULL) = (taken_down_by IS NULL) AND (taken_down_at IS NULL) = (takedown_reason IS NULL))
 );
 
 CREATE TABLE request_versions (
@@ -366,6 +431,16 @@ CREATE INDEX ledger_postings_account ON ledger_postings (account_id, entry_id);
 
 CREATE INDEX request_events_request ON request_events (request_id, id);
 
+CREATE INDEX request_fundraising_open ON request_fundraising (deadline) WHERE closed_at IS NULL;
+
+CREATE INDEX request_materials_content ON request_materials (content_index);
+
+CREATE INDEX request_materials_request ON request_materials (request_id, id);
+
+CREATE INDEX request_updates_patrol ON request_updates (posted_at, id) WHERE checked_at IS NULL AND taken_down_at IS NULL;
+
+CREATE INDEX request_updates_request ON request_updates (request_id, id);
+
 CREATE INDEX requests_patient ON requests (patient_index, state);
 
 CREATE INDEX requests_publisher ON requests (publisher_user_id, id);
@@ -478,6 +553,54 @@ BEGIN SELECT RAISE(ABORT, 'request_events: the history of a request is never cha
 
 CREATE TRIGGER request_events_no_update BEFORE UPDATE ON request_events
 BEGIN SELECT RAISE(ABORT, 'request_events: the history of a request is never changed'); END;
+
+CREATE TRIGGER request_fundraising_closed BEFORE UPDATE ON request_fundraising
+WHEN OLD.closed_at IS NOT NULL
+BEGIN SELECT RAISE(ABORT, 'request_fundraising: a closed channel is never changed'); END;
+
+CREATE TRIGGER request_fundraising_fixed BEFORE UPDATE ON request_fundraising
+WHEN NEW.request_id <> OLD.request_id OR NEW.opened_at <> OLD.opened_at
+BEGIN SELECT RAISE(ABORT, 'request_fundraising: the request and opening time of a channel never change'); END;
+
+CREATE TRIGGER request_fundraising_forward BEFORE UPDATE ON request_fundraising
+WHEN NEW.extensions < OLD.extensions OR NEW.deadline < OLD.deadline
+BEGIN SELECT RAISE(ABORT, 'request_fundraising: a deadline never moves back'); END;
+
+CREATE TRIGGER request_fundraising_no_delete BEFORE DELETE ON request_fundraising
+BEGIN SELECT RAISE(ABORT, 'request_fundraising: a fundraising channel is never deleted'); END;
+
+CREATE TRIGGER request_materials_fixed BEFORE UPDATE OF id, request_id, kind, content_type, size_bytes, key_id, seal_token,
+	content_sealed, content_index, uploaded_by, uploaded_at ON request_materials
+BEGIN SELECT RAISE(ABORT, 'request_materials: uploaded material never changes (R-PII-1)'); END;
+
+CREATE TRIGGER request_materials_marks_once BEFORE UPDATE ON request_materials
+WHEN (OLD.reviewed_at IS NOT NULL AND (NEW.reviewed_at IS NOT OLD.reviewed_at OR NEW.reviewed_by IS NOT OLD.reviewed_by))
+	OR (OLD.published_at IS NOT NULL AND (NEW.published_at IS NOT OLD.published_at OR NEW.published_by IS NOT OLD.published_by))
+	OR (OLD.withdrawn_at IS NOT NULL AND (NEW.withdrawn_at IS NOT OLD.withdrawn_at OR NEW.withdrawn_by IS NOT OLD.withdrawn_by))
+BEGIN SELECT RAISE(ABORT, 'request_materials: a review, publication or withdrawal mark is set once and never changed'); END;
+
+CREATE TRIGGER request_materials_no_delete BEFORE DELETE ON request_materials
+BEGIN SELECT RAISE(ABORT, 'request_materials: material is never deleted; upload a new one and withdraw the old'); END;
+
+CREATE TRIGGER request_updates_body_fixed BEFORE UPDATE OF body_sealed ON request_updates
+WHEN length(OLD.body_sealed) > 0
+BEGIN SELECT RAISE(ABORT, 'request_updates: the text of an update is never changed; post a new one'); END;
+
+CREATE TRIGGER request_updates_checked_once BEFORE UPDATE ON request_updates
+WHEN OLD.checked_at IS NOT NULL AND (NEW.checked_at IS NOT OLD.checked_at OR NEW.checked_by IS NOT OLD.checked_by)
+BEGIN SELECT RAISE(ABORT, 'request_updates: a check is never changed'); END;
+
+CREATE TRIGGER request_updates_fixed BEFORE UPDATE OF id, request_id, posted_by, posted_at, screen_level, screen_reasons
+ON request_updates
+BEGIN SELECT RAISE(ABORT, 'request_updates: who posted an update, when, and its screening never change'); END;
+
+CREATE TRIGGER request_updates_no_delete BEFORE DELETE ON request_updates
+BEGIN SELECT RAISE(ABORT, 'request_updates: an update is never deleted; take it down'); END;
+
+CREATE TRIGGER request_updates_taken_down_once BEFORE UPDATE ON request_updates
+WHEN OLD.taken_down_at IS NOT NULL AND (NEW.taken_down_at IS NOT OLD.taken_down_at
+	OR NEW.taken_down_by IS NOT OLD.taken_down_by OR NEW.takedown_reason IS NOT OLD.takedown_reason)
+BEGIN SELECT RAISE(ABORT, 'request_updates: a takedown is never undone or changed'); END;
 
 CREATE TRIGGER request_versions_no_delete BEFORE DELETE ON request_versions
 BEGIN SELECT RAISE(ABORT, 'request_versions: a published version is never changed; publish a new one (R-REQ-6)'); END;

@@ -190,7 +190,7 @@ type row struct {
 func load(ctx context.Context, tx *store.Tx, id int64) (row, error) {
 	q := `SELECT id, publisher_user_id, state, key_id, patient_index, filing_sealed, draft_revision,
 		submitted_at, created_at, updated_at FROM requests WHERE id = $1`
-	if tx.Dialect == store.Postgres {
+	if tx.Dialect == store.Postgres && !tx.ReadOnly {
 		q += " FOR UPDATE"
 	}
 	rs, err := scan(tx.QueryRowContext(ctx, q, id))

@@ -7,9 +7,11 @@ import (
 	"slices"
 
 	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/session"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
+	"github.com/carefund/carefund/internal/web"
 )
 
 // access says who may use a route. A route is for anyone, for signed-in
@@ -257,6 +259,17 @@ func (s *Server) mustSignIn(w http.ResponseWriter, r *http.Request, signIn strin
 	if r.Method == http.MethodGet && !isAPI(r) {
 		http.Redirect(w, r, signIn+"?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return nil
+	}
+	if signIn == "/signin" && !isAPI(r) && !wantsJSON(r) {
+		// A form sent after the session ended (a draft left open
+		// overnight): say so, and come back to the page it was sent from.
+		// What was saved before is kept; nothing of this form was.
+		next := ""
+		if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host {
+			next = localNext(ref.RequestURI())
+		}
+		return s.renderStatus(w, r, http.StatusUnauthorized, web.SignIn{Next: next,
+			Form: web.Form{Message: i18n.T(s.lang(r), "signin.expired")}})
 	}
 	return apperr.New(apperr.Unauthorized, "access.signin")
 }

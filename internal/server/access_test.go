@@ -141,7 +141,7 @@ func refusedByGuard(resp *http.Response, body string) bool {
 		loc := resp.Header.Get("Location")
 		return strings.HasPrefix(loc, "/signin?next=") || strings.HasPrefix(loc, "/staff/signin?next=")
 	}
-	for _, key := range []string{"access.denied", "access.signin"} {
+	for _, key := range []string{"access.denied", "access.signin", "signin.expired"} {
 		for _, lang := range i18n.Langs {
 			if strings.Contains(body, i18n.T(lang, key)) {
 				return resp.StatusCode == 401 || resp.StatusCode == 403

@@ -17,6 +17,7 @@ import (
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/idcard"
 	"github.com/carefund/carefund/internal/keyring"
+	"github.com/carefund/carefund/internal/material"
 	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/session"
 	"github.com/carefund/carefund/internal/staff"
@@ -38,6 +39,7 @@ func (s *Server) setUpAccounts(opts Options) error {
 	}
 	s.vault = vault.New(keys)
 	s.campaigns = campaign.Store{Vault: s.vault}
+	s.materials = material.Store{Vault: s.vault}
 	s.sms = opts.SMS
 	if s.sms == nil {
 		s.sms = &account.LogSender{Log: s.log}

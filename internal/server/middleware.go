@@ -208,11 +208,15 @@ func (s *Server) crossOriginProtection(next http.Handler) http.Handler {
 // declared, and as soon as the limit is crossed when it is not.
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > s.maxBody {
+		limit := s.maxBody
+		if takesUpload(r) {
+			limit = max(limit, uploadBodyLimit)
+		}
+		if r.ContentLength > limit {
 			s.fail(w, r, apperr.New(apperr.TooLarge, ""))
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

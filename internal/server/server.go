@@ -21,6 +21,7 @@ import (
 	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/keyring"
+	"github.com/carefund/carefund/internal/material"
 	"github.com/carefund/carefund/internal/metrics"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
@@ -86,6 +87,7 @@ type Server struct {
 	approvals *staff.Approvals
 
 	campaigns campaign.Store
+	materials material.Store
 	period    time.Duration // the fundraising period (R-PUB-4)
 }
 

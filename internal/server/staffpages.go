@@ -170,6 +170,9 @@ func (s *Server) staffPassword(w http.ResponseWriter, r *http.Request) error {
 // staffSections are the console's sections, each shown to the roles its
 // route allows.
 var staffSections = []web.NavLink{
+	{URL: "/staff/review", Key: "staff.review.title"},
+	{URL: "/staff/patrol", Key: "staff.patrol.title"},
+	{URL: "/staff/charities", Key: "staff.charities.title"},
 	{URL: "/staff/approvals", Key: "staff.approvals.title"},
 	{URL: "/staff/members", Key: "staff.members.title"},
 	{URL: "/staff/rules", Key: "staff.rules.title"},

@@ -60,6 +60,8 @@ type Tx struct {
 	*sql.Tx
 	Now     time.Time
 	Dialect Dialect
+	// ReadOnly says the transaction came from Read: it cannot lock rows.
+	ReadOnly bool
 
 	db         *DB
 	unprepared []string // see ExecPrepared
@@ -351,6 +353,7 @@ func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
 }
 
 func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error) error {
+	readOnly := opts != nil && opts.ReadOnly
 	if db.dialect == SQLite {
 		// modernc's SQLite driver rejects isolation levels and read-only
 		// options; the read pool is read-only by construction.
@@ -365,7 +368,7 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fun
 	// Roll back on any way out but a commit, a panic in fn included: on
 	// SQLite an open write transaction holds the only writer connection.
 	defer sqlTx.Rollback()
-	tx := &Tx{Tx: sqlTx, Now: db.now().UTC().Truncate(time.Microsecond), Dialect: db.dialect}
+	tx := &Tx{Tx: sqlTx, Now: db.now().UTC().Truncate(time.Microsecond), Dialect: db.dialect, ReadOnly: readOnly}
 	if pool == db.writer {
 		tx.db = db
 	}

@@ -75,7 +75,13 @@ type View struct {
 	Icon  string    // the icon's URL, with its content hash
 	Who   Viewer
 	Page  Page
+	// Script is the URL of the page's script, or "": a page works without
+	// it, and a script only adds to it (saving a draft as it is typed).
+	Script string
 }
+
+// scripted is a page that adds a static script.
+type scripted interface{ script() string }
 
 // Renderer renders pages. It is safe for concurrent use.
 type Renderer struct {
@@ -103,6 +109,7 @@ func New() (*Renderer, error) {
 		funcs := template.FuncMap{
 			"t":    func(key string, args ...any) string { return i18n.T(lang, key, args...) },
 			"list": func(s ...string) []string { return s },
+			"inc":  func(i int) int { return i + 1 },
 		}
 		for _, name := range pageNames {
 			t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+name+".html")
@@ -128,6 +135,9 @@ func (r *Renderer) Render(w io.Writer, lang i18n.Lang, path string, who Viewer, 
 	}
 	var buf bytes.Buffer
 	v := View{Lang: lang, Other: other, Path: path, CSS: r.assets["carefund.css"], Icon: r.assets["icon.svg"], Who: who, Page: p}
+	if sp, ok := p.(scripted); ok {
+		v.Script = r.assets[sp.script()]
+	}
 	if err := t.Execute(&buf, v); err != nil {
 		return fmt.Errorf("rendering %s: %w", p.template(), err)
 	}

@@ -1,0 +1,386 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image"
+	"image/png"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/carefund/carefund/internal/account"
+	"github.com/carefund/carefund/internal/campaign"
+	"github.com/carefund/carefund/internal/charity"
+	"github.com/carefund/carefund/internal/material"
+	"github.com/carefund/carefund/internal/rules"
+	"github.com/carefund/carefund/internal/store"
+	"github.com/carefund/carefund/internal/store/storetest"
+)
+
+// testPNG returns a small, valid PNG.
+func testPNG(t *testing.T) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, 4, 4))); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// postMultipart sends the filing form as the browser does, as the user,
+// with a file when content is not nil.
+func (f *fixture) postMultipart(t *testing.T, target string, values url.Values, content []byte, header ...string) *http.Response {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, vs := range values {
+		for _, v := range vs {
+			mw.WriteField(k, v)
+		}
+	}
+	if content != nil {
+		fw, err := mw.CreateFormFile("file", "photo.jpg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		fw.Write(content)
+	}
+	mw.Close()
+	req := httptest.NewRequest("POST", target, &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	req.AddCookie(&http.Cookie{Name: userCookie, Value: f.user})
+	rec := httptest.NewRecorder()
+	f.s.Handler().ServeHTTP(rec, req)
+	return rec.Result()
+}
+
+// formOfFiling is fl as the filing form sends it, with the current rules.
+func (f *fixture) formOfFiling(t *testing.T, fl campaign.Filing, revision int) url.Values {
+	t.Helper()
+	v := url.Values{"revision": {strconv.Itoa(revision)}}
+	for k, val := range filingValues(fl) {
+		v.Set(k, val)
+	}
+	v.Set("truthful", fl.Truthful)
+	v.Set("consent", fl.Consent)
+	ctx := context.Background()
+	if err := f.db.Read(ctx, func(tx *store.Tx) error {
+		for _, k := range account.ConsentKinds {
+			cur, err := rules.Current(ctx, tx, k)
+			if err != nil {
+				return err
+			}
+			v.Add("rule", strconv.FormatInt(cur.ID, 10))
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// startDraft starts a draft as the user and returns its id.
+func (f *fixture) startDraft(t *testing.T) int64 {
+	t.Helper()
+	resp := f.as("user", "POST", "/my/requests", url.Values{})
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/my/requests/") {
+		t.Fatalf("starting a draft: %d %s", resp.StatusCode, body(t, resp))
+	}
+	id, err := strconv.ParseInt(strings.TrimPrefix(loc, "/my/requests/"), 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func (f *fixture) request(t *testing.T, id int64) campaign.Request {
+	t.Helper()
+	ctx := context.Background()
+	var req campaign.Request
+	if err := f.db.Read(ctx, func(tx *store.Tx) (err error) {
+		req, err = f.s.campaigns.Get(ctx, tx, id)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
+// TestFilingNeedsVerifiedName: only a real-name verified user files (R-ACC-1).
+func TestFilingNeedsVerifiedName(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		resp := f.as("user", "POST", "/my/requests", url.Values{})
+		if page := body(t, resp); resp.StatusCode != http.StatusForbidden || !strings.Contains(page, "实名认证") {
+			t.Fatalf("an unverified user started a draft: %d", resp.StatusCode)
+		}
+		f.verify(t, f.userID, "李四", "11010519491231002X")
+		f.startDraft(t)
+	})
+}
+
+// TestFilingFlow files a request through the pages: the draft saves as it
+// is typed, every missing answer and document is named at once and nothing
+// is submitted (R-REQ-1, R-REQ-2, R-REQ-3), a forged upload is refused, a
+// valid filing is submitted and screened (R-REV-1) with the consents
+// recorded (R-RULES-2, R-RULES-4), charities are suggested (R-REQ-7), and a
+// second press is told it was already submitted.
+func TestFilingFlow(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		if err := db.Write(ctx, func(tx *store.Tx) error { _, err := charity.Seed(ctx, tx); return err }); err != nil {
+			t.Fatal(err)
+		}
+		f.verify(t, f.userID, "李四", "11010519491231002X")
+		id := f.startDraft(t)
+		page := "/my/requests/" + strconv.FormatInt(id, 10)
+		if resp := f.as("user", "GET", page, nil); resp.StatusCode != 200 || !strings.Contains(body(t, resp), `id="filing"`) {
+			t.Fatalf("the draft's form: %d", resp.StatusCode)
+		}
+
+		// Autosave: the script sends the text and gets the new revision.
+		rev := f.request(t, id).Revision
+		partial := url.Values{"revision": {strconv.Itoa(rev)}, "title": {"救救我的女儿"}, "story": {"只写了一半"},
+			"target": {"30万"}, "use.0.label": {"化疗"}}
+		resp := f.postMultipart(t, page, partial, nil, "Accept", "application/json")
+		var saved struct {
+			Revision int               `json:"revision"`
+			Errors   map[string]string `json:"errors"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&saved); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("autosave: %d %v", resp.StatusCode, err)
+		}
+		if saved.Revision != rev+1 || saved.Errors["target"] == "" {
+			t.Errorf("autosave = %+v, want revision %d and a message on the unreadable target", saved, rev+1)
+		}
+		if got := f.request(t, id).Filing; got.Title != "救救我的女儿" || got.Story != "只写了一半" {
+			t.Errorf("the draft holds %+v", got)
+		}
+		// A save from the page before is refused, not written over.
+		if resp := f.postMultipart(t, page, partial, nil, "Accept", "application/json"); resp.StatusCode != http.StatusConflict {
+			t.Errorf("a stale autosave: %d", resp.StatusCode)
+		}
+
+		// Submitting the half-filled draft names every problem at once.
+		form := partial
+		form.Set("revision", strconv.Itoa(saved.Revision))
+		resp = f.postMultipart(t, page+"/submit", form, nil)
+		html := body(t, resp)
+		if resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("submitting a half-filled draft: %d", resp.StatusCode)
+		}
+		for _, want := range []string{"此项必填", "不能留空", "诊断证明", "只写了一半"} { // R-REQ-1, R-REQ-2, R-REQ-3; what was typed is kept
+			if !strings.Contains(html, want) {
+				t.Errorf("the refused form does not say %q", want)
+			}
+		}
+		if st := f.requestState(t, id); st != campaign.Draft {
+			t.Fatalf("a refused submission left the request %s", st)
+		}
+
+		// A script renamed photo.jpg is refused next to the file field.
+		fl := testFiling()
+		rev = f.request(t, id).Revision
+		values := f.formOfFiling(t, fl, rev)
+		values.Set("kind", string(material.Diagnosis))
+		resp = f.postMultipart(t, page+"/materials", values, []byte("#!/bin/sh\nrm -rf /\n"))
+		if html := body(t, resp); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(html, `field-error`) || !strings.Contains(html, "救救我的女儿") {
+			t.Fatalf("a forged upload: %d", resp.StatusCode)
+		}
+		// The filing typed with it was saved all the same.
+		if got := f.request(t, id).Filing; got.PatientName != "张小明" {
+			t.Errorf("the filing sent with a refused upload was not saved: %q", got.PatientName)
+		}
+		for _, k := range []material.Kind{material.Diagnosis, material.IDDocument, material.CostEstimate} {
+			values := f.formOfFiling(t, fl, f.request(t, id).Revision)
+			values.Set("kind", string(k))
+			if resp := f.postMultipart(t, page+"/materials", values, testPNG(t)); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("uploading %s: %d %s", k, resp.StatusCode, body(t, resp))
+			}
+		}
+		// The publisher is a parent: without proof of the relationship
+		// the submission is refused (R-REQ-3).
+		resp = f.postMultipart(t, page+"/submit", f.formOfFiling(t, fl, f.request(t, id).Revision), nil)
+		if html := body(t, resp); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(html, `id="m-relationship"`) {
+			t.Fatalf("submitting without relationship proof: %d", resp.StatusCode)
+		}
+		values = f.formOfFiling(t, fl, f.request(t, id).Revision)
+		values.Set("kind", string(material.Relationship))
+		if resp := f.postMultipart(t, page+"/materials", values, testPNG(t)); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("uploading the relationship proof: %d", resp.StatusCode)
+		}
+		// Unticked boxes are refused (R-RULES-2, R-RULES-4).
+		unticked := f.formOfFiling(t, fl, f.request(t, id).Revision)
+		unticked.Del("truthful")
+		unticked.Del("consent")
+		if resp := f.postMultipart(t, page+"/submit", unticked, nil); resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("submitting unticked: %d", resp.StatusCode)
+		}
+
+		final := f.formOfFiling(t, fl, f.request(t, id).Revision)
+		resp = f.postMultipart(t, page+"/submit", final, nil)
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != page+"/submitted" {
+			t.Fatalf("submitting: %d %s", resp.StatusCode, body(t, resp))
+		}
+		if st := f.requestState(t, id); st != campaign.InReview {
+			t.Errorf("after submission the request is %s, want in review after the machine screen", st)
+		}
+		var consents int
+		if err := db.Read(ctx, func(tx *store.Tx) error {
+			return tx.QueryRowContext(ctx, `SELECT count(*) FROM rules_consents WHERE subject = $1`, "user:"+itoa(f.userID)).Scan(&consents)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if consents < len(account.ConsentKinds) {
+			t.Errorf("%d consents recorded", consents)
+		}
+		if got := f.request(t, id).Filing; got.Truthful != "yes" || got.Consent != "on" {
+			t.Errorf("the declaration and consent are not kept with the filing: %q %q", got.Truthful, got.Consent)
+		}
+		// R-REQ-7: charitable organisations are suggested.
+		if html := body(t, f.as("user", "GET", page+"/submitted", nil)); !strings.Contains(html, `id="charities"`) || !strings.Contains(html, charity.DemoPrefix) {
+			t.Errorf("no charity suggested after submission")
+		}
+		// A double click: the second press says it was already submitted.
+		resp = f.postMultipart(t, page+"/submit", final, nil)
+		if html := body(t, resp); resp.StatusCode != http.StatusConflict || !strings.Contains(html, "已经提交") {
+			t.Errorf("a second submission: %d", resp.StatusCode)
+		}
+	})
+}
+
+// TestOverCapNeedsCertificate: a target above ¥500,000 cannot be submitted
+// without a medical institution's certificate (R-REQ-4).
+func TestOverCapNeedsCertificate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		f.verify(t, f.userID, "李四", "11010519491231002X")
+		id := f.startDraft(t)
+		page := "/my/requests/" + strconv.FormatInt(id, 10)
+		fl := testFiling()
+		fl.Target = 600_000_00
+		fl.Use[0].Amount = 500_000_00
+		for _, k := range []material.Kind{material.Diagnosis, material.IDDocument, material.CostEstimate, material.Relationship} {
+			values := f.formOfFiling(t, fl, f.request(t, id).Revision)
+			values.Set("kind", string(k))
+			if resp := f.postMultipart(t, page+"/materials", values, testPNG(t)); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("uploading %s: %d", k, resp.StatusCode)
+			}
+		}
+		resp := f.postMultipart(t, page+"/submit", f.formOfFiling(t, fl, f.request(t, id).Revision), nil)
+		if html := body(t, resp); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(html, `id="m-certificate"`) {
+			t.Fatalf("over the cap without a certificate: %d", resp.StatusCode)
+		}
+		if st := f.requestState(t, id); st != campaign.Draft {
+			t.Errorf("state %s", st)
+		}
+	})
+}
+
+// TestFilingAPI: the JSON API files as the pages do: the draft saves from
+// the revision read (a stale one is refused), a submission names every
+// missing answer at once (R-REQ-1, R-REQ-2), and a forged upload is refused
+// by its content (R-REQ-3).
+func TestFilingAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		if resp, _ := f.api("POST", "/api/v1/my/requests", "", "", f.user); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("an unverified user started a draft: %d", resp.StatusCode)
+		}
+		f.verify(t, f.userID, "李四", "11010519491231002X")
+		resp, got := f.api("POST", "/api/v1/my/requests", "", "", f.user)
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("POST /api/v1/my/requests: %d %v", resp.StatusCode, got)
+		}
+		id := strconv.FormatInt(int64(got["id"].(float64)), 10)
+		rev := int(got["revision"].(float64))
+		put := `{"revision": ` + strconv.Itoa(rev) + `, "filing": {"title": "救救我的女儿", "target_fen": 30000000,
+			"disclosures": {"debts": {"answer": "yes", "detail": "", "amount_fen": 0}}}}`
+		resp, got = f.api("PUT", "/api/v1/my/requests/"+id, put, "application/json", f.user)
+		if resp.StatusCode != 200 || got["filing"].(map[string]any)["title"] != "救救我的女儿" {
+			t.Fatalf("PUT: %d %v", resp.StatusCode, got)
+		}
+		if resp, _ := f.api("PUT", "/api/v1/my/requests/"+id, put, "application/json", f.user); resp.StatusCode != http.StatusConflict {
+			t.Errorf("a stale save: %d", resp.StatusCode)
+		}
+		submit := `{"revision": ` + strconv.Itoa(int(got["revision"].(float64))) + `, "truthful": true, "consent": true, "rules": []}`
+		resp, got = f.api("POST", "/api/v1/my/requests/"+id+"/submit", submit, "application/json", f.user)
+		if resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("submitting a bare draft: %d %v", resp.StatusCode, got)
+		}
+		fields := map[string]bool{}
+		for _, e := range got["errors"].([]any) {
+			fields[e.(map[string]any)["field"].(string)] = true
+		}
+		for _, want := range []string{"patient_id", "story", "use", "disclosure.housing", "disclosure.debts.detail", "material_diagnosis"} {
+			if !fields[want] {
+				t.Errorf("the refusal does not name %s: %v", want, fields)
+			}
+		}
+		if st := f.requestState(t, mustID(t, id)); st != campaign.Draft {
+			t.Errorf("state %s after a refused submission", st)
+		}
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		mw.WriteField("kind", "diagnosis")
+		fw, _ := mw.CreateFormFile("file", "scan.jpg")
+		fw.Write([]byte("<?php system($_GET['c']); ?>"))
+		mw.Close()
+		resp, got = f.api("POST", "/api/v1/my/requests/"+id+"/materials", buf.String(), mw.FormDataContentType(), f.user)
+		if resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("a forged upload: %d %v", resp.StatusCode, got)
+		}
+		buf.Reset()
+		mw = multipart.NewWriter(&buf)
+		mw.WriteField("kind", "diagnosis")
+		fw, _ = mw.CreateFormFile("file", "scan.png")
+		fw.Write(testPNG(t))
+		mw.Close()
+		if resp, got := f.api("POST", "/api/v1/my/requests/"+id+"/materials", buf.String(), mw.FormDataContentType(), f.user); resp.StatusCode != http.StatusCreated || got["kind"] != "diagnosis" {
+			t.Errorf("an upload: %d %v", resp.StatusCode, got)
+		}
+	})
+}
+
+func mustID(t *testing.T, s string) int64 {
+	t.Helper()
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// TestExpiredSessionMidFiling: a form sent after the session ended is
+// answered with the sign-in page and a message, and the draft as last saved
+// survives unchanged.
+func TestExpiredSessionMidFiling(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		f.verify(t, f.userID, "李四", "11010519491231002X")
+		id := f.startDraft(t)
+		page := "/my/requests/" + strconv.FormatInt(id, 10)
+		before := f.request(t, id)
+		f.user = "expired-or-forged-token"
+		resp := f.postMultipart(t, page, url.Values{"revision": {strconv.Itoa(before.Revision)}, "title": {"改了标题"}}, nil,
+			"Referer", "http://example.com"+page)
+		html := body(t, resp)
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(html, "登录已过期") || !strings.Contains(html, `name="phone"`) {
+			t.Fatalf("a form after the session ended: %d", resp.StatusCode)
+		}
+		if after := f.request(t, id); after.Revision != before.Revision {
+			t.Errorf("the draft changed without a session")
+		}
+	})
+}
