@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/config"
@@ -59,16 +60,18 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	proxies, _ := cfg.Proxies() // checked by Validate
 	srv, err := server.New(server.Options{DB: db, Logger: log, Version: version,
 		HTTPS: strings.HasPrefix(cfg.PublicURL, "https://"), Keys: keys,
-		SMS: &account.LogSender{Log: log}, DevPages: !cfg.Production, TrustedProxies: proxies, Demo: cfg.Demo})
+		SMS: &account.LogSender{Log: log}, DevPages: !cfg.Production, TrustedProxies: proxies, Demo: cfg.Demo,
+		FundraisingPeriod: time.Duration(cfg.FundraisingDays) * 24 * time.Hour})
 	if err != nil {
 		return err
 	}
 	if cfg.Demo {
-		sealer, err := server.StaffSealer(ctx, db, vault.New(keys))
+		v := vault.New(keys)
+		sealer, err := server.StaffSealer(ctx, db, v)
 		if err != nil {
 			return err
 		}
-		loaded, err := demo.Load(ctx, db, sealer)
+		loaded, err := demo.Load(ctx, db, sealer, v)
 		if err != nil {
 			return fmt.Errorf("loading the demo data: %w", err)
 		}
@@ -98,6 +101,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// Serve until ctx is done; if either listener fails, stop the other too.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// Background jobs (closing channels whose period ended, R-PUB-4) stop
+	// before the database closes.
+	jobsDone := make(chan struct{})
+	go func() { defer close(jobsDone); srv.RunJobs(ctx) }()
+	defer func() { cancel(); <-jobsDone }()
 	errc := make(chan error, 2)
 	go func() { errc <- server.Serve(ctx, ln, srv.Handler(), cfg.ShutdownTimeout, log); cancel() }()
 	n := 1

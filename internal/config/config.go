@@ -33,6 +33,7 @@ type Config struct {
 	Production      bool          // a live installation: development pages off, development senders refused
 	SMS             string        // how sign-in codes are sent: "log" (development)
 	TrustedProxies  string        // comma-separated addresses or CIDR ranges of proxies whose X-Forwarded-For is believed
+	FundraisingDays int           // how long a request's fundraising channel stays open before its one extension (R-PUB-4)
 
 	source map[string]string // flag name → "flag", "env" or "default"
 }
@@ -63,6 +64,7 @@ func (c *Config) FlagSet(name string) *flag.FlagSet {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on shutdown")
 	fs.BoolVar(&c.Production, "production", false, "run as a live installation: development-only pages are off and development senders are refused")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated `addresses` or CIDR ranges of the proxies in front (a TLS proxy, a load balancer), whose X-Forwarded-For gives the client's address")
+	fs.IntVar(&c.FundraisingDays, "fundraising-days", 30, "`days` a request's fundraising channel stays open; the publisher may extend it once by 30 days")
 	fs.StringVar(&c.SMS, "sms", "log", "how sign-in codes are sent: `log` writes them to the server log and the development page /dev/sms")
 	return fs
 }
@@ -118,6 +120,9 @@ func flagError(err error) string {
 func (c *Config) Validate() error {
 	if err := checkAddr("--addr", c.Addr); err != nil {
 		return err
+	}
+	if c.FundraisingDays < 1 || c.FundraisingDays > 365 {
+		return fmt.Errorf("--fundraising-days %d: give a number of days from 1 to 365", c.FundraisingDays)
 	}
 	if c.MetricsAddr != "" {
 		if err := checkAddr("--metrics-addr", c.MetricsAddr); err != nil {

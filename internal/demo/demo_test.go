@@ -2,26 +2,82 @@ package demo
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/json"
+	"regexp"
+	"slices"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
-	"github.com/carefund/carefund/internal/staff/stafftest"
-
+	"github.com/carefund/carefund/internal/account"
+	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/charity"
+	"github.com/carefund/carefund/internal/idcard"
+	"github.com/carefund/carefund/internal/keyring"
+	"github.com/carefund/carefund/internal/material"
+	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/staff"
+	"github.com/carefund/carefund/internal/staff/stafftest"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/store/storetest"
+	"github.com/carefund/carefund/internal/upload"
+	"github.com/carefund/carefund/internal/vault"
 )
+
+func newVault() *vault.Vault {
+	keys := &keyring.Keys{}
+	rand.Read(keys.Master[:])
+	rand.Read(keys.Index[:])
+	return vault.New(keys)
+}
+
+// counted are the tables loading writes to; loading again must add to none.
+var counted = []string{"staff", "charities", "users", "identities", "data_keys", "requests", "request_events",
+	"request_versions", "request_materials", "request_fundraising", "request_updates", "review_screenings",
+	"review_decisions", "audit_log", "meta"}
+
+func counts(t *testing.T, db *store.DB) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	err := db.Read(context.Background(), func(tx *store.Tx) error {
+		for _, table := range counted {
+			var n int
+			if err := tx.QueryRowContext(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+				return err
+			}
+			out[table] = n
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
 
 func TestLoadOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		sealer := stafftest.Sealer(t)
+		v := newVault()
+		var after map[string]int
 		for i, want := range []bool{true, false} {
-			loaded, err := Load(ctx, db, sealer)
+			loaded, err := Load(ctx, db, sealer, v)
 			if err != nil || loaded != want {
-				t.Errorf("Load #%d = %v, %v; want %v", i+1, loaded, err, want)
+				t.Fatalf("Load #%d = %v, %v; want %v", i+1, loaded, err, want)
 			}
+			// Loading twice adds nothing.
+			now := counts(t, db)
+			if after != nil && !mapsEqual(after, now) {
+				t.Errorf("the second load changed the row counts:\n%v\n%v", after, now)
+			}
+			after = now
+		}
+		if after["requests"] == 0 || after["request_materials"] == 0 {
+			t.Errorf("nothing loaded: %v", after)
 		}
 		// The referral list has its demonstration organisations.
 		var orgs []charity.Org
@@ -34,7 +90,9 @@ func TestLoadOnce(t *testing.T) {
 			}
 		}
 		// Every demonstration account signs in with the published password
-		// and the code from its derivable secret.
+		// and the code from its derivable secret; there are two reviewers
+		// to show four-eyes approval (R-REV-3).
+		reviewers := 0
 		for _, a := range StaffAccounts() {
 			now := time.Now()
 			s, err := staff.Authenticate(ctx, db, sealer, a.Username, StaffPassword, staff.CodeAt(Secret(a.Username), now), now,
@@ -42,6 +100,375 @@ func TestLoadOnce(t *testing.T) {
 			if err != nil || s.Role != a.Role {
 				t.Errorf("%s: %+v, %v", a.Username, s, err)
 			}
+			if a.Role == staff.Reviewer {
+				reviewers++
+			}
+		}
+		if reviewers < 2 {
+			t.Errorf("%d demonstration reviewers, want 2", reviewers)
 		}
 	})
+}
+
+// TestLoadAfterEarlierVersion: a database that got the demonstration staff
+// from a version without requests gets the requests, and the second
+// reviewer, when next started with --demo.
+func TestLoadAfterEarlierVersion(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		sealer := stafftest.Sealer(t)
+		if err := db.Write(ctx, func(tx *store.Tx) error {
+			if _, _, err := staff.CreateWithSecret(ctx, tx, sealer, "demo-reviewer", staff.Reviewer, StaffPassword, Secret("demo-reviewer")); err != nil {
+				return err
+			}
+			return tx.SetMeta(ctx, metaBase, "2025-01-01T00:00:00Z")
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if loaded, err := Load(ctx, db, sealer, newVault()); err != nil || !loaded {
+			t.Fatalf("Load = %v, %v", loaded, err)
+		}
+		c := counts(t, db)
+		if c["requests"] != len(specs) || c["staff"] != len(StaffAccounts()) || c["charities"] != 0 {
+			t.Errorf("after the upgrade: %v; want %d requests, %d staff, the charities not seeded again", c, len(specs), len(StaffAccounts()))
+		}
+	})
+}
+
+// demoData reads back what Load stored.
+type demoData struct {
+	requests  []campaign.Request
+	versions  map[int64][]campaign.Version
+	materials map[int64][]material.Material
+	updates   map[int64][]campaign.Update // public view
+	channels  map[int64]campaign.Channel
+	decisions map[int64][]review.DecisionRecord
+	cards     []campaign.Card
+	phones    []string
+	ids       []account.Identity
+}
+
+func readBack(t *testing.T, db *store.DB, v *vault.Vault) demoData {
+	t.Helper()
+	ctx := context.Background()
+	cs, ms, acc := campaign.Store{Vault: v}, material.Store{Vault: v}, &account.Service{Vault: v}
+	d := demoData{versions: map[int64][]campaign.Version{}, materials: map[int64][]material.Material{},
+		updates: map[int64][]campaign.Update{}, channels: map[int64]campaign.Channel{}, decisions: map[int64][]review.DecisionRecord{}}
+	err := db.Read(ctx, func(tx *store.Tx) error {
+		var users []int64
+		rows, err := tx.QueryContext(ctx, "SELECT id FROM users ORDER BY id")
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			users = append(users, id)
+		}
+		rows.Close()
+		for _, uid := range users {
+			u, err := acc.Get(ctx, tx, uid)
+			if err != nil {
+				return err
+			}
+			d.phones = append(d.phones, u.Phone)
+			id, err := acc.VerifiedIdentity(ctx, tx, uid)
+			if err != nil {
+				return err
+			}
+			d.ids = append(d.ids, id)
+			rs, err := cs.ListByPublisher(ctx, tx, uid)
+			if err != nil {
+				return err
+			}
+			d.requests = append(d.requests, rs...)
+		}
+		for _, r := range d.requests {
+			if d.versions[r.ID], err = cs.Versions(ctx, tx, r.ID); err != nil {
+				return err
+			}
+			if d.materials[r.ID], err = ms.List(ctx, tx, r.ID); err != nil {
+				return err
+			}
+			if d.updates[r.ID], err = cs.Updates(ctx, tx, r.ID, true); err != nil {
+				return err
+			}
+			if d.decisions[r.ID], err = review.Decisions(ctx, tx, r.ID); err != nil {
+				return err
+			}
+			ch, err := cs.Fundraising(ctx, tx, r.ID)
+			if err == nil {
+				d.channels[r.ID] = ch
+			} else if apperr.CodeOf(err) != apperr.NotFound {
+				return err
+			}
+		}
+		d.cards, err = cs.Listed(ctx, tx, 100)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestDemoRequests(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		v := newVault()
+		if _, err := Load(ctx, db, stafftest.Sealer(t), v); err != nil {
+			t.Fatal(err)
+		}
+		d := readBack(t, db, v)
+		if len(d.requests) != len(specs) {
+			t.Fatalf("%d requests read back, %d loaded", len(d.requests), len(specs))
+		}
+
+		t.Run("EveryState", func(t *testing.T) {
+			// R-PUB-4: the life cycle, as far as this issue reaches. The
+			// home page lists several fundraising requests.
+			want := map[campaign.State]int{campaign.Draft: 1, campaign.InReview: 2, campaign.NeedsInfo: 1, campaign.Rejected: 1,
+				campaign.Approved: 1, campaign.Fundraising: 3, campaign.Closed: 3, campaign.Completed: 1, campaign.Suspended: 1}
+			got := map[campaign.State]int{}
+			for _, r := range d.requests {
+				got[r.State]++
+			}
+			for st, n := range want {
+				if got[st] < n {
+					t.Errorf("%d requests %s, want at least %d", got[st], st, n)
+				}
+			}
+			fundraising := 0
+			for _, c := range d.cards {
+				if c.State == campaign.Fundraising {
+					fundraising++
+				}
+			}
+			if fundraising < 3 || d.cards[0].State != campaign.Fundraising {
+				t.Errorf("the home page lists %d fundraising requests first: %+v", fundraising, d.cards)
+			}
+		})
+
+		t.Run("MarkedAndValid", func(t *testing.T) {
+			for _, r := range d.requests {
+				f := r.Filing
+				if !strings.HasPrefix(f.Title, TitlePrefix) || !strings.Contains(f.Story, Notice) {
+					t.Errorf("request %d is not marked as demonstration data: %q", r.ID, f.Title)
+				}
+				// Well-formed (GB 11643 check digit) but nobody's: born
+				// 1 January 1900 in region 110101.
+				id, err := idcard.Parse(f.PatientID, time.Now())
+				if err != nil || !idcard.IsDemo(id.Number) || id.Birth.Month() != time.January || id.Birth.Day() != 1 ||
+					!strings.HasPrefix(id.Number, "110101") {
+					t.Errorf("request %d: the patient's ID number is not a demonstration number (%v)", r.ID, err)
+				}
+				// R-REQ-1, R-REQ-2: every filing is complete, its breakdown
+				// adds up and all ten disclosures are answered.
+				if err := f.Validate(time.Now()); err != nil {
+					t.Errorf("request %d: %v", r.ID, err)
+				}
+			}
+			for _, p := range d.phones {
+				if _, err := idcard.ParsePhone(p); err != nil || !strings.HasPrefix(p, PhonePrefix) {
+					t.Errorf("a demonstration phone number %s (%v)", idcard.MaskPhone(p), err)
+				}
+			}
+			// R-ACC-1: every publisher is verified, with a demonstration number.
+			if len(d.ids) != len(d.phones) {
+				t.Errorf("%d identities for %d users", len(d.ids), len(d.phones))
+			}
+			for _, id := range d.ids {
+				if !idcard.IsDemo(id.Number) || id.Verifier != account.DemoVerifier {
+					t.Errorf("identity %d is not a demonstration identity", id.ID)
+				}
+			}
+		})
+
+		t.Run("NoIDNumberInPublic", func(t *testing.T) {
+			// R-PUB-1: the public text has the masked name, never an ID
+			// number, nor the name unmasked in the story or an update.
+			idLike := regexp.MustCompile(`[0-9]{17}[0-9X]`)
+			published := 0
+			for _, r := range d.requests {
+				given := string([]rune(r.Filing.PatientName)[1:])
+				var public []any
+				for _, ver := range d.versions[r.ID] {
+					published++
+					public = append(public, ver.Published)
+				}
+				for _, u := range d.updates[r.ID] {
+					public = append(public, u.Body)
+				}
+				for i, p := range public {
+					b, err := json.Marshal(p)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if idLike.Match(b) || strings.Contains(string(b), r.Filing.PatientID) ||
+						utf8.RuneCountInString(given) > 1 && strings.Contains(string(b), given) {
+						t.Errorf("request %d: public text %d shows the patient's ID number or name", r.ID, i)
+					}
+				}
+			}
+			if published == 0 {
+				t.Error("no published versions")
+			}
+		})
+
+		t.Run("Materials", func(t *testing.T) {
+			// R-REQ-3, R-REQ-4: every submitted request has the materials
+			// a filing needs, as generated PNG images.
+			for _, r := range d.requests {
+				if r.State == campaign.Draft {
+					continue
+				}
+				if err := material.Missing(d.materials[r.ID], material.Required(r.Filing.Relationship, r.Filing.Target, 0)); err != nil {
+					t.Errorf("request %d: %v", r.ID, err)
+				}
+				for _, m := range d.materials[r.ID] {
+					if m.ContentType != string(upload.PNG) {
+						t.Errorf("request %d material %d: %s", r.ID, m.ID, m.ContentType)
+					}
+				}
+			}
+		})
+
+		t.Run("CertificateAndFourEyes", func(t *testing.T) {
+			waiting, open := 0, 0
+			for _, r := range d.requests {
+				if !campaign.NeedsCertificate(r.Filing.Target) {
+					continue
+				}
+				o := material.Opening(d.materials[r.ID], campaign.Opening{Target: r.Filing.Target})
+				err := campaign.CanOpenFundraising(o)
+				switch r.State {
+				case campaign.Approved:
+					// R-REQ-4: approved, the certificate reviewed but not
+					// yet published, so the channel stays shut.
+					if e := apperr.As(err); e == nil || e.Key != campaign.KeyCertificateUnpublished {
+						t.Errorf("request %d above the cap: %v, want %s", r.ID, err, campaign.KeyCertificateUnpublished)
+					}
+					waiting++
+				case campaign.Fundraising:
+					if err != nil {
+						t.Errorf("request %d is fundraising above the cap: %v", r.ID, err)
+					}
+					open++
+				}
+				// R-REV-3: two different reviewers approve above the cap.
+				var approvers []int64
+				for _, dr := range d.decisions[r.ID] {
+					if dr.Decision == review.Approved && !slices.Contains(approvers, dr.StaffID) {
+						approvers = append(approvers, dr.StaffID)
+					}
+				}
+				want := 2
+				if r.State == campaign.InReview {
+					want = 1 // waiting for the second reviewer
+				}
+				if len(approvers) != want {
+					t.Errorf("request %d (%s) above the cap: approved by %d reviewers, want %d", r.ID, r.State, len(approvers), want)
+				}
+			}
+			if waiting == 0 || open == 0 {
+				t.Errorf("above the cap: %d waiting for the certificate, %d fundraising; want both", waiting, open)
+			}
+		})
+
+		t.Run("ClosingsVersionsUpdates", func(t *testing.T) {
+			// R-PUB-4: one closing of each kind.
+			var closings []campaign.Closing
+			for _, ch := range d.channels {
+				if ch.Closed {
+					closings = append(closings, ch.Closing)
+				}
+			}
+			for _, c := range []campaign.Closing{{Reason: campaign.TargetReached}, {Reason: campaign.PeriodEnded},
+				{Reason: campaign.PurposeGone, Cause: campaign.Recovered}} {
+				if !slices.Contains(closings, c) {
+					t.Errorf("no request closed with %+v; closings %+v", c, closings)
+				}
+			}
+			// R-REQ-6: a request amended after publication has a second
+			// version that says what changed.
+			amended := false
+			for _, vs := range d.versions {
+				if len(vs) > 1 && slices.Contains(vs[len(vs)-1].Changes, "story") {
+					amended = true
+				}
+			}
+			if !amended {
+				t.Error("no request has a second published version with its changes")
+			}
+			// R-REV-4: an update taken down keeps its place and a public
+			// reason; its text is gone from the public view.
+			down := 0
+			for _, us := range d.updates {
+				for _, u := range us {
+					if u.TakenDown {
+						down++
+						if u.Body != "" || u.TakedownReason == "" {
+							t.Errorf("taken-down update %d: body %q, reason %q", u.ID, u.Body, u.TakedownReason)
+						}
+					}
+				}
+			}
+			if down == 0 {
+				t.Error("no update taken down")
+			}
+		})
+	})
+}
+
+// TestRecordDemoIdentityRefusesRealNumbers: only demonstration ID numbers
+// are recorded without the identity check (R-ACC-1).
+func TestRecordDemoIdentityRefusesRealNumbers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		acc := &account.Service{Vault: newVault()}
+		first17 := "11010519800101001"
+		c, err := idcard.CheckChar(first17)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = db.Write(ctx, func(tx *store.Tx) error {
+			u, err := acc.EnsureUser(ctx, tx, Phone(1))
+			if err != nil {
+				return err
+			}
+			again, err := acc.EnsureUser(ctx, tx, Phone(1))
+			if err != nil || again.ID != u.ID {
+				t.Errorf("EnsureUser twice: %d then %d (%v)", u.ID, again.ID, err)
+			}
+			if err := acc.RecordDemoIdentity(ctx, tx, u.ID, "张三", first17+string(c)); err == nil {
+				t.Error("a real-looking ID number was recorded as a demonstration identity")
+			}
+			if err := acc.RecordDemoIdentity(ctx, tx, u.ID, "张三", demoID(1)); err != nil {
+				return err
+			}
+			err = acc.RecordDemoIdentity(ctx, tx, u.ID, "张三", demoID(2))
+			if e := apperr.As(err); e == nil || e.Key != "identity.already" {
+				t.Errorf("a second identity: %v", err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func mapsEqual(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
 }

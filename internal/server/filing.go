@@ -472,7 +472,9 @@ func (s *Server) refuseForm(w http.ResponseWriter, r *http.Request, refusal erro
 
 // wantsJSON reports whether the page's script asked: it saves as the
 // publisher types and wants the new revision, not a page.
-func wantsJSON(r *http.Request) bool { return strings.Contains(r.Header.Get("Accept"), "application/json") }
+func wantsJSON(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "application/json")
+}
 
 // saveRequest saves the draft: the form's "save" button, and the page's
 // script as the publisher types.

@@ -1,15 +1,482 @@
 package server
 
-import "net/http"
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
 
-// Requests for help in public: the request page and its versions.
+	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/campaign"
+	"github.com/carefund/carefund/internal/i18n"
+	"github.com/carefund/carefund/internal/material"
+	"github.com/carefund/carefund/internal/money"
+	"github.com/carefund/carefund/internal/store"
+	"github.com/carefund/carefund/internal/web"
+)
 
-func (s *Server) publicRequest(w http.ResponseWriter, r *http.Request) error { return s.notFound(w, r) }
+// Requests for help in public: the home page's list, a request's page and
+// its versions, the same as JSON, and closing channels whose period ended.
+//
+// The public sees only what was published: the versions' texts (the name
+// masked, never an ID number: R-PUB-1), the channel, the published
+// materials' dates and the updates. The sealed filing is never opened here.
 
-func (s *Server) requestVersions(w http.ResponseWriter, r *http.Request) error {
-	return s.notFound(w, r)
+// homeCards is how many requests the home page lists.
+const homeCards = 24
+
+// publicStates are the states in which a request is public. A draft, one in
+// review or rejected, does not exist for the public: it is a 404.
+var publicStates = map[campaign.State]bool{
+	campaign.Approved: true, campaign.Fundraising: true, campaign.Closed: true,
+	campaign.Settling: true, campaign.Completed: true,
 }
 
-func (s *Server) apiRequests(w http.ResponseWriter, r *http.Request) error { return s.notFound(w, r) }
+// published is what the public may know of one request, read in one
+// transaction.
+type published struct {
+	id       int64
+	state    campaign.State
+	versions []campaign.Version // oldest first; never empty
+	channel  *campaign.Channel  // nil until the channel opened (or closed unopened)
+	shown    []material.Material
+	updates  []campaign.Update
+}
 
-func (s *Server) apiRequest(w http.ResponseWriter, r *http.Request) error { return s.notFound(w, r) }
+// loadPublished reads request id as the public sees it, or apperr.NotFound
+// when it is not public.
+func (s *Server) loadPublished(ctx context.Context, id int64) (published, error) {
+	p := published{id: id}
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		// The state comes from the recorded events, so that the filing,
+		// which holds the ID number, is not even unsealed for a public page.
+		events, err := s.campaigns.Events(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if len(events) == 0 || !publicStates[events[len(events)-1].To] {
+			return apperr.New(apperr.NotFound, "")
+		}
+		p.state = events[len(events)-1].To
+		if p.versions, err = s.campaigns.Versions(ctx, tx, id); err != nil {
+			return err
+		}
+		if len(p.versions) == 0 {
+			return apperr.New(apperr.NotFound, "")
+		}
+		ch, err := s.campaigns.Fundraising(ctx, tx, id)
+		switch {
+		case err == nil:
+			p.channel = &ch
+		case apperr.CodeOf(err) != apperr.NotFound:
+			return err
+		}
+		all, err := s.materials.List(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		for _, m := range all {
+			if !m.PublishedAt.IsZero() {
+				p.shown = append(p.shown, m)
+			}
+		}
+		p.updates, err = s.campaigns.Updates(ctx, tx, id, true)
+		return err
+	})
+	return p, err
+}
+
+// channelState is what the public is told of the channel at now: a
+// fundraising request past its deadline is shown closed with "period
+// ended" even before CloseExpired has run (R-PUB-4).
+type channelState struct {
+	stateKey string
+	open     bool
+	deadline time.Time
+	closed   bool
+	closing  campaign.Closing
+	closedAt time.Time
+	note     string
+	waiting  bool
+}
+
+func (p published) channelAt(now time.Time) channelState {
+	c := channelState{stateKey: p.state.NameKey()}
+	switch {
+	case p.state == campaign.Approved:
+		c.waiting = true
+	case p.state == campaign.Fundraising && p.channel != nil && now.Before(p.channel.Deadline):
+		c.open, c.deadline = true, p.channel.Deadline
+	case p.state == campaign.Fundraising:
+		c.stateKey = campaign.Closed.NameKey()
+		c.closed, c.closing = true, campaign.Closing{Reason: campaign.PeriodEnded}
+		if p.channel != nil {
+			c.closedAt = p.channel.Deadline
+		}
+	case p.channel != nil && p.channel.Closed:
+		c.closed, c.closing, c.closedAt, c.note = true, p.channel.Closing, p.channel.ClosedAt, p.channel.Note
+	}
+	return c
+}
+
+// versionView is a published version in the reader's language.
+func versionView(lang i18n.Lang, v campaign.Version) web.VersionView {
+	pub := v.Published
+	out := web.VersionView{
+		Number: v.Number, At: day(v.At), Changes: changeNames(lang, v.Changes),
+		Title: pub.Title, Patient: pub.Patient, RelationshipKey: pub.Relationship.NameKey(),
+		Diagnosis: pub.Diagnosis, HospitalName: pub.HospitalName, HospitalCity: pub.HospitalCity,
+		Story: pub.Story, Target: pub.Target.Format(lang),
+	}
+	for _, it := range pub.Use {
+		out.Use = append(out.Use, web.UseView{Label: it.Label, Amount: it.Amount.Format(lang), Note: it.Note})
+	}
+	for _, t := range campaign.Topics {
+		d := pub.Disclosures[t]
+		dv := web.DisclosureView{QuestionKey: t.QuestionKey(), Answered: d.Answered, Yes: d.Yes, Detail: d.Detail}
+		if d.Yes && t.TakesAmount() && (d.Amount > 0 || t.NeedsAmount()) {
+			dv.AmountKey, dv.Amount = t.AmountKey(), d.Amount.Format(lang)
+		}
+		out.Disclosures = append(out.Disclosures, dv)
+	}
+	return out
+}
+
+// changeNames makes the field names of campaign.Changes readable: "story"
+// → "求助说明", the parts of one use item ("use.2.amount") → "use item 3"
+// once, "disclosure.debts" → "debts".
+func changeNames(lang i18n.Lang, fields []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, f := range fields {
+		name := fieldName(lang, f)
+		if !seen[name] {
+			seen[name] = true
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func fieldName(lang i18n.Lang, field string) string {
+	if rest, ok := strings.CutPrefix(field, "use."); ok {
+		n, _, _ := strings.Cut(rest, ".")
+		if i, err := strconv.Atoi(n); err == nil && i >= 0 {
+			return i18n.T(lang, "public.field.use", i+1)
+		}
+	}
+	if key := "public.field." + field; i18n.Has(key) {
+		return i18n.T(lang, key)
+	}
+	// A field this page does not know yet is still named, not hidden.
+	return field
+}
+
+func (s *Server) publicRequest(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.loadPublished(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	lang := s.lang(r)
+	last := p.versions[len(p.versions)-1]
+	c := p.channelAt(s.now())
+	page := web.PublicRequest{
+		ID: id, Version: versionView(lang, last), Versions: len(p.versions),
+		StateKey: c.stateKey, Open: c.open, Waiting: c.waiting,
+		Closed: c.closed, CloseNote: c.note, ClosedAt: day(c.closedAt),
+	}
+	if c.open {
+		page.Deadline = minute(c.deadline)
+	}
+	if c.closed {
+		page.CloseKey = c.closing.PublicKey()
+	}
+	for _, m := range p.shown {
+		page.Published = append(page.Published, web.PublishedMaterial{KindKey: m.Kind.NameKey(),
+			ReviewedAt: day(m.ReviewedAt), PublishedAt: day(m.PublishedAt)})
+	}
+	for _, u := range p.updates {
+		page.Updates = append(page.Updates, web.UpdateView{At: minute(u.PostedAt), Body: u.Body,
+			Removed: u.TakenDown, Reason: u.TakedownReason})
+	}
+	// The page changes with every update and closing: caches must ask.
+	w.Header().Set("Cache-Control", "no-cache")
+	return s.render(w, r, page)
+}
+
+func (s *Server) requestVersions(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.loadPublished(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	lang := s.lang(r)
+	page := web.RequestVersions{ID: id, Title: p.versions[len(p.versions)-1].Published.Title}
+	for i := len(p.versions) - 1; i >= 0; i-- {
+		page.Versions = append(page.Versions, versionView(lang, p.versions[i]))
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	return s.render(w, r, page)
+}
+
+// requestPath is the public page of request id.
+func requestPath(id int64) string { return "/requests/" + strconv.FormatInt(id, 10) }
+
+// listed returns the requests the home page and the API list: published,
+// those raising money first.
+func (s *Server) listed(ctx context.Context) ([]campaign.Card, error) {
+	var cards []campaign.Card
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		cards, err = s.campaigns.Listed(ctx, tx, homeCards)
+		return err
+	})
+	return cards, err
+}
+
+// expired reports whether a card's channel is past its deadline but not
+// yet closed by CloseExpired: the public already sees it as ended.
+func (s *Server) expired(c campaign.Card) bool {
+	return c.State == campaign.Fundraising && !c.Deadline.IsZero() && !s.now().Before(c.Deadline)
+}
+
+// homeCard is a card of the home page in the reader's language.
+func (s *Server) homeCard(lang i18n.Lang, c campaign.Card) web.HomeCard {
+	hc := web.HomeCard{URL: requestPath(c.ID), Title: c.Title,
+		Target: c.Target.Format(lang), StateKey: c.State.NameKey()}
+	switch {
+	case s.expired(c):
+		hc.StateKey = campaign.Closing{Reason: campaign.PeriodEnded}.PublicKey()
+	case c.State == campaign.Fundraising:
+		hc.Deadline = day(c.Deadline)
+	}
+	return hc
+}
+
+// The JSON API: the same as the pages, masked (R-PUB-1), amounts in fen and
+// formatted in the reader's language.
+
+type pubAmount struct {
+	Fen       int64  `json:"fen"`
+	Formatted string `json:"formatted"`
+}
+
+func pubAmountOf(lang i18n.Lang, f money.Fen) pubAmount {
+	return pubAmount{Fen: int64(f), Formatted: f.Format(lang)}
+}
+
+type pubCard struct {
+	ID       int64      `json:"id"`
+	URL      string     `json:"url"`
+	Title    string     `json:"title"`
+	Target   pubAmount  `json:"target"`
+	State    string     `json:"state"`
+	Deadline *time.Time `json:"deadline,omitempty"`
+}
+
+type pubUse struct {
+	Label  string    `json:"label"`
+	Amount pubAmount `json:"amount"`
+	Note   string    `json:"note,omitempty"`
+}
+
+type pubDisclosure struct {
+	Topic    string     `json:"topic"`
+	Question string     `json:"question"`
+	Answered bool       `json:"answered"`
+	Yes      bool       `json:"yes"`
+	Detail   string     `json:"detail,omitempty"`
+	Amount   *pubAmount `json:"amount,omitempty"`
+}
+
+type pubVersion struct {
+	Number       int             `json:"number"`
+	PublishedAt  time.Time       `json:"published_at"`
+	Changes      []string        `json:"changes"`
+	Title        string          `json:"title"`
+	Patient      string          `json:"patient"` // masked
+	Relationship string          `json:"relationship"`
+	Diagnosis    string          `json:"diagnosis"`
+	HospitalName string          `json:"hospital_name"`
+	HospitalCity string          `json:"hospital_city"`
+	Story        string          `json:"story"`
+	Target       pubAmount       `json:"target"`
+	Use          []pubUse        `json:"use"`
+	Disclosures  []pubDisclosure `json:"disclosures"`
+}
+
+type pubFundraising struct {
+	Open       bool       `json:"open"`
+	OpenedAt   *time.Time `json:"opened_at,omitempty"`
+	Deadline   *time.Time `json:"deadline,omitempty"`
+	Extensions int        `json:"extensions"`
+	Closed     bool       `json:"closed"`
+	ClosedAt   *time.Time `json:"closed_at,omitempty"`
+	Reason     string     `json:"close_reason,omitempty"`
+	Cause      string     `json:"close_cause,omitempty"`
+	Notice     string     `json:"notice,omitempty"` // the public reason, in the reader's language
+	Note       string     `json:"note,omitempty"`
+}
+
+type pubMaterial struct {
+	Kind        string    `json:"kind"`
+	ReviewedAt  time.Time `json:"reviewed_at"`
+	PublishedAt time.Time `json:"published_at"`
+}
+
+type pubUpdate struct {
+	ID            int64     `json:"id"`
+	PostedAt      time.Time `json:"posted_at"`
+	Body          string    `json:"body,omitempty"`
+	Removed       bool      `json:"removed"`
+	RemovalReason string    `json:"removal_reason,omitempty"`
+}
+
+type pubRequest struct {
+	ID          int64          `json:"id"`
+	URL         string         `json:"url"`
+	State       string         `json:"state"`
+	Fundraising pubFundraising `json:"fundraising"`
+	Current     pubVersion     `json:"current"`
+	Versions    []pubVersion   `json:"versions"` // newest first, each in full (R-REQ-6)
+	Materials   []pubMaterial  `json:"published_materials"`
+	Updates     []pubUpdate    `json:"updates"`
+}
+
+func pubTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func pubVersionOf(lang i18n.Lang, v campaign.Version) pubVersion {
+	pub := v.Published
+	out := pubVersion{Number: v.Number, PublishedAt: v.At, Changes: v.Changes, Title: pub.Title, Patient: pub.Patient,
+		Relationship: string(pub.Relationship), Diagnosis: pub.Diagnosis, HospitalName: pub.HospitalName,
+		HospitalCity: pub.HospitalCity, Story: pub.Story, Target: pubAmountOf(lang, pub.Target), Use: []pubUse{}}
+	if out.Changes == nil {
+		out.Changes = []string{}
+	}
+	for _, it := range pub.Use {
+		out.Use = append(out.Use, pubUse{Label: it.Label, Amount: pubAmountOf(lang, it.Amount), Note: it.Note})
+	}
+	for _, t := range campaign.Topics {
+		d := pub.Disclosures[t]
+		ad := pubDisclosure{Topic: string(t), Question: i18n.T(lang, t.QuestionKey()), Answered: d.Answered, Yes: d.Yes, Detail: d.Detail}
+		if d.Yes && t.TakesAmount() && (d.Amount > 0 || t.NeedsAmount()) {
+			a := pubAmountOf(lang, d.Amount)
+			ad.Amount = &a
+		}
+		out.Disclosures = append(out.Disclosures, ad)
+	}
+	return out
+}
+
+func (s *Server) apiRequests(w http.ResponseWriter, r *http.Request) error {
+	cards, err := s.listed(r.Context())
+	if err != nil {
+		return err
+	}
+	lang := s.lang(r)
+	out := struct {
+		Requests []pubCard `json:"requests"`
+	}{Requests: []pubCard{}}
+	for _, c := range cards {
+		state := string(c.State)
+		if s.expired(c) {
+			state = string(campaign.Closed)
+		}
+		out.Requests = append(out.Requests, pubCard{ID: c.ID, URL: requestPath(c.ID), Title: c.Title,
+			Target: pubAmountOf(lang, c.Target), State: state, Deadline: pubTime(c.Deadline)})
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) apiRequest(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.loadPublished(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	lang := s.lang(r)
+	c := p.channelAt(s.now())
+	out := pubRequest{ID: id, URL: requestPath(id), State: string(p.state),
+		Current: pubVersionOf(lang, p.versions[len(p.versions)-1]), Versions: []pubVersion{},
+		Materials: []pubMaterial{}, Updates: []pubUpdate{}}
+	if c.closed && p.state == campaign.Fundraising {
+		out.State = string(campaign.Closed)
+	}
+	out.Fundraising = pubFundraising{Open: c.open, Closed: c.closed, Note: c.note, ClosedAt: pubTime(c.closedAt)}
+	if p.channel != nil {
+		out.Fundraising.OpenedAt, out.Fundraising.Deadline = pubTime(p.channel.OpenedAt), pubTime(p.channel.Deadline)
+		out.Fundraising.Extensions = p.channel.Extensions
+	}
+	if c.closed {
+		out.Fundraising.Reason, out.Fundraising.Cause = string(c.closing.Reason), string(c.closing.Cause)
+		out.Fundraising.Notice = i18n.T(lang, c.closing.PublicKey())
+	}
+	for i := len(p.versions) - 1; i >= 0; i-- {
+		out.Versions = append(out.Versions, pubVersionOf(lang, p.versions[i]))
+	}
+	for _, m := range p.shown {
+		out.Materials = append(out.Materials, pubMaterial{Kind: string(m.Kind), ReviewedAt: m.ReviewedAt, PublishedAt: m.PublishedAt})
+	}
+	for _, u := range p.updates {
+		out.Updates = append(out.Updates, pubUpdate{ID: u.ID, PostedAt: u.PostedAt, Body: u.Body, Removed: u.TakenDown,
+			RemovalReason: u.TakedownReason})
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// CloseExpired closes every fundraising channel whose period has ended
+// (R-PUB-4) and returns how many it closed. It is safe to run on every node
+// at once: a channel closes once, and a second run finds nothing.
+func (s *Server) CloseExpired(ctx context.Context) (int, error) {
+	var ids []int64
+	now := s.now()
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		ids, err = s.campaigns.CloseExpired(ctx, tx, now)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	if len(ids) > 0 {
+		s.log.Info("closed fundraising channels whose period ended", "requests", ids)
+	}
+	return len(ids), nil
+}
+
+// jobInterval is how often RunJobs runs the periodic jobs.
+const jobInterval = time.Minute
+
+// RunJobs runs the platform's periodic jobs (closing expired channels) now
+// and then every minute until ctx is done. A failed run is logged and tried
+// again at the next tick.
+func (s *Server) RunJobs(ctx context.Context) {
+	tick := time.NewTicker(jobInterval)
+	defer tick.Stop()
+	for {
+		if _, err := s.CloseExpired(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("closing expired fundraising channels", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}

@@ -1,0 +1,160 @@
+package web
+
+// The public pages of requests for help: the home page's cards, a request's
+// page and its versions (R-PUB-1, R-PUB-2, R-REQ-6, R-DISC-2), and the staff
+// console's charity referral list (R-REQ-7).
+//
+// The server formats every amount and date in the reader's language before
+// it reaches a template: templates only place text.
+
+func init() {
+	pageNames = append(pageNames, "request_public", "request_versions", "staff_charities")
+}
+
+// HomeRequests is the home page once there are published requests to list:
+// Home with each request's target, state and deadline. Home's RequestCard
+// holds a title only; both render with the one home template, which reads
+// Cards.
+type HomeRequests struct {
+	Cards []HomeCard
+}
+
+// HomeCard is one published request on the home page.
+type HomeCard struct {
+	URL, Title string
+	Target     string // formatted in the reader's language; "" for none
+	StateKey   string // the catalog key of what the card says of the channel
+	Deadline   string // the day the channel closes, while it is open
+}
+
+// Cards returns the home page's requests as cards that show only a title,
+// so that the home template serves Home as it does HomeRequests.
+func (h Home) Cards() []HomeCard {
+	out := make([]HomeCard, 0, len(h.Requests))
+	for _, r := range h.Requests {
+		out = append(out, HomeCard{URL: r.URL, Title: r.Title})
+	}
+	return out
+}
+
+// PublicRequest is the public page of a published request: its latest
+// published text with the patient's name masked and no ID number (R-PUB-1),
+// the risk notice and the rules (R-PUB-2), the state of the fundraising
+// channel (R-PUB-4), what changed since the first version (R-REQ-6), a
+// published certificate (R-REQ-4) and the progress updates (R-DISC-2).
+type PublicRequest struct {
+	ID      int64
+	Version VersionView
+	// Versions counts the published versions; above one the page says
+	// what changed last and links to all of them.
+	Versions int
+
+	// The fundraising channel: open until Deadline, or closed with the
+	// public notice CloseKey (and an optional note), or not yet open.
+	StateKey  string
+	Open      bool
+	Deadline  string
+	Closed    bool
+	CloseKey  string
+	CloseNote string
+	ClosedAt  string
+	Waiting   bool // approved; the channel has not opened yet
+
+	// Published lists the materials reviewed and published on the page
+	// (the certificate of R-REQ-4, the expense list of R-REQ-5); the files
+	// themselves are not public.
+	Published []PublishedMaterial
+	Updates   []UpdateView
+}
+
+// VersionView is one published version of a request, ready to show.
+type VersionView struct {
+	Number  int
+	At      string
+	Changes []string // the changed fields' names, in the reader's language
+
+	Title           string
+	Patient         string // masked: 张*明
+	RelationshipKey string
+	Diagnosis       string
+	HospitalName    string
+	HospitalCity    string
+	Story           string
+	Target          string
+	Use             []UseView
+	Disclosures     []DisclosureView
+}
+
+// UseView is one line of the use of the target amount.
+type UseView struct {
+	Label, Amount, Note string
+}
+
+// DisclosureView is the answer to one disclosure topic (R-REQ-2).
+type DisclosureView struct {
+	QuestionKey string
+	Answered    bool
+	Yes         bool
+	Detail      string
+	AmountKey   string // "" when there is no amount to show
+	Amount      string
+}
+
+// PublishedMaterial says that a material was reviewed and published.
+type PublishedMaterial struct {
+	KindKey, ReviewedAt, PublishedAt string
+}
+
+// UpdateView is one progress update; a taken-down one shows the platform's
+// reason instead of its text (R-REV-4).
+type UpdateView struct {
+	At, Body string
+	Removed  bool
+	Reason   string
+}
+
+// RequestVersions lists every published version of a request, newest first,
+// each in full: old versions stay readable (R-REQ-6).
+type RequestVersions struct {
+	ID       int64
+	Title    string // of the latest version
+	Versions []VersionView
+}
+
+// StaffCharities is the console's charity referral list (R-REQ-7): every
+// organisation, active or not, and for admins the forms to add, change,
+// activate and deactivate them.
+type StaffCharities struct {
+	Orgs    []CharityRow
+	CanEdit bool
+	New     CharityForm // the form to add an organisation
+	Notice  string
+}
+
+// CharityRow is one organisation as stored, with its edit form.
+type CharityRow struct {
+	ID                                      int64
+	Name, Summary, Categories, Regions, URL string
+	Order                                   int
+	Active                                  bool
+	Updated                                 string
+	Edit                                    CharityForm
+}
+
+// CharityForm is the form of one organisation: filled with what is stored,
+// or with what was typed when it was refused, each message next to its
+// field. Suffix keeps the fields' ids unique on a page of many forms.
+type CharityForm struct {
+	Action, Suffix string
+	Form           Form
+}
+
+func (HomeRequests) template() string    { return "home" }
+func (PublicRequest) template() string   { return "request_public" }
+func (RequestVersions) template() string { return "request_versions" }
+func (StaffCharities) template() string  { return "staff_charities" }
+
+func (HomeRequests) TitleKey() string    { return "site.name" }
+func (PublicRequest) TitleKey() string   { return "public.request.title" }
+func (RequestVersions) TitleKey() string { return "public.versions.title" }
+func (StaffCharities) TitleKey() string  { return "charities.title" }

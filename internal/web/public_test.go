@@ -1,0 +1,83 @@
+package web
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/carefund/carefund/internal/i18n"
+)
+
+func init() {
+	v1 := VersionView{Number: 1, At: "2026-11-24", Title: "救救我的女儿", Patient: "张*明",
+		RelationshipKey: "campaign.relationship.parent", Diagnosis: "急性淋巴细胞白血病", HospitalName: "北京大学人民医院",
+		HospitalCity: "北京", Story: "<script>alert(1)</script>", Target: "¥300,000.00",
+		Use: []UseView{{Label: "化疗费用", Amount: "¥200,000.00", Note: "医院预估"}},
+		Disclosures: []DisclosureView{
+			{QuestionKey: "campaign.topic.income", Answered: true, Yes: true, Detail: "父亲务工",
+				AmountKey: "campaign.topic.income.amount", Amount: "¥36,000.00"},
+			{QuestionKey: "campaign.topic.debts", Answered: true},
+			{QuestionKey: "campaign.topic.housing"},
+		}}
+	v2 := v1
+	v2.Number, v2.At, v2.Changes, v2.Story = 2, "2026-11-25", []string{"求助说明", "资金用途第 1 项"}, "改过的说明"
+	samples = append(samples,
+		HomeRequests{},
+		HomeRequests{Cards: []HomeCard{
+			{URL: "/requests/1", Title: "<b>t</b>", Target: "¥300,000.00", StateKey: "campaign.state.fundraising", Deadline: "2026-12-24"},
+			{URL: "/requests/2", Title: "t", Target: "¥1,000.00", StateKey: "campaign.close.period_ended"},
+		}},
+		PublicRequest{ID: 1, Version: v2, Versions: 2, StateKey: "campaign.state.fundraising", Open: true, Deadline: "2026-12-24 10:00",
+			Published: []PublishedMaterial{{KindKey: "material.kind.certificate", ReviewedAt: "2026-11-20", PublishedAt: "2026-11-21"}},
+			Updates:   []UpdateView{{At: "2026-11-26 09:00", Body: "第一次化疗结束"}, {At: "2026-11-27 09:00", Removed: true, Reason: "含有患者身份证号"}}},
+		PublicRequest{ID: 2, Version: v1, Versions: 1, StateKey: "campaign.state.closed", Closed: true,
+			CloseKey: "campaign.close.purpose_gone.recovered", CloseNote: "谢谢大家", ClosedAt: "2026-12-01"},
+		PublicRequest{ID: 3, Version: v1, Versions: 1, StateKey: "campaign.state.approved", Waiting: true},
+		RequestVersions{ID: 1, Title: "救救我的女儿", Versions: []VersionView{v2, v1}},
+		StaffCharities{CanEdit: true,
+			Orgs: []CharityRow{{ID: 1, Name: "中国红十字基金会", URL: "https://www.crcf.org.cn/", Active: true, Updated: "2026-11-24 10:00",
+				Edit: CharityForm{Action: "/staff/charities/1", Suffix: "-1", Form: Form{Values: map[string]string{"name": "x"},
+					Errors: map[string]string{"url": "请填写以 https:// 开头的完整网址。"}, Message: "fix"}}},
+				{ID: 2, Name: "b", Categories: "白血病", Regions: "四川", URL: "https://example.org/"}},
+			New: CharityForm{Action: "/staff/charities", Suffix: "-new", Form: Form{Errors: map[string]string{"name": "required"}}}},
+		StaffCharities{Notice: "ok"},
+	)
+}
+
+// TestPublicRequestPage: the page carries the risk notice and the links to
+// the fee standard and the publishing rules (R-PUB-2), says what changed and
+// links to the versions (R-REQ-6), and shows a taken-down update's reason,
+// not a body (R-REV-4).
+func TestPublicRequestPage(t *testing.T) {
+	r, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := samples[0]
+	for _, s := range samples {
+		if pr, ok := s.(PublicRequest); ok && pr.ID == 1 {
+			p = pr
+		}
+	}
+	pr, ok := p.(PublicRequest)
+	if !ok {
+		t.Fatal("no sample of a changed request")
+	}
+	for _, lang := range i18n.Langs {
+		var buf bytes.Buffer
+		if err := r.Render(&buf, lang, "/requests/1", Viewer{}, pr); err != nil {
+			t.Fatal(err)
+		}
+		html := buf.String()
+		for _, want := range []string{
+			i18n.T(lang, "public.risk.title"), `href="/rules/fees"`, `href="/rules/publishing-rules"`, // R-PUB-2
+			i18n.T(lang, "public.changed_on", pr.Version.At) + strings.Join(pr.Version.Changes, i18n.T(lang, "public.list_sep")),
+			`href="/requests/1/versions"`, // R-REQ-6
+			i18n.T(lang, "public.updates.removed", "含有患者身份证号"), "张*明",
+		} {
+			if !strings.Contains(html, want) {
+				t.Errorf("%s: no %q", lang, want)
+			}
+		}
+	}
+}

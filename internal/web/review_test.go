@@ -1,0 +1,55 @@
+package web
+
+func init() {
+	samples = append(samples,
+		StaffReviewQueue{},
+		StaffReviewQueue{
+			Queue: []ReviewQueueRow{
+				{ID: 1, Title: "<script>alert(1)</script>", LevelKey: "screen.level.high", Score: 70, Target: "¥300,000.00", Age: "3 天", ClaimedBy: "alice"},
+				{ID: 2, Title: "救救我", LevelKey: "screen.level.low", Target: "¥1,000.00", Age: "1 h", Mine: true},
+				{ID: 3, Title: "x", LevelKey: "screen.level.medium"},
+			},
+			Waiting: []ReviewWaitingRow{{ID: 4, Title: "t", Target: "¥600,000.00", Since: "2026-11-24", Missing: "missing"}, {ID: 5}},
+		},
+		StaffReview{ID: 1, Title: "t", StateKey: "campaign.state.in_review", CanClaim: true,
+			CloseReasons: []string{"purpose_achieved", "purpose_gone", "closed_by_staff"}},
+		StaffReview{ID: 2, Title: "<script>alert(1)</script>", StateKey: "campaign.state.in_review", PublisherID: 7, SubmittedAt: "2026-11-24 10:00",
+			RelationshipKey: "campaign.relationship.parent", RelationshipDetail: "d", RelationshipProof: true,
+			PatientName: "张小明", PatientID: "11010519491231002X", Diagnosis: "白血病", HospitalName: "h", HospitalCity: "c",
+			Story: "s", Target: "¥300,000.00",
+			Use: []ReviewUseRow{{Label: "化疗", Amount: "¥200,000.00", Note: "n"}, {Label: "x", Amount: "¥1.00"}},
+			Disclosures: []ReviewDisclosureRow{
+				{QuestionKey: "campaign.topic.income", Answered: true, Yes: true, Detail: "d", Amount: "¥36,000.00"},
+				{QuestionKey: "campaign.topic.debts", Answered: true},
+				{QuestionKey: "campaign.topic.housing"},
+			},
+			Screening: &ReviewScreening{LevelKey: "screen.level.blocked", Score: 100, At: "2026-11-24 10:00", By: "system",
+				Verdicts: []ReviewVerdict{{NameKey: "screen.name.duplicate", OutcomeKey: "screen.outcome.block", Score: 100,
+					Reasons: []ReviewReason{{Text: "public"}, {Text: "<script>alert(1)</script>", StaffOnly: true}}},
+					{NameKey: "screen.name.wording", OutcomeKey: "screen.outcome.pass"}}},
+			Materials: []ReviewMaterialRow{
+				{ID: 1, KindKey: "material.kind.certificate", ContentType: "image/png", Size: "1 KB", Publishable: true, Reviewed: true, ReviewedBy: "staff:1"},
+				{ID: 2, KindKey: "material.kind.diagnosis", ContentType: "application/pdf"},
+				{ID: 3, KindKey: "material.kind.expense_list", Publishable: true, Reviewed: true, Published: true, PublishedAt: "x"},
+			},
+			Decisions: []ReviewDecisionRow{{At: "x", By: "alice", DecisionKey: "review.decision.approve"}, {DecisionKey: "review.decision.needs_info", Text: "q"}},
+			Events:    []ReviewEventRow{{FromKey: "campaign.state.submitted", ToKey: "campaign.state.screening", Event: "screen", Reason: "r"}},
+			Versions:  []ReviewVersionRow{{Number: 1, At: "x", By: "staff:1"}, {Number: 2, Changes: "story"}},
+			ClaimedBy: "bob", Mine: true, CanDecide: true, TwoReviewers: true, Approvals: []string{"alice"},
+			Form: Form{Message: "m", Values: map[string]string{"questions": "q", "reason": "<script>alert(1)</script>"},
+				Errors: map[string]string{"questions": "e", "reason": "e"}}, Notice: "n"},
+		StaffReview{ID: 3, Title: "t", StateKey: "campaign.state.approved", ClaimedBy: "alice", CanOpen: true, CanClose: true,
+			OpenBlocked: "certificate", CloseReasons: []string{"purpose_achieved", "purpose_gone", "closed_by_staff"},
+			GoneCauses: []string{"recovered", "died", "treatment_abandoned"},
+			Form: Form{Values: map[string]string{"close_reason": "purpose_gone", "close_cause": "died", "close_note": "n"},
+				Errors: map[string]string{"close_reason": "e", "close_cause": "e", "close_note": "e"}}},
+		StaffReview{ID: 4, Title: "t", StateKey: "campaign.state.closed",
+			Channel: &ReviewChannel{OpenedAt: "a", Deadline: "b", Extensions: 1, Closed: true, ClosedAt: "c", ClosedBy: "staff:1",
+				ClosingKey: "campaign.close.purpose_gone.died", Note: "n"}},
+		StaffPatrol{},
+		StaffPatrol{Items: []PatrolRow{
+			{RequestID: 1, ID: 2, Title: "t", Body: "<script>alert(1)</script>", PostedAt: "x", PostedBy: "user:1", Flagged: true, Reasons: []string{"r"}},
+			{RequestID: 1, ID: 3, Body: "b"},
+		}, FormFor: 2, Form: Form{Message: "m", Values: map[string]string{"reason": "x"}, Errors: map[string]string{"reason": "e"}}, Notice: "n"},
+	)
+}
