@@ -1,5 +1,5 @@
 -- The schema carefund's migrations build, read from SQLite after the last
--- migration (0012_fundraising.sql). PostgreSQL has the same tables and
+-- migration (0013_request_devices.sql). PostgreSQL has the same tables and
 -- columns (a test checks); its types are in internal/store/migrations/postgres.
 -- Generated: go test ./internal/store -run SchemaDoc -update
 
@@ -148,6 +148,13 @@ CREATE TABLE meta (
 	value      TEXT   NOT NULL,
 	updated_at BIGINT NOT NULL
 );
+
+CREATE TABLE request_devices (
+	request_id   BIGINT NOT NULL REFERENCES requests (id),
+	device_index TEXT   NOT NULL CHECK (length(device_index) = 64),
+	first_seen   BIGINT NOT NULL CHECK (typeof(first_seen) = 'integer'),
+	PRIMARY KEY (request_id, device_index)
+) WITHOUT ROWID;
 
 CREATE TABLE request_events (
 	id         INTEGER NOT NULL PRIMARY KEY,
@@ -429,6 +436,8 @@ CREATE INDEX incident_steps_incident ON incident_steps (incident_id, id);
 
 CREATE INDEX ledger_postings_account ON ledger_postings (account_id, entry_id);
 
+CREATE INDEX request_devices_device ON request_devices (device_index, request_id);
+
 CREATE INDEX request_events_request ON request_events (request_id, id);
 
 CREATE INDEX request_fundraising_open ON request_fundraising (deadline) WHERE closed_at IS NULL;
@@ -547,6 +556,12 @@ BEGIN SELECT RAISE(ABORT, 'ledger_postings: posted entries are never updated or 
 
 CREATE TRIGGER ledger_postings_no_update BEFORE UPDATE ON ledger_postings
 BEGIN SELECT RAISE(ABORT, 'ledger_postings: posted entries are never updated or deleted; post a reversing entry'); END;
+
+CREATE TRIGGER request_devices_no_delete BEFORE DELETE ON request_devices
+BEGIN SELECT RAISE(ABORT, 'request_devices: the devices of a request are only added'); END;
+
+CREATE TRIGGER request_devices_no_update BEFORE UPDATE ON request_devices
+BEGIN SELECT RAISE(ABORT, 'request_devices: the devices of a request are only added'); END;
 
 CREATE TRIGGER request_events_no_delete BEFORE DELETE ON request_events
 BEGIN SELECT RAISE(ABORT, 'request_events: the history of a request is never changed'); END;

@@ -105,6 +105,12 @@ func init() {
 		"staff.review.title":               {"求助审核", "Review of requests"},
 		"staff.patrol.title":               {"巡查", "Patrol"},
 		"staff.charities.title":            {"慈善组织推荐名单", "Charity referral list"},
+		"filing.amend.title":               {"修改求助信息", "Change the request"},
+		"filing.amend.lead":                {"修改会作为新版本立即公开，页面会注明修改的时间和内容，历史版本永久保留；患者身份不能修改。", "A change is published at once as a new version; the page says when and what changed, and every earlier version stays readable. The patient cannot change."},
+		"filing.amend.submit":              {"公开这次修改", "Publish the change"},
+		"filing.amend.link":                {"修改求助信息（公开留痕）", "Change the request (publicly recorded)"},
+		"filing.amend.nothing":             {"没有任何修改。", "Nothing was changed."},
+		"filing.done.amended":              {"修改已公开为新版本。", "The change is published as a new version."},
 		"filing.done.posted":               {"进展已发布。", "Update posted."},
 	})
 }

@@ -58,19 +58,26 @@ func (f StoreFacts) Blacklisted(index string) (*screen.BlacklistEntry, error) {
 // other filed requests whose publisher's account has the phone index.
 // Accounts are keyed by phone (users.phone_index is unique), so today this
 // finds the same account's other requests; it will find more once requests
-// carry contact phones of their own.
+// carry contact phones of their own. For screen.LinkDevice it returns the
+// other filed requests worked on from the same browser (request_devices).
 //
-// Devices and payee bank accounts are not recorded yet, so screen.LinkDevice
-// and screen.LinkBank find no links: the relationship network of R-RISK-1 is
-// phones only for now.
+// Payee bank accounts are not recorded before payouts exist, so
+// screen.LinkBank finds no links yet.
 func (f StoreFacts) SharedLinks(kind string, values []string, except int64) (map[string][]int64, error) {
-	if kind != screen.LinkPhone {
+	var q string
+	switch kind {
+	case screen.LinkPhone:
+		q = `SELECT r.id FROM requests r JOIN users u ON u.id = r.publisher_user_id
+			WHERE u.phone_index = $1 AND r.id <> $2 AND r.state <> 'draft' ORDER BY r.id`
+	case screen.LinkDevice:
+		q = `SELECT r.id FROM requests r JOIN request_devices d ON d.request_id = r.id
+			WHERE d.device_index = $1 AND r.id <> $2 AND r.state <> 'draft' ORDER BY r.id`
+	default:
 		return nil, nil
 	}
 	out := map[string][]int64{}
 	for _, v := range values {
-		found, err := ids(f.Ctx, f.Tx, `SELECT r.id FROM requests r JOIN users u ON u.id = r.publisher_user_id
-			WHERE u.phone_index = $1 AND r.id <> $2 AND r.state <> 'draft' ORDER BY r.id`, v, except)
+		found, err := ids(f.Ctx, f.Tx, q, v, except)
 		if err != nil {
 			return nil, err
 		}

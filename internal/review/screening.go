@@ -52,7 +52,12 @@ func Screen(ctx context.Context, tx *store.Tx, cs campaign.Store, id int64, acto
 	if err != nil {
 		return screen.Result{}, err
 	}
+	devices, err := cs.Devices(ctx, tx, id)
+	if err != nil {
+		return screen.Result{}, err
+	}
 	s := screen.Subject{
+		DeviceIDs:      devices,
 		RequestID:      id,
 		PatientIndex:   req.PatientIndex,
 		PublisherIndex: idIndex,

@@ -92,6 +92,8 @@ var permissions = map[string]access{
 	"POST /my/requests/{id}/close":                    signedIn,
 	"POST /my/requests/{id}/extend":                   signedIn,
 	"POST /my/requests/{id}/updates":                  signedIn,
+	"GET /my/requests/{id}/edit":                      signedIn,
+	"POST /my/requests/{id}/amend":                    signedIn,
 	"GET /requests/{id}":                              anyone,
 	"GET /requests/{id}/versions":                     anyone,
 

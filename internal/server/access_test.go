@@ -35,6 +35,7 @@ type fixture struct {
 	staff   map[staff.Role]string // role → session token
 	ids     map[staff.Role]int64
 	secrets map[staff.Role][]byte // role → TOTP secret
+	device  string                // the browser's device cookie, if any
 }
 
 func newFixture(t *testing.T, db *store.DB) *fixture {
@@ -115,6 +116,9 @@ func (f *fixture) as(who, method, target string, form url.Values) *http.Response
 	case "":
 	case "user":
 		req.AddCookie(&http.Cookie{Name: userCookie, Value: f.user})
+		if f.device != "" {
+			req.AddCookie(&http.Cookie{Name: deviceCookie, Value: f.device})
+		}
 	default:
 		req.AddCookie(&http.Cookie{Name: staffCookie, Value: f.staff[staff.Role(who)]})
 	}

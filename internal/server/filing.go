@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"mime"
@@ -62,6 +64,32 @@ var publisherCloseReasons = []campaign.CloseReason{campaign.PurposeAchieved, cam
 // useRowsShown is how many empty lines of use the form offers after the
 // filled ones.
 const useRowsShown = 2
+
+// deviceCookie holds a random identifier of the browser, so that requests
+// filed by different people from one browser are linked in the machine
+// screen's relationship network (R-RISK-1). Only its blind index is stored.
+const deviceCookie = "cf_device"
+
+// ensureDevice gives the browser a device identifier if it has none.
+func (s *Server) ensureDevice(w http.ResponseWriter, r *http.Request) {
+	if len(cookieValue(r, deviceCookie)) == 22 {
+		return
+	}
+	b := make([]byte, 16)
+	rand.Read(b)
+	http.SetCookie(w, &http.Cookie{Name: deviceCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: "/",
+		MaxAge: 2 * 365 * 24 * 3600, HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode})
+}
+
+// deviceIndex returns the blind index of the browser's device identifier,
+// or "" when it has none.
+func (s *Server) deviceIndex(r *http.Request) string {
+	v := cookieValue(r, deviceCookie)
+	if len(v) != 22 {
+		return ""
+	}
+	return s.vault.BlindIndex(campaign.DeviceIndexDomain, v)
+}
 
 // parseAnyForm parses a urlencoded or a multipart body.
 func parseAnyForm(r *http.Request) error {
@@ -202,6 +230,7 @@ func filingValues(f campaign.Filing) map[string]string {
 
 // myRequests lists the publisher's requests.
 func (s *Server) myRequests(w http.ResponseWriter, r *http.Request) error {
+	s.ensureDevice(w, r)
 	p, err := s.myRequestsView(r, web.Form{})
 	if err != nil {
 		return err
@@ -262,8 +291,10 @@ func (s *Server) createDraft(r *http.Request) (campaign.Request, error) {
 			return err
 		}
 		var err error
-		req, err = s.campaigns.CreateDraft(r.Context(), tx, user, campaign.Filing{})
-		return err
+		if req, err = s.campaigns.CreateDraft(r.Context(), tx, user, campaign.Filing{}); err != nil {
+			return err
+		}
+		return s.campaigns.RecordDevice(r.Context(), tx, req.ID, s.deviceIndex(r))
 	})
 	return req, err
 }
@@ -279,6 +310,7 @@ func (s *Server) myRequest(w http.ResponseWriter, r *http.Request) error {
 	}
 	lang := s.lang(r)
 	if editable(req.State) {
+		s.ensureDevice(w, r)
 		var saved string
 		switch r.URL.Query().Get("done") {
 		case "saved":
@@ -296,8 +328,11 @@ func (s *Server) myRequest(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, r, p)
 	}
 	var notice string
-	if d := r.URL.Query().Get("done"); d == "closed" || d == "extended" || d == "posted" {
+	switch d := r.URL.Query().Get("done"); d {
+	case "closed", "extended", "posted", "amended":
 		notice = i18n.T(lang, "filing.done."+d)
+	case "unchanged":
+		notice = i18n.T(lang, "filing.amend.nothing")
 	}
 	p, err := s.statusView(r, req, web.Form{})
 	if err != nil {
@@ -445,6 +480,9 @@ func (s *Server) saveForm(r *http.Request) (saved, error) {
 			return apperr.New(apperr.Conflict, campaign.KeyAlreadySubmitted)
 		}
 		f.RelationshipProof = req.Filing.RelationshipProof
+		if err := s.campaigns.RecordDevice(r.Context(), tx, req.ID, s.deviceIndex(r)); err != nil {
+			return err
+		}
 		sv.req, err = s.campaigns.SaveDraft(r.Context(), tx, req.ID, req.PublisherUserID, revision, f)
 		return err
 	})
@@ -748,7 +786,8 @@ func (s *Server) statusView(r *http.Request, req campaign.Request, f web.Form) (
 		case campaign.Approved, campaign.Fundraising, campaign.Closed, campaign.Settling, campaign.Completed:
 			p.Published = true
 			p.CanUpdate = req.State != campaign.Completed
-			p.CanClose = req.State == campaign.Approved || req.State == campaign.Fundraising
+			p.CanClose = amendable(req.State)
+			p.CanAmend = amendable(req.State)
 			fr, err := s.campaigns.Fundraising(ctx, tx, req.ID)
 			switch {
 			case err == nil:
@@ -845,4 +884,95 @@ func (s *Server) postUpdate(w http.ResponseWriter, r *http.Request) error {
 		_, err := s.campaigns.PostUpdate(ctx, tx, req.ID, req.PublisherUserID, body)
 		return err
 	})
+}
+
+// amendable reports whether the publisher may change a published request's
+// text: while it is approved or raising money.
+func amendable(st campaign.State) bool { return st == campaign.Approved || st == campaign.Fundraising }
+
+// editPublished shows the form that changes a published request.
+func (s *Server) editPublished(w http.ResponseWriter, r *http.Request) error {
+	var req campaign.Request
+	if err := s.db.Read(r.Context(), func(tx *store.Tx) (err error) {
+		req, err = s.ownRequest(r.Context(), tx, r)
+		return err
+	}); err != nil {
+		return err
+	}
+	if !amendable(req.State) {
+		return apperr.New(apperr.Conflict, campaign.KeyNotEditable)
+	}
+	p, err := s.formView(r, req, web.Form{Values: filingValues(req.Filing)})
+	if err != nil {
+		return err
+	}
+	p.Amend = true
+	return s.render(w, r, p)
+}
+
+// amendRequest changes a published request: the new text must pass
+// Validate like a filing, the patient, the documents and the consents stay,
+// and the change is published at once as a new version whose page says what
+// changed; the old versions stay readable (R-REQ-6).
+func (s *Server) amendRequest(w http.ResponseWriter, r *http.Request) error {
+	if err := form(r); err != nil {
+		return err
+	}
+	revision, err := strconv.Atoi(r.PostFormValue("revision"))
+	if err != nil {
+		return apperr.New(apperr.Invalid, "")
+	}
+	f, values, typed := filingFromForm(r)
+	var req campaign.Request
+	var changed bool
+	err = s.db.Write(r.Context(), func(tx *store.Tx) error {
+		var err error
+		if req, err = s.ownRequest(r.Context(), tx, r); err != nil {
+			return err
+		}
+		if !amendable(req.State) {
+			return apperr.New(apperr.Conflict, campaign.KeyNotEditable)
+		}
+		old := req.Filing
+		f.Relationship, f.RelationshipDetail, f.RelationshipProof = old.Relationship, old.RelationshipDetail, old.RelationshipProof
+		f.PatientName, f.PatientID, f.Consent = old.PatientName, old.PatientID, old.Consent
+		if len(typed) > 0 {
+			fields := slices.Clone(typed)
+			if e := apperr.As(f.Validate(tx.Now)); e != nil {
+				for _, fe := range e.Fields {
+					if !slices.ContainsFunc(typed, func(t apperr.FieldError) bool { return t.Field == fe.Field }) {
+						fields = append(fields, fe)
+					}
+				}
+			}
+			return &apperr.Error{Code: apperr.Invalid, Key: campaign.KeyInvalid, Fields: fields}
+		}
+		if _, err := s.campaigns.Amend(r.Context(), tx, req.ID, revision, f, tx.Now); err != nil {
+			return err
+		}
+		_, changes, err := s.campaigns.Publish(r.Context(), tx, req.ID, callerOf(r).user.Actor())
+		changed = len(changes) > 0
+		return err
+	})
+	if err != nil {
+		if req.ID == 0 || !amendable(req.State) {
+			return err
+		}
+		for k, v := range filingValues(req.Filing) {
+			if _, ok := values[k]; !ok || k == "patient_name" || k == "patient_id" || k == "relationship" {
+				values[k] = v
+			}
+		}
+		return reshow(s, w, r, err, values, func(fm web.Form) (web.RequestForm, error) {
+			p, err := s.formView(r, req, fm)
+			p.Amend = true
+			return p, err
+		})
+	}
+	done := "amended"
+	if !changed {
+		done = "unchanged"
+	}
+	http.Redirect(w, r, "/my/requests/"+strconv.FormatInt(req.ID, 10)+"?done="+done, http.StatusSeeOther)
+	return nil
 }

@@ -4,21 +4,26 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/png"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/carefund/carefund/internal/account"
+	"github.com/carefund/carefund/internal/blacklist"
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/charity"
 	"github.com/carefund/carefund/internal/material"
+	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/rules"
+	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/store/storetest"
 )
@@ -58,6 +63,9 @@ func (f *fixture) postMultipart(t *testing.T, target string, values url.Values, 
 		req.Header.Set(header[i], header[i+1])
 	}
 	req.AddCookie(&http.Cookie{Name: userCookie, Value: f.user})
+	if f.device != "" {
+		req.AddCookie(&http.Cookie{Name: deviceCookie, Value: f.device})
+	}
 	rec := httptest.NewRecorder()
 	f.s.Handler().ServeHTTP(rec, req)
 	return rec.Result()
@@ -381,6 +389,225 @@ func TestExpiredSessionMidFiling(t *testing.T) {
 		}
 		if after := f.request(t, id); after.Revision != before.Revision {
 			t.Errorf("the draft changed without a session")
+		}
+	})
+}
+
+// TestBlacklistedPublisherRefused: a person on the blacklist cannot start a
+// request, nor submit one started before they were listed (R-BL-1).
+func TestBlacklistedPublisherRefused(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		const number = "11010519491231002X"
+		f.verify(t, f.userID, "李四", number)
+		id := f.startDraft(t)
+		ctx := context.Background()
+		if err := db.Write(ctx, func(tx *store.Tx) error {
+			idx, masked, err := blacklist.Person(number, tx.Now, f.s.accounts.IDIndex)
+			if err != nil {
+				return err
+			}
+			_, err = blacklist.Add(ctx, tx, blacklist.Change{Action: blacklist.ActionAdd, Index: idx, Masked: masked,
+				Reason: "虚构病情骗取捐款，已查实", Evidence: "医院回函"}, "staff:1")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		resp := f.as("user", "POST", "/my/requests", url.Values{})
+		if html := body(t, resp); resp.StatusCode != http.StatusForbidden || !strings.Contains(html, "form-error") {
+			t.Errorf("a blacklisted person started a request: %d", resp.StatusCode)
+		}
+		page := "/my/requests/" + strconv.FormatInt(id, 10)
+		resp = f.postMultipart(t, page+"/submit", f.formOfFiling(t, testFiling(), f.request(t, id).Revision), nil)
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("a blacklisted person submitted: %d", resp.StatusCode)
+		}
+		if st := f.requestState(t, id); st != campaign.Draft {
+			t.Errorf("state %s", st)
+		}
+	})
+}
+
+// TestSecondRequestAboveCapNeedsExpenseList: once a patient's first request
+// was published, a second one above ¥500,000 needs a list of medical
+// expenses as well as the certificate (R-REQ-5, R-REQ-4).
+func TestSecondRequestAboveCapNeedsExpenseList(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		f.verify(t, f.userID, "李四", "11010519491231002X")
+		ctx := context.Background()
+		first := f.inReview(t, f.userID, testFiling())
+		if err := db.Write(ctx, func(tx *store.Tx) error {
+			rv, err := staff.Get(ctx, tx, f.ids[staff.Reviewer])
+			if err != nil {
+				return err
+			}
+			if err := review.Claim(ctx, tx, first, rv); err != nil {
+				return err
+			}
+			if ok, err := review.Approve(ctx, tx, f.s.campaigns, first, rv); err != nil || !ok {
+				return fmt.Errorf("approving: %v %v", ok, err)
+			}
+			if _, _, err := f.s.campaigns.Publish(ctx, tx, first, rv.Actor()); err != nil {
+				return err
+			}
+			_, err = f.s.campaigns.Close(ctx, tx, first, campaign.Closing{Reason: campaign.ClosedByRequester}, "", "user:1")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		id := f.startDraft(t)
+		page := "/my/requests/" + strconv.FormatInt(id, 10)
+		fl := testFiling()
+		fl.Target = 600_000_00
+		fl.Use[0].Amount = 500_000_00
+		for _, k := range []material.Kind{material.Diagnosis, material.IDDocument, material.CostEstimate, material.Relationship, material.Certificate} {
+			values := f.formOfFiling(t, fl, f.request(t, id).Revision)
+			values.Set("kind", string(k))
+			if resp := f.postMultipart(t, page+"/materials", values, testPNG(t)); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("uploading %s: %d", k, resp.StatusCode)
+			}
+		}
+		resp := f.postMultipart(t, page+"/submit", f.formOfFiling(t, fl, f.request(t, id).Revision), nil)
+		html := body(t, resp)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(html, `id="m-expense_list"`) {
+			t.Fatalf("a second request above the cap without an expense list: %d", resp.StatusCode)
+		}
+		if !strings.Contains(html[strings.Index(html, `id="m-expense_list"`):], "field-error") {
+			t.Errorf("no message next to the expense list")
+		}
+		values := f.formOfFiling(t, fl, f.request(t, id).Revision)
+		values.Set("kind", string(material.ExpenseList))
+		if resp := f.postMultipart(t, page+"/materials", values, testPNG(t)); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("uploading the expense list: %d", resp.StatusCode)
+		}
+		if resp := f.postMultipart(t, page+"/submit", f.formOfFiling(t, fl, f.request(t, id).Revision), nil); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("with the expense list: %d %s", resp.StatusCode, body(t, resp))
+		}
+	})
+}
+
+// TestAmendPublished: a publisher changes a published request; the change
+// is a new version, the public page says what changed and the old text stays
+// readable (R-REQ-6); the patient cannot change and the declaration is asked
+// again (R-RULES-4).
+func TestAmendPublished(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		f.verify(t, f.userID, "李四", "11010519491231002X")
+		ctx := context.Background()
+		id := f.inReview(t, f.userID, testFiling())
+		page := "/my/requests/" + strconv.FormatInt(id, 10)
+		if resp := f.as("user", "GET", page+"/edit", nil); resp.StatusCode != http.StatusConflict {
+			t.Errorf("editing a request in review: %d", resp.StatusCode)
+		}
+		if err := db.Write(ctx, func(tx *store.Tx) error {
+			rv, err := staff.Get(ctx, tx, f.ids[staff.Reviewer])
+			if err != nil {
+				return err
+			}
+			if err := review.Claim(ctx, tx, id, rv); err != nil {
+				return err
+			}
+			if _, err := review.Approve(ctx, tx, f.s.campaigns, id, rv); err != nil {
+				return err
+			}
+			if _, _, err := f.s.campaigns.Publish(ctx, tx, id, rv.Actor()); err != nil {
+				return err
+			}
+			_, err = f.s.campaigns.OpenFundraising(ctx, tx, id, campaign.Opening{Target: testFiling().Target}, 0, rv.Actor())
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if html := body(t, f.as("user", "GET", page, nil)); !strings.Contains(html, `id="amend-link"`) {
+			t.Fatal("no way to change the published request")
+		}
+		if resp := f.as("user", "GET", page+"/edit", nil); resp.StatusCode != 200 {
+			t.Fatalf("the edit form: %d", resp.StatusCode)
+		}
+		fl := testFiling()
+		fl.Story = strings.Repeat("化疗第二阶段已经开始，医生建议尽快准备骨髓移植，费用预估没有变化。", 2)
+		changed := f.formOfFiling(t, fl, f.request(t, id).Revision)
+		changed.Set("patient_id", "110105201001010037") // ignored: the patient is fixed
+		unticked := f.formOfFiling(t, fl, f.request(t, id).Revision)
+		unticked.Del("truthful")
+		if resp := f.as("user", "POST", page+"/amend", unticked); resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("a change without the declaration: %d", resp.StatusCode)
+		}
+		resp := f.as("user", "POST", page+"/amend", changed)
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasSuffix(loc, "done=amended") {
+			t.Fatalf("amending: %d %s %s", resp.StatusCode, loc, body(t, resp))
+		}
+		if got := f.request(t, id).Filing; got.PatientID != testPatientID || got.Story != fl.Story {
+			t.Errorf("after the change the filing holds patient %q and story %q", got.PatientID, got.Story)
+		}
+		versions := body(t, f.as("", "GET", "/requests/"+strconv.FormatInt(id, 10)+"/versions", nil))
+		if !strings.Contains(versions, "化疗第二阶段") || !strings.Contains(versions, "家里的积蓄已经全部花完") {
+			t.Errorf("the versions page does not keep both texts")
+		}
+		if st := f.requestState(t, id); st != campaign.Fundraising {
+			t.Errorf("state %s after a change", st)
+		}
+	})
+}
+
+// fileComplete files and submits a complete request as the fixture's user.
+func (f *fixture) fileComplete(t *testing.T, fl campaign.Filing) int64 {
+	t.Helper()
+	id := f.startDraft(t)
+	page := "/my/requests/" + strconv.FormatInt(id, 10)
+	for _, k := range []material.Kind{material.Diagnosis, material.IDDocument, material.CostEstimate, material.Relationship} {
+		values := f.formOfFiling(t, fl, f.request(t, id).Revision)
+		values.Set("kind", string(k))
+		if resp := f.postMultipart(t, page+"/materials", values, testPNG(t)); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("uploading %s: %d", k, resp.StatusCode)
+		}
+	}
+	if resp := f.postMultipart(t, page+"/submit", f.formOfFiling(t, fl, f.request(t, id).Revision), nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("submitting: %d %s", resp.StatusCode, body(t, resp))
+	}
+	return id
+}
+
+// TestSharedDeviceIsLinked: two people filing from one browser are linked
+// in the machine screen's relationship network, with the reason for staff
+// only (R-RISK-1, R-REV-1).
+func TestSharedDeviceIsLinked(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		resp := f.as("user", "GET", "/my/requests", nil)
+		for _, c := range resp.Cookies() {
+			if c.Name == deviceCookie {
+				f.device = c.Value
+			}
+		}
+		if f.device == "" || !strings.Contains(resp.Header.Get("Set-Cookie"), "HttpOnly") {
+			t.Fatal("the filing pages gave the browser no device cookie")
+		}
+		f.verify(t, f.userID, "李四", "11010519491231002X")
+		first := f.fileComplete(t, testFiling())
+		// Someone else, on the same browser, for another patient.
+		other, otherID := f.signInUser(t, "13900139000")
+		f.user = other
+		f.verify(t, otherID, "赵六", "110105201001010037")
+		fl := testFiling()
+		fl.PatientName, fl.PatientID = "赵小六", "110105201001010037"
+		second := f.fileComplete(t, fl)
+		var reasons []string
+		if err := db.Read(ctx, func(tx *store.Tx) error {
+			sc, err := review.LastScreening(ctx, tx, second)
+			for _, r := range sc.Result.Reasons(true) {
+				reasons = append(reasons, r.Key+" "+strings.Join(r.Args, ","))
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		want := "screen.links.device_staff 1,#" + strconv.FormatInt(first, 10)
+		if !slices.Contains(reasons, want) {
+			t.Errorf("the second request's screening says %q, want %q", reasons, want)
 		}
 	})
 }

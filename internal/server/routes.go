@@ -46,6 +46,8 @@ func (s *Server) routes() []route {
 		{"POST /my/requests/{id}/close", s.closeOwnRequest},
 		{"POST /my/requests/{id}/extend", s.extendOwnRequest},
 		{"POST /my/requests/{id}/updates", s.postUpdate},
+		{"GET /my/requests/{id}/edit", s.editPublished},
+		{"POST /my/requests/{id}/amend", s.amendRequest},
 
 		// Requests for help in public (publicpages.go).
 		{"GET /requests/{id}", s.publicRequest},

@@ -75,6 +75,10 @@ type RequestForm struct {
 	MaxUpload     int // in MiB
 	Saved         string
 	Form          Form
+	// Amend says the request is published: the form changes its text,
+	// which becomes a new public version (R-REQ-6). The patient, the
+	// documents and the consents stay as they are.
+	Amend bool
 }
 
 // ReferralRow is one organisation of the referral list (R-REQ-7).
@@ -112,6 +116,7 @@ type RequestStatus struct {
 	CanClose  bool
 	CanExtend bool
 	CanUpdate bool
+	CanAmend  bool
 	Closings  []Option
 	Causes    []Option
 	Updates   []UpdateRow
