@@ -29,7 +29,7 @@ var catalog = map[string]message{
 	"home.how.payout":    {"定向拨付：只拨付给患者本人、监护人、近亲属或医院。", "Directed payouts: only to the patient, their guardian, a close relative or the hospital."},
 	"home.how.disclose":  {"全程公开：筹款、拨付、使用与退款逐笔公开，捐款人可自行核验。", "Full disclosure: money raised, paid out, used and refunded is published entry by entry, and any donor can verify it."},
 	"home.start":         {"发起求助", "Ask for help"},
-	"home.start.soon":    {"求助发起功能即将开放。", "Filing a request opens soon."},
+	"home.start.note":    {"需要手机号登录并完成实名认证；平台不收取求助人任何费用。", "You sign in with a mobile number and verify your real name; requesters pay no fees."},
 
 	"rules.title":      {"平台规则", "Platform rules"},
 	"rules.body":       {"服务协议、求助信息发布规则、个人信息处理规则、收费标准和资金使用与退款规则将在此公布，每个版本均可查阅。", "The service agreement, the rules for publishing requests for help, the personal information rules, the fee standard and the fund-use and refund terms will be published here, with every version kept readable."},

@@ -111,6 +111,12 @@ func init() {
 		"filing.amend.link":                {"修改求助信息（公开留痕）", "Change the request (publicly recorded)"},
 		"filing.amend.nothing":             {"没有任何修改。", "Nothing was changed."},
 		"filing.done.amended":              {"修改已公开为新版本。", "The change is published as a new version."},
+		"staff.relate.title":               {"审核回避登记", "Reviewers' conflicts of interest"},
+		"staff.relate.lead":                {"登记审核员与某位用户的亲友或利害关系（用户编号见用户详情页），此后该审核员不能审核该用户发布或涉及的求助。", "Record that a reviewer is related to a user (the user number is on the user's page); the reviewer then never reviews that user's requests."},
+		"staff.relate.user":                {"用户编号", "User number"},
+		"staff.relate.note":                {"关系说明", "How they are related"},
+		"staff.relate.submit":              {"登记回避", "Record"},
+		"staff.relate.done":                {"已登记回避关系。", "The conflict is recorded."},
 		"filing.done.posted":               {"进展已发布。", "Update posted."},
 	})
 }

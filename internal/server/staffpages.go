@@ -297,13 +297,16 @@ func (s *Server) membersPage(w http.ResponseWriter, r *http.Request) error {
 		p.Notice = i18n.T(s.lang(r), "staff.proposed")
 	case "unlocked":
 		p.Notice = i18n.T(s.lang(r), "staff.unlocked")
+	case "conflict":
+		p.Notice = i18n.T(s.lang(r), "staff.relate.done")
 	}
 	return s.render(w, r, p)
 }
 
 func (s *Server) membersView(r *http.Request) (web.StaffMembers, error) {
 	me := callerOf(r).staff
-	p := web.StaffMembers{Self: me.ID, CanEdit: slices.Contains(permissions["POST /staff/members/{id}/role"].roles, me.Role)}
+	p := web.StaffMembers{Self: me.ID, CanEdit: slices.Contains(permissions["POST /staff/members/{id}/role"].roles, me.Role),
+		CanRelate: slices.Contains(permissions["POST /staff/members/{id}/conflicts"].roles, me.Role)}
 	for _, role := range staff.Roles {
 		p.Roles = append(p.Roles, string(role))
 	}

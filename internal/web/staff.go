@@ -41,7 +41,10 @@ type StaffMembers struct {
 	Form    Form
 	Notice  string
 	CanEdit bool
-	Self    int64
+	// CanRelate says the viewer may record that a staff member is related
+	// to a user, so they never review that user's requests (R-REV-3).
+	CanRelate bool
+	Self      int64
 }
 
 // MemberRow is one staff account.
