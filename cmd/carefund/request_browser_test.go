@@ -108,10 +108,8 @@ func TestRequestInBrowser(t *testing.T) {
 	uploadScan(t, phone, "cost_estimate", scan)
 	submitFiling(t, phone)
 
-	// Two reviewers approve: the target is within the cap, but a request
-	// approved by one reviewer stays unpublished until a second one agrees
-	// when it is high-risk; here the first approval publishes unless the
-	// screen asked for four eyes.
+	// Two reviewers approve: the target is above ¥500,000, so the first
+	// approval only waits for a second reviewer's (R-REV-3).
 	reviewRequest(t, desk, p.URL, id)
 	staffAction(t, desk, `form[action$="/approve"] button`)
 	fundraising := i18n.T(i18n.ZH, campaign.Fundraising.NameKey())

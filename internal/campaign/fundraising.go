@@ -170,6 +170,17 @@ func (s Store) Close(ctx context.Context, tx *store.Tx, id int64, c Closing, not
 	if err != nil {
 		return Channel{}, err
 	}
+	if note != "" {
+		// The note is public: it may not undo the masking (R-PUB-1).
+		req, err := s.open(ctx, tx, r)
+		if err != nil {
+			return Channel{}, err
+		}
+		if RevealsIdentity(note, req.Filing) {
+			return Channel{}, &apperr.Error{Code: apperr.Invalid, Key: KeyFundraisingInvalid,
+				Fields: []apperr.FieldError{{Field: "note", Key: KeyRevealsIdentity}}}
+		}
+	}
 	prior := r.State
 	if _, err := s.Apply(ctx, tx, id, Close, actor, c.PublicKey()); err != nil {
 		return Channel{}, err

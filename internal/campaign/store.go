@@ -25,6 +25,7 @@ const (
 	KeyDraftTooLarge    = "campaign.draft_too_large"
 	KeyNotPublishable   = "campaign.not_publishable"
 	KeyPatientFixed     = "campaign.patient_fixed"
+	KeyTargetFixed      = "campaign.target_fixed"
 )
 
 // PatientIndexDomain is the blind-index domain of the patient's ID number. It
@@ -398,7 +399,8 @@ func (s Store) Submit(ctx context.Context, tx *store.Tx, id, publisherUserID int
 // correction or an update of the story that is then reviewed and published
 // as a new version (R-REQ-6, R-REV-4). The filing must pass Validate, and the
 // patient stays the same person: a changed ID number is apperr.Conflict
-// KeyPatientFixed (a new patient is a new request). It returns
+// KeyPatientFixed (a new patient is a new request), and the target stays
+// what was approved: a changed one is apperr.Conflict KeyTargetFixed. It returns
 // apperr.NotFound, apperr.Conflict KeyNotEditable in any other state and
 // KeyStaleDraft as SaveDraft. Who may amend is the caller's decision.
 func (s Store) Amend(ctx context.Context, tx *store.Tx, id int64, revision int, f Filing, today time.Time) (Request, error) {
@@ -418,6 +420,17 @@ func (s Store) Amend(ctx context.Context, tx *store.Tx, id int64, revision int, 
 	if _, index := s.normalise(f, today); index != r.PatientIndex {
 		return Request{}, &apperr.Error{Code: apperr.Conflict, Key: KeyPatientFixed,
 			Fields: []apperr.FieldError{{Field: "patient_id", Key: KeyPatientFixed}}}
+	}
+	// The target was what the reviewers approved, and what the cap and the
+	// certificate were judged against (R-REQ-4): it does not change after
+	// publication. The use of it may be re-divided.
+	stored, err := s.open(ctx, tx, r)
+	if err != nil {
+		return Request{}, err
+	}
+	if f.Target != stored.Filing.Target {
+		return Request{}, &apperr.Error{Code: apperr.Conflict, Key: KeyTargetFixed,
+			Fields: []apperr.FieldError{{Field: "target", Key: KeyTargetFixed}}}
 	}
 	return s.write(ctx, tx, r, f, r.State)
 }

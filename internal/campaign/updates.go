@@ -79,8 +79,8 @@ func (s Store) requestKey(ctx context.Context, tx *store.Tx, id int64) (*vault.R
 // and returns whether it was flagged and the keys of its reasons, each
 // once. Only the keys are kept: the arguments would name the phrase found,
 // and the body itself is personal data.
-func wordingReasons(body string) (bool, []string, error) {
-	v, err := screen.Wording{}.Check(screen.Subject{Texts: []string{body}}, nil)
+func wordingReasons(texts ...string) (bool, []string, error) {
+	v, err := screen.Wording{}.Check(screen.Subject{Texts: texts}, nil)
 	if err != nil {
 		return false, nil, err
 	}
@@ -107,6 +107,19 @@ func wordingReasons(body string) (bool, []string, error) {
 // inserted with an empty body and sealed in the same transaction (the
 // database lets an empty body be set once, and nothing after).
 func (s Store) PostUpdate(ctx context.Context, tx *store.Tx, id, publisherUserID int64, body string) (Update, error) {
+	return s.post(ctx, tx, id, publisherUserID, body, nil)
+}
+
+// NoteChange posts the public note of a change the publisher made to a
+// published request (R-REQ-6), as PostUpdate does, but screens the changed
+// text along with the note (changed), so that the patrol sees a change with
+// risky wording first (R-REV-4). The changed text itself is published as the
+// request's new version, not in the note.
+func (s Store) NoteChange(ctx context.Context, tx *store.Tx, id, publisherUserID int64, note string, changed []string) (Update, error) {
+	return s.post(ctx, tx, id, publisherUserID, note, changed)
+}
+
+func (s Store) post(ctx context.Context, tx *store.Tx, id, publisherUserID int64, body string, alsoScreen []string) (Update, error) {
 	var v validator
 	v.text("body", body, true, 1, MaxUpdate)
 	if v.errs != nil {
@@ -120,11 +133,20 @@ func (s Store) PostUpdate(ctx context.Context, tx *store.Tx, id, publisherUserID
 	if !publishable(r.State) {
 		return Update{}, apperr.New(apperr.Conflict, KeyUpdateNotPublished)
 	}
+	req, err := s.open(ctx, tx, r)
+	if err != nil {
+		return Update{}, err
+	}
+	// An update is public: it may not undo the masking (R-PUB-1).
+	if RevealsIdentity(body, req.Filing) {
+		return Update{}, &apperr.Error{Code: apperr.Invalid, Key: KeyUpdateInvalid,
+			Fields: []apperr.FieldError{{Field: "body", Key: KeyRevealsIdentity}}}
+	}
 	key, err := s.Vault.Key(ctx, tx, r.keyID)
 	if err != nil {
 		return Update{}, err
 	}
-	flagged, reasons, err := wordingReasons(body)
+	flagged, reasons, err := wordingReasons(append([]string{body}, alsoScreen...)...)
 	if err != nil {
 		return Update{}, err
 	}

@@ -102,6 +102,10 @@ func (f Filing) Validate(today time.Time) error {
 	// R-REQ-2: every disclosure answered; a yes explained.
 	v.disclosures(f.Disclosures)
 
+	// R-PUB-1: the public text never names the patient in full nor holds
+	// an ID number; the page masks the name, and the text must not undo it.
+	v.identityInPublicText(f)
+
 	// R-RULES-4: the truthfulness declaration; R-RULES-2: consent to the
 	// rules. Neither is ever ticked by default.
 	v.from("truthful", rules.CheckBox(f.Truthful, "truthful"))

@@ -89,6 +89,8 @@ func init() {
 	// publishing a request.
 	register(map[string]message{
 		"campaign.stale_draft":       {"这份求助信息已在其他页面或设备上修改过。请刷新页面，确认最新内容后再保存。", "This request was changed in another tab or on another device. Reload the page, check the latest version and save again."},
+		"campaign.reveals_identity":  {"公开内容中不能出现患者的全名或身份证号，请用“患者”“孩子”等称呼代替。", "Public text may not give the patient's full name or an ID number; write “the patient” or “my child” instead."},
+		"campaign.target_fixed":      {"求助公开后目标金额不能修改；如需更多费用，请在本次筹款结束后发起新的求助，重新审核。", "The target cannot change once the request is published; if more is needed, start a new request after this one closes, to be reviewed again."},
 		"campaign.already_submitted": {"这份求助信息已经提交，正在审核中，无需重复提交。", "This request has already been submitted and is being reviewed; there is no need to submit it again."},
 		"campaign.not_editable":      {"求助信息当前的状态不允许修改。", "The request cannot be changed in its current state."},
 		"campaign.draft_too_large":   {"填写的内容太多，无法保存。请精简后再试。", "There is too much text to save; please shorten it and try again."},

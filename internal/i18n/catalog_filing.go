@@ -110,6 +110,7 @@ func init() {
 		"filing.amend.submit":              {"公开这次修改", "Publish the change"},
 		"filing.amend.link":                {"修改求助信息（公开留痕）", "Change the request (publicly recorded)"},
 		"filing.amend.nothing":             {"没有任何修改。", "Nothing was changed."},
+		"filing.amend.note":                {"发布人修改了求助信息（第 %d 版）：%s。各版本均可查看。", "The publisher changed the request (version %d): %s. Every version can be read."},
 		"filing.done.amended":              {"修改已公开为新版本。", "The change is published as a new version."},
 		"staff.relate.title":               {"审核回避登记", "Reviewers' conflicts of interest"},
 		"staff.relate.lead":                {"登记审核员与某位用户的亲友或利害关系（用户编号见用户详情页），此后该审核员不能审核该用户发布或涉及的求助。", "Record that a reviewer is related to a user (the user number is on the user's page); the reviewer then never reviews that user's requests."},

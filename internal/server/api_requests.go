@@ -7,6 +7,7 @@ import (
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/campaign"
+	"github.com/carefund/carefund/internal/charity"
 	"github.com/carefund/carefund/internal/material"
 	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/review"
@@ -113,6 +114,18 @@ type apiMyRequest struct {
 	Questions string `json:"questions,omitempty"`
 	// Required lists the kinds of document the request still needs.
 	Required []string `json:"required,omitempty"`
+	// Reason is the reviewer's reason, once the request is rejected.
+	Reason string `json:"reason,omitempty"`
+	// Charities are organisations that could help too, suggested once
+	// the request is submitted (R-REQ-7).
+	Charities []apiCharity `json:"charities,omitempty"`
+}
+
+// apiCharity is one organisation of the referral list.
+type apiCharity struct {
+	Name    string `json:"name"`
+	Summary string `json:"summary"`
+	URL     string `json:"url,omitempty"`
 }
 
 func (s *Server) apiMyRequests(w http.ResponseWriter, r *http.Request) error {
@@ -176,16 +189,30 @@ func (s *Server) writeMyRequest(w http.ResponseWriter, r *http.Request, status i
 				out.Required = append(out.Required, fe.Field[len("material_"):])
 			}
 		}
-		if req.State == campaign.NeedsInfo {
+		if req.State == campaign.NeedsInfo || req.State == campaign.Rejected {
 			ds, err := review.Decisions(r.Context(), tx, req.ID)
 			if err != nil {
 				return err
 			}
-			for i := len(ds) - 1; i >= 0; i-- {
-				if ds[i].Decision == review.NeedsInfo {
-					out.Questions = ds[i].Text
-					break
+			want := review.NeedsInfo
+			if req.State == campaign.Rejected {
+				want = review.Rejected
+			}
+			if n := len(ds); n > 0 && ds[n-1].Decision == want {
+				if want == review.NeedsInfo {
+					out.Questions = ds[n-1].Text
+				} else {
+					out.Reason = ds[n-1].Text
 				}
+			}
+		}
+		if req.State != campaign.Draft {
+			orgs, err := charity.Suggest(r.Context(), tx, req.Filing.Diagnosis, req.Filing.HospitalCity, 6)
+			if err != nil {
+				return err
+			}
+			for _, o := range orgs {
+				out.Charities = append(out.Charities, apiCharity{Name: o.Name, Summary: o.Summary, URL: o.URL})
 			}
 		}
 		return nil
@@ -244,27 +271,26 @@ func (s *Server) apiSubmitRequest(w http.ResponseWriter, r *http.Request) error 
 		return ""
 	}
 	var req campaign.Request
-	err := s.db.Write(r.Context(), func(tx *store.Tx) error {
-		cur, err := s.ownRequest(r.Context(), tx, r)
-		if err != nil {
-			return err
-		}
-		if !editable(cur.State) {
-			return apperr.New(apperr.Conflict, campaign.KeyAlreadySubmitted)
-		}
-		f := cur.Filing
-		f.Truthful, f.Consent = tick(in.Truthful), tick(in.Consent)
-		req, err = s.campaigns.SaveDraft(r.Context(), tx, cur.ID, cur.PublisherUserID, in.Revision, f)
+	if err := s.db.Read(r.Context(), func(tx *store.Tx) (err error) {
+		req, err = s.ownRequest(r.Context(), tx, r)
 		return err
-	})
-	if err != nil {
+	}); err != nil {
 		return err
+	}
+	if !editable(req.State) {
+		return apperr.New(apperr.Conflict, campaign.KeyAlreadySubmitted)
+	}
+	if req.Revision != in.Revision {
+		return apperr.New(apperr.Conflict, campaign.KeyStaleDraft)
 	}
 	ids := make([]string, len(in.Rules))
 	for i, id := range in.Rules {
 		ids[i] = strconv.FormatInt(id, 10)
 	}
-	if err := s.submit(r, req, ids, nil); err != nil {
+	// The ticks are saved with the submission, or not at all: a refused
+	// submission leaves the draft at the revision the app holds.
+	declare := func(f *campaign.Filing) { f.Truthful, f.Consent = tick(in.Truthful), tick(in.Consent) }
+	if err := s.submit(r, req, ids, nil, declare); err != nil {
 		return err
 	}
 	return s.writeMyRequest(w, r, http.StatusOK)

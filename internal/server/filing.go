@@ -14,6 +14,7 @@ import (
 
 	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/blacklist"
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/charity"
@@ -195,6 +196,29 @@ func filingFromForm(r *http.Request) (campaign.Filing, map[string]string, []appe
 		}
 	}
 	return f, values, errs
+}
+
+// keepUnread puts back the stored amounts of the fields whose typed amount
+// could not be read, so that a typo never wipes a figure saved before: the
+// form shows what was typed with its message, and the draft keeps the last
+// good figure.
+func keepUnread(f *campaign.Filing, stored campaign.Filing, unread []apperr.FieldError) {
+	for _, e := range unread {
+		parts := strings.Split(e.Field, ".")
+		switch {
+		case e.Field == "target":
+			f.Target = stored.Target
+		case len(parts) == 3 && parts[0] == "use" && parts[2] == "amount":
+			if i, err := strconv.Atoi(parts[1]); err == nil && i < len(f.Use) && i < len(stored.Use) {
+				f.Use[i].Amount = stored.Use[i].Amount
+			}
+		case len(parts) == 3 && parts[0] == "disclosure" && parts[2] == "amount":
+			t := campaign.Topic(parts[1])
+			d := f.Disclosures[t]
+			d.Amount = stored.Disclosures[t].Amount
+			f.Disclosures[t] = d
+		}
+	}
 }
 
 // filingValues is a stored filing as the form shows it. The two checkboxes
@@ -480,6 +504,7 @@ func (s *Server) saveForm(r *http.Request) (saved, error) {
 			return apperr.New(apperr.Conflict, campaign.KeyAlreadySubmitted)
 		}
 		f.RelationshipProof = req.Filing.RelationshipProof
+		keepUnread(&f, req.Filing, errs)
 		if err := s.campaigns.RecordDevice(r.Context(), tx, req.ID, s.deviceIndex(r)); err != nil {
 			return err
 		}
@@ -555,7 +580,7 @@ func fieldMessages(lang i18n.Lang, errs []apperr.FieldError) map[string]string {
 func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request) error {
 	sv, err := s.saveForm(r)
 	if err == nil {
-		err = s.submit(r, sv.req, r.PostForm["rule"], sv.errs)
+		err = s.submit(r, sv.req, r.PostForm["rule"], sv.errs, nil)
 	}
 	if err != nil {
 		return s.refuseForm(w, r, err, sv.values)
@@ -567,7 +592,11 @@ func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request) error {
 // submit submits req, saved at its revision, with the consents to the rules
 // versions the form showed (ruleIDs). typed are the amounts of the form that
 // did not parse: they are reported with every other problem.
-func (s *Server) submit(r *http.Request, req campaign.Request, ruleIDs []string, typed []apperr.FieldError) error {
+//
+// declare, when not nil, ticks the declaration and the consent in the
+// filing (the API sends them with the submission); they are saved only if
+// the submission goes through.
+func (s *Server) submit(r *http.Request, req campaign.Request, ruleIDs []string, typed []apperr.FieldError, declare func(*campaign.Filing)) error {
 	ctx := r.Context()
 	user := callerOf(r).user.Subject
 	return s.db.Write(ctx, func(tx *store.Tx) error {
@@ -586,9 +615,16 @@ func (s *Server) submit(r *http.Request, req campaign.Request, ruleIDs []string,
 			return err
 		}
 		f := req.Filing
-		proof := slices.ContainsFunc(ms, func(m material.Material) bool { return m.Kind == material.Relationship })
-		if f.RelationshipProof != proof {
+		dirty := false
+		if declare != nil {
+			declare(&f)
+			dirty = true
+		}
+		if proof := slices.ContainsFunc(ms, func(m material.Material) bool { return m.Kind == material.Relationship }); f.RelationshipProof != proof {
 			f.RelationshipProof = proof
+			dirty = true
+		}
+		if dirty {
 			if req, err = s.campaigns.SaveDraft(ctx, tx, req.ID, user, req.Revision, f); err != nil {
 				return err
 			}
@@ -631,8 +667,13 @@ func (s *Server) submit(r *http.Request, req campaign.Request, ruleIDs []string,
 		if _, err := s.campaigns.Submit(ctx, tx, req.ID, user, req.Revision, tx.Now); err != nil {
 			return err
 		}
+		// The machine screen runs on the first submission and again on
+		// every answer to a reviewer's questions, which may change the
+		// patient or the story (R-REV-1, R-BL-1).
 		if from == campaign.Draft {
 			_, err = review.Screen(ctx, tx, s.campaigns, req.ID, "system")
+		} else {
+			_, err = review.Rescreen(ctx, tx, s.campaigns, req.ID, "system")
 		}
 		return err
 	})
@@ -715,12 +756,18 @@ func (s *Server) ownMaterial(w http.ResponseWriter, r *http.Request) error {
 	}
 	var m material.Material
 	var content []byte
-	if err := s.db.Read(r.Context(), func(tx *store.Tx) error {
+	// Every view of a document is in the audit log, the publisher's own
+	// too (R-PII-1): the record commits with the read, before the bytes go.
+	if err := s.db.Write(r.Context(), func(tx *store.Tx) error {
 		req, err := s.ownRequest(r.Context(), tx, r)
 		if err != nil {
 			return err
 		}
-		m, content, err = s.materials.Open(r.Context(), tx, req.ID, mid)
+		if m, content, err = s.materials.Open(r.Context(), tx, req.ID, mid); err != nil {
+			return err
+		}
+		_, err = audit.Append(r.Context(), tx, s.record(r, "pii.view.own_material", "material:"+strconv.FormatInt(mid, 10),
+			"request:"+strconv.FormatInt(req.ID, 10), nil))
 		return err
 	}); err != nil {
 		return err
@@ -728,15 +775,34 @@ func (s *Server) ownMaterial(w http.ResponseWriter, r *http.Request) error {
 	return sendMaterial(w, m, content)
 }
 
+// materialTypes are the types a stored document may be served as;
+// anything else (there should be nothing else: upload.Check decides the
+// type) goes out as a download of bytes.
+var materialTypes = []string{"image/jpeg", "image/png", "application/pdf"}
+
 // sendMaterial writes a decrypted document: shown inline, never cached,
-// never sniffed into another type, and sandboxed so a PDF's scripts or an
-// image's links cannot act as the platform.
+// never sniffed into another type. An image is sandboxed, so a crafted file
+// can run nothing as the platform; a PDF is not, because a sandbox keeps the
+// browser's PDF viewer from opening it, but it may load nothing and never
+// be framed.
 func sendMaterial(w http.ResponseWriter, m material.Material, content []byte) error {
 	h := w.Header()
-	h.Set("Content-Type", m.ContentType)
+	ct := "application/octet-stream"
+	if slices.Contains(materialTypes, m.ContentType) {
+		ct = m.ContentType
+	}
+	h.Set("Content-Type", ct)
 	h.Set("Content-Disposition", "inline")
+	if ct == "application/octet-stream" {
+		h.Set("Content-Disposition", "attachment")
+	}
+	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'")
+	if ct == "application/pdf" {
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+	} else {
+		h.Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+	}
 	h.Set("Content-Length", strconv.Itoa(len(content)))
 	w.WriteHeader(http.StatusOK)
 	_, err := w.Write(content)
@@ -854,6 +920,9 @@ func (s *Server) closeOwnRequest(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c := campaign.Closing{Reason: campaign.CloseReason(r.PostFormValue("reason")), Cause: campaign.GoneCause(r.PostFormValue("cause"))}
+	if c.Reason != campaign.PurposeGone {
+		c.Cause = "" // the cause is asked only when the purpose is gone
+	}
 	note := limit(r.PostFormValue("note"), 800)
 	values := map[string]string{"reason": string(c.Reason), "cause": string(c.Cause), "note": note}
 	return s.publishedAction(w, r, "closed", values, func(ctx context.Context, tx *store.Tx, req campaign.Request) error {
@@ -950,8 +1019,16 @@ func (s *Server) amendRequest(w http.ResponseWriter, r *http.Request) error {
 		if _, err := s.campaigns.Amend(r.Context(), tx, req.ID, revision, f, tx.Now); err != nil {
 			return err
 		}
-		_, changes, err := s.campaigns.Publish(r.Context(), tx, req.ID, callerOf(r).user.Actor())
-		changed = len(changes) > 0
+		version, changes, err := s.campaigns.Publish(r.Context(), tx, req.ID, callerOf(r).user.Actor())
+		if err != nil || len(changes) == 0 {
+			return err
+		}
+		changed = true
+		// A public note of the change, screened with the changed text, so
+		// the patrol sees a change with risky wording first (R-REV-4).
+		lang := s.lang(r)
+		note := i18n.T(lang, "filing.amend.note", version, strings.Join(changeNames(lang, changes), i18n.T(lang, "public.list_sep")))
+		_, err = s.campaigns.NoteChange(r.Context(), tx, req.ID, req.PublisherUserID, note, amendedTexts(f))
 		return err
 	})
 	if err != nil {
@@ -975,4 +1052,17 @@ func (s *Server) amendRequest(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, "/my/requests/"+strconv.FormatInt(req.ID, 10)+"?done="+done, http.StatusSeeOther)
 	return nil
+}
+
+// amendedTexts are the texts of a changed request that the wording screen
+// reads: what the public will read.
+func amendedTexts(f campaign.Filing) []string {
+	texts := []string{f.Title, f.Story, f.Diagnosis, f.HospitalName}
+	for _, u := range f.Use {
+		texts = append(texts, u.Label, u.Note)
+	}
+	for _, t := range campaign.Topics {
+		texts = append(texts, f.Disclosures[t].Detail)
+	}
+	return texts
 }

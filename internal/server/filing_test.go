@@ -175,8 +175,22 @@ func TestFilingFlow(t *testing.T) {
 		if got := f.request(t, id).Filing; got.Title != "救救我的女儿" || got.Story != "只写了一半" {
 			t.Errorf("the draft holds %+v", got)
 		}
+		// A typo in an amount keeps the figure saved before.
+		good := url.Values{"revision": {strconv.Itoa(saved.Revision)}, "title": {"救救我的女儿"}, "target": {"300000"}}
+		resp = f.postMultipart(t, page, good, nil, "Accept", "application/json")
+		if err := json.NewDecoder(resp.Body).Decode(&saved); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("autosave: %d %v", resp.StatusCode, err)
+		}
+		typo := url.Values{"revision": {strconv.Itoa(saved.Revision)}, "title": {"救救我的女儿"}, "target": {"30万"}}
+		if resp := f.postMultipart(t, page, typo, nil); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body(t, resp), `value="30万"`) {
+			t.Errorf("a typo in the target: %d, want the form again with what was typed", resp.StatusCode)
+		}
+		if got := f.request(t, id).Filing.Target; got != 300_000_00 {
+			t.Errorf("after a typo the draft's target is %v, want the ¥300,000 saved before", got)
+		}
+		saved.Revision = f.request(t, id).Revision
 		// A save from the page before is refused, not written over.
-		if resp := f.postMultipart(t, page, partial, nil, "Accept", "application/json"); resp.StatusCode != http.StatusConflict {
+		if resp := f.postMultipart(t, page, good, nil, "Accept", "application/json"); resp.StatusCode != http.StatusConflict {
 			t.Errorf("a stale autosave: %d", resp.StatusCode)
 		}
 
@@ -216,6 +230,25 @@ func TestFilingFlow(t *testing.T) {
 			if resp := f.postMultipart(t, page+"/materials", values, testPNG(t)); resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("uploading %s: %d %s", k, resp.StatusCode, body(t, resp))
 			}
+		}
+		// The publisher sees their own document, and the view is audited
+		// (R-PII-1).
+		var mid int64
+		if err := db.Read(ctx, func(tx *store.Tx) error {
+			ms, err := f.s.materials.List(ctx, tx, id)
+			if len(ms) > 0 {
+				mid = ms[0].ID
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		resp = f.as("user", "GET", page+"/materials/"+strconv.FormatInt(mid, 10), nil)
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" || resp.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("the publisher's own document: %d %v", resp.StatusCode, resp.Header)
+		}
+		if e := lastAudit(t, db, "pii.view.own_material"); e.Object != "material:"+strconv.FormatInt(mid, 10) || e.Actor != "user:"+itoa(f.userID) {
+			t.Errorf("the view is logged as %+v", e.Record)
 		}
 		// The publisher is a parent: without proof of the relationship
 		// the submission is refused (R-REQ-3).
@@ -339,6 +372,14 @@ func TestFilingAPI(t *testing.T) {
 		if st := f.requestState(t, mustID(t, id)); st != campaign.Draft {
 			t.Errorf("state %s after a refused submission", st)
 		}
+		// Nothing of a refused submission is kept: the app's revision
+		// still holds, and the boxes are not ticked behind its back.
+		if again, _ := f.api("POST", "/api/v1/my/requests/"+id+"/submit", submit, "application/json", f.user); again.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("the same submission again: %d, want the same refusal", again.StatusCode)
+		}
+		if got := f.request(t, mustID(t, id)).Filing; got.Truthful != "" {
+			t.Errorf("a refused submission saved the declaration")
+		}
 		var buf bytes.Buffer
 		mw := multipart.NewWriter(&buf)
 		mw.WriteField("kind", "diagnosis")
@@ -358,7 +399,59 @@ func TestFilingAPI(t *testing.T) {
 		if resp, got := f.api("POST", "/api/v1/my/requests/"+id+"/materials", buf.String(), mw.FormDataContentType(), f.user); resp.StatusCode != http.StatusCreated || got["kind"] != "diagnosis" {
 			t.Errorf("an upload: %d %v", resp.StatusCode, got)
 		}
+
+		// The whole filing, the other documents, and a submission that
+		// goes through: screened, with charities suggested (R-REQ-7).
+		ctx := context.Background()
+		if err := db.Write(ctx, func(tx *store.Tx) error { _, err := charity.Seed(ctx, tx); return err }); err != nil {
+			t.Fatal(err)
+		}
+		for _, kind := range []string{"id_document", "cost_estimate", "relationship"} {
+			buf.Reset()
+			mw = multipart.NewWriter(&buf)
+			mw.WriteField("kind", kind)
+			fw, _ = mw.CreateFormFile("file", "scan.png")
+			fw.Write(testPNG(t))
+			mw.Close()
+			if resp, got := f.api("POST", "/api/v1/my/requests/"+id+"/materials", buf.String(), mw.FormDataContentType(), f.user); resp.StatusCode != http.StatusCreated {
+				t.Fatalf("uploading %s: %d %v", kind, resp.StatusCode, got)
+			}
+		}
+		full, err := json.Marshal(map[string]any{"revision": f.request(t, mustID(t, id)).Revision, "filing": apiFilingOf(testFiling())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, got = f.api("PUT", "/api/v1/my/requests/"+id, string(full), "application/json", f.user)
+		if resp.StatusCode != 200 {
+			t.Fatalf("PUT the whole filing: %d %v", resp.StatusCode, got)
+		}
+		var rules []int64
+		if err := db.Read(ctx, func(tx *store.Tx) error {
+			for _, k := range account.ConsentKinds {
+				v, err := rulesCurrent(ctx, tx, k)
+				if err != nil {
+					return err
+				}
+				rules = append(rules, v)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		sub, _ := json.Marshal(map[string]any{"revision": int(got["revision"].(float64)), "truthful": true, "consent": true, "rules": rules})
+		resp, got = f.api("POST", "/api/v1/my/requests/"+id+"/submit", string(sub), "application/json", f.user)
+		if resp.StatusCode != 200 || got["state"] != string(campaign.InReview) {
+			t.Fatalf("submitting through the API: %d %v", resp.StatusCode, got)
+		}
+		if cs, _ := got["charities"].([]any); len(cs) == 0 {
+			t.Errorf("no charity suggested: %v", got)
+		}
 	})
+}
+
+func rulesCurrent(ctx context.Context, tx *store.Tx, k rules.Kind) (int64, error) {
+	v, err := rules.Current(ctx, tx, k)
+	return v.ID, err
 }
 
 func mustID(t *testing.T, s string) int64 {
@@ -549,6 +642,38 @@ func TestAmendPublished(t *testing.T) {
 		if st := f.requestState(t, id); st != campaign.Fundraising {
 			t.Errorf("state %s after a change", st)
 		}
+
+		// The approved target does not change after publication: the cap
+		// and the certificate were judged against it (R-REQ-4).
+		more := testFiling()
+		more.Target = 2_000_000_00
+		more.Use[1].Amount = 1_800_000_00
+		if resp := f.as("user", "POST", page+"/amend", f.formOfFiling(t, more, f.request(t, id).Revision)); resp.StatusCode != http.StatusConflict {
+			t.Errorf("raising the target after publication: %d", resp.StatusCode)
+		}
+		// A change may not undo the masking (R-PUB-1).
+		named := fl
+		named.Story = strings.Repeat("张小明的化疗第二阶段已经开始，费用预估没有变化。", 2)
+		if resp := f.as("user", "POST", page+"/amend", f.formOfFiling(t, named, f.request(t, id).Revision)); resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("a change naming the patient: %d", resp.StatusCode)
+		}
+		// A change with risky wording is published, and the patrol sees it
+		// first (R-REV-4).
+		risky := fl
+		risky.Story = strings.Repeat("化疗第二阶段已经开始，想帮忙的朋友可以加微信私聊，费用预估没有变化。", 2)
+		if resp := f.as("user", "POST", page+"/amend", f.formOfFiling(t, risky, f.request(t, id).Revision)); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("a change with risky wording: %d", resp.StatusCode)
+		}
+		var queue []campaign.Update
+		if err := db.Read(ctx, func(tx *store.Tx) (err error) {
+			queue, err = f.s.campaigns.PatrolQueue(ctx, tx, 10)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(queue) == 0 || !queue[0].Flagged || queue[0].RequestID != id {
+			t.Errorf("the patrol queue after a risky change: %+v", queue)
+		}
 	})
 }
 
@@ -608,6 +733,58 @@ func TestSharedDeviceIsLinked(t *testing.T) {
 		want := "screen.links.device_staff 1,#" + strconv.FormatInt(first, 10)
 		if !slices.Contains(reasons, want) {
 			t.Errorf("the second request's screening says %q, want %q", reasons, want)
+		}
+	})
+}
+
+// TestNeedsInfoAnswerIsScreenedAgain: an answer to a reviewer's questions
+// runs the machine screen again, so a patient switched to a blacklisted
+// person is refused as at the first submission (R-REV-1, R-BL-1).
+func TestNeedsInfoAnswerIsScreenedAgain(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		f.verify(t, f.userID, "李四", "11010519491231002X")
+		ctx := context.Background()
+		id := f.fileComplete(t, testFiling())
+		const listed = "110105201001010037"
+		if err := db.Write(ctx, func(tx *store.Tx) error {
+			rv, err := staff.Get(ctx, tx, f.ids[staff.Reviewer])
+			if err != nil {
+				return err
+			}
+			if err := review.Claim(ctx, tx, id, rv); err != nil {
+				return err
+			}
+			if err := review.AskInfo(ctx, tx, f.s.campaigns, id, rv, "请补充户口本照片"); err != nil {
+				return err
+			}
+			idx, masked, err := blacklist.Person(listed, tx.Now, f.s.accounts.IDIndex)
+			if err != nil {
+				return err
+			}
+			_, err = blacklist.Add(ctx, tx, blacklist.Change{Action: blacklist.ActionAdd, Index: idx, Masked: masked,
+				Reason: "虚构病情", Evidence: "医院回函"}, "staff:1")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		fl := testFiling()
+		fl.PatientName, fl.PatientID = "赵小六", listed
+		page := "/my/requests/" + strconv.FormatInt(id, 10)
+		if resp := f.postMultipart(t, page+"/submit", f.formOfFiling(t, fl, f.request(t, id).Revision), nil); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("answering: %d %s", resp.StatusCode, body(t, resp))
+		}
+		if st := f.requestState(t, id); st != campaign.Rejected {
+			t.Errorf("an answer naming a blacklisted patient left the request %s", st)
+		}
+		var screenings int
+		if err := db.Read(ctx, func(tx *store.Tx) error {
+			return tx.QueryRowContext(ctx, "SELECT count(*) FROM review_screenings WHERE request_id = $1", id).Scan(&screenings)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if screenings != 2 {
+			t.Errorf("%d screenings, want the first and the answer's", screenings)
 		}
 	})
 }

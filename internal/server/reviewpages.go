@@ -55,15 +55,6 @@ const (
 // requester and a wind-down have their own ways.
 var staffCloseReasons = []campaign.CloseReason{campaign.PurposeAchieved, campaign.PurposeGone, campaign.ClosedByStaff}
 
-// materialContentTypes are the types a stored material may be served as;
-// upload.Check admits no other, and anything else read back is sent as
-// bytes to download, never to render.
-var materialContentTypes = []string{"image/jpeg", "image/png", "application/pdf"}
-
-// materialCSP keeps a material from running anything if a crafted file got
-// through: the document is sandboxed, loads nothing, and only shows itself.
-const materialCSP = "sandbox; default-src 'none'; img-src 'self'; plugin-types application/pdf"
-
 func requestObject(id int64) string { return "request:" + strconv.FormatInt(id, 10) }
 
 // pathNumber reads a numeric path value; anything else is as good as an
@@ -316,6 +307,11 @@ func (s *Server) reviewView(r *http.Request, tx *store.Tx, id int64) (web.StaffR
 	}
 	if req.State == campaign.Draft {
 		return web.StaffReview{}, apperr.New(apperr.NotFound, keyNotReviewable)
+	}
+	// A reviewer related to the publisher or the patient does not see the
+	// filing at all, not only not decide on it (R-REV-3).
+	if err := notRelated(ctx, tx, me.ID, reviewSubject{publisher: req.PublisherUserID, patientIndex: req.PatientIndex}); err != nil {
+		return web.StaffReview{}, err
 	}
 	names, err := staffNames(ctx, tx)
 	if err != nil {
@@ -646,7 +642,11 @@ func (s *Server) reviewMaterial(w http.ResponseWriter, r *http.Request) error {
 	var m material.Material
 	var content []byte
 	if err := s.staffWrite(r, "material:"+strconv.FormatInt(mid, 10), requestObject(id), func(tx *store.Tx) (err error) {
-		if _, err := loadReviewSubject(r.Context(), tx, id); err != nil {
+		sb, err := loadReviewSubject(r.Context(), tx, id)
+		if err != nil {
+			return err
+		}
+		if err := notRelated(r.Context(), tx, callerOf(r).staff.ID, sb); err != nil {
 			return err
 		}
 		m, content, err = s.materials.Open(r.Context(), tx, id, mid)
@@ -654,20 +654,7 @@ func (s *Server) reviewMaterial(w http.ResponseWriter, r *http.Request) error {
 	}); err != nil {
 		return err
 	}
-	ct := "application/octet-stream"
-	if slices.Contains(materialContentTypes, m.ContentType) {
-		ct = m.ContentType
-	}
-	h := w.Header()
-	h.Set("Content-Type", ct)
-	h.Set("Content-Length", strconv.Itoa(len(content)))
-	h.Set("Content-Disposition", "inline")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", materialCSP)
-	w.WriteHeader(http.StatusOK)
-	_, err = w.Write(content)
-	return err
+	return sendMaterial(w, m, content)
 }
 
 // materialStep runs a reviewer's mark on material mid of the request.

@@ -9,6 +9,7 @@
   var status = document.getElementById("autosave");
   if (!form || !status || !window.fetch || !window.URLSearchParams) { return; }
   var url = form.getAttribute("data-autosave");
+  if (!url) { return; } // a published request's change is sent on purpose, not saved as typed
   var timer = null, busy = false, again = false, pending = null;
   var lang = document.documentElement.lang === "en" ? "en" : "zh-CN";
   var text = {
