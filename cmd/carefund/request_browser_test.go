@@ -55,6 +55,7 @@ func TestRequestInBrowser(t *testing.T) {
 		chromedp.SendKeys("#f-title", "救救我的儿子小明"),
 		chromedp.SendKeys("#f-story", strings.Repeat("孩子确诊白血病后需要长期化疗，家里的积蓄已经全部花完，还欠了亲戚的钱。", 2)),
 		chromedp.SendKeys("#f-target", "600000"),
+		chromedp.SendKeys("#f-costs", "650000"),
 		chromedp.SendKeys("#f-use-0-label", "化疗费用"),
 		chromedp.SendKeys("#f-use-0-amount", "200000"),
 		chromedp.SendKeys("#f-use-1-label", "骨髓移植"),

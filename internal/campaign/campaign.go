@@ -162,6 +162,11 @@ type Filing struct {
 
 	Target money.Fen
 	Use    []UseItem
+	// EstimatedCosts is the hospital's estimate of the treatment's total
+	// cost, as the cost estimate uploaded with the filing states it
+	// (R-REQ-3). The machine screen weighs the target against it
+	// (R-REV-1, R-RISK-1).
+	EstimatedCosts money.Fen
 
 	// Disclosures answers every topic in Topics (R-REQ-2).
 	Disclosures map[Topic]Disclosure

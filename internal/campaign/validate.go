@@ -45,6 +45,7 @@ const (
 //	title, relationship, relationship_detail, relationship_proof,
 //	patient_name, patient_id, diagnosis, hospital_name, hospital_city, story,
 //	target, use, use.N.label, use.N.amount, use.N.note (N from 0),
+//	estimated_costs,
 //	disclosure.T, disclosure.T.detail, disclosure.T.amount (T a Topic),
 //	truthful, consent.
 //
@@ -98,6 +99,12 @@ func (f Filing) Validate(today time.Time) error {
 		targetOK = true
 	}
 	v.use(f.Use, f.Target, targetOK)
+	switch {
+	case f.EstimatedCosts <= 0:
+		v.add("estimated_costs", KeyRequired)
+	case f.EstimatedCosts > maxDisclosed:
+		v.add("estimated_costs", KeyAmountTooLarge)
+	}
 
 	// R-REQ-2: every disclosure answered; a yes explained.
 	v.disclosures(f.Disclosures)

@@ -38,6 +38,7 @@ func valid() Filing {
 		HospitalCity:      "北京",
 		Story:             strings.Repeat("孩子确诊后需要长期化疗，家里的积蓄已经全部花完。", 3),
 		Target:            300_000_00,
+		EstimatedCosts:    320_000_00,
 		Use: []UseItem{
 			{Label: "化疗费用", Amount: 200_000_00, Note: "医院预估"},
 			{Label: "骨髓移植", Amount: 100_000_00},
@@ -242,7 +243,7 @@ func TestValidate(t *testing.T) {
 func TestValidateEmptyReportsEverything(t *testing.T) {
 	got := fields(t, Filing{}.Validate(today))
 	want := []string{"title", "relationship", "patient_name", "patient_id", "diagnosis", "hospital_name",
-		"hospital_city", "story", "target", "use", "truthful", "consent"}
+		"hospital_city", "story", "target", "use", "estimated_costs", "truthful", "consent"}
 	for _, tp := range Topics {
 		want = append(want, "disclosure."+string(tp))
 	}

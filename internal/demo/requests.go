@@ -81,6 +81,9 @@ func (s spec) filing(patientID string) campaign.Filing {
 		Story:  s.story + Notice,
 		Target: target,
 		Use:    s.use,
+		// The hospital's estimates are a little above what is asked:
+		// insurance and savings cover the rest.
+		EstimatedCosts: target + target/10,
 		// The demonstration people "ticked" both boxes: a filing cannot
 		// be submitted otherwise (R-RULES-4, R-RULES-2).
 		Disclosures: d, Truthful: "yes", Consent: "yes",

@@ -37,6 +37,8 @@ func init() {
 		"filing.story_hint":                {"请说明患病经过、治疗情况，以及疾病如何使家庭陷入困难。至少 50 个字。", "Say what happened, the treatment, and how the illness brought the family into hardship. At least 50 characters."},
 		"filing.target":                    {"目标金额（元）", "Target (CN¥)"},
 		"filing.target_hint":               {"超过 50 万元需上传医疗机构出具的证明，审核并公示后才能开始筹款。", "Above CN¥500,000 a medical institution's certificate is needed; fundraising opens only after it is reviewed and published."},
+		"filing.estimated_costs":           {"医院预估的治疗总费用（元）", "The hospital's estimate of the total cost (CN¥)"},
+		"filing.estimated_costs_hint":      {"按医院出具的费用预估单填写；目标金额一般不应超过它太多（医保、积蓄能承担的部分不必筹）。", "As the hospital's cost estimate states it; the target should not be much above it (what insurance and savings cover need not be raised)."},
 		"filing.use":                       {"资金用途", "Use of the money"},
 		"filing.use_hint":                  {"各项用途的金额之和必须等于目标金额。", "The amounts must add up to the target."},
 		"filing.use_label":                 {"用途 %d", "Use %d"},

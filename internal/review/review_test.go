@@ -133,7 +133,7 @@ func filing(patientID string, target money.Fen) campaign.Filing {
 		PatientName: "张小明", PatientID: patientID,
 		Diagnosis: "急性淋巴细胞白血病", HospitalName: "北京大学人民医院", HospitalCity: "北京",
 		Story:  strings.Repeat(story, 3),
-		Target: target,
+		Target: target, EstimatedCosts: target,
 		Use: []campaign.UseItem{
 			{Label: "化疗费用", Amount: target - 100_000_00},
 			{Label: "骨髓移植", Amount: 100_000_00},

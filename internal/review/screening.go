@@ -92,11 +92,8 @@ func Rescreen(ctx context.Context, tx *store.Tx, cs campaign.Store, id int64, ac
 	return res, nil
 }
 
-// run runs the screens on req and stores the result.
-//
-// The declared costs are taken to be the target until cost estimates are
-// filed as figures of their own, so the target-above-costs check never
-// fires yet.
+// run runs the screens on req and stores the result. The declared costs are
+// the hospital's estimate the publisher filed (Filing.EstimatedCosts).
 func run(ctx context.Context, tx *store.Tx, cs campaign.Store, req campaign.Request, actor string) (screen.Result, error) {
 	id := req.ID
 	idIndex, phoneIndex, err := publisherIndexes(ctx, tx, req.PublisherUserID)
@@ -114,7 +111,7 @@ func run(ctx context.Context, tx *store.Tx, cs campaign.Store, req campaign.Requ
 		PublisherIndex: idIndex,
 		PhoneIndexes:   []string{phoneIndex},
 		Target:         req.Filing.Target,
-		DeclaredCosts:  req.Filing.Target,
+		DeclaredCosts:  req.Filing.EstimatedCosts,
 		Texts:          publicTexts(req.Filing),
 	}
 	for _, u := range req.Filing.Use {

@@ -43,6 +43,7 @@ type apiFiling struct {
 	HospitalCity       string                   `json:"hospital_city"`
 	Story              string                   `json:"story"`
 	TargetFen          int64                    `json:"target_fen"`
+	EstimatedCostsFen  int64                    `json:"estimated_costs_fen"`
 	Use                []apiUse                 `json:"use"`
 	Disclosures        map[string]apiDisclosure `json:"disclosures"`
 }
@@ -51,7 +52,7 @@ func (a apiFiling) filing() campaign.Filing {
 	f := campaign.Filing{
 		Title: a.Title, Relationship: campaign.Relationship(a.Relationship), RelationshipDetail: a.RelationshipDetail,
 		PatientName: a.PatientName, PatientID: a.PatientID, Diagnosis: a.Diagnosis, HospitalName: a.HospitalName,
-		HospitalCity: a.HospitalCity, Story: a.Story, Target: money.Fen(a.TargetFen),
+		HospitalCity: a.HospitalCity, Story: a.Story, Target: money.Fen(a.TargetFen), EstimatedCosts: money.Fen(a.EstimatedCostsFen),
 		Disclosures: map[campaign.Topic]campaign.Disclosure{},
 	}
 	for _, u := range a.Use {
@@ -68,7 +69,7 @@ func apiFilingOf(f campaign.Filing) apiFiling {
 	a := apiFiling{
 		Title: f.Title, Relationship: string(f.Relationship), RelationshipDetail: f.RelationshipDetail,
 		PatientName: f.PatientName, PatientID: f.PatientID, Diagnosis: f.Diagnosis, HospitalName: f.HospitalName,
-		HospitalCity: f.HospitalCity, Story: f.Story, TargetFen: int64(f.Target),
+		HospitalCity: f.HospitalCity, Story: f.Story, TargetFen: int64(f.Target), EstimatedCostsFen: int64(f.EstimatedCosts),
 		Use: []apiUse{}, Disclosures: map[string]apiDisclosure{},
 	}
 	for _, u := range f.Use {

@@ -163,6 +163,7 @@ func filingFromForm(r *http.Request) (campaign.Filing, map[string]string, []appe
 		return fen
 	}
 	f.Target = amount("target", v("target", 40))
+	f.EstimatedCosts = amount("estimated_costs", v("estimated_costs", 40))
 	for i := range campaign.MaxUseItems + useRowsShown {
 		p := "use." + strconv.Itoa(i) + "."
 		label, typed, note := v(p+"label", 200), v(p+"amount", 40), v(p+"note", 800)
@@ -190,6 +191,7 @@ func filingFromForm(r *http.Request) (campaign.Filing, map[string]string, []appe
 		f.Disclosures[t] = d
 	}
 	values["target"] = v("target", 40)
+	values["estimated_costs"] = v("estimated_costs", 40)
 	for k, val := range filingValues(f) {
 		if _, typed := values[k]; !typed {
 			values[k] = val
@@ -208,6 +210,8 @@ func keepUnread(f *campaign.Filing, stored campaign.Filing, unread []apperr.Fiel
 		switch {
 		case e.Field == "target":
 			f.Target = stored.Target
+		case e.Field == "estimated_costs":
+			f.EstimatedCosts = stored.EstimatedCosts
 		case len(parts) == 3 && parts[0] == "use" && parts[2] == "amount":
 			if i, err := strconv.Atoi(parts[1]); err == nil && i < len(f.Use) && i < len(stored.Use) {
 				f.Use[i].Amount = stored.Use[i].Amount
@@ -234,6 +238,7 @@ func filingValues(f campaign.Filing) map[string]string {
 		"title": f.Title, "relationship": string(f.Relationship), "relationship_detail": f.RelationshipDetail,
 		"patient_name": f.PatientName, "patient_id": f.PatientID, "diagnosis": f.Diagnosis,
 		"hospital_name": f.HospitalName, "hospital_city": f.HospitalCity, "story": f.Story, "target": yuan(f.Target),
+		"estimated_costs": yuan(f.EstimatedCosts),
 	}
 	for i, it := range f.Use {
 		p := "use." + strconv.Itoa(i) + "."

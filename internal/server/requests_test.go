@@ -35,6 +35,7 @@ func testFiling() campaign.Filing {
 		HospitalCity:      "北京",
 		Story:             strings.Repeat("孩子确诊后需要长期化疗，家里的积蓄已经全部花完。", 3),
 		Target:            300_000_00,
+		EstimatedCosts:    320_000_00,
 		Use: []campaign.UseItem{
 			{Label: "化疗费用", Amount: 200_000_00, Note: "医院预估"},
 			{Label: "骨髓移植", Amount: 100_000_00},

@@ -221,6 +221,26 @@ func SQLitePath(dsn string) (path string, settings url.Values, err error) {
 	return path, settings, nil
 }
 
+// pingSQLite opens the writer's connection. Switching a database to WAL
+// needs a moment alone with it, and SQLite answers SQLITE_BUSY at once,
+// without waiting out the busy timeout, when another process (a second
+// node starting, a migration) holds it just then; so a busy answer is
+// retried for up to ten seconds, as the busy timeout would have waited.
+func pingSQLite(ctx context.Context, db *sql.DB) error {
+	var err error
+	for range 100 {
+		if err = db.PingContext(ctx); err == nil || !strings.Contains(err.Error(), "SQLITE_BUSY") {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return err
+}
+
 func openSQLite(ctx context.Context, dsn string) (*DB, error) {
 	path, query, err := SQLitePath(dsn)
 	if err != nil {
@@ -249,7 +269,7 @@ func openSQLite(ctx context.Context, dsn string) (*DB, error) {
 
 	// Touch the database through the writer first: that creates the file and
 	// switches it to WAL before any reader opens it.
-	if err := write.PingContext(ctx); err != nil {
+	if err := pingSQLite(ctx, write); err != nil {
 		write.Close()
 		return nil, fmt.Errorf("cannot open SQLite database %s: %w", path, err)
 	}
