@@ -7,6 +7,7 @@ import (
 	"encoding/base32"
 	"io"
 	"io/fs"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -127,7 +128,8 @@ func (c *client) signInStaff(username string, secret []byte) {
 }
 
 // TestCanaryScan plants canary personal data through the real flows (sign-in
-// by phone, real-name verification, staff viewing the person), then scans
+// by phone, real-name verification, a request for help with its patient,
+// diagnosis and a PDF document, staff viewing the person), then scans
 // the database file, its WAL, the uploads folder and the log for them in
 // plain text: there must be none (R-PII-1). On PostgreSQL it scans every
 // row of every table instead of the files.
@@ -159,6 +161,39 @@ func TestCanaryScan(t *testing.T) {
 				t.Errorf("GET /api/v1/me is not masked: %s", me)
 			}
 
+			// A request for help with a canary patient, diagnosis and
+			// document: the filing and the file are sealed too.
+			patient, diagnosis, pdfMark := "甄英莲", "甄氏罕见综合征", "CANARYPDF7731"
+			patientID := canaryIDIn(t, "11010119800101")
+			canaries = append(canaries, patient, diagnosis, pdfMark, patientID)
+			st, _, h := c.do("POST", "/my/requests", url.Values{})
+			if st != http.StatusSeeOther {
+				t.Fatalf("starting a request: %d", st)
+			}
+			reqPath := h.Get("Location")
+			_, formPage, _ := c.do("GET", reqPath, nil)
+			rev := regexp.MustCompile(`name="revision" value="([0-9]+)"`).FindStringSubmatch(formPage)
+			if rev == nil {
+				t.Fatalf("no revision on the filing form")
+			}
+			pdf := []byte("%PDF-1.4\n1 0 obj <</Title (" + pdfMark + ")>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n")
+			st, body, h := c.multipart(reqPath+"/materials", url.Values{"revision": {rev[1]}, "relationship": {"parent"},
+				"patient_name": {patient}, "patient_id": {patientID}, "diagnosis": {diagnosis}, "kind": {"diagnosis"}}, pdf)
+			if st != http.StatusSeeOther {
+				t.Fatalf("uploading: %d\n%s", st, body)
+			}
+			// Stored, and readable by the platform: the publisher sees both.
+			if _, formPage, _ = c.do("GET", reqPath, nil); !strings.Contains(formPage, patientID) || !strings.Contains(formPage, diagnosis) {
+				t.Fatalf("the draft lost the canary filing")
+			}
+			mat := regexp.MustCompile(`href="(/my/requests/[0-9]+/materials/[0-9]+)"`).FindStringSubmatch(formPage)
+			if mat == nil {
+				t.Fatalf("no document on the filing form")
+			}
+			if st, file, _ := c.do("GET", mat[1], nil); st != 200 || !strings.Contains(file, pdfMark) {
+				t.Fatalf("the document did not come back whole: %d", st)
+			}
+
 			// A security admin looks the person up: the data is stored and
 			// readable by the platform, so its absence below is encryption,
 			// not loss.
@@ -185,6 +220,45 @@ func TestCanaryScan(t *testing.T) {
 			}
 		})
 	}
+}
+
+// canaryIDIn is a well-formed ID number with the first 14 characters given.
+func canaryIDIn(t *testing.T, first14 string) string {
+	c, err := idcard.CheckChar(first14 + "778")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return first14 + "778" + string(c)
+}
+
+// multipart posts fields and a file as the filing form does.
+func (c *client) multipart(path string, fields url.Values, file []byte) (int, string, http.Header) {
+	c.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, vs := range fields {
+		for _, v := range vs {
+			mw.WriteField(k, v)
+		}
+	}
+	fw, err := mw.CreateFormFile("file", "scan.pdf")
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	fw.Write(file)
+	mw.Close()
+	req, err := http.NewRequest("POST", c.base+path, &buf)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
 }
 
 // canaryID is a well-formed ID number no test uses elsewhere.
