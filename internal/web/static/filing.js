@@ -13,8 +13,8 @@
   var timer = null, busy = false, again = false, pending = null;
   var lang = document.documentElement.lang === "en" ? "en" : "zh-CN";
   var text = {
-    "zh-CN": { saving: "正在保存……", saved: "草稿已自动保存 ", stale: "草稿已在别处修改，请刷新页面后继续。", failed: "自动保存失败，请点“保存草稿”。", signin: "登录已过期，请重新登录；已保存的草稿不会丢失。" },
-    "en": { saving: "Saving…", saved: "Draft saved at ", stale: "The draft was changed elsewhere; reload the page to go on.", failed: "Could not save automatically; press “Save draft”.", signin: "Your sign-in expired; sign in again. The saved draft is kept." }
+    "zh-CN": { uploading: "正在上传，请稍候……", sending: "正在提交……", saving: "正在保存……", saved: "草稿已自动保存 ", stale: "草稿已在别处修改，请刷新页面后继续。", failed: "自动保存失败，请点“保存草稿”。", signin: "登录已过期，请重新登录；已保存的草稿不会丢失。" },
+    "en": { uploading: "Uploading, please wait…", sending: "Sending…", saving: "Saving…", saved: "Draft saved at ", stale: "The draft was changed elsewhere; reload the page to go on.", failed: "Could not save automatically; press “Save draft”.", signin: "Your sign-in expired; sign in again. The saved draft is kept." }
   }[lang];
   function fields() {
     var data = new URLSearchParams();
@@ -63,6 +63,21 @@
   form.addEventListener("change", later);
   form.addEventListener("submit", function (ev) {
     clearTimeout(timer);
-    if (busy) { ev.preventDefault(); pending = ev.submitter || null; again = false; }
+    if (busy) { ev.preventDefault(); pending = ev.submitter || null; again = false; return; }
+    // The form is on its way: say so (a photo takes a while on a phone
+    // network), and keep a second tap from sending it twice. The buttons
+    // are disabled only after the browser has read the one pressed.
+    var button = ev.submitter;
+    status.textContent = button && button.id === "upload" ? text.uploading : text.sending;
+    setTimeout(function () {
+      var buttons = form.querySelectorAll("button");
+      for (var i = 0; i < buttons.length; i++) { buttons[i].disabled = true; }
+    }, 0);
+  });
+  // Coming back with the browser's Back button shows the page as it was
+  // left: give the buttons back.
+  window.addEventListener("pageshow", function () {
+    var buttons = form.querySelectorAll("button");
+    for (var i = 0; i < buttons.length; i++) { buttons[i].disabled = false; }
   });
 })();
