@@ -177,7 +177,7 @@ func TestCanaryScan(t *testing.T) {
 				t.Fatalf("no revision on the filing form")
 			}
 			pdf := []byte("%PDF-1.4\n1 0 obj <</Title (" + pdfMark + ")>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n")
-			st, body, h := c.multipart(reqPath+"/materials", url.Values{"revision": {rev[1]}, "relationship": {"parent"},
+			st, body, _ := c.multipart(reqPath+"/materials", url.Values{"revision": {rev[1]}, "relationship": {"parent"},
 				"patient_name": {patient}, "patient_id": {patientID}, "diagnosis": {diagnosis}, "kind": {"diagnosis"}}, pdf)
 			if st != http.StatusSeeOther {
 				t.Fatalf("uploading: %d\n%s", st, body)
