@@ -5,12 +5,9 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
-	"image"
-	"image/color"
+	"github.com/carefund/carefund/internal/upload/uploadtest"
 	"image/jpeg"
-	"image/png"
 	"io"
 	"strconv"
 	"strings"
@@ -159,85 +156,14 @@ func wantErr(t *testing.T, err error, code apperr.Code, key string) {
 	}
 }
 
-// Test files, built in Go as in internal/upload's tests.
-
-func testImage(w, h int) *image.RGBA {
-	m := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			m.Set(x, y, color.RGBA{uint8(x * 255 / w), uint8(y * 255 / h), uint8((x + y) * 7), 255})
-		}
-	}
-	return m
-}
-
-func encodeJPEG(t testing.TB, w, h int) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, testImage(w, h), &jpeg.Options{Quality: 90}); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-func encodePNG(t testing.TB, w, h int) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, testImage(w, h)); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-// jpegSeg builds a marker segment with payload d.
-func jpegSeg(marker byte, d []byte) []byte {
-	n := len(d) + 2
-	return append([]byte{0xFF, marker, byte(n >> 8), byte(n)}, d...)
-}
-
-// insertAfterSOI returns the JPEG with the segments inserted right after
-// SOI, where cameras write APP0 and APP1.
-func insertAfterSOI(jpg []byte, segs ...[]byte) []byte {
-	out := append([]byte{}, jpg[:2]...)
-	for _, s := range segs {
-		out = append(out, s...)
-	}
-	return append(out, jpg[2:]...)
-}
-
-// exifWithGPS builds an EXIF APP1 payload as a phone writes it: IFD0 with
-// the orientation, the camera owner's name and a pointer to a GPS IFD that
-// holds a latitude.
-func exifWithGPS(orientation uint16, owner string) []byte {
-	bo := binary.BigEndian
-	t := []byte("MM\x00*")
-	t = bo.AppendUint32(t, 8)
-	ownerOff := uint32(50)
-	gpsOff := ownerOff + uint32(len(owner)+1)
-	t = bo.AppendUint16(t, 3)
-	t = append(t, ifdEntry(bo, 0x0112, 3, 1, uint32(orientation)<<16)...)
-	t = append(t, ifdEntry(bo, 0x013B, 2, uint32(len(owner)+1), ownerOff)...) // Artist
-	t = append(t, ifdEntry(bo, 0x8825, 4, 1, gpsOff)...)                      // GPSInfo
-	t = bo.AppendUint32(t, 0)
-	t = append(t, owner...)
-	t = append(t, 0)
-	latOff := gpsOff + 2 + 24 + 4
-	t = bo.AppendUint16(t, 2)
-	t = append(t, ifdEntry(bo, 0x0001, 2, 2, uint32('N')<<24)...)
-	t = append(t, ifdEntry(bo, 0x0002, 5, 3, latOff)...)
-	t = bo.AppendUint32(t, 0)
-	for _, v := range []uint32{31, 1, 13, 1, 5, 1} {
-		t = bo.AppendUint32(t, v)
-	}
-	return append([]byte("Exif\x00\x00"), t...)
-}
-
-func ifdEntry(bo binary.AppendByteOrder, tag, typ uint16, count, value uint32) []byte {
-	e := bo.AppendUint16(nil, tag)
-	e = bo.AppendUint16(e, typ)
-	e = bo.AppendUint32(e, count)
-	return bo.AppendUint32(e, value)
-}
+// Test files, built as in internal/upload's tests.
+var (
+	encodeJPEG     = uploadtest.JPEG
+	encodePNG      = uploadtest.PNG
+	jpegSeg        = uploadtest.JPEGSegment
+	insertAfterSOI = uploadtest.InsertAfterSOI
+	exifWithGPS    = uploadtest.EXIFWithGPS
+)
 
 const owner = "Zhang Xiaoming"
 
