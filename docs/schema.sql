@@ -1,5 +1,5 @@
 -- The schema carefund's migrations build, read from SQLite after the last
--- migration (0013_request_devices.sql). PostgreSQL has the same tables and
+-- migration (0014_material_summary.sql). PostgreSQL has the same tables and
 -- columns (a test checks); its types are in internal/store/migrations/postgres.
 -- Generated: go test ./internal/store -run SchemaDoc -update
 
@@ -206,7 +206,7 @@ CREATE TABLE request_materials (
 	published_by   TEXT    CHECK (published_by <> ''),
 	published_at   BIGINT,
 	withdrawn_by   TEXT    CHECK (withdrawn_by <> ''),
-	withdrawn_at   BIGINT,
+	withdrawn_at   BIGINT, public_summary TEXT CHECK (public_summary <> ''),
 	CHECK ((reviewed_by IS NULL) = (reviewed_at IS NULL)),
 	CHECK ((published_by IS NULL) = (published_at IS NULL)),
 	CHECK ((withdrawn_by IS NULL) = (withdrawn_at IS NULL)),
@@ -596,6 +596,10 @@ BEGIN SELECT RAISE(ABORT, 'request_materials: a review, publication or withdrawa
 
 CREATE TRIGGER request_materials_no_delete BEFORE DELETE ON request_materials
 BEGIN SELECT RAISE(ABORT, 'request_materials: material is never deleted; upload a new one and withdraw the old'); END;
+
+CREATE TRIGGER request_materials_summary_once BEFORE UPDATE OF public_summary ON request_materials
+WHEN OLD.public_summary IS NOT NULL AND NEW.public_summary IS NOT OLD.public_summary
+BEGIN SELECT RAISE(ABORT, 'request_materials: a published summary is never changed'); END;
 
 CREATE TRIGGER request_updates_body_fixed BEFORE UPDATE OF body_sealed ON request_updates
 WHEN length(OLD.body_sealed) > 0

@@ -134,6 +134,7 @@ func TestRequestInBrowser(t *testing.T) {
 		}
 		staffAction(t, desk2, `form[action$="/reviewed"] button`)
 	}
+	do(t, desk2, chromedp.SendKeys(`form[action$="/publish"] textarea`, "北京大学人民医院 2026 年 11 月出具：预计治疗总费用约 65 万元。"))
 	staffAction(t, desk2, `form[action$="/publish"] button`)
 	staffAction(t, desk2, `form[action$="/open"] button`)
 	if state := get1(t, desk2, chromedp.Text("#state")); !strings.Contains(state, fundraising) {
@@ -149,6 +150,9 @@ func TestRequestInBrowser(t *testing.T) {
 	page := get1(t, phone, chromedp.Evaluate[string](`document.documentElement.outerHTML`))
 	if !strings.Contains(page, "张*明") {
 		t.Errorf("the public page does not show the masked name")
+	}
+	if !strings.Contains(page, "预计治疗总费用约 65 万元") {
+		t.Errorf("the public page does not publicize the certificate (R-REQ-4)")
 	}
 	for _, secret := range []string{"张小明", "110105201001010037", "1101052010"} {
 		if strings.Contains(page, secret) {

@@ -215,7 +215,8 @@ func (l *loader) publish(s spec, id int64, u account.User) error {
 	}
 	for _, m := range mats {
 		if m.Kind.Publishable() {
-			if err := l.materials.MarkPublished(ctx, tx, id, m.ID, approver.Actor()); err != nil {
+			summary := "【演示】" + s.hospital + "出具的书面证明：患者所需治疗费用超过 50 万元（演示数据）。"
+			if err := l.materials.Publicize(ctx, tx, id, m.ID, summary, approver.Actor()); err != nil {
 				return err
 			}
 		}

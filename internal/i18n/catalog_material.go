@@ -5,6 +5,8 @@ package i18n
 // upload for each, and the refusals. None repeats a file's name or content.
 func init() {
 	register(map[string]message{
+		"material.summary_required":   {"请填写公示内容：出具机构、日期和证明的内容（不要写患者姓名或身份证号）。", "Write what the public sees: the issuing institution, the date and what it certifies (not the patient's name or ID number)."},
+		"material.summary_long":       {"公示内容太长，最多 %d 个字。", "The summary is too long: at most %d characters."},
 		"material.kind.diagnosis":     {"诊断证明", "Diagnosis proof"},
 		"material.kind.id_document":   {"患者身份证明", "Patient's ID documents"},
 		"material.kind.relationship":  {"关系证明", "Proof of relationship"},

@@ -5,6 +5,7 @@ package i18n
 // R-PUB-1, R-PUB-4, R-REQ-4). None repeats a request's personal data.
 func init() {
 	register(map[string]message{
+		"reviewpages.summary":        {"公示内容（出具机构、日期、证明内容；不写患者姓名和身份证号）", "What the public sees (institution, date, what it certifies; no name or ID number)"},
 		"reviewpages.queue.title":    {"审核队列", "Review queue"},
 		"reviewpages.queue.lead":     {"待人工审核的求助，风险高的在前，同一风险等级中提交早的在前。", "Requests waiting for a human reviewer, the riskiest first and, within a level, the oldest first."},
 		"reviewpages.queue.empty":    {"目前没有待审核的求助。", "No request is waiting for review."},

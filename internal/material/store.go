@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/store"
@@ -39,6 +41,9 @@ type Material struct {
 	ReviewedAt    time.Time // zero until reviewed
 	PublishedBy   string
 	PublishedAt   time.Time // zero until published (certificates, expense lists)
+	// PublicSummary is what the public page says of a published document:
+	// the reviewer's summary, never the file (see Publicize).
+	PublicSummary string
 	Withdrawn     bool
 }
 
@@ -68,7 +73,7 @@ func contentAAD(requestID int64, token string) string {
 
 // columns are the columns scan reads, in its order.
 const columns = `id, request_id, kind, content_type, size_bytes, uploaded_by, uploaded_at,
-	reviewed_by, reviewed_at, published_by, published_at, withdrawn_at`
+	reviewed_by, reviewed_at, published_by, published_at, withdrawn_at, public_summary`
 
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(...any) error }
@@ -76,10 +81,10 @@ type scanner interface{ Scan(...any) error }
 func scan(sc scanner, extra ...any) (Material, error) {
 	var m Material
 	var uploaded int64
-	var reviewedBy, publishedBy sql.NullString
+	var reviewedBy, publishedBy, summary sql.NullString
 	var reviewed, published, withdrawn sql.NullInt64
 	dest := append([]any{&m.ID, &m.RequestID, &m.Kind, &m.ContentType, &m.Size, &m.UploadedBy, &uploaded,
-		&reviewedBy, &reviewed, &publishedBy, &published, &withdrawn}, extra...)
+		&reviewedBy, &reviewed, &publishedBy, &published, &withdrawn, &summary}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return Material{}, err
 	}
@@ -87,6 +92,7 @@ func scan(sc scanner, extra ...any) (Material, error) {
 	m.ReviewedBy, m.ReviewedAt = reviewedBy.String, micros(reviewed)
 	m.PublishedBy, m.PublishedAt = publishedBy.String, micros(published)
 	m.Withdrawn = withdrawn.Valid
+	m.PublicSummary = summary.String
 	return m, nil
 }
 
@@ -303,6 +309,48 @@ func (s Store) MarkPublished(ctx context.Context, tx *store.Tx, requestID, id in
 		return apperr.New(apperr.Conflict, KeyWithdrawn)
 	}
 	return mark(ctx, tx, id, "published", actor)
+}
+
+// MaxSummary bounds a published document's summary, in characters.
+const MaxSummary = 300
+
+// Message keys of Publicize.
+const (
+	KeySummaryRequired = "material.summary_required"
+	KeySummaryLong     = "material.summary_long" // Args: MaxSummary
+)
+
+// Publicize publishes material id of request requestID with the summary the
+// public page shows of it (R-REQ-4: the certificate is "reviewed and
+// publicized" before fundraising opens): who issued it, when, and what it
+// certifies. The file itself stays private; the summary must not repeat the
+// patient's identity (the caller checks it against the filing). It returns
+// the errors of MarkPublished, and apperr.Invalid on field "summary" for an
+// empty or over-long summary; a document published before keeps its
+// summary.
+func (s Store) Publicize(ctx context.Context, tx *store.Tx, requestID, id int64, summary, actor string) error {
+	summary = strings.TrimSpace(summary)
+	switch n := utf8.RuneCountInString(summary); {
+	case n == 0 || !utf8.ValidString(summary) || strings.ContainsRune(summary, 0):
+		return &apperr.Error{Code: apperr.Invalid, Key: KeySummaryRequired, Fields: []apperr.FieldError{{Field: "summary", Key: KeySummaryRequired}}}
+	case n > MaxSummary:
+		return &apperr.Error{Code: apperr.Invalid, Key: KeySummaryLong, Fields: []apperr.FieldError{{Field: "summary", Key: KeySummaryLong, Args: []any{MaxSummary}}}}
+	}
+	m, err := get(ctx, tx, requestID, id)
+	if err != nil {
+		return err
+	}
+	if !m.PublishedAt.IsZero() {
+		return nil
+	}
+	if err := s.MarkPublished(ctx, tx, requestID, id, actor); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE request_materials SET public_summary = $1 WHERE id = $2 AND public_summary IS NULL",
+		summary, id); err != nil {
+		return fmt.Errorf("material: the summary of material %d: %w", id, err)
+	}
+	return nil
 }
 
 // mark sets the mark named by what (reviewed, published, withdrawn) of

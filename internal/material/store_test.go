@@ -572,3 +572,39 @@ func TestTriggers(t *testing.T) {
 		}
 	})
 }
+
+// TestPublicize: a certificate is published with the summary the public
+// sees of it, never the file (R-REQ-4); the summary is required, bounded,
+// written once, and the database refuses to change it afterwards.
+func TestPublicize(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		cert := f.mustAdd(f.a, Certificate, encodePNG(t, 8, 8))
+		publicize := func(summary string) error {
+			return f.try(func(ctx context.Context, tx *store.Tx) error {
+				return f.s.Publicize(ctx, tx, f.a, cert.ID, summary, "staff:1")
+			})
+		}
+		if err := f.do(f.s.MarkReviewed, f.a, cert.ID, "staff:1"); err != nil {
+			t.Fatal(err)
+		}
+		wantErr(t, publicize("  "), apperr.Invalid, KeySummaryRequired)
+		wantErr(t, publicize(strings.Repeat("证", MaxSummary+1)), apperr.Invalid, KeySummaryLong)
+		if got := f.get(f.a, cert.ID); !got.PublishedAt.IsZero() {
+			t.Fatal("a refused summary published the certificate")
+		}
+		const summary = "某医院 2026 年 11 月出具：预计治疗总费用 65 万元。"
+		if err := publicize(summary); err != nil {
+			t.Fatal(err)
+		}
+		if err := publicize("另一段说明"); err != nil {
+			t.Errorf("publicizing again = %v, want nil", err)
+		}
+		if got := f.get(f.a, cert.ID); got.PublicSummary != summary || got.PublishedAt.IsZero() {
+			t.Errorf("after publicizing: summary %q, published %v", got.PublicSummary, got.PublishedAt)
+		}
+		if err := f.exec("UPDATE request_materials SET public_summary = 'changed' WHERE id = $1", cert.ID); err == nil {
+			t.Error("the database let a published summary change")
+		}
+	})
+}

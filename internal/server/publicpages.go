@@ -198,7 +198,7 @@ func (s *Server) publicRequest(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, m := range p.shown {
 		page.Published = append(page.Published, web.PublishedMaterial{KindKey: m.Kind.NameKey(),
-			ReviewedAt: day(m.ReviewedAt), PublishedAt: day(m.PublishedAt)})
+			ReviewedAt: day(m.ReviewedAt), PublishedAt: day(m.PublishedAt), Summary: m.PublicSummary})
 	}
 	for _, u := range p.updates {
 		page.Updates = append(page.Updates, web.UpdateView{At: minute(u.PostedAt), Body: u.Body,
@@ -330,6 +330,7 @@ type pubMaterial struct {
 	Kind        string    `json:"kind"`
 	ReviewedAt  time.Time `json:"reviewed_at"`
 	PublishedAt time.Time `json:"published_at"`
+	Summary     string    `json:"summary,omitempty"`
 }
 
 type pubUpdate struct {
@@ -431,7 +432,7 @@ func (s *Server) apiRequest(w http.ResponseWriter, r *http.Request) error {
 		out.Versions = append(out.Versions, pubVersionOf(lang, p.versions[i]))
 	}
 	for _, m := range p.shown {
-		out.Materials = append(out.Materials, pubMaterial{Kind: string(m.Kind), ReviewedAt: m.ReviewedAt, PublishedAt: m.PublishedAt})
+		out.Materials = append(out.Materials, pubMaterial{Kind: string(m.Kind), ReviewedAt: m.ReviewedAt, PublishedAt: m.PublishedAt, Summary: m.PublicSummary})
 	}
 	for _, u := range p.updates {
 		out.Updates = append(out.Updates, pubUpdate{ID: u.ID, PostedAt: u.PostedAt, Body: u.Body, Removed: u.TakenDown,

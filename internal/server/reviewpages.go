@@ -680,7 +680,7 @@ func (s *Server) materialStep(w http.ResponseWriter, r *http.Request, what strin
 		return fn(r.Context(), tx, id, mid, sb, me)
 	})
 	if err != nil {
-		return s.reshowReview(w, r, id, err, nil)
+		return s.reshowReview(w, r, id, err, map[string]string{"summary": limit(r.PostFormValue("summary"), 2000)})
 	}
 	http.Redirect(w, r, "/staff/review/"+strconv.FormatInt(id, 10)+"?done="+what, http.StatusSeeOther)
 	return nil
@@ -703,7 +703,17 @@ func (s *Server) publishMaterial(w http.ResponseWriter, r *http.Request) error {
 		default:
 			return apperr.New(apperr.Conflict, keyRequestUnpublished)
 		}
-		return s.materials.MarkPublished(ctx, tx, id, mid, me.Actor())
+		summary := limit(r.PostFormValue("summary"), 2000)
+		req, err := s.campaigns.Get(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		// The summary is public: it may not undo the masking (R-PUB-1).
+		if campaign.RevealsIdentity(summary, req.Filing) {
+			return &apperr.Error{Code: apperr.Invalid, Key: campaign.KeyRevealsIdentity,
+				Fields: []apperr.FieldError{{Field: "summary", Key: campaign.KeyRevealsIdentity}}}
+		}
+		return s.materials.Publicize(ctx, tx, id, mid, summary, me.Actor())
 	})
 }
 

@@ -431,7 +431,8 @@ func TestTwoReviewersAndCertificate(t *testing.T) {
 
 		cert := f.rvMaterial(t, id, material.Certificate)
 		mobject := "material:" + strconv.FormatInt(cert, 10)
-		resp, body = f.rvDo(t, "POST", rvURL(id, "/materials/"+strconv.FormatInt(cert, 10)+"/publish"), nil)
+		summary := url.Values{"summary": {"北京大学人民医院 2026 年 11 月出具：预计治疗总费用约 65 万元。"}}
+		resp, body = f.rvDo(t, "POST", rvURL(id, "/materials/"+strconv.FormatInt(cert, 10)+"/publish"), summary)
 		rvStatus(t, "publishing before review", resp, http.StatusConflict)
 		if !strings.Contains(body, i18n.T(i18n.ZH, material.KeyNotReviewed)) {
 			t.Error("the refusal does not say the certificate is not reviewed")
@@ -447,12 +448,22 @@ func TestTwoReviewersAndCertificate(t *testing.T) {
 			t.Error("the refusal does not say the certificate is unpublished")
 		}
 
+		// The public sees a summary of the certificate, never the file; it
+		// is required, and may not name the patient (R-REQ-4, R-PUB-1).
 		resp, _ = f.rvDo(t, "POST", rvURL(id, "/materials/"+strconv.FormatInt(cert, 10)+"/publish"), nil)
+		rvStatus(t, "publishing without a summary", resp, http.StatusUnprocessableEntity)
+		resp, _ = f.rvDo(t, "POST", rvURL(id, "/materials/"+strconv.FormatInt(cert, 10)+"/publish"),
+			url.Values{"summary": {"证明张小明需要移植"}})
+		rvStatus(t, "a summary naming the patient", resp, http.StatusUnprocessableEntity)
+		resp, _ = f.rvDo(t, "POST", rvURL(id, "/materials/"+strconv.FormatInt(cert, 10)+"/publish"), summary)
 		rvStatus(t, "publish", resp, http.StatusSeeOther)
 		rvAudit(t, db, "material.publish", audit.ResultOK, mobject)
 		resp, _ = f.rvDo(t, "POST", rvURL(id, "/open"), nil)
 		rvStatus(t, "open", resp, http.StatusSeeOther)
 		rvAudit(t, db, "request.open", audit.ResultOK, object)
+		if _, page := f.rvDo(t, "GET", "/requests/"+strconv.FormatInt(id, 10), nil); !strings.Contains(page, "预计治疗总费用约 65 万元") {
+			t.Error("the public page does not show the certificate's summary")
+		}
 		if st := f.requestState(t, id); st != campaign.Fundraising {
 			t.Fatalf("state %s, want fundraising", st)
 		}

@@ -103,6 +103,7 @@ type DisclosureView struct {
 // PublishedMaterial says that a material was reviewed and published.
 type PublishedMaterial struct {
 	KindKey, ReviewedAt, PublishedAt string
+	Summary                          string // the reviewer's public summary of it
 }
 
 // UpdateView is one progress update; a taken-down one shows the platform's
