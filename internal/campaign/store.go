@@ -550,6 +550,20 @@ func (s Store) OpenForPatient(ctx context.Context, tx *store.Tx, patientIndex st
 	return ids, rows.Err()
 }
 
+// PublishedBefore counts the requests for the patient with blind index
+// patientIndex, other than except, that were ever published: a second
+// request above the cap needs a list of medical expenses (R-REQ-5). It is 0
+// for an empty index.
+func (s Store) PublishedBefore(ctx context.Context, tx *store.Tx, patientIndex string, except int64) (int, error) {
+	if patientIndex == "" {
+		return 0, nil
+	}
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM requests r WHERE r.patient_index = $1 AND r.id <> $2
+		AND EXISTS (SELECT 1 FROM request_versions v WHERE v.request_id = r.id)`, patientIndex, except).Scan(&n)
+	return n, err
+}
+
 // publishable are the states whose text the public sees.
 func publishable(st State) bool {
 	return st == Approved || st == Fundraising || st == Closed || st == Settling

@@ -181,7 +181,7 @@ func (s *Server) writeMyRequest(w http.ResponseWriter, r *http.Request, status i
 		for _, m := range ms {
 			out.Materials = append(out.Materials, apiMaterialOf(m))
 		}
-		earlier, err := s.publishedBefore(r.Context(), tx, req.PatientIndex, req.ID)
+		earlier, err := s.campaigns.PublishedBefore(r.Context(), tx, req.PatientIndex, req.ID)
 		if err != nil {
 			return err
 		}

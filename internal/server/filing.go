@@ -399,7 +399,7 @@ func (s *Server) formView(r *http.Request, req campaign.Request, f web.Form) (we
 			p.Materials = append(p.Materials, web.MaterialRow{ID: m.ID, KindKey: m.Kind.NameKey(), Type: m.ContentType,
 				Size: sizeText(m.Size), Uploaded: m.UploadedAt.In(chinaTime).Format("2006-01-02 15:04"), Reviewed: !m.ReviewedAt.IsZero()})
 		}
-		earlier, err := s.publishedBefore(r.Context(), tx, req.PatientIndex, req.ID)
+		earlier, err := s.campaigns.PublishedBefore(r.Context(), tx, req.PatientIndex, req.ID)
 		if err != nil {
 			return err
 		}
@@ -459,18 +459,6 @@ func sizeText(n int) string {
 		return fmt.Sprintf("%d KB", max(1, (n+512)>>10))
 	}
 	return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-}
-
-// publishedBefore counts the patient's other requests that were ever
-// published: a second request above the cap needs an expense list (R-REQ-5).
-func (s *Server) publishedBefore(ctx context.Context, tx *store.Tx, patientIndex string, except int64) (int, error) {
-	if patientIndex == "" {
-		return 0, nil
-	}
-	var n int
-	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM requests q WHERE q.patient_index = $1 AND q.id <> $2
-		AND EXISTS (SELECT 1 FROM request_versions v WHERE v.request_id = q.id)`, patientIndex, except).Scan(&n)
-	return n, err
 }
 
 // saved is the outcome of saving the filing form.
@@ -615,7 +603,7 @@ func (s *Server) submit(r *http.Request, req campaign.Request, ruleIDs []string,
 		if err != nil {
 			return err
 		}
-		earlier, err := s.publishedBefore(ctx, tx, req.PatientIndex, req.ID)
+		earlier, err := s.campaigns.PublishedBefore(ctx, tx, req.PatientIndex, req.ID)
 		if err != nil {
 			return err
 		}

@@ -102,25 +102,11 @@ func staffNames(ctx context.Context, tx *store.Tx) (map[int64]string, error) {
 	return names, nil
 }
 
-// earlierPublished counts the patient's other requests that were ever
-// published, whatever became of them: the EarlierRequests of
-// campaign.Opening (R-REQ-5). A request without a valid patient ID number
-// has no index, and no earlier requests can be known.
-func earlierPublished(ctx context.Context, tx *store.Tx, id int64, patientIndex string) (int, error) {
-	if patientIndex == "" {
-		return 0, nil
-	}
-	var n int
-	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM requests r WHERE r.patient_index = $1 AND r.id <> $2
-		AND EXISTS (SELECT 1 FROM request_versions v WHERE v.request_id = r.id)`, patientIndex, id).Scan(&n)
-	return n, err
-}
-
 // opening gathers what campaign.CanOpenFundraising needs to know of
 // request id: its target, the patient's earlier published requests, and
 // the state of its certificate and expense list (R-REQ-4, R-REQ-5).
 func (s *Server) opening(ctx context.Context, tx *store.Tx, id int64, target money.Fen, patientIndex string) (campaign.Opening, error) {
-	n, err := earlierPublished(ctx, tx, id, patientIndex)
+	n, err := s.campaigns.PublishedBefore(ctx, tx, patientIndex, id)
 	if err != nil {
 		return campaign.Opening{}, err
 	}
