@@ -120,6 +120,15 @@ func (l *Ledger) apply(ctx context.Context, tx *store.Tx, batch []*call, lookKey
 		for k, i := range write {
 			res[i].posted = Posted{ID: ids[k], CreatedAt: tx.Now}
 		}
+		// What must commit with each entry, in arrival order, after every
+		// entry and balance of the batch is written.
+		for _, i := range write {
+			if after := batch[i].e.After; after != nil {
+				if err := after(ctx, tx, res[i].posted); err != nil {
+					return nil, nil, fmt.Errorf("ledger: after entry %q: %w", batch[i].e.Key, err)
+				}
+			}
+		}
 	}
 	if l.testHookApply != nil {
 		if err := l.testHookApply(batch); err != nil {

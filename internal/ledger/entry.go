@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/money"
+	"github.com/carefund/carefund/internal/store"
 )
 
 // Entry is a balanced set of postings, posted at once or not at all.
@@ -27,6 +29,16 @@ type Entry struct {
 	// Reverses is the ID of the entry this one undoes, or 0.
 	Reverses int64
 	Postings []Posting
+	// After, when not nil, runs in the transaction that writes the entry,
+	// right after its rows and balances: what must commit with the entry
+	// or not at all (the donation an entry pays for, the channel it
+	// closes). It runs only when the entry is written now, never for a
+	// replay, and may run more than once if a batch is retried; only the
+	// run in the committed transaction counts, so it must keep no state
+	// outside tx. An error fails the batch, which is then retried entry by
+	// entry, this one with its hook. It is not part of what the key
+	// protects (see hash).
+	After func(ctx context.Context, tx *store.Tx, p Posted) error
 }
 
 // Posting moves an amount into or out of one account. A positive amount is a
