@@ -1,5 +1,5 @@
 -- The schema carefund's migrations build, read from SQLite after the last
--- migration (0014_material_summary.sql). PostgreSQL has the same tables and
+-- migration (0015_donations.sql). PostgreSQL has the same tables and
 -- columns (a test checks); its types are in internal/store/migrations/postgres.
 -- Generated: go test ./internal/store -run SchemaDoc -update
 
@@ -67,6 +67,61 @@ CREATE TABLE data_keys (
 	wrapped            BLOB    NOT NULL CHECK (typeof(wrapped) = 'blob'),
 	master_fingerprint TEXT    NOT NULL,
 	created_at         BIGINT  NOT NULL
+);
+
+CREATE TABLE donation_orders (
+	id              INTEGER NOT NULL PRIMARY KEY,
+	order_no        TEXT    NOT NULL UNIQUE CHECK (length(order_no) = 24),
+	request_id      BIGINT  NOT NULL REFERENCES requests (id),
+	amount_fen      BIGINT  NOT NULL CHECK (typeof(amount_fen) = 'integer' AND amount_fen > 0),
+	donor_user_id   BIGINT  REFERENCES users (id),
+	anonymous       INTEGER NOT NULL CHECK (anonymous IN (0, 1)),
+	message         TEXT    CHECK (length(message) BETWEEN 1 AND 200),
+	message_flagged INTEGER NOT NULL CHECK (message_flagged IN (0, 1)),
+	share_id        BIGINT  REFERENCES shares (id),
+	provider        TEXT    NOT NULL CHECK (provider <> ''),
+	client_token    TEXT    NOT NULL CHECK (length(client_token) BETWEEN 1 AND 64),
+	state           TEXT    NOT NULL CHECK (state IN ('created', 'paid', 'quarantined')),
+	created_at      BIGINT  NOT NULL CHECK (typeof(created_at) = 'integer'),
+	expires_at      BIGINT  NOT NULL CHECK (typeof(expires_at) = 'integer'),
+	paid_at         BIGINT,
+	UNIQUE (request_id, client_token),
+	CHECK ((state = 'paid') = (paid_at IS NOT NULL))
+);
+
+CREATE TABLE donation_quarantine (
+	id             INTEGER NOT NULL PRIMARY KEY,
+	provider       TEXT    NOT NULL CHECK (provider <> ''),
+	transaction_id TEXT    NOT NULL CHECK (transaction_id <> ''),
+	order_no       TEXT    NOT NULL,
+	reason         TEXT    NOT NULL CHECK (reason IN ('unknown_order', 'amount_mismatch', 'merchant_mismatch',
+		'request_mismatch', 'already_paid')),
+	amount_fen     BIGINT  NOT NULL CHECK (typeof(amount_fen) = 'integer'),
+	merchant       TEXT    NOT NULL,
+	received_at    BIGINT  NOT NULL CHECK (typeof(received_at) = 'integer'),
+	resolved_by    TEXT    CHECK (resolved_by <> ''),
+	resolved_at    BIGINT,
+	UNIQUE (provider, transaction_id),
+	CHECK ((resolved_at IS NULL) = (resolved_by IS NULL))
+);
+
+CREATE TABLE donations (
+	id              INTEGER NOT NULL PRIMARY KEY,
+	order_id        BIGINT  NOT NULL UNIQUE REFERENCES donation_orders (id),
+	request_id      BIGINT  NOT NULL REFERENCES requests (id),
+	amount_fen      BIGINT  NOT NULL CHECK (typeof(amount_fen) = 'integer' AND amount_fen > 0),
+	entry_id        BIGINT  NOT NULL UNIQUE REFERENCES ledger_entries (id),
+	provider        TEXT    NOT NULL CHECK (provider <> ''),
+	transaction_id  TEXT    NOT NULL CHECK (transaction_id <> ''),
+	donor_user_id   BIGINT  REFERENCES users (id),
+	anonymous       INTEGER NOT NULL CHECK (anonymous IN (0, 1)),
+	message         TEXT    CHECK (length(message) BETWEEN 1 AND 200),
+	message_flagged INTEGER NOT NULL CHECK (message_flagged IN (0, 1)),
+	share_id        BIGINT  REFERENCES shares (id),
+	after_close     INTEGER NOT NULL CHECK (after_close IN (0, 1)),
+	paid_at         BIGINT  NOT NULL CHECK (typeof(paid_at) = 'integer'),
+	created_at      BIGINT  NOT NULL CHECK (typeof(created_at) = 'integer'),
+	UNIQUE (provider, transaction_id)
 );
 
 CREATE TABLE identities (
@@ -215,6 +270,12 @@ CREATE TABLE request_materials (
 	CHECK (published_at IS NULL OR withdrawn_at IS NULL)
 );
 
+CREATE TABLE request_totals (
+	request_id INTEGER NOT NULL PRIMARY KEY REFERENCES requests (id),
+	raised_fen BIGINT  NOT NULL CHECK (typeof(raised_fen) = 'integer' AND raised_fen >= 0),
+	donations  BIGINT  NOT NULL CHECK (donations >= 0)
+);
+
 CREATE TABLE request_updates (
 	id              INTEGER NOT NULL PRIMARY KEY,
 	request_id      BIGINT  NOT NULL REFERENCES requests (id),
@@ -359,6 +420,22 @@ CREATE TABLE sessions (
 	ended_at     BIGINT
 );
 
+CREATE TABLE share_counts (
+	share_id   INTEGER NOT NULL PRIMARY KEY REFERENCES shares (id),
+	visits     BIGINT  NOT NULL CHECK (visits >= 0),
+	donations  BIGINT  NOT NULL CHECK (donations >= 0),
+	raised_fen BIGINT  NOT NULL CHECK (typeof(raised_fen) = 'integer' AND raised_fen >= 0)
+);
+
+CREATE TABLE shares (
+	id              INTEGER NOT NULL PRIMARY KEY,
+	token           TEXT    NOT NULL UNIQUE CHECK (length(token) = 16),
+	request_id      BIGINT  NOT NULL REFERENCES requests (id),
+	sharer_user_id  BIGINT  REFERENCES users (id),
+	sharer_order_id BIGINT,
+	created_at      BIGINT  NOT NULL CHECK (typeof(created_at) = 'integer')
+);
+
 CREATE TABLE signin_codes (
 	id          INTEGER NOT NULL PRIMARY KEY,
 	phone_index TEXT    NOT NULL,
@@ -425,6 +502,14 @@ CREATE INDEX blacklist_entries_person ON blacklist_entries (person_index, id);
 CREATE INDEX blacklist_events_entry ON blacklist_events (entry_id, id);
 
 CREATE INDEX data_keys_master ON data_keys (master_fingerprint, id);
+
+CREATE INDEX donation_orders_unpaid ON donation_orders (expires_at, id) WHERE state = 'created';
+
+CREATE INDEX donation_quarantine_open ON donation_quarantine (received_at, id) WHERE resolved_at IS NULL;
+
+CREATE INDEX donations_donor ON donations (donor_user_id, id) WHERE donor_user_id IS NOT NULL;
+
+CREATE INDEX donations_request ON donations (request_id, id);
 
 CREATE INDEX identities_number ON identities (number_index, outcome);
 
@@ -517,6 +602,34 @@ BEGIN SELECT RAISE(ABORT, 'blacklist_events: the history is never changed'); END
 CREATE TRIGGER charities_no_delete BEFORE DELETE ON charities
 BEGIN SELECT RAISE(ABORT, 'charities: organisations are never deleted; deactivate them'); END;
 
+CREATE TRIGGER donation_orders_fixed BEFORE UPDATE OF id, order_no, request_id, amount_fen, donor_user_id, anonymous,
+	message, message_flagged, share_id, provider, client_token, created_at, expires_at ON donation_orders
+BEGIN SELECT RAISE(ABORT, 'donation_orders: what an order says never changes'); END;
+
+CREATE TRIGGER donation_orders_no_delete BEFORE DELETE ON donation_orders
+BEGIN SELECT RAISE(ABORT, 'donation_orders: an order is never deleted'); END;
+
+CREATE TRIGGER donation_orders_settled BEFORE UPDATE ON donation_orders
+WHEN OLD.state <> 'created'
+BEGIN SELECT RAISE(ABORT, 'donation_orders: a paid or quarantined order never changes'); END;
+
+CREATE TRIGGER donation_quarantine_fixed BEFORE UPDATE OF id, provider, transaction_id, order_no, reason, amount_fen,
+	merchant, received_at ON donation_quarantine
+BEGIN SELECT RAISE(ABORT, 'donation_quarantine: a quarantined notification never changes'); END;
+
+CREATE TRIGGER donation_quarantine_no_delete BEFORE DELETE ON donation_quarantine
+BEGIN SELECT RAISE(ABORT, 'donation_quarantine: a quarantined notification is never deleted'); END;
+
+CREATE TRIGGER donation_quarantine_resolved_once BEFORE UPDATE ON donation_quarantine
+WHEN OLD.resolved_at IS NOT NULL
+BEGIN SELECT RAISE(ABORT, 'donation_quarantine: a resolution is never changed'); END;
+
+CREATE TRIGGER donations_no_delete BEFORE DELETE ON donations
+BEGIN SELECT RAISE(ABORT, 'donations: a donation is never deleted'); END;
+
+CREATE TRIGGER donations_no_update BEFORE UPDATE ON donations
+BEGIN SELECT RAISE(ABORT, 'donations: a donation is never changed'); END;
+
 CREATE TRIGGER incident_affected_no_delete BEFORE DELETE ON incident_affected
 BEGIN SELECT RAISE(ABORT, 'incident_affected: the people an incident affects are never changed'); END;
 
@@ -601,6 +714,13 @@ CREATE TRIGGER request_materials_summary_once BEFORE UPDATE OF public_summary ON
 WHEN OLD.public_summary IS NOT NULL AND NEW.public_summary IS NOT OLD.public_summary
 BEGIN SELECT RAISE(ABORT, 'request_materials: a published summary is never changed'); END;
 
+CREATE TRIGGER request_totals_add_only BEFORE UPDATE ON request_totals
+WHEN NEW.request_id <> OLD.request_id OR NEW.raised_fen < OLD.raised_fen OR NEW.donations < OLD.donations
+BEGIN SELECT RAISE(ABORT, 'request_totals: totals are only ever added to'); END;
+
+CREATE TRIGGER request_totals_no_delete BEFORE DELETE ON request_totals
+BEGIN SELECT RAISE(ABORT, 'request_totals: totals are never deleted'); END;
+
 CREATE TRIGGER request_updates_body_fixed BEFORE UPDATE OF body_sealed ON request_updates
 WHEN length(OLD.body_sealed) > 0
 BEGIN SELECT RAISE(ABORT, 'request_updates: the text of an update is never changed; post a new one'); END;
@@ -684,6 +804,20 @@ WHEN NOT (
 		AND NEW.reported_at IS OLD.reported_at AND NEW.report_ref = OLD.report_ref AND NEW.reported_by = OLD.reported_by)
 )
 BEGIN SELECT RAISE(ABORT, 'rules_versions: a version''s state only moves forward (draft, reported, effective, superseded)'); END;
+
+CREATE TRIGGER share_counts_add_only BEFORE UPDATE ON share_counts
+WHEN NEW.share_id <> OLD.share_id OR NEW.visits < OLD.visits OR NEW.donations < OLD.donations
+	OR NEW.raised_fen < OLD.raised_fen
+BEGIN SELECT RAISE(ABORT, 'share_counts: counts are only ever added to'); END;
+
+CREATE TRIGGER share_counts_no_delete BEFORE DELETE ON share_counts
+BEGIN SELECT RAISE(ABORT, 'share_counts: counts are never deleted'); END;
+
+CREATE TRIGGER shares_no_delete BEFORE DELETE ON shares
+BEGIN SELECT RAISE(ABORT, 'shares: a share is never deleted'); END;
+
+CREATE TRIGGER shares_no_update BEFORE UPDATE ON shares
+BEGIN SELECT RAISE(ABORT, 'shares: a share is never changed'); END;
 
 CREATE TRIGGER staff_fixed BEFORE UPDATE OF id, username, created_at ON staff
 BEGIN SELECT RAISE(ABORT, 'staff: the id, username and creation time of an account never change'); END;

@@ -1,0 +1,253 @@
+package donation
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/campaign"
+	"github.com/carefund/carefund/internal/ledger"
+	"github.com/carefund/carefund/internal/money"
+	"github.com/carefund/carefund/internal/payment"
+	"github.com/carefund/carefund/internal/store"
+)
+
+// Outcome is what Confirm did with a payment.
+type Outcome struct {
+	// DonationID is the donation the payment is, or 0 when it was ignored
+	// or quarantined.
+	DonationID int64
+	// Replayed: the payment had been seen before; nothing new was written.
+	Replayed bool
+	// Quarantined: the payment is set aside for finance staff, never
+	// credited. The provider is still answered "received", so it stops
+	// resending.
+	Quarantined bool
+	// AfterClose: the payment landed after the channel closed; it is
+	// recorded once and waits for a refund (R-PUB-4).
+	AfterClose bool
+	// ClosedNow: this donation reached the target and closed fundraising
+	// in its own transaction (R-PUB-4).
+	ClosedNow bool
+}
+
+// KeyPaymentInvalid is the error of a payment without a provider or
+// transaction id: a provider bug, never a donor's.
+const KeyPaymentInvalid = "donation.payment_invalid"
+
+// errSettled is returned by the hook when the order was paid, or set aside,
+// by another transaction in the meantime.
+var errSettled = errors.New("donation: the order is already settled")
+
+// LedgerKey is the idempotency key of the ledger entry of a payment.
+func LedgerKey(provider, transactionID string) string {
+	return "donation:" + provider + ":" + transactionID
+}
+
+// Confirm applies a payment a provider has verified (from
+// payment.Provider.ParseNotification or Query), exactly once (R-DON-1).
+// A payment whose State is not payment.Paid is ignored. One whose order is
+// unknown, whose amount or merchant differ from the order's, or whose order
+// was already paid by another transaction is quarantined, never credited.
+// Otherwise the ledger entry psp:<provider> → request:<id>, for the whole
+// amount (R-FEE-1), is posted under LedgerKey, and its After hook, in the
+// same transaction, records the donation, marks the order paid, adds to the
+// request's totals and the share's counts, and closes the channel with
+// campaign.TargetReached when the new total reaches the target (R-PUB-4). A
+// payment on a request that is no longer fundraising is recorded all the
+// same, marked AfterClose, and not added to the totals. The same payment
+// again, however many times and however concurrently, returns the first
+// outcome with Replayed set.
+func (s *Service) Confirm(ctx context.Context, p payment.Payment) (Outcome, error) {
+	if p.State != payment.Paid {
+		return Outcome{}, nil
+	}
+	if !validName(p.Provider) || p.TransactionID == "" || len(p.TransactionID) > 64 ||
+		strings.ContainsFunc(p.TransactionID, isControl) {
+		return Outcome{}, apperr.New(apperr.Invalid, KeyPaymentInvalid)
+	}
+	var (
+		o        Order
+		orderErr error
+		seen     Outcome
+		known    bool
+	)
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		if seen, known, err = s.seen(ctx, tx, p); err != nil || known {
+			return err
+		}
+		o, orderErr = OrderByNo(ctx, tx, p.OrderID)
+		if orderErr != nil && apperr.CodeOf(orderErr) != apperr.NotFound {
+			return orderErr
+		}
+		return nil
+	})
+	if err != nil || known {
+		return seen, err
+	}
+	ours, hasMerchant := s.Merchant[p.Provider]
+	switch {
+	case orderErr != nil:
+		return s.quarantine(ctx, p, 0, UnknownOrder)
+	case p.Provider != o.Provider || !hasMerchant || p.Merchant != ours:
+		return s.quarantine(ctx, p, o.ID, MerchantMismatch)
+	case p.Amount != o.Amount:
+		return s.quarantine(ctx, p, o.ID, AmountMismatch)
+	case o.State != Created:
+		return s.quarantine(ctx, p, 0, AlreadyPaid)
+	}
+
+	paidAt := p.PaidAt.UTC().Truncate(time.Microsecond)
+	var out Outcome
+	e := ledger.Transfer(LedgerKey(p.Provider, p.TransactionID), "donation", "psp:"+p.Provider,
+		requestAccount(o.RequestID), o.Amount)
+	e.After = func(ctx context.Context, tx *store.Tx, posted ledger.Posted) error {
+		// The hook may run more than once (a batch retried); only the run
+		// that commits counts, so start afresh each time.
+		out = Outcome{}
+		var err error
+		out, err = s.record(ctx, tx, o, p, posted.ID, paidAt)
+		return err
+	}
+	posted, err := s.Ledger.Post(ctx, e)
+	if errors.Is(err, errSettled) {
+		// Another transaction paid this order first: this second payment is
+		// for finance staff, who refund it.
+		return s.quarantine(ctx, p, 0, AlreadyPaid)
+	}
+	if err != nil {
+		return Outcome{}, err
+	}
+	if !posted.Replayed {
+		return out, nil
+	}
+	err = s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		seen, known, err = s.seen(ctx, tx, p)
+		if err == nil && !known {
+			err = wrapf("entry %d of %s has no donation", posted.ID, e.Key)
+		}
+		return err
+	})
+	return seen, err
+}
+
+// seen returns the outcome of a payment already recorded, as a donation or
+// in quarantine, with Replayed set, and whether there was one.
+func (s *Service) seen(ctx context.Context, tx *store.Tx, p payment.Payment) (Outcome, bool, error) {
+	var id, after int64
+	err := tx.QueryRowContext(ctx, `SELECT id, after_close FROM donations WHERE provider = $1 AND transaction_id = $2`,
+		p.Provider, p.TransactionID).Scan(&id, &after)
+	if err == nil {
+		return Outcome{DonationID: id, Replayed: true, AfterClose: after == 1}, true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return Outcome{}, false, err
+	}
+	err = tx.QueryRowContext(ctx, `SELECT id FROM donation_quarantine WHERE provider = $1 AND transaction_id = $2`,
+		p.Provider, p.TransactionID).Scan(&id)
+	if err == nil {
+		return Outcome{Replayed: true, Quarantined: true}, true, nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return Outcome{}, false, nil
+	}
+	return Outcome{}, false, err
+}
+
+// record writes what commits with the ledger entry of a donation: it runs
+// inside the ledger's batch transaction, so it does bounded, indexed SQL
+// only.
+func (s *Service) record(ctx context.Context, tx *store.Tx, o Order, p payment.Payment, entryID int64, paidAt time.Time) (Outcome, error) {
+	res, err := tx.ExecPrepared(ctx, `UPDATE donation_orders SET state = $1, paid_at = $2 WHERE id = $3 AND state = $4`,
+		Paid, paidAt.UnixMicro(), o.ID, Created)
+	if err != nil {
+		return Outcome{}, wrapf("marking order %d paid: %w", o.ID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return Outcome{}, err
+	} else if n != 1 {
+		return Outcome{}, errSettled
+	}
+	var state campaign.State
+	var target int64
+	if err := tx.QueryRowPrepared(ctx, "SELECT state, target_fen FROM requests WHERE id = $1",
+		o.RequestID).Scan(&state, &target); err != nil {
+		return Outcome{}, wrapf("reading request %d: %w", o.RequestID, err)
+	}
+	out := Outcome{AfterClose: state != campaign.Fundraising}
+	var share sql.NullInt64
+	// The donation copies the order, so who paid is kept even when the
+	// public sees "anonymous" (R-DON-2).
+	if err := tx.QueryRowPrepared(ctx, `INSERT INTO donations (order_id, request_id, amount_fen, entry_id, provider,
+		transaction_id, donor_user_id, anonymous, message, message_flagged, share_id, after_close, paid_at, created_at)
+		SELECT id, request_id, amount_fen, $1, provider, $2, donor_user_id, anonymous, message, message_flagged, share_id,
+		$3, $4, $5 FROM donation_orders WHERE id = $6 RETURNING id, share_id`,
+		entryID, p.TransactionID, bit(out.AfterClose), paidAt.UnixMicro(), tx.Now.UnixMicro(), o.ID).Scan(&out.DonationID, &share); err != nil {
+		return Outcome{}, wrapf("recording the donation of order %d: %w", o.ID, err)
+	}
+	if out.AfterClose {
+		// Money that came too late is not raised: it waits for its refund.
+		return out, nil
+	}
+	// The running total in arrival order: the donation that crosses the
+	// target is the one that closes the channel.
+	var raised int64
+	if err := tx.QueryRowPrepared(ctx, `INSERT INTO request_totals (request_id, raised_fen, donations) VALUES ($1, $2, 1)
+		ON CONFLICT (request_id) DO UPDATE SET raised_fen = request_totals.raised_fen + excluded.raised_fen,
+		donations = request_totals.donations + 1 RETURNING raised_fen`, o.RequestID, int64(o.Amount)).Scan(&raised); err != nil {
+		return Outcome{}, wrapf("adding to the totals of request %d: %w", o.RequestID, err)
+	}
+	if share.Valid {
+		if _, err := tx.ExecPrepared(ctx, `UPDATE share_counts SET donations = donations + 1, raised_fen = raised_fen + $1
+			WHERE share_id = $2`, int64(o.Amount), share.Int64); err != nil {
+			return Outcome{}, wrapf("counting share %d: %w", share.Int64, err)
+		}
+	}
+	if money.Fen(raised) >= money.Fen(target) {
+		if _, err := s.Campaigns.Close(ctx, tx, o.RequestID, campaign.Closing{Reason: campaign.TargetReached}, "",
+			campaign.SystemActor); err != nil {
+			return Outcome{}, wrapf("closing request %d at its target: %w", o.RequestID, err)
+		}
+		out.ClosedNow = true
+	}
+	return out, nil
+}
+
+// quarantine sets a payment aside for finance staff, once per provider and
+// transaction id, and marks its order, if it names one still unpaid, as
+// quarantined, so the query job stops asking about it.
+func (s *Service) quarantine(ctx context.Context, p payment.Payment, orderID int64, reason string) (Outcome, error) {
+	out := Outcome{Quarantined: true}
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		out.Replayed = false
+		res, err := tx.ExecContext(ctx, `INSERT INTO donation_quarantine (provider, transaction_id, order_no, reason,
+			amount_fen, merchant, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (provider, transaction_id) DO NOTHING`,
+			p.Provider, p.TransactionID, p.OrderID, reason, int64(p.Amount), p.Merchant, tx.Now.UnixMicro())
+		if err != nil {
+			return wrapf("quarantining %s %s: %w", p.Provider, p.TransactionID, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			out.Replayed = true
+			return nil
+		}
+		if orderID != 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE donation_orders SET state = $1 WHERE id = $2 AND state = $3`,
+				Quarantined, orderID, Created); err != nil {
+				return wrapf("quarantining order %d: %w", orderID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Outcome{}, err
+	}
+	return out, nil
+}

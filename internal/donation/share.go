@@ -1,0 +1,71 @@
+package donation
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/money"
+	"github.com/carefund/carefund/internal/store"
+)
+
+// NewShare records a share link of request requestID by sharerUserID (0
+// when the sharer is not signed in) and returns its token, the unguessable
+// ?s= of the link. It returns apperr.NotFound for an unknown request. A
+// share only counts: it never pays anyone (R-REF-3).
+func (s *Service) NewShare(ctx context.Context, requestID, sharerUserID int64) (string, error) {
+	token := randomString(16)
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		var one int
+		if err := tx.QueryRowContext(ctx, "SELECT 1 FROM requests WHERE id = $1", requestID).Scan(&one); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return apperr.Wrap(err, apperr.NotFound, "")
+			}
+			return err
+		}
+		var id int64
+		if err := tx.QueryRowContext(ctx, `INSERT INTO shares (token, request_id, sharer_user_id, created_at)
+			VALUES ($1, $2, $3, $4) RETURNING id`, token, requestID, nullID(sharerUserID), tx.Now.UnixMicro()).Scan(&id); err != nil {
+			return wrapf("recording a share of request %d: %w", requestID, err)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO share_counts (share_id, visits, donations, raised_fen) VALUES ($1, 0, 0, 0)`, id)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// Visit counts one visit by a share link, or returns apperr.NotFound for an
+// unknown token. Counting once per device and day is the caller's (a
+// cookie), not this package's.
+func (s *Service) Visit(ctx context.Context, token string) error {
+	return s.DB.Write(ctx, func(tx *store.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE share_counts SET visits = visits + 1
+			WHERE share_id = (SELECT id FROM shares WHERE token = $1)`, token)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n != 1 {
+			return apperr.New(apperr.NotFound, "")
+		}
+		return nil
+	})
+}
+
+// ShareCounts returns what the share link token brought: visits, and the
+// donations made through it before the channel closed with their sum. It
+// returns apperr.NotFound for an unknown token.
+func ShareCounts(ctx context.Context, tx *store.Tx, token string) (visits, donations int, raised money.Fen, err error) {
+	var r int64
+	err = tx.QueryRowContext(ctx, `SELECT c.visits, c.donations, c.raised_fen FROM shares s
+		JOIN share_counts c ON c.share_id = s.id WHERE s.token = $1`, token).Scan(&visits, &donations, &r)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, 0, apperr.Wrap(err, apperr.NotFound, "")
+	}
+	return visits, donations, money.Fen(r), err
+}
