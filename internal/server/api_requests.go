@@ -271,11 +271,8 @@ func (s *Server) apiSubmitRequest(w http.ResponseWriter, r *http.Request) error 
 		}
 		return ""
 	}
-	var req campaign.Request
-	if err := s.db.Read(r.Context(), func(tx *store.Tx) (err error) {
-		req, err = s.ownRequest(r.Context(), tx, r)
-		return err
-	}); err != nil {
+	req, err := s.readOwn(r)
+	if err != nil {
 		return err
 	}
 	if !editable(req.State) {
@@ -305,15 +302,7 @@ func (s *Server) apiUploadMaterial(w http.ResponseWriter, r *http.Request) error
 	if r.MultipartForm == nil {
 		return apperr.New(apperr.Invalid, "api.multipart_required")
 	}
-	var id int64
-	if err := s.db.Read(r.Context(), func(tx *store.Tx) error {
-		req, err := s.ownRequest(r.Context(), tx, r)
-		id = req.ID
-		return err
-	}); err != nil {
-		return err
-	}
-	m, err := s.addMaterial(r, id)
+	m, err := s.addMaterial(r)
 	if err != nil {
 		return err
 	}

@@ -121,6 +121,17 @@ func (s *Server) ownRequest(ctx context.Context, tx *store.Tx, r *http.Request) 
 	return req, nil
 }
 
+// readOwn reads the signed-in publisher's request named by the path, as
+// ownRequest does, in a transaction of its own.
+func (s *Server) readOwn(r *http.Request) (campaign.Request, error) {
+	var req campaign.Request
+	err := s.db.Read(r.Context(), func(tx *store.Tx) (err error) {
+		req, err = s.ownRequest(r.Context(), tx, r)
+		return err
+	})
+	return req, err
+}
+
 // editable reports whether the publisher may change the filing: a draft,
 // or a request the reviewer asked more of.
 func editable(st campaign.State) bool { return st == campaign.Draft || st == campaign.NeedsInfo }
@@ -330,11 +341,8 @@ func (s *Server) createDraft(r *http.Request) (campaign.Request, error) {
 
 // myRequest shows a draft's form, or where a filed request is.
 func (s *Server) myRequest(w http.ResponseWriter, r *http.Request) error {
-	var req campaign.Request
-	if err := s.db.Read(r.Context(), func(tx *store.Tx) (err error) {
-		req, err = s.ownRequest(r.Context(), tx, r)
-		return err
-	}); err != nil {
+	req, err := s.readOwn(r)
+	if err != nil {
 		return err
 	}
 	lang := s.lang(r)
@@ -510,11 +518,8 @@ func (s *Server) saveForm(r *http.Request) (saved, error) {
 // refuseForm shows the filing form again with what was typed and the
 // messages; a request no longer editable shows where it is instead.
 func (s *Server) refuseForm(w http.ResponseWriter, r *http.Request, refusal error, values map[string]string) error {
-	var req campaign.Request
-	if err := s.db.Read(r.Context(), func(tx *store.Tx) (err error) {
-		req, err = s.ownRequest(r.Context(), tx, r)
-		return err
-	}); err != nil {
+	req, err := s.readOwn(r)
+	if err != nil {
 		return err
 	}
 	if !editable(req.State) {
@@ -702,7 +707,7 @@ func (s *Server) requestSubmitted(w http.ResponseWriter, r *http.Request) error 
 func (s *Server) uploadMaterial(w http.ResponseWriter, r *http.Request) error {
 	sv, err := s.saveForm(r)
 	if err == nil {
-		_, err = s.addMaterial(r, sv.req.ID)
+		_, err = s.addMaterial(r)
 	}
 	if err == nil {
 		err = sv.refusal()
@@ -714,8 +719,9 @@ func (s *Server) uploadMaterial(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// addMaterial stores the multipart form's file as material of request id.
-func (s *Server) addMaterial(r *http.Request, id int64) (material.Material, error) {
+// addMaterial stores the multipart form's file as material of the
+// publisher's request named by the path.
+func (s *Server) addMaterial(r *http.Request) (material.Material, error) {
 	kind := material.Kind(r.PostFormValue("kind"))
 	file, _, err := r.FormFile("file")
 	if errors.Is(err, http.ErrMissingFile) {
@@ -735,7 +741,7 @@ func (s *Server) addMaterial(r *http.Request, id int64) (material.Material, erro
 		if !editable(req.State) {
 			return apperr.New(apperr.Conflict, keyWrongState)
 		}
-		m, err = s.materials.Add(r.Context(), tx, id, kind, file, "file", actor)
+		m, err = s.materials.Add(r.Context(), tx, req.ID, kind, file, "file", actor)
 		return err
 	})
 	return m, err
@@ -893,11 +899,8 @@ func (s *Server) publishedAction(w http.ResponseWriter, r *http.Request, done st
 		return fn(r.Context(), tx, req)
 	})
 	if err != nil {
-		var req campaign.Request
-		if rerr := s.db.Read(r.Context(), func(tx *store.Tx) (err error) {
-			req, err = s.ownRequest(r.Context(), tx, r)
-			return err
-		}); rerr != nil {
+		req, rerr := s.readOwn(r)
+		if rerr != nil {
 			return rerr
 		}
 		return reshow(s, w, r, err, values, func(f web.Form) (web.RequestStatus, error) { return s.statusView(r, req, f) })
@@ -954,11 +957,8 @@ func amendable(st campaign.State) bool { return st == campaign.Approved || st ==
 
 // editPublished shows the form that changes a published request.
 func (s *Server) editPublished(w http.ResponseWriter, r *http.Request) error {
-	var req campaign.Request
-	if err := s.db.Read(r.Context(), func(tx *store.Tx) (err error) {
-		req, err = s.ownRequest(r.Context(), tx, r)
-		return err
-	}); err != nil {
+	req, err := s.readOwn(r)
+	if err != nil {
 		return err
 	}
 	if !amendable(req.State) {

@@ -221,7 +221,9 @@ func (s *Server) requestVersions(w http.ResponseWriter, r *http.Request) error {
 	lang := s.lang(r)
 	page := web.RequestVersions{ID: id, Title: p.versions[len(p.versions)-1].Published.Title}
 	for i := len(p.versions) - 1; i >= 0; i-- {
-		page.Versions = append(page.Versions, versionView(lang, p.versions[i]))
+		v := versionView(lang, p.versions[i])
+		v.Nested = true
+		page.Versions = append(page.Versions, v)
 	}
 	w.Header().Set("Cache-Control", "no-cache")
 	return s.render(w, r, page)

@@ -83,6 +83,9 @@ type VersionView struct {
 	Target          string
 	Use             []UseView
 	Disclosures     []DisclosureView
+	// Nested says the version sits under a heading of its own (the
+	// versions page), so its headings go one level down.
+	Nested bool
 }
 
 // UseView is one line of the use of the target amount.

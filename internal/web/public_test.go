@@ -33,7 +33,7 @@ func init() {
 		PublicRequest{ID: 2, Version: v1, Versions: 1, StateKey: "campaign.state.closed", Closed: true,
 			CloseKey: "campaign.close.purpose_gone.recovered", CloseNote: "谢谢大家", ClosedAt: "2026-12-01"},
 		PublicRequest{ID: 3, Version: v1, Versions: 1, StateKey: "campaign.state.approved", Waiting: true},
-		RequestVersions{ID: 1, Title: "救救我的女儿", Versions: []VersionView{v2, v1}},
+		RequestVersions{ID: 1, Title: "救救我的女儿", Versions: []VersionView{nested(v2), nested(v1)}},
 		StaffCharities{CanEdit: true,
 			Orgs: []CharityRow{{ID: 1, Name: "中国红十字基金会", URL: "https://www.crcf.org.cn/", Active: true, Updated: "2026-11-24 10:00",
 				Edit: CharityForm{Action: "/staff/charities/1", Suffix: "-1", Form: Form{Values: map[string]string{"name": "x"},
@@ -80,4 +80,10 @@ func TestPublicRequestPage(t *testing.T) {
 			}
 		}
 	}
+}
+
+// nested is v as the versions page shows it, one heading level down.
+func nested(v VersionView) VersionView {
+	v.Nested = true
+	return v
 }

@@ -112,7 +112,7 @@ func New() (*Renderer, error) {
 			"inc":  func(i int) int { return i + 1 },
 		}
 		for _, name := range pageNames {
-			t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+name+".html")
+			t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/partials.html", "templates/"+name+".html")
 			if err != nil {
 				return nil, fmt.Errorf("template %s: %w", name, err)
 			}
