@@ -11,6 +11,7 @@ import (
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/campaign"
+	"github.com/carefund/carefund/internal/campaign/campaigntest"
 	"github.com/carefund/carefund/internal/keyring"
 	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/money"
@@ -57,33 +58,11 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	return f
 }
 
+// filing is a valid filing whose target is target.
 func filing() campaign.Filing {
-	d := map[campaign.Topic]campaign.Disclosure{}
-	for _, t := range campaign.Topics {
-		d[t] = campaign.Disclosure{Answered: true}
-	}
-	d[campaign.MedicalInsurance] = campaign.Disclosure{Answered: true, Yes: true, Detail: "城乡居民医保，报销比例约 50%"}
-	d[campaign.Income] = campaign.Disclosure{Answered: true, Yes: true, Detail: "父亲务工", Amount: 36_000_00}
-	return campaign.Filing{
-		Title:             "救救我的女儿",
-		Relationship:      campaign.Parent,
-		RelationshipProof: true,
-		PatientName:       "张小明",
-		PatientID:         patientID,
-		Diagnosis:         "急性淋巴细胞白血病",
-		HospitalName:      "北京大学人民医院",
-		HospitalCity:      "北京",
-		Story:             strings.Repeat("孩子确诊后需要长期化疗，家里的积蓄已经全部花完。", 3),
-		Target:            target,
-		EstimatedCosts:    320_000_00,
-		Use: []campaign.UseItem{
-			{Label: "化疗费用", Amount: 200_000_00, Note: "医院预估"},
-			{Label: "骨髓移植", Amount: 100_000_00},
-		},
-		Disclosures: d,
-		Truthful:    "yes",
-		Consent:     "on",
-	}
+	f := campaigntest.Filing()
+	f.PatientID, f.Target = patientID, target
+	return f
 }
 
 func (f *fixture) write(fn func(ctx context.Context, tx *store.Tx) error) {
@@ -107,13 +86,9 @@ func (f *fixture) user(name string) int64 {
 	f.t.Helper()
 	var id int64
 	f.write(func(ctx context.Context, tx *store.Tx) error {
-		key, err := f.v.NewKey(ctx, tx)
-		if err != nil {
-			return err
-		}
-		return tx.QueryRowContext(ctx, `INSERT INTO users (phone_index, key_id, phone_sealed, created_at, signed_in_at)
-			VALUES ($1, $2, $3, $4, $4) RETURNING id`, f.v.BlindIndex("phone", name), key.ID,
-			key.SealString("users.phone:"+name, name), tx.Now.UnixMicro()).Scan(&id)
+		var err error
+		id, err = campaigntest.User(ctx, tx, f.v, name)
+		return err
 	})
 	return id
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/campaign"
+	"github.com/carefund/carefund/internal/campaign/campaigntest"
 	"github.com/carefund/carefund/internal/keyring"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/store/storetest"
@@ -50,13 +51,9 @@ func (f *fixture) user(name string) int64 {
 	f.t.Helper()
 	var id int64
 	f.write(func(ctx context.Context, tx *store.Tx) error {
-		key, err := f.v.NewKey(ctx, tx)
-		if err != nil {
-			return err
-		}
-		return tx.QueryRowContext(ctx, `INSERT INTO users (phone_index, key_id, phone_sealed, created_at, signed_in_at)
-			VALUES ($1, $2, $3, $4, $4) RETURNING id`, f.v.BlindIndex("phone", name), key.ID,
-			key.SealString("users.phone:"+name, name), tx.Now.UnixMicro()).Scan(&id)
+		var err error
+		id, err = campaigntest.User(ctx, tx, f.v, name)
+		return err
 	})
 	return id
 }

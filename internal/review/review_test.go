@@ -14,6 +14,7 @@ import (
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/blacklist"
 	"github.com/carefund/carefund/internal/campaign"
+	"github.com/carefund/carefund/internal/campaign/campaigntest"
 	"github.com/carefund/carefund/internal/idcard"
 	"github.com/carefund/carefund/internal/keyring"
 	"github.com/carefund/carefund/internal/money"
@@ -120,26 +121,16 @@ func (f *fixture) staff(name string, role staff.Role) staff.Staff {
 	return s
 }
 
-const story = "孩子确诊后需要长期化疗，家里的积蓄已经全部花完。"
-
-// filing is a valid filing for the patient with the ID number.
+// filing is a valid filing for the patient with the ID number, asking for
+// target, which the hospital's estimate supports exactly.
 func filing(patientID string, target money.Fen) campaign.Filing {
-	d := map[campaign.Topic]campaign.Disclosure{}
-	for _, t := range campaign.Topics {
-		d[t] = campaign.Disclosure{Answered: true}
+	f := campaigntest.Filing()
+	f.PatientID, f.Target, f.EstimatedCosts = patientID, target, target
+	f.Use = []campaign.UseItem{
+		{Label: "化疗费用", Amount: target - 100_000_00},
+		{Label: "骨髓移植", Amount: 100_000_00},
 	}
-	return campaign.Filing{
-		Title: "救救我的女儿", Relationship: campaign.Parent, RelationshipProof: true,
-		PatientName: "张小明", PatientID: patientID,
-		Diagnosis: "急性淋巴细胞白血病", HospitalName: "北京大学人民医院", HospitalCity: "北京",
-		Story:  strings.Repeat(story, 3),
-		Target: target, EstimatedCosts: target,
-		Use: []campaign.UseItem{
-			{Label: "化疗费用", Amount: target - 100_000_00},
-			{Label: "骨髓移植", Amount: 100_000_00},
-		},
-		Disclosures: d, Truthful: "yes", Consent: "on",
-	}
+	return f
 }
 
 // submit files a request of publisher for the patient.

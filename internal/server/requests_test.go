@@ -2,49 +2,22 @@ package server
 
 import (
 	"context"
-	"strings"
 	"testing"
 
 	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/campaign"
+	"github.com/carefund/carefund/internal/campaign/campaigntest"
 	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/store"
 )
 
-// testPatientID is the example number of GB 11643-1999: valid, and nobody's.
-const testPatientID = "11010519491231002X"
+// testPatientID is the patient of testFiling.
+const testPatientID = campaigntest.PatientID
 
 // testFiling returns a filing that passes campaign.Validate, for a parent
 // filing for a child; tests change what they need.
-func testFiling() campaign.Filing {
-	d := map[campaign.Topic]campaign.Disclosure{}
-	for _, t := range campaign.Topics {
-		d[t] = campaign.Disclosure{Answered: true}
-	}
-	d[campaign.MedicalInsurance] = campaign.Disclosure{Answered: true, Yes: true, Detail: "城乡居民医保，报销比例约 50%"}
-	d[campaign.Income] = campaign.Disclosure{Answered: true, Yes: true, Detail: "父亲务工", Amount: 36_000_00}
-	return campaign.Filing{
-		Title:             "救救我的女儿",
-		Relationship:      campaign.Parent,
-		RelationshipProof: true,
-		PatientName:       "张小明",
-		PatientID:         testPatientID,
-		Diagnosis:         "急性淋巴细胞白血病",
-		HospitalName:      "北京大学人民医院",
-		HospitalCity:      "北京",
-		Story:             strings.Repeat("孩子确诊后需要长期化疗，家里的积蓄已经全部花完。", 3),
-		Target:            300_000_00,
-		EstimatedCosts:    320_000_00,
-		Use: []campaign.UseItem{
-			{Label: "化疗费用", Amount: 200_000_00, Note: "医院预估"},
-			{Label: "骨髓移植", Amount: 100_000_00},
-		},
-		Disclosures: d,
-		Truthful:    "yes",
-		Consent:     "on",
-	}
-}
+func testFiling() campaign.Filing { return campaigntest.Filing() }
 
 // verify gives user a verified real name (R-ACC-1) with consent to every
 // current rule, as the verification page does.
