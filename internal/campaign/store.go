@@ -635,6 +635,43 @@ func (s Store) lastVersion(ctx context.Context, tx *store.Tx, key *vault.RecordK
 	return &vs[0], nil
 }
 
+// State returns the state of request id, without unsealing its filing (a
+// public page needs no more), or apperr.NotFound.
+func (s Store) State(ctx context.Context, tx *store.Tx, id int64) (State, error) {
+	var st State
+	err := tx.QueryRowContext(ctx, "SELECT state FROM requests WHERE id = $1", id).Scan(&st)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", apperr.Wrap(err, apperr.NotFound, "")
+	}
+	return st, err
+}
+
+// LatestVersion returns the newest published version of request id; its
+// Number is how many there are (versions are numbered from 1 without
+// gaps). It returns apperr.NotFound for a request never published.
+func (s Store) LatestVersion(ctx context.Context, tx *store.Tx, id int64) (Version, error) {
+	var keyID int64
+	err := tx.QueryRowContext(ctx, "SELECT key_id FROM requests WHERE id = $1", id).Scan(&keyID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Version{}, apperr.Wrap(err, apperr.NotFound, "")
+	}
+	if err != nil {
+		return Version{}, err
+	}
+	key, err := s.Vault.Key(ctx, tx, keyID)
+	if err != nil {
+		return Version{}, err
+	}
+	v, err := s.lastVersion(ctx, tx, key, id)
+	if err != nil {
+		return Version{}, err
+	}
+	if v == nil {
+		return Version{}, apperr.New(apperr.NotFound, "")
+	}
+	return *v, nil
+}
+
 // Versions returns every published version of request id, oldest first,
 // unsealed; none for a request never published.
 func (s Store) Versions(ctx context.Context, tx *store.Tx, id int64) ([]Version, error) {

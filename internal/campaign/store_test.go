@@ -723,3 +723,52 @@ func TestStoreKeysInCatalog(t *testing.T) {
 		}
 	}
 }
+
+// TestStateAndLatestVersion: what a public page reads of a request without
+// unsealing its filing: the state, and only the newest published version,
+// whose number counts the versions (R-REQ-6).
+func TestStateAndLatestVersion(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		user := f.user("publisher")
+		draft := f.create(user, valid())
+		r := f.approved(user, valid())
+		err := f.try(func(ctx context.Context, tx *store.Tx) error {
+			if st, err := f.s.State(ctx, tx, draft.ID); err != nil || st != Draft {
+				t.Errorf("State(draft) = %v, %v", st, err)
+			}
+			if _, err := f.s.State(ctx, tx, 999_999); apperr.CodeOf(err) != apperr.NotFound {
+				t.Errorf("State(unknown) = %v, want NotFound", err)
+			}
+			if _, err := f.s.LatestVersion(ctx, tx, r.ID); apperr.CodeOf(err) != apperr.NotFound {
+				t.Errorf("LatestVersion before publication = %v, want NotFound", err)
+			}
+			if _, _, err := f.s.Publish(ctx, tx, r.ID, "staff:7"); err != nil {
+				return err
+			}
+			cur, err := f.s.Get(ctx, tx, r.ID)
+			if err != nil {
+				return err
+			}
+			changed := cur.Filing
+			changed.Story += "治疗已经开始。"
+			if _, err := f.s.Amend(ctx, tx, r.ID, cur.Revision, changed, today); err != nil {
+				return err
+			}
+			if _, _, err := f.s.Publish(ctx, tx, r.ID, "user:1"); err != nil {
+				return err
+			}
+			v, err := f.s.LatestVersion(ctx, tx, r.ID)
+			if err != nil {
+				return err
+			}
+			if v.Number != 2 || v.Published.Story != changed.Public().Story {
+				t.Errorf("LatestVersion = version %d, story %q", v.Number, v.Published.Story)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -36,34 +36,37 @@ var publicStates = map[campaign.State]bool{
 // published is what the public may know of one request, read in one
 // transaction.
 type published struct {
-	id       int64
-	state    campaign.State
-	versions []campaign.Version // oldest first; never empty
-	channel  *campaign.Channel  // nil until the channel opened (or closed unopened)
-	shown    []material.Material
-	updates  []campaign.Update
+	id      int64
+	state   campaign.State
+	latest  campaign.Version   // the newest version; its Number is how many there are
+	all     []campaign.Version // every version, oldest first, when asked for
+	channel *campaign.Channel  // nil until the channel opened (or closed unopened)
+	shown   []material.Material
+	updates []campaign.Update
 }
 
 // loadPublished reads request id as the public sees it, or apperr.NotFound
-// when it is not public.
-func (s *Server) loadPublished(ctx context.Context, id int64) (published, error) {
+// when it is not public. Only the newest version is unsealed unless all
+// are asked for: the request page shows one, the versions page all.
+func (s *Server) loadPublished(ctx context.Context, id int64, all bool) (published, error) {
 	p := published{id: id}
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		// The state comes from the recorded events, so that the filing,
-		// which holds the ID number, is not even unsealed for a public page.
-		events, err := s.campaigns.Events(ctx, tx, id)
-		if err != nil {
+		// The state is read alone, so that the filing, which holds the
+		// ID number, is not even unsealed for a public page.
+		var err error
+		if p.state, err = s.campaigns.State(ctx, tx, id); err != nil {
 			return err
 		}
-		if len(events) == 0 || !publicStates[events[len(events)-1].To] {
+		if !publicStates[p.state] {
 			return apperr.New(apperr.NotFound, "")
 		}
-		p.state = events[len(events)-1].To
-		if p.versions, err = s.campaigns.Versions(ctx, tx, id); err != nil {
+		if p.latest, err = s.campaigns.LatestVersion(ctx, tx, id); err != nil {
 			return err
 		}
-		if len(p.versions) == 0 {
-			return apperr.New(apperr.NotFound, "")
+		if all {
+			if p.all, err = s.campaigns.Versions(ctx, tx, id); err != nil {
+				return err
+			}
 		}
 		ch, err := s.campaigns.Fundraising(ctx, tx, id)
 		switch {
@@ -72,11 +75,11 @@ func (s *Server) loadPublished(ctx context.Context, id int64) (published, error)
 		case apperr.CodeOf(err) != apperr.NotFound:
 			return err
 		}
-		all, err := s.materials.List(ctx, tx, id)
+		shown, err := s.materials.List(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		for _, m := range all {
+		for _, m := range shown {
 			if !m.PublishedAt.IsZero() {
 				p.shown = append(p.shown, m)
 			}
@@ -178,15 +181,14 @@ func (s *Server) publicRequest(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.loadPublished(r.Context(), id)
+	p, err := s.loadPublished(r.Context(), id, false)
 	if err != nil {
 		return err
 	}
 	lang := s.lang(r)
-	last := p.versions[len(p.versions)-1]
 	c := p.channelAt(s.now())
 	page := web.PublicRequest{
-		ID: id, Version: versionView(lang, last), Versions: len(p.versions),
+		ID: id, Version: versionView(lang, p.latest), Versions: p.latest.Number,
 		StateKey: c.stateKey, Open: c.open, Waiting: c.waiting,
 		Closed: c.closed, CloseNote: c.note, ClosedAt: day(c.closedAt),
 	}
@@ -214,14 +216,14 @@ func (s *Server) requestVersions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.loadPublished(r.Context(), id)
+	p, err := s.loadPublished(r.Context(), id, true)
 	if err != nil {
 		return err
 	}
 	lang := s.lang(r)
-	page := web.RequestVersions{ID: id, Title: p.versions[len(p.versions)-1].Published.Title}
-	for i := len(p.versions) - 1; i >= 0; i-- {
-		v := versionView(lang, p.versions[i])
+	page := web.RequestVersions{ID: id, Title: p.latest.Published.Title}
+	for i := len(p.all) - 1; i >= 0; i-- {
+		v := versionView(lang, p.all[i])
 		v.Nested = true
 		page.Versions = append(page.Versions, v)
 	}
@@ -409,14 +411,14 @@ func (s *Server) apiRequest(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.loadPublished(r.Context(), id)
+	p, err := s.loadPublished(r.Context(), id, true)
 	if err != nil {
 		return err
 	}
 	lang := s.lang(r)
 	c := p.channelAt(s.now())
 	out := pubRequest{ID: id, URL: requestPath(id), State: string(p.state),
-		Current: pubVersionOf(lang, p.versions[len(p.versions)-1]), Versions: []pubVersion{},
+		Current: pubVersionOf(lang, p.latest), Versions: []pubVersion{},
 		Materials: []pubMaterial{}, Updates: []pubUpdate{}}
 	if c.closed && p.state == campaign.Fundraising {
 		out.State = string(campaign.Closed)
@@ -430,8 +432,8 @@ func (s *Server) apiRequest(w http.ResponseWriter, r *http.Request) error {
 		out.Fundraising.Reason, out.Fundraising.Cause = string(c.closing.Reason), string(c.closing.Cause)
 		out.Fundraising.Notice = i18n.T(lang, c.closing.PublicKey())
 	}
-	for i := len(p.versions) - 1; i >= 0; i-- {
-		out.Versions = append(out.Versions, pubVersionOf(lang, p.versions[i]))
+	for i := len(p.all) - 1; i >= 0; i-- {
+		out.Versions = append(out.Versions, pubVersionOf(lang, p.all[i]))
 	}
 	for _, m := range p.shown {
 		out.Materials = append(out.Materials, pubMaterial{Kind: string(m.Kind), ReviewedAt: m.ReviewedAt, PublishedAt: m.PublishedAt, Summary: m.PublicSummary})
