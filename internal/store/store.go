@@ -27,7 +27,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	"modernc.org/sqlite"               // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Dialect names the SQL database behind a DB.
@@ -229,7 +230,8 @@ func SQLitePath(dsn string) (path string, settings url.Values, err error) {
 func pingSQLite(ctx context.Context, db *sql.DB) error {
 	var err error
 	for range 100 {
-		if err = db.PingContext(ctx); err == nil || !strings.Contains(err.Error(), "SQLITE_BUSY") {
+		var se *sqlite.Error
+		if err = db.PingContext(ctx); err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY {
 			return err
 		}
 		select {
