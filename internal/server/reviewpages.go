@@ -490,20 +490,30 @@ func canReview(r *http.Request) bool {
 	return slices.Contains(permissions["GET /staff/review/{id}"].roles, callerOf(r).staff.Role)
 }
 
-// reviewAction is reviewStep for an action on the request named by the
-// path, after reading the posted form; fields are kept for a reshow.
-func (s *Server) reviewAction(w http.ResponseWriter, r *http.Request, detail string, fields []string,
-	fn func(ctx context.Context, tx *store.Tx, id int64, me staff.Staff, values map[string]string) (string, error)) error {
+// postedRequest reads the id of the request named by the path and the
+// posted fields, kept to show the form again.
+func postedRequest(r *http.Request, fields ...string) (int64, map[string]string, error) {
 	id, err := pathID(r)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	if err := form(r); err != nil {
-		return err
+		return 0, nil, err
 	}
 	values := map[string]string{}
 	for _, k := range fields {
 		values[k] = r.PostFormValue(k)
+	}
+	return id, values, nil
+}
+
+// reviewAction is reviewStep for an action on the request named by the
+// path, after reading the posted form; fields are kept for a reshow.
+func (s *Server) reviewAction(w http.ResponseWriter, r *http.Request, detail string, fields []string,
+	fn func(ctx context.Context, tx *store.Tx, id int64, me staff.Staff, values map[string]string) (string, error)) error {
+	id, values, err := postedRequest(r, fields...)
+	if err != nil {
+		return err
 	}
 	return s.reviewStep(w, r, id, detail, values, func(ctx context.Context, tx *store.Tx, me staff.Staff) (string, error) {
 		return fn(ctx, tx, id, me, values)
@@ -733,16 +743,9 @@ var closeFields = map[string]string{"reason": "close_reason", "cause": "close_ca
 // and why, or closed by the platform, which must then say why in a public
 // note.
 func (s *Server) staffCloseRequest(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, values, err := postedRequest(r, "close_reason", "close_cause", "close_note")
 	if err != nil {
 		return err
-	}
-	if err := form(r); err != nil {
-		return err
-	}
-	values := map[string]string{}
-	for _, k := range []string{"close_reason", "close_cause", "close_note"} {
-		values[k] = r.PostFormValue(k)
 	}
 	c := campaign.Closing{Reason: campaign.CloseReason(values["close_reason"]), Cause: campaign.GoneCause(values["close_cause"])}
 	if c.Reason != campaign.PurposeGone {
