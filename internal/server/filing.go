@@ -107,9 +107,9 @@ func parseAnyForm(r *http.Request) error {
 // ownRequest loads request id of the signed-in publisher; another's is
 // NotFound, so ids cannot be probed.
 func (s *Server) ownRequest(ctx context.Context, tx *store.Tx, r *http.Request) (campaign.Request, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathNumber(r, "id")
 	if err != nil {
-		return campaign.Request{}, apperr.New(apperr.NotFound, "")
+		return campaign.Request{}, err
 	}
 	req, err := s.campaigns.Get(ctx, tx, id)
 	if err != nil {
@@ -749,9 +749,9 @@ func (s *Server) addMaterial(r *http.Request) (material.Material, error) {
 
 // ownMaterial sends the publisher one of their own documents.
 func (s *Server) ownMaterial(w http.ResponseWriter, r *http.Request) error {
-	mid, err := strconv.ParseInt(r.PathValue("mid"), 10, 64)
+	mid, err := pathNumber(r, "mid")
 	if err != nil {
-		return apperr.New(apperr.NotFound, "")
+		return err
 	}
 	var m material.Material
 	var content []byte
@@ -814,9 +814,9 @@ func (s *Server) withdrawMaterial(w http.ResponseWriter, r *http.Request) error 
 	sv, err := s.saveForm(r)
 	if err == nil {
 		err = s.db.Write(r.Context(), func(tx *store.Tx) error {
-			mid, err := strconv.ParseInt(r.PathValue("mid"), 10, 64)
+			mid, err := pathNumber(r, "mid")
 			if err != nil {
-				return apperr.New(apperr.NotFound, "")
+				return err
 			}
 			return s.materials.Withdraw(r.Context(), tx, sv.req.ID, mid, callerOf(r).user.Actor())
 		})
