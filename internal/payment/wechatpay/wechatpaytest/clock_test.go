@@ -17,8 +17,16 @@ func TestCompressedClock(t *testing.T) {
 	var mu sync.Mutex
 	var woke []time.Duration
 	var wg sync.WaitGroup
-	for _, d := range []time.Duration{6 * time.Hour, 15 * time.Second, 3 * time.Hour} {
-		release := c.hold()
+	// Every sleeper holds the clock before any of them sleeps: otherwise
+	// the first could let the clock run to its time before the others
+	// have even asked.
+	durations := []time.Duration{6 * time.Hour, 15 * time.Second, 3 * time.Hour}
+	releases := make([]func(), len(durations))
+	for i := range durations {
+		releases[i] = c.hold()
+	}
+	for i, d := range durations {
+		release := releases[i]
 		wg.Go(func() {
 			defer release()
 			if err := c.sleepUntil(context.Background(), start.Add(d)); err != nil {
