@@ -1,5 +1,5 @@
 -- The schema carefund's migrations build, read from SQLite after the last
--- migration (0015_donations.sql). PostgreSQL has the same tables and
+-- migration (0016_order_lapses.sql). PostgreSQL has the same tables and
 -- columns (a test checks); its types are in internal/store/migrations/postgres.
 -- Generated: go test ./internal/store -run SchemaDoc -update
 
@@ -67,6 +67,12 @@ CREATE TABLE data_keys (
 	wrapped            BLOB    NOT NULL CHECK (typeof(wrapped) = 'blob'),
 	master_fingerprint TEXT    NOT NULL,
 	created_at         BIGINT  NOT NULL
+);
+
+CREATE TABLE donation_order_lapses (
+	order_id       INTEGER NOT NULL PRIMARY KEY REFERENCES donation_orders (id),
+	provider_state TEXT    NOT NULL CHECK (provider_state IN ('not_paid', 'closed', 'failed', 'refunded', 'unknown')),
+	lapsed_at      BIGINT  NOT NULL CHECK (typeof(lapsed_at) = 'integer')
 );
 
 CREATE TABLE donation_orders (
@@ -601,6 +607,12 @@ BEGIN SELECT RAISE(ABORT, 'blacklist_events: the history is never changed'); END
 
 CREATE TRIGGER charities_no_delete BEFORE DELETE ON charities
 BEGIN SELECT RAISE(ABORT, 'charities: organisations are never deleted; deactivate them'); END;
+
+CREATE TRIGGER donation_order_lapses_no_delete BEFORE DELETE ON donation_order_lapses
+BEGIN SELECT RAISE(ABORT, 'donation_order_lapses: a lapse is never deleted'); END;
+
+CREATE TRIGGER donation_order_lapses_no_update BEFORE UPDATE ON donation_order_lapses
+BEGIN SELECT RAISE(ABORT, 'donation_order_lapses: a lapse is never changed'); END;
 
 CREATE TRIGGER donation_orders_fixed BEFORE UPDATE OF id, order_no, request_id, amount_fen, donor_user_id, anonymous,
 	message, message_flagged, share_id, provider, client_token, created_at, expires_at ON donation_orders

@@ -17,7 +17,8 @@ import (
 	"github.com/carefund/carefund/internal/config"
 	"github.com/carefund/carefund/internal/demo"
 	"github.com/carefund/carefund/internal/keyring"
-	"github.com/carefund/carefund/internal/ledger"
+	"github.com/carefund/carefund/internal/money"
+	"github.com/carefund/carefund/internal/payment"
 	"github.com/carefund/carefund/internal/server"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/vault"
@@ -58,12 +59,30 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}()
 
 	proxies, _ := cfg.Proxies() // checked by Validate
+	publicURL := strings.TrimSuffix(cfg.PublicURL, "/")
+	if publicURL == "" {
+		publicURL = strings.TrimSuffix(httpURL(ln.Addr()), "/")
+	}
+	payments, merchants, err := paymentProviders(cfg, keys, publicURL, log)
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(server.Options{DB: db, Logger: log, Version: version,
 		HTTPS: strings.HasPrefix(cfg.PublicURL, "https://"), Keys: keys,
 		SMS: &account.LogSender{Log: log}, DevPages: !cfg.Production, TrustedProxies: proxies, Demo: cfg.Demo,
-		FundraisingPeriod: time.Duration(cfg.FundraisingDays) * 24 * time.Hour})
+		FundraisingPeriod: time.Duration(cfg.FundraisingDays) * 24 * time.Hour,
+		PublicURL:         publicURL, Payments: payments, Merchants: merchants,
+		DonationMax: money.Fen(cfg.DonationMax) * 100})
 	if err != nil {
 		return err
+	}
+	// The server's writers (ledger, orders) stop after serving has, and
+	// before the database closes.
+	defer srv.Close()
+	for _, p := range payments {
+		if sb, ok := p.(*payment.Sandbox); ok {
+			defer sb.Close()
+		}
 	}
 	if cfg.Demo {
 		v := vault.New(keys)
@@ -77,11 +96,6 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		log.Info("demo data", "loaded_now", loaded)
 	}
-	// The ledger's writer runs for the life of the server, and its figures
-	// are on /metrics; the money flows that post through it arrive with
-	// their issues.
-	led := ledger.New(db, ledger.Options{Metrics: srv.Metrics()})
-	defer led.Close()
 	started = true
 
 	fmt.Fprintf(stdout, "carefund is running at %s\n", httpURL(ln.Addr()))

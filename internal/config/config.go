@@ -34,6 +34,21 @@ type Config struct {
 	SMS             string        // how sign-in codes are sent: "log" (development)
 	TrustedProxies  string        // comma-separated addresses or CIDR ranges of proxies whose X-Forwarded-For is believed
 	FundraisingDays int           // how long a request's fundraising channel stays open before its one extension (R-PUB-4)
+	Payment         string        // the payment provider donors pay with: sandbox or wechatpay
+	DonationMax     int           // the most one donation may be, in yuan
+	SandboxKeyFile  string        // file holding the sandbox provider's signing key; empty: derived from the secret keys
+
+	// WeChat Pay API v3 (--payment wechatpay): ids, and files holding keys
+	// and certificates, never the secrets themselves.
+	WeChatMchID         string
+	WeChatAppID         string
+	WeChatCertSerial    string
+	WeChatKeyFile       string // the merchant's API private key (apiclient_key.pem)
+	WeChatAPIv3KeyFile  string // the 32-byte APIv3 key
+	WeChatPlatformCerts string // comma-separated platform certificate files
+	WeChatPublicKeyFile string // the WeChat Pay public key file
+	WeChatPublicKeyID   string // its id, PUB_KEY_ID_…
+	WeChatURL           string // the API's base URL
 
 	source map[string]string // flag name → "flag", "env" or "default"
 }
@@ -65,6 +80,18 @@ func (c *Config) FlagSet(name string) *flag.FlagSet {
 	fs.BoolVar(&c.Production, "production", false, "run as a live installation: development-only pages are off and development senders are refused")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated `addresses` or CIDR ranges of the proxies in front (a TLS proxy, a load balancer), whose X-Forwarded-For gives the client's address")
 	fs.IntVar(&c.FundraisingDays, "fundraising-days", 30, "`days` a request's fundraising channel stays open; the publisher may extend it once by 30 days")
+	fs.StringVar(&c.Payment, "payment", "sandbox", "the payment `provider` donors pay with: sandbox (simulated, for trying it out) or wechatpay (WeChat Pay API v3)")
+	fs.IntVar(&c.DonationMax, "donation-max", 50000, "the most one donation may be, in `yuan` (the least is ¥1)")
+	fs.StringVar(&c.SandboxKeyFile, "sandbox-key-file", "", "`file` holding the sandbox provider's notification signing key (at least 32 bytes); default: derived from the secret keys")
+	fs.StringVar(&c.WeChatMchID, "wechatpay-mchid", "", "WeChat Pay merchant `id` (商户号)")
+	fs.StringVar(&c.WeChatAppID, "wechatpay-appid", "", "`id` of the official account or mini program donors pay in")
+	fs.StringVar(&c.WeChatCertSerial, "wechatpay-cert-serial", "", "serial `number` of the merchant's API certificate")
+	fs.StringVar(&c.WeChatKeyFile, "wechatpay-key-file", "", "`file` of the merchant's API private key (apiclient_key.pem)")
+	fs.StringVar(&c.WeChatAPIv3KeyFile, "wechatpay-apiv3-key-file", "", "`file` holding the 32-byte APIv3 key")
+	fs.StringVar(&c.WeChatPlatformCerts, "wechatpay-platform-certs", "", "comma-separated `files` of WeChat Pay platform certificates")
+	fs.StringVar(&c.WeChatPublicKeyFile, "wechatpay-public-key-file", "", "`file` of the WeChat Pay public key (instead of, or as well as, platform certificates)")
+	fs.StringVar(&c.WeChatPublicKeyID, "wechatpay-public-key-id", "", "`id` of the WeChat Pay public key, PUB_KEY_ID_…")
+	fs.StringVar(&c.WeChatURL, "wechatpay-url", "https://api.mch.weixin.qq.com", "base `URL` of the WeChat Pay API")
 	fs.StringVar(&c.SMS, "sms", "log", "how sign-in codes are sent: `log` writes them to the server log and the development page /dev/sms")
 	return fs
 }
@@ -123,6 +150,38 @@ func (c *Config) Validate() error {
 	}
 	if c.FundraisingDays < 1 || c.FundraisingDays > 365 {
 		return fmt.Errorf("--fundraising-days %d: give a number of days from 1 to 365", c.FundraisingDays)
+	}
+	if c.DonationMax < 1 || c.DonationMax > 1_000_000 {
+		return fmt.Errorf("--donation-max %d: give a number of yuan from 1 to 1000000", c.DonationMax)
+	}
+	switch c.Payment {
+	case "sandbox":
+		if c.Production {
+			return errors.New("--production with --payment sandbox would take no real money; configure --payment wechatpay")
+		}
+	case "wechatpay":
+		var missing []string
+		for _, f := range []struct{ name, v string }{{"--wechatpay-mchid", c.WeChatMchID}, {"--wechatpay-appid", c.WeChatAppID},
+			{"--wechatpay-cert-serial", c.WeChatCertSerial}, {"--wechatpay-key-file", c.WeChatKeyFile},
+			{"--wechatpay-apiv3-key-file", c.WeChatAPIv3KeyFile}} {
+			if strings.TrimSpace(f.v) == "" {
+				missing = append(missing, f.name)
+			}
+		}
+		if c.WeChatPlatformCerts == "" && c.WeChatPublicKeyFile == "" {
+			missing = append(missing, "--wechatpay-platform-certs or --wechatpay-public-key-file")
+		}
+		if (c.WeChatPublicKeyFile == "") != (c.WeChatPublicKeyID == "") {
+			missing = append(missing, "--wechatpay-public-key-file with --wechatpay-public-key-id")
+		}
+		if missing != nil {
+			return fmt.Errorf("--payment wechatpay needs %s", strings.Join(missing, ", "))
+		}
+		if u, err := url.Parse(c.WeChatURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("--wechatpay-url %q must be an http:// or https:// URL", c.WeChatURL)
+		}
+	default:
+		return fmt.Errorf("--payment %q: use sandbox or wechatpay", c.Payment)
 	}
 	if c.MetricsAddr != "" {
 		if err := checkAddr("--metrics-addr", c.MetricsAddr); err != nil {

@@ -13,8 +13,6 @@
 // ledger's batch transaction, so it costs no second sync. There is no fee or
 // tip anywhere in an order or a donation (R-FEE-1): the whole amount goes to
 // the request.
-//
-// The package is groundwork for issue 6: no routes or pages use it yet.
 package donation
 
 import (
@@ -89,6 +87,10 @@ type Service struct {
 	Campaigns campaign.Store
 	// Min and Max bound one donation; zero means DefaultMin and DefaultMax.
 	Min, Max money.Fen
+	// Orders, when set, writes orders in shared transactions (group
+	// commit), so that a crowd of donors does not pay one disk sync each;
+	// it must write to DB. Nil writes each order in its own transaction.
+	Orders *store.Group
 	// Merchant maps a provider's name to our merchant id at that provider:
 	// a notification naming another merchant is quarantined. A provider
 	// missing from the map has every notification quarantined.
@@ -197,10 +199,33 @@ func (s *Service) CreateOrder(ctx context.Context, in OrderInput) (Order, error)
 		flagged = v.Outcome != screen.Pass
 	}
 
-	var o Order
-	err = s.DB.Write(ctx, func(tx *store.Tx) error {
+	if msg != "" {
+		// Only a message needs the patient's identity, which is sealed:
+		// orders without one never unseal the filing.
+		var filing campaign.Filing
+		err := s.DB.Read(ctx, func(tx *store.Tx) error {
+			req, err := s.Campaigns.Get(ctx, tx, in.RequestID)
+			filing = req.Filing
+			return err
+		})
+		if err != nil {
+			return Order{}, err
+		}
+		if campaign.RevealsIdentity(msg, filing) {
+			return Order{}, &apperr.Error{Code: apperr.Invalid, Key: KeyInvalid,
+				Fields: []apperr.FieldError{{Field: "message", Key: campaign.KeyRevealsIdentity}}}
+		}
+	}
+
+	var (
+		o       Order
+		refusal error
+	)
+	write := func(ctx context.Context, tx *store.Tx) error {
+		// The function may run twice (its batch failed): start afresh.
+		o, refusal = Order{}, nil
 		// A double click: the first order, before anything else is judged.
-		first, err := scanOrder(tx.QueryRowContext(ctx, "SELECT "+orderColumns+
+		first, err := scanOrder(tx.QueryRowPrepared(ctx, "SELECT "+orderColumns+
 			" FROM donation_orders WHERE request_id = $1 AND client_token = $2", in.RequestID, in.ClientToken))
 		if err == nil {
 			o = first
@@ -209,20 +234,21 @@ func (s *Service) CreateOrder(ctx context.Context, in OrderInput) (Order, error)
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		req, err := s.Campaigns.Get(ctx, tx, in.RequestID)
-		if err != nil {
+		var state campaign.State
+		err = tx.QueryRowPrepared(ctx, "SELECT state FROM requests WHERE id = $1", in.RequestID).Scan(&state)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			refusal = apperr.New(apperr.NotFound, "")
+			return nil
+		case err != nil:
 			return err
-		}
-		if req.State != campaign.Fundraising {
-			return apperr.New(apperr.Conflict, KeyClosed)
-		}
-		if msg != "" && campaign.RevealsIdentity(msg, req.Filing) {
-			return &apperr.Error{Code: apperr.Invalid, Key: KeyInvalid,
-				Fields: []apperr.FieldError{{Field: "message", Key: campaign.KeyRevealsIdentity}}}
+		case state != campaign.Fundraising:
+			refusal = apperr.New(apperr.Conflict, KeyClosed)
+			return nil
 		}
 		var share sql.NullInt64
 		if in.ShareToken != "" {
-			err := tx.QueryRowContext(ctx, "SELECT id FROM shares WHERE token = $1 AND request_id = $2",
+			err := tx.QueryRowPrepared(ctx, "SELECT id FROM shares WHERE token = $1 AND request_id = $2",
 				in.ShareToken, in.RequestID).Scan(&share)
 			if err != nil && !errors.Is(err, sql.ErrNoRows) {
 				return err
@@ -231,13 +257,21 @@ func (s *Service) CreateOrder(ctx context.Context, in OrderInput) (Order, error)
 		o = Order{OrderNo: randomString(24), RequestID: in.RequestID, Amount: amount, DonorUserID: in.DonorUserID,
 			Anonymous: in.Anonymous, Message: msg, MessageFlagged: flagged, State: Created, Provider: in.Provider,
 			CreatedAt: tx.Now, ExpiresAt: tx.Now.Add(OrderTTL)}
-		return tx.QueryRowContext(ctx, `INSERT INTO donation_orders (order_no, request_id, amount_fen, donor_user_id,
+		return tx.QueryRowPrepared(ctx, `INSERT INTO donation_orders (order_no, request_id, amount_fen, donor_user_id,
 			anonymous, message, message_flagged, share_id, provider, client_token, state, created_at, expires_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
 			o.OrderNo, o.RequestID, int64(o.Amount), nullID(o.DonorUserID), bit(o.Anonymous), nullString(msg),
 			bit(flagged), share, o.Provider, in.ClientToken, Created, o.CreatedAt.UnixMicro(),
 			o.ExpiresAt.UnixMicro()).Scan(&o.ID)
-	})
+	}
+	if s.Orders != nil {
+		err = s.Orders.Write(ctx, write)
+	} else {
+		err = s.DB.Write(ctx, func(tx *store.Tx) error { return write(ctx, tx) })
+	}
+	if err == nil {
+		err = refusal
+	}
 	if err != nil {
 		return Order{}, err
 	}
@@ -245,8 +279,8 @@ func (s *Service) CreateOrder(ctx context.Context, in OrderInput) (Order, error)
 }
 
 // Unpaid returns up to limit orders still unpaid whose expiry is at or
-// before olderThan, oldest first: the orders the query job asks the
-// provider about before giving up on them.
+// before olderThan, oldest first, leaving out those given up already: the
+// orders the query job asks the provider about before giving up on them.
 func (s *Service) Unpaid(ctx context.Context, olderThan time.Time, limit int) ([]Order, error) {
 	if limit <= 0 {
 		return nil, nil
@@ -254,8 +288,10 @@ func (s *Service) Unpaid(ctx context.Context, olderThan time.Time, limit int) ([
 	var out []Order
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
 		out = nil
-		rows, err := tx.QueryContext(ctx, "SELECT "+orderColumns+` FROM donation_orders
-			WHERE state = $1 AND expires_at <= $2 ORDER BY expires_at, id LIMIT $3`, Created, olderThan.UnixMicro(), limit)
+		rows, err := tx.QueryContext(ctx, "SELECT "+orderColumns+` FROM donation_orders o
+			WHERE state = $1 AND expires_at <= $2
+			AND NOT EXISTS (SELECT 1 FROM donation_order_lapses l WHERE l.order_id = o.id)
+			ORDER BY expires_at, id LIMIT $3`, Created, olderThan.UnixMicro(), limit)
 		if err != nil {
 			return err
 		}

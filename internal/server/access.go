@@ -134,6 +134,16 @@ var permissions = map[string]access{
 	"POST /api/v1/my/requests/{id}/materials":          signedIn,
 	"GET /api/v1/requests":                             anyone,
 	"GET /api/v1/requests/{id}":                        anyone,
+	"POST /api/v1/requests/{id}/donations":             anyone,
+	"GET /api/v1/donations/{no}":                       anyone,
+	"GET /requests/{id}/donate":                        anyone,
+	"POST /requests/{id}/donate":                       anyone,
+	"POST /requests/{id}/share":                        anyone,
+	"GET /donations/{no}":                              anyone,
+	"GET /my/donations":                                signedIn,
+	"POST /pay/notify/{provider}":                      anyone, // believed only once the provider's signature is verified
+	"GET /sandbox/checkout/{id}":                       anyone, // only when the sandbox is configured
+	"POST /sandbox/checkout/{id}":                      anyone,
 	"/api/v1/":                                         anyone,
 	"/":                                                anyone,
 }

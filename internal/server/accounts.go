@@ -66,6 +66,7 @@ func (s *Server) setUpAccounts(opts Options) error {
 	}
 	s.sealer = sealer
 	s.approvals = newApprovals()
+	s.setUpDonations(opts, keys)
 	return s.db.Write(ctx, func(tx *store.Tx) error { return rules.Seed(ctx, tx) })
 }
 

@@ -478,6 +478,11 @@ func (s *Server) RunJobs(ctx context.Context) {
 		if _, err := s.CloseExpired(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("closing expired fundraising channels", "err", err)
 		}
+		if res, err := s.QueryUnpaid(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("asking providers about unpaid orders", "err", err)
+		} else if res.Asked > 0 {
+			s.log.Info("asked providers about unpaid orders", "asked", res.Asked, "confirmed", res.Confirmed, "lapsed", res.Lapsed)
+		}
 		select {
 		case <-ctx.Done():
 			return

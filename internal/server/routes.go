@@ -53,6 +53,16 @@ func (s *Server) routes() []route {
 		{"GET /requests/{id}", s.publicRequest},
 		{"GET /requests/{id}/versions", s.requestVersions},
 
+		// Donations (donations.go, donationpages.go).
+		{"GET /requests/{id}/donate", s.donatePage},
+		{"POST /requests/{id}/donate", s.donate},
+		{"POST /requests/{id}/share", s.shareRequest},
+		{"GET /donations/{no}", s.donationPage},
+		{"GET /my/donations", s.myDonations},
+		{"POST /pay/notify/{provider}", s.payNotify},
+		{"GET /sandbox/checkout/{id}", s.sandboxCheckout},
+		{"POST /sandbox/checkout/{id}", s.sandboxCheckout},
+
 		// The staff console.
 		{"GET /staff/signin", s.staffSignInPage},
 		{"POST /staff/signin", s.staffSignIn},
@@ -124,6 +134,8 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/my/requests/{id}/materials", s.apiUploadMaterial},
 		{"GET /api/v1/requests", s.apiRequests},
 		{"GET /api/v1/requests/{id}", s.apiRequest},
+		{"POST /api/v1/requests/{id}/donations", s.apiDonate},
+		{"GET /api/v1/donations/{no}", s.apiDonation},
 
 		// Everything else.
 		{"/api/v1/", s.notFound},

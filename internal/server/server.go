@@ -20,9 +20,13 @@ import (
 
 	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/campaign"
+	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/keyring"
+	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/material"
 	"github.com/carefund/carefund/internal/metrics"
+	"github.com/carefund/carefund/internal/money"
+	"github.com/carefund/carefund/internal/payment"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/vault"
@@ -55,6 +59,20 @@ type Options struct {
 	// Demo says the demo data is loaded: the development page shows the
 	// demonstration staff accounts' codes.
 	Demo bool
+	// PublicURL is how the public, and payment providers, reach the
+	// platform (no trailing slash): the base of notification and return
+	// URLs. http://localhost when empty.
+	PublicURL string
+	// Payments are the payment providers, the first the one new orders
+	// use; empty means a sandbox whose key is SandboxKey(Keys).
+	Payments []payment.Provider
+	// Merchants maps each provider of Payments to our merchant id there;
+	// a notification naming another merchant is quarantined.
+	Merchants map[string]string
+	// DonationMax bounds one donation; donation.DefaultMax when zero.
+	DonationMax money.Fen
+	// LedgerMaxWait is the ledger's MaxWait (group commit); zero by default.
+	LedgerMaxWait time.Duration
 	// FundraisingPeriod is how long a request's channel stays open before
 	// one extension (R-PUB-4); campaign.DefaultPeriod when zero.
 	FundraisingPeriod time.Duration
@@ -89,6 +107,16 @@ type Server struct {
 	campaigns campaign.Store
 	materials material.Store
 	period    time.Duration // the fundraising period (R-PUB-4)
+
+	// Donations (donations.go); nil until the database is ready.
+	publicURL  string
+	ledger     *ledger.Ledger
+	orders     *store.Group
+	donations  *donation.Service
+	providers  map[string]payment.Provider
+	provider   payment.Provider // what new orders are placed with
+	sandbox    *payment.Sandbox // when configured: its checkout is served here
+	ownSandbox *payment.Sandbox // the sandbox the server made, which Close stops
 }
 
 // New returns a server for the options.

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"crypto/rsa"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/carefund/carefund/internal/config"
+	"github.com/carefund/carefund/internal/keyring"
+	"github.com/carefund/carefund/internal/payment"
+	"github.com/carefund/carefund/internal/payment/wechatpay"
+	"github.com/carefund/carefund/internal/server"
+)
+
+// paymentProviders builds the payment provider --payment names, with our
+// merchant id at it. The sandbox signs with --sandbox-key-file, or with a
+// key derived from the secret keys; WeChat Pay reads its keys and
+// certificates from the files its flags name.
+func paymentProviders(cfg *config.Config, keys *keyring.Keys, publicURL string, log *slog.Logger) ([]payment.Provider, map[string]string, error) {
+	switch cfg.Payment {
+	case "wechatpay":
+		c, err := weChatPay(cfg)
+		if err != nil {
+			return nil, nil, badInput(err)
+		}
+		return []payment.Provider{c}, map[string]string{c.Name(): cfg.WeChatMchID}, nil
+	default:
+		key := server.SandboxKey(keys)
+		if cfg.SandboxKeyFile != "" {
+			b, err := os.ReadFile(cfg.SandboxKeyFile)
+			if err != nil {
+				return nil, nil, badInput(fmt.Errorf("--sandbox-key-file: %v", unwrapPath(err)))
+			}
+			key = []byte(strings.TrimSpace(string(b)))
+			if len(key) < payment.MinSandboxKey {
+				return nil, nil, badInput(fmt.Errorf("--sandbox-key-file holds %d bytes; the key needs at least %d", len(key), payment.MinSandboxKey))
+			}
+		}
+		sb := payment.NewSandbox(payment.SandboxConfig{Key: key, BaseURL: publicURL, Merchant: "sandbox", Logger: log})
+		return []payment.Provider{sb}, map[string]string{"sandbox": "sandbox"}, nil
+	}
+}
+
+// weChatPay reads WeChat Pay's configuration files and returns its client.
+func weChatPay(cfg *config.Config) (*wechatpay.Client, error) {
+	read := func(flagName, path string) ([]byte, error) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", flagName, unwrapPath(err))
+		}
+		return b, nil
+	}
+	privateKey, err := read("--wechatpay-key-file", cfg.WeChatKeyFile)
+	if err != nil {
+		return nil, err
+	}
+	apiKey, err := read("--wechatpay-apiv3-key-file", cfg.WeChatAPIv3KeyFile)
+	if err != nil {
+		return nil, err
+	}
+	platform := map[string]*rsa.PublicKey{}
+	for f := range strings.SplitSeq(cfg.WeChatPlatformCerts, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		b, err := read("--wechatpay-platform-certs", f)
+		if err != nil {
+			return nil, err
+		}
+		serial, key, err := wechatpay.ParseCertificate(b)
+		if err != nil {
+			return nil, fmt.Errorf("--wechatpay-platform-certs %s: %v", f, err)
+		}
+		platform[serial] = key
+	}
+	if cfg.WeChatPublicKeyFile != "" {
+		b, err := read("--wechatpay-public-key-file", cfg.WeChatPublicKeyFile)
+		if err != nil {
+			return nil, err
+		}
+		key, err := wechatpay.ParsePublicKey(b)
+		if err != nil {
+			return nil, fmt.Errorf("--wechatpay-public-key-file: %v", err)
+		}
+		platform[cfg.WeChatPublicKeyID] = key
+	}
+	c, err := wechatpay.New(wechatpay.Config{MchID: cfg.WeChatMchID, AppID: cfg.WeChatAppID, PrivateKey: privateKey,
+		CertSerial: cfg.WeChatCertSerial, APIv3Key: strings.TrimSpace(string(apiKey)), PlatformKeys: platform,
+		BaseURL: strings.TrimSuffix(cfg.WeChatURL, "/")})
+	if err != nil {
+		return nil, fmt.Errorf("--payment wechatpay: %v", err)
+	}
+	return c, nil
+}

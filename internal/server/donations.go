@@ -1,0 +1,272 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/donation"
+	"github.com/carefund/carefund/internal/keyring"
+	"github.com/carefund/carefund/internal/ledger"
+	"github.com/carefund/carefund/internal/payment"
+	"github.com/carefund/carefund/internal/store"
+)
+
+// The payment side of the server: the providers, the order and
+// notification endpoints, and the job that asks providers about orders whose
+// notification never came. The pages of the donation flow are in
+// donationpages.go.
+
+// setUpDonations starts the ledger writer and the order group, and picks
+// the payment providers: opts.Payments, or a sandbox whose signing key is
+// derived from the platform's keys.
+func (s *Server) setUpDonations(opts Options, keys *keyring.Keys) {
+	s.publicURL = strings.TrimSuffix(opts.PublicURL, "/")
+	if s.publicURL == "" {
+		s.publicURL = "http://localhost"
+	}
+	s.ledger = ledger.New(s.db, ledger.Options{Metrics: s.metrics, MaxWait: opts.LedgerMaxWait})
+	s.orders = store.NewGroup(s.db, 0)
+	s.providers = map[string]payment.Provider{}
+	merchants := map[string]string{}
+	for k, v := range opts.Merchants {
+		merchants[k] = v
+	}
+	providers := opts.Payments
+	if len(providers) == 0 {
+		sb := payment.NewSandbox(payment.SandboxConfig{Key: SandboxKey(keys), BaseURL: s.publicURL,
+			Merchant: "sandbox", Logger: s.log})
+		s.ownSandbox = sb
+		providers = []payment.Provider{sb}
+		merchants["sandbox"] = "sandbox"
+	}
+	for _, p := range providers {
+		s.providers[p.Name()] = p
+		if sb, ok := p.(*payment.Sandbox); ok {
+			s.sandbox = sb
+		}
+	}
+	s.provider = providers[0]
+	s.donations = &donation.Service{DB: s.db, Ledger: s.ledger, Campaigns: s.campaigns, Max: opts.DonationMax,
+		Orders: s.orders, Merchant: merchants}
+}
+
+// SandboxKey is the sandbox provider's signing key when none is configured:
+// derived from the session key, so it is stable across restarts and nodes
+// of one installation, and a test that holds the keys can sign as the
+// sandbox does.
+func SandboxKey(keys *keyring.Keys) []byte { return hmacKey(keys.Session, "sandbox-payments") }
+
+// Close stops the server's background writers (the ledger's and the
+// orders'), after what they hold is written, and the sandbox's
+// notifications. Call it after the last request was answered.
+func (s *Server) Close() {
+	if s.orders != nil {
+		s.orders.Close()
+	}
+	if s.ledger != nil {
+		s.ledger.Close()
+	}
+	if s.ownSandbox != nil {
+		s.ownSandbox.Close()
+	}
+}
+
+// Ledger returns the server's ledger, for commands and tests that post or
+// verify beside it.
+func (s *Server) Ledger() *ledger.Ledger { return s.ledger }
+
+// Donations returns the server's donation service.
+func (s *Server) Donations() *donation.Service { return s.donations }
+
+// orderForm is a donation as a page or the API sends it.
+type orderForm struct {
+	Amount      string `json:"amount"`
+	Anonymous   bool   `json:"anonymous"`
+	Message     string `json:"message"`
+	Share       string `json:"share"`
+	ClientToken string `json:"client_token"`
+}
+
+// placeOrder stores a donor's order and places it with the payment
+// provider; it returns the order and how to pay it. A signed-in donor is
+// recorded even when anonymous to the public (R-DON-2).
+func (s *Server) placeOrder(r *http.Request, requestID int64, f orderForm) (donation.Order, payment.Checkout, error) {
+	if s.donations == nil {
+		return donation.Order{}, payment.Checkout{}, apperr.New(apperr.Unavailable, "error.unavailable")
+	}
+	var donor int64
+	if u := callerOf(r).user; u != nil {
+		donor = u.Subject
+	}
+	o, err := s.donations.CreateOrder(r.Context(), donation.OrderInput{RequestID: requestID, Amount: f.Amount,
+		DonorUserID: donor, Anonymous: f.Anonymous, Message: f.Message, ShareToken: f.Share,
+		Provider: s.provider.Name(), ClientToken: f.ClientToken})
+	if err != nil {
+		return donation.Order{}, payment.Checkout{}, err
+	}
+	if o.State != donation.Created {
+		// A double click on an order already paid: nothing more to pay.
+		return o, payment.Checkout{RedirectURL: receiptPath(o.OrderNo)}, nil
+	}
+	p, ok := s.providers[o.Provider]
+	if !ok {
+		return donation.Order{}, payment.Checkout{}, apperr.New(apperr.Unavailable, "error.unavailable")
+	}
+	// Placing the same order again returns the same checkout, so a double
+	// click, or a retry after the provider did not answer, is safe.
+	co, err := p.Create(r.Context(), payment.Order{ID: o.OrderNo, Amount: o.Amount,
+		Description: "carefund #" + strconv.FormatInt(requestID, 10), NotifyURL: s.publicURL + "/pay/notify/" + o.Provider,
+		ReturnURL: s.publicURL + receiptPath(o.OrderNo), ClientIP: s.clientIP(r), ExpiresAt: o.ExpiresAt})
+	if err != nil {
+		s.log.Warn("placing an order with the provider", "provider", o.Provider, "order", o.OrderNo, "err", err)
+		return donation.Order{}, payment.Checkout{}, apperr.Wrap(err, apperr.Unavailable, "donation.provider_unavailable")
+	}
+	return o, co, nil
+}
+
+func receiptPath(orderNo string) string { return "/donations/" + orderNo }
+
+// payNotify receives a provider's asynchronous notification. It is believed
+// only after the provider's own check of signature and freshness; a forged
+// or stale one is refused, logged and not acknowledged. A verified one is
+// confirmed exactly once (R-DON-1) and acknowledged, even when it is
+// quarantined, so the provider stops sending it; if confirming fails, the
+// provider is told to send it again.
+func (s *Server) payNotify(w http.ResponseWriter, r *http.Request) error {
+	p, ok := s.providers[r.PathValue("provider")]
+	if !ok {
+		return apperr.New(apperr.NotFound, "")
+	}
+	pay, err := p.ParseNotification(r)
+	if err != nil {
+		s.log.Warn("refused a payment notification", "provider", p.Name(), "remote", remoteIP(r), "err", err)
+		p.Acknowledge(w, err)
+		return nil
+	}
+	pay.Provider = p.Name()
+	out, err := s.donations.Confirm(r.Context(), pay)
+	if err != nil {
+		s.log.Error("confirming a payment", "provider", p.Name(), "order", pay.OrderID, "transaction", pay.TransactionID, "err", err)
+		p.Acknowledge(w, err)
+		return nil
+	}
+	switch {
+	case out.Quarantined && !out.Replayed:
+		s.log.Warn("quarantined a payment", "provider", p.Name(), "order", pay.OrderID, "transaction", pay.TransactionID)
+	case out.AfterClose && !out.Replayed:
+		s.log.Info("a payment came after its request closed; it waits for its refund", "order", pay.OrderID)
+	}
+	p.Acknowledge(w, nil)
+	return nil
+}
+
+// sandboxCheckout serves the sandbox provider's hosted checkout, as if it
+// were the provider's site; only when the sandbox is configured.
+func (s *Server) sandboxCheckout(w http.ResponseWriter, r *http.Request) error {
+	if s.sandbox == nil {
+		return apperr.New(apperr.NotFound, "")
+	}
+	s.sandbox.Handler().ServeHTTP(w, r)
+	return nil
+}
+
+// apiOrder is a placed order in the API.
+type apiOrder struct {
+	OrderNo     string            `json:"order_no"`
+	RequestID   int64             `json:"request_id"`
+	AmountFen   int64             `json:"amount_fen"`
+	Amount      string            `json:"amount"`
+	Anonymous   bool              `json:"anonymous"`
+	State       string            `json:"state"`
+	ReceiptURL  string            `json:"receipt_url"`
+	CheckoutURL string            `json:"checkout_url,omitempty"`
+	JSAPI       map[string]string `json:"jsapi,omitempty"`
+	ExpiresAt   string            `json:"expires_at"`
+	PaidAt      string            `json:"paid_at,omitempty"`
+	// TransactionID is the provider's, once the payment is confirmed.
+	TransactionID string `json:"transaction_id,omitempty"`
+}
+
+// apiDonate places an order: POST /api/v1/requests/{id}/donations.
+func (s *Server) apiDonate(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var f orderForm
+	if err := decodeJSON(r, &f); err != nil {
+		return err
+	}
+	o, co, err := s.placeOrder(r, id, f)
+	if err != nil {
+		return err
+	}
+	out := apiOrder{OrderNo: o.OrderNo, RequestID: o.RequestID, AmountFen: int64(o.Amount), Amount: o.Amount.String(),
+		Anonymous: o.Anonymous, State: donation.StatePending, ReceiptURL: receiptPath(o.OrderNo),
+		CheckoutURL: co.RedirectURL, JSAPI: co.JSAPI, ExpiresAt: o.ExpiresAt.Format(time.RFC3339)}
+	if o.State != donation.Created {
+		out.State, out.CheckoutURL = donation.StatePaid, ""
+	}
+	w.Header().Set("Location", "/api/v1/donations/"+o.OrderNo)
+	return writeJSON(w, http.StatusCreated, out)
+}
+
+// apiDonation returns an order and what became of it:
+// GET /api/v1/donations/{no}. The order number is the capability: it is
+// random and only its donor was given it.
+func (s *Server) apiDonation(w http.ResponseWriter, r *http.Request) error {
+	rc, err := s.receipt(r.Context(), r.PathValue("no"))
+	if err != nil {
+		return err
+	}
+	out := apiOrder{OrderNo: rc.OrderNo, RequestID: rc.RequestID, AmountFen: int64(rc.Amount), Amount: rc.Amount.String(),
+		Anonymous: rc.Anonymous, State: rc.State, ReceiptURL: receiptPath(rc.OrderNo),
+		ExpiresAt: rc.ExpiresAt.Format(time.RFC3339), TransactionID: rc.TransactionID}
+	if !rc.PaidAt.IsZero() {
+		out.PaidAt = rc.PaidAt.Format(time.RFC3339)
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// receipt reads an order by its number; a malformed number is Not Found.
+func (s *Server) receipt(ctx context.Context, no string) (donation.Receipt, error) {
+	if !payment.ValidOrderID(no) {
+		return donation.Receipt{}, apperr.New(apperr.NotFound, "")
+	}
+	var rc donation.Receipt
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		rc, err = donation.ReceiptByOrder(ctx, tx, no)
+		return err
+	})
+	return rc, err
+}
+
+// queryMargin is how long after an order's expiry the query job waits
+// before asking the provider about it: a late notification usually comes
+// first.
+const queryMargin = 5 * time.Minute
+
+// QueryUnpaid asks the providers about orders whose notification never
+// came, confirming the paid and giving up on the rest (R-DON-1).
+func (s *Server) QueryUnpaid(ctx context.Context) (donation.ReconcileResult, error) {
+	if s.donations == nil {
+		return donation.ReconcileResult{}, nil
+	}
+	var total donation.ReconcileResult
+	for {
+		res, err := s.donations.Reconcile(ctx, s.providers, s.now().Add(-queryMargin), 100)
+		total.Asked += res.Asked
+		total.Confirmed += res.Confirmed
+		total.Lapsed += res.Lapsed
+		// Another round only while every order asked about was settled:
+		// an unreachable provider leaves its orders for the next run.
+		if err != nil || res.Confirmed+res.Lapsed < 100 || ctx.Err() != nil {
+			return total, err
+		}
+	}
+}

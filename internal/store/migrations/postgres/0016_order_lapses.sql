@@ -1,0 +1,17 @@
+-- donation_order_lapses: orders the platform gave up on. When no payment
+-- notification came by an order's expiry, the query job asks the provider
+-- (R-DON-1); a paid order is confirmed through the usual path, and one the
+-- provider reports unpaid, closed or unknown is recorded here, once, so the
+-- job stops asking. The order itself stays 'created': a payment that still
+-- arrives is credited, because the money was taken.
+CREATE TABLE donation_order_lapses (
+	order_id       BIGINT NOT NULL PRIMARY KEY REFERENCES donation_orders (id),
+	provider_state TEXT   NOT NULL CHECK (provider_state IN ('not_paid', 'closed', 'failed', 'refunded', 'unknown')),
+	lapsed_at      BIGINT NOT NULL
+);
+CREATE TRIGGER donation_order_lapses_no_delete BEFORE DELETE ON donation_order_lapses
+	FOR EACH ROW EXECUTE FUNCTION donation_refuse_change('a lapse is never deleted');
+CREATE TRIGGER donation_order_lapses_no_truncate BEFORE TRUNCATE ON donation_order_lapses
+	FOR EACH STATEMENT EXECUTE FUNCTION donation_refuse_change('a lapse is never deleted');
+CREATE TRIGGER donation_order_lapses_no_update BEFORE UPDATE ON donation_order_lapses
+	FOR EACH ROW EXECUTE FUNCTION donation_refuse_change('a lapse is never changed');
