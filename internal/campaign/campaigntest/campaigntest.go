@@ -6,6 +6,7 @@ package campaigntest
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/store"
@@ -60,4 +61,29 @@ func User(ctx context.Context, tx *store.Tx, v *vault.Vault, name string) (int64
 		VALUES ($1, $2, $3, $4, $4) RETURNING id`, v.BlindIndex("phone", name), key.ID,
 		key.SealString("users.phone:"+name, name), tx.Now.UnixMicro()).Scan(&id)
 	return id, err
+}
+
+// Fundraising files f for publisher, takes it through screening and
+// approval as a reviewer would, publishes version 1 and opens its channel for period (the
+// default when zero): a request donors can give to. It returns its id.
+func Fundraising(ctx context.Context, tx *store.Tx, cs campaign.Store, publisher int64, f campaign.Filing, period time.Duration) (int64, error) {
+	r, err := cs.CreateDraft(ctx, tx, publisher, f)
+	if err != nil {
+		return 0, err
+	}
+	if r, err = cs.Submit(ctx, tx, r.ID, publisher, r.Revision, tx.Now); err != nil {
+		return 0, err
+	}
+	for _, ev := range []campaign.Event{campaign.Screen, campaign.ScreenPass, campaign.Approve} {
+		if _, err := cs.Apply(ctx, tx, r.ID, ev, "staff:1", "test"); err != nil {
+			return 0, err
+		}
+	}
+	if _, _, err := cs.Publish(ctx, tx, r.ID, "staff:1"); err != nil {
+		return 0, err
+	}
+	if _, err := cs.OpenFundraising(ctx, tx, r.ID, campaign.Opening{}, period, "staff:1"); err != nil {
+		return 0, err
+	}
+	return r.ID, nil
 }
