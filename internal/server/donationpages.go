@@ -7,17 +7,13 @@ import (
 )
 
 // The pages of the donation flow: the form, the receipt, the donor's own
-// list, and share links.
+// list. Share links are in sharepages.go.
 
 func (s *Server) donatePage(w http.ResponseWriter, r *http.Request) error {
 	return apperr.New(apperr.NotFound, "")
 }
 
 func (s *Server) donate(w http.ResponseWriter, r *http.Request) error {
-	return apperr.New(apperr.NotFound, "")
-}
-
-func (s *Server) shareRequest(w http.ResponseWriter, r *http.Request) error {
 	return apperr.New(apperr.NotFound, "")
 }
 
