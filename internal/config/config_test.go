@@ -59,6 +59,14 @@ func TestValidate(t *testing.T) {
 		{[]string{"--public-url", "https://carefund.example"}, nil, ""},
 		{[]string{"--public-url", "carefund.example"}, nil, "--public-url"},
 		{[]string{"--public-url", "https://carefund.example/app"}, nil, "--public-url"},
+		{[]string{"--payment", "alipay"}, nil, "--payment \"alipay\": use sandbox or wechatpay"},
+		{[]string{"--donation-max", "0"}, nil, "--donation-max 0"},
+		{[]string{"--donation-max", "2000000"}, nil, "--donation-max 2000000"},
+		{[]string{"--payment", "wechatpay"}, nil, "--payment wechatpay needs --wechatpay-mchid, --wechatpay-appid"},
+		{append(weChat(), "--wechatpay-public-key-file", "pub.pem"), nil, "--wechatpay-public-key-file with --wechatpay-public-key-id"},
+		{append(weChat(), "--wechatpay-url", "api.mch.weixin.qq.com"), nil, "--wechatpay-url"},
+		{weChat(), nil, ""},
+		{[]string{"--production", "--sms", "log"}, nil, "--production with --payment sandbox"},
 	}
 	for _, tt := range tests {
 		_, err := parse(tt.args, tt.env)
@@ -71,6 +79,14 @@ func TestValidate(t *testing.T) {
 			t.Errorf("%v: the error shows the password: %v", tt.args, err)
 		}
 	}
+}
+
+// weChat is a complete WeChat Pay configuration: the files need not exist
+// for Validate, which checks the flags only; serve reads the files.
+func weChat() []string {
+	return []string{"--payment", "wechatpay", "--wechatpay-mchid", "1900000109", "--wechatpay-appid", "wx0000000000000001",
+		"--wechatpay-cert-serial", "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", "--wechatpay-key-file", "key.pem",
+		"--wechatpay-apiv3-key-file", "v3.key", "--wechatpay-platform-certs", "wechatpay.pem"}
 }
 
 func TestPrintRedacts(t *testing.T) {
