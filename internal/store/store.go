@@ -254,6 +254,11 @@ func openSQLite(ctx context.Context, dsn string) (*DB, error) {
 		}
 	}
 	query.Set("_txlock", "immediate")
+	// SQLite's statement journals and temporary tables live in memory, not
+	// in temporary files: a multi-row statement in a batch otherwise costs a
+	// write system call per page. They hold nothing that must survive a
+	// crash; durability is the WAL's.
+	query.Add("_pragma", "temp_store(memory)")
 	// Create a new database file readable by its owner only: it holds
 	// personal data. SQLite gives its -wal and -shm files the same mode.
 	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {

@@ -374,3 +374,20 @@ func TestSQLiteLocation(t *testing.T) {
 		}
 	}
 }
+
+// TestSQLiteTempStoreInMemory checks that SQLite keeps statement journals in
+// memory: a batch's multi-row statements would otherwise write a temporary
+// file page by page inside every group commit.
+func TestSQLiteTempStoreInMemory(t *testing.T) {
+	db := storetest.Open(t, storetest.SQLiteDSN(t))
+	ctx := context.Background()
+	var got int
+	if err := db.Write(ctx, func(tx *store.Tx) error {
+		return tx.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&got)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got != 2 {
+		t.Errorf("PRAGMA temp_store = %d, want 2 (MEMORY)", got)
+	}
+}
