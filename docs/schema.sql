@@ -563,6 +563,8 @@ CREATE UNIQUE INDEX rules_versions_pending ON rules_versions (kind) WHERE state 
 
 CREATE INDEX sessions_subject ON sessions (kind, subject_id);
 
+CREATE INDEX shares_request ON shares (request_id, id);
+
 CREATE INDEX signin_codes_phone ON signin_codes (phone_index, created_at);
 
 CREATE INDEX signin_codes_source ON signin_codes (source, created_at);

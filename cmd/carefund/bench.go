@@ -8,7 +8,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,30 +19,193 @@ import (
 	"github.com/carefund/carefund/internal/bench"
 	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/money"
+	"github.com/carefund/carefund/internal/store"
 )
 
 func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return badInput(errors.New("bench needs a workload: carefund bench ledger; see 'carefund help bench'"))
+		return badInput(errors.New("bench needs a workload: carefund bench ledger, donate or page; see 'carefund help bench'"))
 	}
 	switch args[0] {
 	case "ledger":
 		return benchLedger(ctx, args[1:], stdout, stderr)
+	case "donate":
+		return benchDonate(ctx, args[1:], stdout, stderr)
+	case "page":
+		return benchPage(ctx, args[1:], stdout, stderr)
 	case "ledger-writer":
 		return ledgerWriter(ctx, args[1:], os.Stdin, stdout)
 	}
 	return badInput(fmt.Errorf("unknown workload %q; see 'carefund help bench'", args[0]))
 }
 
+// benchFlags returns the flags of a workload ("bench ledger", "bench
+// donate", "bench page"), or of them all for help ("bench").
 func benchFlags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.String("database", "", "PostgreSQL `URL` to benchmark in a scratch schema; default: a scratch SQLite file")
-	fs.Int("concurrency", 64, "concurrent writers")
-	fs.Duration("duration", 10*time.Second, "how long each run lasts (each case runs twice: batched and not)")
-	fs.String("cases", "hot,spread", "which cases to run: hot (one request account), spread (10,000)")
-	fs.Duration("max-wait", bench.DefaultMaxWait, "how long a batch waits for entries to join it (the ledger's MaxWait)")
+	switch name {
+	case "bench ledger":
+		fs.Int("concurrency", 64, "concurrent writers")
+		fs.Duration("duration", 10*time.Second, "how long each run lasts (each case runs twice: batched and not)")
+	case "bench donate":
+		fs.Int("concurrency", 256, "concurrent donors")
+		fs.Duration("duration", 10*time.Second, "how long donors give")
+	case "bench page":
+		fs.Int("concurrency", 64, "concurrent readers")
+		fs.Duration("duration", 10*time.Second, "how long each server is read")
+	default:
+		fs.Int("concurrency", 64, "concurrent writers (ledger), donors (donate: default 256) or readers (page)")
+		fs.Duration("duration", 10*time.Second, "how long each run lasts (ledger: each case runs twice, batched and not; page: each server)")
+	}
+	if name == "bench ledger" || name == "bench" {
+		fs.String("cases", "hot,spread", "ledger: which cases to run: hot (one request account), spread (10,000)")
+		fs.Duration("max-wait", bench.DefaultMaxWait, "ledger, donate: how long a batch waits for entries to join it (the ledger's MaxWait)")
+	}
+	if name == "bench donate" {
+		fs.Duration("max-wait", bench.DefaultMaxWait, "how long a ledger batch waits for entries to join it (the server's LedgerMaxWait)")
+	}
+	if name == "bench donate" || name == "bench" {
+		fs.String("log", "json", "donate: the server's request log: json (formatted as serve does at level info, then discarded) or off")
+	}
+	if name == "bench page" || name == "bench" {
+		fs.String("nginx", "", "page: the nginx `binary` to compare with; default: nginx on PATH or /usr/sbin/nginx")
+	}
+	if name != "bench ledger" {
+		fs.String("cpuprofile", "", "donate, page: write a CPU profile of the run to `file`")
+	}
 	return fs
+}
+
+// parseBench parses a workload's flags.
+func parseBench(name string, args []string) (*flag.FlagSet, int, time.Duration, error) {
+	fs := benchFlags(name)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, 0, 0, err
+		}
+		return nil, 0, 0, badInput(fmt.Errorf("%v; see 'carefund help bench'", err))
+	}
+	if fs.NArg() > 0 {
+		return nil, 0, 0, badInput(fmt.Errorf("unexpected argument %q; see 'carefund help bench'", fs.Arg(0)))
+	}
+	n, _ := strconv.Atoi(fs.Lookup("concurrency").Value.String())
+	d, _ := time.ParseDuration(fs.Lookup("duration").Value.String())
+	if n < 1 || d <= 0 {
+		return nil, 0, 0, badInput(errors.New("--concurrency and --duration must be positive"))
+	}
+	return fs, n, d, nil
+}
+
+// scratchDB opens and migrates a scratch database for a workload; close
+// removes it.
+func scratchDB(ctx context.Context, dsn string) (*store.DB, func(), error) {
+	dsn, cleanup, err := bench.Scratch(ctx, dsn)
+	if err != nil {
+		return nil, nil, badInput(err)
+	}
+	db, err := openChecked(ctx, dsn)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		cleanup()
+		return nil, nil, err
+	}
+	return db, func() { db.Close(); cleanup() }, nil
+}
+
+// profile starts a CPU profile into path, when set; stop ends it.
+func profile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// benchDonate runs the whole donation path over HTTP and prints one JSON
+// line.
+func benchDonate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, n, d, err := parseBench("bench donate", args)
+	if err != nil {
+		return err
+	}
+	get := func(name string) string { return fs.Lookup(name).Value.String() }
+	wait, _ := time.ParseDuration(get("max-wait"))
+	opts := bench.DonateOptions{Concurrency: n, Duration: d, LedgerMaxWait: wait}
+	switch get("log") {
+	case "json":
+	case "off":
+		opts.Logger = slog.New(slog.DiscardHandler)
+	default:
+		return badInput(fmt.Errorf("--log %q: use json or off", get("log")))
+	}
+	db, closeDB, err := scratchDB(ctx, get("database"))
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	stop, err := profile(get("cpuprofile"))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "benchmarking donations over HTTP on %s: %d donors for %s\n", db, n, d)
+	r, err := bench.Donate(ctx, db, opts)
+	stop()
+	if err != nil {
+		return err
+	}
+	json.NewEncoder(stdout).Encode(r)
+	if !r.Verify {
+		return fmt.Errorf("verification failed: %s", r.VerifyError)
+	}
+	return nil
+}
+
+// benchPage serves the public page of a request from carefund and, saved
+// as files, from nginx, reads both the same way and prints a JSON line per
+// server and one comparing them.
+func benchPage(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, n, d, err := parseBench("bench page", args)
+	if err != nil {
+		return err
+	}
+	get := func(name string) string { return fs.Lookup(name).Value.String() }
+	nginx, err := bench.FindNginx(get("nginx"))
+	if err != nil {
+		return badInput(err)
+	}
+	db, closeDB, err := scratchDB(ctx, get("database"))
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	stop, err := profile(get("cpuprofile"))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "benchmarking the request page on %s against %s: %d readers for %s each\n", db, nginx, n, d)
+	rs, err := bench.Page(ctx, db, bench.PageOptions{Concurrency: n, Duration: d, Nginx: nginx})
+	stop()
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	for _, r := range rs {
+		enc.Encode(r)
+	}
+	return nil
 }
 
 // benchLedger measures the ledger's group commit against one sync per entry

@@ -180,14 +180,19 @@ func (s *Service) record(ctx context.Context, tx *store.Tx, o Order, p payment.P
 		return Outcome{}, wrapf("reading request %d: %w", o.RequestID, err)
 	}
 	out := Outcome{AfterClose: state != campaign.Fundraising}
-	var share sql.NullInt64
 	// The donation copies the order, so who paid is kept even when the
-	// public sees "anonymous" (R-DON-2).
+	// public sees "anonymous" (R-DON-2). The order's fields come from o, read
+	// before the post; what could change since (its state) the UPDATE above
+	// has just checked. A single-row INSERT … VALUES, unlike INSERT …
+	// SELECT, needs no statement journal on SQLite: it is the hot path of
+	// every donation, inside the ledger's batch.
+	share := nullID(o.ShareID)
 	if err := tx.QueryRowPrepared(ctx, `INSERT INTO donations (order_id, request_id, amount_fen, entry_id, provider,
 		transaction_id, donor_user_id, anonymous, message, message_flagged, share_id, after_close, paid_at, created_at)
-		SELECT id, request_id, amount_fen, $1, provider, $2, donor_user_id, anonymous, message, message_flagged, share_id,
-		$3, $4, $5 FROM donation_orders WHERE id = $6 RETURNING id, share_id`,
-		entryID, p.TransactionID, bit(out.AfterClose), paidAt.UnixMicro(), tx.Now.UnixMicro(), o.ID).Scan(&out.DonationID, &share); err != nil {
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+		o.ID, o.RequestID, int64(o.Amount), entryID, o.Provider, p.TransactionID, nullID(o.DonorUserID), bit(o.Anonymous),
+		nullString(o.Message), bit(o.MessageFlagged), share, bit(out.AfterClose), paidAt.UnixMicro(),
+		tx.Now.UnixMicro()).Scan(&out.DonationID); err != nil {
 		return Outcome{}, wrapf("recording the donation of order %d: %w", o.ID, err)
 	}
 	if out.AfterClose {

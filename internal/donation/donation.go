@@ -140,10 +140,12 @@ type Order struct {
 	Anonymous      bool
 	Message        string
 	MessageFlagged bool
-	State          string
-	Provider       string
-	CreatedAt      time.Time
-	ExpiresAt      time.Time
+	// ShareID is the share link the donor came by, or 0.
+	ShareID   int64
+	State     string
+	Provider  string
+	CreatedAt time.Time
+	ExpiresAt time.Time
 }
 
 // CreateOrder validates and stores an order. Amount must parse (each
@@ -255,7 +257,7 @@ func (s *Service) CreateOrder(ctx context.Context, in OrderInput) (Order, error)
 			}
 		}
 		o = Order{OrderNo: randomString(24), RequestID: in.RequestID, Amount: amount, DonorUserID: in.DonorUserID,
-			Anonymous: in.Anonymous, Message: msg, MessageFlagged: flagged, State: Created, Provider: in.Provider,
+			Anonymous: in.Anonymous, Message: msg, MessageFlagged: flagged, ShareID: share.Int64, State: Created, Provider: in.Provider,
 			CreatedAt: tx.Now, ExpiresAt: tx.Now.Add(OrderTTL)}
 		return tx.QueryRowPrepared(ctx, `INSERT INTO donation_orders (order_no, request_id, amount_fen, donor_user_id,
 			anonymous, message, message_flagged, share_id, provider, client_token, state, created_at, expires_at)
@@ -317,22 +319,23 @@ func OrderByNo(ctx context.Context, tx *store.Tx, no string) (Order, error) {
 	return o, err
 }
 
-const orderColumns = `id, order_no, request_id, amount_fen, donor_user_id, anonymous, message, message_flagged, state,
-	provider, created_at, expires_at`
+const orderColumns = `id, order_no, request_id, amount_fen, donor_user_id, anonymous, message, message_flagged, share_id,
+	state, provider, created_at, expires_at`
 
 type scanner interface{ Scan(...any) error }
 
 func scanOrder(sc scanner) (Order, error) {
 	var o Order
 	var amount, anon, flagged, created, expires int64
-	var donor sql.NullInt64
+	var donor, share sql.NullInt64
 	var msg sql.NullString
-	if err := sc.Scan(&o.ID, &o.OrderNo, &o.RequestID, &amount, &donor, &anon, &msg, &flagged, &o.State,
+	if err := sc.Scan(&o.ID, &o.OrderNo, &o.RequestID, &amount, &donor, &anon, &msg, &flagged, &share, &o.State,
 		&o.Provider, &created, &expires); err != nil {
 		return Order{}, err
 	}
 	o.Amount = money.Fen(amount)
 	o.DonorUserID = donor.Int64
+	o.ShareID = share.Int64
 	o.Anonymous, o.MessageFlagged = anon == 1, flagged == 1
 	o.Message = msg.String
 	o.CreatedAt = time.UnixMicro(created).UTC()

@@ -7,7 +7,6 @@ func init() {
 	register(map[string]message{
 		"public.request.title":       {"求助详情", "Request for help"},
 		"public.open_until":          {"筹款进行中，截止日期：%s。", "Raising money until %s."},
-		"public.donations_soon":      {"捐款功能将在下一个版本开放。", "Donations open with the next release."},
 		"public.closed_on":           {"（%s 结束）", "(closed on %s)"},
 		"public.waiting":             {"求助信息已通过审核并公示，筹款尚未开始。", "The request has been verified and published; fundraising has not opened yet."},
 		"public.risk.title":          {"捐助风险提示", "A word of caution to donors"},

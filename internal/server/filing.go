@@ -856,6 +856,10 @@ func (s *Server) statusView(r *http.Request, req campaign.Request, f web.Form) (
 			fr, err := s.campaigns.Fundraising(ctx, tx, req.ID)
 			switch {
 			case err == nil:
+				// What it raised and where that came from (sharepages.go).
+				if p.Support, err = s.supportView(ctx, tx, lang, req); err != nil {
+					return err
+				}
 				if fr.Closed {
 					p.Reason = i18n.T(lang, fr.Closing.PublicKey())
 				} else {

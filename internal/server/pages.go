@@ -42,16 +42,11 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
-	cards, err := s.listed(r.Context())
+	cards, err := s.homeCards(r.Context(), s.lang(r))
 	if err != nil {
 		return err
 	}
-	lang := s.lang(r)
-	page := web.HomeRequests{Cards: make([]web.HomeCard, 0, len(cards))}
-	for _, c := range cards {
-		page.Cards = append(page.Cards, s.homeCard(lang, c))
-	}
-	return s.render(w, r, page)
+	return s.render(w, r, web.HomeRequests{Cards: cards})
 }
 
 // complaintsPage holds the place the footer links to on every page

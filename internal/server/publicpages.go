@@ -6,10 +6,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/campaign"
+	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/i18n"
+	"github.com/carefund/carefund/internal/idcard"
 	"github.com/carefund/carefund/internal/material"
 	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/store"
@@ -49,44 +52,52 @@ type published struct {
 // when it is not public. Only the newest version is unsealed unless all
 // are asked for: the request page shows one, the versions page all.
 func (s *Server) loadPublished(ctx context.Context, id int64, all bool) (published, error) {
-	p := published{id: id}
+	var p published
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		// The state is read alone, so that the filing, which holds the
-		// ID number, is not even unsealed for a public page.
 		var err error
-		if p.state, err = s.campaigns.State(ctx, tx, id); err != nil {
-			return err
-		}
-		if !publicStates[p.state] {
-			return apperr.New(apperr.NotFound, "")
-		}
-		if p.latest, err = s.campaigns.LatestVersion(ctx, tx, id); err != nil {
-			return err
-		}
-		if all {
-			if p.all, err = s.campaigns.Versions(ctx, tx, id); err != nil {
-				return err
-			}
-		}
-		ch, err := s.campaigns.Fundraising(ctx, tx, id)
-		switch {
-		case err == nil:
-			p.channel = &ch
-		case apperr.CodeOf(err) != apperr.NotFound:
-			return err
-		}
-		shown, err := s.materials.List(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		for _, m := range shown {
-			if !m.PublishedAt.IsZero() {
-				p.shown = append(p.shown, m)
-			}
-		}
-		p.updates, err = s.campaigns.Updates(ctx, tx, id, true)
+		p, err = s.readPublished(ctx, tx, id, all)
 		return err
 	})
+	return p, err
+}
+
+// readPublished is loadPublished inside the caller's transaction.
+func (s *Server) readPublished(ctx context.Context, tx *store.Tx, id int64, all bool) (published, error) {
+	p := published{id: id}
+	// The state is read alone, so that the filing, which holds the ID
+	// number, is not even unsealed for a public page.
+	var err error
+	if p.state, err = s.campaigns.State(ctx, tx, id); err != nil {
+		return p, err
+	}
+	if !publicStates[p.state] {
+		return p, apperr.New(apperr.NotFound, "")
+	}
+	if p.latest, err = s.campaigns.LatestVersion(ctx, tx, id); err != nil {
+		return p, err
+	}
+	if all {
+		if p.all, err = s.campaigns.Versions(ctx, tx, id); err != nil {
+			return p, err
+		}
+	}
+	ch, err := s.campaigns.Fundraising(ctx, tx, id)
+	switch {
+	case err == nil:
+		p.channel = &ch
+	case apperr.CodeOf(err) != apperr.NotFound:
+		return p, err
+	}
+	shown, err := s.materials.List(ctx, tx, id)
+	if err != nil {
+		return p, err
+	}
+	for _, m := range shown {
+		if !m.PublishedAt.IsZero() {
+			p.shown = append(p.shown, m)
+		}
+	}
+	p.updates, err = s.campaigns.Updates(ctx, tx, id, true)
 	return p, err
 }
 
@@ -176,27 +187,114 @@ func fieldName(lang i18n.Lang, field string) string {
 	return field
 }
 
+// recentDonations is how many donations the request page lists.
+const recentDonations = 10
+
+// descriptionRunes bounds a share card's description, the start of the
+// story.
+const descriptionRunes = 80
+
+// onPage is what the request page shows besides the published request,
+// read in the same transaction: the totals, the newest donations with
+// their donors' masked names, and the share link the page was opened by.
+type onPage struct {
+	raised  money.Fen
+	donors  int
+	recent  []donation.Public
+	names   map[int64]string // donor user id → masked phone number
+	share   donation.Share
+	byShare bool // the page was opened by a share link of this request
+}
+
+// publicRequest is a request's public page: phone-first, small, and no
+// third-party origin (R-PUB-1, R-PUB-2, R-PUB-3). It is the platform's
+// busiest page, so it reads in one transaction and unseals only the
+// newest version and the phone numbers of the (at most ten) donors it
+// names.
 func (s *Server) publicRequest(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
-	p, err := s.loadPublished(r.Context(), id, false)
+	ctx := r.Context()
+	token := validShareToken(r.URL.Query().Get("s"))
+	var (
+		p  published
+		on onPage
+	)
+	err = s.db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		on = onPage{}
+		if p, err = s.readPublished(ctx, tx, id, false); err != nil || p.channel == nil {
+			// Before its channel opens a request has no donations.
+			return err
+		}
+		if on.raised, on.donors, err = donation.Totals(ctx, tx, id); err != nil {
+			return err
+		}
+		if on.recent, err = donation.Recent(ctx, tx, id, recentDonations); err != nil {
+			return err
+		}
+		if on.names, err = s.donorNames(ctx, tx, on.recent); err != nil {
+			return err
+		}
+		if token != "" {
+			// An unknown token, or one of another request, is ignored:
+			// a bad link must not stop anyone reading or giving.
+			on.share, err = donation.ShareByToken(ctx, tx, token)
+			switch {
+			case err == nil:
+				on.byShare = on.share.RequestID == id
+			case apperr.CodeOf(err) != apperr.NotFound:
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
+	if on.byShare && s.countVisit(w, r, id, token) {
+		on.share.Visits++
+	}
 	lang := s.lang(r)
 	c := p.channelAt(s.now())
+	pub := p.latest.Published
 	page := web.PublicRequest{
 		ID: id, Version: versionView(lang, p.latest), Versions: p.latest.Number,
 		StateKey: c.stateKey, Open: c.open, Waiting: c.waiting,
 		Closed: c.closed, CloseNote: c.note, ClosedAt: day(c.closedAt),
+		Meta: web.ShareMeta{Title: pub.Title, Description: excerpt(pub.Story, descriptionRunes),
+			Image: s.publicURL + s.pages.Asset("share.png"), URL: s.publicURL + requestPath(id)},
+		// R-PUB-3: the complaint entry names the request it is about.
+		Complaint: "/complaints?request=" + strconv.FormatInt(id, 10),
 	}
 	if c.open {
 		page.Deadline = minute(c.deadline)
+		page.DaysLeft = daysLeft(s.now(), c.deadline)
+		page.Donate = requestPath(id) + "/donate"
+		if on.byShare {
+			// The donation counts for the share that brought it.
+			page.Donate += "?s=" + token
+		}
 	}
 	if c.closed {
 		page.CloseKey = c.closing.PublicKey()
+	}
+	if p.channel != nil {
+		page.Progress = progressOf(lang, on.raised, pub.Target)
+		page.Donors = on.donors
+		for _, d := range on.recent {
+			// R-DON-2: Recent gives no donor for an anonymous donation,
+			// so no name can reach the page.
+			page.Donations = append(page.Donations, web.DonationView{Amount: d.Amount.Format(lang),
+				Donor: on.names[d.DonorUserID], Anonymous: d.Anonymous, Message: d.Message, At: minute(d.PaidAt)})
+		}
+	}
+	if on.byShare && r.URL.Query().Get("shared") == "1" {
+		// Whoever holds the token sees what it brought, and no names.
+		page.Share = &web.ShareView{URL: s.publicURL + sharePath(id, token),
+			Visits: on.share.Visits, Donations: on.share.Donations, Raised: on.share.Raised.Format(lang)}
 	}
 	for _, m := range p.shown {
 		page.Published = append(page.Published, web.PublishedMaterial{KindKey: m.Kind.NameKey(),
@@ -206,9 +304,74 @@ func (s *Server) publicRequest(w http.ResponseWriter, r *http.Request) error {
 		page.Updates = append(page.Updates, web.UpdateView{At: minute(u.PostedAt), Body: u.Body,
 			Removed: u.TakenDown, Reason: u.TakedownReason})
 	}
-	// The page changes with every update and closing: caches must ask.
+	// The page changes with every donation, update and closing: caches
+	// must ask.
 	w.Header().Set("Cache-Control", "no-cache")
 	return s.render(w, r, page)
+}
+
+// donorNames returns the masked phone number of each signed-in donor of
+// ds who did not ask to be anonymous (Recent leaves those out), as the
+// account page masks it: 138****8000.
+func (s *Server) donorNames(ctx context.Context, tx *store.Tx, ds []donation.Public) (map[int64]string, error) {
+	names := map[int64]string{}
+	for _, d := range ds {
+		if d.DonorUserID == 0 {
+			continue
+		}
+		if _, ok := names[d.DonorUserID]; ok {
+			continue
+		}
+		name, err := s.maskedUser(ctx, tx, d.DonorUserID)
+		if err != nil {
+			return nil, err
+		}
+		names[d.DonorUserID] = name
+	}
+	return names, nil
+}
+
+// maskedUser returns user id's phone number masked, or "" for no such
+// user.
+func (s *Server) maskedUser(ctx context.Context, tx *store.Tx, id int64) (string, error) {
+	u, err := s.accounts.Get(ctx, tx, id)
+	switch {
+	case apperr.CodeOf(err) == apperr.NotFound:
+		return "", nil
+	case err != nil:
+		return "", err
+	}
+	return idcard.MaskPhone(u.Phone), nil
+}
+
+// progressOf is raised against target, for a progress bar.
+func progressOf(lang i18n.Lang, raised, target money.Fen) *web.Progress {
+	p := &web.Progress{Raised: raised.Format(lang), RaisedFen: int64(raised), TargetFen: int64(target)}
+	if target > 0 {
+		p.Percent = int64(raised) * 100 / int64(target)
+	}
+	return p
+}
+
+// daysLeft is the whole days from now to deadline, rounded up: "1 day
+// left" until the last minute.
+func daysLeft(now, deadline time.Time) int {
+	d := deadline.Sub(now)
+	if d <= 0 {
+		return 0
+	}
+	return int((d + 24*time.Hour - 1) / (24 * time.Hour))
+}
+
+// excerpt is the start of text on one line, at most n runes, with an
+// ellipsis when it was cut.
+func excerpt(text string, n int) string {
+	text = strings.Join(strings.Fields(text), " ")
+	if utf8.RuneCountInString(text) <= n {
+		return text
+	}
+	runes := []rune(text)
+	return strings.TrimSpace(string(runes[:n-1])) + "…"
 }
 
 func (s *Server) requestVersions(w http.ResponseWriter, r *http.Request) error {
@@ -237,13 +400,51 @@ func requestPath(id int64) string { return "/requests/" + strconv.FormatInt(id, 
 // listed returns the requests the home page and the API list: published,
 // those raising money first.
 func (s *Server) listed(ctx context.Context) ([]campaign.Card, error) {
-	var cards []campaign.Card
+	cards, _, err := s.listedRaised(ctx, false)
+	return cards, err
+}
+
+// listedRaised is listed with, when asked, what each listed request
+// raised, read in the same transaction by one more query.
+func (s *Server) listedRaised(ctx context.Context, withRaised bool) ([]campaign.Card, map[int64]money.Fen, error) {
+	var (
+		cards  []campaign.Card
+		raised map[int64]money.Fen
+	)
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
 		var err error
-		cards, err = s.campaigns.Listed(ctx, tx, homeCards)
+		if cards, err = s.campaigns.Listed(ctx, tx, homeCards); err != nil || !withRaised {
+			return err
+		}
+		ids := make([]int64, 0, len(cards))
+		for _, c := range cards {
+			if !c.Deadline.IsZero() {
+				ids = append(ids, c.ID)
+			}
+		}
+		raised, err = donation.RaisedOf(ctx, tx, ids)
 		return err
 	})
-	return cards, err
+	return cards, raised, err
+}
+
+// homeCards is the home page's cards, each request that has raised money
+// with a small progress bar.
+func (s *Server) homeCards(ctx context.Context, lang i18n.Lang) ([]web.HomeCard, error) {
+	cards, raised, err := s.listedRaised(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]web.HomeCard, 0, len(cards))
+	for _, c := range cards {
+		hc := s.homeCard(lang, c)
+		if !c.Deadline.IsZero() {
+			// The channel opened: show what it raised, zero included.
+			hc.Progress = progressOf(lang, raised[c.ID], c.Target)
+		}
+		out = append(out, hc)
+	}
+	return out, nil
 }
 
 // expired reports whether a card's channel is past its deadline but not

@@ -3,23 +3,29 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
+	"html"
 	"image"
 	"image/color"
 	"image/png"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/carefund/carefund/internal/campaign"
+	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/material"
+	"github.com/carefund/carefund/internal/payment"
 	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/store/storetest"
+	"github.com/carefund/carefund/internal/web"
 )
 
 // reviewer returns the fixture's reviewer as the review package takes it.
@@ -102,7 +108,7 @@ func TestPublicRequestPage(t *testing.T) {
 			"城乡居民医保", "¥36,000.00", // disclosures with detail and amount (R-REQ-2)
 			i18n.T(i18n.ZH, "campaign.topic.debts"),
 			i18n.T(i18n.ZH, "public.risk.title"), `href="/rules/fees"`, `href="/rules/publishing-rules"`, // R-PUB-2
-			i18n.T(i18n.ZH, "campaign.state.fundraising"), i18n.T(i18n.ZH, "public.donations_soon"),
+			i18n.T(i18n.ZH, "campaign.state.fundraising"), `id="donate"`,
 		} {
 			if !strings.Contains(body, want) {
 				t.Errorf("the page lacks %q", want)
@@ -287,8 +293,8 @@ func TestClosedAndExpiredChannels(t *testing.T) {
 				t.Errorf("the closed page lacks %q", want)
 			}
 		}
-		if strings.Contains(body, i18n.T(i18n.ZH, "public.donations_soon")) {
-			t.Error("a closed request still speaks of donations")
+		if strings.Contains(body, `id="donate"`) {
+			t.Error("a closed request still offers the donate button")
 		}
 
 		// A second patient, so the duplicate screen lets it through.
@@ -298,7 +304,7 @@ func TestClosedAndExpiredChannels(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 		periodEnded := i18n.T(i18n.ZH, "campaign.close.period_ended")
 		_, body, _ = f.get(t, requestURL(expired))
-		if !strings.Contains(body, periodEnded) || strings.Contains(body, i18n.T(i18n.ZH, "public.donations_soon")) {
+		if !strings.Contains(body, periodEnded) || strings.Contains(body, `id="donate"`) {
 			t.Errorf("an expired channel is not shown as ended before the job:\n%s", body)
 		}
 		if st := f.requestState(t, expired); st != campaign.Fundraising {
@@ -412,6 +418,301 @@ func TestTakenDownUpdateAndCertificate(t *testing.T) {
 		_, body, _ = f.get(t, "/api/v1/requests/"+strconv.FormatInt(id, 10))
 		if strings.Contains(body, removed) || !strings.Contains(body, reason) || !strings.Contains(body, `"kind":"certificate"`) {
 			t.Errorf("API updates and materials: %s", body)
+		}
+	})
+}
+
+// ppDonation is a donation the request page's tests make.
+type ppDonation struct {
+	amount    string
+	donor     int64 // 0: not signed in
+	anonymous bool
+	message   string
+	share     string
+}
+
+// ppGive places d and confirms it as the sandbox's notification would
+// (R-DON-1), and returns its order.
+func (f *fixture) ppGive(t *testing.T, id int64, d ppDonation) donation.Order {
+	t.Helper()
+	ctx := context.Background()
+	o, err := f.s.donations.CreateOrder(ctx, donation.OrderInput{RequestID: id, Amount: d.amount, DonorUserID: d.donor,
+		Anonymous: d.anonymous, Message: d.message, ShareToken: d.share, Provider: "sandbox", ClientToken: "pp-" + rand.Text()})
+	if err != nil {
+		t.Fatalf("order of %s: %v", d.amount, err)
+	}
+	out, err := f.s.donations.Confirm(ctx, payment.Payment{Provider: "sandbox", Merchant: "sandbox", OrderID: o.OrderNo,
+		TransactionID: "pp" + o.OrderNo, Amount: o.Amount, State: payment.Paid, PaidAt: f.s.now()})
+	if err != nil || out.DonationID == 0 || out.Quarantined {
+		t.Fatalf("confirming %s: %+v, %v", o.OrderNo, out, err)
+	}
+	return o
+}
+
+// ppClose closes request id's channel as its publisher would.
+func (f *fixture) ppClose(t *testing.T, id int64) {
+	t.Helper()
+	ctx := context.Background()
+	if err := f.db.Write(ctx, func(tx *store.Tx) error {
+		_, err := f.s.campaigns.Close(ctx, tx, id, campaign.Closing{Reason: campaign.PurposeAchieved}, "", "user:1")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPublicRequestProgress: the page shows what was raised, from how many
+// donations, the days left and the newest donations; an anonymous donor is
+// never named (R-DON-2), a flagged message is not shown; the fee items and
+// the risk notice sit by the donate button (R-PUB-2) with the complaint
+// entry for this request (R-PUB-3); a closed request has no donate button.
+func TestPublicRequestProgress(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		t.Cleanup(f.s.Close)
+		id := f.publish(t, testFiling(), 0)
+		_, alice := f.signInUser(t, "13900139001")
+		_, bob := f.signInUser(t, "13900139002")
+
+		status, body, _ := f.get(t, requestURL(id))
+		for _, want := range []string{`<strong id="raised">¥0.00</strong>`, `<dd id="donors">0</dd>`,
+			i18n.T(i18n.ZH, "public.donations.none")} {
+			if status != http.StatusOK || !strings.Contains(body, want) {
+				t.Errorf("before any donation: %d, no %q", status, want)
+			}
+		}
+
+		f.ppGive(t, id, ppDonation{amount: "100", donor: alice, message: "祝孩子早日康复"})
+		f.ppGive(t, id, ppDonation{amount: "50.5", donor: bob, anonymous: true, message: "一点心意"})
+		f.ppGive(t, id, ppDonation{amount: "20", donor: alice, message: "加微信私聊"}) // flagged by the wording screen
+		f.ppGive(t, id, ppDonation{amount: "9.5"})                                // not signed in
+
+		status, body, _ = f.get(t, requestURL(id))
+		if status != http.StatusOK {
+			t.Fatalf("GET %s: %d", requestURL(id), status)
+		}
+		days := int(campaign.DefaultPeriod / (24 * time.Hour))
+		for _, want := range []string{
+			`<strong id="raised">¥180.00</strong>`, `<dd id="donors">4</dd>`,
+			`<progress id="progress" max="30000000" value="18000">`,
+			`<dd id="days-left">` + i18n.T(i18n.ZH, "public.progress.days_n", days) + `</dd>`,
+			`<a id="donate" class="button donate" href="` + requestURL(id) + `/donate">`,
+			"139****9001", "祝孩子早日康复", "一点心意", "¥50.50", "¥9.50",
+			i18n.T(i18n.ZH, "public.donations.anon"), i18n.T(i18n.ZH, "public.donations.guest"),
+			// R-PUB-2: the risk notice and the fee items by the button.
+			i18n.T(i18n.ZH, "public.donate.notice"), i18n.T(i18n.ZH, "public.fees.platform"),
+			i18n.T(i18n.ZH, "public.fees.channel"), `href="/rules/fees"`, i18n.T(i18n.ZH, "public.risk.body"),
+			// R-PUB-3: the complaint entry names the request.
+			`href="/complaints?request=` + strconv.FormatInt(id, 10) + `"`,
+			`action="` + requestURL(id) + `/share"`, `id="share"`,
+		} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the page lacks %q", want)
+			}
+		}
+		// R-DON-2: the anonymous donor is not on the page in any form.
+		for _, secret := range []string{"139****9002", "13900139002", "加微信私聊"} {
+			if strings.Contains(body, secret) {
+				t.Errorf("the page shows %q", secret)
+			}
+		}
+		if n := strings.Count(body, "139****9001"); n != 2 {
+			t.Errorf("alice is named %d times, want once per donation (2)", n)
+		}
+		noPersonalData(t, "the page", body)
+		// The donor list is newest first.
+		if i, j := strings.Index(body, "¥9.50"), strings.Index(body, "祝孩子早日康复"); i < 0 || j < 0 || i > j {
+			t.Errorf("donations not newest first")
+		}
+
+		// English, for the share of the page read in it.
+		resp := do(f.s.Handler(), "GET", requestURL(id), nil, "Accept-Language", "en")
+		en := readBody(t, resp)
+		for _, want := range []string{i18n.T(i18n.EN, "public.donations.anon"), i18n.T(i18n.EN, "public.fees.platform"),
+			i18n.T(i18n.EN, "public.donate")} {
+			if !strings.Contains(en, html.EscapeString(want)) {
+				t.Errorf("the English page lacks %q", want)
+			}
+		}
+
+		f.ppClose(t, id)
+		_, body, _ = f.get(t, requestURL(id))
+		for _, gone := range []string{`id="donate"`, `id="share"`} {
+			if strings.Contains(body, gone) {
+				t.Errorf("the closed request's page still has %s", gone)
+			}
+		}
+		for _, want := range []string{`<strong id="raised">¥180.00</strong>`, `<dd id="days-left">` + i18n.T(i18n.ZH, "public.progress.ended"),
+			i18n.T(i18n.ZH, "public.fees.platform"), `href="/complaints?request=`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the closed request's page lacks %q", want)
+			}
+		}
+	})
+}
+
+// TestPublicRequestShareCard: the page's Open Graph tags make a share card
+// with the title, the start of the story, and a picture and link under the
+// public URL, which the picture can be fetched from.
+func TestPublicRequestShareCard(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		t.Cleanup(f.s.Close)
+		fl := testFiling()
+		fl.Story = "孩子确诊后需要长期化疗。\n\n" + strings.Repeat("家里的积蓄已经全部花完，", 20)
+		id := f.publish(t, fl, 0)
+		_, body, _ := f.get(t, requestURL(id))
+		desc := []rune("孩子确诊后需要长期化疗。 " + strings.Repeat("家里的积蓄已经全部花完，", 20))
+		wantDesc := string(desc[:descriptionRunes-1]) + "…"
+		base := f.s.publicURL
+		for _, want := range []string{
+			`<meta name="description" content="` + wantDesc + `">`,
+			`<meta property="og:type" content="article">`,
+			`<meta property="og:title" content="救救我的女儿">`,
+			`<meta property="og:description" content="` + wantDesc + `">`,
+			`<meta property="og:url" content="` + base + requestURL(id) + `">`,
+			`<meta property="og:image" content="` + base + `/static/share.png?v=`,
+		} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the page lacks %s", want)
+			}
+		}
+		if i := strings.Index(body, "</head>"); i < 0 || strings.Index(body, `property="og:title"`) > i {
+			t.Error("the share card is not in <head>")
+		}
+		img := regexp.MustCompile(`property="og:image" content="([^"]+)"`).FindStringSubmatch(body)
+		if img == nil || !strings.HasPrefix(img[1], base+"/") {
+			t.Fatalf("og:image %v", img)
+		}
+		status, pic, h := f.get(t, strings.TrimPrefix(html.UnescapeString(img[1]), base))
+		if status != http.StatusOK || h.Get("Content-Type") != "image/png" {
+			t.Fatalf("GET the share picture: %d %s", status, h.Get("Content-Type"))
+		}
+		if cfg, err := png.DecodeConfig(strings.NewReader(pic)); err != nil || cfg.Width != 300 || cfg.Height != 300 {
+			t.Errorf("share picture %+v, %v; want a 300×300 PNG as the tags say", cfg, err)
+		}
+	})
+}
+
+// ppOrigin matches every URL-valued attribute of a page: links, scripts,
+// pictures, forms and the share card's.
+var ppOrigin = regexp.MustCompile(`(?:src|href|action|content|srcset|poster|data)="([^"]*)"`)
+
+// TestPublicRequestSmall: the page of a request with the longest story, ten
+// donations with the longest messages, updates and published materials is,
+// with its stylesheet, under 60 KB, for a phone on a slow network; and it
+// loads nothing from a third-party origin: every URL is relative or under
+// the public URL.
+func TestPublicRequestSmall(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		t.Cleanup(f.s.Close)
+		fl := testFiling()
+		fl.Story = strings.Repeat("孩子确诊后需要长期化疗，家里的积蓄已经全部花完。", campaign.MaxStory/24)
+		id := f.publish(t, fl, 0)
+		ctx := context.Background()
+		if err := db.Write(ctx, func(tx *store.Tx) error {
+			for i := range 3 {
+				if _, err := f.s.campaigns.PostUpdate(ctx, tx, id, f.userID, strings.Repeat("第"+strconv.Itoa(i+1)+"次化疗结束，谢谢大家。", 20)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, kind := range []material.Kind{material.Certificate, material.ExpenseList} {
+			mid := f.rvMaterial(t, id, kind)
+			if err := db.Write(ctx, func(tx *store.Tx) error {
+				if err := f.s.materials.MarkReviewed(ctx, tx, id, mid, "staff:1"); err != nil {
+					return err
+				}
+				return f.s.materials.Publicize(ctx, tx, id, mid, strings.Repeat("北京大学人民医院出具，", 25), "staff:1")
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, donor := f.signInUser(t, "13900139001")
+		for i := range 12 {
+			f.ppGive(t, id, ppDonation{amount: "12345.67", donor: donor, anonymous: i%3 == 0,
+				message: strings.Repeat("加油", donation.MaxMessage/2)})
+		}
+
+		resp := do(f.s.Handler(), "GET", requestURL(id), nil)
+		page := readBody(t, resp)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET: %d", resp.StatusCode)
+		}
+		if got := strings.Count(page, strings.Repeat("加油", donation.MaxMessage/2)); got != recentDonations {
+			t.Errorf("%d donations with their messages on the page, want %d", got, recentDonations)
+		}
+		if got := strings.Count(page, strings.Repeat("北京大学人民医院出具，", 25)); got != 2 {
+			t.Errorf("%d published materials on the page, want 2", got)
+		}
+		css := regexp.MustCompile(`href="(/static/carefund\.css\?v=[0-9a-f]+)"`).FindStringSubmatch(page)
+		if css == nil {
+			t.Fatal("no stylesheet")
+		}
+		resp = do(f.s.Handler(), "GET", css[1], nil)
+		sheet := readBody(t, resp)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d", css[1], resp.StatusCode)
+		}
+		t.Logf("the page is %d bytes, its stylesheet %d", len(page), len(sheet))
+		if total := len(page) + len(sheet); total >= 60_000 {
+			t.Errorf("the page is %d bytes and its stylesheet %d: %d in all, want under 60 KB", len(page), len(sheet), total)
+		}
+		urls := ppOrigin.FindAllStringSubmatch(page, -1)
+		if len(urls) < 10 {
+			t.Fatalf("only %d URLs found: the pattern is wrong", len(urls))
+		}
+		for _, m := range urls {
+			u := html.UnescapeString(m[1])
+			local := strings.HasPrefix(u, "/") && !strings.HasPrefix(u, "//") || strings.HasPrefix(u, "#")
+			if !local && !strings.HasPrefix(u, f.s.publicURL+"/") && strings.Contains(u, ":") {
+				t.Errorf("the page refers to %q, outside the platform", u)
+			}
+		}
+		if strings.Contains(page, "@import") || strings.Contains(sheet, "url(") || strings.Contains(sheet, "@import") {
+			t.Error("the page or its stylesheet loads more")
+		}
+	})
+}
+
+// TestHomeCardsProgress: the home page's cards show what each request
+// raised against its target, read with the list in one transaction.
+func TestHomeCardsProgress(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		t.Cleanup(f.s.Close)
+		given := f.publish(t, testFiling(), 0)
+		other := testFiling()
+		other.PatientName, other.PatientID = "李四海", "110105198001010016"
+		quiet := f.publish(t, other, 0)
+		f.ppGive(t, given, ppDonation{amount: "3000"})
+		f.ppGive(t, given, ppDonation{amount: "1.5"})
+		cards, err := f.s.homeCards(context.Background(), i18n.ZH)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]*web.Progress{}
+		for _, c := range cards {
+			got[c.URL] = c.Progress
+		}
+		if p := got[requestURL(given)]; p == nil || p.Raised != "¥3,001.50" || p.RaisedFen != 3001_50 || p.TargetFen != 300_000_00 || p.Percent != 1 {
+			t.Errorf("the card of the request given to: %+v", p)
+		}
+		if p := got[requestURL(quiet)]; p == nil || p.Raised != "¥0.00" || p.RaisedFen != 0 {
+			t.Errorf("the card of the request without donations: %+v", p)
+		}
+		var buf strings.Builder
+		if err := f.s.pages.Render(&buf, i18n.ZH, "/", web.Viewer{}, web.HomeRequests{Cards: cards}); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{`<progress max="30000000" value="300150">`, i18n.T(i18n.ZH, "public.card.raised", "¥3,001.50")} {
+			if !strings.Contains(buf.String(), want) {
+				t.Errorf("the home page lacks %q", want)
+			}
 		}
 	})
 }

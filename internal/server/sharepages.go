@@ -1,13 +1,163 @@
 package server
 
 import (
+	"context"
 	"net/http"
+	"net/url"
+	"strconv"
+	"time"
 
 	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/campaign"
+	"github.com/carefund/carefund/internal/donation"
+	"github.com/carefund/carefund/internal/i18n"
+	"github.com/carefund/carefund/internal/store"
+	"github.com/carefund/carefund/internal/web"
 )
 
 // Share links: who shared a request, and what each share brought.
+//
+// A share only counts. R-REF-3 forbids taking commission in the name of
+// promoting a request, so nothing here pays, credits or promises anything
+// to a sharer: a share holds who made it and counts visits, donations and
+// their sum, and a donation through it is credited to the request's own
+// account like any other (see donation.TestSharesPayNobody).
 
+// shareTokenLen is the length of a share token (donation.NewShare).
+const shareTokenLen = 16
+
+// seenCookie prefixes the cookie that says this browser's visit by a share
+// link was counted today.
+const seenCookie = "cf_seen_"
+
+// validShareToken returns t if it can be a share token (16 letters and digits),
+// and "" otherwise: anything else in ?s= is ignored without asking the
+// database, and is never put in a cookie's name or a link.
+func validShareToken(t string) string {
+	if len(t) != shareTokenLen {
+		return ""
+	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			return ""
+		}
+	}
+	return t
+}
+
+// shareRequest makes a share link of a public request for the caller
+// (signed in or not) and sends them back to the page, which shows the link
+// to copy and what it brought.
 func (s *Server) shareRequest(w http.ResponseWriter, r *http.Request) error {
-	return apperr.New(apperr.NotFound, "")
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if s.donations == nil {
+		return apperr.New(apperr.Unavailable, "error.unavailable")
+	}
+	ctx := r.Context()
+	err = s.db.Read(ctx, func(tx *store.Tx) error {
+		st, err := s.campaigns.State(ctx, tx, id)
+		if err == nil && !publicStates[st] {
+			err = apperr.New(apperr.NotFound, "")
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	var sharer int64
+	if u := callerOf(r).user; u != nil {
+		sharer = u.Subject
+	}
+	token, err := s.donations.NewShare(ctx, id, sharer)
+	if err != nil {
+		return err
+	}
+	// The sharer opening their own link is not a visit it brought.
+	s.setSeen(w, r, id, token)
+	http.Redirect(w, r, requestPath(id)+"?"+url.Values{"s": {token}, "shared": {"1"}}.Encode(), http.StatusSeeOther)
+	return nil
+}
+
+// countVisit counts a visit to request id by share link token, once per
+// browser and day (a cookie), and reports whether it counted one. It never
+// fails the page: an unknown token is ignored, and an error is logged and
+// the visit left for the next time.
+func (s *Server) countVisit(w http.ResponseWriter, r *http.Request, id int64, token string) bool {
+	if _, err := r.Cookie(seenCookie + token); err == nil {
+		return false
+	}
+	if err := s.donations.Visit(r.Context(), token); err != nil {
+		if apperr.CodeOf(err) != apperr.NotFound {
+			s.log.Warn("counting a visit by a share link", "request", id, "err", err)
+		}
+		return false
+	}
+	s.setSeen(w, r, id, token)
+	return true
+}
+
+// setSeen sets the cookie that keeps this browser's visits by share link
+// token from counting again today (China time). It is sent back to the
+// request's pages only.
+func (s *Server) setSeen(w http.ResponseWriter, r *http.Request, id int64, token string) {
+	http.SetCookie(w, &http.Cookie{
+		Name: seenCookie + token, Value: "1", Path: requestPath(id),
+		MaxAge: untilMidnight(s.now()), HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secure(r),
+	})
+}
+
+// untilMidnight is the seconds from now to the next midnight in China, at
+// least one.
+func untilMidnight(now time.Time) int {
+	t := now.In(chinaTime)
+	next := time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, chinaTime)
+	return max(1, int(next.Sub(t)/time.Second))
+}
+
+// supportView is what the publisher's request raised and where it came
+// from: each share link (theirs is "your share", another signed-in
+// sharer's masked phone number), and the donations by no link. It is nil
+// before the channel opened.
+func (s *Server) supportView(ctx context.Context, tx *store.Tx, lang i18n.Lang, req campaign.Request) (*web.SupportView, error) {
+	raised, donors, err := donation.Totals(ctx, tx, req.ID)
+	if err != nil {
+		return nil, err
+	}
+	src, err := donation.SourcesOf(ctx, tx, req.ID)
+	if err != nil {
+		return nil, err
+	}
+	v := &web.SupportView{Raised: raised.Format(lang), Target: req.Filing.Target.Format(lang), Donors: donors, More: src.More,
+		Direct: web.SourceRow{Sharer: i18n.T(lang, "support.direct"), Donations: src.Direct.Donations,
+			Raised: src.Direct.Raised.Format(lang)}}
+	names := map[int64]string{}
+	for _, sh := range src.Shares {
+		row := web.SourceRow{Visits: sh.Visits, Donations: sh.Donations, Raised: sh.Raised.Format(lang)}
+		switch sh.SharerUserID {
+		case 0:
+			row.Sharer = i18n.T(lang, "support.guest")
+		case req.PublisherUserID:
+			row.Sharer = i18n.T(lang, "support.you")
+		default:
+			name, ok := names[sh.SharerUserID]
+			if !ok {
+				if name, err = s.maskedUser(ctx, tx, sh.SharerUserID); err != nil {
+					return nil, err
+				}
+				names[sh.SharerUserID] = name
+			}
+			row.Sharer = i18n.T(lang, "support.sharer", name)
+		}
+		v.Sources = append(v.Sources, row)
+	}
+	return v, nil
+}
+
+// sharePath is the page of request id opened through share link token.
+func sharePath(id int64, token string) string {
+	return "/requests/" + strconv.FormatInt(id, 10) + "?s=" + token
 }

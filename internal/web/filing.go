@@ -122,6 +122,29 @@ type RequestStatus struct {
 	Updates   []UpdateRow
 	Notice    string
 	Form      Form
+	// Support is what the request raised and where it came from, once
+	// its channel opened; nil before.
+	Support *SupportView
+}
+
+// SupportView is what a published request raised and where it came from:
+// each share link, and the donations that came by none (direct).
+type SupportView struct {
+	Raised  string
+	Target  string
+	Donors  int // the number of donations
+	Sources []SourceRow
+	Direct  SourceRow
+	More    int // share links left out of Sources
+}
+
+// SourceRow is one share link (Sharer: masked, or "you") or the direct
+// donations, with what it brought.
+type SourceRow struct {
+	Sharer    string // already in the reader's language
+	Visits    int
+	Donations int
+	Raised    string
 }
 
 func (MyRequests) template() string       { return "my_requests" }

@@ -25,6 +25,18 @@ type HomeCard struct {
 	Target     string // formatted in the reader's language; "" for none
 	StateKey   string // the catalog key of what the card says of the channel
 	Deadline   string // the day the channel closes, while it is open
+	// Progress is set once the channel has opened: what was raised, for
+	// the card's small progress bar.
+	Progress *Progress
+}
+
+// Progress is what a request raised against its target, for a <progress>
+// bar (no script, no inline style: the CSP forbids both).
+type Progress struct {
+	Raised    string // formatted in the reader's language
+	RaisedFen int64
+	TargetFen int64
+	Percent   int64 // of the target, rounded down; may pass 100
 }
 
 // Cards returns the home page's requests as cards that show only a title,
@@ -65,6 +77,49 @@ type PublicRequest struct {
 	// themselves are not public.
 	Published []PublishedMaterial
 	Updates   []UpdateView
+
+	// Meta is the page's share card: Open Graph tags for WeChat and other
+	// apps that show a link with a title, a text and a picture.
+	Meta ShareMeta
+	// Progress is what the request raised; nil before its channel opened.
+	Progress *Progress
+	Donors   int    // the number of donations
+	DaysLeft int    // whole days, rounded up, while the channel is open
+	Donate   string // the donation form's URL, with the share token it came by
+	// Donations are the newest donations, as the public may see them
+	// (R-DON-2: an anonymous donor is never named).
+	Donations []DonationView
+	// Share is the share link the page was opened through, with what it
+	// brought, when its sharer came back to it (?shared=1); nil otherwise.
+	Share *ShareView
+	// Complaint is the URL of the complaint form about this request (R-PUB-3).
+	Complaint string
+}
+
+// ShareMeta is a page's share card. Image and URL are absolute: WeChat
+// fetches them from outside.
+type ShareMeta struct {
+	Title, Description, Image, URL string
+}
+
+// DonationView is one donation as the public sees it. Donor is a masked
+// name (138****8000), or empty when the donor chose to be anonymous
+// (Anonymous) or was not signed in.
+type DonationView struct {
+	Amount    string
+	Donor     string
+	Anonymous bool
+	Message   string // empty when none, or not let through yet
+	At        string
+}
+
+// ShareView is a share link and what it brought: visits, donations and
+// their sum. It names nobody, and shares pay nobody (R-REF-3).
+type ShareView struct {
+	URL       string // absolute, to copy
+	Visits    int
+	Donations int
+	Raised    string
 }
 
 // VersionView is one published version of a request, ready to show.
@@ -152,6 +207,11 @@ type CharityForm struct {
 	Action, Suffix string
 	Form           Form
 }
+
+// Asset returns the URL of static file name with its content hash, or ""
+// when there is none: for pages that must give an absolute URL of one
+// (a share card's picture).
+func (r *Renderer) Asset(name string) string { return r.assets[name] }
 
 func (HomeRequests) template() string    { return "home" }
 func (PublicRequest) template() string   { return "request_public" }

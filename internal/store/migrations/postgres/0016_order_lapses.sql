@@ -15,3 +15,6 @@ CREATE TRIGGER donation_order_lapses_no_truncate BEFORE TRUNCATE ON donation_ord
 	FOR EACH STATEMENT EXECUTE FUNCTION donation_refuse_change('a lapse is never deleted');
 CREATE TRIGGER donation_order_lapses_no_update BEFORE UPDATE ON donation_order_lapses
 	FOR EACH ROW EXECUTE FUNCTION donation_refuse_change('a lapse is never changed');
+
+-- The share links of a request, for the publisher's "where support came from".
+CREATE INDEX shares_request ON shares (request_id, id);

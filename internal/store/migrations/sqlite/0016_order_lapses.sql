@@ -13,3 +13,6 @@ CREATE TRIGGER donation_order_lapses_no_delete BEFORE DELETE ON donation_order_l
 BEGIN SELECT RAISE(ABORT, 'donation_order_lapses: a lapse is never deleted'); END;
 CREATE TRIGGER donation_order_lapses_no_update BEFORE UPDATE ON donation_order_lapses
 BEGIN SELECT RAISE(ABORT, 'donation_order_lapses: a lapse is never changed'); END;
+
+-- The share links of a request, for the publisher's "where support came from".
+CREATE INDEX shares_request ON shares (request_id, id);

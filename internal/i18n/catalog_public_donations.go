@@ -1,0 +1,52 @@
+package i18n
+
+// The messages of the public request page's donation side: its progress,
+// the newest donations, the fee items next to the donate button (R-PUB-2),
+// the complaint entry (R-PUB-3) and share links, which count and never pay
+// (R-REF-3); and the publisher's view of where support came from.
+func init() {
+	register(map[string]message{
+		"nav.my_donations": {"我的捐助", "My donations"},
+
+		"public.progress.title":   {"筹款进度", "Progress"},
+		"public.progress.raised":  {"已筹", "Raised"},
+		"public.progress.of":      {"目标 %s", "of %s"},
+		"public.progress.percent": {"已完成 %d%%", "%d%% of the target"},
+		"public.progress.donors":  {"捐助人次", "Donations"},
+		"public.progress.days":    {"剩余天数", "Days left"},
+		"public.progress.days_n":  {"%d 天", "%d"},
+		"public.progress.ended":   {"已结束", "Ended"},
+		"public.donate":           {"我要捐助", "Donate"},
+		"public.donate.notice":    {"个人求助不是慈善募捐，求助人对所发布信息的真实性负责。请核实后理性捐助。", "A personal request for help is not charitable fundraising; the requester is responsible for the truth of the information. Please check it and give with care."},
+		"public.fees.title":       {"收费说明", "Fees"},
+		"public.fees.platform":    {"平台服务费：不收取。平台不从捐款中抽取任何费用，捐款全额进入该求助的托管账户。", "Platform service fee: none. The platform takes nothing from donations; each donation goes in full to the request's custody account."},
+		"public.fees.channel":     {"支付渠道手续费：由支付机构按其公布的费率收取，不是平台的收入，详见收费标准。", "Payment channel fee: charged by the payment provider at its published rate; it is not the platform's income (see the fee standard)."},
+		"public.fees.optional":    {"捐助时没有小费、打赏或任何默认勾选的收费，也不搭售保险或其他服务。", "Donating comes with no tip, no pre-ticked charge, and no insurance or other product sold alongside."},
+		"public.fees.standard":    {"查看平台收费标准", "Read the platform's fee standard"},
+		"public.report":           {"举报此求助", "Report this request"},
+		"public.donations.title":  {"最新捐助", "Latest donations"},
+		"public.donations.none":   {"还没有捐助，成为第一位捐助人吧。", "No donations yet."},
+		"public.donations.anon":   {"匿名爱心人士", "anonymous"},
+		"public.donations.guest":  {"爱心人士", "a kind donor"},
+		"public.share.title":      {"转发给朋友", "Share with friends"},
+		"public.share.lead":       {"生成一个专属分享链接，可以看到它带来了多少访问和捐助。分享只用于统计，平台不向任何分享人支付报酬。", "Make a share link of your own and see how many visits and donations it brings. A share only counts: the platform pays nobody for sharing."},
+		"public.share.button":     {"生成分享链接", "Make a share link"},
+		"public.share.copy":       {"复制以下链接发给朋友或朋友圈", "Copy this link and send it to friends"},
+		"public.share.counts":     {"你的分享带来 %d 次访问、%d 笔捐助，共 %s。", "Your share brought %d visits, %d donations, %s."},
+		"public.share.no_pay":     {"分享不会给任何人带来报酬，任何以分享为名收取佣金的行为都请举报。", "Sharing pays nobody; report anyone who asks for a commission for sharing."},
+		"public.card.raised":      {"已筹 %s", "raised %s"},
+		"support.title":           {"筹款情况", "Money raised"},
+		"support.raised":          {"已筹 %s，目标 %s，共 %d 笔捐助。", "Raised %s of %s, from %d donations."},
+		"support.sources":         {"支持来自哪里", "Where support came from"},
+		"support.source":          {"来源", "Source"},
+		"support.visits":          {"访问", "Visits"},
+		"support.donations":       {"捐助笔数", "Donations"},
+		"support.amount":          {"金额", "Raised"},
+		"support.you":             {"你的分享", "Your share"},
+		"support.sharer":          {"%s 的分享", "Shared by %s"},
+		"support.guest":           {"未登录用户的分享", "Shared by a visitor"},
+		"support.direct":          {"直接访问（无分享链接）", "Direct (no share link)"},
+		"support.more":            {"另有 %d 个分享链接未列出。", "%d more share links are not listed."},
+		"support.no_pay":          {"分享只用于统计，平台不向分享人支付任何报酬。", "Shares only count; the platform pays nobody for sharing."},
+	})
+}
