@@ -70,6 +70,7 @@ func benchFlags(name string) *flag.FlagSet {
 		fs.String("log", "json", "donate: the server's request log: json (formatted as serve does at level info, then discarded) or off")
 	}
 	if name == "bench page" || name == "bench" {
+		fs.Duration("page-cache", time.Second, "page: the server's --page-cache (0 renders every reading)")
 		fs.String("nginx", "", "page: the nginx `binary` to compare with; default: nginx on PATH or /usr/sbin/nginx")
 	}
 	if name != "bench ledger" {
@@ -186,6 +187,10 @@ func benchPage(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return badInput(err)
 	}
+	pageCache, _ := time.ParseDuration(get("page-cache"))
+	if pageCache < 0 {
+		return badInput(errors.New("--page-cache cannot be negative"))
+	}
 	db, closeDB, err := scratchDB(ctx, get("database"))
 	if err != nil {
 		return err
@@ -196,7 +201,7 @@ func benchPage(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	fmt.Fprintf(stderr, "benchmarking the request page on %s against %s: %d readers for %s each\n", db, nginx, n, d)
-	rs, err := bench.Page(ctx, db, bench.PageOptions{Concurrency: n, Duration: d, Nginx: nginx})
+	rs, err := bench.Page(ctx, db, bench.PageOptions{Concurrency: n, Duration: d, Nginx: nginx, PageCache: pageCache})
 	stop()
 	if err != nil {
 		return err

@@ -77,7 +77,7 @@ func Donate(ctx context.Context, db *store.DB, opts DonateOptions) (DonateResult
 	if opts.Concurrency < 1 || opts.Duration <= 0 {
 		return DonateResult{}, errors.New("bench: concurrency and duration must be positive")
 	}
-	rg, err := newRig(ctx, db, opts.Concurrency, opts.LedgerMaxWait, opts.Logger)
+	rg, err := newRig(ctx, db, opts.Concurrency, opts.LedgerMaxWait, opts.Logger, 0)
 	if err != nil {
 		return DonateResult{}, err
 	}
@@ -136,7 +136,8 @@ type rig struct {
 // (campaign.MaxTarget), so it is written directly.
 const hugeTarget money.Fen = 1 << 50
 
-func newRig(ctx context.Context, db *store.DB, clients int, maxWait time.Duration, logger *slog.Logger) (*rig, error) {
+// newRig starts a server for the workloads; pageCache is its PageCacheTTL.
+func newRig(ctx context.Context, db *store.DB, clients int, maxWait time.Duration, logger *slog.Logger, pageCache time.Duration) (*rig, error) {
 	keys := &keyring.Keys{}
 	rand.Read(keys.Master[:])
 	rand.Read(keys.Index[:])
@@ -155,7 +156,7 @@ func newRig(ctx context.Context, db *store.DB, clients int, maxWait time.Duratio
 		ManualDelivery: true})
 	srv, err := server.New(server.Options{DB: db, Logger: logger, Keys: keys, PublicURL: base,
 		Payments: []payment.Provider{sb}, Merchants: map[string]string{"sandbox": "sandbox"},
-		LedgerMaxWait: maxWait})
+		LedgerMaxWait: maxWait, PageCacheTTL: pageCache})
 	if err != nil {
 		ln.Close()
 		sb.Close()

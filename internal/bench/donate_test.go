@@ -36,7 +36,7 @@ func TestDonateWorkload(t *testing.T) {
 func TestDonateVerifyCatchesAMissingDonation(t *testing.T) {
 	db := storetest.Open(t, storetest.SQLiteDSN(t))
 	ctx := context.Background()
-	rg, err := newRig(ctx, db, 4, 0, slog.New(slog.DiscardHandler))
+	rg, err := newRig(ctx, db, 4, 0, slog.New(slog.DiscardHandler), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

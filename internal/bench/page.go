@@ -29,6 +29,9 @@ type PageOptions struct {
 	Duration time.Duration
 	// Nginx is the nginx binary (see FindNginx).
 	Nginx string
+	// PageCache is the server's PageCacheTTL: what `carefund serve` runs
+	// with by default (--page-cache), or 0 to measure every reading rendered.
+	PageCache time.Duration
 }
 
 // PageResult is what one server measured, or, for Server "ratio", how
@@ -84,7 +87,7 @@ func Page(ctx context.Context, db *store.DB, opts PageOptions) ([]PageResult, er
 	if opts.Concurrency < 1 || opts.Duration <= 0 {
 		return nil, errors.New("bench: concurrency and duration must be positive")
 	}
-	rg, err := newRig(ctx, db, opts.Concurrency, 0, nil)
+	rg, err := newRig(ctx, db, opts.Concurrency, 0, nil, opts.PageCache)
 	if err != nil {
 		return nil, err
 	}

@@ -36,6 +36,7 @@ type Config struct {
 	FundraisingDays int           // how long a request's fundraising channel stays open before its one extension (R-PUB-4)
 	Payment         string        // the payment provider donors pay with: sandbox or wechatpay
 	DonationMax     int           // the most one donation may be, in yuan
+	PageCache       time.Duration // how long a public request page may be served again without rendering; 0: off
 	SandboxKeyFile  string        // file holding the sandbox provider's signing key; empty: derived from the secret keys
 
 	// WeChat Pay API v3 (--payment wechatpay): ids, and files holding keys
@@ -82,6 +83,7 @@ func (c *Config) FlagSet(name string) *flag.FlagSet {
 	fs.IntVar(&c.FundraisingDays, "fundraising-days", 30, "`days` a request's fundraising channel stays open; the publisher may extend it once by 30 days")
 	fs.StringVar(&c.Payment, "payment", "sandbox", "the payment `provider` donors pay with: sandbox (simulated, for trying it out) or wechatpay (WeChat Pay API v3)")
 	fs.IntVar(&c.DonationMax, "donation-max", 50000, "the most one donation may be, in `yuan` (the least is ¥1)")
+	fs.DurationVar(&c.PageCache, "page-cache", time.Second, "how long the public page of a request may be served again to readers without a session or share link before it is rendered anew (its totals may lag that long); 0 turns it off")
 	fs.StringVar(&c.SandboxKeyFile, "sandbox-key-file", "", "`file` holding the sandbox provider's notification signing key (at least 32 bytes); default: derived from the secret keys")
 	fs.StringVar(&c.WeChatMchID, "wechatpay-mchid", "", "WeChat Pay merchant `id` (商户号)")
 	fs.StringVar(&c.WeChatAppID, "wechatpay-appid", "", "`id` of the official account or mini program donors pay in")
@@ -153,6 +155,9 @@ func (c *Config) Validate() error {
 	}
 	if c.DonationMax < 1 || c.DonationMax > 1_000_000 {
 		return fmt.Errorf("--donation-max %d: give a number of yuan from 1 to 1000000", c.DonationMax)
+	}
+	if c.PageCache < 0 || c.PageCache > time.Minute {
+		return fmt.Errorf("--page-cache %s: give a duration from 0s to 1m", c.PageCache)
 	}
 	switch c.Payment {
 	case "sandbox":

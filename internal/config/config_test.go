@@ -61,6 +61,8 @@ func TestValidate(t *testing.T) {
 		{[]string{"--public-url", "https://carefund.example/app"}, nil, "--public-url"},
 		{[]string{"--payment", "alipay"}, nil, "--payment \"alipay\": use sandbox or wechatpay"},
 		{[]string{"--donation-max", "0"}, nil, "--donation-max 0"},
+		{[]string{"--page-cache", "-1s"}, nil, "--page-cache -1s"},
+		{[]string{"--page-cache", "0s"}, nil, ""},
 		{[]string{"--donation-max", "2000000"}, nil, "--donation-max 2000000"},
 		{[]string{"--payment", "wechatpay"}, nil, "--payment wechatpay needs --wechatpay-mchid, --wechatpay-appid"},
 		{append(weChat(), "--wechatpay-public-key-file", "pub.pem"), nil, "--wechatpay-public-key-file with --wechatpay-public-key-id"},

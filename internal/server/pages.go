@@ -29,6 +29,11 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int
 	if err := s.pages.Render(&buf, lang, r.URL.RequestURI(), s.viewer(r), p); err != nil {
 		return err
 	}
+	return s.writePage(w, r, status, lang, buf.Bytes())
+}
+
+// writePage writes a rendered page with the headers every page has.
+func (s *Server) writePage(w http.ResponseWriter, r *http.Request, status int, lang i18n.Lang, body []byte) error {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Language", string(lang))
@@ -37,7 +42,7 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int
 		h.Set("Cache-Control", "no-store")
 	}
 	w.WriteHeader(status)
-	_, err := buf.WriteTo(w)
+	_, err := w.Write(body)
 	return err
 }
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"strconv"
@@ -217,6 +218,17 @@ func (s *Server) publicRequest(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
+	// Readers without a session or a share link all see the same page: it
+	// may come from the micro-cache.
+	cacheable := r.URL.RawQuery == "" && callerOf(r).user == nil && callerOf(r).staff == nil
+	key := pageKey{id: id, lang: s.lang(r)}
+	if cacheable {
+		if body, ok := s.pageCache.get(key, s.now()); ok {
+			w.Header().Set("Cache-Control", "no-cache")
+			return s.writePage(w, r, http.StatusOK, key.lang, body)
+		}
+	}
+	gen := s.pageCache.gen.Load()
 	token := validShareToken(r.URL.Query().Get("s"))
 	var (
 		p  published
@@ -307,7 +319,15 @@ func (s *Server) publicRequest(w http.ResponseWriter, r *http.Request) error {
 	// The page changes with every donation, update and closing: caches
 	// must ask.
 	w.Header().Set("Cache-Control", "no-cache")
-	return s.render(w, r, page)
+	if !cacheable {
+		return s.render(w, r, page)
+	}
+	var buf bytes.Buffer
+	if err := s.pages.Render(&buf, key.lang, r.URL.RequestURI(), s.viewer(r), page); err != nil {
+		return err
+	}
+	s.pageCache.put(key, buf.Bytes(), s.now(), gen)
+	return s.writePage(w, r, http.StatusOK, key.lang, buf.Bytes())
 }
 
 // donorNames returns the masked phone number of each signed-in donor of
@@ -676,12 +696,15 @@ func (s *Server) RunJobs(ctx context.Context) {
 	tick := time.NewTicker(jobInterval)
 	defer tick.Stop()
 	for {
-		if _, err := s.CloseExpired(ctx); err != nil && ctx.Err() == nil {
+		if n, err := s.CloseExpired(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("closing expired fundraising channels", "err", err)
+		} else if n > 0 {
+			s.pageCache.bump()
 		}
 		if res, err := s.QueryUnpaid(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("asking providers about unpaid orders", "err", err)
 		} else if res.Asked > 0 {
+			s.pageCache.bump()
 			s.log.Info("asked providers about unpaid orders", "asked", res.Asked, "confirmed", res.Confirmed, "lapsed", res.Lapsed)
 		}
 		select {

@@ -71,6 +71,10 @@ type Options struct {
 	Merchants map[string]string
 	// DonationMax bounds one donation; donation.DefaultMax when zero.
 	DonationMax money.Fen
+	// PageCacheTTL is how long the public page of a request, as anyone
+	// without a session or share link sees it, may be served again without
+	// being rendered anew (pagecache.go); 0 turns the cache off.
+	PageCacheTTL time.Duration
 	// LedgerMaxWait is the ledger's MaxWait (group commit); zero by default.
 	LedgerMaxWait time.Duration
 	// FundraisingPeriod is how long a request's channel stays open before
@@ -117,6 +121,8 @@ type Server struct {
 	provider   payment.Provider // what new orders are placed with
 	sandbox    *payment.Sandbox // when configured: its checkout is served here
 	ownSandbox *payment.Sandbox // the sandbox the server made, which Close stops
+
+	pageCache pageCache // public request pages (pagecache.go)
 }
 
 // New returns a server for the options.
@@ -148,6 +154,7 @@ func New(opts Options) (*Server, error) {
 	s.demo = opts.Demo
 	s.proxies = opts.TrustedProxies
 	s.period = opts.FundraisingPeriod
+	s.pageCache.ttl = opts.PageCacheTTL
 	if s.period <= 0 {
 		s.period = campaign.DefaultPeriod
 	}

@@ -1,0 +1,87 @@
+package server
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/carefund/carefund/internal/i18n"
+)
+
+// pageCache keeps the public page of a request, as rendered for a reader
+// with no session and no share link, for a short while (a micro-cache, as a
+// proxy in front would keep it): a request shared in WeChat is read
+// thousands of times a second, and each reading would otherwise cost a
+// transaction of eight statements, unsealing and a template run.
+//
+// What it may serve is bounded twice: an entry is never older than ttl,
+// and none outlives a change made through this process to what the page
+// says of the request (any request that is not GET or HEAD, but those in
+// pageCacheKeeps, and the background jobs, bump the generation). The
+// running totals, and changes made on another node, show within ttl.
+type pageCache struct {
+	ttl time.Duration // 0: off
+	gen atomic.Uint64
+
+	mu    sync.Mutex
+	pages map[pageKey]cachedPage
+}
+
+type pageKey struct {
+	id   int64
+	lang i18n.Lang
+}
+
+type cachedPage struct {
+	body []byte
+	at   time.Time
+	gen  uint64
+}
+
+// pageCacheKeeps are the routes that change only a request's running
+// totals (or nothing public): a surge of donations would otherwise empty the
+// cache as fast as it fills, when readers are most numerous. What they
+// change shows within the cache's ttl.
+var pageCacheKeeps = map[string]bool{
+	"POST /pay/notify/{provider}":          true,
+	"POST /requests/{id}/donate":           true,
+	"POST /api/v1/requests/{id}/donations": true,
+	"POST /sandbox/checkout/{id}":          true,
+	"POST /requests/{id}/share":            true,
+	"POST /language":                       true,
+}
+
+// maxCachedPages bounds the cache; past it, it starts again empty.
+const maxCachedPages = 4096
+
+// get returns the page for key if it is fresh at now.
+func (c *pageCache) get(key pageKey, now time.Time) ([]byte, bool) {
+	if c.ttl <= 0 {
+		return nil, false
+	}
+	c.mu.Lock()
+	p, ok := c.pages[key]
+	c.mu.Unlock()
+	if !ok || p.gen != c.gen.Load() || now.Sub(p.at) >= c.ttl || now.Before(p.at) {
+		return nil, false
+	}
+	return p.body, true
+}
+
+// put keeps body for key, as rendered at now from data read under
+// generation gen (read before the data, so a change during the render
+// leaves the entry stale, never wrong for long).
+func (c *pageCache) put(key pageKey, body []byte, now time.Time, gen uint64) {
+	if c.ttl <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pages == nil || len(c.pages) >= maxCachedPages {
+		c.pages = make(map[pageKey]cachedPage)
+	}
+	c.pages[key] = cachedPage{body: body, at: now, gen: gen}
+}
+
+// bump makes every kept page stale.
+func (c *pageCache) bump() { c.gen.Add(1) }
