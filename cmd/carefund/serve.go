@@ -72,7 +72,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		SMS: &account.LogSender{Log: log}, DevPages: !cfg.Production, TrustedProxies: proxies, Demo: cfg.Demo,
 		FundraisingPeriod: time.Duration(cfg.FundraisingDays) * 24 * time.Hour,
 		PublicURL:         publicURL, Payments: payments, Merchants: merchants,
-		DonationMax: money.Fen(cfg.DonationMax) * 100})
+		DonationMax: money.Fen(cfg.DonationMax) * 100, PageCacheTTL: cfg.PageCache})
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		if err != nil {
 			return err
 		}
-		loaded, err := demo.Load(ctx, db, sealer, v)
+		loaded, err := demo.Load(ctx, db, sealer, v, srv.Donations())
 		if err != nil {
 			return fmt.Errorf("loading the demo data: %w", err)
 		}

@@ -2,8 +2,9 @@
 // a working platform on first start: staff accounts, charities, and requests
 // for help in every state of their life cycle, filed by made-up people and
 // taken through review, publication and fundraising by the same functions
-// the web pages call. Each later capability adds its part (donations,
-// payouts); loading twice changes nothing.
+// the web pages call, and donations to the requests still fundraising, made
+// through the donation service and the ledger as a donor's are. Each later
+// capability adds its part (payouts); loading twice changes nothing.
 //
 // Everything is marked as demonstration data: titles start with
 // TitlePrefix, stories end with Notice, phone numbers are in the 170 0000
@@ -19,6 +20,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -26,6 +28,7 @@ import (
 	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/charity"
+	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/vault"
@@ -79,10 +82,17 @@ const (
 )
 
 // Load loads the demo data unless it was loaded before, and reports whether it
-// did. The check and the load are one transaction, so two nodes starting
-// together load it once. sealer seals the staff accounts' TOTP secrets; v
-// seals the personal data of the demonstration people and requests.
-func Load(ctx context.Context, db *store.DB, sealer staff.Sealer, v *vault.Vault) (loaded bool, err error) {
+// did. The check and the load of staff, charities and requests are one
+// transaction, so two nodes starting together load them once. sealer seals
+// the staff accounts' TOTP secrets; v seals the personal data of the
+// demonstration people and requests. The demonstration donations are then
+// made through donations, the server's service, as a donor's are: each in
+// transactions of its own, with fixed idempotency keys, so they too are
+// made once (see loadDonations).
+func Load(ctx context.Context, db *store.DB, sealer staff.Sealer, v *vault.Vault, donations *donation.Service) (loaded bool, err error) {
+	if donations == nil {
+		return false, errors.New("demo: Load needs the donation service")
+	}
 	err = db.Write(ctx, func(tx *store.Tx) error {
 		loaded = false
 		base, err := hasMeta(ctx, tx, metaBase)
@@ -129,7 +139,14 @@ func Load(ctx context.Context, db *store.DB, sealer staff.Sealer, v *vault.Vault
 		loaded = true
 		return nil
 	})
-	return loaded && err == nil, err
+	if err != nil {
+		return false, err
+	}
+	gave, err := loadDonations(ctx, db, v, donations)
+	if err != nil {
+		return false, fmt.Errorf("demo donations: %w", err)
+	}
+	return loaded || gave, nil
 }
 
 func hasMeta(ctx context.Context, tx *store.Tx, key string) (bool, error) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,9 +16,12 @@ import (
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/charity"
+	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/idcard"
 	"github.com/carefund/carefund/internal/keyring"
+	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/material"
+	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/staff/stafftest"
@@ -26,6 +30,18 @@ import (
 	"github.com/carefund/carefund/internal/upload"
 	"github.com/carefund/carefund/internal/vault"
 )
+
+// newDonations is a donation service on db as the server makes one. Its
+// merchants leave out the sandbox, as with --payment wechatpay: the
+// demonstration payments are the sandbox's all the same.
+func newDonations(t *testing.T, db *store.DB, v *vault.Vault) *donation.Service {
+	t.Helper()
+	l := ledger.New(db, ledger.Options{})
+	g := store.NewGroup(db, 0)
+	t.Cleanup(func() { g.Close(); l.Close() })
+	return &donation.Service{DB: db, Ledger: l, Campaigns: campaign.Store{Vault: v}, Orders: g,
+		Merchant: map[string]string{"wechatpay": "1900000001"}}
+}
 
 func newVault() *vault.Vault {
 	keys := &keyring.Keys{}
@@ -37,7 +53,8 @@ func newVault() *vault.Vault {
 // counted are the tables loading writes to; loading again must add to none.
 var counted = []string{"staff", "charities", "users", "identities", "data_keys", "requests", "request_events",
 	"request_versions", "request_materials", "request_fundraising", "request_updates", "review_screenings",
-	"review_decisions", "audit_log", "meta"}
+	"review_decisions", "audit_log", "meta", "donation_orders", "donations", "donation_quarantine", "request_totals",
+	"shares", "share_counts", "ledger_entries", "ledger_postings"}
 
 func counts(t *testing.T, db *store.DB) map[string]int {
 	t.Helper()
@@ -63,9 +80,10 @@ func TestLoadOnce(t *testing.T) {
 		ctx := context.Background()
 		sealer := stafftest.Sealer(t)
 		v := newVault()
+		donations := newDonations(t, db, v)
 		var after map[string]int
 		for i, want := range []bool{true, false} {
-			loaded, err := Load(ctx, db, sealer, v)
+			loaded, err := Load(ctx, db, sealer, v, donations)
 			if err != nil || loaded != want {
 				t.Fatalf("Load #%d = %v, %v; want %v", i+1, loaded, err, want)
 			}
@@ -117,6 +135,7 @@ func TestLoadAfterEarlierVersion(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		sealer := stafftest.Sealer(t)
+		v := newVault()
 		if err := db.Write(ctx, func(tx *store.Tx) error {
 			if _, _, err := staff.CreateWithSecret(ctx, tx, sealer, "demo-reviewer", staff.Reviewer, StaffPassword, Secret("demo-reviewer")); err != nil {
 				return err
@@ -125,7 +144,7 @@ func TestLoadAfterEarlierVersion(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if loaded, err := Load(ctx, db, sealer, newVault()); err != nil || !loaded {
+		if loaded, err := Load(ctx, db, sealer, v, newDonations(t, db, v)); err != nil || !loaded {
 			t.Fatalf("Load = %v, %v", loaded, err)
 		}
 		c := counts(t, db)
@@ -176,6 +195,9 @@ func readBack(t *testing.T, db *store.DB, v *vault.Vault) demoData {
 			}
 			d.phones = append(d.phones, u.Phone)
 			id, err := acc.VerifiedIdentity(ctx, tx, uid)
+			if apperr.CodeOf(err) == apperr.NotFound {
+				continue // a donor: only publishers verify their names
+			}
 			if err != nil {
 				return err
 			}
@@ -219,7 +241,7 @@ func TestDemoRequests(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		v := newVault()
-		if _, err := Load(ctx, db, stafftest.Sealer(t), v); err != nil {
+		if _, err := Load(ctx, db, stafftest.Sealer(t), v, newDonations(t, db, v)); err != nil {
 			t.Fatal(err)
 		}
 		d := readBack(t, db, v)
@@ -277,8 +299,10 @@ func TestDemoRequests(t *testing.T) {
 				}
 			}
 			// R-ACC-1: every publisher is verified, with a demonstration number.
-			if len(d.ids) != len(d.phones) {
-				t.Errorf("%d identities for %d users", len(d.ids), len(d.phones))
+			// The donors (DonorPhone) give without verifying their names.
+			if len(d.ids) != len(specs) || len(d.phones) != len(specs)+donors {
+				t.Errorf("%d identities for %d users; want one for each of the %d publishers, and %d donors",
+					len(d.ids), len(d.phones), len(specs), donors)
 			}
 			for _, id := range d.ids {
 				if !idcard.IsDemo(id.Number) || id.Verifier != account.DemoVerifier {
@@ -471,4 +495,128 @@ func mapsEqual(a, b map[string]int) bool {
 		}
 	}
 	return true
+}
+
+// TestDemoDonations: the requests still fundraising have 5 to 40
+// donations each, made through the donation service and the ledger — some
+// anonymous, some with messages, some through share links — so their
+// progress bars are part-filled; the "target reached" request reached its
+// target through its donations, which closed it (R-PUB-4); the ledger
+// verifies; and making the donations again after a failure adds nothing
+// (R-DON-1).
+func TestDemoDonations(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		v := newVault()
+		svc := newDonations(t, db, v)
+		if _, err := Load(ctx, db, stafftest.Sealer(t), v, svc); err != nil {
+			t.Fatal(err)
+		}
+		d := readBack(t, db, v)
+		fundraising, reached := 0, 0
+		var anonymous, messages, shared int
+		for _, r := range d.requests {
+			var raised money.Fen
+			var n int
+			var recent []donation.Public
+			err := db.Read(ctx, func(tx *store.Tx) error {
+				var err error
+				if raised, n, err = donation.Totals(ctx, tx, r.ID); err != nil {
+					return err
+				}
+				recent, err = donation.Recent(ctx, tx, r.ID, 100)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			balance, err := svc.Ledger.Balance(ctx, "request:"+strconv.FormatInt(r.ID, 10))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if balance != raised {
+				t.Errorf("request %d: the ledger holds %s, the totals say %s", r.ID, balance, raised)
+			}
+			ch := d.channels[r.ID]
+			switch {
+			case r.State == campaign.Fundraising:
+				fundraising++
+				if n < 5 || n > 40 || raised <= 0 || raised >= r.Filing.Target {
+					t.Errorf("fundraising request %d: %d donations, %s of %s; want 5 to 40, part of the target",
+						r.ID, n, raised, r.Filing.Target)
+				}
+			case ch.Closed && ch.Closing.Reason == campaign.TargetReached:
+				reached++
+				if raised < r.Filing.Target {
+					t.Errorf("request %d closed at its target with %s of %s", r.ID, raised, r.Filing.Target)
+				}
+			default:
+				if n != 0 {
+					t.Errorf("request %d (%s) has %d donations, want none", r.ID, r.State, n)
+				}
+			}
+			if len(recent) != n {
+				t.Errorf("request %d: %d public donations, %d counted", r.ID, len(recent), n)
+			}
+			for _, p := range recent {
+				if p.Anonymous {
+					anonymous++
+					if p.DonorUserID != 0 {
+						t.Errorf("an anonymous donation shows its donor %d", p.DonorUserID)
+					}
+				}
+				if p.Message != "" {
+					messages++
+				}
+			}
+		}
+		if fundraising < 3 || reached != 1 {
+			t.Errorf("%d fundraising requests with donations, %d closed at the target; want 3 or more and 1", fundraising, reached)
+		}
+		if anonymous == 0 || messages == 0 {
+			t.Errorf("%d anonymous donations, %d messages; want some of each", anonymous, messages)
+		}
+		var visits int
+		err := db.Read(ctx, func(tx *store.Tx) error {
+			return tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(c.visits), 0) FROM share_counts c
+				WHERE c.donations > 0`).Scan(&shared, &visits)
+		})
+		if err != nil || shared == 0 || visits == 0 {
+			t.Errorf("%d share links brought donations, %d visits (%v); want some", shared, visits, err)
+		}
+		if n := countRows(t, db, "donation_quarantine"); n != 0 {
+			t.Errorf("%d demonstration payments quarantined", n)
+		}
+		if _, err := ledger.Verify(ctx, db); err != nil {
+			t.Errorf("ledger.Verify: %v", err)
+		}
+
+		// A load that failed after some donations is run again: the fixed
+		// keys make nothing twice.
+		before := counts(t, db)
+		if err := db.Write(ctx, func(tx *store.Tx) error {
+			_, err := tx.ExecContext(ctx, "DELETE FROM meta WHERE key = $1", metaDonations)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if loaded, err := Load(ctx, db, stafftest.Sealer(t), v, svc); err != nil || !loaded {
+			t.Fatalf("Load after losing the donations' mark = %v, %v", loaded, err)
+		}
+		if after := counts(t, db); !mapsEqual(before, after) {
+			t.Errorf("making the donations again changed the row counts:\n%v\n%v", before, after)
+		}
+	})
+}
+
+func countRows(t *testing.T, db *store.DB, table string) int {
+	t.Helper()
+	var n int
+	ctx := context.Background()
+	if err := db.Read(ctx, func(tx *store.Tx) error {
+		return tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&n)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

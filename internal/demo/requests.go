@@ -258,8 +258,10 @@ func (l *loader) publish(s spec, id int64, u account.User) error {
 			}
 		}
 	}
-	switch s.state {
-	case campaign.Closed, campaign.Completed:
+	switch {
+	case s.byDonations:
+		// Closed by its donations, after this transaction (donations.go).
+	case s.state == campaign.Closed || s.state == campaign.Completed:
 		// The platform closes at the target or the deadline; the family
 		// reports a purpose achieved or gone.
 		actor := u.Actor()
@@ -278,7 +280,7 @@ func (l *loader) publish(s spec, id int64, u account.User) error {
 				}
 			}
 		}
-	case campaign.Suspended:
+	case s.state == campaign.Suspended:
 		if _, err := cs.Apply(ctx, tx, id, campaign.Suspend, l.reviewer.Actor(), s.text); err != nil {
 			return err
 		}
