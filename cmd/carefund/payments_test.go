@@ -35,7 +35,8 @@ func TestPaymentProviders(t *testing.T) {
 	certFile := file("platform.pem", fake.PlatformCertificatePEM())
 	weChat := []string{"--payment", "wechatpay", "--wechatpay-mchid", fake.MchID, "--wechatpay-appid", fake.AppID,
 		"--wechatpay-cert-serial", fake.MerchantSerial, "--wechatpay-key-file", keyFile,
-		"--wechatpay-apiv3-key-file", v3File, "--wechatpay-platform-certs", certFile, "--wechatpay-url", fake.URL}
+		"--wechatpay-apiv3-key-file", v3File, "--wechatpay-platform-certs", certFile, "--wechatpay-url", fake.URL,
+		"--public-url", "https://carefund.example"}
 	keys := &keyring.Keys{}
 	rand.Read(keys.Session[:])
 

@@ -24,10 +24,10 @@ func commands() []command {
 	return []command{
 		{"serve", "run the platform", runServe},
 		{"migrate", "bring the database schema up to date", runMigrate},
-		{"verify", "check every invariant of the ledger and the audit log's hash chain", runVerify},
+		{"verify", "check every invariant of the ledger, every donation against its ledger entry, and the audit log's hash chain", runVerify},
 		{"admin", "create a staff account: carefund admin create --username NAME --role ROLE [--password-stdin]", runAdmin},
 		{"keys", "rotate the master key: carefund keys rotate re-wraps every data key under a new one (stop the platform first)", runKeys},
-		{"bench", "measure a workload: carefund bench ledger [--database URL] [--concurrency 64] [--duration 10s]", runBench},
+		{"bench", "measure a workload: carefund bench ledger|donate|page [--database URL] [--concurrency N] [--duration 10s]", runBench},
 		{"config", "print the effective configuration, secrets redacted", runConfig},
 		{"version", "print the version", runVersion},
 		{"help", "explain a command: carefund help serve", runHelp},

@@ -185,6 +185,13 @@ func (c *Config) Validate() error {
 		if u, err := url.Parse(c.WeChatURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return fmt.Errorf("--wechatpay-url %q must be an http:// or https:// URL", c.WeChatURL)
 		}
+		if c.Production && !strings.HasPrefix(c.WeChatURL, "https://") {
+			return fmt.Errorf("--wechatpay-url %q: a live installation speaks to WeChat Pay over https only", c.WeChatURL)
+		}
+		if !strings.HasPrefix(c.PublicURL, "https://") {
+			// WeChat Pay sends its notifications only to an https address.
+			return errors.New("--payment wechatpay needs --public-url https://…, the address WeChat Pay sends its notifications to")
+		}
 	default:
 		return fmt.Errorf("--payment %q: use sandbox or wechatpay", c.Payment)
 	}

@@ -68,6 +68,8 @@ func TestValidate(t *testing.T) {
 		{append(weChat(), "--wechatpay-public-key-file", "pub.pem"), nil, "--wechatpay-public-key-file with --wechatpay-public-key-id"},
 		{append(weChat(), "--wechatpay-url", "api.mch.weixin.qq.com"), nil, "--wechatpay-url"},
 		{weChat(), nil, ""},
+		{weChat()[:len(weChat())-2], nil, "needs --public-url https://"},
+		{append(weChat(), "--production", "--wechatpay-url", "http://127.0.0.1:9"), nil, "over https only"},
 		{[]string{"--production", "--sms", "log"}, nil, "--production with --payment sandbox"},
 	}
 	for _, tt := range tests {
@@ -88,7 +90,8 @@ func TestValidate(t *testing.T) {
 func weChat() []string {
 	return []string{"--payment", "wechatpay", "--wechatpay-mchid", "1900000109", "--wechatpay-appid", "wx0000000000000001",
 		"--wechatpay-cert-serial", "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", "--wechatpay-key-file", "key.pem",
-		"--wechatpay-apiv3-key-file", "v3.key", "--wechatpay-platform-certs", "wechatpay.pem"}
+		"--wechatpay-apiv3-key-file", "v3.key", "--wechatpay-platform-certs", "wechatpay.pem",
+		"--public-url", "https://carefund.example"}
 }
 
 func TestPrintRedacts(t *testing.T) {

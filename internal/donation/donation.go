@@ -284,16 +284,27 @@ func (s *Service) CreateOrder(ctx context.Context, in OrderInput) (Order, error)
 // before olderThan, oldest first, leaving out those given up already: the
 // orders the query job asks the provider about before giving up on them.
 func (s *Service) Unpaid(ctx context.Context, olderThan time.Time, limit int) ([]Order, error) {
+	return s.unpaidAfter(ctx, olderThan, Order{}, limit)
+}
+
+// unpaidAfter is Unpaid for the orders after the order after in Unpaid's
+// order (expiry, then id): the next page.
+func (s *Service) unpaidAfter(ctx context.Context, olderThan time.Time, after Order, limit int) ([]Order, error) {
 	if limit <= 0 {
 		return nil, nil
+	}
+	afterExpiry := int64(-1)
+	if after.ID != 0 {
+		afterExpiry = after.ExpiresAt.UnixMicro()
 	}
 	var out []Order
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
 		out = nil
 		rows, err := tx.QueryContext(ctx, "SELECT "+orderColumns+` FROM donation_orders o
 			WHERE state = $1 AND expires_at <= $2
+			AND (expires_at > $4 OR expires_at = $4 AND id > $5)
 			AND NOT EXISTS (SELECT 1 FROM donation_order_lapses l WHERE l.order_id = o.id)
-			ORDER BY expires_at, id LIMIT $3`, Created, olderThan.UnixMicro(), limit)
+			ORDER BY expires_at, id LIMIT $3`, Created, olderThan.UnixMicro(), limit, afterExpiry, after.ID)
 		if err != nil {
 			return err
 		}

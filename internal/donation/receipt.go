@@ -45,7 +45,7 @@ type Receipt struct {
 }
 
 const receiptQuery = `SELECT o.id, o.order_no, o.request_id, o.amount_fen, o.donor_user_id, o.anonymous, o.message,
-	o.message_flagged, o.state, o.provider, o.created_at, o.expires_at,
+	o.message_flagged, o.share_id, o.state, o.provider, o.created_at, o.expires_at,
 	d.id, d.transaction_id, d.paid_at, d.entry_id, d.after_close, l.order_id
 	FROM donation_orders o
 	LEFT JOIN donations d ON d.order_id = o.id
@@ -54,14 +54,14 @@ const receiptQuery = `SELECT o.id, o.order_no, o.request_id, o.amount_fen, o.don
 func scanReceipt(sc scanner) (Receipt, error) {
 	var r Receipt
 	var amount, anon, flagged, created, expires int64
-	var donor, donationID, paidAt, entryID, afterClose, lapsed sql.NullInt64
+	var donor, share, donationID, paidAt, entryID, afterClose, lapsed sql.NullInt64
 	var msg, txID sql.NullString
-	if err := sc.Scan(&r.ID, &r.OrderNo, &r.RequestID, &amount, &donor, &anon, &msg, &flagged, &r.Order.State,
+	if err := sc.Scan(&r.ID, &r.OrderNo, &r.RequestID, &amount, &donor, &anon, &msg, &flagged, &share, &r.Order.State,
 		&r.Provider, &created, &expires, &donationID, &txID, &paidAt, &entryID, &afterClose, &lapsed); err != nil {
 		return Receipt{}, err
 	}
 	r.Amount = money.Fen(amount)
-	r.DonorUserID = donor.Int64
+	r.DonorUserID, r.ShareID = donor.Int64, share.Int64
 	r.Anonymous, r.MessageFlagged = anon == 1, flagged == 1
 	r.Message = msg.String
 	r.CreatedAt = time.UnixMicro(created).UTC()
@@ -97,9 +97,10 @@ func ReceiptByOrder(ctx context.Context, tx *store.Tx, no string) (Receipt, erro
 
 // ReceiptsByDonor returns the orders of a signed-in donor that were paid,
 // or are still waiting for their payment, newest first, at most limit.
-// Orders given up unpaid are left out: they are not donations.
+// Orders given up unpaid are left out, they are not donations, unless a
+// payment for one came after all.
 func ReceiptsByDonor(ctx context.Context, tx *store.Tx, userID int64, limit int) ([]Receipt, error) {
-	rows, err := tx.QueryContext(ctx, receiptQuery+` WHERE o.donor_user_id = $1 AND l.order_id IS NULL
+	rows, err := tx.QueryContext(ctx, receiptQuery+` WHERE o.donor_user_id = $1 AND (d.id IS NOT NULL OR l.order_id IS NULL)
 		ORDER BY o.id DESC LIMIT $2`, userID, limit)
 	if err != nil {
 		return nil, err
@@ -165,7 +166,14 @@ type ReconcileResult struct {
 	Asked     int // orders the providers were asked about
 	Confirmed int // of them, paid after all, and now donations
 	Lapsed    int // of them, given up
+	// Left is how many were left for a later run: their provider is not
+	// configured, could not be reached, or answered about another order.
+	Left int
 }
+
+// reconcilePage is how many unpaid orders Reconcile reads at a time (a
+// variable for tests).
+var reconcilePage = 100
 
 // Reconcile asks the providers about up to limit orders still unpaid at
 // olderThan, whose notification never came (R-DON-1). A paid one is
@@ -174,56 +182,79 @@ type ReconcileResult struct {
 // reports unpaid, closed, failed or unknown is recorded as lapsed and not
 // asked about again; its payment, should one still come, is still credited.
 // An order of a provider missing from providers, or whose provider cannot
-// be reached, is left for the next run.
+// be reached, is left for the next run, and the run goes on past it, so such
+// orders never keep the others from being asked about.
 func (s *Service) Reconcile(ctx context.Context, providers map[string]payment.Provider, olderThan time.Time, limit int) (ReconcileResult, error) {
-	var res ReconcileResult
-	orders, err := s.Unpaid(ctx, olderThan, limit)
-	if err != nil {
-		return res, err
-	}
-	var errs []error
-	for _, o := range orders {
-		p, ok := providers[o.Provider]
-		if !ok {
-			continue
+	var (
+		res   ReconcileResult
+		errs  []error
+		after Order
+	)
+	for res.Asked+res.Left < limit {
+		want := min(reconcilePage, limit-res.Asked-res.Left)
+		orders, err := s.unpaidAfter(ctx, olderThan, after, want)
+		if err != nil {
+			return res, errors.Join(append(errs, err)...)
 		}
-		res.Asked++
-		pay, err := p.Query(ctx, o.OrderNo)
-		state := ""
-		switch {
-		case errors.Is(err, payment.ErrUnknownOrder):
-			state = "unknown"
-		case err != nil:
-			errs = append(errs, wrapf("asking %s about order %s: %w", o.Provider, o.OrderNo, err))
-			continue
-		case pay.State == payment.Paid:
-			if pay.OrderID != o.OrderNo {
-				// Never believe an answer about another order.
-				errs = append(errs, wrapf("%s answered about order %q when asked about %s", o.Provider, pay.OrderID, o.OrderNo))
-				continue
-			}
-			pay.Provider = o.Provider
-			if _, err := s.Confirm(ctx, pay); err != nil {
+		for _, o := range orders {
+			after = o
+			if err := s.reconcile(ctx, providers, o, &res); err != nil {
+				res.Left++
 				errs = append(errs, err)
-				continue
 			}
-			res.Confirmed++
-			continue
-		default:
-			state = string(pay.State)
 		}
-		switch state {
-		case "not_paid", "closed", "failed", "refunded", "unknown":
-		default:
-			state = "unknown"
+		if len(orders) < want || ctx.Err() != nil {
+			break
 		}
-		if err := s.lapse(ctx, o.ID, state); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		res.Lapsed++
 	}
 	return res, errors.Join(errs...)
+}
+
+// reconcile asks about one order and confirms or lapses it, counting what
+// it did in res; an order it leaves is an error, or no error for a
+// provider that is not configured.
+func (s *Service) reconcile(ctx context.Context, providers map[string]payment.Provider, o Order, res *ReconcileResult) error {
+	p, ok := providers[o.Provider]
+	if !ok {
+		res.Left++
+		return nil
+	}
+	res.Asked++
+	pay, err := p.Query(ctx, o.OrderNo)
+	state := ""
+	switch {
+	case errors.Is(err, payment.ErrUnknownOrder):
+		state = "unknown"
+	case err != nil:
+		res.Asked--
+		return wrapf("asking %s about order %s: %w", o.Provider, o.OrderNo, err)
+	case pay.State == payment.Paid:
+		if pay.OrderID != o.OrderNo {
+			// Never believe an answer about another order.
+			res.Asked--
+			return wrapf("%s answered about order %q when asked about %s", o.Provider, pay.OrderID, o.OrderNo)
+		}
+		pay.Provider = o.Provider
+		if _, err := s.Confirm(ctx, pay); err != nil {
+			res.Asked--
+			return err
+		}
+		res.Confirmed++
+		return nil
+	default:
+		state = string(pay.State)
+	}
+	switch state {
+	case "not_paid", "closed", "failed", "refunded", "unknown":
+	default:
+		state = "unknown"
+	}
+	if err := s.lapse(ctx, o.ID, state); err != nil {
+		res.Asked--
+		return err
+	}
+	res.Lapsed++
+	return nil
 }
 
 func (s *Service) lapse(ctx context.Context, orderID int64, providerState string) error {

@@ -64,14 +64,16 @@ func SandboxKey(keys *keyring.Keys) []byte { return hmacKey(keys.Session, "sandb
 // orders'), after what they hold is written, and the sandbox's
 // notifications. Call it after the last request was answered.
 func (s *Server) Close() {
+	// The sandbox's notifications in flight end first: they post through
+	// the ledger.
+	if s.ownSandbox != nil {
+		s.ownSandbox.Close()
+	}
 	if s.orders != nil {
 		s.orders.Close()
 	}
 	if s.ledger != nil {
 		s.ledger.Close()
-	}
-	if s.ownSandbox != nil {
-		s.ownSandbox.Close()
 	}
 }
 
@@ -209,7 +211,12 @@ func (s *Server) apiDonate(w http.ResponseWriter, r *http.Request) error {
 		Anonymous: o.Anonymous, State: donation.StatePending, ReceiptURL: receiptPath(o.OrderNo),
 		CheckoutURL: co.RedirectURL, JSAPI: co.JSAPI, ExpiresAt: o.ExpiresAt.Format(time.RFC3339)}
 	if o.State != donation.Created {
-		out.State, out.CheckoutURL = donation.StatePaid, ""
+		// A double click on an order already settled: say what became of it.
+		rc, err := s.receipt(r.Context(), o.OrderNo)
+		if err != nil {
+			return err
+		}
+		out.State, out.CheckoutURL = rc.State, ""
 	}
 	w.Header().Set("Location", "/api/v1/donations/"+o.OrderNo)
 	return writeJSON(w, http.StatusCreated, out)
@@ -251,22 +258,14 @@ func (s *Server) receipt(ctx context.Context, no string) (donation.Receipt, erro
 // first.
 const queryMargin = 5 * time.Minute
 
+// queryPerRun bounds how many orders one run of the query job asks about.
+const queryPerRun = 1000
+
 // QueryUnpaid asks the providers about orders whose notification never
 // came, confirming the paid and giving up on the rest (R-DON-1).
 func (s *Server) QueryUnpaid(ctx context.Context) (donation.ReconcileResult, error) {
 	if s.donations == nil {
 		return donation.ReconcileResult{}, nil
 	}
-	var total donation.ReconcileResult
-	for {
-		res, err := s.donations.Reconcile(ctx, s.providers, s.now().Add(-queryMargin), 100)
-		total.Asked += res.Asked
-		total.Confirmed += res.Confirmed
-		total.Lapsed += res.Lapsed
-		// Another round only while every order asked about was settled:
-		// an unreachable provider leaves its orders for the next run.
-		if err != nil || res.Confirmed+res.Lapsed < 100 || ctx.Err() != nil {
-			return total, err
-		}
-	}
+	return s.donations.Reconcile(ctx, s.providers, s.now().Add(-queryMargin), queryPerRun)
 }

@@ -38,8 +38,7 @@ func (s *Server) handle(h handlerFunc) http.Handler {
 		}
 		if err := h(w, r); err != nil {
 			s.fail(w, r, err)
-		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead && !pageCacheKeeps[r.Pattern] {
+		} else if changesPublicPage(r.Pattern) {
 			// Whatever it changed, no kept page may hide it.
 			s.pageCache.bump()
 		}

@@ -82,11 +82,26 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		if route == "GET /healthz" || route == "GET /readyz" || route == "GET /static/{file}" {
 			level = slog.LevelDebug
 		}
+		path := r.URL.Path
+		if secretPaths[route] {
+			// The path holds an order number, which opens its receipt:
+			// it must not sit in the log beside the reader's address.
+			path = route
+		}
 		s.log.LogAttrs(r.Context(), level, "request",
-			slog.String("method", r.Method), slog.String("route", route), slog.String("path", r.URL.Path),
+			slog.String("method", r.Method), slog.String("route", route), slog.String("path", path),
 			slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
 			slog.Float64("ms", float64(elapsed.Microseconds())/1000), slog.String("remote", remoteIP(r)))
 	})
+}
+
+// secretPaths are the routes whose path is a capability (an order number):
+// the log names the route instead.
+var secretPaths = map[string]bool{
+	"GET /donations/{no}":         true,
+	"GET /api/v1/donations/{no}":  true,
+	"GET /sandbox/checkout/{id}":  true,
+	"POST /sandbox/checkout/{id}": true,
 }
 
 // methodLabel bounds the methods the metrics name: anyone can send any
@@ -176,11 +191,22 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"font-src 'self'; connect-src 'self'; manifest-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
+// cspFor is the content security policy when donors are sent on to
+// checkout pages of other origins: form-action must allow them, because
+// browsers apply it to the redirect that answers the donation form.
+func cspFor(checkoutOrigins []string) string {
+	if len(checkoutOrigins) == 0 {
+		return contentSecurityPolicy
+	}
+	return strings.Replace(contentSecurityPolicy, "form-action 'self'",
+		"form-action 'self' "+strings.Join(checkoutOrigins, " "), 1)
+}
+
 // secureHeaders sets the headers every response carries.
 func (s *Server) secureHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("Content-Security-Policy", s.csp)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,8 +18,8 @@ import (
 //
 // What it may serve is bounded twice: an entry is never older than ttl,
 // and none outlives a change made through this process to what the page
-// says of the request (any request that is not GET or HEAD, but those in
-// pageCacheKeeps, and the background jobs, bump the generation). The
+// says of the request (a successful publisher's or staff member's action,
+// see changesPublicPage, and the background jobs bump the generation). The
 // running totals, and changes made on another node, show within ttl.
 type pageCache struct {
 	ttl time.Duration // 0: off
@@ -38,17 +40,19 @@ type cachedPage struct {
 	gen  uint64
 }
 
-// pageCacheKeeps are the routes that change only a request's running
-// totals (or nothing public): a surge of donations would otherwise empty the
-// cache as fast as it fills, when readers are most numerous. What they
-// change shows within the cache's ttl.
-var pageCacheKeeps = map[string]bool{
-	"POST /pay/notify/{provider}":          true,
-	"POST /requests/{id}/donate":           true,
-	"POST /api/v1/requests/{id}/donations": true,
-	"POST /sandbox/checkout/{id}":          true,
-	"POST /requests/{id}/share":            true,
-	"POST /language":                       true,
+// changesPublicPage reports whether a route, when it succeeds, may change
+// what a request's public page says beyond its running totals: the
+// publisher's and the staff's actions. They are all behind a session, so
+// nobody else can empty the cache by sending requests; donations and shares
+// do not empty it either, or a surge of them would empty it as fast as it
+// fills, when readers are most numerous. What they change shows within ttl.
+func changesPublicPage(pattern string) bool {
+	method, path, _ := strings.Cut(pattern, " ")
+	if method == http.MethodGet || method == http.MethodHead {
+		return false
+	}
+	return strings.HasPrefix(path, "/staff/") || strings.HasPrefix(path, "/my/requests") ||
+		strings.HasPrefix(path, "/api/v1/my/requests")
 }
 
 // maxCachedPages bounds the cache; past it, it starts again empty.

@@ -123,6 +123,7 @@ type Server struct {
 	ownSandbox *payment.Sandbox // the sandbox the server made, which Close stops
 
 	pageCache pageCache // public request pages (pagecache.go)
+	csp       string    // the Content-Security-Policy of every response
 }
 
 // New returns a server for the options.
@@ -161,6 +162,13 @@ func New(opts Options) (*Server, error) {
 	if err := s.setUpAccounts(opts); err != nil {
 		return nil, err
 	}
+	var origins []string
+	for _, p := range s.providers {
+		if c, ok := p.(interface{ CheckoutOrigins() []string }); ok {
+			origins = append(origins, c.CheckoutOrigins()...)
+		}
+	}
+	s.csp = cspFor(origins)
 	s.registerMetrics()
 	s.mux = http.NewServeMux()
 	for _, rt := range s.routes() {

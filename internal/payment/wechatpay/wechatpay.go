@@ -148,6 +148,11 @@ func New(c Config) (*Client, error) {
 // Name returns "wechatpay".
 func (c *Client) Name() string { return "wechatpay" }
 
+// CheckoutOrigins are where an H5 checkout sends the payer: the platform's
+// pages must allow a form to lead there (CSP form-action), since the
+// donation form's answer redirects to it.
+func (c *Client) CheckoutOrigins() []string { return []string{"https://wx.tenpay.com"} }
+
 // china is the time zone WeChat Pay writes its times in.
 var china = time.FixedZone("CST", 8*3600)
 
