@@ -13,8 +13,11 @@ import (
 // entries). Each Write returns only after its transaction committed.
 //
 // A write's function may run more than once: with its batch, and again
-// alone if the batch failed. It must start afresh each time and have no
-// effect outside the transaction; a business refusal it wants to report
+// alone if the batch failed — even when the batch's commit failed in a way
+// that leaves unknown whether it took (a connection lost at COMMIT), so a
+// write must be idempotent in the database too (an order carries its
+// client's one-time token for this). It must start afresh each time and
+// have no effect outside the transaction; a business refusal it wants to report
 // without failing its neighbours is best kept in the caller's own variable,
 // with fn returning nil. An error from fn fails the batch, after which each
 // write is tried alone, so that one bad write costs its neighbours a retry,
