@@ -225,8 +225,36 @@ func (s *Service) CreateOrder(ctx context.Context, in OrderInput) (Order, error)
 	)
 	write := func(ctx context.Context, tx *store.Tx) error {
 		// The function may run twice (its batch failed): start afresh.
-		o, refusal = Order{}, nil
-		// A double click: the first order, before anything else is judged.
+		refusal = nil
+		o = Order{OrderNo: randomString(24), RequestID: in.RequestID, Amount: amount, DonorUserID: in.DonorUserID,
+			Anonymous: in.Anonymous, Message: msg, MessageFlagged: flagged, State: Created, Provider: in.Provider,
+			CreatedAt: tx.Now, ExpiresAt: tx.Now.Add(OrderTTL)}
+		// One statement in the common case, inside the serial writer's
+		// batch: stored only for a fundraising request, with the share of
+		// the link if it is one of this request's, and not at all for a
+		// client token used before (a double click).
+		var share sql.NullInt64
+		err := tx.QueryRowPrepared(ctx, `INSERT INTO donation_orders (order_no, request_id, amount_fen, donor_user_id,
+			anonymous, message, message_flagged, share_id, provider, client_token, state, created_at, expires_at)
+			SELECT CAST($1 AS TEXT), r.id, CAST($3 AS BIGINT), CAST($4 AS BIGINT), CAST($5 AS INTEGER),
+				CAST($6 AS TEXT), CAST($7 AS INTEGER),
+				(SELECT s.id FROM shares s WHERE s.token = CAST($8 AS TEXT) AND s.request_id = r.id),
+				CAST($9 AS TEXT), CAST($10 AS TEXT), CAST($11 AS TEXT), CAST($12 AS BIGINT), CAST($13 AS BIGINT)
+			FROM requests r WHERE r.id = $2 AND r.state = CAST($14 AS TEXT)
+			ON CONFLICT (request_id, client_token) DO NOTHING RETURNING id, share_id`,
+			o.OrderNo, o.RequestID, int64(o.Amount), nullID(o.DonorUserID), bit(o.Anonymous), nullString(msg),
+			bit(flagged), in.ShareToken, o.Provider, in.ClientToken, Created, o.CreatedAt.UnixMicro(),
+			o.ExpiresAt.UnixMicro(), string(campaign.Fundraising)).Scan(&o.ID, &share)
+		if err == nil {
+			o.ShareID = share.Int64
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		// Nothing stored: a double click returns the first order, before
+		// anything else is judged; otherwise the request is not raising
+		// money.
 		first, err := scanOrder(tx.QueryRowPrepared(ctx, "SELECT "+orderColumns+
 			" FROM donation_orders WHERE request_id = $1 AND client_token = $2", in.RequestID, in.ClientToken))
 		if err == nil {
@@ -236,6 +264,7 @@ func (s *Service) CreateOrder(ctx context.Context, in OrderInput) (Order, error)
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
+		o = Order{}
 		var state campaign.State
 		err = tx.QueryRowPrepared(ctx, "SELECT state FROM requests WHERE id = $1", in.RequestID).Scan(&state)
 		switch {
@@ -248,23 +277,7 @@ func (s *Service) CreateOrder(ctx context.Context, in OrderInput) (Order, error)
 			refusal = apperr.New(apperr.Conflict, KeyClosed)
 			return nil
 		}
-		var share sql.NullInt64
-		if in.ShareToken != "" {
-			err := tx.QueryRowPrepared(ctx, "SELECT id FROM shares WHERE token = $1 AND request_id = $2",
-				in.ShareToken, in.RequestID).Scan(&share)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
-		}
-		o = Order{OrderNo: randomString(24), RequestID: in.RequestID, Amount: amount, DonorUserID: in.DonorUserID,
-			Anonymous: in.Anonymous, Message: msg, MessageFlagged: flagged, ShareID: share.Int64, State: Created, Provider: in.Provider,
-			CreatedAt: tx.Now, ExpiresAt: tx.Now.Add(OrderTTL)}
-		return tx.QueryRowPrepared(ctx, `INSERT INTO donation_orders (order_no, request_id, amount_fen, donor_user_id,
-			anonymous, message, message_flagged, share_id, provider, client_token, state, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
-			o.OrderNo, o.RequestID, int64(o.Amount), nullID(o.DonorUserID), bit(o.Anonymous), nullString(msg),
-			bit(flagged), share, o.Provider, in.ClientToken, Created, o.CreatedAt.UnixMicro(),
-			o.ExpiresAt.UnixMicro()).Scan(&o.ID)
+		return wrapf("the order of request %d was neither stored nor refused", in.RequestID)
 	}
 	if s.Orders != nil {
 		err = s.Orders.Write(ctx, write)

@@ -2,6 +2,7 @@ package donation
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -87,5 +88,47 @@ func TestReconcileGoesPastOrdersItLeaves(t *testing.T) {
 			}
 			return nil
 		})
+	})
+}
+
+// TestCreateOrderDoubleClickAtOnce checks that presses of one form that
+// arrive together, in one batch of the group writer or in transactions
+// racing each other, make one order (R-DON-1).
+func TestCreateOrderDoubleClickAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		g := store.NewGroup(db, 0)
+		t.Cleanup(g.Close)
+		for _, orders := range []*store.Group{g, nil} {
+			s := *f.s
+			s.Orders = orders
+			in := f.input("50")
+			const presses = 16
+			nos := make(chan string, presses)
+			var wg sync.WaitGroup
+			for range presses {
+				wg.Go(func() {
+					o, err := s.CreateOrder(context.Background(), in)
+					if err != nil {
+						t.Error(err)
+					}
+					nos <- o.OrderNo
+				})
+			}
+			wg.Wait()
+			close(nos)
+			seen := map[string]bool{}
+			for no := range nos {
+				seen[no] = true
+			}
+			var n int
+			f.read(func(ctx context.Context, tx *store.Tx) error {
+				return tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM donation_orders WHERE client_token = $1",
+					in.ClientToken).Scan(&n)
+			})
+			if len(seen) != 1 || n != 1 {
+				t.Errorf("group %v: %d presses gave order numbers %v and %d stored orders; want one", orders != nil, presses, seen, n)
+			}
+		}
 	})
 }
