@@ -41,7 +41,7 @@ func TestDonateInBrowser(t *testing.T) {
 			phone := browsertest.New(t, browsertest.Phone(), browsertest.AcceptLanguage("zh-CN"),
 				browsertest.WithTimeout(3*time.Minute))
 			do(t, phone, chromedp.EmulateViewport(375, 667, chromedp.EmulateScale(2), chromedp.EmulateMobile))
-			donorSignIn(t, phone, p.URL, "13911112222")
+			signInPhone(t, phone, p.URL, "13911112222")
 
 			request := p.URL + "requests/" + strconv.FormatInt(id, 10)
 			do(t, phone, chromedp.Navigate(request+"?s="+share), chromedp.WaitVisible("h1"))
@@ -170,8 +170,8 @@ func donateFixture(t *testing.T, db *store.DB, keys *keyring.Keys) (int64, strin
 	return id, share
 }
 
-// donorSignIn signs the phone in with a code from the development SMS page.
-func donorSignIn(t *testing.T, ctx context.Context, base, phone string) {
+// signInPhone signs the phone in with a code from the development SMS page.
+func signInPhone(t *testing.T, ctx context.Context, base, phone string) {
 	t.Helper()
 	do(t, ctx,
 		chromedp.Navigate(base+"signin"),

@@ -205,17 +205,8 @@ func uploadScan(t *testing.T, ctx context.Context, kind, path string) {
 // signInAndVerify signs a phone number in and verifies a real name.
 func signInAndVerify(t *testing.T, ctx context.Context, base, phone, name, number string) {
 	t.Helper()
+	signInPhone(t, ctx, base, phone)
 	do(t, ctx,
-		chromedp.Navigate(base+"signin"),
-		chromedp.WaitVisible("#phone"),
-		chromedp.SendKeys("#phone", phone),
-		chromedp.Click(`form[action="/signin/code"] button`, chromedp.NodeVisible),
-		chromedp.WaitVisible("#code"),
-	)
-	do(t, ctx,
-		chromedp.SendKeys("#code", codeFor(t, base, phone)),
-		chromedp.Click(`form[action="/signin"] button`, chromedp.NodeVisible),
-		chromedp.WaitVisible(".hero, dl.facts"),
 		chromedp.Navigate(base+"account/verify"),
 		chromedp.WaitVisible("#name"),
 		chromedp.SendKeys("#name", name),
