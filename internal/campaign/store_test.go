@@ -101,9 +101,10 @@ func (f *fixture) events(id int64) []EventRecord {
 // submitted creates a valid request of user and submits it.
 func (f *fixture) submitted(user int64, fl Filing) Request {
 	f.t.Helper()
-	r := f.create(user, fl)
+	draft := f.create(user, fl)
+	var r Request
 	f.write(func(ctx context.Context, tx *store.Tx) (err error) {
-		r, err = f.s.Submit(ctx, tx, r.ID, user, r.Revision, today)
+		r, err = f.s.Submit(ctx, tx, draft.ID, user, draft.Revision, today)
 		return err
 	})
 	return r
@@ -270,8 +271,9 @@ func TestDraftSavedAsTyped(t *testing.T) {
 			t.Errorf("draft with a partial ID: PatientID %q, PatientIndex %q", got.Filing.PatientID, got.PatientIndex)
 		}
 		fl.PatientID = "110105 19491231 002x"
+		id, rev := r.ID, r.Revision
 		f.write(func(ctx context.Context, tx *store.Tx) (err error) {
-			r, err = f.s.SaveDraft(ctx, tx, r.ID, f.alice, r.Revision, fl)
+			r, err = f.s.SaveDraft(ctx, tx, id, f.alice, rev, fl)
 			return err
 		})
 		if got := f.get(r.ID); got.Filing.PatientID != patientID || got.PatientIndex != f.s.PatientIndex(patientID, today) {
@@ -427,11 +429,13 @@ func TestNeedsInfoResubmit(t *testing.T) {
 		r = f.apply(r.ID, Screen, ScreenPass, AskInfo)
 		fl := valid()
 		fl.Story += "补充：已附上最新的费用清单。"
+		id, rev := r.ID, r.Revision
 		f.write(func(ctx context.Context, tx *store.Tx) (err error) {
-			if r, err = f.s.SaveDraft(ctx, tx, r.ID, f.alice, r.Revision, fl); err != nil {
+			saved, err := f.s.SaveDraft(ctx, tx, id, f.alice, rev, fl)
+			if err != nil {
 				return err
 			}
-			r, err = f.s.Submit(ctx, tx, r.ID, f.alice, r.Revision, today)
+			r, err = f.s.Submit(ctx, tx, id, f.alice, saved.Revision, today)
 			return err
 		})
 		if r.State != InReview || !r.SubmittedAt.Equal(first) || r.Filing.Story != fl.Story {

@@ -269,9 +269,10 @@ func TestDecideExecutors(t *testing.T) {
 			t.Fatal("approved a kind with no executor")
 		}
 		boom := apperr.New(apperr.Conflict, "payout.insufficient")
-		var ran []Proposal
+		// The executors assign, not append: a transaction may run twice.
+		var failed, ran Proposal
 		a.Register(KindPayout, func(_ context.Context, _ *store.Tx, p Proposal) error {
-			ran = append(ran, p)
+			failed = p
 			return boom
 		})
 		if _, err := decide(t, db, a, tm.admin1, p.ID, true, ""); !errors.Is(err, boom) {
@@ -281,13 +282,16 @@ func TestDecideExecutors(t *testing.T) {
 			t.Errorf("status %s after the executor failed", got)
 		}
 		a.Register(KindPayout, func(_ context.Context, _ *store.Tx, p Proposal) error {
-			ran = append(ran, p)
+			ran = p
 			return nil
 		})
 		if _, err := decide(t, db, a, tm.admin1, p.ID, true, ""); err != nil {
 			t.Fatal(err)
 		}
-		if len(ran) != 2 || ran[1].ID != p.ID || ran[1].DecidedBy != tm.admin1.ID || string(ran[1].Payload) != `{"payout_id":3}` {
+		if failed.ID != p.ID {
+			t.Errorf("the failing executor saw %+v", failed)
+		}
+		if ran.ID != p.ID || ran.DecidedBy != tm.admin1.ID || string(ran.Payload) != `{"payout_id":3}` {
 			t.Errorf("executor saw %+v", ran)
 		}
 		var pending, all []Proposal

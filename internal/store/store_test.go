@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"os"
@@ -390,4 +391,48 @@ func TestSQLiteTempStoreInMemory(t *testing.T) {
 	if got != 2 {
 		t.Errorf("PRAGMA temp_store = %d, want 2 (MEMORY)", got)
 	}
+}
+
+func TestAllAndEach(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		err := db.Write(ctx, func(tx *store.Tx) error {
+			if _, err := tx.ExecContext(ctx, `CREATE TABLE rows_test (n INTEGER NOT NULL)`); err != nil {
+				return err
+			}
+			for _, n := range []int{3, 1, 2} {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO rows_test (n) VALUES ($1)`, n); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		scan := func(rows *sql.Rows) (n int, err error) { return n, rows.Scan(&n) }
+		var got []int
+		err = db.Read(ctx, func(tx *store.Tx) (err error) {
+			got, err = store.All(ctx, tx, scan, `SELECT n FROM rows_test WHERE n > $1 ORDER BY n`, 1)
+			return err
+		})
+		if err != nil || len(got) != 2 || got[0] != 2 || got[1] != 3 {
+			t.Errorf("All = %v, %v; want [2 3]", got, err)
+		}
+		stop := errors.New("stop")
+		seen := 0
+		err = db.Read(ctx, func(tx *store.Tx) error {
+			return store.Each(ctx, tx, func(*sql.Rows) error { seen++; return stop }, `SELECT n FROM rows_test`)
+		})
+		if !errors.Is(err, stop) || seen != 1 {
+			t.Errorf("Each = %v after %d rows; want the row function's error after 1", err, seen)
+		}
+		err = db.Read(ctx, func(tx *store.Tx) error {
+			_, err := store.All(ctx, tx, scan, `SELECT missing FROM rows_test`)
+			return err
+		})
+		if err == nil {
+			t.Error("All of a bad query returned no error")
+		}
+	})
 }
