@@ -30,6 +30,14 @@ const (
 var States = []State{Draft, Submitted, Screening, InReview, NeedsInfo, Rejected, Approved,
 	Fundraising, Closed, Settling, Completed, Suspended, Terminated}
 
+// Editable reports whether the publisher may change the filing: while it
+// is a draft, or when the reviewer asked for more (R-REV-2).
+func Editable(st State) bool { return st == Draft || st == NeedsInfo }
+
+// Amendable reports whether the publisher may change a published request's
+// text: while it is approved or raising money (R-REQ-6).
+func Amendable(st State) bool { return st == Approved || st == Fundraising }
+
 // NameKey is the i18n key of the state's name.
 func (s State) NameKey() string { return "campaign.state." + string(s) }
 
@@ -121,6 +129,10 @@ const (
 
 // CloseReasons lists every reason.
 var CloseReasons = []CloseReason{TargetReached, PeriodEnded, PurposeAchieved, PurposeGone, ClosedByRequester, ClosedByStaff, WindDown}
+
+// PublisherCloseReasons are the reasons a publisher may give for closing
+// their own channel (R-PUB-4); the others are the platform's.
+var PublisherCloseReasons = []CloseReason{PurposeAchieved, PurposeGone, ClosedByRequester}
 
 // GoneCause says why the purpose of a request is gone (R-PUB-4).
 type GoneCause string

@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -291,6 +292,28 @@ func TestPeriod(t *testing.T) {
 		}
 		if got := Deadline(opened, tt.extensions); !got.Equal(tt.deadline) {
 			t.Errorf("Deadline(%d) = %s, want %s", tt.extensions, got, tt.deadline)
+		}
+	}
+}
+
+// TestEditableAmendable: the publisher changes the filing only while it is
+// a draft or the reviewer asked for more (R-REV-2), and changes a published
+// text only while it is approved or raising money (R-REQ-6); no state is
+// both.
+func TestEditableAmendable(t *testing.T) {
+	editable := []State{Draft, NeedsInfo}
+	amendable := []State{Approved, Fundraising}
+	for _, s := range States {
+		if got, want := Editable(s), slices.Contains(editable, s); got != want {
+			t.Errorf("Editable(%s) = %v, want %v", s, got, want)
+		}
+		if got, want := Amendable(s), slices.Contains(amendable, s); got != want {
+			t.Errorf("Amendable(%s) = %v, want %v", s, got, want)
+		}
+	}
+	for _, c := range PublisherCloseReasons {
+		if !slices.Contains(CloseReasons, c) {
+			t.Errorf("the publisher's reason %s is not a close reason", c)
 		}
 	}
 }

@@ -251,10 +251,6 @@ func own(ctx context.Context, tx *store.Tx, id, publisherUserID int64) (row, err
 	return r, nil
 }
 
-// editable reports whether the publisher may change the filing: while it
-// is a draft, or when the reviewer asked for more (R-REV-2).
-func editable(st State) bool { return st == Draft || st == NeedsInfo }
-
 // write stores a new filing for r, adds one to its revision, and returns the
 // request as it now is. The UPDATE repeats the revision check, so a writer
 // that did not lock the row still cannot overwrite a newer one.
@@ -303,7 +299,7 @@ func (s Store) SaveDraft(ctx context.Context, tx *store.Tx, id, publisherUserID 
 	if err != nil {
 		return Request{}, err
 	}
-	if !editable(r.State) {
+	if !Editable(r.State) {
 		return Request{}, apperr.New(apperr.Conflict, KeyNotEditable)
 	}
 	if r.Revision != revision {
@@ -367,7 +363,7 @@ func (s Store) Submit(ctx context.Context, tx *store.Tx, id, publisherUserID int
 	if err != nil {
 		return Request{}, err
 	}
-	if !editable(r.State) {
+	if !Editable(r.State) {
 		return Request{}, apperr.New(apperr.Conflict, KeyAlreadySubmitted)
 	}
 	if r.Revision != revision {
@@ -408,7 +404,7 @@ func (s Store) Amend(ctx context.Context, tx *store.Tx, id int64, revision int, 
 	if err != nil {
 		return Request{}, err
 	}
-	if r.State != Approved && r.State != Fundraising {
+	if !Amendable(r.State) {
 		return Request{}, apperr.New(apperr.Conflict, KeyNotEditable)
 	}
 	if r.Revision != revision {

@@ -34,6 +34,7 @@ const (
 	KeyAmountWithoutYes = "campaign.amount_without_yes"
 	KeyAmountNegative   = "campaign.amount_negative"
 	KeyUnknownTopic     = "campaign.unknown_topic"
+	KeyAnswerInvalid    = "campaign.answer_invalid" // an answer that is neither yes nor no
 	KeyAmountNotTaken   = "campaign.amount_not_taken"
 )
 
@@ -118,6 +119,55 @@ func (f Filing) Validate(today time.Time) error {
 	v.from("truthful", rules.CheckBox(f.Truthful, "truthful"))
 	v.from("consent", rules.CheckBox(f.Consent, "consent"))
 
+	if len(v.errs) == 0 {
+		return nil
+	}
+	return &apperr.Error{Code: apperr.Invalid, Key: KeyInvalid, Fields: v.errs}
+}
+
+// CheckDraft checks what a draft must be, however incomplete, to be stored
+// as it was typed: every text valid UTF-8, and every disclosure a topic of
+// Topics. A text that is not UTF-8 would be stored with its unreadable bytes
+// replaced, which is not what was typed, and a topic the form never asked
+// is nobody's answer. It returns nil, or one *apperr.Error with Code
+// apperr.Invalid and Key KeyInvalid whose Fields name each problem with the
+// field names of Validate (KeyTextInvalid on the field, KeyUnknownTopic on
+// "disclosure"). Everything else waits for Validate at submission.
+func (f Filing) CheckDraft() error {
+	var v validator
+	text := func(field, s string) {
+		if !utf8.ValidString(s) {
+			v.add(field, KeyTextInvalid)
+		}
+	}
+	text("title", f.Title)
+	text("relationship", string(f.Relationship))
+	text("relationship_detail", f.RelationshipDetail)
+	text("patient_name", f.PatientName)
+	text("patient_id", f.PatientID)
+	text("diagnosis", f.Diagnosis)
+	text("hospital_name", f.HospitalName)
+	text("hospital_city", f.HospitalCity)
+	text("story", f.Story)
+	for i, it := range f.Use {
+		p := "use." + strconv.Itoa(i) + "."
+		text(p+"label", it.Label)
+		text(p+"note", it.Note)
+	}
+	for _, t := range Topics {
+		if d, ok := f.Disclosures[t]; ok {
+			text("disclosure."+string(t)+".detail", d.Detail)
+		}
+	}
+	for t := range f.Disclosures {
+		if !t.Valid() {
+			// As Validate says it: one message, without the topic's name.
+			v.add("disclosure", KeyUnknownTopic)
+			break
+		}
+	}
+	text("truthful", f.Truthful)
+	text("consent", f.Consent)
 	if len(v.errs) == 0 {
 		return nil
 	}

@@ -375,3 +375,42 @@ func FuzzValidate(f *testing.F) {
 		_ = Changes(fl.Public(), valid().Public())
 	})
 }
+
+// TestCheckDraft: a draft may be incomplete, but what cannot be stored as
+// it was typed is refused on its field: a text that is not UTF-8 (it would
+// be stored with its bytes replaced) and a disclosure topic the form never
+// asked (R-REQ-2).
+func TestCheckDraft(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(f *Filing)
+		want   map[string]string
+	}{
+		{"Valid", func(f *Filing) {}, nil},
+		{"Empty", func(f *Filing) { *f = Filing{} }, nil},
+		{"Incomplete", func(f *Filing) { f.Story, f.Target, f.Disclosures = "短", 0, nil }, nil},
+		{"ReplacementCharacterTyped", func(f *Filing) { f.Title = "救\uFFFD救" }, nil},
+		{"NULLeftToValidate", func(f *Filing) { f.Title = "救\x00救" }, nil},
+		{"TitleInvalidUTF8", func(f *Filing) { f.Title = "救\xff" }, map[string]string{"title": KeyTextInvalid}},
+		{"StoryInvalidUTF8", func(f *Filing) { f.Story = "\xc3" }, map[string]string{"story": KeyTextInvalid}},
+		{"RelationshipInvalidUTF8", func(f *Filing) { f.Relationship = "\xfe" }, map[string]string{"relationship": KeyTextInvalid}},
+		{"UseNoteInvalidUTF8", func(f *Filing) { f.Use[1].Note = "a\x80" }, map[string]string{"use.1.note": KeyTextInvalid}},
+		{"DetailInvalidUTF8", func(f *Filing) {
+			f.Disclosures[Debts] = Disclosure{Answered: true, Yes: true, Detail: "\xff"}
+		}, map[string]string{"disclosure.debts.detail": KeyTextInvalid}},
+		{"UnknownTopic", func(f *Filing) { f.Disclosures["pets"] = Disclosure{Answered: true} },
+			map[string]string{"disclosure": KeyUnknownTopic}},
+		{"Both", func(f *Filing) { f.Title, f.Disclosures["Debts"] = "\xff", Disclosure{} },
+			map[string]string{"title": KeyTextInvalid, "disclosure": KeyUnknownTopic}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := valid()
+			tt.change(&f)
+			got := fields(t, f.CheckDraft())
+			if !maps.Equal(got, tt.want) {
+				t.Errorf("field errors = %v\nwant %v", got, tt.want)
+			}
+		})
+	}
+}

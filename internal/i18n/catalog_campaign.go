@@ -26,6 +26,7 @@ func init() {
 		"campaign.amount_without_yes":   {"选择了“否”时不需要填写金额，请清空金额或改选“是”。", "You answered no, so there is no amount; clear it or answer yes."},
 		"campaign.amount_negative":      {"金额不能为负数。", "The amount cannot be negative."},
 		"campaign.amount_not_taken":     {"此项不需要填写金额。", "This question takes no amount."},
+		"campaign.answer_invalid":       {"请选择“是”或“否”。", "Answer yes or no."},
 		"campaign.unknown_topic":        {"表单中有无法识别的项目，请刷新页面后重新填写。", "The form holds a question we do not know; reload the page and fill it in again."},
 
 		"campaign.certificate_missing":     {"目标金额超过 50 万元，需先提交有资质的医疗机构出具的书面证明，并经平台审核。", "A target above CN¥500,000 needs a written certificate from a qualified medical institution, reviewed by the platform, first."},

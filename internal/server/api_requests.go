@@ -1,79 +1,114 @@
 package server
 
 import (
+	"encoding/json"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/campaign"
-	"github.com/carefund/carefund/internal/charity"
+	"github.com/carefund/carefund/internal/filing"
 	"github.com/carefund/carefund/internal/material"
 	"github.com/carefund/carefund/internal/money"
-	"github.com/carefund/carefund/internal/review"
-	"github.com/carefund/carefund/internal/store"
 )
 
 // The JSON API of the publisher's requests: the same flow as the pages
 // (filing.go), for an app. Amounts are integer fen.
 
+// apiText is a text the API reads. encoding/json would read bytes that are
+// not UTF-8 as U+FFFD, and the draft would then hold replacement characters
+// the client never sent; such a text is kept unreadable instead (the JSON
+// string as it came), so that the filing's rules refuse it on its field
+// (campaign.Filing.CheckDraft) and nothing is saved.
+type apiText string
+
+func (t *apiText) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	if !utf8.Valid(b) {
+		s = string(b)
+	}
+	*t = apiText(s)
+	return nil
+}
+
 // apiUse is one line of the use of the money.
 type apiUse struct {
-	Label     string `json:"label"`
-	AmountFen int64  `json:"amount_fen"`
-	Note      string `json:"note"`
+	Label     apiText `json:"label"`
+	AmountFen int64   `json:"amount_fen"`
+	Note      apiText `json:"note"`
 }
 
 // apiDisclosure answers one topic: Answer is "yes", "no" or "" (not yet).
 type apiDisclosure struct {
-	Answer    string `json:"answer"`
-	Detail    string `json:"detail"`
-	AmountFen int64  `json:"amount_fen"`
+	Answer    apiText `json:"answer"`
+	Detail    apiText `json:"detail"`
+	AmountFen int64   `json:"amount_fen"`
 }
 
 // apiFiling is the filing as the API reads and writes it.
 type apiFiling struct {
-	Title              string                   `json:"title"`
-	Relationship       string                   `json:"relationship"`
-	RelationshipDetail string                   `json:"relationship_detail"`
-	PatientName        string                   `json:"patient_name"`
-	PatientID          string                   `json:"patient_id"`
-	Diagnosis          string                   `json:"diagnosis"`
-	HospitalName       string                   `json:"hospital_name"`
-	HospitalCity       string                   `json:"hospital_city"`
-	Story              string                   `json:"story"`
+	Title              apiText                  `json:"title"`
+	Relationship       apiText                  `json:"relationship"`
+	RelationshipDetail apiText                  `json:"relationship_detail"`
+	PatientName        apiText                  `json:"patient_name"`
+	PatientID          apiText                  `json:"patient_id"`
+	Diagnosis          apiText                  `json:"diagnosis"`
+	HospitalName       apiText                  `json:"hospital_name"`
+	HospitalCity       apiText                  `json:"hospital_city"`
+	Story              apiText                  `json:"story"`
 	TargetFen          int64                    `json:"target_fen"`
 	EstimatedCostsFen  int64                    `json:"estimated_costs_fen"`
 	Use                []apiUse                 `json:"use"`
 	Disclosures        map[string]apiDisclosure `json:"disclosures"`
 }
 
-func (a apiFiling) filing() campaign.Filing {
+// filing is a as a campaign.Filing, with the fields that could not be
+// read: an answer that is neither "yes", "no" nor "" (not yet answered),
+// as the form names it (disclosure.T).
+func (a apiFiling) filing() (campaign.Filing, []apperr.FieldError) {
 	f := campaign.Filing{
-		Title: a.Title, Relationship: campaign.Relationship(a.Relationship), RelationshipDetail: a.RelationshipDetail,
-		PatientName: a.PatientName, PatientID: a.PatientID, Diagnosis: a.Diagnosis, HospitalName: a.HospitalName,
-		HospitalCity: a.HospitalCity, Story: a.Story, Target: money.Fen(a.TargetFen), EstimatedCosts: money.Fen(a.EstimatedCostsFen),
+		Title: string(a.Title), Relationship: campaign.Relationship(a.Relationship), RelationshipDetail: string(a.RelationshipDetail),
+		PatientName: string(a.PatientName), PatientID: string(a.PatientID), Diagnosis: string(a.Diagnosis),
+		HospitalName: string(a.HospitalName), HospitalCity: string(a.HospitalCity), Story: string(a.Story),
+		Target: money.Fen(a.TargetFen), EstimatedCosts: money.Fen(a.EstimatedCostsFen),
 		Disclosures: map[campaign.Topic]campaign.Disclosure{},
 	}
 	for _, u := range a.Use {
-		f.Use = append(f.Use, campaign.UseItem{Label: u.Label, Amount: money.Fen(u.AmountFen), Note: u.Note})
+		f.Use = append(f.Use, campaign.UseItem{Label: string(u.Label), Amount: money.Fen(u.AmountFen), Note: string(u.Note)})
 	}
-	for t, d := range a.Disclosures {
+	var unread []apperr.FieldError
+	for _, t := range slices.Sorted(maps.Keys(a.Disclosures)) {
+		d := a.Disclosures[t]
+		switch d.Answer {
+		case "yes", "no", "":
+		default:
+			if campaign.Topic(t).Valid() {
+				unread = append(unread, apperr.FieldError{Field: "disclosure." + t, Key: campaign.KeyAnswerInvalid})
+			}
+		}
 		f.Disclosures[campaign.Topic(t)] = campaign.Disclosure{Answered: d.Answer == "yes" || d.Answer == "no",
-			Yes: d.Answer == "yes", Detail: d.Detail, Amount: money.Fen(d.AmountFen)}
+			Yes: d.Answer == "yes", Detail: string(d.Detail), Amount: money.Fen(d.AmountFen)}
 	}
-	return f
+	return f, unread
 }
 
 func apiFilingOf(f campaign.Filing) apiFiling {
 	a := apiFiling{
-		Title: f.Title, Relationship: string(f.Relationship), RelationshipDetail: f.RelationshipDetail,
-		PatientName: f.PatientName, PatientID: f.PatientID, Diagnosis: f.Diagnosis, HospitalName: f.HospitalName,
-		HospitalCity: f.HospitalCity, Story: f.Story, TargetFen: int64(f.Target), EstimatedCostsFen: int64(f.EstimatedCosts),
+		Title: apiText(f.Title), Relationship: apiText(f.Relationship), RelationshipDetail: apiText(f.RelationshipDetail),
+		PatientName: apiText(f.PatientName), PatientID: apiText(f.PatientID), Diagnosis: apiText(f.Diagnosis),
+		HospitalName: apiText(f.HospitalName), HospitalCity: apiText(f.HospitalCity), Story: apiText(f.Story),
+		TargetFen: int64(f.Target), EstimatedCostsFen: int64(f.EstimatedCosts),
 		Use: []apiUse{}, Disclosures: map[string]apiDisclosure{},
 	}
 	for _, u := range f.Use {
-		a.Use = append(a.Use, apiUse{Label: u.Label, AmountFen: int64(u.Amount), Note: u.Note})
+		a.Use = append(a.Use, apiUse{Label: apiText(u.Label), AmountFen: int64(u.Amount), Note: apiText(u.Note)})
 	}
 	for t, d := range f.Disclosures {
 		ans := ""
@@ -83,7 +118,7 @@ func apiFilingOf(f campaign.Filing) apiFiling {
 		case d.Answered:
 			ans = "no"
 		}
-		a.Disclosures[string(t)] = apiDisclosure{Answer: ans, Detail: d.Detail, AmountFen: int64(d.Amount)}
+		a.Disclosures[string(t)] = apiDisclosure{Answer: apiText(ans), Detail: apiText(d.Detail), AmountFen: int64(d.Amount)}
 	}
 	return a
 }
@@ -130,102 +165,67 @@ type apiCharity struct {
 }
 
 func (s *Server) apiMyRequests(w http.ResponseWriter, r *http.Request) error {
+	mine, err := s.filing.Mine(r.Context(), callerOf(r).user.Subject)
+	if err != nil {
+		return err
+	}
 	out := struct {
 		Requests []apiMyRequest `json:"requests"`
 	}{Requests: []apiMyRequest{}}
-	err := s.db.Read(r.Context(), func(tx *store.Tx) error {
-		reqs, err := s.campaigns.ListByPublisher(r.Context(), tx, callerOf(r).user.Subject)
-		for _, q := range reqs {
-			out.Requests = append(out.Requests, apiMyRequest{ID: q.ID, State: string(q.State), Revision: q.Revision, UpdatedAt: q.UpdatedAt})
-		}
-		return err
-	})
-	if err != nil {
-		return err
+	for _, q := range mine.Requests {
+		out.Requests = append(out.Requests, apiMyRequest{ID: q.ID, State: string(q.State), Revision: q.Revision, UpdatedAt: q.UpdatedAt})
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) apiNewRequest(w http.ResponseWriter, r *http.Request) error {
-	req, err := s.createDraft(r)
+	user := callerOf(r).user.Subject
+	req, err := s.filing.CreateDraft(r.Context(), user, s.deviceIndex(r))
+	if err != nil {
+		return err
+	}
+	d, err := s.filing.Detail(r.Context(), user, req.ID)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/my/requests/"+strconv.FormatInt(req.ID, 10))
-	return s.writeMyRequest(w, r, http.StatusCreated)
+	return writeJSON(w, http.StatusCreated, apiMyRequestOf(d))
 }
 
 func (s *Server) apiMyRequest(w http.ResponseWriter, r *http.Request) error {
-	return s.writeMyRequest(w, r, http.StatusOK)
-}
-
-// writeMyRequest answers with the request of the path, or the one just
-// created (Location).
-func (s *Server) writeMyRequest(w http.ResponseWriter, r *http.Request, status int) error {
-	if loc := w.Header().Get("Location"); loc != "" {
-		r.SetPathValue("id", loc[len("/api/v1/my/requests/"):])
-	}
-	var out apiMyRequest
-	err := s.db.Read(r.Context(), func(tx *store.Tx) error {
-		req, err := s.ownRequest(r.Context(), tx, r)
-		if err != nil {
-			return err
-		}
-		f := apiFilingOf(req.Filing)
-		out = apiMyRequest{ID: req.ID, State: string(req.State), Revision: req.Revision, UpdatedAt: req.UpdatedAt, Filing: &f,
-			Materials: []apiMaterial{}}
-		ms, err := s.materials.List(r.Context(), tx, req.ID)
-		if err != nil {
-			return err
-		}
-		for _, m := range ms {
-			out.Materials = append(out.Materials, apiMaterialOf(m))
-		}
-		earlier, err := s.campaigns.PublishedBefore(r.Context(), tx, req.PatientIndex, req.ID)
-		if err != nil {
-			return err
-		}
-		if e := apperr.As(material.Missing(ms, material.Required(req.Filing.Relationship, req.Filing.Target, earlier))); e != nil {
-			for _, fe := range e.Fields {
-				out.Required = append(out.Required, fe.Field[len("material_"):])
-			}
-		}
-		if req.State == campaign.NeedsInfo || req.State == campaign.Rejected {
-			ds, err := review.Decisions(r.Context(), tx, req.ID)
-			if err != nil {
-				return err
-			}
-			want := review.NeedsInfo
-			if req.State == campaign.Rejected {
-				want = review.Rejected
-			}
-			if n := len(ds); n > 0 && ds[n-1].Decision == want {
-				if want == review.NeedsInfo {
-					out.Questions = ds[n-1].Text
-				} else {
-					out.Reason = ds[n-1].Text
-				}
-			}
-		}
-		if req.State != campaign.Draft {
-			orgs, err := charity.Suggest(r.Context(), tx, req.Filing.Diagnosis, req.Filing.HospitalCity, 6)
-			if err != nil {
-				return err
-			}
-			for _, o := range orgs {
-				out.Charities = append(out.Charities, apiCharity{Name: o.Name, Summary: o.Summary, URL: o.URL})
-			}
-		}
-		return nil
-	})
+	user, id, err := own(r)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, status, out)
+	d, err := s.filing.Detail(r.Context(), user, id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, apiMyRequestOf(d))
+}
+
+// apiMyRequestOf is the request as its publisher reads it.
+func apiMyRequestOf(d filing.Detail) apiMyRequest {
+	req := d.Request
+	f := apiFilingOf(req.Filing)
+	out := apiMyRequest{ID: req.ID, State: string(req.State), Revision: req.Revision, UpdatedAt: req.UpdatedAt, Filing: &f,
+		Materials: []apiMaterial{}, Questions: d.Questions, Reason: d.Reason}
+	for _, m := range d.Materials {
+		out.Materials = append(out.Materials, apiMaterialOf(m))
+	}
+	for _, k := range d.Missing {
+		out.Required = append(out.Required, string(k))
+	}
+	for _, o := range d.Charities {
+		out.Charities = append(out.Charities, apiCharity{Name: o.Name, Summary: o.Summary, URL: o.URL})
+	}
+	return out
 }
 
 // apiSaveRequest saves the draft as it is (an app's autosave), from the
-// revision the app last read.
+// revision the app last read. What the schema forbids (an answer other
+// than "yes", "no" or "", a topic the form does not ask, a text that is not
+// UTF-8) is refused on its field, and nothing is saved.
 func (s *Server) apiSaveRequest(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Revision int       `json:"revision"`
@@ -234,27 +234,29 @@ func (s *Server) apiSaveRequest(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	err := s.db.Write(r.Context(), func(tx *store.Tx) error {
-		req, err := s.ownRequest(r.Context(), tx, r)
-		if err != nil {
-			return err
-		}
-		if !editable(req.State) {
-			return apperr.New(apperr.Conflict, campaign.KeyAlreadySubmitted)
-		}
-		f := in.Filing.filing()
-		f.RelationshipProof = req.Filing.RelationshipProof
-		_, err = s.campaigns.SaveDraft(r.Context(), tx, req.ID, req.PublisherUserID, in.Revision, f)
-		return err
-	})
+	user, id, err := own(r)
 	if err != nil {
 		return err
 	}
-	return s.writeMyRequest(w, r, http.StatusOK)
+	f, unread := in.Filing.filing()
+	if err := filing.Refusal(unread, f); err != nil {
+		return err
+	}
+	req, err := s.filing.SaveDraft(r.Context(), user, id, filing.Draft{Revision: in.Revision, Filing: f})
+	if err != nil {
+		return err
+	}
+	d, err := s.filing.Detail(r.Context(), user, req.ID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, apiMyRequestOf(d))
 }
 
 // apiSubmitRequest submits the draft with the declaration and the consents
-// to the rules versions the app showed (R-RULES-2, R-RULES-4).
+// to the rules versions the app showed (R-RULES-2, R-RULES-4). The ticks
+// are saved with the submission, or not at all: a refused submission leaves
+// the draft at the revision the app holds.
 func (s *Server) apiSubmitRequest(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Revision int     `json:"revision"`
@@ -265,33 +267,20 @@ func (s *Server) apiSubmitRequest(w http.ResponseWriter, r *http.Request) error 
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	tick := func(b bool) string {
-		if b {
-			return "yes"
-		}
-		return ""
-	}
-	req, err := s.readOwn(r)
+	user, id, err := own(r)
 	if err != nil {
 		return err
 	}
-	if !editable(req.State) {
-		return apperr.New(apperr.Conflict, campaign.KeyAlreadySubmitted)
-	}
-	if req.Revision != in.Revision {
-		return apperr.New(apperr.Conflict, campaign.KeyStaleDraft)
-	}
-	ids := make([]string, len(in.Rules))
-	for i, id := range in.Rules {
-		ids[i] = strconv.FormatInt(id, 10)
-	}
-	// The ticks are saved with the submission, or not at all: a refused
-	// submission leaves the draft at the revision the app holds.
-	declare := func(f *campaign.Filing) { f.Truthful, f.Consent = tick(in.Truthful), tick(in.Consent) }
-	if err := s.submit(r, req, ids, nil, declare); err != nil {
+	req, err := s.filing.Submit(r.Context(), user, id, filing.Submission{Revision: in.Revision, Rules: in.Rules,
+		Declare: &filing.Declaration{Truthful: in.Truthful, Consent: in.Consent}, Source: remoteIP(r)})
+	if err != nil {
 		return err
 	}
-	return s.writeMyRequest(w, r, http.StatusOK)
+	d, err := s.filing.Detail(r.Context(), user, req.ID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, apiMyRequestOf(d))
 }
 
 // apiUploadMaterial stores one document (multipart: kind and file).

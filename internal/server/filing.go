@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -12,18 +11,12 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/apperr"
-	"github.com/carefund/carefund/internal/audit"
-	"github.com/carefund/carefund/internal/blacklist"
 	"github.com/carefund/carefund/internal/campaign"
-	"github.com/carefund/carefund/internal/charity"
+	"github.com/carefund/carefund/internal/filing"
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/material"
 	"github.com/carefund/carefund/internal/money"
-	"github.com/carefund/carefund/internal/review"
-	"github.com/carefund/carefund/internal/rules"
-	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/upload"
 	"github.com/carefund/carefund/internal/web"
 )
@@ -49,18 +42,8 @@ func takesUpload(r *http.Request) bool {
 		(strings.HasPrefix(p, "/my/requests/") || strings.HasPrefix(p, "/api/v1/my/requests/"))
 }
 
-// Message keys of the filing pages.
-const (
-	keyVerifyFirst  = "filing.verify_first"
-	keyRulesChanged = "filing.rules_changed"
-	keyFileRequired = "filing.file_required"
-	keyWrongState   = "filing.wrong_state"
-	keyCloseReason  = "filing.close_reason"
-)
-
-// publisherCloseReasons are the reasons a publisher may give for closing
-// their own channel (R-PUB-4); the others are the platform's.
-var publisherCloseReasons = []campaign.CloseReason{campaign.PurposeAchieved, campaign.PurposeGone, campaign.ClosedByRequester}
+// keyFileRequired is the message of an upload without a file.
+const keyFileRequired = "filing.file_required"
 
 // useRowsShown is how many empty lines of use the form offers after the
 // filled ones.
@@ -104,37 +87,12 @@ func parseAnyForm(r *http.Request) error {
 	return form(r)
 }
 
-// ownRequest loads request id of the signed-in publisher; another's is
-// NotFound, so ids cannot be probed.
-func (s *Server) ownRequest(ctx context.Context, tx *store.Tx, r *http.Request) (campaign.Request, error) {
-	id, err := pathNumber(r, "id")
-	if err != nil {
-		return campaign.Request{}, err
-	}
-	req, err := s.campaigns.Get(ctx, tx, id)
-	if err != nil {
-		return campaign.Request{}, err
-	}
-	if req.PublisherUserID != callerOf(r).user.Subject {
-		return campaign.Request{}, apperr.New(apperr.NotFound, "")
-	}
-	return req, nil
+// own returns the signed-in publisher's user id and the request id of the
+// path; a malformed id is NotFound.
+func own(r *http.Request) (user, id int64, err error) {
+	id, err = pathNumber(r, "id")
+	return callerOf(r).user.Subject, id, err
 }
-
-// readOwn reads the signed-in publisher's request named by the path, as
-// ownRequest does, in a transaction of its own.
-func (s *Server) readOwn(r *http.Request) (campaign.Request, error) {
-	var req campaign.Request
-	err := s.db.Read(r.Context(), func(tx *store.Tx) (err error) {
-		req, err = s.ownRequest(r.Context(), tx, r)
-		return err
-	})
-	return req, err
-}
-
-// editable reports whether the publisher may change the filing: a draft,
-// or a request the reviewer asked more of.
-func editable(st campaign.State) bool { return st == campaign.Draft || st == campaign.NeedsInfo }
 
 // filingFromForm reads the filing form. Lines of use left wholly empty are
 // dropped. An amount that does not parse is left out (zero) and reported
@@ -193,6 +151,11 @@ func filingFromForm(r *http.Request) (campaign.Filing, map[string]string, []appe
 			d.Answered, d.Yes = true, true
 		case "no":
 			d.Answered = true
+		case "":
+		default:
+			// Not an answer the form offers: reported on its field, and
+			// the draft keeps the answer saved before.
+			errs = append(errs, apperr.FieldError{Field: p, Key: campaign.KeyAnswerInvalid})
 		}
 		if t.TakesAmount() {
 			typed := v(p+".amount", 40)
@@ -209,31 +172,6 @@ func filingFromForm(r *http.Request) (campaign.Filing, map[string]string, []appe
 		}
 	}
 	return f, values, errs
-}
-
-// keepUnread puts back the stored amounts of the fields whose typed amount
-// could not be read, so that a typo never wipes a figure saved before: the
-// form shows what was typed with its message, and the draft keeps the last
-// good figure.
-func keepUnread(f *campaign.Filing, stored campaign.Filing, unread []apperr.FieldError) {
-	for _, e := range unread {
-		parts := strings.Split(e.Field, ".")
-		switch {
-		case e.Field == "target":
-			f.Target = stored.Target
-		case e.Field == "estimated_costs":
-			f.EstimatedCosts = stored.EstimatedCosts
-		case len(parts) == 3 && parts[0] == "use" && parts[2] == "amount":
-			if i, err := strconv.Atoi(parts[1]); err == nil && i < len(f.Use) && i < len(stored.Use) {
-				f.Use[i].Amount = stored.Use[i].Amount
-			}
-		case len(parts) == 3 && parts[0] == "disclosure" && parts[2] == "amount":
-			t := campaign.Topic(parts[1])
-			d := f.Disclosures[t]
-			d.Amount = stored.Disclosures[t].Amount
-			f.Disclosures[t] = d
-		}
-	}
 }
 
 // filingValues is a stored filing as the form shows it. The two checkboxes
@@ -279,43 +217,21 @@ func (s *Server) myRequests(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) myRequestsView(r *http.Request, f web.Form) (web.MyRequests, error) {
-	p := web.MyRequests{Form: f}
-	user := callerOf(r).user.Subject
-	err := s.db.Read(r.Context(), func(tx *store.Tx) error {
-		if _, err := s.accounts.VerifiedIdentity(r.Context(), tx, user); err == nil {
-			p.Verified = true
-		} else if apperr.CodeOf(err) != apperr.NotFound {
-			return err
-		}
-		reqs, err := s.campaigns.ListByPublisher(r.Context(), tx, user)
-		if err != nil {
-			return err
-		}
-		for _, q := range reqs {
-			p.Requests = append(p.Requests, web.MyRequestRow{ID: q.ID, Title: q.Filing.Title, StateKey: q.State.NameKey(),
-				Updated: q.UpdatedAt.In(chinaTime).Format("2006-01-02 15:04")})
-		}
-		return nil
-	})
-	return p, err
-}
-
-// canPublish refuses a publisher without a verified real name (R-ACC-1) or
-// on the blacklist (R-BL-1).
-func (s *Server) canPublish(ctx context.Context, tx *store.Tx, user int64) error {
-	id, err := s.accounts.VerifiedIdentity(ctx, tx, user)
-	if apperr.CodeOf(err) == apperr.NotFound {
-		return apperr.New(apperr.Forbidden, keyVerifyFirst)
-	}
+	mine, err := s.filing.Mine(r.Context(), callerOf(r).user.Subject)
 	if err != nil {
-		return err
+		return web.MyRequests{}, err
 	}
-	return blacklist.Check(ctx, tx, s.accounts.IDIndex(id.Number))
+	p := web.MyRequests{Form: f, Verified: mine.Verified}
+	for _, q := range mine.Requests {
+		p.Requests = append(p.Requests, web.MyRequestRow{ID: q.ID, Title: q.Filing.Title, StateKey: q.State.NameKey(),
+			Updated: q.UpdatedAt.In(chinaTime).Format("2006-01-02 15:04")})
+	}
+	return p, nil
 }
 
 // newRequest starts a draft.
 func (s *Server) newRequest(w http.ResponseWriter, r *http.Request) error {
-	req, err := s.createDraft(r)
+	req, err := s.filing.CreateDraft(r.Context(), callerOf(r).user.Subject, s.deviceIndex(r))
 	if err != nil {
 		return reshow(s, w, r, err, nil, func(f web.Form) (web.MyRequests, error) { return s.myRequestsView(r, f) })
 	}
@@ -323,67 +239,46 @@ func (s *Server) newRequest(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) createDraft(r *http.Request) (campaign.Request, error) {
-	user := callerOf(r).user.Subject
-	var req campaign.Request
-	err := s.db.Write(r.Context(), func(tx *store.Tx) error {
-		if err := s.canPublish(r.Context(), tx, user); err != nil {
-			return err
-		}
-		var err error
-		if req, err = s.campaigns.CreateDraft(r.Context(), tx, user, campaign.Filing{}); err != nil {
-			return err
-		}
-		return s.campaigns.RecordDevice(r.Context(), tx, req.ID, s.deviceIndex(r))
-	})
-	return req, err
-}
-
 // myRequest shows a draft's form, or where a filed request is.
 func (s *Server) myRequest(w http.ResponseWriter, r *http.Request) error {
-	req, err := s.readOwn(r)
+	user, id, err := own(r)
+	if err != nil {
+		return err
+	}
+	pg, err := s.filing.Page(r.Context(), user, id)
 	if err != nil {
 		return err
 	}
 	lang := s.lang(r)
-	if editable(req.State) {
+	if pg.Form != nil {
 		s.ensureDevice(w, r)
-		var saved string
+		p := s.formView(r, *pg.Form, web.Form{Values: filingValues(pg.Form.Request.Filing)})
 		switch r.URL.Query().Get("done") {
 		case "saved":
-			saved = i18n.T(lang, "filing.saved")
+			p.Saved = i18n.T(lang, "filing.saved")
 		case "uploaded":
-			saved = i18n.T(lang, "filing.uploaded")
+			p.Saved = i18n.T(lang, "filing.uploaded")
 		case "withdrawn":
-			saved = i18n.T(lang, "filing.withdrawn")
+			p.Saved = i18n.T(lang, "filing.withdrawn")
 		}
-		p, err := s.formView(r, req, web.Form{Values: filingValues(req.Filing)})
-		if err != nil {
-			return err
-		}
-		p.Saved = saved
 		return s.render(w, r, p)
 	}
-	var notice string
+	p := s.statusView(r, *pg.Status, web.Form{})
 	switch d := r.URL.Query().Get("done"); d {
 	case "closed", "extended", "posted", "amended":
-		notice = i18n.T(lang, "filing.done."+d)
+		p.Notice = i18n.T(lang, "filing.done."+d)
 	case "unchanged":
-		notice = i18n.T(lang, "filing.amend.nothing")
+		p.Notice = i18n.T(lang, "filing.amend.nothing")
 	}
-	p, err := s.statusView(r, req, web.Form{})
-	if err != nil {
-		return err
-	}
-	p.Notice = notice
 	return s.render(w, r, p)
 }
 
-// formView builds the filing form of req with f.
-func (s *Server) formView(r *http.Request, req campaign.Request, f web.Form) (web.RequestForm, error) {
+// formView is the filing form of v with f.
+func (s *Server) formView(r *http.Request, v filing.Form, f web.Form) web.RequestForm {
 	lang := s.lang(r)
+	req := v.Request
 	p := web.RequestForm{ID: req.ID, Revision: req.Revision, NeedsInfo: req.State == campaign.NeedsInfo,
-		MaxUpload: upload.MaxSize >> 20, Form: f}
+		MaxUpload: upload.MaxSize >> 20, Form: f, Questions: v.Questions}
 	for _, rel := range campaign.Relationships {
 		p.Relationships = append(p.Relationships, web.Option{Value: string(rel), Key: rel.NameKey()})
 	}
@@ -398,52 +293,18 @@ func (s *Server) formView(r *http.Request, req campaign.Request, f web.Form) (we
 	for i := range max(rows, 3) {
 		p.UseRows = append(p.UseRows, i)
 	}
-	err := s.db.Read(r.Context(), func(tx *store.Tx) error {
-		ms, err := s.materials.List(r.Context(), tx, req.ID)
-		if err != nil {
-			return err
-		}
-		for _, m := range ms {
-			p.Materials = append(p.Materials, web.MaterialRow{ID: m.ID, KindKey: m.Kind.NameKey(), Type: m.ContentType,
-				Size: sizeText(m.Size), Uploaded: m.UploadedAt.In(chinaTime).Format("2006-01-02 15:04"), Reviewed: !m.ReviewedAt.IsZero()})
-		}
-		earlier, err := s.campaigns.PublishedBefore(r.Context(), tx, req.PatientIndex, req.ID)
-		if err != nil {
-			return err
-		}
-		required := material.Required(req.Filing.Relationship, req.Filing.Target, earlier)
-		for _, k := range material.Kinds {
-			have := 0
-			for _, m := range ms {
-				if m.Kind == k {
-					have++
-				}
-			}
-			p.Kinds = append(p.Kinds, web.KindRow{Kind: string(k), NameKey: k.NameKey(), HintKey: k.HintKey(),
-				Required: slices.Contains(required, k), Have: have})
-		}
-		if req.State == campaign.NeedsInfo {
-			ds, err := review.Decisions(r.Context(), tx, req.ID)
-			if err != nil {
-				return err
-			}
-			for _, d := range slices.Backward(ds) {
-				if d.Decision == review.NeedsInfo {
-					p.Questions = d.Text
-					break
-				}
-			}
-		}
-		for _, k := range account.ConsentKinds {
-			v, err := rules.Current(r.Context(), tx, k)
-			if err != nil {
-				return err
-			}
-			p.Rules = append(p.Rules, ruleLink(lang, v))
-		}
-		return nil
-	})
-	return p, err
+	for _, m := range v.Materials {
+		p.Materials = append(p.Materials, web.MaterialRow{ID: m.ID, KindKey: m.Kind.NameKey(), Type: m.ContentType,
+			Size: sizeText(m.Size), Uploaded: m.UploadedAt.In(chinaTime).Format("2006-01-02 15:04"), Reviewed: !m.ReviewedAt.IsZero()})
+	}
+	for _, k := range v.Kinds {
+		p.Kinds = append(p.Kinds, web.KindRow{Kind: string(k.Kind), NameKey: k.Kind.NameKey(), HintKey: k.Kind.HintKey(),
+			Required: k.Required, Have: k.Have})
+	}
+	for _, rv := range v.Rules {
+		p.Rules = append(p.Rules, ruleLink(lang, rv))
+	}
+	return p
 }
 
 // countUseValues returns one past the highest line of use with a value.
@@ -473,10 +334,10 @@ func sizeText(n int) string {
 type saved struct {
 	req    campaign.Request
 	values map[string]string
-	errs   []apperr.FieldError // amounts that did not parse; the rest is saved
+	errs   []apperr.FieldError // what could not be read; the rest is saved
 }
 
-// refusal returns the parse errors as one Invalid error, or nil.
+// refusal returns what could not be read as one Invalid error, or nil.
 func (sv saved) refusal() error {
 	if len(sv.errs) == 0 {
 		return nil
@@ -494,41 +355,34 @@ func (s *Server) saveForm(r *http.Request) (saved, error) {
 	if err != nil {
 		return saved{}, apperr.New(apperr.Invalid, "")
 	}
+	user, id, err := own(r)
+	if err != nil {
+		return saved{}, err
+	}
 	f, values, errs := filingFromForm(r)
 	sv := saved{values: values, errs: errs}
-	err = s.db.Write(r.Context(), func(tx *store.Tx) error {
-		req, err := s.ownRequest(r.Context(), tx, r)
-		if err != nil {
-			return err
-		}
-		if !editable(req.State) {
-			return apperr.New(apperr.Conflict, campaign.KeyAlreadySubmitted)
-		}
-		f.RelationshipProof = req.Filing.RelationshipProof
-		keepUnread(&f, req.Filing, errs)
-		if err := s.campaigns.RecordDevice(r.Context(), tx, req.ID, s.deviceIndex(r)); err != nil {
-			return err
-		}
-		sv.req, err = s.campaigns.SaveDraft(r.Context(), tx, req.ID, req.PublisherUserID, revision, f)
-		return err
-	})
+	sv.req, err = s.filing.SaveDraft(r.Context(), user, id, filing.Draft{Revision: revision, Filing: f, Unread: errs, Device: s.deviceIndex(r)})
 	return sv, err
 }
 
 // refuseForm shows the filing form again with what was typed and the
 // messages; a request no longer editable shows where it is instead.
 func (s *Server) refuseForm(w http.ResponseWriter, r *http.Request, refusal error, values map[string]string) error {
-	req, err := s.readOwn(r)
+	user, id, err := own(r)
 	if err != nil {
 		return err
 	}
-	if !editable(req.State) {
-		return reshow(s, w, r, refusal, nil, func(f web.Form) (web.RequestStatus, error) { return s.statusView(r, req, f) })
+	pg, err := s.filing.Page(r.Context(), user, id)
+	if err != nil {
+		return err
+	}
+	if pg.Status != nil {
+		return reshow(s, w, r, refusal, nil, func(f web.Form) (web.RequestStatus, error) { return s.statusView(r, *pg.Status, f), nil })
 	}
 	if values == nil {
-		values = filingValues(req.Filing)
+		values = filingValues(pg.Form.Request.Filing)
 	}
-	return reshow(s, w, r, refusal, values, func(f web.Form) (web.RequestForm, error) { return s.formView(r, req, f) })
+	return reshow(s, w, r, refusal, values, func(f web.Form) (web.RequestForm, error) { return s.formView(r, *pg.Form, f), nil })
 }
 
 // wantsJSON reports whether the page's script asked: it saves as the
@@ -574,11 +428,13 @@ func fieldMessages(lang i18n.Lang, errs []apperr.FieldError) map[string]string {
 // document is reported at once (R-REQ-1, R-REQ-2, R-REQ-3), the consents
 // and the truthfulness declaration are recorded (R-RULES-2, R-RULES-4), and
 // the machine screen runs (R-REV-1). A second press finds the request
-// already submitted and says so.
+// already submitted and says so. What was typed is saved first, so that a
+// refused submission loses none of it.
 func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request) error {
 	sv, err := s.saveForm(r)
 	if err == nil {
-		err = s.submit(r, sv.req, r.PostForm["rule"], sv.errs, nil)
+		_, err = s.filing.Submit(r.Context(), sv.req.PublisherUserID, sv.req.ID, filing.Submission{
+			Revision: sv.req.Revision, Rules: ruleIDs(r.PostForm["rule"]), Unread: sv.errs, Source: remoteIP(r)})
 	}
 	if err != nil {
 		return s.refuseForm(w, r, err, sv.values)
@@ -587,117 +443,32 @@ func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// submit submits req, saved at its revision, with the consents to the rules
-// versions the form showed (ruleIDs). typed are the amounts of the form that
-// did not parse: they are reported with every other problem.
-//
-// declare, when not nil, ticks the declaration and the consent in the
-// filing (the API sends them with the submission); they are saved only if
-// the submission goes through.
-func (s *Server) submit(r *http.Request, req campaign.Request, ruleIDs []string, typed []apperr.FieldError, declare func(*campaign.Filing)) error {
-	ctx := r.Context()
-	user := callerOf(r).user.Subject
-	return s.db.Write(ctx, func(tx *store.Tx) error {
-		if err := s.canPublish(ctx, tx, user); err != nil {
-			return err
+// ruleIDs reads the ids of the rules versions a form showed; one that is
+// not a number matches no version.
+func ruleIDs(typed []string) []int64 {
+	var ids []int64
+	for _, t := range typed {
+		if id, err := strconv.ParseInt(t, 10, 64); err == nil {
+			ids = append(ids, id)
 		}
-		if !editable(req.State) {
-			return apperr.New(apperr.Conflict, campaign.KeyAlreadySubmitted)
-		}
-		ms, err := s.materials.List(ctx, tx, req.ID)
-		if err != nil {
-			return err
-		}
-		earlier, err := s.campaigns.PublishedBefore(ctx, tx, req.PatientIndex, req.ID)
-		if err != nil {
-			return err
-		}
-		f := req.Filing
-		dirty := false
-		if declare != nil {
-			declare(&f)
-			dirty = true
-		}
-		if proof := slices.ContainsFunc(ms, func(m material.Material) bool { return m.Kind == material.Relationship }); f.RelationshipProof != proof {
-			f.RelationshipProof = proof
-			dirty = true
-		}
-		if dirty {
-			if req, err = s.campaigns.SaveDraft(ctx, tx, req.ID, user, req.Revision, f); err != nil {
-				return err
-			}
-		}
-		// Every problem at once: what could not be read, the filing's
-		// fields and the documents.
-		fields := slices.Clone(typed)
-		if e := apperr.As(f.Validate(tx.Now)); e != nil {
-			for _, fe := range e.Fields {
-				// Proof of the relationship is said by the documents' own
-				// message; an amount that could not be read by its own.
-				if fe.Field != "relationship_proof" && !slices.ContainsFunc(typed, func(t apperr.FieldError) bool { return t.Field == fe.Field }) {
-					fields = append(fields, fe)
-				}
-			}
-		}
-		if e := apperr.As(material.Missing(ms, material.Required(f.Relationship, f.Target, earlier))); e != nil {
-			fields = append(fields, e.Fields...)
-		}
-		if len(fields) > 0 {
-			return &apperr.Error{Code: apperr.Invalid, Key: campaign.KeyInvalid, Fields: fields}
-		}
-		// The consents are to the versions the form showed; a rule that
-		// changed while it was open is asked about again (R-RULES-2).
-		var ids []int64
-		for _, k := range account.ConsentKinds {
-			v, err := rules.Current(ctx, tx, k)
-			if err != nil {
-				return err
-			}
-			if !slices.Contains(ruleIDs, strconv.FormatInt(v.ID, 10)) {
-				return apperr.New(apperr.Conflict, keyRulesChanged)
-			}
-			ids = append(ids, v.ID)
-		}
-		if err := rules.RecordConsent(ctx, tx, "user:"+strconv.FormatInt(user, 10), ids, remoteIP(r)); err != nil {
-			return err
-		}
-		from := req.State
-		if _, err := s.campaigns.Submit(ctx, tx, req.ID, user, req.Revision, tx.Now); err != nil {
-			return err
-		}
-		// The machine screen runs on the first submission and again on
-		// every answer to a reviewer's questions, which may change the
-		// patient or the story (R-REV-1, R-BL-1).
-		if from == campaign.Draft {
-			_, err = review.Screen(ctx, tx, s.campaigns, req.ID, "system")
-		} else {
-			_, err = review.Rescreen(ctx, tx, s.campaigns, req.ID, "system")
-		}
-		return err
-	})
+	}
+	return ids
 }
 
 // requestSubmitted says what happens next and suggests charitable
 // organisations that could help too (R-REQ-7).
 func (s *Server) requestSubmitted(w http.ResponseWriter, r *http.Request) error {
-	var p web.RequestSubmitted
-	err := s.db.Read(r.Context(), func(tx *store.Tx) error {
-		req, err := s.ownRequest(r.Context(), tx, r)
-		if err != nil {
-			return err
-		}
-		p.ID, p.StateKey = req.ID, req.State.NameKey()
-		orgs, err := charity.Suggest(r.Context(), tx, req.Filing.Diagnosis, req.Filing.HospitalCity, 6)
-		if err != nil {
-			return err
-		}
-		for _, o := range orgs {
-			p.Charities = append(p.Charities, web.ReferralRow{Name: o.Name, Summary: o.Summary, URL: o.URL, Demo: o.IsDemo()})
-		}
-		return nil
-	})
+	user, id, err := own(r)
 	if err != nil {
 		return err
+	}
+	req, orgs, err := s.filing.Submitted(r.Context(), user, id)
+	if err != nil {
+		return err
+	}
+	p := web.RequestSubmitted{ID: req.ID, StateKey: req.State.NameKey()}
+	for _, o := range orgs {
+		p.Charities = append(p.Charities, web.ReferralRow{Name: o.Name, Summary: o.Summary, URL: o.URL, Demo: o.IsDemo()})
 	}
 	return s.render(w, r, p)
 }
@@ -722,6 +493,10 @@ func (s *Server) uploadMaterial(w http.ResponseWriter, r *http.Request) error {
 // addMaterial stores the multipart form's file as material of the
 // publisher's request named by the path.
 func (s *Server) addMaterial(r *http.Request) (material.Material, error) {
+	user, id, err := own(r)
+	if err != nil {
+		return material.Material{}, err
+	}
 	kind := material.Kind(r.PostFormValue("kind"))
 	file, _, err := r.FormFile("file")
 	if errors.Is(err, http.ErrMissingFile) {
@@ -731,44 +506,23 @@ func (s *Server) addMaterial(r *http.Request) (material.Material, error) {
 		return material.Material{}, badForm(err)
 	}
 	defer file.Close()
-	actor := callerOf(r).user.Actor()
-	var m material.Material
-	err = s.db.Write(r.Context(), func(tx *store.Tx) error {
-		req, err := s.ownRequest(r.Context(), tx, r)
-		if err != nil {
-			return err
-		}
-		if !editable(req.State) {
-			return apperr.New(apperr.Conflict, keyWrongState)
-		}
-		m, err = s.materials.Add(r.Context(), tx, req.ID, kind, file, "file", actor)
-		return err
-	})
-	return m, err
+	return s.filing.AddMaterial(r.Context(), user, id, kind, file, callerOf(r).user.Actor())
 }
 
-// ownMaterial sends the publisher one of their own documents.
+// ownMaterial sends the publisher one of their own documents; the view is
+// in the audit log (R-PII-1).
 func (s *Server) ownMaterial(w http.ResponseWriter, r *http.Request) error {
+	user, id, err := own(r)
+	if err != nil {
+		return err
+	}
 	mid, err := pathNumber(r, "mid")
 	if err != nil {
 		return err
 	}
-	var m material.Material
-	var content []byte
-	// Every view of a document is in the audit log, the publisher's own
-	// too (R-PII-1): the record commits with the read, before the bytes go.
-	if err := s.db.Write(r.Context(), func(tx *store.Tx) error {
-		req, err := s.ownRequest(r.Context(), tx, r)
-		if err != nil {
-			return err
-		}
-		if m, content, err = s.materials.Open(r.Context(), tx, req.ID, mid); err != nil {
-			return err
-		}
-		_, err = audit.Append(r.Context(), tx, s.record(r, "pii.view.own_material", "material:"+strconv.FormatInt(mid, 10),
-			"request:"+strconv.FormatInt(req.ID, 10), nil))
-		return err
-	}); err != nil {
+	rec := s.record(r, "pii.view.own_material", "material:"+strconv.FormatInt(mid, 10), "request:"+strconv.FormatInt(id, 10), nil)
+	m, content, err := s.filing.OwnMaterial(r.Context(), user, id, mid, rec)
+	if err != nil {
 		return err
 	}
 	return sendMaterial(w, m, content)
@@ -813,13 +567,10 @@ func sendMaterial(w http.ResponseWriter, m material.Material, content []byte) er
 func (s *Server) withdrawMaterial(w http.ResponseWriter, r *http.Request) error {
 	sv, err := s.saveForm(r)
 	if err == nil {
-		err = s.db.Write(r.Context(), func(tx *store.Tx) error {
-			mid, err := pathNumber(r, "mid")
-			if err != nil {
-				return err
-			}
-			return s.materials.Withdraw(r.Context(), tx, sv.req.ID, mid, callerOf(r).user.Actor())
-		})
+		var mid int64
+		if mid, err = pathNumber(r, "mid"); err == nil {
+			err = s.filing.WithdrawMaterial(r.Context(), sv.req.PublisherUserID, sv.req.ID, mid, callerOf(r).user.Actor())
+		}
 	}
 	if err == nil {
 		err = sv.refusal()
@@ -831,83 +582,88 @@ func (s *Server) withdrawMaterial(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// statusView builds the page of a filed request.
-func (s *Server) statusView(r *http.Request, req campaign.Request, f web.Form) (web.RequestStatus, error) {
+// statusView is the page of a filed request.
+func (s *Server) statusView(r *http.Request, v filing.Status, f web.Form) web.RequestStatus {
 	lang := s.lang(r)
+	req := v.Request
 	p := web.RequestStatus{ID: req.ID, Title: req.Filing.Title, StateKey: req.State.NameKey(), Form: f}
-	ctx := r.Context()
-	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		switch req.State {
-		case campaign.Rejected:
-			ds, err := review.Decisions(ctx, tx, req.ID)
-			if err != nil {
-				return err
-			}
-			if n := len(ds); n > 0 && ds[n-1].Decision == review.Rejected {
-				p.Reason = i18n.T(lang, "filing.status.rejected", ds[n-1].Text)
+	switch req.State {
+	case campaign.Rejected:
+		if v.Rejection != nil {
+			p.Reason = i18n.T(lang, "filing.status.rejected", v.Rejection.Text)
+		} else {
+			p.Reason = i18n.T(lang, "filing.status.screened_out")
+		}
+	case campaign.Approved, campaign.Fundraising, campaign.Closed, campaign.Settling, campaign.Completed:
+		p.Published = true
+		p.CanUpdate = req.State != campaign.Completed
+		p.CanClose = campaign.Amendable(req.State)
+		p.CanAmend = campaign.Amendable(req.State)
+		if ch := v.Channel; ch != nil {
+			// What it raised and where that came from.
+			p.Support = supportView(lang, req, v.Support)
+			if ch.Closed {
+				p.Reason = i18n.T(lang, ch.Closing.PublicKey())
 			} else {
-				p.Reason = i18n.T(lang, "filing.status.screened_out")
-			}
-		case campaign.Approved, campaign.Fundraising, campaign.Closed, campaign.Settling, campaign.Completed:
-			p.Published = true
-			p.CanUpdate = req.State != campaign.Completed
-			p.CanClose = amendable(req.State)
-			p.CanAmend = amendable(req.State)
-			fr, err := s.campaigns.Fundraising(ctx, tx, req.ID)
-			switch {
-			case err == nil:
-				// What it raised and where that came from (sharepages.go).
-				if p.Support, err = s.supportView(ctx, tx, lang, req); err != nil {
-					return err
-				}
-				if fr.Closed {
-					p.Reason = i18n.T(lang, fr.Closing.PublicKey())
-				} else {
-					p.Deadline = fr.Deadline.In(chinaTime).Format("2006-01-02 15:04")
-					p.CanExtend = campaign.CanExtend(fr.Extensions) && req.State == campaign.Fundraising
-				}
-			case apperr.CodeOf(err) != apperr.NotFound:
-				return err
-			}
-			ups, err := s.campaigns.Updates(ctx, tx, req.ID, true)
-			if err != nil {
-				return err
-			}
-			for _, u := range ups {
-				p.Updates = append(p.Updates, web.UpdateRow{At: u.PostedAt.In(chinaTime).Format("2006-01-02 15:04"),
-					Body: u.Body, TakenDown: u.TakenDown, Reason: u.TakedownReason})
+				p.Deadline = ch.Deadline.In(chinaTime).Format("2006-01-02 15:04")
+				p.CanExtend = campaign.CanExtend(ch.Extensions) && req.State == campaign.Fundraising
 			}
 		}
-		return nil
-	})
-	for _, c := range publisherCloseReasons {
+		for _, u := range v.Updates {
+			p.Updates = append(p.Updates, web.UpdateRow{At: u.PostedAt.In(chinaTime).Format("2006-01-02 15:04"),
+				Body: u.Body, TakenDown: u.TakenDown, Reason: u.TakedownReason})
+		}
+	}
+	for _, c := range campaign.PublisherCloseReasons {
 		p.Closings = append(p.Closings, web.Option{Value: string(c), Key: "filing.close." + string(c)})
 	}
 	for _, c := range campaign.GoneCauses {
 		p.Causes = append(p.Causes, web.Option{Value: string(c), Key: "filing.cause." + string(c)})
 	}
-	return p, err
+	return p
 }
 
-// publishedAction runs fn on the publisher's request and goes back to its
-// page, or shows the page again with the refusal.
-func (s *Server) publishedAction(w http.ResponseWriter, r *http.Request, done string, values map[string]string,
-	fn func(ctx context.Context, tx *store.Tx, req campaign.Request) error) error {
-	var id int64
-	err := s.db.Write(r.Context(), func(tx *store.Tx) error {
-		req, err := s.ownRequest(r.Context(), tx, r)
-		if err != nil {
-			return err
+// supportView is what the publisher's request raised and where it came
+// from: each share link (theirs is "your share", another signed-in
+// sharer's masked phone number), and the donations by no link. It is nil
+// before the channel opened.
+func supportView(lang i18n.Lang, req campaign.Request, sup *filing.Support) *web.SupportView {
+	if sup == nil {
+		return nil
+	}
+	src := sup.Sources
+	v := &web.SupportView{Raised: sup.Raised.Format(lang), Target: req.Filing.Target.Format(lang), Donors: sup.Donors, More: src.More,
+		Direct: web.SourceRow{Sharer: i18n.T(lang, "support.direct"), Donations: src.Direct.Donations,
+			Raised: src.Direct.Raised.Format(lang)}}
+	for _, sh := range src.Shares {
+		row := web.SourceRow{Visits: sh.Visits, Donations: sh.Donations, Raised: sh.Raised.Format(lang)}
+		switch sh.SharerUserID {
+		case 0:
+			row.Sharer = i18n.T(lang, "support.guest")
+		case req.PublisherUserID:
+			row.Sharer = i18n.T(lang, "support.you")
+		default:
+			row.Sharer = i18n.T(lang, "support.sharer", sup.Sharers[sh.SharerUserID])
 		}
-		id = req.ID
-		return fn(r.Context(), tx, req)
-	})
+		v.Sources = append(v.Sources, row)
+	}
+	return v
+}
+
+// published runs one action on the publisher's published request and goes
+// back to its page, or shows the page again with the refusal.
+func (s *Server) published(w http.ResponseWriter, r *http.Request, done string, values map[string]string,
+	action func(user, id int64) error) error {
+	user, id, err := own(r)
 	if err != nil {
-		req, rerr := s.readOwn(r)
+		return err
+	}
+	if err := action(user, id); err != nil {
+		st, rerr := s.filing.Status(r.Context(), user, id)
 		if rerr != nil {
 			return rerr
 		}
-		return reshow(s, w, r, err, values, func(f web.Form) (web.RequestStatus, error) { return s.statusView(r, req, f) })
+		return reshow(s, w, r, err, values, func(f web.Form) (web.RequestStatus, error) { return s.statusView(r, st, f), nil })
 	}
 	http.Redirect(w, r, "/my/requests/"+strconv.FormatInt(id, 10)+"?done="+done, http.StatusSeeOther)
 	return nil
@@ -925,20 +681,15 @@ func (s *Server) closeOwnRequest(w http.ResponseWriter, r *http.Request) error {
 	}
 	note := limit(r.PostFormValue("note"), 800)
 	values := map[string]string{"reason": string(c.Reason), "cause": string(c.Cause), "note": note}
-	return s.publishedAction(w, r, "closed", values, func(ctx context.Context, tx *store.Tx, req campaign.Request) error {
-		if !slices.Contains(publisherCloseReasons, c.Reason) {
-			return &apperr.Error{Code: apperr.Invalid, Key: keyCloseReason, Fields: []apperr.FieldError{{Field: "reason", Key: keyCloseReason}}}
-		}
-		_, err := s.campaigns.Close(ctx, tx, req.ID, c, note, callerOf(r).user.Actor())
-		return err
+	return s.published(w, r, "closed", values, func(user, id int64) error {
+		return s.filing.Close(r.Context(), user, id, c, note, callerOf(r).user.Actor())
 	})
 }
 
 // extendOwnRequest extends the fundraising period once (R-PUB-4).
 func (s *Server) extendOwnRequest(w http.ResponseWriter, r *http.Request) error {
-	return s.publishedAction(w, r, "extended", nil, func(ctx context.Context, tx *store.Tx, req campaign.Request) error {
-		_, err := s.campaigns.Extend(ctx, tx, req.ID, callerOf(r).user.Actor())
-		return err
+	return s.published(w, r, "extended", nil, func(user, id int64) error {
+		return s.filing.Extend(r.Context(), user, id, callerOf(r).user.Actor())
 	})
 }
 
@@ -949,29 +700,22 @@ func (s *Server) postUpdate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	body := limit(r.PostFormValue("body"), 8000)
-	return s.publishedAction(w, r, "posted", map[string]string{"body": body}, func(ctx context.Context, tx *store.Tx, req campaign.Request) error {
-		_, err := s.campaigns.PostUpdate(ctx, tx, req.ID, req.PublisherUserID, body)
-		return err
+	return s.published(w, r, "posted", map[string]string{"body": body}, func(user, id int64) error {
+		return s.filing.PostUpdate(r.Context(), user, id, body)
 	})
 }
 
-// amendable reports whether the publisher may change a published request's
-// text: while it is approved or raising money.
-func amendable(st campaign.State) bool { return st == campaign.Approved || st == campaign.Fundraising }
-
 // editPublished shows the form that changes a published request.
 func (s *Server) editPublished(w http.ResponseWriter, r *http.Request) error {
-	req, err := s.readOwn(r)
+	user, id, err := own(r)
 	if err != nil {
 		return err
 	}
-	if !amendable(req.State) {
-		return apperr.New(apperr.Conflict, campaign.KeyNotEditable)
-	}
-	p, err := s.formView(r, req, web.Form{Values: filingValues(req.Filing)})
+	v, err := s.filing.AmendForm(r.Context(), user, id)
 	if err != nil {
 		return err
 	}
+	p := s.formView(r, v, web.Form{Values: filingValues(v.Request.Filing)})
 	p.Amend = true
 	return s.render(w, r, p)
 }
@@ -988,78 +732,38 @@ func (s *Server) amendRequest(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return apperr.New(apperr.Invalid, "")
 	}
-	f, values, typed := filingFromForm(r)
-	var req campaign.Request
-	var changed bool
-	err = s.db.Write(r.Context(), func(tx *store.Tx) error {
-		var err error
-		if req, err = s.ownRequest(r.Context(), tx, r); err != nil {
-			return err
-		}
-		if !amendable(req.State) {
-			return apperr.New(apperr.Conflict, campaign.KeyNotEditable)
-		}
-		old := req.Filing
-		f.Relationship, f.RelationshipDetail, f.RelationshipProof = old.Relationship, old.RelationshipDetail, old.RelationshipProof
-		f.PatientName, f.PatientID, f.Consent = old.PatientName, old.PatientID, old.Consent
-		if len(typed) > 0 {
-			fields := slices.Clone(typed)
-			if e := apperr.As(f.Validate(tx.Now)); e != nil {
-				for _, fe := range e.Fields {
-					if !slices.ContainsFunc(typed, func(t apperr.FieldError) bool { return t.Field == fe.Field }) {
-						fields = append(fields, fe)
-					}
-				}
-			}
-			return &apperr.Error{Code: apperr.Invalid, Key: campaign.KeyInvalid, Fields: fields}
-		}
-		if _, err := s.campaigns.Amend(r.Context(), tx, req.ID, revision, f, tx.Now); err != nil {
-			return err
-		}
-		version, changes, err := s.campaigns.Publish(r.Context(), tx, req.ID, callerOf(r).user.Actor())
-		if err != nil || len(changes) == 0 {
-			return err
-		}
-		changed = true
-		// A public note of the change, screened with the changed text, so
-		// the patrol sees a change with risky wording first (R-REV-4).
-		lang := s.lang(r)
-		note := i18n.T(lang, "filing.amend.note", version, strings.Join(changeNames(lang, changes), i18n.T(lang, "public.list_sep")))
-		_, err = s.campaigns.NoteChange(r.Context(), tx, req.ID, req.PublisherUserID, note, amendedTexts(f))
-		return err
-	})
+	user, id, err := own(r)
 	if err != nil {
-		if req.ID == 0 || !amendable(req.State) {
+		return err
+	}
+	f, values, typed := filingFromForm(r)
+	lang := s.lang(r)
+	changed, err := s.filing.Amend(r.Context(), user, id, filing.Amendment{Revision: revision, Filing: f, Unread: typed,
+		Actor: callerOf(r).user.Actor(), Note: func(version int, changes []string) string {
+			return i18n.T(lang, "filing.amend.note", version, strings.Join(changeNames(lang, changes), i18n.T(lang, "public.list_sep")))
+		}})
+	if err != nil {
+		v, rerr := s.filing.AmendForm(r.Context(), user, id)
+		if rerr != nil {
+			// Not the publisher's, or no longer amendable: the refusal
+			// says so, not the form.
 			return err
 		}
-		for k, v := range filingValues(req.Filing) {
+		for k, val := range filingValues(v.Request.Filing) {
 			if _, ok := values[k]; !ok || k == "patient_name" || k == "patient_id" || k == "relationship" {
-				values[k] = v
+				values[k] = val
 			}
 		}
 		return reshow(s, w, r, err, values, func(fm web.Form) (web.RequestForm, error) {
-			p, err := s.formView(r, req, fm)
+			p := s.formView(r, v, fm)
 			p.Amend = true
-			return p, err
+			return p, nil
 		})
 	}
 	done := "amended"
 	if !changed {
 		done = "unchanged"
 	}
-	http.Redirect(w, r, "/my/requests/"+strconv.FormatInt(req.ID, 10)+"?done="+done, http.StatusSeeOther)
+	http.Redirect(w, r, "/my/requests/"+strconv.FormatInt(id, 10)+"?done="+done, http.StatusSeeOther)
 	return nil
-}
-
-// amendedTexts are the texts of a changed request that the wording screen
-// reads: what the public will read.
-func amendedTexts(f campaign.Filing) []string {
-	texts := []string{f.Title, f.Story, f.Diagnosis, f.HospitalName}
-	for _, u := range f.Use {
-		texts = append(texts, u.Label, u.Note)
-	}
-	for _, t := range campaign.Topics {
-		texts = append(texts, f.Disclosures[t].Detail)
-	}
-	return texts
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/donation"
+	"github.com/carefund/carefund/internal/filing"
 	"github.com/carefund/carefund/internal/keyring"
 	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/material"
@@ -110,7 +111,8 @@ type Server struct {
 
 	campaigns campaign.Store
 	materials material.Store
-	period    time.Duration // the fundraising period (R-PUB-4)
+	filing    *filing.Service // the publisher's requests (filing.go, api_requests.go)
+	period    time.Duration   // the fundraising period (R-PUB-4)
 
 	// Donations (donations.go); nil until the database is ready.
 	publicURL  string
@@ -162,6 +164,7 @@ func New(opts Options) (*Server, error) {
 	if err := s.setUpAccounts(opts); err != nil {
 		return nil, err
 	}
+	s.filing = &filing.Service{DB: s.db, Accounts: s.accounts, Campaigns: s.campaigns, Materials: s.materials} // setup: filing service (to move to cmd/carefund)
 	var origins []string
 	for _, p := range s.providers {
 		if c, ok := p.(interface{ CheckoutOrigins() []string }); ok {

@@ -1,18 +1,13 @@
 package server
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
 
 	"github.com/carefund/carefund/internal/apperr"
-	"github.com/carefund/carefund/internal/campaign"
-	"github.com/carefund/carefund/internal/donation"
-	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/store"
-	"github.com/carefund/carefund/internal/web"
 )
 
 // Share links: who shared a request, and what each share brought.
@@ -116,45 +111,6 @@ func untilMidnight(now time.Time) int {
 	t := now.In(chinaTime)
 	next := time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, chinaTime)
 	return max(1, int(next.Sub(t)/time.Second))
-}
-
-// supportView is what the publisher's request raised and where it came
-// from: each share link (theirs is "your share", another signed-in
-// sharer's masked phone number), and the donations by no link. It is nil
-// before the channel opened.
-func (s *Server) supportView(ctx context.Context, tx *store.Tx, lang i18n.Lang, req campaign.Request) (*web.SupportView, error) {
-	raised, donors, err := donation.Totals(ctx, tx, req.ID)
-	if err != nil {
-		return nil, err
-	}
-	src, err := donation.SourcesOf(ctx, tx, req.ID)
-	if err != nil {
-		return nil, err
-	}
-	v := &web.SupportView{Raised: raised.Format(lang), Target: req.Filing.Target.Format(lang), Donors: donors, More: src.More,
-		Direct: web.SourceRow{Sharer: i18n.T(lang, "support.direct"), Donations: src.Direct.Donations,
-			Raised: src.Direct.Raised.Format(lang)}}
-	names := map[int64]string{}
-	for _, sh := range src.Shares {
-		row := web.SourceRow{Visits: sh.Visits, Donations: sh.Donations, Raised: sh.Raised.Format(lang)}
-		switch sh.SharerUserID {
-		case 0:
-			row.Sharer = i18n.T(lang, "support.guest")
-		case req.PublisherUserID:
-			row.Sharer = i18n.T(lang, "support.you")
-		default:
-			name, ok := names[sh.SharerUserID]
-			if !ok {
-				if name, err = s.maskedUser(ctx, tx, sh.SharerUserID); err != nil {
-					return nil, err
-				}
-				names[sh.SharerUserID] = name
-			}
-			row.Sharer = i18n.T(lang, "support.sharer", name)
-		}
-		v.Sources = append(v.Sources, row)
-	}
-	return v, nil
 }
 
 // sharePath is the page of request id opened through share link token.
