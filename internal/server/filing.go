@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -253,7 +254,7 @@ func (s *Server) myRequest(w http.ResponseWriter, r *http.Request) error {
 	if pg.Form != nil {
 		s.ensureDevice(w, r)
 		p := s.formView(r, *pg.Form, web.Form{Values: filingValues(pg.Form.Request.Filing)})
-		switch r.URL.Query().Get("done") {
+		switch doneOf(r) {
 		case "saved":
 			p.Saved = i18n.T(lang, "filing.saved")
 		case "uploaded":
@@ -264,13 +265,20 @@ func (s *Server) myRequest(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, r, p)
 	}
 	p := s.statusView(r, *pg.Status, web.Form{})
-	switch d := r.URL.Query().Get("done"); d {
+	switch d := doneOf(r); d {
 	case "closed", "extended", "posted", "amended":
 		p.Notice = i18n.T(lang, "filing.done."+d)
 	case "unchanged":
 		p.Notice = i18n.T(lang, "filing.amend.nothing")
 	}
 	return s.render(w, r, p)
+}
+
+// doneOf is the query's "done": the action the page follows, whose notice
+// it shows.
+func doneOf(r *http.Request) string {
+	q, _ := url.ParseQuery(r.URL.RawQuery)
+	return q.Get("done")
 }
 
 // formView is the filing form of v with f.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -14,12 +15,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/blacklist"
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/charity"
+	"github.com/carefund/carefund/internal/idcard"
 	"github.com/carefund/carefund/internal/material"
 	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/rules"
@@ -785,6 +788,148 @@ func TestNeedsInfoAnswerIsScreenedAgain(t *testing.T) {
 		}
 		if screenings != 2 {
 			t.Errorf("%d screenings, want the first and the answer's", screenings)
+		}
+	})
+}
+
+// testID returns a valid ID number born on birth (YYYYMMDD) with sequence
+// code seq, so that tests have as many unrelated people as they need.
+func testID(t *testing.T, birth string, seq int) string {
+	t.Helper()
+	first17 := "110105" + birth + fmt.Sprintf("%03d", seq)
+	c, err := idcard.CheckChar(first17)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return first17 + string(c)
+}
+
+// TestConcurrentSubmissions: complete requests of unrelated publishers,
+// submitted at the same moment over HTTP in a burst of pairs, through the
+// form and through the API, are all submitted. On PostgreSQL such
+// transactions conflict and are run again; a run again must start from what
+// the publisher sent, not from the revision of the attempt that was rolled
+// back, or the publisher is told the draft changed in another tab
+// (R-REQ-1, R-REV-1).
+func TestConcurrentSubmissions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		srv := httptest.NewServer(f.s.Handler())
+		defer srv.Close()
+		ctx := context.Background()
+		var ruleIDs []int64
+		if err := db.Read(ctx, func(tx *store.Tx) error {
+			for _, k := range account.ConsentKinds {
+				id, err := rulesCurrent(ctx, tx, k)
+				if err != nil {
+					return err
+				}
+				ruleIDs = append(ruleIDs, id)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+
+		// Each publisher prepares a complete request: the even ones submit
+		// it with the form, the odd ones with the API.
+		const pairs = 3
+		names := []string{"赵一", "钱二", "孙三", "李四", "周五", "吴六"}
+		type submission struct {
+			id          int64
+			token       string
+			path, ctype string
+			body        []byte
+			want        int
+		}
+		subs := make([]submission, 2*pairs)
+		for i := range subs {
+			token, userID := f.signInUser(t, fmt.Sprintf("1390000%04d", i))
+			f.user, f.device = token, ""
+			f.verify(t, userID, names[i], testID(t, "19800101", i+1))
+			fl := testFiling()
+			fl.PatientName, fl.PatientID = "王"+names[i], testID(t, "20150601", i+1)
+			fl.Title = fmt.Sprintf("%s 第 %d 次求助", fl.Title, i+1)
+			fl.Story = fmt.Sprintf("%s（编号 %d）", fl.Story, i+1)
+			id := f.startDraft(t)
+			page := "/my/requests/" + strconv.FormatInt(id, 10)
+			for _, k := range []material.Kind{material.Diagnosis, material.IDDocument, material.CostEstimate, material.Relationship} {
+				values := f.formOfFiling(t, fl, f.request(t, id).Revision)
+				values.Set("kind", string(k))
+				if resp := f.postMultipart(t, page+"/materials", values, testPNG(t)); resp.StatusCode != http.StatusSeeOther {
+					t.Fatalf("publisher %d uploading %s: %d", i, k, resp.StatusCode)
+				}
+			}
+			sub := submission{id: id, token: token}
+			if i%2 == 0 {
+				var buf bytes.Buffer
+				mw := multipart.NewWriter(&buf)
+				for k, vs := range f.formOfFiling(t, fl, f.request(t, id).Revision) {
+					for _, v := range vs {
+						mw.WriteField(k, v)
+					}
+				}
+				mw.Close()
+				sub.path, sub.ctype, sub.body, sub.want = page+"/submit", mw.FormDataContentType(), buf.Bytes(), http.StatusSeeOther
+			} else {
+				fl.Truthful, fl.Consent = "", ""
+				full, err := json.Marshal(map[string]any{"revision": f.request(t, id).Revision, "filing": apiFilingOf(fl)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if resp, got := f.api("PUT", "/api/v1/my/requests/"+strconv.FormatInt(id, 10), string(full), "application/json", token); resp.StatusCode != 200 {
+					t.Fatalf("publisher %d saving: %d %v", i, resp.StatusCode, got)
+				}
+				body, err := json.Marshal(map[string]any{"revision": f.request(t, id).Revision, "truthful": true, "consent": true, "rules": ruleIDs})
+				if err != nil {
+					t.Fatal(err)
+				}
+				sub.path, sub.ctype, sub.body, sub.want = "/api/v1/my/requests/"+strconv.FormatInt(id, 10)+"/submit", "application/json", body, http.StatusOK
+			}
+			subs[i] = sub
+		}
+
+		// The burst: each pair leaves at once.
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		for p := range pairs {
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			status := make([]int, 2)
+			text := make([]string, 2)
+			for j := range 2 {
+				sub := subs[2*p+j]
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					req, err := http.NewRequest("POST", srv.URL+sub.path, bytes.NewReader(sub.body))
+					if err != nil {
+						text[j] = err.Error()
+						return
+					}
+					req.Header.Set("Content-Type", sub.ctype)
+					req.AddCookie(&http.Cookie{Name: userCookie, Value: sub.token})
+					<-start
+					resp, err := client.Do(req)
+					if err != nil {
+						text[j] = err.Error()
+						return
+					}
+					defer resp.Body.Close()
+					b, _ := io.ReadAll(resp.Body)
+					status[j], text[j] = resp.StatusCode, string(b)
+				}()
+			}
+			close(start)
+			wg.Wait()
+			for j := range 2 {
+				sub := subs[2*p+j]
+				if status[j] != sub.want {
+					t.Errorf("pair %d: %s answered %d, want %d: %.300s", p, sub.path, status[j], sub.want, text[j])
+				}
+				if st := f.requestState(t, sub.id); st == campaign.Draft {
+					t.Errorf("pair %d: request %d is still a draft", p, sub.id)
+				}
+			}
 		}
 	})
 }
