@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -930,6 +931,118 @@ func TestConcurrentSubmissions(t *testing.T) {
 					t.Errorf("pair %d: request %d is still a draft", p, sub.id)
 				}
 			}
+		}
+	})
+}
+
+// TestAPIRefusesWhatSchemaForbids: a disclosure answer other than "yes",
+// "no" or "", a disclosure topic the form does not ask, and a text that is
+// not UTF-8 are each refused with a problem naming the field, and nothing
+// is saved: not the answer as blank, not the topic, not the text with its
+// bytes replaced (R-REQ-2).
+func TestAPIRefusesWhatSchemaForbids(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		f.verify(t, f.userID, "李四", "11010519491231002X")
+		resp, got := f.api("POST", "/api/v1/my/requests", "", "", f.user)
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("POST /api/v1/my/requests: %d %v", resp.StatusCode, got)
+		}
+		id := int64(got["id"].(float64))
+		path := "/api/v1/my/requests/" + strconv.FormatInt(id, 10)
+		put := `{"revision": ` + strconv.Itoa(int(got["revision"].(float64))) + `, "filing": {"title": "救救我的女儿",
+			"disclosures": {"debts": {"answer": "yes", "detail": "借款", "amount_fen": 100000}}}}`
+		if resp, got := f.api("PUT", path, put, "application/json", f.user); resp.StatusCode != 200 {
+			t.Fatalf("PUT: %d %v", resp.StatusCode, got)
+		}
+		before := f.request(t, id)
+		rev := strconv.Itoa(before.Revision)
+		for _, tc := range []struct{ name, filing, field string }{
+			{"AnswerCapitalised", `{"title": "救救我的女儿", "disclosures": {"debts": {"answer": "Yes", "detail": "借款", "amount_fen": 100000}}}`, "disclosure.debts"},
+			{"AnswerTrue", `{"disclosures": {"housing": {"answer": "true"}}}`, "disclosure.housing"},
+			{"UnknownTopic", `{"title": "救救我的女儿", "disclosures": {"pets": {"answer": "yes", "detail": "一只猫"}}}`, "disclosure"},
+			{"TitleNotUTF8", "{\"title\": \"救救\xff我的女儿\"}", "title"},
+			{"DetailNotUTF8", "{\"disclosures\": {\"debts\": {\"answer\": \"yes\", \"detail\": \"借\xc3款\"}}}", "disclosure.debts.detail"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				resp, p := f.api("PUT", path, `{"revision": `+rev+`, "filing": `+tc.filing+`}`, "application/json", f.user)
+				if resp.StatusCode != http.StatusUnprocessableEntity || p["code"] != "invalid" {
+					t.Fatalf("status %d, problem %v", resp.StatusCode, p)
+				}
+				var fields []string
+				errs, _ := p["errors"].([]any)
+				for _, e := range errs {
+					fields = append(fields, e.(map[string]any)["field"].(string))
+				}
+				if !slices.Contains(fields, tc.field) {
+					t.Errorf("the problem names %v, want %s", fields, tc.field)
+				}
+				after := f.request(t, id)
+				if after.Revision != before.Revision || after.Filing.Title != before.Filing.Title ||
+					!reflect.DeepEqual(after.Filing.Disclosures, before.Filing.Disclosures) {
+					t.Errorf("a refused save changed the draft: revision %d → %d, filing %+v", before.Revision, after.Revision, after.Filing)
+				}
+			})
+		}
+	})
+}
+
+// TestFormRefusesWhatItNeverOffers: the filing form treats the same input
+// as the API. An answer the form does not offer is named on its field and
+// the answer saved before stays, as an amount that cannot be read does; a
+// text that is not UTF-8 is refused on its field and nothing is saved; a
+// topic the form does not ask is not read at all (R-REQ-2).
+func TestFormRefusesWhatItNeverOffers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		f.verify(t, f.userID, "李四", "11010519491231002X")
+		id := f.startDraft(t)
+		page := "/my/requests/" + strconv.FormatInt(id, 10)
+		first := url.Values{"revision": {strconv.Itoa(f.request(t, id).Revision)}, "title": {"救救我的女儿"},
+			"disclosure.debts": {"yes"}, "disclosure.debts.detail": {"借款"}}
+		if resp := f.postMultipart(t, page, first, nil); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("saving: %d", resp.StatusCode)
+		}
+
+		// An answer the form does not offer.
+		forged := url.Values{"revision": {strconv.Itoa(f.request(t, id).Revision)}, "title": {"救救我的女儿"},
+			"disclosure.debts": {"Yes"}, "disclosure.debts.detail": {"借款"}}
+		resp := f.postMultipart(t, page, forged, nil, "Accept", "application/json")
+		var saved struct {
+			Errors map[string]string `json:"errors"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&saved); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("autosave: %d %v", resp.StatusCode, err)
+		}
+		if saved.Errors["disclosure.debts"] == "" {
+			t.Errorf("autosave of a forged answer: errors %v, want one on disclosure.debts", saved.Errors)
+		}
+		forged.Set("revision", strconv.Itoa(f.request(t, id).Revision))
+		if resp := f.postMultipart(t, page, forged, nil); resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("saving a forged answer: %d, want the form again with the message", resp.StatusCode)
+		}
+		if d := f.request(t, id).Filing.Disclosures[campaign.Debts]; !d.Answered || !d.Yes {
+			t.Errorf("after a forged answer the draft's answer is %+v, want the yes saved before", d)
+		}
+
+		// A title that is not UTF-8.
+		before := f.request(t, id)
+		broken := url.Values{"revision": {strconv.Itoa(before.Revision)}, "title": {"救救\xff我的女儿"}}
+		if resp := f.postMultipart(t, page, broken, nil); resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("saving a title that is not UTF-8: %d", resp.StatusCode)
+		}
+		if after := f.request(t, id); after.Revision != before.Revision || after.Filing.Title != "救救我的女儿" {
+			t.Errorf("a refused save changed the draft: revision %d → %d, title %q", before.Revision, after.Revision, after.Filing.Title)
+		}
+
+		// A topic the form does not ask.
+		pets := url.Values{"revision": {strconv.Itoa(f.request(t, id).Revision)}, "title": {"救救我的女儿"},
+			"disclosure.pets": {"yes"}, "disclosure.pets.detail": {"一只猫"}}
+		if resp := f.postMultipart(t, page, pets, nil); resp.StatusCode != http.StatusSeeOther {
+			t.Errorf("saving with a field the form does not have: %d", resp.StatusCode)
+		}
+		if _, ok := f.request(t, id).Filing.Disclosures["pets"]; ok {
+			t.Error("a topic the form does not ask was saved")
 		}
 	})
 }
