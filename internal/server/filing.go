@@ -28,7 +28,10 @@ import (
 // once published, closing (R-PUB-4), one extension and progress updates.
 //
 // Every button of the filing form saves what was typed first, so nothing
-// typed is lost to a refused upload or a failed submission.
+// typed is lost to a refused upload or a failed submission: those handlers
+// call two use cases of package filing, the save and then the action, each
+// in its own transaction. The use cases and their rules are package
+// filing's; the handlers here read the form and show the pages.
 
 // uploadBodyLimit bounds the body of the routes that take a file: the file,
 // the rest of the filing form and the multipart framing.
@@ -97,7 +100,9 @@ func own(r *http.Request) (user, id int64, err error) {
 
 // filingFromForm reads the filing form. Lines of use left wholly empty are
 // dropped. An amount that does not parse is left out (zero) and reported
-// on its field, with what was typed kept in values to show again.
+// on its field, with what was typed kept in values to show again; so is an
+// answer the form does not offer. filing.KeepUnread keeps what was saved
+// of either.
 func filingFromForm(r *http.Request) (campaign.Filing, map[string]string, []apperr.FieldError) {
 	v := func(name string, n int) string { return limit(r.PostFormValue(name), n) }
 	f := campaign.Filing{
