@@ -111,8 +111,9 @@ type Server struct {
 
 	campaigns campaign.Store
 	materials material.Store
-	filing    *filing.Service // the publisher's requests (filing.go, api_requests.go)
-	period    time.Duration   // the fundraising period (R-PUB-4)
+	period    time.Duration // the fundraising period (R-PUB-4)
+
+	filing *filing.Service // the publisher's requests (filing.go, api_requests.go)
 
 	// Donations (donations.go); nil until the database is ready.
 	publicURL  string
