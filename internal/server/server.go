@@ -27,6 +27,7 @@ import (
 	"github.com/carefund/carefund/internal/metrics"
 	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/payment"
+	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/vault"
@@ -110,7 +111,8 @@ type Server struct {
 
 	campaigns campaign.Store
 	materials material.Store
-	period    time.Duration // the fundraising period (R-PUB-4)
+	reviews   *review.Service // the review console's use cases (reviewpages.go)
+	period    time.Duration   // the fundraising period (R-PUB-4)
 
 	// Donations (donations.go); nil until the database is ready.
 	publicURL  string
@@ -162,6 +164,8 @@ func New(opts Options) (*Server, error) {
 	if err := s.setUpAccounts(opts); err != nil {
 		return nil, err
 	}
+	// The review console's service (reviewpages.go), on what setUpAccounts made.
+	s.reviews = &review.Service{DB: s.db, Campaigns: s.campaigns, Materials: s.materials, Accounts: s.accounts, Period: s.period}
 	var origins []string
 	for _, p := range s.providers {
 		if c, ok := p.(interface{ CheckoutOrigins() []string }); ok {
