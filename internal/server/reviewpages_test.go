@@ -692,6 +692,10 @@ func TestPatrolTakedown(t *testing.T) {
 		if !strings.Contains(body, html.EscapeString(i18n.T(i18n.ZH, "screen.wording.phrase_staff", "转账到个人账户", "1"))) {
 			t.Error("the patrol page does not show the staff reason")
 		}
+		// The poster is named masked, never "user:N" (R-PII-1).
+		if raw := "user:" + strconv.FormatInt(f.userID, 10); strings.Contains(body, raw) || !strings.Contains(body, "138****8000") {
+			t.Errorf("the patrol page names the poster %s, not masked", raw)
+		}
 
 		base := "/staff/patrol/" + strconv.FormatInt(id, 10) + "/updates/"
 		uobject := "update:" + strconv.FormatInt(risky.ID, 10)
@@ -859,6 +863,27 @@ func TestAdminClose(t *testing.T) {
 		rvAudit(t, db, "request.close", audit.ResultOK, requestObject(id))
 		if st := f.requestState(t, id); st != campaign.Closed {
 			t.Errorf("state %s, want closed", st)
+		}
+	})
+}
+
+// TestConsoleNamesPublisherMasked: the review page names the publisher,
+// and the uploader of each material, by the masked verified name and the
+// masked phone, never by a bare "user:N" (R-PII-1).
+func TestConsoleNamesPublisherMasked(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		f.verify(t, f.userID, "李四海", "11010519491231002X")
+		id := f.inReview(t, f.userID, testFiling())
+		f.rvMaterial(t, id, material.Diagnosis)
+		resp, page := f.rvDo(t, "GET", rvURL(id, ""), nil)
+		rvStatus(t, "the review page", resp, http.StatusOK)
+		raw := "user:" + strconv.FormatInt(f.userID, 10)
+		if strings.Contains(page, raw) {
+			t.Errorf("the page names the publisher %s", raw)
+		}
+		if n := strings.Count(page, "李*海 138****8000"); n < 2 {
+			t.Errorf("the masked publisher is on the page %d times, want as publisher and uploader", n)
 		}
 	})
 }
