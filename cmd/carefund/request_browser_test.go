@@ -109,9 +109,17 @@ func TestRequestInBrowser(t *testing.T) {
 	uploadScan(t, phone, "cost_estimate", scan)
 	submitFiling(t, phone)
 
-	// Two reviewers approve: the target is above ¥500,000, so the first
-	// approval only waits for a second reviewer's (R-REV-3).
+	// Two reviewers approve, once every document is marked reviewed
+	// (R-REV-2): the target is above ¥500,000, so the first approval only
+	// waits for a second reviewer's (R-REV-3).
 	reviewRequest(t, desk, p.URL, id)
+	for range 10 {
+		n := get1(t, desk, chromedp.Evaluate[int](`document.querySelectorAll('form[action$="/reviewed"] button').length`))
+		if n == 0 {
+			break
+		}
+		staffAction(t, desk, `form[action$="/reviewed"] button`)
+	}
 	staffAction(t, desk, `form[action$="/approve"] button`)
 	fundraising := i18n.T(i18n.ZH, campaign.Fundraising.NameKey())
 	approved := i18n.T(i18n.ZH, campaign.Approved.NameKey())
@@ -125,15 +133,7 @@ func TestRequestInBrowser(t *testing.T) {
 	if state := get1(t, desk2, chromedp.Text("#state")); !strings.Contains(state, approved) {
 		t.Fatalf("after the second approval the request is %q, want approved and waiting for the certificate", state)
 	}
-	// The documents are marked reviewed, the certificate is published, and
-	// only then does fundraising open.
-	for range 10 {
-		n := get1(t, desk2, chromedp.Evaluate[int](`document.querySelectorAll('form[action$="/reviewed"] button').length`))
-		if n == 0 {
-			break
-		}
-		staffAction(t, desk2, `form[action$="/reviewed"] button`)
-	}
+	// The certificate is published, and only then does fundraising open.
 	do(t, desk2, chromedp.SendKeys(`form[action$="/publish"] textarea`, "北京大学人民医院 2026 年 11 月出具：预计治疗总费用约 65 万元。"))
 	staffAction(t, desk2, `form[action$="/publish"] button`)
 	staffAction(t, desk2, `form[action$="/open"] button`)

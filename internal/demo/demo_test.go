@@ -382,6 +382,23 @@ func TestDemoRequests(t *testing.T) {
 					}
 					open++
 				}
+				// R-REV-2: every required material was reviewed before
+				// the first approval.
+				for _, dr := range d.decisions[r.ID] {
+					if dr.Decision != review.Approved {
+						continue
+					}
+					err := material.Unreviewed(d.materials[r.ID], material.Required(r.Filing.Relationship, r.Filing.Target, 0), "approve")
+					if err != nil {
+						t.Errorf("request %d was approved with material unreviewed: %v", r.ID, err)
+					}
+					for _, m := range d.materials[r.ID] {
+						if m.ReviewedAt.After(dr.At) {
+							t.Errorf("request %d: material %d reviewed after the approval", r.ID, m.ID)
+						}
+					}
+					break
+				}
 				// R-REV-3: two different reviewers approve above the cap.
 				var approvers []int64
 				for _, dr := range d.decisions[r.ID] {

@@ -140,6 +140,9 @@ func (l *loader) load(n int, s spec) (int64, error) {
 	switch s.state {
 	case campaign.InReview:
 		if s.firstApproval {
+			if err := l.markReviewed(id, l.reviewer); err != nil {
+				return 0, err
+			}
 			return id, l.approveOnce(id, l.reviewer, false)
 		}
 		return id, nil
@@ -155,6 +158,21 @@ func (l *loader) load(n int, s spec) (int64, error) {
 		return id, review.Reject(ctx, tx, cs, id, l.reviewer, s.text)
 	}
 	return id, l.publish(s, id, u)
+}
+
+// markReviewed marks every material of request id reviewed by rv, as a
+// reviewer does before approving it (R-REV-2).
+func (l *loader) markReviewed(id int64, rv staff.Staff) error {
+	mats, err := l.materials.List(l.ctx, l.tx, id)
+	if err != nil {
+		return err
+	}
+	for _, m := range mats {
+		if err := l.materials.MarkReviewed(l.ctx, l.tx, id, m.ID, rv.Actor()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // approveOnce claims request id as rv and approves it, expecting the
@@ -186,6 +204,10 @@ func (l *loader) publish(s spec, id int64, u account.User) error {
 	if err != nil {
 		return err
 	}
+	// Every material is checked before anyone approves (R-REV-2).
+	if err := l.markReviewed(id, l.reviewer); err != nil {
+		return err
+	}
 	approver := l.reviewer
 	if review.NeedsTwoReviewers(sc.Level, req.Filing.Target) {
 		if err := l.approveOnce(id, l.reviewer, false); err != nil {
@@ -199,11 +221,6 @@ func (l *loader) publish(s spec, id int64, u account.User) error {
 	mats, err := l.materials.List(ctx, tx, id)
 	if err != nil {
 		return err
-	}
-	for _, m := range mats {
-		if err := l.materials.MarkReviewed(ctx, tx, id, m.ID, approver.Actor()); err != nil {
-			return err
-		}
 	}
 	if _, _, err := cs.Publish(ctx, tx, id, approver.Actor()); err != nil {
 		return err

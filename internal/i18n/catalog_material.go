@@ -31,5 +31,6 @@ func init() {
 		"material.published":       {"这份材料已经公示，不能撤回。", "This material is published and cannot be withdrawn."},
 		"material.missing":         {"还缺少必需的证明材料，请按各项提示上传后再提交。", "Some required supporting material is missing; upload what each item asks for and submit again."},
 		"material.missing_kind":    {"请上传这项材料。", "Upload this material."},
+		"material.unreviewed":      {"还有 %d 份必需的材料未标记为已审核：请逐份查看并标记后再同意。", "%d required materials are not marked reviewed yet: check and mark each one before approving."},
 	})
 }

@@ -72,6 +72,7 @@ const (
 	KeyPublished      = "material.published"
 	KeyMissing        = "material.missing"
 	KeyMissingKind    = "material.missing_kind"
+	KeyUnreviewed     = "material.unreviewed"
 )
 
 // FieldOf is the form field that asks for material of kind k, on which
@@ -145,4 +146,38 @@ func Opening(have []Material, o campaign.Opening) campaign.Opening {
 		}
 	}
 	return o
+}
+
+// Unreviewed returns nil when every required kind has live material and
+// every live piece of a required kind is marked reviewed: a reviewer
+// verifies what the requester filed before approving it (R-REV-2). Else it
+// returns an *apperr.Error Conflict KeyUnreviewed, whose argument counts the
+// pieces still to check (a missing kind counts one), with a field error on
+// field, the action refused, so that the message stands next to it.
+func Unreviewed(have []Material, required []Kind, field string) error {
+	need := make(map[Kind]bool, len(required))
+	for _, k := range required {
+		need[k] = true
+	}
+	present := map[Kind]bool{}
+	n := 0
+	for _, m := range have {
+		if m.Withdrawn || !need[m.Kind] {
+			continue
+		}
+		present[m.Kind] = true
+		if m.ReviewedAt.IsZero() {
+			n++
+		}
+	}
+	for k := range need {
+		if !present[k] {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return &apperr.Error{Code: apperr.Conflict, Key: KeyUnreviewed, Args: []any{n},
+		Fields: []apperr.FieldError{{Field: field, Key: KeyUnreviewed, Args: []any{n}}}}
 }

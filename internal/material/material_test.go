@@ -194,3 +194,40 @@ func TestOpening(t *testing.T) {
 		t.Errorf("Opening cleared known facts: %+v", o)
 	}
 }
+
+// TestUnreviewed: R-REV-2, an approval waits until every required kind has
+// live material and every live piece of a required kind is reviewed; a
+// withdrawn piece and a kind not required do not count.
+func TestUnreviewed(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	required := []Kind{Diagnosis, IDDocument}
+	for _, tc := range []struct {
+		name string
+		have []Material
+		want int // pieces left; 0 means nil
+	}{
+		{"nothing filed", nil, 2},
+		{"nothing reviewed", []Material{{Kind: Diagnosis}, {Kind: IDDocument}}, 2},
+		{"one of two", []Material{{Kind: Diagnosis, ReviewedAt: at}, {Kind: IDDocument}}, 1},
+		{"a second diagnosis unreviewed", []Material{{Kind: Diagnosis, ReviewedAt: at}, {Kind: Diagnosis}, {Kind: IDDocument, ReviewedAt: at}}, 1},
+		{"a kind missing", []Material{{Kind: Diagnosis, ReviewedAt: at}}, 1},
+		{"withdrawn does not count", []Material{{Kind: Diagnosis, ReviewedAt: at}, {Kind: IDDocument, ReviewedAt: at}, {Kind: IDDocument, Withdrawn: true}}, 0},
+		{"only withdrawn", []Material{{Kind: Diagnosis, ReviewedAt: at}, {Kind: IDDocument, ReviewedAt: at, Withdrawn: true}}, 1},
+		{"others not required", []Material{{Kind: Diagnosis, ReviewedAt: at}, {Kind: IDDocument, ReviewedAt: at}, {Kind: Other}}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := Unreviewed(tc.have, required, "approve")
+			if tc.want == 0 {
+				if err != nil {
+					t.Fatalf("got %v, want nil", err)
+				}
+				return
+			}
+			e := apperr.As(err)
+			if e == nil || e.Code != apperr.Conflict || e.Key != KeyUnreviewed || e.Args[0] != tc.want ||
+				len(e.Fields) != 1 || e.Fields[0].Field != "approve" {
+				t.Fatalf("got %#v, want Conflict %s with %d left on field approve", err, KeyUnreviewed, tc.want)
+			}
+		})
+	}
+}

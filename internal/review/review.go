@@ -146,15 +146,39 @@ func load(ctx context.Context, tx *store.Tx, id int64) (subject, error) {
 	return s, nil
 }
 
-// conflicted reports whether reviewer is related to the request (R-REV-3):
-// an admin recorded them as related to its publisher's account, or to the
-// account whose verified ID number is the patient's.
-func conflicted(ctx context.Context, tx *store.Tx, reviewer int64, s subject) (bool, error) {
+// related refuses staff member staffID when they are related to the
+// request s (R-REV-3) with apperr.Forbidden KeyConflict: an admin recorded
+// them as related to its publisher's account, or to the account whose
+// verified ID number is the patient's. It is the one check of relatedness:
+// claiming and deciding (Claim, holding) and every step of the console's
+// review service (seeing the filing and the material, marking and
+// publishing material, opening and closing fundraising) call it.
+func related(ctx context.Context, tx *store.Tx, staffID int64, s subject) error {
 	var n int
-	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM review_conflicts c WHERE c.staff_id = $1 AND (c.user_id = $2
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM review_conflicts c WHERE c.staff_id = $1 AND (c.user_id = $2
 		OR c.user_id IN (SELECT i.user_id FROM identities i WHERE i.outcome = 'verified' AND i.number_index = $3))`,
-		reviewer, s.publisher, s.patientIndex).Scan(&n)
-	return n > 0, err
+		staffID, s.publisher, s.patientIndex).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return apperr.New(apperr.Forbidden, KeyConflict)
+	}
+	return nil
+}
+
+// reviewable loads request id for a staff step, checking that staffID is
+// not related to it (R-REV-3). A draft is the publisher's alone until it
+// is submitted: to the console it does not exist (apperr.NotFound
+// KeyNotReviewable), like a request that does not.
+func reviewable(ctx context.Context, tx *store.Tx, id, staffID int64) (subject, error) {
+	s, err := load(ctx, tx, id)
+	if err != nil {
+		return subject{}, err
+	}
+	if s.state == campaign.Draft {
+		return subject{}, apperr.New(apperr.NotFound, KeyNotReviewable)
+	}
+	return s, related(ctx, tx, staffID, s)
 }
 
 // openClaim returns the staff id holding request id, 0 when nobody does.
@@ -172,8 +196,9 @@ func openClaim(ctx context.Context, tx *store.Tx, id int64) (int64, error) {
 // apperr.NotFound, apperr.Forbidden KeyNotReviewer for anyone but an active
 // reviewer, apperr.Conflict KeyNotInReview when the request is not waiting
 // for review, apperr.Forbidden KeyConflict when the reviewer is related to
-// it (R-REV-3), and apperr.Conflict KeyClaimed when another reviewer holds
-// it.
+// it (R-REV-3), apperr.Forbidden KeySameReviewer when the reviewer gave the
+// first of the two approvals it needs (R-REV-3), and apperr.Conflict
+// KeyClaimed when another reviewer holds it.
 func Claim(ctx context.Context, tx *store.Tx, id int64, reviewer staff.Staff) error {
 	rv, err := active(ctx, tx, reviewer, KeyNotReviewer, staff.Reviewer)
 	if err != nil {
@@ -186,10 +211,15 @@ func Claim(ctx context.Context, tx *store.Tx, id int64, reviewer staff.Staff) er
 	if s.state != campaign.InReview {
 		return apperr.New(apperr.Conflict, KeyNotInReview)
 	}
-	if bad, err := conflicted(ctx, tx, rv.ID, s); err != nil {
+	if err := related(ctx, tx, rv.ID, s); err != nil {
 		return err
-	} else if bad {
-		return apperr.New(apperr.Forbidden, KeyConflict)
+	}
+	// The first approver of a request that needs two reviewers has
+	// decided: the claim went back to the queue for someone else (R-REV-3).
+	if first, err := pendingApprovals(ctx, tx, id); err != nil {
+		return err
+	} else if slices.Contains(first, rv.ID) {
+		return apperr.New(apperr.Forbidden, KeySameReviewer)
 	}
 	holder, err := openClaim(ctx, tx, id)
 	switch {
@@ -258,30 +288,10 @@ func holding(ctx context.Context, tx *store.Tx, id int64, reviewer staff.Staff) 
 	if holder != rv.ID {
 		return staff.Staff{}, subject{}, apperr.New(apperr.Forbidden, KeyNotClaimed)
 	}
-	if bad, err := conflicted(ctx, tx, rv.ID, s); err != nil {
+	if err := related(ctx, tx, rv.ID, s); err != nil {
 		return staff.Staff{}, subject{}, err
-	} else if bad {
-		return staff.Staff{}, subject{}, apperr.New(apperr.Forbidden, KeyConflict)
 	}
 	return rv, s, nil
-}
-
-// text checks the reason or questions the requester will read.
-func text(field, s string) (string, error) {
-	s = strings.TrimSpace(s)
-	key := ""
-	var args []any
-	switch {
-	case !utf8.ValidString(s) || strings.ContainsRune(s, 0):
-		key = KeyTextInvalid
-	case s == "":
-		key = KeyTextRequired
-	case utf8.RuneCountInString(s) > MaxText:
-		key, args = KeyTextLong, []any{MaxText}
-	default:
-		return s, nil
-	}
-	return "", &apperr.Error{Code: apperr.Invalid, Key: KeyInvalid, Fields: []apperr.FieldError{{Field: field, Key: key, Args: args}}}
 }
 
 // record stores a decision and ends the claim.
@@ -333,14 +343,6 @@ func Reject(ctx context.Context, tx *store.Tx, cs campaign.Store, id int64, revi
 	return err
 }
 
-// NeedsTwoReviewers reports whether a request needs the approval of two
-// different reviewers (R-REV-3): its screening level is High (or it was
-// never screened), or its target is above the cap and needs a certificate
-// (campaign.NeedsCertificate, R-REQ-4).
-func NeedsTwoReviewers(level screen.Level, target money.Fen) bool {
-	return level == screen.High || level == screen.Blocked || level == "" || campaign.NeedsCertificate(target)
-}
-
 // Approve approves the request (R-REV-2) and reports whether it is now
 // approved. A request that NeedsTwoReviewers is approved only by the second
 // approval of a different reviewer: the first is recorded, the claim
@@ -387,14 +389,7 @@ func pendingApprovals(ctx context.Context, tx *store.Tx, id int64) ([]int64, err
 	if err != nil {
 		return nil, err
 	}
-	var out []int64
-	for _, d := range slices.Backward(ds) {
-		if d.Decision != Approved {
-			break
-		}
-		out = append(out, d.StaffID)
-	}
-	return out, nil
+	return PendingApprovers(ds), nil
 }
 
 // Decisions returns the decisions on request id, oldest first. The texts of

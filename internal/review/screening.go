@@ -14,8 +14,14 @@
 //
 // Every screening and every decision is stored and never changed, with the
 // reasons (R-REV-1). Screenings hold only message keys and their
-// arguments, never personal data. The functions take a *store.Tx so that
-// the caller writes its audit record in the same transaction.
+// arguments, never personal data.
+//
+// The steps (Screen, Claim, Approve, …) take a *store.Tx, so that a use
+// case composes them in one transaction; the rules they apply are pure
+// functions in rules.go. The review console's use cases are the methods of
+// Service, one transaction each, which append the action's audit record
+// first. Relatedness (R-REV-3) is checked by one function, related, which
+// every step of the review calls.
 package review
 
 import (

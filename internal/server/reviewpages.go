@@ -5,17 +5,17 @@ package server
 // supporting material, reviewers' conflicts, and the patrol of updates
 // (R-REV-1 to R-REV-4, R-PUB-1, R-PUB-4, R-REQ-4, R-REQ-6, R-STAFF-1).
 //
-// Every action goes through staffWrite, so that it and its audit record
-// commit together. Every page that shows a request's personal data (the
-// filing unmasked, a material) appends its audit record in the
-// transaction that reads the data, before anything is sent (R-PII-1).
+// Each handler translates: it decodes, calls one method of the review
+// service (review.Service), which appends the audit record first in the
+// transaction of the action, and shows the result. Every page that shows a
+// request's personal data (the filing unmasked, a material) is in the audit
+// log, in the transaction that reads the data, before anything is sent
+// (R-PII-1).
 
 import (
 	"context"
-	"database/sql"
-	"errors"
-	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,11 +26,8 @@ import (
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/material"
-	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/review"
-	"github.com/carefund/carefund/internal/screen"
 	"github.com/carefund/carefund/internal/staff"
-	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/web"
 )
 
@@ -42,18 +39,7 @@ const (
 )
 
 // Message keys of the review console's own refusals.
-const (
-	keyCloseReasonStaff   = "reviewpages.close_reason_staff"
-	keyNoteRequired       = "reviewpages.note_required"
-	keyUserID             = "reviewpages.user_id"
-	keyRequestUnpublished = "reviewpages.request_unpublished"
-	keyNotReviewable      = "reviewpages.not_reviewable"
-)
-
-// staffCloseReasons are the reasons staff may close a channel with (R-PUB-4):
-// the target reached and the period ended close by themselves, and the
-// requester and a wind-down have their own ways.
-var staffCloseReasons = []campaign.CloseReason{campaign.PurposeAchieved, campaign.PurposeGone, campaign.ClosedByStaff}
+const keyUserID = "reviewpages.user_id"
 
 func requestObject(id int64) string { return "request:" + strconv.FormatInt(id, 10) }
 
@@ -70,8 +56,9 @@ func pathNumber(r *http.Request, name string) (int64, error) {
 // doneNotice returns the notice of a finished action named in the query
 // ("?done=claimed"), or "": only known names have a message.
 func doneNotice(lang i18n.Lang, r *http.Request) string {
-	key := "reviewpages.done." + r.URL.Query().Get("done")
-	if r.URL.Query().Get("done") == "" || !i18n.Has(key) {
+	q, _ := url.ParseQuery(r.URL.RawQuery)
+	key := "reviewpages.done." + q.Get("done")
+	if q.Get("done") == "" || !i18n.Has(key) {
 		return ""
 	}
 	return i18n.T(lang, key)
@@ -89,105 +76,25 @@ func waitingFor(lang i18n.Lang, now, t time.Time) string {
 	return i18n.T(lang, "reviewpages.age.days", int(d/(24*time.Hour)))
 }
 
-// staffNames maps staff ids to usernames.
-func staffNames(ctx context.Context, tx *store.Tx) (map[int64]string, error) {
-	members, err := staff.List(ctx, tx)
+// refusalText is a refusal in the reader's language, "" for nil.
+func refusalText(lang i18n.Lang, err error) string {
+	if e := apperr.As(err); e != nil {
+		return i18n.T(lang, e.Key, e.Args...)
+	}
+	return ""
+}
+
+// audited runs one use case of the review service, which appends rec, the
+// record of the action, first in its own transaction, so that the action
+// and its record commit together. A refusal is recorded in a transaction of
+// its own, as staffWrite does.
+func (s *Server) audited(r *http.Request, object, detail string, fn func(rec audit.Record) error) error {
+	err := fn(s.record(r, permissions[r.Pattern].action, object, detail, nil))
 	if err != nil {
-		return nil, err
+		s.auditRefusal(r, object, detail, err)
 	}
-	names := make(map[int64]string, len(members))
-	for _, m := range members {
-		names[m.ID] = m.Username
-	}
-	return names, nil
-}
-
-// opening gathers what campaign.CanOpenFundraising needs to know of
-// request id: its target, the patient's earlier published requests, and
-// the state of its certificate and expense list (R-REQ-4, R-REQ-5).
-func (s *Server) opening(ctx context.Context, tx *store.Tx, id int64, target money.Fen, patientIndex string) (campaign.Opening, error) {
-	n, err := s.campaigns.PublishedBefore(ctx, tx, patientIndex, id)
-	if err != nil {
-		return campaign.Opening{}, err
-	}
-	mats, err := s.materials.List(ctx, tx, id)
-	if err != nil {
-		return campaign.Opening{}, err
-	}
-	return material.Opening(mats, campaign.Opening{Target: target, EarlierRequests: n}), nil
-}
-
-// heldBy returns the staff id of the reviewer holding request id, 0 when
-// nobody does.
-func heldBy(ctx context.Context, tx *store.Tx, id int64) (int64, error) {
-	var by int64
-	err := tx.QueryRowContext(ctx, "SELECT staff_id FROM review_claims WHERE request_id = $1 AND released_at IS NULL", id).Scan(&by)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
-	return by, err
-}
-
-// pendingApprovers returns who approved since the last other decision: the
-// first approvals of a request that needs two reviewers (R-REV-3).
-func pendingApprovers(ds []review.DecisionRecord) []int64 {
-	var out []int64
-	for _, d := range slices.Backward(ds) {
-		if d.Decision != review.Approved {
-			break
-		}
-		out = append(out, d.StaffID)
-	}
-	return out
-}
-
-// reviewSubject is what the console's own checks need of a request, read
-// without unsealing its filing.
-type reviewSubject struct {
-	state        campaign.State
-	publisher    int64
-	patientIndex string
-	target       money.Fen
-}
-
-// loadReviewSubject reads request id for a staff action. A draft is the
-// publisher's alone until it is submitted: to the console it does not
-// exist (apperr.NotFound), like a request that does not.
-func loadReviewSubject(ctx context.Context, tx *store.Tx, id int64) (reviewSubject, error) {
-	var sb reviewSubject
-	var index sql.NullString
-	var target int64
-	err := tx.QueryRowContext(ctx, "SELECT state, publisher_user_id, patient_index, target_fen FROM requests WHERE id = $1", id).
-		Scan(&sb.state, &sb.publisher, &index, &target)
-	if errors.Is(err, sql.ErrNoRows) {
-		return reviewSubject{}, apperr.New(apperr.NotFound, "")
-	}
-	if err != nil {
-		return reviewSubject{}, err
-	}
-	if sb.state == campaign.Draft {
-		return reviewSubject{}, apperr.New(apperr.NotFound, keyNotReviewable)
-	}
-	sb.patientIndex, sb.target = index.String, money.Fen(target)
-	return sb, nil
-}
-
-// notRelated refuses a staff member recorded as related to the request's
-// publisher or patient (R-REV-3) with apperr.Forbidden review.KeyConflict.
-// Package review checks it for claims and decisions; the certificate and
-// the opening and closing of fundraising are part of the same review, so
-// the console checks them here, by the same rule.
-func notRelated(ctx context.Context, tx *store.Tx, staffID int64, sb reviewSubject) error {
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM review_conflicts c WHERE c.staff_id = $1 AND (c.user_id = $2
-		OR c.user_id IN (SELECT i.user_id FROM identities i WHERE i.outcome = 'verified' AND i.number_index = $3))`,
-		staffID, sb.publisher, sb.patientIndex).Scan(&n); err != nil {
-		return err
-	}
-	if n > 0 {
-		return apperr.New(apperr.Forbidden, review.KeyConflict)
-	}
-	return nil
+	markAudited(r)
+	return err
 }
 
 // reviewQueue lists the requests waiting for review, riskiest then oldest
@@ -195,74 +102,21 @@ func notRelated(ctx context.Context, tx *store.Tx, staffID int64, sb reviewSubje
 // (R-REQ-4).
 func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) error {
 	lang, me, now := s.lang(r), callerOf(r).staff, s.now()
-	var p web.StaffReviewQueue
-	err := s.db.Read(r.Context(), func(tx *store.Tx) error {
-		ctx := r.Context()
-		items, err := review.Queue(ctx, tx, reviewQueueLimit)
-		if err != nil {
-			return err
-		}
-		names, err := staffNames(ctx, tx)
-		if err != nil {
-			return err
-		}
-		for _, q := range items {
-			p.Queue = append(p.Queue, web.ReviewQueueRow{ID: q.RequestID, Title: q.Title, LevelKey: q.Level.Key(), Score: q.Score,
-				Target: q.Target.Format(lang), Age: waitingFor(lang, now, q.SubmittedAt), ClaimedBy: names[q.ClaimedBy],
-				Mine: q.ClaimedBy == me.ID})
-		}
-		p.Waiting, err = s.waiting(ctx, tx, lang)
-		return err
-	})
+	d, err := s.reviews.Desk(r.Context(), reviewQueueLimit, waitingLimit)
 	if err != nil {
 		return err
+	}
+	var p web.StaffReviewQueue
+	for _, q := range d.Queue {
+		p.Queue = append(p.Queue, web.ReviewQueueRow{ID: q.RequestID, Title: q.Title, LevelKey: q.Level.Key(), Score: q.Score,
+			Target: q.Target.Format(lang), Age: waitingFor(lang, now, q.SubmittedAt), ClaimedBy: q.ClaimedByName,
+			Mine: q.ClaimedBy == me.ID, FirstApproval: q.FirstApproval})
+	}
+	for _, x := range d.Waiting {
+		p.Waiting = append(p.Waiting, web.ReviewWaitingRow{ID: x.ID, Title: x.Title, Target: x.Target.Format(lang),
+			Since: day(x.Since), Missing: refusalText(lang, x.Blocked)})
 	}
 	return s.render(w, r, p)
-}
-
-// waiting lists the approved requests whose channel is not open yet, the
-// longest waiting first, each with what it still misses.
-func (s *Server) waiting(ctx context.Context, tx *store.Tx, lang i18n.Lang) ([]web.ReviewWaitingRow, error) {
-	type approved struct {
-		id, target, since int64
-		title             string
-		index             sql.NullString
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT r.id, r.title, r.target_fen, r.patient_index,
-		COALESCE((SELECT max(e.at) FROM request_events e WHERE e.request_id = r.id AND e.to_state = $1), r.updated_at) AS since
-		FROM requests r WHERE r.state = $1 ORDER BY since, r.id LIMIT $2`, campaign.Approved, waitingLimit)
-	if err != nil {
-		return nil, err
-	}
-	var list []approved
-	for rows.Next() {
-		var x approved
-		if err := rows.Scan(&x.id, &x.title, &x.target, &x.index, &x.since); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		list = append(list, x)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	// Look at the materials after the rows are closed: a transaction runs
-	// one query at a time.
-	var out []web.ReviewWaitingRow
-	for _, x := range list {
-		o, err := s.opening(ctx, tx, x.id, money.Fen(x.target), x.index.String)
-		if err != nil {
-			return nil, err
-		}
-		w := web.ReviewWaitingRow{ID: x.id, Title: x.title, Target: money.Fen(x.target).Format(lang),
-			Since: day(time.UnixMicro(x.since))}
-		if e := apperr.As(campaign.CanOpenFundraising(o)); e != nil {
-			w.Missing = i18n.T(lang, e.Key, e.Args...)
-		}
-		out = append(out, w)
-	}
-	return out, nil
 }
 
 // reviewRequest shows one request to a reviewer, unmasked. The view is in
@@ -273,42 +127,28 @@ func (s *Server) reviewRequest(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var p web.StaffReview
-	if err := s.staffWrite(r, requestObject(id), "", func(tx *store.Tx) (err error) {
-		p, err = s.reviewView(r, tx, id)
+	var v review.RequestView
+	if err := s.audited(r, requestObject(id), "", func(rec audit.Record) (err error) {
+		v, err = s.reviews.View(r.Context(), rec, id, *callerOf(r).staff)
 		return err
 	}); err != nil {
 		return err
 	}
+	p := s.reviewPage(r, v)
 	p.Notice = doneNotice(s.lang(r), r)
 	return s.render(w, r, p)
 }
 
-// reviewView reads everything the review page shows of request id.
-func (s *Server) reviewView(r *http.Request, tx *store.Tx, id int64) (web.StaffReview, error) {
-	ctx, lang, me := r.Context(), s.lang(r), callerOf(r).staff
-	req, err := s.campaigns.Get(ctx, tx, id)
-	if err != nil {
-		return web.StaffReview{}, err
-	}
-	if req.State == campaign.Draft {
-		return web.StaffReview{}, apperr.New(apperr.NotFound, keyNotReviewable)
-	}
-	// A reviewer related to the publisher or the patient does not see the
-	// filing at all, not only not decide on it (R-REV-3).
-	if err := notRelated(ctx, tx, me.ID, reviewSubject{publisher: req.PublisherUserID, patientIndex: req.PatientIndex}); err != nil {
-		return web.StaffReview{}, err
-	}
-	names, err := staffNames(ctx, tx)
-	if err != nil {
-		return web.StaffReview{}, err
-	}
-	f := req.Filing
-	p := web.StaffReview{ID: id, Title: f.Title, StateKey: req.State.NameKey(), PublisherID: req.PublisherUserID,
+// reviewPage shows v in the reader's language.
+func (s *Server) reviewPage(r *http.Request, v review.RequestView) web.StaffReview {
+	lang, me := s.lang(r), callerOf(r).staff
+	req, f := v.Request, v.Request.Filing
+	p := web.StaffReview{ID: req.ID, Title: f.Title, StateKey: req.State.NameKey(), PublisherID: req.PublisherUserID,
+		Publisher:          v.Publisher,
 		RelationshipDetail: f.RelationshipDetail, RelationshipProof: f.RelationshipProof,
 		PatientName: f.PatientName, PatientID: f.PatientID, Diagnosis: f.Diagnosis,
 		HospitalName: f.HospitalName, HospitalCity: f.HospitalCity, Story: f.Story, Target: f.Target.Format(lang),
-		CloseReasons: make([]string, 0, len(staffCloseReasons))}
+		CloseReasons: make([]string, 0, len(review.StaffCloseReasons))}
 	if !req.SubmittedAt.IsZero() {
 		p.SubmittedAt = minute(req.SubmittedAt)
 	}
@@ -326,113 +166,71 @@ func (s *Server) reviewView(r *http.Request, tx *store.Tx, id int64) (web.StaffR
 		}
 		p.Disclosures = append(p.Disclosures, row)
 	}
-
-	var level screen.Level
-	sc, err := review.LastScreening(ctx, tx, id)
-	switch {
-	case err == nil:
-		level = sc.Level
-		rs := &web.ReviewScreening{LevelKey: sc.Level.Key(), Score: sc.Score, At: minute(sc.At), By: sc.Actor}
-		for _, v := range sc.Verdicts {
-			vd := web.ReviewVerdict{NameKey: "screen.name." + v.Screen, OutcomeKey: v.Outcome.Key(), Score: v.Score}
+	if sc := v.Screening; sc != nil {
+		rs := &web.ReviewScreening{LevelKey: sc.Level.Key(), Score: sc.Score, At: minute(sc.At), By: v.Who.Of(sc.Actor)}
+		for _, x := range sc.Verdicts {
+			vd := web.ReviewVerdict{NameKey: "screen.name." + x.Screen, OutcomeKey: x.Outcome.Key(), Score: x.Score}
 			// Staff read every reason, the staff-only ones marked as such
 			// (R-REV-1): who is blacklisted and why, which other requests.
-			for _, x := range v.Reasons {
-				vd.Reasons = append(vd.Reasons, web.ReviewReason{Text: i18n.T(lang, x.Key, x.ArgsAny()...), StaffOnly: x.StaffOnly})
+			for _, y := range x.Reasons {
+				vd.Reasons = append(vd.Reasons, web.ReviewReason{Text: i18n.T(lang, y.Key, y.ArgsAny()...), StaffOnly: y.StaffOnly})
 			}
 			rs.Verdicts = append(rs.Verdicts, vd)
 		}
 		p.Screening = rs
-	case apperr.CodeOf(err) != apperr.NotFound:
-		return web.StaffReview{}, err
 	}
-
-	mats, err := s.materials.List(ctx, tx, id)
-	if err != nil {
-		return web.StaffReview{}, err
-	}
-	for _, m := range mats {
+	for _, m := range v.Materials {
 		row := web.ReviewMaterialRow{ID: m.ID, KindKey: m.Kind.NameKey(), ContentType: m.ContentType,
 			Size:       i18n.T(lang, "reviewpages.size_kb", strconv.Itoa((m.Size+1023)/1024)),
-			UploadedAt: minute(m.UploadedAt), UploadedBy: m.UploadedBy, Publishable: m.Kind.Publishable()}
+			UploadedAt: minute(m.UploadedAt), UploadedBy: v.Who.Of(m.UploadedBy), Publishable: m.Kind.Publishable()}
 		if !m.ReviewedAt.IsZero() {
-			row.Reviewed, row.ReviewedBy, row.ReviewedAt = true, m.ReviewedBy, minute(m.ReviewedAt)
+			row.Reviewed, row.ReviewedBy, row.ReviewedAt = true, v.Who.Of(m.ReviewedBy), minute(m.ReviewedAt)
 		}
 		if !m.PublishedAt.IsZero() {
 			row.Published, row.PublishedAt = true, minute(m.PublishedAt)
 		}
 		p.Materials = append(p.Materials, row)
 	}
-
-	ds, err := review.Decisions(ctx, tx, id)
-	if err != nil {
-		return web.StaffReview{}, err
-	}
-	for _, d := range ds {
-		p.Decisions = append(p.Decisions, web.ReviewDecisionRow{At: minute(d.At), By: names[d.StaffID],
+	for _, d := range v.Decisions {
+		p.Decisions = append(p.Decisions, web.ReviewDecisionRow{At: minute(d.At), By: v.Names[d.StaffID],
 			DecisionKey: "review.decision." + string(d.Decision), Text: d.Text})
 	}
-	evs, err := s.campaigns.Events(ctx, tx, id)
-	if err != nil {
-		return web.StaffReview{}, err
-	}
-	for _, e := range evs {
-		p.Events = append(p.Events, web.ReviewEventRow{At: minute(e.At), Actor: e.Actor, FromKey: e.From.NameKey(),
+	for _, e := range v.Events {
+		p.Events = append(p.Events, web.ReviewEventRow{At: minute(e.At), Actor: v.Who.Of(e.Actor), FromKey: e.From.NameKey(),
 			ToKey: e.To.NameKey(), Event: string(e.Event), Reason: e.Reason})
 	}
-	vs, err := s.campaigns.Versions(ctx, tx, id)
-	if err != nil {
-		return web.StaffReview{}, err
+	for _, x := range v.Versions {
+		p.Versions = append(p.Versions, web.ReviewVersionRow{Number: x.Number, At: minute(x.At), By: v.Who.Of(x.By),
+			Changes: strings.Join(x.Changes, ", ")})
 	}
-	for _, v := range vs {
-		p.Versions = append(p.Versions, web.ReviewVersionRow{Number: v.Number, At: minute(v.At), By: v.By,
-			Changes: strings.Join(v.Changes, ", ")})
-	}
-	ch, err := s.campaigns.Fundraising(ctx, tx, id)
-	switch {
-	case err == nil:
+	if ch := v.Channel; ch != nil {
 		rc := &web.ReviewChannel{OpenedAt: minute(ch.OpenedAt), Deadline: minute(ch.Deadline), Extensions: ch.Extensions,
-			Closed: ch.Closed, ClosedBy: ch.ClosedBy, Note: ch.Note}
+			Closed: ch.Closed, ClosedBy: v.Who.Of(ch.ClosedBy), Note: ch.Note}
 		if ch.Closed {
 			rc.ClosedAt, rc.ClosingKey = minute(ch.ClosedAt), ch.Closing.PublicKey()
 		}
 		p.Channel = rc
-	case apperr.CodeOf(err) != apperr.NotFound:
-		return web.StaffReview{}, err
-	}
-
-	holder, err := heldBy(ctx, tx, id)
-	if err != nil {
-		return web.StaffReview{}, err
 	}
 	inReview := req.State == campaign.InReview
-	p.ClaimedBy, p.Mine = names[holder], holder != 0 && holder == me.ID
-	p.CanClaim = inReview && holder == 0
+	p.ClaimedBy, p.Mine = v.Names[v.HeldBy], v.HeldBy != 0 && v.HeldBy == me.ID
+	p.CanClaim = v.CanClaim
 	p.CanDecide = inReview && p.Mine
-	p.TwoReviewers = review.NeedsTwoReviewers(level, f.Target)
-	if p.TwoReviewers && inReview {
-		for _, by := range pendingApprovers(ds) {
-			p.Approvals = append(p.Approvals, names[by])
-		}
+	p.TwoReviewers = v.TwoReviewers
+	for _, by := range v.FirstApprovers {
+		p.Approvals = append(p.Approvals, v.Names[by])
 	}
+	p.FirstApprovalMine = slices.Contains(v.FirstApprovers, me.ID)
+	p.ApproveBlocked = refusalText(lang, v.ApproveBlocked)
 	p.CanOpen = req.State == campaign.Approved
 	p.CanClose = req.State == campaign.Approved || req.State == campaign.Fundraising
-	if p.CanOpen {
-		o, err := s.opening(ctx, tx, id, f.Target, req.PatientIndex)
-		if err != nil {
-			return web.StaffReview{}, err
-		}
-		if e := apperr.As(campaign.CanOpenFundraising(o)); e != nil {
-			p.OpenBlocked = i18n.T(lang, e.Key, e.Args...)
-		}
-	}
-	for _, c := range staffCloseReasons {
+	p.OpenBlocked = refusalText(lang, v.OpenBlocked)
+	for _, c := range review.StaffCloseReasons {
 		p.CloseReasons = append(p.CloseReasons, string(c))
 	}
 	for _, c := range campaign.GoneCauses {
 		p.GoneCauses = append(p.GoneCauses, string(c))
 	}
-	return p, nil
+	return p
 }
 
 // reshowReview answers a refused action with the request's page and the
@@ -440,32 +238,28 @@ func (s *Server) reviewView(r *http.Request, tx *store.Tx, id int64) (web.StaffR
 // log before it is sent, as a view of its own.
 func (s *Server) reshowReview(w http.ResponseWriter, r *http.Request, id int64, refusal error, values map[string]string) error {
 	return reshow(s, w, r, refusal, values, func(f web.Form) (web.StaffReview, error) {
-		var p web.StaffReview
-		ctx := r.Context()
-		err := s.db.Write(ctx, func(tx *store.Tx) (err error) {
-			rec := s.record(r, permissions["GET /staff/review/{id}"].action, requestObject(id),
-				"after "+permissions[r.Pattern].action, nil)
-			if _, err := audit.Append(ctx, tx, rec); err != nil {
-				return err
-			}
-			p, err = s.reviewView(r, tx, id)
-			return err
-		})
+		rec := s.record(r, permissions["GET /staff/review/{id}"].action, requestObject(id),
+			"after "+permissions[r.Pattern].action, nil)
+		v, err := s.reviews.View(r.Context(), rec, id, *callerOf(r).staff)
+		if err != nil {
+			return web.StaffReview{}, err
+		}
+		p := s.reviewPage(r, v)
 		p.Form = f
-		return p, err
+		return p, nil
 	})
 }
 
-// reviewStep runs one action on request id: fn, and its audit record with
-// detail, in one transaction. It then goes back to the request's page,
-// saying what was done (done names the notice fn returns), or shows the
-// page again with the refusal and what was typed (values).
+// reviewStep runs one action on request id: fn, which calls the review
+// service with rec, its audit record with detail. It then goes back to the
+// request's page, saying what was done (done names the notice fn returns),
+// or shows the page again with the refusal and what was typed (values).
 func (s *Server) reviewStep(w http.ResponseWriter, r *http.Request, id int64, detail string, values map[string]string,
-	fn func(ctx context.Context, tx *store.Tx, me staff.Staff) (done string, err error)) error {
+	fn func(ctx context.Context, rec audit.Record, me staff.Staff) (done string, err error)) error {
 	me := *callerOf(r).staff
 	var done string
-	err := s.staffWrite(r, requestObject(id), detail, func(tx *store.Tx) (err error) {
-		done, err = fn(r.Context(), tx, me)
+	err := s.audited(r, requestObject(id), detail, func(rec audit.Record) (err error) {
+		done, err = fn(r.Context(), rec, me)
 		return err
 	})
 	if !canReview(r) {
@@ -510,52 +304,49 @@ func postedRequest(r *http.Request, fields ...string) (int64, map[string]string,
 // reviewAction is reviewStep for an action on the request named by the
 // path, after reading the posted form; fields are kept for a reshow.
 func (s *Server) reviewAction(w http.ResponseWriter, r *http.Request, detail string, fields []string,
-	fn func(ctx context.Context, tx *store.Tx, id int64, me staff.Staff, values map[string]string) (string, error)) error {
+	fn func(ctx context.Context, rec audit.Record, id int64, me staff.Staff, values map[string]string) (string, error)) error {
 	id, values, err := postedRequest(r, fields...)
 	if err != nil {
 		return err
 	}
-	return s.reviewStep(w, r, id, detail, values, func(ctx context.Context, tx *store.Tx, me staff.Staff) (string, error) {
-		return fn(ctx, tx, id, me, values)
+	return s.reviewStep(w, r, id, detail, values, func(ctx context.Context, rec audit.Record, me staff.Staff) (string, error) {
+		return fn(ctx, rec, id, me, values)
 	})
 }
 
 // claimRequest makes the reviewer the one who reviews the request; a
 // reviewer related to it is refused (R-REV-3).
 func (s *Server) claimRequest(w http.ResponseWriter, r *http.Request) error {
-	return s.reviewAction(w, r, "claim", nil, func(ctx context.Context, tx *store.Tx, id int64, me staff.Staff, _ map[string]string) (string, error) {
-		return "claimed", review.Claim(ctx, tx, id, me)
+	return s.reviewAction(w, r, "claim", nil, func(ctx context.Context, rec audit.Record, id int64, me staff.Staff, _ map[string]string) (string, error) {
+		return "claimed", s.reviews.Claim(ctx, rec, id, me)
 	})
 }
 
 func (s *Server) releaseRequest(w http.ResponseWriter, r *http.Request) error {
-	return s.reviewAction(w, r, "release", nil, func(ctx context.Context, tx *store.Tx, id int64, me staff.Staff, _ map[string]string) (string, error) {
-		return "released", review.Release(ctx, tx, id, me)
+	return s.reviewAction(w, r, "release", nil, func(ctx context.Context, rec audit.Record, id int64, me staff.Staff, _ map[string]string) (string, error) {
+		return "released", s.reviews.Release(ctx, rec, id, me)
 	})
 }
 
 // askInfo asks the requester for more material, with questions they read
 // (R-REV-2).
 func (s *Server) askInfo(w http.ResponseWriter, r *http.Request) error {
-	return s.reviewAction(w, r, "needs_info", []string{"questions"}, func(ctx context.Context, tx *store.Tx, id int64, me staff.Staff, v map[string]string) (string, error) {
-		return "asked", review.AskInfo(ctx, tx, s.campaigns, id, me, v["questions"])
+	return s.reviewAction(w, r, "needs_info", []string{"questions"}, func(ctx context.Context, rec audit.Record, id int64, me staff.Staff, v map[string]string) (string, error) {
+		return "asked", s.reviews.AskInfo(ctx, rec, id, me, v["questions"])
 	})
 }
 
 // rejectRequest rejects the request with a reason the requester reads
 // (R-REV-2).
 func (s *Server) rejectRequest(w http.ResponseWriter, r *http.Request) error {
-	return s.reviewAction(w, r, "reject", []string{"reason"}, func(ctx context.Context, tx *store.Tx, id int64, me staff.Staff, v map[string]string) (string, error) {
-		return "rejected", review.Reject(ctx, tx, s.campaigns, id, me, v["reason"])
+	return s.reviewAction(w, r, "reject", []string{"reason"}, func(ctx context.Context, rec audit.Record, id int64, me staff.Staff, v map[string]string) (string, error) {
+		return "rejected", s.reviews.Reject(ctx, rec, id, me, v["reason"])
 	})
 }
 
-// approveRequest approves the request (R-REV-2). A request that needs two
-// reviewers is approved by the second approval of another reviewer
-// (R-REV-3). The final approval, in the same transaction, publishes version
-// 1 (R-PUB-1, R-REQ-6) and opens fundraising, unless the certificate of a
-// target above the cap is not yet reviewed and published: the request then
-// stays approved until it is and a reviewer opens it (R-REQ-4).
+// approveRequest approves the request (review.Service.Approve: every
+// required material reviewed first, R-REV-2; two reviewers when it needs
+// them, R-REV-3; published and opened when it may, R-PUB-1, R-REQ-4).
 func (s *Server) approveRequest(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -564,62 +355,10 @@ func (s *Server) approveRequest(w http.ResponseWriter, r *http.Request) error {
 	if err := form(r); err != nil {
 		return err
 	}
-	return s.reviewStep(w, r, id, s.approvalDetail(r.Context(), id), nil, func(ctx context.Context, tx *store.Tx, me staff.Staff) (string, error) {
-		approved, err := review.Approve(ctx, tx, s.campaigns, id, me)
-		if err != nil {
-			return "", err
-		}
-		if !approved {
-			return "first_approval", nil
-		}
-		if _, _, err := s.campaigns.Publish(ctx, tx, id, me.Actor()); err != nil {
-			return "", err
-		}
-		sb, err := loadReviewSubject(ctx, tx, id)
-		if err != nil {
-			return "", err
-		}
-		o, err := s.opening(ctx, tx, id, sb.target, sb.patientIndex)
-		if err != nil {
-			return "", err
-		}
-		if campaign.CanOpenFundraising(o) != nil {
-			return "approved_waiting", nil
-		}
-		if _, err := s.campaigns.OpenFundraising(ctx, tx, id, o, s.period, me.Actor()); err != nil {
-			return "", err
-		}
-		return "approved_open", nil
+	return s.reviewStep(w, r, id, s.reviews.ApprovalDetail(r.Context(), id), nil, func(ctx context.Context, rec audit.Record, me staff.Staff) (string, error) {
+		out, err := s.reviews.Approve(ctx, rec, id, me)
+		return string(out), err
 	})
-}
-
-// approvalDetail says in the audit record which approval this is, "approve
-// 1/2" or "approve 2/2" for a request that needs two reviewers. It is read
-// before the action, for the record that goes first; should the read fail,
-// or a decision land in between, the record still says "approve" and the
-// decisions table holds the exact count.
-func (s *Server) approvalDetail(ctx context.Context, id int64) string {
-	detail := "approve"
-	_ = s.db.Read(ctx, func(tx *store.Tx) error {
-		sb, err := loadReviewSubject(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		var level screen.Level
-		if sc, err := review.LastScreening(ctx, tx, id); err == nil {
-			level = sc.Level
-		}
-		if !review.NeedsTwoReviewers(level, sb.target) {
-			return nil
-		}
-		ds, err := review.Decisions(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		detail = fmt.Sprintf("approve %d/2", min(len(pendingApprovers(ds))+1, 2))
-		return nil
-	})
-	return detail
 }
 
 // reviewMaterial sends one supporting material, decrypted, to a reviewer.
@@ -637,15 +376,8 @@ func (s *Server) reviewMaterial(w http.ResponseWriter, r *http.Request) error {
 	}
 	var m material.Material
 	var content []byte
-	if err := s.staffWrite(r, "material:"+strconv.FormatInt(mid, 10), requestObject(id), func(tx *store.Tx) (err error) {
-		sb, err := loadReviewSubject(r.Context(), tx, id)
-		if err != nil {
-			return err
-		}
-		if err := notRelated(r.Context(), tx, callerOf(r).staff.ID, sb); err != nil {
-			return err
-		}
-		m, content, err = s.materials.Open(r.Context(), tx, id, mid)
+	if err := s.audited(r, "material:"+strconv.FormatInt(mid, 10), requestObject(id), func(rec audit.Record) (err error) {
+		m, content, err = s.reviews.OpenMaterial(r.Context(), rec, id, mid, *callerOf(r).staff)
 		return err
 	}); err != nil {
 		return err
@@ -655,7 +387,7 @@ func (s *Server) reviewMaterial(w http.ResponseWriter, r *http.Request) error {
 
 // materialStep runs a reviewer's mark on material mid of the request.
 func (s *Server) materialStep(w http.ResponseWriter, r *http.Request, what string,
-	fn func(ctx context.Context, tx *store.Tx, id, mid int64, sb reviewSubject, me staff.Staff) error) error {
+	fn func(ctx context.Context, rec audit.Record, id, mid int64, me staff.Staff) error) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -665,15 +397,8 @@ func (s *Server) materialStep(w http.ResponseWriter, r *http.Request, what strin
 		return err
 	}
 	me := *callerOf(r).staff
-	err = s.staffWrite(r, "material:"+strconv.FormatInt(mid, 10), requestObject(id)+" "+what, func(tx *store.Tx) error {
-		sb, err := loadReviewSubject(r.Context(), tx, id)
-		if err != nil {
-			return err
-		}
-		if err := notRelated(r.Context(), tx, me.ID, sb); err != nil {
-			return err
-		}
-		return fn(r.Context(), tx, id, mid, sb, me)
+	err = s.audited(r, "material:"+strconv.FormatInt(mid, 10), requestObject(id)+" "+what, func(rec audit.Record) error {
+		return fn(r.Context(), rec, id, mid, me)
 	})
 	if err != nil {
 		return s.reshowReview(w, r, id, err, map[string]string{"summary": limit(r.PostFormValue("summary"), 2000)})
@@ -685,31 +410,16 @@ func (s *Server) materialStep(w http.ResponseWriter, r *http.Request, what strin
 // markMaterialReviewed records that a reviewer checked a material: for a
 // certificate, the first half of R-REQ-4.
 func (s *Server) markMaterialReviewed(w http.ResponseWriter, r *http.Request) error {
-	return s.materialStep(w, r, "reviewed", func(ctx context.Context, tx *store.Tx, id, mid int64, _ reviewSubject, me staff.Staff) error {
-		return s.materials.MarkReviewed(ctx, tx, id, mid, me.Actor())
+	return s.materialStep(w, r, "reviewed", func(ctx context.Context, rec audit.Record, id, mid int64, me staff.Staff) error {
+		return s.reviews.MarkReviewed(ctx, rec, id, mid, me)
 	})
 }
 
 // publishMaterial shows a reviewed certificate or expense list on the
 // request's public page (R-REQ-4), once the request itself is published.
 func (s *Server) publishMaterial(w http.ResponseWriter, r *http.Request) error {
-	return s.materialStep(w, r, "published", func(ctx context.Context, tx *store.Tx, id, mid int64, sb reviewSubject, me staff.Staff) error {
-		switch sb.state {
-		case campaign.Approved, campaign.Fundraising, campaign.Closed, campaign.Settling:
-		default:
-			return apperr.New(apperr.Conflict, keyRequestUnpublished)
-		}
-		summary := limit(r.PostFormValue("summary"), 2000)
-		req, err := s.campaigns.Get(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		// The summary is public: it may not undo the masking (R-PUB-1).
-		if campaign.RevealsIdentity(summary, req.Filing) {
-			return &apperr.Error{Code: apperr.Invalid, Key: campaign.KeyRevealsIdentity,
-				Fields: []apperr.FieldError{{Field: "summary", Key: campaign.KeyRevealsIdentity}}}
-		}
-		return s.materials.Publicize(ctx, tx, id, mid, summary, me.Actor())
+	return s.materialStep(w, r, "published", func(ctx context.Context, rec audit.Record, id, mid int64, me staff.Staff) error {
+		return s.reviews.PublishMaterial(ctx, rec, id, mid, limit(r.PostFormValue("summary"), 2000), me)
 	})
 }
 
@@ -717,20 +427,8 @@ func (s *Server) publishMaterial(w http.ResponseWriter, r *http.Request) error {
 // campaign.CanOpenFundraising allows it (R-REQ-4, R-REQ-5); its refusal says
 // what is missing.
 func (s *Server) openFundraising(w http.ResponseWriter, r *http.Request) error {
-	return s.reviewAction(w, r, "open", nil, func(ctx context.Context, tx *store.Tx, id int64, me staff.Staff, _ map[string]string) (string, error) {
-		sb, err := loadReviewSubject(ctx, tx, id)
-		if err != nil {
-			return "", err
-		}
-		if err := notRelated(ctx, tx, me.ID, sb); err != nil {
-			return "", err
-		}
-		o, err := s.opening(ctx, tx, id, sb.target, sb.patientIndex)
-		if err != nil {
-			return "", err
-		}
-		_, err = s.campaigns.OpenFundraising(ctx, tx, id, o, s.period, me.Actor())
-		return "opened", err
+	return s.reviewAction(w, r, "open", nil, func(ctx context.Context, rec audit.Record, id int64, me staff.Staff, _ map[string]string) (string, error) {
+		return "opened", s.reviews.OpenFundraising(ctx, rec, id, me)
 	})
 }
 
@@ -756,21 +454,8 @@ func (s *Server) staffCloseRequest(w http.ResponseWriter, r *http.Request) error
 	if c.Cause != "" {
 		detail += "." + auditText(string(c.Cause), 32)
 	}
-	return s.reviewStep(w, r, id, detail, values, func(ctx context.Context, tx *store.Tx, me staff.Staff) (string, error) {
-		if !slices.Contains(staffCloseReasons, c.Reason) {
-			return "", &apperr.Error{Code: apperr.Invalid, Fields: []apperr.FieldError{{Field: "close_reason", Key: keyCloseReasonStaff}}}
-		}
-		if c.Reason == campaign.ClosedByStaff && strings.TrimSpace(values["close_note"]) == "" {
-			return "", &apperr.Error{Code: apperr.Invalid, Fields: []apperr.FieldError{{Field: "close_note", Key: keyNoteRequired}}}
-		}
-		sb, err := loadReviewSubject(ctx, tx, id)
-		if err != nil {
-			return "", err
-		}
-		if err := notRelated(ctx, tx, me.ID, sb); err != nil {
-			return "", err
-		}
-		if _, err := s.campaigns.Close(ctx, tx, id, c, values["close_note"], me.Actor()); err != nil {
+	return s.reviewStep(w, r, id, detail, values, func(ctx context.Context, rec audit.Record, me staff.Staff) (string, error) {
+		if err := s.reviews.Close(ctx, rec, id, c, values["close_note"], me); err != nil {
 			if e := apperr.As(err); e != nil {
 				for i, f := range e.Fields {
 					if to, ok := closeFields[f.Field]; ok {
@@ -795,47 +480,25 @@ func (s *Server) patrolPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) patrolView(r *http.Request) (web.StaffPatrol, error) {
-	ctx, lang := r.Context(), s.lang(r)
+	lang := s.lang(r)
+	list, err := s.reviews.Patrol(r.Context(), patrolLimit)
+	if err != nil {
+		return web.StaffPatrol{}, err
+	}
 	var p web.StaffPatrol
-	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		list, err := s.campaigns.PatrolQueue(ctx, tx, patrolLimit)
-		if err != nil {
-			return err
+	for _, u := range list {
+		row := web.PatrolRow{RequestID: u.RequestID, ID: u.ID, Title: u.Title, Body: u.Body,
+			PostedAt: minute(u.PostedAt), PostedBy: u.Poster, Flagged: u.Flagged}
+		for _, x := range u.Reasons {
+			row.Reasons = append(row.Reasons, i18n.T(lang, x.Key, x.ArgsAny()...))
 		}
-		titles := map[int64]string{}
-		for _, u := range list {
-			if _, ok := titles[u.RequestID]; ok {
-				continue
-			}
-			var title string
-			if err := tx.QueryRowContext(ctx, "SELECT title FROM requests WHERE id = $1", u.RequestID).Scan(&title); err != nil {
-				return err
-			}
-			titles[u.RequestID] = title
-		}
-		for _, u := range list {
-			row := web.PatrolRow{RequestID: u.RequestID, ID: u.ID, Title: titles[u.RequestID], Body: u.Body,
-				PostedAt: minute(u.PostedAt), PostedBy: u.PostedBy, Flagged: u.Flagged}
-			if u.Flagged {
-				// Only the reasons' keys are stored; screening the text
-				// again gives staff the phrase that tripped the screen.
-				v, err := screen.Wording{}.Check(screen.Subject{Texts: []string{u.Body}}, nil)
-				if err != nil {
-					return err
-				}
-				for _, x := range v.Reasons {
-					row.Reasons = append(row.Reasons, i18n.T(lang, x.Key, x.ArgsAny()...))
-				}
-			}
-			p.Items = append(p.Items, row)
-		}
-		return nil
-	})
-	return p, err
+		p.Items = append(p.Items, row)
+	}
+	return p, nil
 }
 
 // patrolStep runs a patrol action on update uid of request id.
-func (s *Server) patrolStep(w http.ResponseWriter, r *http.Request, what string, fn func(ctx context.Context, tx *store.Tx, id, uid int64, me staff.Staff) error) error {
+func (s *Server) patrolStep(w http.ResponseWriter, r *http.Request, what string, fn func(ctx context.Context, rec audit.Record, id, uid int64, me staff.Staff) error) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -848,8 +511,8 @@ func (s *Server) patrolStep(w http.ResponseWriter, r *http.Request, what string,
 		return err
 	}
 	me := *callerOf(r).staff
-	err = s.staffWrite(r, "update:"+strconv.FormatInt(uid, 10), requestObject(id)+" "+what, func(tx *store.Tx) error {
-		return fn(r.Context(), tx, id, uid, me)
+	err = s.audited(r, "update:"+strconv.FormatInt(uid, 10), requestObject(id)+" "+what, func(rec audit.Record) error {
+		return fn(r.Context(), rec, id, uid, me)
 	})
 	if err != nil {
 		return reshow(s, w, r, err, map[string]string{"reason": r.PostFormValue("reason")}, func(f web.Form) (web.StaffPatrol, error) {
@@ -865,16 +528,16 @@ func (s *Server) patrolStep(w http.ResponseWriter, r *http.Request, what string,
 // checkUpdate records that a staff member looked at an update and found
 // nothing wrong (R-REV-4).
 func (s *Server) checkUpdate(w http.ResponseWriter, r *http.Request) error {
-	return s.patrolStep(w, r, "checked", func(ctx context.Context, tx *store.Tx, id, uid int64, me staff.Staff) error {
-		return s.campaigns.CheckUpdate(ctx, tx, id, uid, me.Actor())
+	return s.patrolStep(w, r, "checked", func(ctx context.Context, rec audit.Record, id, uid int64, me staff.Staff) error {
+		return s.reviews.CheckUpdate(ctx, rec, id, uid, me)
 	})
 }
 
 // takeDownUpdate hides an update's text from the public, with a public
 // reason; the update stays listed (R-REV-4, R-REQ-6).
 func (s *Server) takeDownUpdate(w http.ResponseWriter, r *http.Request) error {
-	return s.patrolStep(w, r, "taken_down", func(ctx context.Context, tx *store.Tx, id, uid int64, me staff.Staff) error {
-		return s.campaigns.TakeDown(ctx, tx, id, uid, r.PostFormValue("reason"), me.Actor())
+	return s.patrolStep(w, r, "taken_down", func(ctx context.Context, rec audit.Record, id, uid int64, me staff.Staff) error {
+		return s.reviews.TakeDown(ctx, rec, id, uid, r.PostFormValue("reason"), me)
 	})
 }
 
@@ -891,12 +554,12 @@ func (s *Server) addConflict(w http.ResponseWriter, r *http.Request) error {
 	}
 	raw := limit(r.PostFormValue("user_id"), 20)
 	me := *callerOf(r).staff
-	err = s.staffWrite(r, "staff:"+strconv.FormatInt(staffID, 10), "conflict user:"+auditText(raw, 20), func(tx *store.Tx) error {
+	err = s.audited(r, "staff:"+strconv.FormatInt(staffID, 10), "conflict user:"+auditText(raw, 20), func(rec audit.Record) error {
 		userID, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil || userID <= 0 {
 			return &apperr.Error{Code: apperr.Invalid, Fields: []apperr.FieldError{{Field: "user_id", Key: keyUserID}}}
 		}
-		return review.AddConflict(r.Context(), tx, me, staffID, userID, r.PostFormValue("note"))
+		return s.reviews.AddConflict(r.Context(), rec, me, staffID, userID, r.PostFormValue("note"))
 	})
 	if err != nil {
 		return reshow(s, w, r, err, map[string]string{"user_id": raw}, func(f web.Form) (web.StaffMembers, error) {

@@ -145,11 +145,33 @@ func (f *fixture) rvRead(t *testing.T, fn func(ctx context.Context, tx *store.Tx
 	}
 }
 
+// rvReviewed stores the material request id requires, as the publisher,
+// and marks each reviewed through the console as the fixture's reviewer,
+// as a reviewer does before approving (R-REV-2). It returns the materials'
+// ids by kind.
+func (f *fixture) rvReviewed(t *testing.T, id int64) map[material.Kind]int64 {
+	t.Helper()
+	var req campaign.Request
+	f.rvRead(t, func(ctx context.Context, tx *store.Tx) (err error) {
+		req, err = f.s.campaigns.Get(ctx, tx, id)
+		return err
+	})
+	out := map[material.Kind]int64{}
+	for _, k := range material.Required(req.Filing.Relationship, req.Filing.Target, 0) {
+		out[k] = f.rvMaterial(t, id, k)
+		resp, _ := f.rvDo(t, "POST", rvURL(id, "/materials/"+strconv.FormatInt(out[k], 10)+"/reviewed"), nil)
+		rvStatus(t, "marking "+string(k)+" reviewed", resp, http.StatusSeeOther)
+	}
+	return out
+}
+
 // rvApprove takes a request from the queue through approval by the
-// fixture's reviewer (and the second reviewer when it needs two), and
-// returns the second reviewer's token ("" when none was needed).
+// fixture's reviewer (and the second reviewer when it needs two), its
+// material marked reviewed first, and returns the second reviewer's token
+// ("" when none was needed).
 func (f *fixture) rvApprove(t *testing.T, id int64) string {
 	t.Helper()
+	f.rvReviewed(t, id)
 	resp, _ := f.rvDo(t, "POST", rvURL(id, "/claim"), nil)
 	rvStatus(t, "claim", resp, http.StatusSeeOther)
 	resp, _ = f.rvDo(t, "POST", rvURL(id, "/approve"), nil)
@@ -359,19 +381,61 @@ func TestRelatedReviewerCannotClaim(t *testing.T) {
 	})
 }
 
-// TestTwoReviewersAndCertificate: a request above ¥500,000 needs the
-// approval of two different reviewers, and the first cannot approve twice
-// (R-REV-3). The final approval publishes version 1 (R-PUB-1), but the
-// channel stays shut until the certificate is reviewed and published and a
-// reviewer opens it (R-REQ-4).
+// TestTwoReviewersAndCertificate: a request above ¥500,000 is approved
+// only once every required material is marked reviewed (R-REV-2), and needs
+// the approval of two different reviewers: after the first it goes back to
+// the queue by itself, shown as waiting for a second reviewer, and the first
+// can neither take it again nor approve twice (R-REV-3). The final approval
+// publishes version 1 (R-PUB-1), but the channel stays shut until the
+// certificate is published and a reviewer opens it (R-REQ-4).
 func TestTwoReviewersAndCertificate(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		id := f.inReview(t, f.userID, rvOverCap())
 		object := requestObject(id)
 
+		// None of the five documents reviewed: the approval is refused,
+		// with the reason next to the button (R-REV-2).
+		kinds := material.Required(rvOverCap().Relationship, rvOverCap().Target, 0)
+		if len(kinds) != 5 {
+			t.Fatalf("the filing requires %v, want five documents", kinds)
+		}
+		mats := map[material.Kind]int64{}
+		for _, k := range kinds {
+			mats[k] = f.rvMaterial(t, id, k)
+		}
 		f.rvDo(t, "POST", rvURL(id, "/claim"), nil)
-		resp, _ := f.rvDo(t, "POST", rvURL(id, "/approve"), nil)
+		_, page := f.rvDo(t, "GET", rvURL(id, ""), nil)
+		unreviewed := html.EscapeString(i18n.T(i18n.ZH, material.KeyUnreviewed, 5))
+		if !strings.Contains(page, `id="approve-err">`+unreviewed) {
+			t.Error("the page does not say, next to the approval, that the material is unreviewed")
+		}
+		resp, body := f.rvDo(t, "POST", rvURL(id, "/approve"), nil)
+		rvStatus(t, "approving unreviewed material", resp, http.StatusConflict)
+		if !strings.Contains(body, `<p class="field-error" id="approve-err">`+unreviewed) {
+			t.Errorf("the refusal does not stand next to the approval:\n%s", body)
+		}
+		rvAudit(t, db, "review.approve", audit.ResultFailed, object)
+		if st := f.requestState(t, id); st != campaign.InReview {
+			t.Fatalf("state %s after a refused approval", st)
+		}
+		for _, k := range kinds[:4] {
+			resp, _ := f.rvDo(t, "POST", rvURL(id, "/materials/"+strconv.FormatInt(mats[k], 10)+"/reviewed"), nil)
+			rvStatus(t, "mark reviewed", resp, http.StatusSeeOther)
+		}
+		resp, body = f.rvDo(t, "POST", rvURL(id, "/approve"), nil)
+		rvStatus(t, "approving with the certificate unreviewed", resp, http.StatusConflict)
+		if !strings.Contains(body, html.EscapeString(i18n.T(i18n.ZH, material.KeyUnreviewed, 1))) {
+			t.Error("the refusal does not count the one material left")
+		}
+
+		cert := mats[material.Certificate]
+		mobject := "material:" + strconv.FormatInt(cert, 10)
+		resp, _ = f.rvDo(t, "POST", rvURL(id, "/materials/"+strconv.FormatInt(cert, 10)+"/reviewed"), nil)
+		rvStatus(t, "mark the certificate reviewed", resp, http.StatusSeeOther)
+		rvAudit(t, db, "material.reviewed", audit.ResultOK, mobject)
+
+		resp, _ = f.rvDo(t, "POST", rvURL(id, "/approve"), nil)
 		rvStatus(t, "first approval", resp, http.StatusSeeOther)
 		if st := f.requestState(t, id); st != campaign.InReview {
 			t.Fatalf("state %s after one approval, want in_review", st)
@@ -380,21 +444,32 @@ func TestTwoReviewersAndCertificate(t *testing.T) {
 			t.Errorf("the first approval is recorded as %q", e.Detail)
 		}
 
-		f.rvDo(t, "POST", rvURL(id, "/claim"), nil)
-		resp, body := f.rvDo(t, "POST", rvURL(id, "/approve"), nil)
-		rvStatus(t, "the same reviewer approving twice", resp, http.StatusForbidden)
+		// Back in the queue by itself, for a second reviewer.
+		waiting := i18n.T(i18n.ZH, "reviewpages.waiting_second_reviewer")
+		_, queue := f.rvDo(t, "GET", "/staff/review", nil)
+		if !strings.Contains(queue, waiting) {
+			t.Error("the queue does not show the request waiting for a second reviewer")
+		}
+		resp, body = f.rvDo(t, "POST", rvURL(id, "/claim"), nil)
+		rvStatus(t, "the first approver taking it again", resp, http.StatusForbidden)
 		if !strings.Contains(body, i18n.T(i18n.ZH, review.KeySameReviewer)) {
 			t.Error("the refusal does not say a second reviewer is needed")
 		}
+		rvAudit(t, db, "review.claim", audit.ResultDenied, object)
+		resp, _ = f.rvDo(t, "POST", rvURL(id, "/approve"), nil)
+		rvStatus(t, "the same reviewer approving twice", resp, http.StatusForbidden)
 		rvAudit(t, db, "review.approve", audit.ResultDenied, object)
 		if st := f.requestState(t, id); st != campaign.InReview {
 			t.Fatalf("state %s after the same reviewer approved twice, want in_review", st)
 		}
 
-		resp, _ = f.rvDo(t, "POST", rvURL(id, "/release"), nil)
-		rvStatus(t, "release", resp, http.StatusSeeOther)
-		rvAudit(t, db, "review.release", audit.ResultOK, object)
 		_, token := f.rvSecondReviewer(t)
+		second := f.rvAs(token, "GET", rvURL(id, ""), nil, nil)
+		b, _ := io.ReadAll(second.Body)
+		if page := string(b); !strings.Contains(page, waiting) || !strings.Contains(page, rvURL(id, "/claim")) ||
+			strings.Contains(page, i18n.T(i18n.ZH, "reviewpages.claimed_by_other", "u-reviewer")) {
+			t.Errorf("the second reviewer does not find it free to take:\n%s", page)
+		}
 		rvStatus(t, "second claim", f.rvAs(token, "POST", rvURL(id, "/claim"), url.Values{}, nil), http.StatusSeeOther)
 		resp = f.rvAs(token, "POST", rvURL(id, "/approve"), url.Values{}, nil)
 		rvStatus(t, "second approval", resp, http.StatusSeeOther)
@@ -418,35 +493,26 @@ func TestTwoReviewersAndCertificate(t *testing.T) {
 		// Not forgotten: the queue lists it as waiting for its certificate.
 		resp, body = f.rvDo(t, "GET", "/staff/review", nil)
 		rvStatus(t, "the queue", resp, http.StatusOK)
-		if !strings.Contains(body, rvURL(id, "")) || !strings.Contains(body, i18n.T(i18n.ZH, campaign.KeyCertificateMissing)) {
+		if !strings.Contains(body, rvURL(id, "")) || !strings.Contains(body, i18n.T(i18n.ZH, campaign.KeyCertificateUnpublished)) {
 			t.Error("the queue does not list the approved request waiting for its certificate")
 		}
 
-		resp, body = f.rvDo(t, "POST", rvURL(id, "/open"), nil)
-		rvStatus(t, "opening without a certificate", resp, http.StatusConflict)
-		if !strings.Contains(body, i18n.T(i18n.ZH, campaign.KeyCertificateMissing)) {
-			t.Error("the refusal does not say the certificate is missing")
-		}
-		rvAudit(t, db, "request.open", audit.ResultFailed, object)
-
-		cert := f.rvMaterial(t, id, material.Certificate)
-		mobject := "material:" + strconv.FormatInt(cert, 10)
-		summary := url.Values{"summary": {"北京大学人民医院 2026 年 11 月出具：预计治疗总费用约 65 万元。"}}
-		resp, body = f.rvDo(t, "POST", rvURL(id, "/materials/"+strconv.FormatInt(cert, 10)+"/publish"), summary)
-		rvStatus(t, "publishing before review", resp, http.StatusConflict)
-		if !strings.Contains(body, i18n.T(i18n.ZH, material.KeyNotReviewed)) {
-			t.Error("the refusal does not say the certificate is not reviewed")
-		}
-		rvAudit(t, db, "material.publish", audit.ResultFailed, mobject)
-
-		resp, _ = f.rvDo(t, "POST", rvURL(id, "/materials/"+strconv.FormatInt(cert, 10)+"/reviewed"), nil)
-		rvStatus(t, "mark reviewed", resp, http.StatusSeeOther)
-		rvAudit(t, db, "material.reviewed", audit.ResultOK, mobject)
 		resp, body = f.rvDo(t, "POST", rvURL(id, "/open"), nil)
 		rvStatus(t, "opening before the certificate is published", resp, http.StatusConflict)
 		if !strings.Contains(body, i18n.T(i18n.ZH, campaign.KeyCertificateUnpublished)) {
 			t.Error("the refusal does not say the certificate is unpublished")
 		}
+		rvAudit(t, db, "request.open", audit.ResultFailed, object)
+
+		// A new certificate, not yet reviewed, is not published.
+		fresh := f.rvMaterial(t, id, material.Certificate)
+		summary := url.Values{"summary": {"北京大学人民医院 2026 年 11 月出具：预计治疗总费用约 65 万元。"}}
+		resp, body = f.rvDo(t, "POST", rvURL(id, "/materials/"+strconv.FormatInt(fresh, 10)+"/publish"), summary)
+		rvStatus(t, "publishing before review", resp, http.StatusConflict)
+		if !strings.Contains(body, i18n.T(i18n.ZH, material.KeyNotReviewed)) {
+			t.Error("the refusal does not say the certificate is not reviewed")
+		}
+		rvAudit(t, db, "material.publish", audit.ResultFailed, "material:"+strconv.FormatInt(fresh, 10))
 
 		// The public sees a summary of the certificate, never the file; it
 		// is required, and may not name the patient (R-REQ-4, R-PUB-1).
@@ -626,6 +692,10 @@ func TestPatrolTakedown(t *testing.T) {
 		if !strings.Contains(body, html.EscapeString(i18n.T(i18n.ZH, "screen.wording.phrase_staff", "转账到个人账户", "1"))) {
 			t.Error("the patrol page does not show the staff reason")
 		}
+		// The poster is named masked, never "user:N" (R-PII-1).
+		if raw := "user:" + strconv.FormatInt(f.userID, 10); strings.Contains(body, raw) || !strings.Contains(body, "138****8000") {
+			t.Errorf("the patrol page names the poster %s, not masked", raw)
+		}
 
 		base := "/staff/patrol/" + strconv.FormatInt(id, 10) + "/updates/"
 		uobject := "update:" + strconv.FormatInt(risky.ID, 10)
@@ -793,6 +863,27 @@ func TestAdminClose(t *testing.T) {
 		rvAudit(t, db, "request.close", audit.ResultOK, requestObject(id))
 		if st := f.requestState(t, id); st != campaign.Closed {
 			t.Errorf("state %s, want closed", st)
+		}
+	})
+}
+
+// TestConsoleNamesPublisherMasked: the review page names the publisher,
+// and the uploader of each material, by the masked verified name and the
+// masked phone, never by a bare "user:N" (R-PII-1).
+func TestConsoleNamesPublisherMasked(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		f.verify(t, f.userID, "李四海", "11010519491231002X")
+		id := f.inReview(t, f.userID, testFiling())
+		f.rvMaterial(t, id, material.Diagnosis)
+		resp, page := f.rvDo(t, "GET", rvURL(id, ""), nil)
+		rvStatus(t, "the review page", resp, http.StatusOK)
+		raw := "user:" + strconv.FormatInt(f.userID, 10)
+		if strings.Contains(page, raw) {
+			t.Errorf("the page names the publisher %s", raw)
+		}
+		if n := strings.Count(page, "李*海 138****8000"); n < 2 {
+			t.Errorf("the masked publisher is on the page %d times, want as publisher and uploader", n)
 		}
 	})
 }

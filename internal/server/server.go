@@ -28,6 +28,7 @@ import (
 	"github.com/carefund/carefund/internal/metrics"
 	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/payment"
+	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/vault"
@@ -111,7 +112,8 @@ type Server struct {
 
 	campaigns campaign.Store
 	materials material.Store
-	period    time.Duration // the fundraising period (R-PUB-4)
+	reviews   *review.Service // the review console's use cases (reviewpages.go)
+	period    time.Duration   // the fundraising period (R-PUB-4)
 
 	filing *filing.Service // the publisher's requests (filing.go, api_requests.go)
 
@@ -166,6 +168,8 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.filing = &filing.Service{DB: s.db, Accounts: s.accounts, Campaigns: s.campaigns, Materials: s.materials} // setup: filing service (to move to cmd/carefund)
+	// The review console's service (reviewpages.go), on what setUpAccounts made.
+	s.reviews = &review.Service{DB: s.db, Campaigns: s.campaigns, Materials: s.materials, Accounts: s.accounts, Period: s.period}
 	var origins []string
 	for _, p := range s.providers {
 		if c, ok := p.(interface{ CheckoutOrigins() []string }); ok {

@@ -28,6 +28,9 @@ type ReviewQueueRow struct {
 	// ClaimedBy is the username of the reviewer holding it, or "".
 	ClaimedBy string
 	Mine      bool
+	// FirstApproval names who gave the first of the two approvals it
+	// needs: it waits for a second reviewer (R-REV-3).
+	FirstApproval []string
 }
 
 // ReviewWaitingRow is an approved request whose channel is not open.
@@ -49,6 +52,9 @@ type StaffReview struct {
 	Title       string
 	StateKey    string
 	PublisherID int64
+	// Publisher names the publisher masked: the verified name (张*明)
+	// and the phone (138****8000), never a bare account number.
+	Publisher   string
 	SubmittedAt string
 
 	RelationshipKey    string
@@ -82,6 +88,12 @@ type StaffReview struct {
 	// reviewers (R-REV-3); Approvals names those who approved so far.
 	TwoReviewers bool
 	Approvals    []string
+	// FirstApprovalMine says the viewer gave the first approval: the
+	// second must be someone else's.
+	FirstApprovalMine bool
+	// ApproveBlocked says, in words, why an approval would be refused
+	// now (required material not yet marked reviewed, R-REV-2), or "".
+	ApproveBlocked string
 	// OpenBlocked says, in words, what is missing before the channel may
 	// open (R-REQ-4), or "".
 	OpenBlocked  string
