@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/carefund/carefund/internal/account"
+	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/keyring"
@@ -27,6 +28,9 @@ import (
 	"github.com/carefund/carefund/internal/metrics"
 	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/payment"
+	"github.com/carefund/carefund/internal/rules"
+	"github.com/carefund/carefund/internal/server/console"
+	"github.com/carefund/carefund/internal/server/site"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/vault"
@@ -108,6 +112,14 @@ type Server struct {
 	sealer    staff.Sealer
 	approvals *staff.Approvals
 
+	// The staff console and what it shares with the rest (accounts.go).
+	site         *site.Pages
+	auditor      *site.Auditor
+	auditLog     *audit.Log
+	rules        *rules.Service
+	staffService *staff.Service
+	console      *console.Console
+
 	campaigns campaign.Store
 	materials material.Store
 	period    time.Duration // the fundraising period (R-PUB-4)
@@ -162,6 +174,7 @@ func New(opts Options) (*Server, error) {
 	if err := s.setUpAccounts(opts); err != nil {
 		return nil, err
 	}
+	s.setUpConsole()
 	var origins []string
 	for _, p := range s.providers {
 		if c, ok := p.(interface{ CheckoutOrigins() []string }); ok {

@@ -1,4 +1,8 @@
-package server
+package console
+
+// The charity referral list's console pages (R-REQ-7): reviewers see the
+// list, admins keep it. Every change is in the audit log with the
+// organisation it changed.
 
 import (
 	"net/http"
@@ -10,13 +14,9 @@ import (
 	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/charity"
 	"github.com/carefund/carefund/internal/i18n"
-	"github.com/carefund/carefund/internal/store"
+	"github.com/carefund/carefund/internal/server/site"
 	"github.com/carefund/carefund/internal/web"
 )
-
-// The charity referral list's console pages (R-REQ-7): reviewers see the
-// list, admins keep it. Every change is in the audit log with the
-// organisation it changed.
 
 // charityFields are the fields of an organisation's form.
 var charityFields = []string{"name", "summary", "categories", "regions", "url", "order"}
@@ -24,37 +24,34 @@ var charityFields = []string{"name", "summary", "categories", "regions", "url", 
 // charityNotices are the notices a redirect after a change may ask for.
 var charityNotices = []string{"created", "updated", "activated", "deactivated"}
 
-func (s *Server) charitiesPage(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.charitiesView(r, 0, web.Form{})
+func (c *Console) charitiesPage(w http.ResponseWriter, r *http.Request) error {
+	p, err := c.charitiesView(r, 0, web.Form{})
 	if err != nil {
 		return err
 	}
 	if n := r.URL.Query().Get("done"); slices.Contains(charityNotices, n) {
-		p.Notice = i18n.T(s.lang(r), "charities.notice."+n)
+		p.Notice = i18n.T(lang(r), "charities.notice."+n)
 	}
-	return s.render(w, r, p)
+	return c.render(w, r, p)
 }
 
 // charitiesView builds the list; the form of organisation refused (0: the
 // form to add one) shows f instead of what is stored.
-func (s *Server) charitiesView(r *http.Request, refused int64, f web.Form) (web.StaffCharities, error) {
+func (c *Console) charitiesView(r *http.Request, refused int64, f web.Form) (web.StaffCharities, error) {
 	p := web.StaffCharities{
-		CanEdit: slices.Contains(permissions["POST /staff/charities"].roles, callerOf(r).staff.Role),
+		CanEdit: c.may(r, "POST /staff/charities"),
 		New:     web.CharityForm{Action: "/staff/charities", Suffix: "-new", Form: web.Form{Values: map[string]string{"order": "0"}}},
 	}
 	if refused == 0 && f.Values != nil {
 		p.New.Form = f
 	}
-	var orgs []charity.Org
-	if err := s.db.Read(r.Context(), func(tx *store.Tx) (err error) {
-		orgs, err = charity.List(r.Context(), tx)
-		return err
-	}); err != nil {
+	orgs, err := c.Charities.List(r.Context())
+	if err != nil {
 		return p, err
 	}
 	for _, o := range orgs {
 		row := web.CharityRow{ID: o.ID, Name: o.Name, Summary: o.Summary, Categories: strings.Join(o.Categories, "、"),
-			Regions: strings.Join(o.Regions, "、"), URL: o.URL, Order: o.Order, Active: o.Active, Updated: minute(o.UpdatedAt)}
+			Regions: strings.Join(o.Regions, "、"), URL: o.URL, Order: o.Order, Active: o.Active, Updated: site.Minute(o.UpdatedAt)}
 		id := strconv.FormatInt(o.ID, 10)
 		row.Edit = web.CharityForm{Action: "/staff/charities/" + id, Suffix: "-" + id, Form: web.Form{Values: map[string]string{
 			"name": o.Name, "summary": o.Summary, "categories": strings.Join(o.Categories, ", "),
@@ -86,65 +83,51 @@ func charityInput(r *http.Request) (map[string]string, charity.Input) {
 	return values, in
 }
 
-// createCharity adds an organisation. Its audit record names the new
-// organisation, whose id Create makes, so it is appended after Create in the
-// same transaction rather than first by staffWrite; on PostgreSQL an append
-// racing another then fails the transaction, and DB.Write runs it again.
-func (s *Server) createCharity(w http.ResponseWriter, r *http.Request) error {
-	if err := form(r); err != nil {
+// createCharity adds an organisation. Its record names the new
+// organisation, whose id the service makes; a refusal names "charity".
+func (c *Console) createCharity(w http.ResponseWriter, r *http.Request) error {
+	if err := site.ReadForm(r); err != nil {
 		return err
 	}
 	values, in := charityInput(r)
-	err := s.db.Write(r.Context(), func(tx *store.Tx) error {
-		o, err := charity.Create(r.Context(), tx, in)
-		if err != nil {
-			return err
-		}
-		_, err = audit.Append(r.Context(), tx, s.record(r, permissions[r.Pattern].action,
-			"charity:"+strconv.FormatInt(o.ID, 10), "create", nil))
+	err := c.Auditor.Act(r, "charity", "create", func(rec audit.Record) error {
+		_, err := c.Charities.Create(r.Context(), rec, in)
 		return err
 	})
 	if err != nil {
-		s.auditRefusal(r, "charity", "create", err)
-	}
-	markAudited(r)
-	if err != nil {
-		return reshow(s, w, r, err, values, func(f web.Form) (web.StaffCharities, error) {
-			return s.charitiesView(r, 0, f)
+		return reshow(c, w, r, err, values, func(f web.Form) (web.StaffCharities, error) {
+			return c.charitiesView(r, 0, f)
 		})
 	}
-	http.Redirect(w, r, "/staff/charities?done=created", http.StatusSeeOther)
-	return nil
+	return site.Redirect(w, r, "/staff/charities?done=created")
 }
 
-func (s *Server) updateCharity(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+func (c *Console) updateCharity(w http.ResponseWriter, r *http.Request) error {
+	id, err := site.PathID(r)
 	if err != nil {
 		return err
 	}
-	if err := form(r); err != nil {
+	if err := site.ReadForm(r); err != nil {
 		return err
 	}
 	values, in := charityInput(r)
-	err = s.staffWrite(r, "charity:"+strconv.FormatInt(id, 10), "update", func(tx *store.Tx) error {
-		_, err := charity.Update(r.Context(), tx, id, in)
-		return err
+	err = c.Auditor.Act(r, "charity:"+strconv.FormatInt(id, 10), "update", func(rec audit.Record) error {
+		return c.Charities.Update(r.Context(), rec, id, in)
 	})
 	if err != nil {
-		return reshow(s, w, r, err, values, func(f web.Form) (web.StaffCharities, error) {
-			return s.charitiesView(r, id, f)
+		return reshow(c, w, r, err, values, func(f web.Form) (web.StaffCharities, error) {
+			return c.charitiesView(r, id, f)
 		})
 	}
-	http.Redirect(w, r, "/staff/charities?done=updated#org-"+strconv.FormatInt(id, 10), http.StatusSeeOther)
-	return nil
+	return site.Redirect(w, r, "/staff/charities?done=updated#org-"+strconv.FormatInt(id, 10))
 }
 
-func (s *Server) setCharityActive(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+func (c *Console) setCharityActive(w http.ResponseWriter, r *http.Request) error {
+	id, err := site.PathID(r)
 	if err != nil {
 		return err
 	}
-	if err := form(r); err != nil {
+	if err := site.ReadForm(r); err != nil {
 		return err
 	}
 	active, perr := strconv.ParseBool(r.PostFormValue("active"))
@@ -152,15 +135,15 @@ func (s *Server) setCharityActive(w http.ResponseWriter, r *http.Request) error 
 	if perr != nil {
 		detail = "active=?"
 	}
-	err = s.staffWrite(r, "charity:"+strconv.FormatInt(id, 10), detail, func(tx *store.Tx) error {
+	err = c.Auditor.Act(r, "charity:"+strconv.FormatInt(id, 10), detail, func(rec audit.Record) error {
 		if perr != nil {
 			return apperr.New(apperr.Invalid, "charities.active_invalid")
 		}
-		return charity.SetActive(r.Context(), tx, id, active)
+		return c.Charities.SetActive(r.Context(), rec, id, active)
 	})
 	if err != nil {
-		return reshow(s, w, r, err, nil, func(f web.Form) (web.StaffCharities, error) {
-			p, err := s.charitiesView(r, 0, web.Form{})
+		return reshow(c, w, r, err, nil, func(f web.Form) (web.StaffCharities, error) {
+			p, err := c.charitiesView(r, 0, web.Form{})
 			p.Notice = f.Message
 			return p, err
 		})
@@ -169,6 +152,5 @@ func (s *Server) setCharityActive(w http.ResponseWriter, r *http.Request) error 
 	if active {
 		done = "activated"
 	}
-	http.Redirect(w, r, "/staff/charities?done="+done+"#org-"+strconv.FormatInt(id, 10), http.StatusSeeOther)
-	return nil
+	return site.Redirect(w, r, "/staff/charities?done="+done+"#org-"+strconv.FormatInt(id, 10))
 }
