@@ -107,10 +107,10 @@ func formOf(lang i18n.Lang, err error, values map[string]string) (f web.Form, st
 // signInPage shows the phone form.
 func (s *Server) signInPage(w http.ResponseWriter, r *http.Request) error {
 	if callerOf(r).user != nil {
-		http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)
+		http.Redirect(w, r, localPath(site.Params(r).Get("next")), http.StatusSeeOther)
 		return nil
 	}
-	return s.render(w, r, web.SignIn{Next: localNext(r.URL.Query().Get("next"))})
+	return s.render(w, r, web.SignIn{Next: localNext(site.Params(r).Get("next"))})
 }
 
 // sendCode sends a sign-in code and asks for it.
@@ -179,7 +179,7 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	switch r.URL.Query().Get("done") {
+	switch site.Params(r).Get("done") {
 	case "verified":
 		p.Notice = i18n.T(s.lang(r), "verify.done")
 	case "consent":

@@ -29,7 +29,7 @@ func (c *Console) charitiesPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if n := r.URL.Query().Get("done"); slices.Contains(charityNotices, n) {
+	if n := site.Params(r).Get("done"); slices.Contains(charityNotices, n) {
 		p.Notice = i18n.T(lang(r), "charities.notice."+n)
 	}
 	return c.render(w, r, p)

@@ -48,7 +48,7 @@ func (c *Console) signOut(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (c *Console) passwordPage(w http.ResponseWriter, r *http.Request) error {
-	return c.render(w, r, web.StaffPassword{Done: r.URL.Query().Get("done") == "1"})
+	return c.render(w, r, web.StaffPassword{Done: site.Params(r).Get("done") == "1"})
 }
 
 // password changes the signed-in member's password after checking the
@@ -144,7 +144,7 @@ func (c *Console) membersPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	switch r.URL.Query().Get("done") {
+	switch site.Params(r).Get("done") {
 	case "proposed":
 		p.Notice = i18n.T(lang(r), "staff.proposed")
 	case "unlocked":
@@ -224,7 +224,7 @@ func (c *Console) approvalsPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if r.URL.Query().Get("done") != "" {
+	if site.Params(r).Get("done") != "" {
 		p.Notice = i18n.T(lang(r), "staff.decided")
 	}
 	return c.render(w, r, p)

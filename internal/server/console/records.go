@@ -17,7 +17,7 @@ import (
 
 // auditPage lets the auditor browse and filter the audit log (R-STAFF-1).
 func (c *Console) auditPage(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
+	q := site.Params(r)
 	values := map[string]string{}
 	for _, k := range []string{"actor", "action", "object", "result", "from", "to"} {
 		values[k] = site.Limit(q.Get(k), 64)
@@ -66,7 +66,7 @@ func (c *Console) rulesAdmin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if r.URL.Query().Get("done") != "" {
+	if site.Params(r).Get("done") != "" {
 		p.Notice = i18n.T(lang(r), "staff.rules.saved")
 	}
 	return c.render(w, r, p)

@@ -3,6 +3,7 @@ package site
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -169,4 +170,11 @@ func TitleIn(lang i18n.Lang, m map[i18n.Lang]string) string {
 // RuleLink is the link to a rules document version.
 func RuleLink(lang i18n.Lang, v rules.Version) web.RuleLink {
 	return web.RuleLink{ID: v.ID, Kind: string(v.Kind), Title: TitleIn(lang, v.Title), Number: v.Number(), Since: Day(v.EffectiveAt)}
+}
+
+// Params returns the values of the request's query string, as
+// r.URL.Query does (a malformed pair is skipped).
+func Params(r *http.Request) url.Values {
+	v, _ := url.ParseQuery(r.URL.RawQuery)
+	return v
 }
