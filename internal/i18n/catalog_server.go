@@ -85,6 +85,7 @@ func init() {
 		"staff.password":                 {"密码", "Password"},
 		"staff.totp":                     {"动态验证码", "Authenticator code"},
 		"staff.home.title":               {"工作台", "Staff console"},
+		"staff.nav.aria":                 {"工作台导航", "Console navigation"},
 		"staff.home.role":                {"%s，角色：%s", "%s, role: %s"},
 		"staff.audit.title":              {"审计日志", "Audit log"},
 		"staff.audit.lead":               {"所有工作人员操作和个人信息查看记录。每条记录包含上一条的哈希，任何篡改都能被 carefund verify 发现。", "Every staff action and every view of personal data. Each record carries the hash of the one before, so carefund verify finds any tampering."},

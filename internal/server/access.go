@@ -1,16 +1,15 @@
 package server
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"slices"
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/i18n"
+	"github.com/carefund/carefund/internal/server/site"
 	"github.com/carefund/carefund/internal/session"
 	"github.com/carefund/carefund/internal/staff"
-	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/web"
 )
 
@@ -151,11 +150,21 @@ var permissions = map[string]access{
 // Cookie names. The staff cookie is SameSite=Strict: the console is never
 // entered from a link on another site.
 const (
-	userCookie  = "cf_user"
-	staffCookie = "cf_staff"
+	userCookie  = site.UserCookie
+	staffCookie = site.StaffCookie
 )
 
-// caller is who sent a request, as far as the route needed to know.
+// matrix answers the console's questions about the permission matrix.
+type matrix struct{}
+
+func (matrix) Allows(pattern string, role staff.Role) bool {
+	return slices.Contains(permissions[pattern].roles, role)
+}
+
+func (matrix) Action(pattern string) string { return permissions[pattern].action }
+
+// caller is who sent a request, as far as the route needed to know: the
+// fields of the site.Caller the guard put in the request's context.
 type caller struct {
 	user  *session.Session // a signed-in member of the public
 	staff *staff.Staff     // a signed-in staff member
@@ -163,14 +172,9 @@ type caller struct {
 	token string           // the session cookie's value
 }
 
-type callerKey struct{}
-
 func callerOf(r *http.Request) *caller {
-	c, _ := r.Context().Value(callerKey{}).(*caller)
-	if c == nil {
-		return &caller{}
-	}
-	return c
+	c := site.CallerOf(r)
+	return &caller{user: c.User, staff: c.Staff, sess: c.Session, token: c.Token}
 }
 
 // guard enforces the route's access before its handler runs: 401 for a
@@ -188,14 +192,14 @@ func (s *Server) guard(pattern string, h handlerFunc) handlerFunc {
 	switch {
 	case acc.anyone:
 		return func(w http.ResponseWriter, r *http.Request) error {
-			c := &caller{}
+			c := &site.Caller{}
 			if ck, err := r.Cookie(userCookie); err == nil {
 				// Pages for anyone still show "my account" to the signed-in.
 				if sess, err := session.Lookup(r.Context(), s.db, session.User, ck.Value, s.now()); err == nil {
-					c.user, c.token = &sess, ck.Value
+					c.User, c.Token = &sess, ck.Value
 				}
 			}
-			return h(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)))
+			return h(w, site.WithCaller(r, c))
 		}
 	case acc.user:
 		return func(w http.ResponseWriter, r *http.Request) error {
@@ -212,8 +216,7 @@ func (s *Server) guard(pattern string, h handlerFunc) handlerFunc {
 				}
 				return err
 			}
-			c := &caller{user: &sess, token: ck.Value}
-			return h(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)))
+			return h(w, site.WithCaller(r, &site.Caller{User: &sess, Token: ck.Value}))
 		}
 	default:
 		return func(w http.ResponseWriter, r *http.Request) error {
@@ -230,22 +233,16 @@ func (s *Server) guard(pattern string, h handlerFunc) handlerFunc {
 				}
 				return err
 			}
-			var member staff.Staff
-			if err := s.db.Read(r.Context(), func(tx *store.Tx) error {
-				member, err = staff.Get(r.Context(), tx, sess.Subject)
-				return err
-			}); err != nil {
+			member, err := s.staffService.Get(r.Context(), sess.Subject)
+			if err != nil {
 				return err
 			}
-			c := &caller{staff: &member, sess: &sess, token: ck.Value}
-			r = r.WithContext(context.WithValue(r.Context(), callerKey{}, c))
+			r = site.WithCaller(r, &site.Caller{Staff: &member, Session: &sess, Token: ck.Value})
 			if member.Disabled || member.Locked {
 				// Locked or disabled since signing in: the session ends
 				// for good, not only in this browser.
 				s.audit(r, apperr.New(apperr.Forbidden, "staff.account_inactive"))
-				if err := s.db.Write(r.Context(), func(tx *store.Tx) error {
-					return session.EndAll(r.Context(), tx, session.Staff, member.ID)
-				}); err != nil {
+				if err := s.staffService.EndSessions(r.Context(), member.ID); err != nil {
 					return err
 				}
 				s.clearCookie(w, r, staffCookie)
@@ -287,22 +284,13 @@ func (s *Server) mustSignIn(w http.ResponseWriter, r *http.Request, signIn strin
 }
 
 func (s *Server) clearCookie(w http.ResponseWriter, r *http.Request, name string) {
-	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.secure(r)})
+	s.site.ClearCookie(w, r, name)
 }
 
 // setSessionCookie hands the browser its session token.
 func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, name, token string) {
-	c := &http.Cookie{Name: name, Value: token, Path: "/", HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode}
-	if name == staffCookie {
-		c.SameSite = http.SameSiteStrictMode
-	}
-	http.SetCookie(w, c)
+	s.site.SetSessionCookie(w, r, name, token)
 }
 
 // cookieValue returns the value of the named cookie, or "".
-func cookieValue(r *http.Request, name string) string {
-	if c, err := r.Cookie(name); err == nil {
-		return c.Value
-	}
-	return ""
-}
+func cookieValue(r *http.Request, name string) string { return site.CookieValue(r, name) }

@@ -7,19 +7,22 @@ import (
 	"crypto/sha256"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/campaign"
+	"github.com/carefund/carefund/internal/charity"
 	"github.com/carefund/carefund/internal/demo"
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/idcard"
+	"github.com/carefund/carefund/internal/incident"
 	"github.com/carefund/carefund/internal/keyring"
 	"github.com/carefund/carefund/internal/material"
 	"github.com/carefund/carefund/internal/rules"
-	"github.com/carefund/carefund/internal/session"
+	"github.com/carefund/carefund/internal/server/console"
+	"github.com/carefund/carefund/internal/server/site"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/vault"
@@ -78,57 +81,36 @@ func hmacKey(root keyring.Key, purpose string) []byte {
 	return m.Sum(nil)
 }
 
-// viewer tells the layout who is looking.
-func (s *Server) viewer(r *http.Request) web.Viewer {
-	c := callerOf(r)
-	v := web.Viewer{User: c.user != nil, DevPages: s.devPages}
-	if c.staff != nil {
-		v.Staff, v.Role = c.staff.Username, string(c.staff.Role)
-	}
-	return v
+// StaffSealer returns the sealer of staff secrets for the database, making
+// its data key on first use.
+func StaffSealer(ctx context.Context, db *store.DB, v *vault.Vault) (staff.Sealer, error) {
+	return staff.OpenSealer(ctx, db, v)
 }
+
+func newStaffSealer(ctx context.Context, db *store.DB, v *vault.Vault) (staff.Sealer, error) {
+	return staff.OpenSealer(ctx, db, v)
+}
+
+func newApprovals() *staff.Approvals { return staff.NewApprovals() }
+
+// viewer tells the layout who is looking.
+func (s *Server) viewer(r *http.Request) web.Viewer { return s.site.Viewer(r) }
 
 // form reads the posted form, refusing a body over the limit.
-func form(r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return badForm(err)
-	}
-	return nil
-}
+func form(r *http.Request) error { return site.ReadForm(r) }
 
-// formOf turns a refusal into a form to show again: what was typed, and each
-// message next to its field. A server fault is not a refusal: ok is false.
+// formOf turns a refusal into a form to show again (site.FormOf).
 func formOf(lang i18n.Lang, err error, values map[string]string) (f web.Form, status int, ok bool) {
-	e := apperr.As(err)
-	if e == nil || statusOf[e.Code] >= 500 {
-		return f, 0, false
-	}
-	f.Values = values
-	f.Errors = map[string]string{}
-	for _, fe := range e.Fields {
-		if _, seen := f.Errors[fe.Field]; !seen {
-			f.Errors[fe.Field] = i18n.T(lang, fe.Key, fe.Args...)
-		}
-	}
-	if e.Key != "" || len(e.Fields) == 0 {
-		key := e.Key
-		if key == "" {
-			key = "error." + string(e.Code)
-		}
-		f.Message = i18n.T(lang, key, e.Args...)
-	} else {
-		f.Message = i18n.T(lang, "form.fix")
-	}
-	return f, statusOf[e.Code], true
+	return site.FormOf(lang, err, values)
 }
 
 // signInPage shows the phone form.
 func (s *Server) signInPage(w http.ResponseWriter, r *http.Request) error {
 	if callerOf(r).user != nil {
-		http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)
+		http.Redirect(w, r, localPath(site.Params(r).Get("next")), http.StatusSeeOther)
 		return nil
 	}
-	return s.render(w, r, web.SignIn{Next: localNext(r.URL.Query().Get("next"))})
+	return s.render(w, r, web.SignIn{Next: localNext(site.Params(r).Get("next"))})
 }
 
 // sendCode sends a sign-in code and asks for it.
@@ -197,7 +179,7 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	switch r.URL.Query().Get("done") {
+	switch site.Params(r).Get("done") {
 	case "verified":
 		p.Notice = i18n.T(s.lang(r), "verify.done")
 	case "consent":
@@ -224,9 +206,7 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) error {
 	c := callerOf(r)
 	err := rules.CheckBox(r.PostFormValue("consent"), "consent")
 	if err == nil {
-		err = s.db.Write(r.Context(), func(tx *store.Tx) error {
-			return rules.RecordConsent(r.Context(), tx, c.user.Actor(), ids, remoteIP(r))
-		})
+		err = s.rules.Consent(r.Context(), c.user.Actor(), ids, remoteIP(r))
 	}
 	if err != nil {
 		f, status, ok := formOf(s.lang(r), err, nil)
@@ -248,49 +228,26 @@ func (s *Server) accountView(r *http.Request) (web.Account, error) {
 	c := callerOf(r)
 	lang := s.lang(r)
 	var p web.Account
-	err := s.db.Read(r.Context(), func(tx *store.Tx) error {
-		u, err := s.accounts.Get(r.Context(), tx, c.user.Subject)
-		if err != nil {
-			return err
-		}
-		p.Phone = idcard.MaskPhone(u.Phone)
-		id, err := s.accounts.VerifiedIdentity(r.Context(), tx, u.ID)
-		switch {
-		case err == nil:
-			p.Identity = &web.IdentityView{Name: id.MaskedName(), Number: id.MaskedNumber(), Verifier: id.Verifier, At: day(id.CreatedAt)}
-		case apperr.CodeOf(err) != apperr.NotFound:
-			return err
-		}
-		sessions, err := session.List(r.Context(), tx, session.User, u.ID)
-		if err != nil {
-			return err
-		}
-		for _, ss := range sessions {
-			p.Sessions = append(p.Sessions, web.SessionView{ID: ss.ID, Started: minute(ss.CreatedAt), LastSeen: minute(ss.LastSeen),
-				From: ss.Source, Current: ss.ID == c.user.ID})
-		}
-		consents, err := rules.Consents(r.Context(), tx, u.Actor())
-		if err != nil {
-			return err
-		}
-		if len(consents) > 0 {
-			// Someone who agreed before is asked again when a rule they
-			// agreed to changes in a major way.
-			needed, err := rules.Needed(r.Context(), tx, u.Actor(), account.ConsentKinds...)
-			if err != nil {
-				return err
-			}
-			for _, v := range needed {
-				p.Changed = append(p.Changed, ruleLink(lang, v))
-			}
-		}
-		for _, cs := range consents {
-			p.Consents = append(p.Consents, web.ConsentView{Title: i18n.T(lang, "rules.kind."+string(cs.Kind)),
-				Version: strconv.Itoa(cs.Major) + "." + strconv.Itoa(cs.Minor), At: minute(cs.At)})
-		}
-		return nil
-	})
-	return p, err
+	o, err := s.accounts.Overview(r.Context(), c.user.Subject)
+	if err != nil {
+		return p, err
+	}
+	p.Phone = idcard.MaskPhone(o.User.Phone)
+	if id := o.Identity; id != nil {
+		p.Identity = &web.IdentityView{Name: id.MaskedName(), Number: id.MaskedNumber(), Verifier: id.Verifier, At: day(id.CreatedAt)}
+	}
+	for _, ss := range o.Sessions {
+		p.Sessions = append(p.Sessions, web.SessionView{ID: ss.ID, Started: minute(ss.CreatedAt), LastSeen: minute(ss.LastSeen),
+			From: ss.Source, Current: ss.ID == c.user.ID})
+	}
+	for _, v := range o.Changed {
+		p.Changed = append(p.Changed, ruleLink(lang, v))
+	}
+	for _, cs := range o.Consents {
+		p.Consents = append(p.Consents, web.ConsentView{Title: i18n.T(lang, "rules.kind."+string(cs.Kind)),
+			Version: strconv.Itoa(cs.Major) + "." + strconv.Itoa(cs.Minor), At: minute(cs.At)})
+	}
+	return p, nil
 }
 
 // endSession signs out one of the user's other devices. Another user's
@@ -300,10 +257,7 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c := callerOf(r)
-	if err := s.db.Write(r.Context(), func(tx *store.Tx) error {
-		return session.EndByID(r.Context(), tx, session.User, c.user.Subject, id)
-	}); err != nil {
+	if err := s.accounts.EndSession(r.Context(), callerOf(r).user.Subject, id); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/account", http.StatusSeeOther)
@@ -321,17 +275,10 @@ func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) verifyView(r *http.Request, f web.Form) (web.VerifyIdentity, error) {
 	p := web.VerifyIdentity{Form: f}
-	lang := s.lang(r)
-	err := s.db.Read(r.Context(), func(tx *store.Tx) error {
-		for _, k := range account.ConsentKinds {
-			v, err := rules.Current(r.Context(), tx, k)
-			if err != nil {
-				return err
-			}
-			p.Rules = append(p.Rules, ruleLink(lang, v))
-		}
-		return nil
-	})
+	current, err := s.rules.Current(r.Context(), account.ConsentKinds...)
+	for _, v := range current {
+		p.Rules = append(p.Rules, ruleLink(s.lang(r), v))
+	}
 	return p, err
 }
 
@@ -390,24 +337,11 @@ func (s *Server) devSMS(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, p)
 }
 
-func ruleLink(lang i18n.Lang, v rules.Version) web.RuleLink {
-	return web.RuleLink{ID: v.ID, Kind: string(v.Kind), Title: titleIn(lang, v.Title), Number: v.Number(), Since: day(v.EffectiveAt)}
-}
+func ruleLink(lang i18n.Lang, v rules.Version) web.RuleLink { return site.RuleLink(lang, v) }
 
-func titleIn(lang i18n.Lang, m map[i18n.Lang]string) string {
-	if t := m[lang]; t != "" {
-		return t
-	}
-	return m[i18n.ZH]
-}
+func titleIn(lang i18n.Lang, m map[i18n.Lang]string) string { return site.TitleIn(lang, m) }
 
-func pathID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.New(apperr.NotFound, "")
-	}
-	return id, nil
-}
+func pathID(r *http.Request) (int64, error) { return site.PathID(r) }
 
 // localNext is localPath for an optional "next": empty stays empty.
 func localNext(next string) string {
@@ -427,23 +361,37 @@ func maskedPhone(input string) string {
 	return ""
 }
 
-// limit trims a field; one longer than n bytes is kept as it is, for
-// validation to refuse as too long or malformed: nothing is silently cut.
-func limit(s string, n int) string {
-	if len(s) > n {
-		return s
-	}
-	return strings.TrimSpace(s)
-}
+// limit trims a field (site.Limit).
+func limit(s string, n int) string { return site.Limit(s, n) }
 
-func day(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.In(chinaTime).Format("2006-01-02")
-}
+func day(t time.Time) string { return site.Day(t) }
 
-func minute(t time.Time) string { return t.In(chinaTime).Format("2006-01-02 15:04") }
+func minute(t time.Time) string { return site.Minute(t) }
 
 // chinaTime is the time zone the platform shows times in.
-var chinaTime = time.FixedZone("CST", 8*3600)
+var chinaTime = site.ChinaTime
+
+// parseDay reads a yyyy-mm-dd date in China time (site.ParseDay).
+func parseDay(v string, end bool) (time.Time, error) { return site.ParseDay(v, end) }
+
+// setUpConsole builds the services of the console's and the account pages'
+// use cases, the shared page renderer and auditor, and the console, whose
+// routes routes() mounts; then the console's navigation bar from the routes
+// and the permission matrix.
+func (s *Server) setUpConsole() {
+	s.site = &site.Pages{Renderer: s.pages, HTTPS: s.https, DevPages: s.devPages}
+	s.auditLog = &audit.Log{DB: s.db}
+	s.auditor = &site.Auditor{Log: s.auditLog, Access: matrix{}, Logger: s.log}
+	s.rules = &rules.Service{DB: s.db}
+	s.staffService = &staff.Service{DB: s.db, Sealer: s.sealer, Approvals: s.approvals, Now: s.now}
+	s.console = &console.Console{Pages: s.site, Auditor: s.auditor, Access: matrix{},
+		Staff: s.staffService, Accounts: s.accounts, Rules: s.rules,
+		Charities: &charity.Service{DB: s.db}, Incidents: &incident.Service{DB: s.db}, Log: s.auditLog}
+	s.site.Nav = consoleNav(s.routes())
+}
+
+// membersView is the console's members page, which the review console shows
+// again when a conflict of interest is refused.
+func (s *Server) membersView(r *http.Request) (web.StaffMembers, error) {
+	return s.console.MembersView(r)
+}

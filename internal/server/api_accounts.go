@@ -10,7 +10,6 @@ import (
 	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/idcard"
-	"github.com/carefund/carefund/internal/store"
 )
 
 // decodeJSON reads a JSON object strictly: unknown fields, wrong types,
@@ -102,24 +101,16 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) me(r *http.Request) (apiMe, error) {
 	id := callerOf(r).user.Subject
-	out := apiMe{UserID: id}
-	err := s.db.Read(r.Context(), func(tx *store.Tx) error {
-		u, err := s.accounts.Get(r.Context(), tx, id)
-		if err != nil {
-			return err
-		}
-		out.Phone = idcard.MaskPhone(u.Phone)
-		ident, err := s.accounts.VerifiedIdentity(r.Context(), tx, id)
-		switch {
-		case err == nil:
-			out.Verified = true
-			out.Identity = &apiIdentity{Name: ident.MaskedName(), IDNumber: ident.MaskedNumber(), Since: day(ident.CreatedAt)}
-		case apperr.CodeOf(err) != apperr.NotFound:
-			return err
-		}
-		return nil
-	})
-	return out, err
+	p, err := s.accounts.Profile(r.Context(), id)
+	if err != nil {
+		return apiMe{}, err
+	}
+	out := apiMe{UserID: id, Phone: idcard.MaskPhone(p.User.Phone)}
+	if ident := p.Identity; ident != nil {
+		out.Verified = true
+		out.Identity = &apiIdentity{Name: ident.MaskedName(), IDNumber: ident.MaskedNumber(), Since: day(ident.CreatedAt)}
+	}
+	return out, nil
 }
 
 func (s *Server) apiVerify(w http.ResponseWriter, r *http.Request) error {

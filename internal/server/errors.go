@@ -9,32 +9,21 @@ import (
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/i18n"
+	"github.com/carefund/carefund/internal/server/site"
 	"github.com/carefund/carefund/internal/web"
 )
 
 // handlerFunc is a handler that returns its failure instead of writing it.
-type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+type handlerFunc = site.HandlerFunc
 
-// statusOf maps every error code to its HTTP status; a test checks that no
-// code is missing.
-var statusOf = map[apperr.Code]int{
-	apperr.Invalid:      http.StatusUnprocessableEntity,
-	apperr.NotFound:     http.StatusNotFound,
-	apperr.Unauthorized: http.StatusUnauthorized,
-	apperr.Forbidden:    http.StatusForbidden,
-	apperr.Conflict:     http.StatusConflict,
-	apperr.Method:       http.StatusMethodNotAllowed,
-	apperr.TooLarge:     http.StatusRequestEntityTooLarge,
-	apperr.RateLimited:  http.StatusTooManyRequests,
-	apperr.Unavailable:  http.StatusServiceUnavailable,
-	apperr.Internal:     http.StatusInternalServerError,
-}
+// statusOf maps every error code to its HTTP status (site.StatusOf).
+var statusOf = site.StatusOf
 
 // handle adapts a handlerFunc, recording its route for logs and metrics.
 func (s *Server) handle(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if info := infoFrom(r.Context()); info != nil {
-			info.route = r.Pattern
+			info.Route = r.Pattern
 		}
 		if err := h(w, r); err != nil {
 			s.fail(w, r, err)

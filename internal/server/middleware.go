@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/netip"
 	"runtime/debug"
@@ -15,24 +14,16 @@ import (
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/i18n"
+	"github.com/carefund/carefund/internal/server/site"
 )
 
 type poolStats sql.DBStats
 
-// requestInfo carries what inner layers learn about a request (its route
-// pattern) out to the logging and metrics layer, which runs first.
-type requestInfo struct {
-	route   string
-	audited bool   // the handler wrote its own audit record
-	client  string // the client's address, through trusted proxies
-}
+// requestInfo carries what inner layers learn about a request out to the
+// logging and metrics layer (site.Info).
+type requestInfo = site.Info
 
-type infoKey struct{}
-
-func infoFrom(ctx context.Context) *requestInfo {
-	info, _ := ctx.Value(infoKey{}).(*requestInfo)
-	return info
-}
+func infoFrom(ctx context.Context) *requestInfo { return site.InfoOf(ctx) }
 
 // recorder remembers the status and size of a response.
 type recorder struct {
@@ -65,14 +56,14 @@ func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &requestInfo{client: s.clientIP(r)}
+		info := &requestInfo{Client: s.clientIP(r)}
 		rec := &recorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), infoKey{}, info)))
+		next.ServeHTTP(rec, r.WithContext(site.WithInfo(r.Context(), info)))
 		elapsed := time.Since(start)
 		if rec.status == 0 {
 			rec.status = http.StatusOK
 		}
-		route := info.route
+		route := info.Route
 		if route == "" {
 			route = "(none)" // refused before routing, e.g. by cross-origin protection
 		}
@@ -116,20 +107,9 @@ func methodLabel(m string) string {
 
 // remoteIP is the client's address: for rate limits, the audit log and the
 // list of signed-in devices.
-func remoteIP(r *http.Request) string {
-	if info := infoFrom(r.Context()); info != nil && info.client != "" {
-		return info.client
-	}
-	return peerIP(r)
-}
+func remoteIP(r *http.Request) string { return site.RemoteIP(r) }
 
-func peerIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+func peerIP(r *http.Request) string { return site.PeerIP(r) }
 
 // clientIP finds the client's address. Behind a proxy the connection comes
 // from the proxy; when it is one of the trusted proxies, the address is the
@@ -251,15 +231,7 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 // through the TLS proxy that --public-url says is in front.
 func (s *Server) secure(r *http.Request) bool { return s.https || r.TLS != nil }
 
-// lang picks the reader's language: the cookie set by the language switch,
-// then Accept-Language, then Chinese.
-func (s *Server) lang(r *http.Request) i18n.Lang {
-	if c, err := r.Cookie(langCookie); err == nil {
-		if l, ok := i18n.Parse(c.Value); ok {
-			return l
-		}
-	}
-	return i18n.Match(r.Header.Get("Accept-Language"))
-}
+// lang picks the reader's language (site.Lang).
+func (s *Server) lang(r *http.Request) i18n.Lang { return site.Lang(r) }
 
-const langCookie = "lang"
+const langCookie = site.LangCookie

@@ -1,11 +1,9 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,37 +11,24 @@ import (
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/i18n"
+	"github.com/carefund/carefund/internal/server/site"
 	"github.com/carefund/carefund/internal/web"
 )
 
 // render writes page p with status 200 in the reader's language.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, p web.Page) error {
-	return s.renderStatus(w, r, http.StatusOK, p)
+	return s.site.Render(w, r, p)
 }
 
 // renderStatus writes page p with the status: a form sent back for fixing
 // is 422, so that scripts and tests can tell it from a success.
 func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int, p web.Page) error {
-	lang := s.lang(r)
-	var buf bytes.Buffer
-	if err := s.pages.Render(&buf, lang, r.URL.RequestURI(), s.viewer(r), p); err != nil {
-		return err
-	}
-	return s.writePage(w, r, status, lang, buf.Bytes())
+	return s.site.RenderStatus(w, r, status, p)
 }
 
 // writePage writes a rendered page with the headers every page has.
 func (s *Server) writePage(w http.ResponseWriter, r *http.Request, status int, lang i18n.Lang, body []byte) error {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Language", string(lang))
-	h.Add("Vary", "Accept-Language, Cookie")
-	if callerOf(r).user != nil || callerOf(r).staff != nil {
-		h.Set("Cache-Control", "no-store")
-	}
-	w.WriteHeader(status)
-	_, err := w.Write(body)
-	return err
+	return site.WritePage(w, r, status, lang, body)
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
@@ -94,14 +79,8 @@ func localPath(next string) string {
 	return next
 }
 
-// badForm classifies a failure to read a form: over the size limit, or malformed.
-func badForm(err error) error {
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return apperr.Wrap(err, apperr.TooLarge, "")
-	}
-	return apperr.Wrap(err, apperr.Invalid, "")
-}
+// badForm classifies a failure to read a form (site.BadForm).
+func badForm(err error) error { return site.BadForm(err) }
 
 // notFound answers what no route matches: 405 with an Allow header when
 // the path exists for other methods, 404 otherwise.

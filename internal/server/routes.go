@@ -11,7 +11,7 @@ type route struct {
 // Patterns under /api/v1/ must also be in openapi.json (a test checks both
 // ways).
 func (s *Server) routes() []route {
-	return []route{
+	rs := []route{
 		// Public pages.
 		{"GET /{$}", s.home},
 		{"GET /rules", s.rulesPage},
@@ -63,31 +63,6 @@ func (s *Server) routes() []route {
 		{"GET /sandbox/checkout/{id}", s.sandboxCheckout},
 		{"POST /sandbox/checkout/{id}", s.sandboxCheckout},
 
-		// The staff console.
-		{"GET /staff/signin", s.staffSignInPage},
-		{"POST /staff/signin", s.staffSignIn},
-		{"POST /staff/signout", s.staffSignOut},
-		{"GET /staff", s.staffHome},
-		{"GET /staff/password", s.staffPasswordPage},
-		{"POST /staff/password", s.staffPassword},
-		{"GET /staff/audit", s.auditPage},
-		{"GET /staff/members", s.membersPage},
-		{"POST /staff/members/{id}/role", s.proposeRole},
-		{"POST /staff/members/{id}/unlock", s.unlockMember},
-		{"GET /staff/approvals", s.approvalsPage},
-		{"POST /staff/approvals/{id}", s.decide},
-		{"GET /staff/rules", s.rulesAdmin},
-		{"POST /staff/rules", s.draftRule},
-		{"POST /staff/rules/{id}/report", s.reportRule},
-		{"POST /staff/rules/{id}/effective", s.effectiveRule},
-		{"GET /staff/incidents", s.incidentsPage},
-		{"POST /staff/incidents", s.openIncident},
-		{"GET /staff/incidents/{id}", s.incidentPage},
-		{"POST /staff/incidents/{id}/steps", s.incidentStep},
-		{"POST /staff/incidents/{id}/status", s.incidentStatus},
-		{"POST /staff/users", s.findUser},
-		{"GET /staff/users/{id}", s.staffUser},
-
 		// Review, publication and patrol (reviewpages.go).
 		{"GET /staff/review", s.reviewQueue},
 		{"GET /staff/review/{id}", s.reviewRequest},
@@ -105,12 +80,6 @@ func (s *Server) routes() []route {
 		{"POST /staff/patrol/{id}/updates/{uid}/check", s.checkUpdate},
 		{"POST /staff/patrol/{id}/updates/{uid}/takedown", s.takeDownUpdate},
 		{"POST /staff/members/{id}/conflicts", s.addConflict},
-
-		// The charity referral list (charitypages.go).
-		{"GET /staff/charities", s.charitiesPage},
-		{"POST /staff/charities", s.createCharity},
-		{"POST /staff/charities/{id}", s.updateCharity},
-		{"POST /staff/charities/{id}/active", s.setCharityActive},
 
 		// Operations.
 		{"GET /healthz", s.healthz},
@@ -141,4 +110,10 @@ func (s *Server) routes() []route {
 		{"/api/v1/", s.notFound},
 		{"/", s.notFound},
 	}
+	// The staff console (package console), after the review console: the
+	// order of the console's navigation bar.
+	for _, rt := range s.console.Routes() {
+		rs = append(rs, route{rt.Pattern, rt.Handler})
+	}
+	return rs
 }

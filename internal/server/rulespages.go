@@ -7,7 +7,6 @@ import (
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/rules"
-	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/web"
 )
 
@@ -15,19 +14,13 @@ import (
 // from every page (R-RULES-1).
 func (s *Server) rulesPage(w http.ResponseWriter, r *http.Request) error {
 	lang := s.lang(r)
-	var p web.RulesIndex
-	err := s.db.Read(r.Context(), func(tx *store.Tx) error {
-		for _, k := range rules.Kinds {
-			v, err := rules.Current(r.Context(), tx, k)
-			if err != nil {
-				return err
-			}
-			p.Docs = append(p.Docs, ruleLink(lang, v))
-		}
-		return nil
-	})
+	current, err := s.rules.Current(r.Context())
 	if err != nil {
 		return err
+	}
+	var p web.RulesIndex
+	for _, v := range current {
+		p.Docs = append(p.Docs, ruleLink(lang, v))
 	}
 	return s.render(w, r, p)
 }
@@ -47,34 +40,15 @@ func (s *Server) ruleDoc(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	lang := s.lang(r)
-	var p web.RuleDoc
-	err := s.db.Read(r.Context(), func(tx *store.Tx) error {
-		current, err := rules.Current(r.Context(), tx, kind)
-		if err != nil {
-			return err
-		}
-		v := current
-		if id != 0 {
-			if v, err = rules.Get(r.Context(), tx, id); err != nil {
-				return err
-			}
-			if v.Kind != kind || v.State == rules.StateDraft || v.State == rules.StateReported {
-				return apperr.New(apperr.NotFound, "")
-			}
-		}
-		history, err := rules.History(r.Context(), tx, kind)
-		if err != nil {
-			return err
-		}
-		p = web.RuleDoc{Kind: string(kind), Title: titleIn(lang, v.Title), Number: v.Number(), Since: day(v.EffectiveAt),
-			Summary: titleIn(lang, v.Summary), Body: rules.HTML(titleIn(lang, v.Body)), Current: v.ID == current.ID, Reported: day(v.ReportedAt)}
-		for _, h := range history {
-			p.History = append(p.History, ruleLink(lang, h))
-		}
-		return nil
-	})
+	d, err := s.rules.Show(r.Context(), kind, id)
 	if err != nil {
 		return err
+	}
+	v := d.Version
+	p := web.RuleDoc{Kind: string(kind), Title: titleIn(lang, v.Title), Number: v.Number(), Since: day(v.EffectiveAt),
+		Summary: titleIn(lang, v.Summary), Body: rules.HTML(titleIn(lang, v.Body)), Current: v.ID == d.CurrentID, Reported: day(v.ReportedAt)}
+	for _, h := range d.History {
+		p.History = append(p.History, ruleLink(lang, h))
 	}
 	return s.render(w, r, p)
 }
@@ -91,19 +65,13 @@ type apiRule struct {
 
 func (s *Server) apiRules(w http.ResponseWriter, r *http.Request) error {
 	lang := s.lang(r)
-	out := []apiRule{}
-	err := s.db.Read(r.Context(), func(tx *store.Tx) error {
-		for _, k := range rules.Kinds {
-			v, err := rules.Current(r.Context(), tx, k)
-			if err != nil {
-				return err
-			}
-			out = append(out, toAPIRule(lang, v, false))
-		}
-		return nil
-	})
+	current, err := s.rules.Current(r.Context())
 	if err != nil {
 		return err
+	}
+	out := []apiRule{}
+	for _, v := range current {
+		out = append(out, toAPIRule(lang, v, false))
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
@@ -113,16 +81,11 @@ func (s *Server) apiRule(w http.ResponseWriter, r *http.Request) error {
 	if !slices.Contains(rules.Kinds, kind) {
 		return apperr.New(apperr.NotFound, "")
 	}
-	var out apiRule
-	err := s.db.Read(r.Context(), func(tx *store.Tx) error {
-		v, err := rules.Current(r.Context(), tx, kind)
-		out = toAPIRule(s.lang(r), v, true)
-		return err
-	})
+	current, err := s.rules.Current(r.Context(), kind)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, out)
+	return writeJSON(w, http.StatusOK, toAPIRule(s.lang(r), current[0], true))
 }
 
 func toAPIRule(lang i18n.Lang, v rules.Version, body bool) apiRule {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/carefund/carefund/internal/account"
+	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/filing"
@@ -29,6 +30,9 @@ import (
 	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/payment"
 	"github.com/carefund/carefund/internal/review"
+	"github.com/carefund/carefund/internal/rules"
+	"github.com/carefund/carefund/internal/server/console"
+	"github.com/carefund/carefund/internal/server/site"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/vault"
@@ -110,6 +114,14 @@ type Server struct {
 	sealer    staff.Sealer
 	approvals *staff.Approvals
 
+	// The staff console and what it shares with the rest (accounts.go).
+	site         *site.Pages
+	auditor      *site.Auditor
+	auditLog     *audit.Log
+	rules        *rules.Service
+	staffService *staff.Service
+	console      *console.Console
+
 	campaigns campaign.Store
 	materials material.Store
 	reviews   *review.Service // the review console's use cases (reviewpages.go)
@@ -170,6 +182,7 @@ func New(opts Options) (*Server, error) {
 	s.filing = &filing.Service{DB: s.db, Accounts: s.accounts, Campaigns: s.campaigns, Materials: s.materials} // setup: filing service (to move to cmd/carefund)
 	// The review console's service (reviewpages.go), on what setUpAccounts made.
 	s.reviews = &review.Service{DB: s.db, Campaigns: s.campaigns, Materials: s.materials, Accounts: s.accounts, Period: s.period}
+	s.setUpConsole()
 	var origins []string
 	for _, p := range s.providers {
 		if c, ok := p.(interface{ CheckoutOrigins() []string }); ok {

@@ -26,4 +26,7 @@ type Viewer struct {
 	Role  string // their role
 	// DevPages says development-only pages are on (never in production).
 	DevPages bool
+	// Nav is the staff console's navigation bar: the screens the staff
+	// member's role may open.
+	Nav []NavLink
 }

@@ -16,9 +16,11 @@ type StaffHome struct {
 	Form    Form
 }
 
-// NavLink is a link with a catalog key as its label.
+// NavLink is a link with a catalog key as its label; Current marks the
+// screen in use.
 type NavLink struct {
 	URL, Key string
+	Current  bool
 }
 
 // StaffAudit is the auditor's view of the audit log, filtered.

@@ -1,0 +1,92 @@
+// Package console is the staff console: signing in, the members and their
+// roles, four-eyes approvals, the audit log, rules documents, personal-data
+// incidents, finding a person, and the charity referral list. Package server
+// mounts its routes on the one mux, behind the permission check, the
+// middleware and the error pages every route has; the permission matrix
+// covers these routes like any other.
+//
+// Handlers only translate: read the request, call one service method, show
+// the result. Every staff action goes through Auditor.Act, so that the
+// service appends its audit record in the transaction that does it, and a
+// refusal is recorded on its own.
+package console
+
+import (
+	"net/http"
+
+	"github.com/carefund/carefund/internal/account"
+	"github.com/carefund/carefund/internal/audit"
+	"github.com/carefund/carefund/internal/charity"
+	"github.com/carefund/carefund/internal/i18n"
+	"github.com/carefund/carefund/internal/incident"
+	"github.com/carefund/carefund/internal/rules"
+	"github.com/carefund/carefund/internal/server/site"
+	"github.com/carefund/carefund/internal/staff"
+	"github.com/carefund/carefund/internal/web"
+)
+
+// Console serves the staff console's screens.
+type Console struct {
+	Pages     *site.Pages
+	Auditor   *site.Auditor
+	Access    site.Access
+	Staff     *staff.Service
+	Accounts  *account.Service
+	Rules     *rules.Service
+	Charities *charity.Service
+	Incidents *incident.Service
+	Log       *audit.Log
+}
+
+// Routes lists the console's URLs, in the order of its navigation bar
+// (package server builds the bar from them and the permission matrix).
+func (c *Console) Routes() []site.Route {
+	return []site.Route{
+		{Pattern: "GET /staff/signin", Handler: c.signInPage},
+		{Pattern: "POST /staff/signin", Handler: c.signIn},
+		{Pattern: "POST /staff/signout", Handler: c.signOut},
+		{Pattern: "GET /staff", Handler: c.home},
+		{Pattern: "GET /staff/password", Handler: c.passwordPage},
+		{Pattern: "POST /staff/password", Handler: c.password},
+		{Pattern: "GET /staff/charities", Handler: c.charitiesPage},
+		{Pattern: "POST /staff/charities", Handler: c.createCharity},
+		{Pattern: "POST /staff/charities/{id}", Handler: c.updateCharity},
+		{Pattern: "POST /staff/charities/{id}/active", Handler: c.setCharityActive},
+		{Pattern: "GET /staff/approvals", Handler: c.approvalsPage},
+		{Pattern: "POST /staff/approvals/{id}", Handler: c.decide},
+		{Pattern: "GET /staff/members", Handler: c.membersPage},
+		{Pattern: "POST /staff/members/{id}/role", Handler: c.proposeRole},
+		{Pattern: "POST /staff/members/{id}/unlock", Handler: c.unlockMember},
+		{Pattern: "GET /staff/rules", Handler: c.rulesAdmin},
+		{Pattern: "POST /staff/rules", Handler: c.draftRule},
+		{Pattern: "POST /staff/rules/{id}/report", Handler: c.reportRule},
+		{Pattern: "POST /staff/rules/{id}/effective", Handler: c.effectiveRule},
+		{Pattern: "GET /staff/audit", Handler: c.auditPage},
+		{Pattern: "GET /staff/incidents", Handler: c.incidentsPage},
+		{Pattern: "POST /staff/incidents", Handler: c.openIncident},
+		{Pattern: "GET /staff/incidents/{id}", Handler: c.incidentPage},
+		{Pattern: "POST /staff/incidents/{id}/steps", Handler: c.incidentStep},
+		{Pattern: "POST /staff/incidents/{id}/status", Handler: c.incidentStatus},
+		{Pattern: "POST /staff/users", Handler: c.findUser},
+		{Pattern: "GET /staff/users/{id}", Handler: c.staffUser},
+	}
+}
+
+func (c *Console) render(w http.ResponseWriter, r *http.Request, p web.Page) error {
+	return c.Pages.Render(w, r, p)
+}
+
+func lang(r *http.Request) i18n.Lang { return site.Lang(r) }
+
+// may reports whether the signed-in member may use the route.
+func (c *Console) may(r *http.Request, pattern string) bool {
+	return c.Access.Allows(pattern, site.CallerOf(r).Staff.Role)
+}
+
+// me is the signed-in staff member.
+func me(r *http.Request) *staff.Staff { return site.CallerOf(r).Staff }
+
+// reshow answers a refused form with the page built by view (site.Reshow).
+func reshow[P web.Page](c *Console, w http.ResponseWriter, r *http.Request, refusal error, values map[string]string, view func(web.Form) (P, error)) error {
+	return site.Reshow(c.Pages, w, r, refusal, values, view)
+}
