@@ -32,16 +32,16 @@ func (Alone) Lead(ctx context.Context) (context.Context, func(), error) {
 	return lead, cancel, nil
 }
 
-// LockKey is the key of the PostgreSQL advisory lock whose holder leads.
-// Advisory locks belong to one database, so installations on different
-// databases of one PostgreSQL server do not compete. The key is
-// "carefund" in ASCII: any constant would do, as long as nothing else in
-// the database uses it.
-const LockKey int64 = 0x63617265_66756e64
+// lockKey is the key of the PostgreSQL advisory lock whose holder leads,
+// as SQL: a hash of the schema's name. Advisory locks belong to one
+// database, and the schema narrows that to one installation, so
+// installations in different databases or schemas of one PostgreSQL server
+// never compete (nor do tests, each in a schema of its own).
+const lockKey = "hashtextextended('carefund jobs ' || current_schema(), 0)"
 
 // AdvisoryLock elects the leader among the nodes that share one PostgreSQL
 // database: the node whose session holds the session-level advisory lock
-// LockKey (pg_try_advisory_lock). Each node keeps a connection of its own
+// of the installation (pg_try_advisory_lock). Each node keeps a connection of its own
 // for it, outside the pool that serves requests, so that a busy pool never
 // delays the election and the lock lives exactly as long as that one
 // session. When the leader dies, its session ends with its TCP connection
@@ -84,7 +84,7 @@ func (l *AdvisoryLock) Lead(ctx context.Context) (context.Context, func(), error
 			qctx, cancel := context.WithTimeout(ctx, timeout)
 			defer cancel()
 			var got bool
-			if err := conn.QueryRow(qctx, "SELECT pg_try_advisory_lock($1)", LockKey).Scan(&got); err != nil {
+			if err := conn.QueryRow(qctx, "SELECT pg_try_advisory_lock("+lockKey+")").Scan(&got); err != nil {
 				closeConn(conn)
 				conn = nil
 				return err
