@@ -226,7 +226,10 @@ type serving struct {
 	stop               func() error // cancels, as SIGTERM does, and returns run's error
 }
 
-// startServe runs serve in-process and waits until it is ready.
+// startServe runs serve in-process and waits until it is ready. The wait
+// ends when serve prints its URL, or returns; serverSafety only bounds how
+// long a hung start may hang the test (a first start on a busy machine,
+// which makes the keys and the schema, can take well over half a minute).
 func startServe(t *testing.T, args ...string) *serving {
 	t.Helper()
 	stdout, pw := newLines()
@@ -247,11 +250,12 @@ func startServe(t *testing.T, args ...string) *serving {
 		case err := <-done:
 			cancel()
 			t.Fatalf("serve returned early: %v\n%s", err, s.stderr.String())
-		case <-time.After(30 * time.Second):
-			t.Fatal("serve printed no URL")
+		case <-time.After(serverSafety):
+			cancel()
+			t.Fatalf("serve printed no URL within %s", serverSafety)
 		}
 	}
-	if err := testprog.WaitReady(ctx, s.appURL, 10*time.Second); err != nil {
+	if err := testprog.WaitReady(ctx, s.appURL, serverSafety); err != nil {
 		t.Fatal(err)
 	}
 	return s

@@ -11,7 +11,7 @@ import (
 	"github.com/carefund/carefund/internal/keyring"
 	"github.com/carefund/carefund/internal/payment"
 	"github.com/carefund/carefund/internal/payment/wechatpay"
-	"github.com/carefund/carefund/internal/server"
+	"github.com/carefund/carefund/internal/platform"
 )
 
 // paymentProviders builds the payment provider --payment names, with our
@@ -27,7 +27,7 @@ func paymentProviders(cfg *config.Config, keys *keyring.Keys, publicURL string, 
 		}
 		return []payment.Provider{c}, map[string]string{c.Name(): cfg.WeChatMchID}, nil
 	default:
-		key := server.SandboxKey(keys)
+		key := platform.SandboxKey(keys)
 		if cfg.SandboxKeyFile != "" {
 			b, err := os.ReadFile(cfg.SandboxKeyFile)
 			if err != nil {

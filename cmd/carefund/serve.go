@@ -16,12 +16,13 @@ import (
 	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/config"
 	"github.com/carefund/carefund/internal/demo"
+	"github.com/carefund/carefund/internal/jobs"
 	"github.com/carefund/carefund/internal/keyring"
 	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/payment"
+	"github.com/carefund/carefund/internal/platform"
 	"github.com/carefund/carefund/internal/server"
 	"github.com/carefund/carefund/internal/store"
-	"github.com/carefund/carefund/internal/vault"
 )
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
@@ -67,30 +68,36 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(server.Options{DB: db, Logger: log, Version: version,
-		HTTPS: strings.HasPrefix(cfg.PublicURL, "https://"), Keys: keys,
-		SMS: &account.LogSender{Log: log}, DevPages: !cfg.Production, TrustedProxies: proxies, Demo: cfg.Demo,
-		FundraisingPeriod: time.Duration(cfg.FundraisingDays) * 24 * time.Hour,
-		PublicURL:         publicURL, Payments: payments, Merchants: merchants,
-		DonationMax: money.Fen(cfg.DonationMax) * 100, PageCacheTTL: cfg.PageCache})
+	// The sandboxes' notifications stop first, then the platform's writers
+	// (ledger, orders), after serving and the jobs have stopped and before
+	// the database closes.
+	p, err := platform.New(ctx, platform.Config{DB: db, Keys: keys, Logger: log, SMS: &account.LogSender{Log: log},
+		PublicURL: publicURL, Payments: payments, Merchants: merchants, DonationMax: money.Fen(cfg.DonationMax) * 100})
 	if err != nil {
 		return err
 	}
-	// The server's writers (ledger, orders) stop after serving has, and
-	// before the database closes.
-	defer srv.Close()
-	for _, p := range payments {
-		if sb, ok := p.(*payment.Sandbox); ok {
+	defer p.Close()
+	for _, pr := range payments {
+		if sb, ok := pr.(*payment.Sandbox); ok {
 			defer sb.Close()
 		}
 	}
+	var demoPage *server.Demo
 	if cfg.Demo {
-		v := vault.New(keys)
-		sealer, err := server.StaffSealer(ctx, db, v)
+		demoPage = demoStaff()
+	}
+	srv, err := server.New(server.Options{Platform: p, Logger: log, Version: version,
+		HTTPS: strings.HasPrefix(cfg.PublicURL, "https://"), DevPages: !cfg.Production, TrustedProxies: proxies,
+		Demo: demoPage, FundraisingPeriod: time.Duration(cfg.FundraisingDays) * 24 * time.Hour, PageCacheTTL: cfg.PageCache})
+	if err != nil {
+		return err
+	}
+	if cfg.Demo {
+		sealer, err := server.StaffSealer(ctx, db, p.Vault)
 		if err != nil {
 			return err
 		}
-		loaded, err := demo.Load(ctx, db, sealer, v, srv.Donations())
+		loaded, err := demo.Load(ctx, db, sealer, p.Vault, p.Donations)
 		if err != nil {
 			return fmt.Errorf("loading the demo data: %w", err)
 		}
@@ -115,10 +122,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// Serve until ctx is done; if either listener fails, stop the other too.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	// Background jobs (closing channels whose period ended, R-PUB-4) stop
-	// before the database closes.
+	// The background jobs run on one node of the installation (package
+	// jobs); they stop before the platform and the database close.
+	var leader jobs.Leader // SQLite: this process is the installation
+	if db.Dialect() == store.Postgres {
+		leader = &jobs.AdvisoryLock{DSN: cfg.DatabaseDSN(), Logger: log}
+	}
+	runner := jobs.New(jobs.Platform(p, srv.PublicChanged), jobs.Options{Leader: leader, Logger: log, Metrics: p.Metrics})
 	jobsDone := make(chan struct{})
-	go func() { defer close(jobsDone); srv.RunJobs(ctx) }()
+	go func() { defer close(jobsDone); runner.Run(ctx) }()
 	defer func() { cancel(); <-jobsDone }()
 	errc := make(chan error, 2)
 	go func() { errc <- server.Serve(ctx, ln, srv.Handler(), cfg.ShutdownTimeout, log); cancel() }()
@@ -133,6 +145,17 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	log.Info("stopped")
 	return errors.Join(errs...)
+}
+
+// demoStaff is what the development page shows of the demonstration staff
+// accounts (--demo): their password, and their codes made from their
+// secrets.
+func demoStaff() *server.Demo {
+	d := &server.Demo{Password: demo.StaffPassword}
+	for _, a := range demo.StaffAccounts() {
+		d.Staff = append(d.Staff, server.DemoStaff{Username: a.Username, Role: string(a.Role), Secret: demo.Secret(a.Username)})
+	}
+	return d
 }
 
 func listen(flagName, addr string) (net.Listener, error) {

@@ -15,16 +15,14 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/carefund/carefund/internal/campaign"
-	"github.com/carefund/carefund/internal/campaign/campaigntest"
 	donations "github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/keyring"
 	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/payment"
+	"github.com/carefund/carefund/internal/platform"
 	"github.com/carefund/carefund/internal/server"
 	"github.com/carefund/carefund/internal/store"
-	"github.com/carefund/carefund/internal/vault"
 )
 
 // DonateOptions configures the donation workload.
@@ -93,7 +91,7 @@ func Donate(ctx context.Context, db *store.DB, opts DonateOptions) (DonateResult
 	if err != nil {
 		return DonateResult{}, err
 	}
-	batches := rg.srv.Ledger().Batches()
+	batches := rg.platform.Ledger.Batches()
 	r := DonateResult{
 		Database: string(db.Dialect()), Concurrency: opts.Concurrency, DurationSeconds: opts.Duration.Seconds(),
 		Donations:       timed.count,
@@ -117,16 +115,15 @@ func Donate(ctx context.Context, db *store.DB, opts DonateOptions) (DonateResult
 // rig is a carefund server on a loopback port with one request raising
 // money, and the clients the benchmarks drive it with.
 type rig struct {
-	db      *store.DB
-	srv     *server.Server
-	http    *http.Server
-	served  chan error
-	sandbox *payment.Sandbox
-	base    string // http://127.0.0.1:port
-	request int64
+	db       *store.DB
+	platform *platform.Platform
+	http     *http.Server
+	served   chan error
+	sandbox  *payment.Sandbox
+	base     string // http://127.0.0.1:port
+	request  int64
 	// publisher is the request's publisher, whose updates the page shows.
 	publisher int64
-	vault     *vault.Vault
 	client    *http.Client
 	seq       atomic.Int64
 }
@@ -137,6 +134,8 @@ type rig struct {
 const hugeTarget money.Fen = 1 << 50
 
 // newRig starts a server for the workloads; pageCache is its PageCacheTTL.
+// The platform under it is built as carefund serve builds it, with
+// platform.New, on random keys and a sandbox the donors pay at.
 func newRig(ctx context.Context, db *store.DB, clients int, maxWait time.Duration, logger *slog.Logger, pageCache time.Duration) (*rig, error) {
 	keys := &keyring.Keys{}
 	rand.Read(keys.Master[:])
@@ -154,48 +153,35 @@ func newRig(ctx context.Context, db *store.DB, clients int, maxWait time.Duratio
 	base := "http://" + ln.Addr().String()
 	sb := payment.NewSandbox(payment.SandboxConfig{Key: sandboxKey, BaseURL: base, Merchant: "sandbox",
 		ManualDelivery: true})
-	srv, err := server.New(server.Options{DB: db, Logger: logger, Keys: keys, PublicURL: base,
-		Payments: []payment.Provider{sb}, Merchants: map[string]string{"sandbox": "sandbox"},
-		LedgerMaxWait: maxWait, PageCacheTTL: pageCache})
+	p, err := platform.New(ctx, platform.Config{DB: db, Logger: logger, Keys: keys, PublicURL: base,
+		Payments: []payment.Provider{sb}, Merchants: map[string]string{"sandbox": "sandbox"}, LedgerMaxWait: maxWait})
 	if err != nil {
 		ln.Close()
 		sb.Close()
 		return nil, err
 	}
-	rg := &rig{db: db, srv: srv, sandbox: sb, base: base, vault: vault.New(keys), served: make(chan error, 1)}
+	srv, err := server.New(server.Options{Platform: p, Logger: logger, PageCacheTTL: pageCache})
+	if err != nil {
+		ln.Close()
+		p.Close()
+		sb.Close()
+		return nil, err
+	}
+	rg := &rig{db: db, platform: p, sandbox: sb, base: base, served: make(chan error, 1)}
 	rg.http = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	go func() { rg.served <- rg.http.Serve(ln) }()
 	rg.client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		MaxIdleConns: 2 * clients, MaxIdleConnsPerHost: 2 * clients, IdleConnTimeout: time.Minute,
 		DisableCompression: true, ForceAttemptHTTP2: false}}
-	if err := rg.newRequest(ctx); err != nil {
+	if rg.request, rg.publisher, err = openRequest(ctx, p); err != nil {
 		rg.close()
 		return nil, err
 	}
 	return rg, nil
 }
 
-// newRequest files, approves, publishes and opens a request, then raises
-// its target out of reach.
-func (rg *rig) newRequest(ctx context.Context) error {
-	cs := campaign.Store{Vault: rg.vault}
-	return rg.db.Write(ctx, func(tx *store.Tx) error {
-		u, err := campaigntest.User(ctx, tx, rg.vault, "bench-publisher")
-		if err != nil {
-			return err
-		}
-		id, err := campaigntest.Fundraising(ctx, tx, cs, u, campaigntest.Filing(), 0)
-		if err != nil {
-			return err
-		}
-		rg.request, rg.publisher = id, u
-		_, err = tx.ExecContext(ctx, "UPDATE requests SET target_fen = $1 WHERE id = $2", int64(hugeTarget), id)
-		return err
-	})
-}
-
-// close stops the HTTP server, then the server's writers, then the sandbox.
+// close stops the HTTP server, then the platform's writers, then the sandbox.
 func (rg *rig) close() {
 	if rg.http != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -205,7 +191,7 @@ func (rg *rig) close() {
 		rg.http = nil
 	}
 	rg.client.CloseIdleConnections()
-	rg.srv.Close()
+	rg.platform.Close()
 	rg.sandbox.Close()
 }
 
@@ -370,7 +356,7 @@ func (rg *rig) verify(ctx context.Context, acknowledged int64, raised money.Fen)
 		return fmt.Errorf("bench: request %d has %d donations raising %d fen; the donors were told of %d raising %d",
 			rg.request, count, got, acknowledged, raised)
 	}
-	bal, err := rg.srv.Ledger().Balance(ctx, "request:"+strconv.FormatInt(rg.request, 10))
+	bal, err := rg.platform.Ledger.Balance(ctx, "request:"+strconv.FormatInt(rg.request, 10))
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/store"
 )
 
@@ -149,7 +148,7 @@ func Page(ctx context.Context, db *store.DB, opts PageOptions) ([]PageResult, er
 // fill gives the request what a page shows: updates from its publisher and
 // donations, some anonymous.
 func (rg *rig) fill(ctx context.Context) error {
-	cs := campaign.Store{Vault: rg.vault}
+	cs := rg.platform.Campaigns
 	err := rg.db.Write(ctx, func(tx *store.Tx) error {
 		for _, body := range []string{
 			"第一次化疗结束，孩子精神不错，谢谢大家的关心。",

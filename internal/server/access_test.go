@@ -15,6 +15,7 @@ import (
 
 	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/i18n"
+	"github.com/carefund/carefund/internal/platform"
 	"github.com/carefund/carefund/internal/session"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
@@ -41,7 +42,8 @@ type fixture struct {
 func newFixture(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
 	sms := &account.LogSender{}
-	s, err := New(Options{DB: db, Version: "test", Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), SMS: sms, DevPages: true})
+	s, err := New(Options{Platform: newPlatform(t, platform.Config{DB: db, SMS: sms}), Version: "test",
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), DevPages: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,9 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
 	"net/http"
 	"strconv"
 	"time"
@@ -12,14 +9,11 @@ import (
 	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/audit"
-	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/charity"
-	"github.com/carefund/carefund/internal/demo"
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/idcard"
 	"github.com/carefund/carefund/internal/incident"
-	"github.com/carefund/carefund/internal/keyring"
-	"github.com/carefund/carefund/internal/material"
+	"github.com/carefund/carefund/internal/platform"
 	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/server/console"
 	"github.com/carefund/carefund/internal/server/site"
@@ -29,56 +23,28 @@ import (
 	"github.com/carefund/carefund/internal/web"
 )
 
-// setUpAccounts builds the account, staff and rules services from the keys.
-func (s *Server) setUpAccounts(opts Options) error {
-	keys := opts.Keys
-	if keys == nil {
-		// Tests that need no stable keys: random ones, for this process
-		// only. carefund serve always passes the keys from the keys folder.
-		keys = &keyring.Keys{}
-		rand.Read(keys.Master[:])
-		rand.Read(keys.Index[:])
-		rand.Read(keys.Session[:])
-	}
-	s.vault = vault.New(keys)
-	s.campaigns = campaign.Store{Vault: s.vault}
-	s.materials = material.Store{Vault: s.vault}
-	s.sms = opts.SMS
-	if s.sms == nil {
-		s.sms = &account.LogSender{Log: s.log}
-	}
-	verifier := opts.Verifier
-	if verifier == nil {
-		verifier = account.SandboxVerifier{}
-	}
-	codeKey := hmacKey(keys.Session, "signin-codes")
-	s.accounts = &account.Service{DB: s.db, Vault: s.vault, SMS: s.sms, Verifier: verifier, CodeKey: codeKey, Now: s.now}
-	if s.db == nil {
-		return nil
-	}
-	ctx := context.Background()
-	if err := s.db.Ready(ctx); err != nil {
+// setUpAccounts takes the account, staff and donation services from the
+// platform, and makes the sealer of staff secrets and the store of pending
+// approvals.
+func (s *Server) setUpAccounts(p *platform.Platform) error {
+	s.vault = p.Vault
+	s.campaigns = p.Campaigns
+	s.materials = p.Materials
+	s.sms = p.SMS
+	s.accounts = p.Accounts
+	if !p.Ready {
 		// A database whose schema is not current: /readyz says so and a
 		// load balancer sends nothing here, so nothing needs the services.
-		s.log.Warn("the database is not ready; accounts are unavailable", "err", err)
 		return nil
 	}
-	sealer, err := newStaffSealer(ctx, s.db, s.vault)
+	sealer, err := newStaffSealer(context.Background(), s.db, s.vault)
 	if err != nil {
 		return err
 	}
 	s.sealer = sealer
 	s.approvals = newApprovals()
-	s.setUpDonations(opts, keys)
-	return s.db.Write(ctx, func(tx *store.Tx) error { return rules.Seed(ctx, tx) })
-}
-
-// hmacKey derives a key for one purpose from a root key, so that no two
-// uses share a key.
-func hmacKey(root keyring.Key, purpose string) []byte {
-	m := hmac.New(sha256.New, root[:])
-	m.Write([]byte("carefund " + purpose))
-	return m.Sum(nil)
+	s.setUpDonations(p)
+	return nil
 }
 
 // StaffSealer returns the sealer of staff secrets for the database, making
@@ -326,11 +292,10 @@ func (s *Server) devSMS(w http.ResponseWriter, r *http.Request) error {
 	for _, m := range ls.Recent() {
 		p.Sent = append(p.Sent, web.SentView{Phone: m.Phone, Code: m.Code, At: m.At.Format("15:04:05")})
 	}
-	if s.demo {
-		p.DemoPassword = demo.StaffPassword
-		for _, a := range demo.StaffAccounts() {
-			p.DemoStaff = append(p.DemoStaff, web.SentView{Phone: a.Username, Code: staff.CodeAt(demo.Secret(a.Username), s.now()),
-				At: string(a.Role)})
+	if s.demo != nil {
+		p.DemoPassword = s.demo.Password
+		for _, a := range s.demo.Staff {
+			p.DemoStaff = append(p.DemoStaff, web.SentView{Phone: a.Username, Code: staff.CodeAt(a.Secret, s.now()), At: a.Role})
 		}
 	}
 	w.Header().Set("Cache-Control", "no-store")

@@ -9,6 +9,7 @@ import (
 	"github.com/carefund/carefund/internal/payment"
 	"github.com/carefund/carefund/internal/payment/wechatpay"
 	"github.com/carefund/carefund/internal/payment/wechatpay/wechatpaytest"
+	"github.com/carefund/carefund/internal/platform"
 	"github.com/carefund/carefund/internal/store/storetest"
 )
 
@@ -37,12 +38,11 @@ func TestCheckoutOriginInCSP(t *testing.T) {
 		{"wechatpay", []payment.Provider{wc}, "form-action 'self' https://wx.tenpay.com;"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := New(Options{DB: storetest.Open(t, storetest.SQLiteDSN(t)), Payments: tt.providers,
-				Merchants: map[string]string{"wechatpay": fake.MchID}})
+			s, err := New(Options{Platform: newPlatform(t, platform.Config{DB: storetest.Open(t, storetest.SQLiteDSN(t)),
+				Payments: tt.providers, Merchants: map[string]string{"wechatpay": fake.MchID}})})
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(s.Close)
 			csp := do(s.Handler(), http.MethodGet, "/", nil).Header.Get("Content-Security-Policy")
 			if !strings.Contains(csp, tt.want) {
 				t.Errorf("CSP %q lacks %q", csp, tt.want)

@@ -19,6 +19,7 @@ import (
 	"github.com/carefund/carefund/internal/campaign/campaigntest"
 	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/i18n"
+	"github.com/carefund/carefund/internal/platform"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/store/storetest"
@@ -39,16 +40,16 @@ func newDonationFixture(t *testing.T, db *store.DB) *dpFixture {
 	ts := httptest.NewUnstartedServer(nil)
 	d := &dpFixture{url: "http://" + ts.Listener.Addr().String()}
 	sms := &account.LogSender{}
-	s, err := New(Options{DB: db, Version: "test", Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), SMS: sms,
-		PublicURL: d.url, Now: func() time.Time { return time.Now().Add(time.Duration(d.skew.Load())) }})
+	s, err := New(Options{Platform: newPlatform(t, platform.Config{DB: db, SMS: sms, PublicURL: d.url,
+		Now: func() time.Time { return time.Now().Add(time.Duration(d.skew.Load())) }}),
+		Version: "test", Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts.Config.Handler = s.Handler()
 	ts.Start()
-	// Cleanups run last first: the listener stops, then the server's
-	// writers and the sandbox.
-	t.Cleanup(s.Close)
+	// Cleanups run last first: the listener stops, then the platform's
+	// writers and the sandbox (newPlatform).
 	t.Cleanup(ts.Close)
 	d.fixture = &fixture{s: s, db: db, sms: sms, staff: map[staff.Role]string{}, ids: map[staff.Role]int64{}}
 	d.user, d.userID = d.signInUser(t, "13800138000")

@@ -4,85 +4,31 @@ import (
 	"context"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/donation"
-	"github.com/carefund/carefund/internal/keyring"
-	"github.com/carefund/carefund/internal/ledger"
+	"github.com/carefund/carefund/internal/jobs"
 	"github.com/carefund/carefund/internal/payment"
+	"github.com/carefund/carefund/internal/platform"
 	"github.com/carefund/carefund/internal/store"
 )
 
-// The payment side of the server: the providers, the order and
-// notification endpoints, and the job that asks providers about orders whose
-// notification never came. The pages of the donation flow are in
-// donationpages.go.
+// The payment side of the server: the providers, and the order and
+// notification endpoints. The pages of the donation flow are in
+// donationpages.go; the job that asks providers about orders whose
+// notification never came is in package jobs.
 
-// setUpDonations starts the ledger writer and the order group, and picks
-// the payment providers: opts.Payments, or a sandbox whose signing key is
-// derived from the platform's keys.
-func (s *Server) setUpDonations(opts Options, keys *keyring.Keys) {
-	s.publicURL = strings.TrimSuffix(opts.PublicURL, "/")
-	if s.publicURL == "" {
-		s.publicURL = "http://localhost"
-	}
-	s.ledger = ledger.New(s.db, ledger.Options{Metrics: s.metrics, MaxWait: opts.LedgerMaxWait})
-	s.orders = store.NewGroup(s.db, 0)
-	s.providers = map[string]payment.Provider{}
-	merchants := map[string]string{}
-	for k, v := range opts.Merchants {
-		merchants[k] = v
-	}
-	providers := opts.Payments
-	if len(providers) == 0 {
-		sb := payment.NewSandbox(payment.SandboxConfig{Key: SandboxKey(keys), BaseURL: s.publicURL,
-			Merchant: "sandbox", Logger: s.log})
-		s.ownSandbox = sb
-		providers = []payment.Provider{sb}
-		merchants["sandbox"] = "sandbox"
-	}
-	for _, p := range providers {
-		s.providers[p.Name()] = p
-		if sb, ok := p.(*payment.Sandbox); ok {
-			s.sandbox = sb
-		}
-	}
-	s.provider = providers[0]
-	s.donations = &donation.Service{DB: s.db, Ledger: s.ledger, Campaigns: s.campaigns, Max: opts.DonationMax,
-		Orders: s.orders, Merchant: merchants}
+// setUpDonations takes the payment side from the platform: the ledger,
+// the donation service and the payment providers.
+func (s *Server) setUpDonations(p *platform.Platform) {
+	s.publicURL = p.PublicURL
+	s.ledger = p.Ledger
+	s.donations = p.Donations
+	s.providers = p.Providers
+	s.provider = p.Provider
+	s.sandbox = p.Sandbox
 }
-
-// SandboxKey is the sandbox provider's signing key when none is configured:
-// derived from the session key, so it is stable across restarts and nodes
-// of one installation, and a test that holds the keys can sign as the
-// sandbox does.
-func SandboxKey(keys *keyring.Keys) []byte { return hmacKey(keys.Session, "sandbox-payments") }
-
-// Close stops the server's background writers (the ledger's and the
-// orders'), after what they hold is written, and the sandbox's
-// notifications. Call it after the last request was answered.
-func (s *Server) Close() {
-	// The sandbox's notifications in flight end first: they post through
-	// the ledger.
-	if s.ownSandbox != nil {
-		s.ownSandbox.Close()
-	}
-	if s.orders != nil {
-		s.orders.Close()
-	}
-	if s.ledger != nil {
-		s.ledger.Close()
-	}
-}
-
-// Ledger returns the server's ledger, for commands and tests that post or
-// verify beside it.
-func (s *Server) Ledger() *ledger.Ledger { return s.ledger }
-
-// Donations returns the server's donation service.
-func (s *Server) Donations() *donation.Service { return s.donations }
 
 // orderForm is a donation as a page or the API sends it.
 type orderForm struct {
@@ -253,19 +199,6 @@ func (s *Server) receipt(ctx context.Context, no string) (donation.Receipt, erro
 	return rc, err
 }
 
-// queryMargin is how long after an order's expiry the query job waits
-// before asking the provider about it: a late notification usually comes
-// first.
-const queryMargin = 5 * time.Minute
-
-// queryPerRun bounds how many orders one run of the query job asks about.
-const queryPerRun = 1000
-
-// QueryUnpaid asks the providers about orders whose notification never
-// came, confirming the paid and giving up on the rest (R-DON-1).
-func (s *Server) QueryUnpaid(ctx context.Context) (donation.ReconcileResult, error) {
-	if s.donations == nil {
-		return donation.ReconcileResult{}, nil
-	}
-	return s.donations.Reconcile(ctx, s.providers, s.now().Add(-queryMargin), queryPerRun)
-}
+// queryMargin is how long after an order's expiry the query job asks the
+// provider about it; until then a pending receipt keeps reloading itself.
+const queryMargin = jobs.QueryMargin

@@ -25,12 +25,14 @@ import (
 	"github.com/carefund/carefund/internal/campaign/campaigntest"
 	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/i18n"
+	"github.com/carefund/carefund/internal/jobs"
 	"github.com/carefund/carefund/internal/keyring"
 	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/payment"
 	"github.com/carefund/carefund/internal/payment/wechatpay"
 	"github.com/carefund/carefund/internal/payment/wechatpay/wechatpaytest"
+	"github.com/carefund/carefund/internal/platform"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/store/storetest"
 )
@@ -125,11 +127,11 @@ func newPayEnv(t *testing.T, db *store.DB, po payOptions) *payEnv {
 	e.ts = httptest.NewUnstartedServer(nil)
 	e.url = "http://" + e.ts.Listener.Addr().String()
 	client := &http.Client{Timeout: 10 * time.Second, Transport: po.transport}
-	e.sb = payment.NewSandbox(payment.SandboxConfig{Key: SandboxKey(keys), BaseURL: e.url, Merchant: "sandbox",
+	e.sb = payment.NewSandbox(payment.SandboxConfig{Key: platform.SandboxKey(keys), BaseURL: e.url, Merchant: "sandbox",
 		Now: e.clock.Now, Sleep: e.clock.Sleep, Client: client, Faults: po.faults, ManualDelivery: po.manual})
-	s, err := New(Options{DB: db, Keys: keys, Version: "test", PublicURL: e.url, SMS: e.sms,
-		Logger:   slog.New(slog.NewJSONHandler(e.logs, nil)),
-		Payments: []payment.Provider{e.sb}, Merchants: map[string]string{"sandbox": "sandbox"}, Now: e.now})
+	s, err := New(Options{Platform: newPlatform(t, platform.Config{DB: db, Keys: keys, PublicURL: e.url, SMS: e.sms,
+		Payments: []payment.Provider{e.sb}, Merchants: map[string]string{"sandbox": "sandbox"}, Now: e.now}),
+		Version: "test", Logger: slog.New(slog.NewJSONHandler(e.logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,8 +139,7 @@ func newPayEnv(t *testing.T, db *store.DB, po payOptions) *payEnv {
 	e.ts.Config.Handler = s.Handler()
 	e.ts.Start()
 	// Cleanups run last first: the sandbox stops sending, then the
-	// listener closes, then the server's writers stop.
-	t.Cleanup(s.Close)
+	// listener closes, then the platform's writers stop (newPlatform).
 	t.Cleanup(e.ts.Close)
 	t.Cleanup(e.sb.Close)
 	return e
@@ -315,7 +316,7 @@ func (e *payEnv) totals(t *testing.T, requestID int64) (money.Fen, int) {
 // balance is the ledger balance of the request's account.
 func (e *payEnv) balance(t *testing.T, requestID int64) money.Fen {
 	t.Helper()
-	b, err := e.s.Ledger().Balance(context.Background(), "request:"+itoa(requestID))
+	b, err := e.s.ledger.Balance(context.Background(), "request:"+itoa(requestID))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -691,7 +692,7 @@ func TestQueryWhenNotificationNeverComes(t *testing.T) {
 		unpaid := e.order(t, id, "60")
 		e.pay(t, paid)
 		ctx := context.Background()
-		res, err := e.s.QueryUnpaid(ctx)
+		res, err := jobs.QueryUnpaid(ctx, e.s.platform)
 		if err != nil || res.Asked != 0 {
 			t.Fatalf("before the orders expired: %+v, %v; want nothing asked", res, err)
 		}
@@ -699,7 +700,7 @@ func TestQueryWhenNotificationNeverComes(t *testing.T) {
 			t.Errorf("before the query the paid order is %q, want pending", st)
 		}
 		e.advance(donation.OrderTTL + queryMargin + time.Minute)
-		res, err = e.s.QueryUnpaid(ctx)
+		res, err = jobs.QueryUnpaid(ctx, e.s.platform)
 		if err != nil || res.Asked != 2 || res.Confirmed != 1 || res.Lapsed != 1 {
 			t.Fatalf("after expiry: %+v, %v; want 2 asked, 1 confirmed, 1 lapsed", res, err)
 		}
@@ -710,7 +711,7 @@ func TestQueryWhenNotificationNeverComes(t *testing.T) {
 			t.Errorf("the unpaid order is %q, want lapsed", st)
 		}
 		e.advance(time.Hour)
-		if res, err = e.s.QueryUnpaid(ctx); err != nil || res.Asked != 0 {
+		if res, err = jobs.QueryUnpaid(ctx, e.s.platform); err != nil || res.Asked != 0 {
 			t.Errorf("the next run: %+v, %v; want nothing asked again", res, err)
 		}
 		// The notification arrives at last: acknowledged, counted once.
@@ -929,16 +930,15 @@ func TestWeChatPayEndToEnd(t *testing.T) {
 		e := &payEnv{db: db, logs: &logBuffer{}, sms: &account.LogSender{}}
 		e.ts = httptest.NewUnstartedServer(nil)
 		e.url = "http://" + e.ts.Listener.Addr().String()
-		s, err := New(Options{DB: db, Keys: keys, Version: "test", PublicURL: e.url, SMS: e.sms,
-			Logger:   slog.New(slog.NewJSONHandler(e.logs, nil)),
-			Payments: []payment.Provider{wc}, Merchants: map[string]string{"wechatpay": fake.MchID}})
+		s, err := New(Options{Platform: newPlatform(t, platform.Config{DB: db, Keys: keys, PublicURL: e.url, SMS: e.sms,
+			Payments: []payment.Provider{wc}, Merchants: map[string]string{"wechatpay": fake.MchID}}),
+			Version: "test", Logger: slog.New(slog.NewJSONHandler(e.logs, nil))})
 		if err != nil {
 			t.Fatal(err)
 		}
 		e.s = s
 		e.ts.Config.Handler = s.Handler()
 		e.ts.Start()
-		t.Cleanup(s.Close)
 		t.Cleanup(e.ts.Close)
 		t.Cleanup(fake.Close) // deliveries stop before the listener closes
 

@@ -18,7 +18,6 @@ import (
 func TestPageCache(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
-		t.Cleanup(f.s.Close)
 		id := f.publish(t, testFiling(), 0)
 		now := f.s.now()
 		f.s.now = func() time.Time { return now }

@@ -19,6 +19,7 @@ import (
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/i18n"
+	"github.com/carefund/carefund/internal/jobs"
 	"github.com/carefund/carefund/internal/material"
 	"github.com/carefund/carefund/internal/payment"
 	"github.com/carefund/carefund/internal/review"
@@ -314,46 +315,19 @@ func TestClosedAndExpiredChannels(t *testing.T) {
 		if !strings.Contains(body, `"state":"closed"`) || !strings.Contains(body, `"close_reason":"period_ended"`) {
 			t.Errorf("the API shows an expired channel open: %s", body)
 		}
-		n, err := f.s.CloseExpired(ctx)
+		n, err := jobs.CloseExpired(ctx, f.s.platform)
 		if err != nil || n != 1 {
 			t.Fatalf("CloseExpired: %d, %v; want 1", n, err)
 		}
 		if st := f.requestState(t, expired); st != campaign.Closed {
 			t.Errorf("after CloseExpired the request is %s", st)
 		}
-		if n, err := f.s.CloseExpired(ctx); err != nil || n != 0 {
+		if n, err := jobs.CloseExpired(ctx, f.s.platform); err != nil || n != 0 {
 			t.Errorf("CloseExpired again: %d, %v; want 0", n, err)
 		}
 		_, body, _ = f.get(t, requestURL(expired))
 		if !strings.Contains(body, periodEnded) {
 			t.Error("the closed page lacks the reason")
-		}
-	})
-}
-
-// TestRunJobsStopsWithItsContext: the job loop runs once at start and
-// returns when its context ends (R-PUB-4).
-func TestRunJobsStopsWithItsContext(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		f := newFixture(t, db)
-		fl := testFiling()
-		id := f.publish(t, fl, time.Millisecond)
-		time.Sleep(5 * time.Millisecond)
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { f.s.RunJobs(ctx); close(done) }()
-		deadline := time.Now().Add(10 * time.Second)
-		for f.requestState(t, id) != campaign.Closed {
-			if time.Now().After(deadline) {
-				t.Fatal("RunJobs did not close the expired request")
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Fatal("RunJobs did not return after its context ended")
 		}
 	})
 }
@@ -469,7 +443,6 @@ func (f *fixture) ppClose(t *testing.T, id int64) {
 func TestPublicRequestProgress(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
-		t.Cleanup(f.s.Close)
 		id := f.publish(t, testFiling(), 0)
 		_, alice := f.signInUser(t, "13900139001")
 		_, bob := f.signInUser(t, "13900139002")
@@ -557,7 +530,6 @@ func TestPublicRequestProgress(t *testing.T) {
 func TestPublicRequestShareCard(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
-		t.Cleanup(f.s.Close)
 		fl := testFiling()
 		fl.Story = "孩子确诊后需要长期化疗。\n\n" + strings.Repeat("家里的积蓄已经全部花完，", 20)
 		id := f.publish(t, fl, 0)
@@ -606,7 +578,6 @@ var ppOrigin = regexp.MustCompile(`(?:src|href|action|content|srcset|poster|data
 func TestPublicRequestSmall(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
-		t.Cleanup(f.s.Close)
 		fl := testFiling()
 		fl.Story = strings.Repeat("孩子确诊后需要长期化疗，家里的积蓄已经全部花完。", campaign.MaxStory/24)
 		id := f.publish(t, fl, 0)
@@ -684,7 +655,6 @@ func TestPublicRequestSmall(t *testing.T) {
 func TestHomeCardsProgress(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
-		t.Cleanup(f.s.Close)
 		given := f.publish(t, testFiling(), 0)
 		other := testFiling()
 		other.PatientName, other.PatientID = "李四海", "110105198001010016"

@@ -23,12 +23,11 @@ import (
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/filing"
-	"github.com/carefund/carefund/internal/keyring"
 	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/material"
 	"github.com/carefund/carefund/internal/metrics"
-	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/payment"
+	"github.com/carefund/carefund/internal/platform"
 	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/server/console"
@@ -41,7 +40,10 @@ import (
 
 // Options configures a Server.
 type Options struct {
-	DB      *store.DB
+	// Platform is what the server serves: the database and the services
+	// built on it (platform.New). The server builds none of them itself.
+	Platform *platform.Platform
+	// Logger receives the server's log; nil means the platform's.
 	Logger  *slog.Logger
 	Version string
 	// HTTPS says the public reaches the platform over TLS (a proxy may
@@ -49,43 +51,35 @@ type Options struct {
 	HTTPS bool
 	// MaxBodyBytes limits request bodies; 1 MiB when zero.
 	MaxBodyBytes int64
-	// Keys are the platform's root keys; personal data is sealed under them.
-	Keys *keyring.Keys
-	// SMS sends sign-in codes; nil means a LogSender writing to Logger.
-	SMS account.Sender
-	// Verifier checks names against ID numbers; nil means the sandbox.
-	Verifier account.Verifier
 	// DevPages turns on development-only pages (the codes the log SMS
 	// sender "sent"). Never in production.
 	DevPages bool
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
-	// Demo says the demo data is loaded: the development page shows the
-	// demonstration staff accounts' codes.
-	Demo bool
-	// PublicURL is how the public, and payment providers, reach the
-	// platform (no trailing slash): the base of notification and return
-	// URLs. http://localhost when empty.
-	PublicURL string
-	// Payments are the payment providers, the first the one new orders
-	// use; empty means a sandbox whose key is SandboxKey(Keys).
-	Payments []payment.Provider
-	// Merchants maps each provider of Payments to our merchant id there;
-	// a notification naming another merchant is quarantined.
-	Merchants map[string]string
-	// DonationMax bounds one donation; donation.DefaultMax when zero.
-	DonationMax money.Fen
+	// Demo, when set, is shown on the development page: the demonstration
+	// staff accounts, their password and their current codes. carefund
+	// serve --demo sets it from the demo data it loads.
+	Demo *Demo
 	// PageCacheTTL is how long the public page of a request, as anyone
 	// without a session or share link sees it, may be served again without
 	// being rendered anew (pagecache.go); 0 turns the cache off.
 	PageCacheTTL time.Duration
-	// LedgerMaxWait is the ledger's MaxWait (group commit); zero by default.
-	LedgerMaxWait time.Duration
 	// FundraisingPeriod is how long a request's channel stays open before
 	// one extension (R-PUB-4); campaign.DefaultPeriod when zero.
 	FundraisingPeriod time.Duration
+}
+
+// Demo is what the development page shows of the demonstration staff.
+type Demo struct {
+	Password string
+	Staff    []DemoStaff
+}
+
+// DemoStaff is one demonstration staff account: the page shows its current
+// sign-in code, made from Secret.
+type DemoStaff struct {
+	Username, Role string
+	Secret         []byte
 }
 
 // Server serves the platform.
@@ -107,7 +101,7 @@ type Server struct {
 	now       func() time.Time
 	proxies   []netip.Prefix
 	devPages  bool
-	demo      bool
+	demo      *Demo
 	vault     *vault.Vault
 	accounts  *account.Service
 	sms       account.Sender
@@ -129,15 +123,15 @@ type Server struct {
 
 	filing *filing.Service // the publisher's requests (filing.go, api_requests.go)
 
-	// Donations (donations.go); nil until the database is ready.
-	publicURL  string
-	ledger     *ledger.Ledger
-	orders     *store.Group
-	donations  *donation.Service
-	providers  map[string]payment.Provider
-	provider   payment.Provider // what new orders are placed with
-	sandbox    *payment.Sandbox // when configured: its checkout is served here
-	ownSandbox *payment.Sandbox // the sandbox the server made, which Close stops
+	// Donations (donations.go); nil when the database was not ready.
+	publicURL string
+	ledger    *ledger.Ledger
+	donations *donation.Service
+	providers map[string]payment.Provider
+	provider  payment.Provider // what new orders are placed with
+	sandbox   *payment.Sandbox // when configured: its checkout is served here
+
+	platform *platform.Platform // what the fields above come from
 
 	pageCache pageCache // public request pages (pagecache.go)
 	csp       string    // the Content-Security-Policy of every response
@@ -145,28 +139,30 @@ type Server struct {
 
 // New returns a server for the options.
 func New(opts Options) (*Server, error) {
+	p := opts.Platform
+	if p == nil {
+		return nil, errors.New("server: no platform")
+	}
 	pages, err := web.New()
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{
-		db:      opts.DB,
-		log:     opts.Logger,
-		pages:   pages,
-		version: opts.Version,
-		https:   opts.HTTPS,
-		maxBody: opts.MaxBodyBytes,
-		metrics: metrics.NewRegistry(),
+		db:       p.DB,
+		log:      opts.Logger,
+		pages:    pages,
+		version:  opts.Version,
+		https:    opts.HTTPS,
+		maxBody:  opts.MaxBodyBytes,
+		metrics:  p.Metrics,
+		now:      p.Now,
+		platform: p,
 	}
 	if s.maxBody == 0 {
 		s.maxBody = 1 << 20
 	}
 	if s.log == nil {
-		s.log = slog.New(slog.DiscardHandler)
-	}
-	s.now = opts.Now
-	if s.now == nil {
-		s.now = time.Now
+		s.log = p.Log
 	}
 	s.devPages = opts.DevPages
 	s.demo = opts.Demo
@@ -176,7 +172,7 @@ func New(opts Options) (*Server, error) {
 	if s.period <= 0 {
 		s.period = campaign.DefaultPeriod
 	}
-	if err := s.setUpAccounts(opts); err != nil {
+	if err := s.setUpAccounts(p); err != nil {
 		return nil, err
 	}
 	s.filing = &filing.Service{DB: s.db, Accounts: s.accounts, Campaigns: s.campaigns, Materials: s.materials} // setup: filing service (to move to cmd/carefund)
@@ -215,6 +211,11 @@ func (s *Server) MetricsHandler() http.Handler {
 
 // Metrics returns the registry, so other parts (ledger, jobs) can add figures.
 func (s *Server) Metrics() *metrics.Registry { return s.metrics }
+
+// PublicChanged empties the cache of public pages (pagecache.go): the
+// background jobs call it after they change what the public sees, such as
+// closing a channel whose period ended, so that it shows at once.
+func (s *Server) PublicChanged() { s.pageCache.bump() }
 
 func (s *Server) registerMetrics() {
 	s.requests = s.metrics.Counter("carefund_http_requests_total",

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/platform"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/store/storetest"
 )
@@ -28,12 +29,25 @@ func newServer(t *testing.T) *Server {
 
 func newServerLogging(t *testing.T, log io.Writer) *Server {
 	t.Helper()
-	s, err := New(Options{DB: storetest.Open(t, storetest.SQLiteDSN(t)), Version: "test",
+	s, err := New(Options{Platform: newPlatform(t, platform.Config{DB: storetest.Open(t, storetest.SQLiteDSN(t))}), Version: "test",
 		Logger: slog.New(slog.NewJSONHandler(log, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// newPlatform builds the platform for cfg as carefund serve does, with
+// platform.New, and closes it when the test ends: after the cleanups
+// registered later (a listener, a sandbox), which run first.
+func newPlatform(t testing.TB, cfg platform.Config) *platform.Platform {
+	t.Helper()
+	p, err := platform.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	return p
 }
 
 // do sends a request through the whole middleware stack.
@@ -223,7 +237,7 @@ func TestHealthAndReadiness(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer unmigrated.Close()
-	s2, err := New(Options{DB: unmigrated})
+	s2, err := New(Options{Platform: newPlatform(t, platform.Config{DB: unmigrated})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -407,7 +421,7 @@ func TestHTTPSBehindProxy(t *testing.T) {
 	if resp := do(plain.Handler(), "GET", "/", nil); resp.Header.Get("Strict-Transport-Security") != "" {
 		t.Error("HSTS over plain HTTP")
 	}
-	s, err := New(Options{DB: storetest.Open(t, storetest.SQLiteDSN(t)), HTTPS: true})
+	s, err := New(Options{Platform: newPlatform(t, platform.Config{DB: storetest.Open(t, storetest.SQLiteDSN(t))}), HTTPS: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,7 +71,6 @@ var shCounts = regexp.MustCompile(`<p id="share-counts">([^<]*)</p>`)
 func TestShareLink(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
-		t.Cleanup(f.s.Close)
 		id := f.publish(t, testFiling(), 0)
 		sharerSession, sharer := f.signInUser(t, "13900139001")
 
@@ -186,7 +185,6 @@ func TestShareLink(t *testing.T) {
 func TestShareOnlyPublic(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
-		t.Cleanup(f.s.Close)
 		inReview := f.inReview(t, f.userID, testFiling())
 		for _, id := range []int64{inReview, 99999} {
 			resp := do(f.s.Handler(), "POST", requestURL(id)+"/share", nil)
@@ -209,7 +207,6 @@ func TestShareOnlyPublic(t *testing.T) {
 func TestRequesterSources(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
-		t.Cleanup(f.s.Close)
 		id := f.publish(t, testFiling(), 0)
 		friendSession, _ := f.signInUser(t, "13900139001")
 

@@ -1,0 +1,94 @@
+package jobs
+
+import (
+	"context"
+	"time"
+
+	"github.com/carefund/carefund/internal/donation"
+	"github.com/carefund/carefund/internal/platform"
+	"github.com/carefund/carefund/internal/store"
+)
+
+// The platform's jobs, by name.
+const (
+	// CloseExpiredJob closes the fundraising channels whose period ended
+	// (R-PUB-4).
+	CloseExpiredJob = "close-expired-channels"
+	// QueryUnpaidJob asks the payment providers about orders whose
+	// notification never came (R-DON-1).
+	QueryUnpaidJob = "query-unpaid-orders"
+)
+
+// QueryMargin is how long after an order's expiry the query job waits
+// before asking the provider about it: a late notification usually comes
+// first.
+const QueryMargin = 5 * time.Minute
+
+// queryPerRun bounds how many orders one run of the query job asks about.
+const queryPerRun = 1000
+
+// Platform returns the platform's jobs, each with its schedule. changed,
+// when not nil, is called after a run changed what the public sees (a
+// channel closed, a donation confirmed), so that the server on this node
+// shows it at once rather than after its page cache expires.
+//
+// The jobs that the next capabilities bring (payouts, refunds, reminders,
+// the publication of the transparency log) belong here, each with its
+// name and schedule.
+func Platform(p *platform.Platform, changed func()) []Job {
+	if !p.Ready {
+		return nil
+	}
+	if changed == nil {
+		changed = func() {}
+	}
+	return []Job{
+		{Name: CloseExpiredJob, Every: time.Minute, Run: func(ctx context.Context) error {
+			n, err := CloseExpired(ctx, p)
+			if n > 0 {
+				changed()
+			}
+			return err
+		}},
+		{Name: QueryUnpaidJob, Every: time.Minute, Run: func(ctx context.Context) error {
+			res, err := QueryUnpaid(ctx, p)
+			if res.Asked > 0 {
+				changed()
+				p.Log.Info("asked providers about unpaid orders", "asked", res.Asked, "confirmed", res.Confirmed, "lapsed", res.Lapsed)
+			}
+			return err
+		}},
+	}
+}
+
+// CloseExpired closes every fundraising channel whose period has ended
+// (R-PUB-4), in one transaction, and returns how many it closed. Running
+// it twice, or on two nodes at once, is safe: a channel closes once, and a
+// second run finds nothing.
+func CloseExpired(ctx context.Context, p *platform.Platform) (int, error) {
+	var ids []int64
+	now := p.Now()
+	err := p.DB.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		ids, err = p.Campaigns.CloseExpired(ctx, tx, now)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	if len(ids) > 0 {
+		p.Log.Info("closed fundraising channels whose period ended", "requests", ids)
+	}
+	return len(ids), nil
+}
+
+// QueryUnpaid asks the providers about orders whose notification never
+// came, confirming the paid and giving up on the rest (R-DON-1). Each
+// order is confirmed in its own transaction, exactly once however often it
+// is asked about.
+func QueryUnpaid(ctx context.Context, p *platform.Platform) (donation.ReconcileResult, error) {
+	if p.Donations == nil {
+		return donation.ReconcileResult{}, nil
+	}
+	return p.Donations.Reconcile(ctx, p.Providers, p.Now().Add(-QueryMargin), queryPerRun)
+}

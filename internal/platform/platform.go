@@ -1,0 +1,213 @@
+// Package platform builds what carefund runs on from its database and keys:
+// the services of the domain packages, the ledger's writer, the order
+// writer and the payment providers. `carefund serve`, `carefund bench` and
+// the tests all build them with New, so what the tests exercise is what
+// production runs; the HTTP server (package server) and the background
+// jobs (package jobs) are given a Platform and build none of it themselves.
+package platform
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"log/slog"
+	"maps"
+	"strings"
+	"time"
+
+	"github.com/carefund/carefund/internal/account"
+	"github.com/carefund/carefund/internal/campaign"
+	"github.com/carefund/carefund/internal/donation"
+	"github.com/carefund/carefund/internal/keyring"
+	"github.com/carefund/carefund/internal/ledger"
+	"github.com/carefund/carefund/internal/material"
+	"github.com/carefund/carefund/internal/metrics"
+	"github.com/carefund/carefund/internal/money"
+	"github.com/carefund/carefund/internal/payment"
+	"github.com/carefund/carefund/internal/rules"
+	"github.com/carefund/carefund/internal/store"
+	"github.com/carefund/carefund/internal/vault"
+)
+
+// Config is what a Platform is built from.
+type Config struct {
+	// DB is the database, opened and (for a working platform) migrated.
+	DB *store.DB
+	// Keys are the platform's root keys; personal data is sealed under
+	// them. Nil means random keys for this process only, which only tests
+	// may want: carefund serve always passes the keys from its keys folder.
+	Keys *keyring.Keys
+	// Logger receives what the services log; nil discards it.
+	Logger *slog.Logger
+	// Metrics receives the services' figures (the ledger's); nil means a
+	// new registry, which Platform.Metrics returns.
+	Metrics *metrics.Registry
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// SMS sends sign-in codes; nil means a LogSender writing to Logger.
+	SMS account.Sender
+	// Verifier checks names against ID numbers; nil means the sandbox.
+	Verifier account.Verifier
+	// PublicURL is how the public, and payment providers, reach the
+	// platform (no trailing slash): the base of notification and return
+	// URLs. http://localhost when empty.
+	PublicURL string
+	// Payments are the payment providers, the first the one new orders
+	// use; empty means a sandbox whose key is SandboxKey(Keys), which the
+	// Platform owns and Close stops.
+	Payments []payment.Provider
+	// Merchants maps each provider of Payments to our merchant id there;
+	// a notification naming another merchant is quarantined.
+	Merchants map[string]string
+	// DonationMax bounds one donation; donation.DefaultMax when zero.
+	DonationMax money.Fen
+	// LedgerMaxWait is the ledger's MaxWait (group commit); zero by default.
+	LedgerMaxWait time.Duration
+}
+
+// Platform is the built platform. Its fields are set once by New and only
+// read afterwards.
+type Platform struct {
+	DB        *store.DB
+	Log       *slog.Logger
+	Metrics   *metrics.Registry
+	Now       func() time.Time
+	PublicURL string
+
+	Vault     *vault.Vault
+	Campaigns campaign.Store
+	Materials material.Store
+	SMS       account.Sender
+	Accounts  *account.Service
+
+	// Ready says the database's schema was current when New ran. Only then
+	// are the money side's services below built: on a database that is not
+	// ready the server answers /readyz with 503 and a load balancer sends
+	// it nothing that would need them.
+	Ready bool
+	// Ledger is the custody ledger and its writer.
+	Ledger *ledger.Ledger
+	// Orders writes donation orders in shared transactions (group commit).
+	Orders *store.Group
+	// Donations places and confirms donations.
+	Donations *donation.Service
+	// Providers are the payment providers by name; Provider is the one new
+	// orders are placed with.
+	Providers map[string]payment.Provider
+	Provider  payment.Provider
+	// Sandbox is the sandbox provider among Providers, if there is one: the
+	// server serves its hosted checkout.
+	Sandbox *payment.Sandbox
+
+	ownSandbox *payment.Sandbox // made by New, so stopped by Close
+}
+
+// New builds the platform. On a database whose schema is not current it
+// logs a warning and builds only what needs no tables (Ready is false).
+func New(ctx context.Context, cfg Config) (*Platform, error) {
+	if cfg.DB == nil {
+		return nil, errors.New("platform: no database")
+	}
+	p := &Platform{DB: cfg.DB, Log: cfg.Logger, Metrics: cfg.Metrics, Now: cfg.Now,
+		PublicURL: strings.TrimSuffix(cfg.PublicURL, "/")}
+	if p.Log == nil {
+		p.Log = slog.New(slog.DiscardHandler)
+	}
+	if p.Metrics == nil {
+		p.Metrics = metrics.NewRegistry()
+	}
+	if p.Now == nil {
+		p.Now = time.Now
+	}
+	if p.PublicURL == "" {
+		p.PublicURL = "http://localhost"
+	}
+	keys := cfg.Keys
+	if keys == nil {
+		keys = &keyring.Keys{}
+		rand.Read(keys.Master[:])
+		rand.Read(keys.Index[:])
+		rand.Read(keys.Session[:])
+	}
+	p.Vault = vault.New(keys)
+	p.Campaigns = campaign.Store{Vault: p.Vault}
+	p.Materials = material.Store{Vault: p.Vault}
+	p.SMS = cfg.SMS
+	if p.SMS == nil {
+		p.SMS = &account.LogSender{Log: p.Log}
+	}
+	verifier := cfg.Verifier
+	if verifier == nil {
+		verifier = account.SandboxVerifier{}
+	}
+	p.Accounts = &account.Service{DB: p.DB, Vault: p.Vault, SMS: p.SMS, Verifier: verifier,
+		CodeKey: derive(keys.Session, "signin-codes"), Now: p.Now}
+
+	if err := p.DB.Ready(ctx); err != nil {
+		p.Log.Warn("the database is not ready; accounts and donations are unavailable", "err", err)
+		return p, nil
+	}
+	if err := p.DB.Write(ctx, func(tx *store.Tx) error { return rules.Seed(ctx, tx) }); err != nil {
+		return nil, err
+	}
+	p.Ready = true
+	p.Ledger = ledger.New(p.DB, ledger.Options{Metrics: p.Metrics, MaxWait: cfg.LedgerMaxWait})
+	p.Orders = store.NewGroup(p.DB, 0)
+	merchants := maps.Clone(cfg.Merchants)
+	if merchants == nil {
+		merchants = map[string]string{}
+	}
+	providers := cfg.Payments
+	if len(providers) == 0 {
+		sb := payment.NewSandbox(payment.SandboxConfig{Key: SandboxKey(keys), BaseURL: p.PublicURL,
+			Merchant: "sandbox", Logger: p.Log})
+		p.ownSandbox = sb
+		providers = []payment.Provider{sb}
+		merchants["sandbox"] = "sandbox"
+	}
+	p.Providers = map[string]payment.Provider{}
+	for _, pr := range providers {
+		p.Providers[pr.Name()] = pr
+		if sb, ok := pr.(*payment.Sandbox); ok {
+			p.Sandbox = sb
+		}
+	}
+	p.Provider = providers[0]
+	p.Donations = &donation.Service{DB: p.DB, Ledger: p.Ledger, Campaigns: p.Campaigns, Max: cfg.DonationMax,
+		Orders: p.Orders, Merchant: merchants}
+	return p, nil
+}
+
+// Close stops the platform's background writers (the orders' and the
+// ledger's), after what they hold is written, and the notifications of the
+// sandbox New made. Call it after the last request was answered and the
+// jobs have stopped.
+func (p *Platform) Close() {
+	// The sandbox's notifications in flight end first: they post through
+	// the ledger.
+	if p.ownSandbox != nil {
+		p.ownSandbox.Close()
+	}
+	if p.Orders != nil {
+		p.Orders.Close()
+	}
+	if p.Ledger != nil {
+		p.Ledger.Close()
+	}
+}
+
+// SandboxKey is the sandbox provider's signing key when none is configured:
+// derived from the session key, so it is stable across restarts and nodes
+// of one installation, and a test that holds the keys can sign as the
+// sandbox does.
+func SandboxKey(keys *keyring.Keys) []byte { return derive(keys.Session, "sandbox-payments") }
+
+// derive derives a key for one purpose from a root key, so that no two
+// uses share a key.
+func derive(root keyring.Key, purpose string) []byte {
+	m := hmac.New(sha256.New, root[:])
+	m.Write([]byte("carefund " + purpose))
+	return m.Sum(nil)
+}
