@@ -20,6 +20,7 @@ import (
 
 	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/campaign"
+	"github.com/carefund/carefund/internal/disclosure"
 	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/keyring"
 	"github.com/carefund/carefund/internal/ledger"
@@ -122,6 +123,9 @@ type Server struct {
 	sandbox    *payment.Sandbox // when configured: its checkout is served here
 	ownSandbox *payment.Sandbox // the sandbox the server made, which Close stops
 
+	// What the public may see of a request (publicpages.go).
+	disclosure *disclosure.Service
+
 	pageCache pageCache // public request pages (pagecache.go)
 	csp       string    // the Content-Security-Policy of every response
 }
@@ -162,6 +166,8 @@ func New(opts Options) (*Server, error) {
 	if err := s.setUpAccounts(opts); err != nil {
 		return nil, err
 	}
+	// Setup of the public side: what the public may see (disclosure).
+	s.disclosure = &disclosure.Service{DB: s.db, Campaigns: s.campaigns, Materials: s.materials, Accounts: s.accounts}
 	var origins []string
 	for _, p := range s.providers {
 		if c, ok := p.(interface{ CheckoutOrigins() []string }); ok {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/campaign"
-	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/web"
@@ -57,22 +56,11 @@ func (s *Server) shareRequest(w http.ResponseWriter, r *http.Request) error {
 	if s.donations == nil {
 		return apperr.New(apperr.Unavailable, "error.unavailable")
 	}
-	ctx := r.Context()
-	err = s.db.Read(ctx, func(tx *store.Tx) error {
-		st, err := s.campaigns.State(ctx, tx, id)
-		if err == nil && !publicStates[st] {
-			err = apperr.New(apperr.NotFound, "")
-		}
-		return err
-	})
-	if err != nil {
-		return err
-	}
 	var sharer int64
 	if u := callerOf(r).user; u != nil {
 		sharer = u.Subject
 	}
-	token, err := s.donations.NewShare(ctx, id, sharer)
+	token, err := s.disclosure.Share(r.Context(), id, sharer)
 	if err != nil {
 		return err
 	}
@@ -120,21 +108,17 @@ func untilMidnight(now time.Time) int {
 
 // supportView is what the publisher's request raised and where it came
 // from: each share link (theirs is "your share", another signed-in
-// sharer's masked phone number), and the donations by no link. It is nil
-// before the channel opened.
+// sharer's masked phone number), and the donations by no link. It is read
+// in the caller's transaction (disclosure.Service.SupportIn).
 func (s *Server) supportView(ctx context.Context, tx *store.Tx, lang i18n.Lang, req campaign.Request) (*web.SupportView, error) {
-	raised, donors, err := donation.Totals(ctx, tx, req.ID)
+	sup, err := s.disclosure.SupportIn(ctx, tx, req.ID, req.PublisherUserID)
 	if err != nil {
 		return nil, err
 	}
-	src, err := donation.SourcesOf(ctx, tx, req.ID)
-	if err != nil {
-		return nil, err
-	}
-	v := &web.SupportView{Raised: raised.Format(lang), Target: req.Filing.Target.Format(lang), Donors: donors, More: src.More,
+	src := sup.Sources
+	v := &web.SupportView{Raised: sup.Raised.Format(lang), Target: req.Filing.Target.Format(lang), Donors: sup.Donors, More: src.More,
 		Direct: web.SourceRow{Sharer: i18n.T(lang, "support.direct"), Donations: src.Direct.Donations,
 			Raised: src.Direct.Raised.Format(lang)}}
-	names := map[int64]string{}
 	for _, sh := range src.Shares {
 		row := web.SourceRow{Visits: sh.Visits, Donations: sh.Donations, Raised: sh.Raised.Format(lang)}
 		switch sh.SharerUserID {
@@ -143,14 +127,7 @@ func (s *Server) supportView(ctx context.Context, tx *store.Tx, lang i18n.Lang, 
 		case req.PublisherUserID:
 			row.Sharer = i18n.T(lang, "support.you")
 		default:
-			name, ok := names[sh.SharerUserID]
-			if !ok {
-				if name, err = s.maskedUser(ctx, tx, sh.SharerUserID); err != nil {
-					return nil, err
-				}
-				names[sh.SharerUserID] = name
-			}
-			row.Sharer = i18n.T(lang, "support.sharer", name)
+			row.Sharer = i18n.T(lang, "support.sharer", sup.Names[sh.SharerUserID])
 		}
 		v.Sources = append(v.Sources, row)
 	}
