@@ -1,5 +1,5 @@
 -- The schema carefund's migrations build, read from SQLite after the last
--- migration (0016_order_lapses.sql). PostgreSQL has the same tables and
+-- migration (0017_notification_copies.sql). PostgreSQL has the same tables and
 -- columns (a test checks); its types are in internal/store/migrations/postgres.
 -- Generated: go test ./internal/store -run SchemaDoc -update
 
@@ -95,19 +95,19 @@ CREATE TABLE donation_orders (
 	CHECK ((state = 'paid') = (paid_at IS NOT NULL))
 );
 
-CREATE TABLE donation_quarantine (
+CREATE TABLE "donation_quarantine" (
 	id             INTEGER NOT NULL PRIMARY KEY,
 	provider       TEXT    NOT NULL CHECK (provider <> ''),
 	transaction_id TEXT    NOT NULL CHECK (transaction_id <> ''),
 	order_no       TEXT    NOT NULL,
 	reason         TEXT    NOT NULL CHECK (reason IN ('unknown_order', 'amount_mismatch', 'merchant_mismatch',
-		'request_mismatch', 'already_paid')),
+		'request_mismatch', 'already_paid', 'transaction_reused')),
 	amount_fen     BIGINT  NOT NULL CHECK (typeof(amount_fen) = 'integer'),
 	merchant       TEXT    NOT NULL,
 	received_at    BIGINT  NOT NULL CHECK (typeof(received_at) = 'integer'),
 	resolved_by    TEXT    CHECK (resolved_by <> ''),
 	resolved_at    BIGINT,
-	UNIQUE (provider, transaction_id),
+	UNIQUE (provider, transaction_id, order_no, amount_fen, merchant),
 	CHECK ((resolved_at IS NULL) = (resolved_by IS NULL))
 );
 
@@ -624,8 +624,8 @@ CREATE TRIGGER donation_orders_no_delete BEFORE DELETE ON donation_orders
 BEGIN SELECT RAISE(ABORT, 'donation_orders: an order is never deleted'); END;
 
 CREATE TRIGGER donation_orders_settled BEFORE UPDATE ON donation_orders
-WHEN OLD.state <> 'created'
-BEGIN SELECT RAISE(ABORT, 'donation_orders: a paid or quarantined order never changes'); END;
+WHEN OLD.state = 'paid' OR OLD.state = 'quarantined' AND NEW.state <> 'paid'
+BEGIN SELECT RAISE(ABORT, 'donation_orders: a paid order never changes, a quarantined one only to paid'); END;
 
 CREATE TRIGGER donation_quarantine_fixed BEFORE UPDATE OF id, provider, transaction_id, order_no, reason, amount_fen,
 	merchant, received_at ON donation_quarantine

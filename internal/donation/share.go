@@ -15,27 +15,37 @@ import (
 // ?s= of the link. It returns apperr.NotFound for an unknown request. A
 // share only counts: it never pays anyone (R-REF-3).
 func (s *Service) NewShare(ctx context.Context, requestID, sharerUserID int64) (string, error) {
-	token := randomString(16)
+	token := NewShareToken()
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
-		var one int
-		if err := tx.QueryRowContext(ctx, "SELECT 1 FROM requests WHERE id = $1", requestID).Scan(&one); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return apperr.Wrap(err, apperr.NotFound, "")
-			}
-			return err
-		}
-		var id int64
-		if err := tx.QueryRowContext(ctx, `INSERT INTO shares (token, request_id, sharer_user_id, created_at)
-			VALUES ($1, $2, $3, $4) RETURNING id`, token, requestID, nullID(sharerUserID), tx.Now.UnixMicro()).Scan(&id); err != nil {
-			return wrapf("recording a share of request %d: %w", requestID, err)
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO share_counts (share_id, visits, donations, raised_fen) VALUES ($1, 0, 0, 0)`, id)
-		return err
+		return RecordShare(ctx, tx, token, requestID, sharerUserID)
 	})
 	if err != nil {
 		return "", err
 	}
 	return token, nil
+}
+
+// NewShareToken returns a fresh share token: 16 random letters and digits.
+func NewShareToken() string { return randomString(16) }
+
+// RecordShare records share link token of request requestID by
+// sharerUserID (0 when not signed in), in the caller's transaction; it
+// returns apperr.NotFound for an unknown request.
+func RecordShare(ctx context.Context, tx *store.Tx, token string, requestID, sharerUserID int64) error {
+	var one int
+	if err := tx.QueryRowContext(ctx, "SELECT 1 FROM requests WHERE id = $1", requestID).Scan(&one); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return apperr.Wrap(err, apperr.NotFound, "")
+		}
+		return err
+	}
+	var id int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO shares (token, request_id, sharer_user_id, created_at)
+		VALUES ($1, $2, $3, $4) RETURNING id`, token, requestID, nullID(sharerUserID), tx.Now.UnixMicro()).Scan(&id); err != nil {
+		return wrapf("recording a share of request %d: %w", requestID, err)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO share_counts (share_id, visits, donations, raised_fen) VALUES ($1, 0, 0, 0)`, id)
+	return err
 }
 
 // Visit counts one visit by a share link, or returns apperr.NotFound for an

@@ -53,7 +53,7 @@ const (
 	InvOrderPaid     = "every paid order has its donation"
 	InvDonationOrder = "every donation's order is paid, for the same request, amount, provider, share and time"
 	InvUnique        = "no two donations share an order, a payment or a ledger entry"
-	InvQuarantine    = "no payment is both a donation and quarantined"
+	InvQuarantine    = "no payment is both a donation and quarantined as it was credited"
 	InvTotals        = "every request's totals equal the sum and count of its donations before closing"
 	InvShareRequest  = "every donation by a share link is for the share's request"
 	InvShareCounts   = "every share's counts equal the donations before closing made through it"
@@ -73,7 +73,8 @@ const verifyCases = 5
 //   - every paid order has exactly one donation, and every donation's order
 //     is paid and agrees with it;
 //   - no two donations share an order, a (provider, transaction id) or an
-//     entry, and no payment is both a donation and quarantined;
+//     entry, and no payment is both a donation and quarantined as it was
+//     credited;
 //   - request_totals of each request equals the sum and the count of its
 //     donations made before closing (after_close = 0);
 //   - share_counts of each share equals the donations before closing made
@@ -186,9 +187,13 @@ var verifyChecks = []verifyCheck{
 		SELECT 'entry ' || CAST(entry_id AS TEXT) || ' is ' || CAST(count(*) AS TEXT) || ' donations', 3, entry_id
 			FROM donations GROUP BY entry_id HAVING count(*) > 1) v
 		ORDER BY k, id` + verifyLimit},
+	// A copy that reuses a donation's transaction id with another order,
+	// amount or merchant is rightly quarantined beside it (copies.go).
 	{InvQuarantine, `SELECT 'payment ' || d.provider || ':' || d.transaction_id || ' is donation ' || CAST(d.id AS TEXT) ||
 			' and quarantined as ' || CAST(q.id AS TEXT)
-		FROM donations d JOIN donation_quarantine q ON q.provider = d.provider AND q.transaction_id = d.transaction_id
+		FROM donations d JOIN donation_orders o ON o.id = d.order_id
+		JOIN donation_quarantine q ON q.provider = d.provider AND q.transaction_id = d.transaction_id
+		WHERE q.order_no = o.order_no AND q.amount_fen = d.amount_fen AND q.reason <> 'merchant_mismatch'
 		ORDER BY d.id` + verifyLimit},
 	{InvTotals, `SELECT 'request ' || CAST(r.id AS TEXT) || ': totals say ' || CAST(coalesce(t.raised_fen, 0) AS TEXT) || ' fen from ' ||
 			CAST(coalesce(t.donations, 0) AS TEXT) || ' donations; the donations add up to ' ||

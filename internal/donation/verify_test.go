@@ -171,8 +171,8 @@ func TestVerifyCatches(t *testing.T) {
 		{"EntryFromAnotherProvider", func(s *verifyState) { s.stray(func(st *stray) { st.debit = "psp:other" }) }, InvDonationEntry},
 		{"DonationAlsoQuarantined", func(s *verifyState) {
 			storetest.Exec(s.t, s.db, `INSERT INTO donation_quarantine (provider, transaction_id, order_no, reason, amount_fen,
-				merchant, received_at) SELECT provider, transaction_id, 'x', 'already_paid', amount_fen, 'm', 0 FROM donations
-				WHERE amount_fen = 700`)
+				merchant, received_at) SELECT d.provider, d.transaction_id, o.order_no, 'already_paid', d.amount_fen, 'm', 0
+				FROM donations d JOIN donation_orders o ON o.id = d.order_id WHERE d.amount_fen = 700`)
 		}, InvQuarantine},
 		{"ShareCountsOff", func(s *verifyState) {
 			storetest.Exec(s.t, s.db, "UPDATE share_counts SET raised_fen = raised_fen + 1")

@@ -12,6 +12,7 @@ package payment
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -127,6 +128,23 @@ var (
 	// ErrUnknownOrder means the provider has no such order.
 	ErrUnknownOrder = apperr.New(apperr.NotFound, "payment.unknown_order")
 )
+
+// RefusalStatus is the HTTP status a notification refused with err is
+// answered with. A forged or stale one (ErrBadSignature, ErrStale) is 401
+// and a malformed one (ErrMalformed) 400: the sender's fault, not the
+// platform's, so they stay out of its count of server errors. Anything else
+// is the platform's own failure to record a notification it believes:
+// 500, and the provider sends it again. Every one is a failure to WeChat
+// Pay's API v3, which takes any status but 2xx as "send it again later".
+func RefusalStatus(err error) int {
+	switch {
+	case errors.Is(err, ErrBadSignature), errors.Is(err, ErrStale):
+		return http.StatusUnauthorized
+	case errors.Is(err, ErrMalformed):
+		return http.StatusBadRequest
+	}
+	return http.StatusInternalServerError
+}
 
 // MaxSkew is how far a signed timestamp may be from the receiver's clock,
 // either way, before the message is refused as stale.

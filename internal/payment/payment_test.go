@@ -2,6 +2,9 @@ package payment_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -122,5 +125,29 @@ func TestErrorsInCatalog(t *testing.T) {
 		if e := apperr.As(err); e == nil || !i18n.Has(e.Key) {
 			t.Errorf("%v: not an *apperr.Error with a catalog key", err)
 		}
+	}
+}
+
+// A refused notification is answered 4xx when the sender is at fault
+// (forged, stale, malformed), so it stays out of the server's error count,
+// and 500 only when the platform failed (issue 13, 8c).
+func TestRefusalStatus(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"BadSignature", fmt.Errorf("wechatpay: notification: %w", payment.ErrBadSignature), http.StatusUnauthorized},
+		{"Stale", fmt.Errorf("timestamp 400 s from now: %w", payment.ErrStale), http.StatusUnauthorized},
+		{"Malformed", fmt.Errorf("not JSON: %w", payment.ErrMalformed), http.StatusBadRequest},
+		{"OurFailure", errors.New("database is locked"), http.StatusInternalServerError},
+		{"Unavailable", apperr.New(apperr.Unavailable, "payment.stale"), http.StatusInternalServerError},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := payment.RefusalStatus(tt.err); got != tt.want {
+				t.Errorf("RefusalStatus = %d, want %d", got, tt.want)
+			}
+		})
 	}
 }

@@ -646,9 +646,11 @@ func (s *Sandbox) ParseNotification(r *http.Request) (Payment, error) {
 	}, nil
 }
 
-// Acknowledge answers a notification: 204 No Content when err is nil; 500
-// with {"code":"FAIL","message":...} otherwise, which makes the sandbox send
-// it again. The message is the error's catalog key, never its detail.
+// Acknowledge answers a notification: 204 No Content when err is nil;
+// otherwise {"code":"FAIL","message":...} with the status of RefusalStatus
+// (401 forged or stale, 400 malformed, 500 the platform's failure), which
+// makes the sandbox send it again. The message is the error's catalog key,
+// never its detail.
 func (s *Sandbox) Acknowledge(w http.ResponseWriter, err error) {
 	if err == nil {
 		w.WriteHeader(http.StatusNoContent)
@@ -660,7 +662,7 @@ func (s *Sandbox) Acknowledge(w http.ResponseWriter, err error) {
 	}
 	body, _ := json.Marshal(map[string]string{"code": "FAIL", "message": msg})
 	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusInternalServerError)
+	w.WriteHeader(RefusalStatus(err))
 	_, _ = w.Write(body)
 }
 

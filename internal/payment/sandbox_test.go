@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -505,7 +506,8 @@ func TestSandboxDeliver(t *testing.T) {
 	}
 }
 
-// Acknowledge answers success with 204 and failure with 500 and WeChat Pay's
+// Acknowledge answers success with 204, the platform's failure with 500, a
+// refused notification with 4xx, each failure with WeChat Pay's
 // {"code":"FAIL"} body, whose message is a key, never the error's detail.
 func TestSandboxAcknowledge(t *testing.T) {
 	sb := newTestSandbox(t, payment.SandboxConfig{})
@@ -525,6 +527,18 @@ func TestSandboxAcknowledge(t *testing.T) {
 	}
 	if strings.Contains(w.Body.String(), "10.0.0.5") {
 		t.Errorf("failure body leaks the error's detail: %s", w.Body)
+	}
+	// A refused notification is the sender's fault: 4xx.
+	for _, c := range []struct {
+		err  error
+		want int
+	}{{payment.ErrBadSignature, http.StatusUnauthorized}, {payment.ErrStale, http.StatusUnauthorized},
+		{payment.ErrMalformed, http.StatusBadRequest}} {
+		w := httptest.NewRecorder()
+		sb.Acknowledge(w, fmt.Errorf("sandbox: %w", c.err))
+		if w.Code != c.want || !strings.Contains(w.Body.String(), `"FAIL"`) {
+			t.Errorf("%v: %d %s, want %d FAIL", c.err, w.Code, w.Body, c.want)
+		}
 	}
 }
 

@@ -1,17 +1,15 @@
 package server
 
 import (
-	"context"
 	"crypto/rand"
 	"net/http"
 	"strings"
 
 	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/disclosure"
 	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/i18n"
-	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/payment"
-	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/web"
 )
 
@@ -35,49 +33,13 @@ const myDonationsShown = 200
 // no token of ours and is dropped.
 const maxShareToken = 64
 
-// donationTarget is what the donation pages show of a request, read in one
-// transaction: its public text, its channel, and what it has raised.
-type donationTarget struct {
-	p      published
-	raised money.Fen
-	donors int
-}
-
-// loadDonationTarget reads request id as donors see it, or apperr.NotFound
-// when it is not public (unknown, in review, suspended, terminated).
-func (s *Server) loadDonationTarget(ctx context.Context, id int64) (donationTarget, error) {
-	d := donationTarget{p: published{id: id}}
-	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		var err error
-		if d.p.state, err = s.campaigns.State(ctx, tx, id); err != nil {
-			return err
-		}
-		if !publicStates[d.p.state] {
-			return apperr.New(apperr.NotFound, "")
-		}
-		if d.p.latest, err = s.campaigns.LatestVersion(ctx, tx, id); err != nil {
-			return err
-		}
-		ch, err := s.campaigns.Fundraising(ctx, tx, id)
-		switch {
-		case err == nil:
-			d.p.channel = &ch
-		case apperr.CodeOf(err) != apperr.NotFound:
-			return err
-		}
-		d.raised, d.donors, err = donation.Totals(ctx, tx, id)
-		return err
-	})
-	return d, err
-}
-
 // donateForm is the form for d, filled with f.
-func donateForm(lang i18n.Lang, d donationTarget, f web.Form) web.Donate {
-	pub := d.p.latest.Published
-	page := web.Donate{ID: d.p.id, Title: pub.Title, Patient: pub.Patient, Raised: d.raised.Format(lang),
-		Target: pub.Target.Format(lang), Donors: d.donors, Presets: donationPresets, Form: f}
+func donateForm(lang i18n.Lang, d disclosure.Target, f web.Form) web.Donate {
+	pub := d.Latest.Published
+	page := web.Donate{ID: d.ID, Title: pub.Title, Patient: pub.Patient, Raised: d.Raised.Format(lang),
+		Target: pub.Target.Format(lang), Donors: d.Donors, Presets: donationPresets, Form: f}
 	if pub.Target > 0 {
-		page.Percent = int(min(100, int64(d.raised)*100/int64(pub.Target)))
+		page.Percent = int(min(100, int64(d.Raised)*100/int64(pub.Target)))
 	}
 	return page
 }
@@ -85,12 +47,12 @@ func donateForm(lang i18n.Lang, d donationTarget, f web.Form) web.Donate {
 // renderClosed answers a donation to a request whose channel is not open
 // with a page that says so, the public reason if any, and the way back:
 // 409, as the error mapping answers a Conflict.
-func (s *Server) renderClosed(w http.ResponseWriter, r *http.Request, d donationTarget) error {
-	c := d.p.channelAt(s.now())
-	page := web.DonateClosed{ID: d.p.id, Title: d.p.latest.Published.Title, Waiting: c.waiting,
-		CloseNote: c.note, ClosedAt: day(c.closedAt)}
-	if c.closed {
-		page.CloseKey = c.closing.PublicKey()
+func (s *Server) renderClosed(w http.ResponseWriter, r *http.Request, d disclosure.Target) error {
+	c := d.ChannelAt(s.now())
+	page := web.DonateClosed{ID: d.ID, Title: d.Latest.Published.Title, Waiting: c.Waiting,
+		CloseNote: c.Note, ClosedAt: day(c.ClosedAt)}
+	if c.Closed {
+		page.CloseKey = c.Closing.PublicKey()
 	}
 	w.Header().Set("Cache-Control", "no-cache")
 	return s.renderStatus(w, r, http.StatusConflict, page)
@@ -103,11 +65,11 @@ func (s *Server) donatePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.loadDonationTarget(r.Context(), id)
+	d, err := s.disclosure.DonationTarget(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	if !d.p.channelAt(s.now()).open {
+	if !d.ChannelAt(s.now()).Open {
 		return s.renderClosed(w, r, d)
 	}
 	values := map[string]string{"s": formShareToken(r.URL.Query().Get("s")), "client_token": rand.Text()}
@@ -131,13 +93,13 @@ func (s *Server) donate(w http.ResponseWriter, r *http.Request) error {
 	if err := form(r); err != nil {
 		return err
 	}
-	d, err := s.loadDonationTarget(r.Context(), id)
+	d, err := s.disclosure.DonationTarget(r.Context(), id)
 	if err != nil {
 		return err
 	}
 	// The channel is judged as the public page shows it: a request past its
 	// deadline is closed even before the job that closes it has run.
-	if !d.p.channelAt(s.now()).open {
+	if !d.ChannelAt(s.now()).Open {
 		return s.renderClosed(w, r, d)
 	}
 	typed := strings.TrimSpace(r.PostFormValue("amount"))
@@ -151,20 +113,22 @@ func (s *Server) donate(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := orderForm{Amount: amount, Anonymous: r.PostFormValue("anonymous") == "1", Message: r.PostFormValue("message"),
 		Share: formShareToken(r.PostFormValue("s")), ClientToken: r.PostFormValue("client_token")}
-	o, co, err := s.placeOrder(r, id, f)
+	placed, err := s.placeOrder(r, id, f)
 	switch {
 	case err == nil:
-		to := co.RedirectURL
+		to := placed.Checkout.RedirectURL
 		if to == "" {
 			// A provider that pays inside its own app (no page to send the
-			// donor to) confirms by notification; the receipt waits for it.
-			to = receiptPath(o.OrderNo)
+			// donor to) confirms by notification, and an order paid before
+			// (a double click) has nothing more to pay: the receipt waits
+			// for it, or says what became of it.
+			to = receiptPath(placed.Order.OrderNo)
 		}
 		http.Redirect(w, r, to, http.StatusSeeOther)
 		return nil
 	case apperr.CodeOf(err) == apperr.Conflict && apperr.As(err).Key == donation.KeyClosed:
 		// Closed between the read above and the order.
-		if d, err = s.loadDonationTarget(r.Context(), id); err != nil {
+		if d, err = s.disclosure.DonationTarget(r.Context(), id); err != nil {
 			return err
 		}
 		return s.renderClosed(w, r, d)
@@ -210,19 +174,10 @@ func (s *Server) donationPage(w http.ResponseWriter, r *http.Request) error {
 	if !payment.ValidOrderID(no) {
 		return apperr.New(apperr.NotFound, "")
 	}
-	ctx := r.Context()
-	var (
-		rc    donation.Receipt
-		title string
-	)
-	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		var err error
-		if rc, err = donation.ReceiptByOrder(ctx, tx, no); err != nil {
-			return err
-		}
-		title, err = s.requestTitle(ctx, tx, rc.RequestID)
-		return err
-	})
+	if s.donations == nil {
+		return apperr.New(apperr.Unavailable, "error.unavailable")
+	}
+	rc, title, err := s.donations.ReceiptPage(r.Context(), no)
 	if err != nil {
 		return err
 	}
@@ -242,40 +197,13 @@ func (s *Server) donationPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, page)
 }
 
-// requestTitle returns the title of request id's latest published version,
-// or "" when it has none.
-func (s *Server) requestTitle(ctx context.Context, tx *store.Tx, id int64) (string, error) {
-	v, err := s.campaigns.LatestVersion(ctx, tx, id)
-	if apperr.CodeOf(err) == apperr.NotFound {
-		return "", nil
-	}
-	return v.Published.Title, err
-}
-
 // myDonations lists the signed-in donor's donations, each with its state
 // and a link to its receipt: GET /my/donations.
 func (s *Server) myDonations(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	user := callerOf(r).user.Subject
-	var (
-		rcs    []donation.Receipt
-		titles = map[int64]string{}
-	)
-	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		var err error
-		if rcs, err = donation.ReceiptsByDonor(ctx, tx, user, myDonationsShown); err != nil {
-			return err
-		}
-		for _, rc := range rcs {
-			if _, ok := titles[rc.RequestID]; ok {
-				continue
-			}
-			if titles[rc.RequestID], err = s.requestTitle(ctx, tx, rc.RequestID); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	if s.donations == nil {
+		return apperr.New(apperr.Unavailable, "error.unavailable")
+	}
+	rcs, titles, err := s.donations.ByDonor(r.Context(), callerOf(r).user.Subject, myDonationsShown)
 	if err != nil {
 		return err
 	}

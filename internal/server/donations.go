@@ -1,9 +1,8 @@
 package server
 
 import (
-	"context"
+	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/carefund/carefund/internal/apperr"
@@ -11,7 +10,6 @@ import (
 	"github.com/carefund/carefund/internal/jobs"
 	"github.com/carefund/carefund/internal/payment"
 	"github.com/carefund/carefund/internal/platform"
-	"github.com/carefund/carefund/internal/store"
 )
 
 // The payment side of the server: the providers, and the order and
@@ -39,51 +37,40 @@ type orderForm struct {
 	ClientToken string `json:"client_token"`
 }
 
-// placeOrder stores a donor's order and places it with the payment
-// provider; it returns the order and how to pay it. A signed-in donor is
+// placeOrder places a donor's order with the payment provider new orders
+// go to (donation.Place) and returns how to pay it. A signed-in donor is
 // recorded even when anonymous to the public (R-DON-2).
-func (s *Server) placeOrder(r *http.Request, requestID int64, f orderForm) (donation.Order, payment.Checkout, error) {
+func (s *Server) placeOrder(r *http.Request, requestID int64, f orderForm) (donation.Placed, error) {
 	if s.donations == nil {
-		return donation.Order{}, payment.Checkout{}, apperr.New(apperr.Unavailable, "error.unavailable")
+		return donation.Placed{}, apperr.New(apperr.Unavailable, "error.unavailable")
 	}
 	var donor int64
 	if u := callerOf(r).user; u != nil {
 		donor = u.Subject
 	}
-	o, err := s.donations.CreateOrder(r.Context(), donation.OrderInput{RequestID: requestID, Amount: f.Amount,
-		DonorUserID: donor, Anonymous: f.Anonymous, Message: f.Message, ShareToken: f.Share,
-		Provider: s.provider.Name(), ClientToken: f.ClientToken})
-	if err != nil {
-		return donation.Order{}, payment.Checkout{}, err
+	placed, err := s.donations.Place(r.Context(), s.providers, donation.PlaceInput{
+		OrderInput: donation.OrderInput{RequestID: requestID, Amount: f.Amount, DonorUserID: donor,
+			Anonymous: f.Anonymous, Message: f.Message, ShareToken: f.Share, Provider: s.provider.Name(),
+			ClientToken: f.ClientToken},
+		NotifyURL: func(provider string) string { return s.publicURL + "/pay/notify/" + provider },
+		ReturnURL: func(no string) string { return s.publicURL + receiptPath(no) },
+		ClientIP:  s.clientIP(r),
+	})
+	if e := apperr.As(err); e != nil && e.Key == donation.KeyProviderUnavailable {
+		s.log.Warn("placing an order with the provider", "err", err)
 	}
-	if o.State != donation.Created {
-		// A double click on an order already paid: nothing more to pay.
-		return o, payment.Checkout{RedirectURL: receiptPath(o.OrderNo)}, nil
-	}
-	p, ok := s.providers[o.Provider]
-	if !ok {
-		return donation.Order{}, payment.Checkout{}, apperr.New(apperr.Unavailable, "error.unavailable")
-	}
-	// Placing the same order again returns the same checkout, so a double
-	// click, or a retry after the provider did not answer, is safe.
-	co, err := p.Create(r.Context(), payment.Order{ID: o.OrderNo, Amount: o.Amount,
-		Description: "carefund #" + strconv.FormatInt(requestID, 10), NotifyURL: s.publicURL + "/pay/notify/" + o.Provider,
-		ReturnURL: s.publicURL + receiptPath(o.OrderNo), ClientIP: s.clientIP(r), ExpiresAt: o.ExpiresAt})
-	if err != nil {
-		s.log.Warn("placing an order with the provider", "provider", o.Provider, "order", o.OrderNo, "err", err)
-		return donation.Order{}, payment.Checkout{}, apperr.Wrap(err, apperr.Unavailable, "donation.provider_unavailable")
-	}
-	return o, co, nil
+	return placed, err
 }
 
 func receiptPath(orderNo string) string { return "/donations/" + orderNo }
 
 // payNotify receives a provider's asynchronous notification. It is believed
-// only after the provider's own check of signature and freshness; a forged
-// or stale one is refused, logged and not acknowledged. A verified one is
-// confirmed exactly once (R-DON-1) and acknowledged, even when it is
-// quarantined, so the provider stops sending it; if confirming fails, the
-// provider is told to send it again.
+// only after the provider's own check of signature and freshness; a forged,
+// stale or malformed one is refused with a 4xx, logged as a warning and not
+// acknowledged. A verified one is confirmed exactly once (R-DON-1), compared
+// with what was recorded for its transaction, and acknowledged, even when
+// it is quarantined, so the provider stops sending it; if it could not be
+// recorded, the provider is told to send it again (500).
 func (s *Server) payNotify(w http.ResponseWriter, r *http.Request) error {
 	p, ok := s.providers[r.PathValue("provider")]
 	if !ok {
@@ -91,13 +78,22 @@ func (s *Server) payNotify(w http.ResponseWriter, r *http.Request) error {
 	}
 	pay, err := p.ParseNotification(r)
 	if err != nil {
+		// Forged, stale or malformed: the sender's fault, answered 4xx
+		// (payment.RefusalStatus), so it stays out of the error count.
 		s.log.Warn("refused a payment notification", "provider", p.Name(), "remote", remoteIP(r), "err", err)
 		p.Acknowledge(w, err)
 		return nil
 	}
 	pay.Provider = p.Name()
 	out, err := s.donations.Confirm(r.Context(), pay)
+	if apperr.CodeOf(err) == apperr.Invalid {
+		// Verified, but without a usable transaction id: malformed.
+		s.log.Warn("refused a payment notification", "provider", p.Name(), "remote", remoteIP(r), "err", err)
+		p.Acknowledge(w, errors.Join(payment.ErrMalformed, err))
+		return nil
+	}
 	if err != nil {
+		// Not recorded: the provider is asked to send it again.
 		s.log.Error("confirming a payment", "provider", p.Name(), "order", pay.OrderID, "transaction", pay.TransactionID, "err", err)
 		p.Acknowledge(w, err)
 		return nil
@@ -149,21 +145,15 @@ func (s *Server) apiDonate(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &f); err != nil {
 		return err
 	}
-	o, co, err := s.placeOrder(r, id, f)
+	placed, err := s.placeOrder(r, id, f)
 	if err != nil {
 		return err
 	}
+	o, co := placed.Order, placed.Checkout
+	// A double click on an order already settled says what became of it.
 	out := apiOrder{OrderNo: o.OrderNo, RequestID: o.RequestID, AmountFen: int64(o.Amount), Amount: o.Amount.String(),
-		Anonymous: o.Anonymous, State: donation.StatePending, ReceiptURL: receiptPath(o.OrderNo),
+		Anonymous: o.Anonymous, State: placed.State, ReceiptURL: receiptPath(o.OrderNo),
 		CheckoutURL: co.RedirectURL, JSAPI: co.JSAPI, ExpiresAt: o.ExpiresAt.Format(time.RFC3339)}
-	if o.State != donation.Created {
-		// A double click on an order already settled: say what became of it.
-		rc, err := s.receipt(r.Context(), o.OrderNo)
-		if err != nil {
-			return err
-		}
-		out.State, out.CheckoutURL = rc.State, ""
-	}
 	w.Header().Set("Location", "/api/v1/donations/"+o.OrderNo)
 	return writeJSON(w, http.StatusCreated, out)
 }
@@ -172,7 +162,10 @@ func (s *Server) apiDonate(w http.ResponseWriter, r *http.Request) error {
 // GET /api/v1/donations/{no}. The order number is the capability: it is
 // random and only its donor was given it.
 func (s *Server) apiDonation(w http.ResponseWriter, r *http.Request) error {
-	rc, err := s.receipt(r.Context(), r.PathValue("no"))
+	if s.donations == nil {
+		return apperr.New(apperr.Unavailable, "error.unavailable")
+	}
+	rc, err := s.donations.Receipt(r.Context(), r.PathValue("no"))
 	if err != nil {
 		return err
 	}
@@ -183,20 +176,6 @@ func (s *Server) apiDonation(w http.ResponseWriter, r *http.Request) error {
 		out.PaidAt = rc.PaidAt.Format(time.RFC3339)
 	}
 	return writeJSON(w, http.StatusOK, out)
-}
-
-// receipt reads an order by its number; a malformed number is Not Found.
-func (s *Server) receipt(ctx context.Context, no string) (donation.Receipt, error) {
-	if !payment.ValidOrderID(no) {
-		return donation.Receipt{}, apperr.New(apperr.NotFound, "")
-	}
-	var rc donation.Receipt
-	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		var err error
-		rc, err = donation.ReceiptByOrder(ctx, tx, no)
-		return err
-	})
-	return rc, err
 }
 
 // queryMargin is how long after an order's expiry the query job asks the

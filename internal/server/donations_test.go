@@ -95,6 +95,22 @@ func (b *logBuffer) count(msg string) int {
 	return n
 }
 
+// levelCount returns how many logged lines have the level level.
+func (b *logBuffer) levelCount(level string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for line := range strings.SplitSeq(b.buf.String(), "\n") {
+		var rec struct {
+			Level string `json:"level"`
+		}
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.Level == level {
+			n++
+		}
+	}
+	return n
+}
+
 // payEnv is a server on a real listener with a sandbox provider.
 type payEnv struct {
 	s      *Server
@@ -357,6 +373,28 @@ func (e *payEnv) post(t *testing.T, provider string, body []byte, header http.He
 	return resp.StatusCode
 }
 
+// serverErrors is how many answers of the notification endpoint the
+// metrics count as server errors (5xx).
+func (e *payEnv) serverErrors(t *testing.T) int {
+	t.Helper()
+	w := httptest.NewRecorder()
+	e.s.MetricsHandler().ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
+	n := 0
+	for line := range strings.SplitSeq(w.Body.String(), "\n") {
+		if !strings.HasPrefix(line, `carefund_http_requests_total{route="POST /pay/notify/{provider}"`) ||
+			!strings.Contains(line, `code="5`) {
+			continue
+		}
+		_, v, _ := strings.Cut(line, "} ")
+		k, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			t.Fatalf("metrics line %q", line)
+		}
+		n += k
+	}
+	return n
+}
+
 // sandboxBody is a sandbox notification's JSON, written here from its
 // documented shape so a test can say anything in it.
 func sandboxBody(orderNo, txID, merchant string, amount money.Fen, at time.Time) []byte {
@@ -573,8 +611,9 @@ func TestNotificationRefused(t *testing.T) {
 		}
 		for _, c := range cases {
 			before := e.logs.count("refused a payment notification")
-			if st := e.post(t, "sandbox", c.body, c.header); st/100 == 2 {
-				t.Errorf("%s: answered %d, want a refusal", c.name, st)
+			// The sender's fault: a 4xx, never a server error (issue 13, 8c).
+			if st := e.post(t, "sandbox", c.body, c.header); st != http.StatusUnauthorized && st != http.StatusBadRequest {
+				t.Errorf("%s: answered %d, want 400 or 401", c.name, st)
 			}
 			if after := e.logs.count("refused a payment notification"); after != before+1 {
 				t.Errorf("%s: %d refusals logged, want %d", c.name, after, before+1)
@@ -585,6 +624,12 @@ func TestNotificationRefused(t *testing.T) {
 		}
 		if st := e.receiptState(t, no); st != donation.StatePending {
 			t.Errorf("after the refusals the order is %q, want pending", st)
+		}
+		if n := e.logs.levelCount("ERROR"); n != 0 {
+			t.Errorf("%d error lines logged for refused notifications, want none (warnings)", n)
+		}
+		if n := e.serverErrors(t); n != 0 {
+			t.Errorf("the metrics count %d server errors for refused notifications, want none", n)
 		}
 		e.checkBooks(t, id, 0, 0)
 		// Unknown providers are Not Found.
@@ -678,6 +723,67 @@ func TestNotificationQuarantined(t *testing.T) {
 		}
 		e.checkBooks(t, id, 30_00, 1)
 	})
+}
+
+// R-DON-1 (issue 13, 8c): a notification that reuses a transaction id with
+// another amount or merchant is compared with what was recorded for that
+// transaction and quarantined — never dropped, never credited — whether it
+// comes after the genuine one or before it; the genuine one is credited
+// exactly once either way, and every copy, duplicates included, is
+// answered 2xx only once it is recorded.
+func TestNotificationReusedTransaction(t *testing.T) {
+	for _, conflict := range []string{"amount", "merchant"} {
+		for _, conflictFirst := range []bool{false, true} {
+			name := conflict + "/genuine first"
+			if conflictFirst {
+				name = conflict + "/conflict first"
+			}
+			t.Run(name, func(t *testing.T) {
+				storetest.Each(t, func(t *testing.T, db *store.DB) {
+					e := newPayEnv(t, db, payOptions{manual: true})
+					id := e.fundraising(t, 0)
+					no := e.order(t, id, "50")
+					paid := e.pay(t, no)
+					now := e.clock.Now()
+					genuine := sandboxBody(no, paid.TransactionID, "sandbox", 50_00, now)
+					amount, merchant, reason := money.Fen(50_00), "sandbox", donation.AmountMismatch
+					if conflict == "amount" {
+						amount = 5_00
+					} else {
+						merchant, reason = "1900000099", donation.MerchantMismatch
+					}
+					copy := sandboxBody(no, paid.TransactionID, merchant, amount, now)
+					bodies := [][]byte{genuine, copy}
+					if conflictFirst {
+						bodies = [][]byte{copy, genuine}
+					}
+					// Each, then duplicates of each, in both orders.
+					for _, b := range append(bodies, bodies[1], bodies[0], bodies[0], bodies[1]) {
+						if st := e.post(t, "sandbox", b, e.signedHeader(b, now)); st/100 != 2 {
+							t.Fatalf("answered %d, want 2xx", st)
+						}
+					}
+					if n := e.donationsOf(t, no); n != 1 {
+						t.Errorf("%d donations, want 1", n)
+					}
+					if st := e.receiptState(t, no); st != donation.StatePaid {
+						t.Errorf("the order's receipt is %q, want paid", st)
+					}
+					if n := e.count(t, `SELECT count(*) FROM donation_quarantine WHERE transaction_id = $1 AND amount_fen = $2
+						AND merchant = $3 AND reason = $4`, paid.TransactionID, int64(amount), merchant, reason); n != 1 {
+						t.Errorf("%d quarantine rows of the conflicting copy, want 1", n)
+					}
+					if n := e.count(t, "SELECT count(*) FROM donation_quarantine"); n != 1 {
+						t.Errorf("%d quarantine rows, want 1", n)
+					}
+					if got := e.logs.count("quarantined a payment"); got != 1 {
+						t.Errorf("%d quarantines logged, want 1", got)
+					}
+					e.checkBooks(t, id, 50_00, 1)
+				})
+			})
+		}
+	}
 }
 
 // R-DON-1: when a notification never comes, the query job asks the

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/carefund/carefund/internal/campaign"
+	"github.com/carefund/carefund/internal/disclosure"
 	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/jobs"
@@ -614,8 +615,8 @@ func TestPublicRequestSmall(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET: %d", resp.StatusCode)
 		}
-		if got := strings.Count(page, strings.Repeat("加油", donation.MaxMessage/2)); got != recentDonations {
-			t.Errorf("%d donations with their messages on the page, want %d", got, recentDonations)
+		if got := strings.Count(page, strings.Repeat("加油", donation.MaxMessage/2)); got != disclosure.RecentDonations {
+			t.Errorf("%d donations with their messages on the page, want %d", got, disclosure.RecentDonations)
 		}
 		if got := strings.Count(page, strings.Repeat("北京大学人民医院出具，", 25)); got != 2 {
 			t.Errorf("%d published materials on the page, want 2", got)

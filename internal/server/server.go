@@ -21,6 +21,7 @@ import (
 	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/campaign"
+	"github.com/carefund/carefund/internal/disclosure"
 	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/filing"
 	"github.com/carefund/carefund/internal/ledger"
@@ -133,6 +134,9 @@ type Server struct {
 
 	platform *platform.Platform // what the fields above come from
 
+	// What the public may see of a request (publicpages.go).
+	disclosure *disclosure.Service
+
 	pageCache pageCache // public request pages (pagecache.go)
 	csp       string    // the Content-Security-Policy of every response
 }
@@ -179,6 +183,8 @@ func New(opts Options) (*Server, error) {
 	// The review console's service (reviewpages.go), on what setUpAccounts made.
 	s.reviews = &review.Service{DB: s.db, Campaigns: s.campaigns, Materials: s.materials, Accounts: s.accounts, Period: s.period}
 	s.setUpConsole()
+	// Setup of the public side: what the public may see (disclosure).
+	s.disclosure = &disclosure.Service{DB: s.db, Campaigns: s.campaigns, Materials: s.materials, Accounts: s.accounts}
 	var origins []string
 	for _, p := range s.providers {
 		if c, ok := p.(interface{ CheckoutOrigins() []string }); ok {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/carefund/carefund/internal/apperr"
-	"github.com/carefund/carefund/internal/store"
 )
 
 // Share links: who shared a request, and what each share brought.
@@ -52,22 +51,11 @@ func (s *Server) shareRequest(w http.ResponseWriter, r *http.Request) error {
 	if s.donations == nil {
 		return apperr.New(apperr.Unavailable, "error.unavailable")
 	}
-	ctx := r.Context()
-	err = s.db.Read(ctx, func(tx *store.Tx) error {
-		st, err := s.campaigns.State(ctx, tx, id)
-		if err == nil && !publicStates[st] {
-			err = apperr.New(apperr.NotFound, "")
-		}
-		return err
-	})
-	if err != nil {
-		return err
-	}
 	var sharer int64
 	if u := callerOf(r).user; u != nil {
 		sharer = u.Subject
 	}
-	token, err := s.donations.NewShare(ctx, id, sharer)
+	token, err := s.disclosure.Share(r.Context(), id, sharer)
 	if err != nil {
 		return err
 	}

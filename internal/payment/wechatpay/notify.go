@@ -114,9 +114,11 @@ func (c *Client) decrypt(ciphertext, nonce, associatedData string) ([]byte, erro
 }
 
 // Acknowledge answers a notification as WeChat Pay expects: 204 with no
-// body for success, and for failure 500 with {"code":"FAIL","message":…},
-// which makes WeChat Pay deliver it again later. The message says only
-// what kind of failure it was.
+// body for success, and for failure {"code":"FAIL","message":…}, which
+// makes WeChat Pay deliver it again later, with the status of
+// payment.RefusalStatus: 401 for a forged or stale notification, 400 for a
+// malformed one, 500 when the platform failed. The message says only what
+// kind of failure it was.
 func (c *Client) Acknowledge(w http.ResponseWriter, err error) {
 	if err == nil {
 		w.WriteHeader(http.StatusNoContent)
@@ -133,6 +135,6 @@ func (c *Client) Acknowledge(w http.ResponseWriter, err error) {
 	}
 	body, _ := json.Marshal(map[string]string{"code": "FAIL", "message": msg})
 	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusInternalServerError)
+	w.WriteHeader(payment.RefusalStatus(err))
 	_, _ = w.Write(body)
 }

@@ -10,8 +10,10 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/carefund/carefund/internal/payment"
@@ -146,7 +148,46 @@ func ParseCertificate(pemBytes []byte) (serial string, key *rsa.PublicKey, err e
 	if !ok {
 		return "", nil, errors.New("platform certificate key is not RSA")
 	}
-	return fmt.Sprintf("%X", cert.SerialNumber), k, nil
+	return serialHex(cert.SerialNumber), k, nil
+}
+
+// serialHex spells a certificate serial number as WeChat Pay's
+// Wechatpay-Serial and openssl x509 -serial do: the number's bytes, whole,
+// in upper-case hex. Formatting the number itself (%X of the big.Int)
+// drops the leading zero of a serial whose first byte is below 0x10, about
+// one certificate in sixteen, and then no notification or answer signed
+// with that certificate would verify.
+func serialHex(n *big.Int) string {
+	b := new(big.Int).Abs(n).Bytes()
+	if len(b) == 0 {
+		return "00"
+	}
+	return fmt.Sprintf("%X", b)
+}
+
+// CanonicalSerial spells a certificate serial number given as text the way
+// WeChat Pay expects it in serial_no: upper-case hex in whole bytes. It
+// accepts what an operator may paste — lower case, the "serial=" prefix of
+// openssl x509 -serial, colons or spaces between bytes, a leading zero
+// dropped by a tool that formats the number — and reports false for
+// anything that is not hex.
+func CanonicalSerial(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "serial="), "SERIAL=")
+	s = strings.NewReplacer(":", "", " ", "").Replace(s)
+	if s == "" {
+		return "", false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return "", false
+		}
+	}
+	if len(s)%2 == 1 {
+		s = "0" + s
+	}
+	return strings.ToUpper(s), true
 }
 
 // ParsePublicKey reads the "WeChat Pay public key" (PEM, PKIX), which

@@ -45,7 +45,8 @@ type Config struct {
 	// PrivateKey is the merchant's API private key (apiclient_key.pem):
 	// PEM, PKCS #8 or PKCS #1, RSA of at least 2048 bits.
 	PrivateKey []byte
-	// CertSerial is the serial number of the merchant's API certificate.
+	// CertSerial is the serial number of the merchant's API certificate,
+	// in hex; it is sent as WeChat Pay expects it (see CanonicalSerial).
 	CertSerial string
 	// APIv3Key is the 32-byte key notifications are encrypted with.
 	APIv3Key string
@@ -97,8 +98,12 @@ func New(c Config) (*Client, error) {
 	if c.AppID == "" {
 		problems = append(problems, "AppID is empty")
 	}
-	if c.CertSerial == "" {
+	serial, serialOK := CanonicalSerial(c.CertSerial)
+	switch {
+	case strings.TrimSpace(c.CertSerial) == "":
 		problems = append(problems, "CertSerial is empty")
+	case !serialOK:
+		problems = append(problems, "CertSerial is not a hexadecimal serial number")
 	}
 	if len(c.APIv3Key) != 32 {
 		problems = append(problems, "APIv3Key is not 32 bytes")
@@ -123,7 +128,7 @@ func New(c Config) (*Client, error) {
 		mchID:    c.MchID,
 		appID:    c.AppID,
 		key:      key,
-		serial:   c.CertSerial,
+		serial:   serial,
 		apiv3Key: []byte(c.APIv3Key),
 		platform: make(map[string]*rsa.PublicKey, len(c.PlatformKeys)),
 		baseURL:  strings.TrimRight(c.BaseURL, "/"),

@@ -586,7 +586,7 @@ func TestNotificationRoundTrip(t *testing.T) {
 
 // R-DON-1: a forged, altered, misaddressed or stale notification is
 // refused with the sentinel that says why, and answered so that WeChat Pay
-// sends it again.
+// sends it again: 401 with {"code":"FAIL"}, the sender's fault.
 func TestNotificationRefused(t *testing.T) {
 	srv := fake(t, wechatpaytest.Options{})
 	cl := client(t, config(t, srv))
@@ -634,7 +634,8 @@ func TestNotificationRefused(t *testing.T) {
 			w := httptest.NewRecorder()
 			cl.Acknowledge(w, err)
 			var body struct{ Code, Message string }
-			if w.Code != http.StatusInternalServerError || json.Unmarshal(w.Body.Bytes(), &body) != nil || body.Code != "FAIL" || body.Message == "" {
+			// A refusal is the sender's fault: 401, not a server error.
+			if w.Code != http.StatusUnauthorized || json.Unmarshal(w.Body.Bytes(), &body) != nil || body.Code != "FAIL" || body.Message == "" {
 				t.Fatalf("acknowledged %d %q", w.Code, w.Body)
 			}
 		})

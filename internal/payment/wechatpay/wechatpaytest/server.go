@@ -73,6 +73,11 @@ type Options struct {
 	// PublicKeyID identifies the platform key as a "WeChat Pay public key"
 	// (PUB_KEY_ID_…) rather than by a platform certificate's serial.
 	PublicKeyID bool
+	// PlatformSerial is the platform certificate's serial number, as its
+	// bytes; nil makes a random 20-byte one. A serial whose first byte is
+	// below 0x10 is written with its leading zero ("0A1B…"), as WeChat Pay
+	// and openssl x509 -serial write it.
+	PlatformSerial []byte
 	// Speedup compresses the clock (see NewClock); 0 runs on the wall clock.
 	Speedup float64
 	// Start is the compressed clock's starting time; zero means now.
@@ -179,7 +184,11 @@ func New(tb testing.TB, opts Options) *Server {
 		panic(err)
 	}
 	s.merchantPEM = pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-	serial := new(big.Int).SetBytes(append([]byte{0x40}, randomBytes(19)...))
+	serialBytes := opts.PlatformSerial
+	if serialBytes == nil {
+		serialBytes = append([]byte{0x40}, randomBytes(19)...)
+	}
+	serial := new(big.Int).SetBytes(serialBytes)
 	tmpl := &x509.Certificate{
 		SerialNumber: serial,
 		Subject:      pkix.Name{CommonName: "Tenpay.com Root CA (test)", Organization: []string{"Tenpay.com"}},
@@ -190,7 +199,10 @@ func New(tb testing.TB, opts Options) *Server {
 	if err != nil {
 		panic(err)
 	}
-	s.PlatformSerial = fmt.Sprintf("%X", serial)
+	// Whole bytes in upper-case hex, as WeChat Pay sends Wechatpay-Serial:
+	// written from the bytes, not from the number, which has no leading
+	// zero.
+	s.PlatformSerial = fmt.Sprintf("%X", serial.Bytes())
 	if opts.PublicKeyID {
 		s.PlatformSerial = "PUB_KEY_ID_0119" + randomDigits(18)
 	}
