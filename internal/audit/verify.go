@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/carefund/carefund/internal/store"
@@ -50,13 +51,8 @@ func Verify(ctx context.Context, db *store.DB) (Summary, error) {
 		} else if err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, "SELECT "+columns+" FROM audit_log ORDER BY seq")
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
 		var last int64
-		for rows.Next() {
+		err = store.Each(ctx, tx, func(rows *sql.Rows) error {
 			e, err := scan(rows)
 			if err != nil {
 				return err
@@ -71,8 +67,9 @@ func Verify(ctx context.Context, db *store.DB) (Summary, error) {
 			}
 			last, s.Head = e.Seq, e.Hash
 			s.Entries++
-		}
-		if err := rows.Err(); err != nil {
+			return nil
+		}, "SELECT "+columns+" FROM audit_log ORDER BY seq")
+		if err != nil {
 			return err
 		}
 		switch {

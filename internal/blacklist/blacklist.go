@@ -243,21 +243,8 @@ func Get(ctx context.Context, tx *store.Tx, id int64) (Entry, error) {
 // List returns the entries with the status, or all of them for an empty
 // status, newest first.
 func List(ctx context.Context, tx *store.Tx, status Status) ([]Entry, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT "+entryColumns+
-		" FROM blacklist_entries WHERE $1 = '' OR status = $1 ORDER BY id DESC", string(status))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var all []Entry
-	for rows.Next() {
-		e, err := scanEntry(rows)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, e)
-	}
-	return all, rows.Err()
+	return store.All(ctx, tx, func(rows *sql.Rows) (Entry, error) { return scanEntry(rows) },
+		"SELECT "+entryColumns+" FROM blacklist_entries WHERE $1 = '' OR status = $1 ORDER BY id DESC", string(status))
 }
 
 // Event is one step in an entry's history.
@@ -270,22 +257,15 @@ type Event struct {
 
 // History returns the steps of the entry, oldest first.
 func History(ctx context.Context, tx *store.Tx, id int64) ([]Event, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT at, actor, action, text FROM blacklist_events WHERE entry_id = $1 ORDER BY id", id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var all []Event
-	for rows.Next() {
+	return store.All(ctx, tx, func(rows *sql.Rows) (Event, error) {
 		var ev Event
 		var at int64
 		if err := rows.Scan(&at, &ev.Actor, &ev.Action, &ev.Text); err != nil {
-			return nil, err
+			return ev, err
 		}
 		ev.At = time.UnixMicro(at).UTC()
-		all = append(all, ev)
-	}
-	return all, rows.Err()
+		return ev, nil
+	}, "SELECT at, actor, action, text FROM blacklist_events WHERE entry_id = $1 ORDER BY id", id)
 }
 
 func record(ctx context.Context, tx *store.Tx, id int64, actor, action, text string) error {
@@ -435,21 +415,14 @@ type Shared struct {
 // ShareList returns every entry as Shared, lifted ones included so that a
 // partner learns of a lifting too, oldest first.
 func ShareList(ctx context.Context, tx *store.Tx) ([]Shared, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT person_index, listed_at, status FROM blacklist_entries ORDER BY id")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var all []Shared
-	for rows.Next() {
+	return store.All(ctx, tx, func(rows *sql.Rows) (Shared, error) {
 		var s Shared
 		var at int64
 		var status string
 		if err := rows.Scan(&s.Index, &at, &status); err != nil {
-			return nil, err
+			return s, err
 		}
 		s.ListedAt, s.Status = time.UnixMicro(at).UTC(), Status(status)
-		all = append(all, s)
-	}
-	return all, rows.Err()
+		return s, nil
+	}, "SELECT person_index, listed_at, status FROM blacklist_entries ORDER BY id")
 }

@@ -190,20 +190,8 @@ func Get(ctx context.Context, tx *store.Tx, id int64) (Org, error) {
 // List returns every organisation, inactive ones included, in display
 // order.
 func List(ctx context.Context, tx *store.Tx) ([]Org, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT "+columns+" FROM charities ORDER BY sort_order, id")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var all []Org
-	for rows.Next() {
-		o, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, o)
-	}
-	return all, rows.Err()
+	return store.All(ctx, tx, func(rows *sql.Rows) (Org, error) { return scan(rows) },
+		"SELECT "+columns+" FROM charities ORDER BY sort_order, id")
 }
 
 // nameTaken reports whether another organisation than except has the name.
@@ -321,21 +309,16 @@ func matches(text string, keywords []string) bool {
 // An empty region matches only nationwide organisations; an empty diagnosis
 // gives general ones only. limit ≤ 0 means no limit.
 func Suggest(ctx context.Context, tx *store.Tx, diagnosis, region string, limit int) ([]Org, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT "+columns+" FROM charities WHERE active = $1 ORDER BY sort_order, id", true)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	type ranked struct {
 		Org
 		score int
 	}
 	dx, rg := Normalize(diagnosis), Normalize(region)
 	var found []ranked
-	for rows.Next() {
+	err := store.Each(ctx, tx, func(rows *sql.Rows) error {
 		o, err := scan(rows)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		score := 0
 		switch {
@@ -343,18 +326,19 @@ func Suggest(ctx context.Context, tx *store.Tx, diagnosis, region string, limit 
 		case matches(rg, o.Regions):
 			score++
 		default:
-			continue
+			return nil
 		}
 		switch {
 		case o.General():
 		case matches(dx, o.Categories):
 			score += 2
 		default:
-			continue
+			return nil
 		}
 		found = append(found, ranked{o, score})
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	}, "SELECT "+columns+" FROM charities WHERE active = $1 ORDER BY sort_order, id", true)
+	if err != nil {
 		return nil, err
 	}
 	// The rows come in display order; a stable sort keeps it within a score.

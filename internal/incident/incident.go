@@ -400,17 +400,7 @@ func load(ctx context.Context, tx *store.Tx, id int64) ([]Incident, error) {
 }
 
 func each(ctx context.Context, tx *store.Tx, q string, args []any, fn func(*sql.Rows) error) error {
-	rows, err := tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return store.Each(ctx, tx, fn, q, args...)
 }
 
 func micros(us int64) time.Time { return time.UnixMicro(us).UTC() }

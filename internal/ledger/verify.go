@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/carefund/carefund/internal/money"
@@ -80,13 +81,6 @@ func verifyEntries(ctx context.Context, tx *store.Tx, s *Summary) error {
 }
 
 func verifyHashes(ctx context.Context, tx *store.Tx, _ *Summary) error {
-	rows, err := tx.QueryContext(ctx, `SELECT e.id, e.kind, e.memo, coalesce(e.reverses, 0), e.content_hash, a.name, p.amount
-		FROM ledger_entries e JOIN ledger_postings p ON p.entry_id = e.id JOIN ledger_accounts a ON a.id = p.account_id
-		ORDER BY e.id`)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
 	var cur Entry
 	var curID int64
 	var curHash string
@@ -97,7 +91,7 @@ func verifyHashes(ctx context.Context, tx *store.Tx, _ *Summary) error {
 		}
 		return nil
 	}
-	for rows.Next() {
+	err := store.Each(ctx, tx, func(rows *sql.Rows) error {
 		var id int64
 		var e Entry
 		var h string
@@ -112,22 +106,18 @@ func verifyHashes(ctx context.Context, tx *store.Tx, _ *Summary) error {
 			cur, curID, curHash = e, id, h
 		}
 		cur.Postings = append(cur.Postings, p)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	}, `SELECT e.id, e.kind, e.memo, coalesce(e.reverses, 0), e.content_hash, a.name, p.amount
+		FROM ledger_entries e JOIN ledger_postings p ON p.entry_id = e.id JOIN ledger_accounts a ON a.id = p.account_id
+		ORDER BY e.id`)
+	if err != nil {
 		return err
 	}
 	return check()
 }
 
 func verifyBalances(ctx context.Context, tx *store.Tx, s *Summary) error {
-	rows, err := tx.QueryContext(ctx, `SELECT a.name, a.type, a.balance, coalesce(sum(p.amount), 0)
-		FROM ledger_accounts a LEFT JOIN ledger_postings p ON p.account_id = a.id
-		GROUP BY a.id, a.name, a.type, a.balance ORDER BY a.id`)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	return store.Each(ctx, tx, func(rows *sql.Rows) error {
 		var name, typ string
 		var balance, sum int64
 		if err := rows.Scan(&name, &typ, &balance, &sum); err != nil {
@@ -151,8 +141,10 @@ func verifyBalances(ctx context.Context, tx *store.Tx, s *Summary) error {
 			return &Violation{Invariant: "no request, payable or charity account is negative", Account: name,
 				Detail: fmt.Sprintf("balance %s", money.Fen(balance))}
 		}
-	}
-	return rows.Err()
+		return nil
+	}, `SELECT a.name, a.type, a.balance, coalesce(sum(p.amount), 0)
+		FROM ledger_accounts a LEFT JOIN ledger_postings p ON p.account_id = a.id
+		GROUP BY a.id, a.name, a.type, a.balance ORDER BY a.id`)
 }
 
 func verifyNonNegative(ctx context.Context, tx *store.Tx, _ *Summary) error {

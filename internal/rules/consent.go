@@ -2,6 +2,7 @@ package rules
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"time"
@@ -100,21 +101,14 @@ func Needed(ctx context.Context, tx *store.Tx, subject string, kinds ...Kind) ([
 
 // Consents returns every consent subject has given, oldest first.
 func Consents(ctx context.Context, tx *store.Tx, subject string) ([]Consent, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT subject, version_id, kind, major, minor, at, source
-		FROM rules_consents WHERE subject = $1 ORDER BY at, id`, subject)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var cs []Consent
-	for rows.Next() {
+	return store.All(ctx, tx, func(rows *sql.Rows) (Consent, error) {
 		var c Consent
 		var at int64
 		if err := rows.Scan(&c.Subject, &c.VersionID, &c.Kind, &c.Major, &c.Minor, &at, &c.Source); err != nil {
-			return nil, err
+			return c, err
 		}
 		c.At = time.UnixMicro(at).UTC()
-		cs = append(cs, c)
-	}
-	return cs, rows.Err()
+		return c, nil
+	}, `SELECT subject, version_id, kind, major, minor, at, source
+		FROM rules_consents WHERE subject = $1 ORDER BY at, id`, subject)
 }

@@ -70,20 +70,7 @@ func scanVersion(row scanner) (Version, error) {
 
 // queryVersions returns the versions a query selects.
 func queryVersions(ctx context.Context, tx *store.Tx, query string, args ...any) ([]Version, error) {
-	rows, err := tx.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var vs []Version
-	for rows.Next() {
-		v, err := scanVersion(rows)
-		if err != nil {
-			return nil, err
-		}
-		vs = append(vs, v)
-	}
-	return vs, rows.Err()
+	return store.All(ctx, tx, func(rows *sql.Rows) (Version, error) { return scanVersion(rows) }, query, args...)
 }
 
 // queryVersion returns the one version a query selects, or a NotFound error.

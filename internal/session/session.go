@@ -160,25 +160,18 @@ func EndAll(ctx context.Context, tx *store.Tx, kind Kind, subject int64) error {
 // List returns the live sessions of a subject, newest first.
 func List(ctx context.Context, tx *store.Tx, kind Kind, subject int64) ([]Session, error) {
 	lim := LimitsOf[kind]
-	rows, err := tx.QueryContext(ctx, `SELECT id, created_at, last_seen_at, source FROM sessions
-		WHERE kind = $1 AND subject_id = $2 AND ended_at IS NULL AND last_seen_at > $3 AND created_at > $4
-		ORDER BY id DESC LIMIT 100`,
-		string(kind), subject, tx.Now.Add(-lim.Idle).UnixMicro(), tx.Now.Add(-lim.Absolute).UnixMicro())
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Session
-	for rows.Next() {
+	return store.All(ctx, tx, func(rows *sql.Rows) (Session, error) {
 		s := Session{Kind: kind, Subject: subject}
 		var created, last int64
 		if err := rows.Scan(&s.ID, &created, &last, &s.Source); err != nil {
-			return nil, err
+			return s, err
 		}
 		s.CreatedAt, s.LastSeen = time.UnixMicro(created).UTC(), time.UnixMicro(last).UTC()
-		out = append(out, s)
-	}
-	return out, rows.Err()
+		return s, nil
+	}, `SELECT id, created_at, last_seen_at, source FROM sessions
+		WHERE kind = $1 AND subject_id = $2 AND ended_at IS NULL AND last_seen_at > $3 AND created_at > $4
+		ORDER BY id DESC LIMIT 100`,
+		string(kind), subject, tx.Now.Add(-lim.Idle).UnixMicro(), tx.Now.Add(-lim.Absolute).UnixMicro())
 }
 
 func hash(token string) string {

@@ -254,20 +254,8 @@ func GetProposal(ctx context.Context, tx *store.Tx, id int64) (Proposal, error) 
 // ListProposals returns the proposals with the status, or all of them for
 // an empty status, newest first.
 func ListProposals(ctx context.Context, tx *store.Tx, status Status) ([]Proposal, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT "+proposalColumns+" FROM staff_proposals WHERE $1 = '' OR status = $1 ORDER BY id DESC", string(status))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var all []Proposal
-	for rows.Next() {
-		p, err := scanProposal(rows)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, p)
-	}
-	return all, rows.Err()
+	return store.All(ctx, tx, func(rows *sql.Rows) (Proposal, error) { return scanProposal(rows) },
+		"SELECT "+proposalColumns+" FROM staff_proposals WHERE $1 = '' OR status = $1 ORDER BY id DESC", string(status))
 }
 
 // RoleChange is the payload of a KindRoleChange proposal.

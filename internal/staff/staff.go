@@ -203,20 +203,8 @@ func Get(ctx context.Context, tx *store.Tx, id int64) (Staff, error) {
 
 // List returns every staff account, in the order they were created.
 func List(ctx context.Context, tx *store.Tx) ([]Staff, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT "+staffColumns+" FROM staff ORDER BY id")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var all []Staff
-	for rows.Next() {
-		s, err := scanStaff(rows)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, s)
-	}
-	return all, rows.Err()
+	return store.All(ctx, tx, func(rows *sql.Rows) (Staff, error) { return scanStaff(rows) },
+		"SELECT "+staffColumns+" FROM staff ORDER BY id")
 }
 
 // Unlock lifts a lockout and clears the failure count. It returns
