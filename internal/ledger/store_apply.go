@@ -14,6 +14,11 @@ import (
 	"github.com/carefund/carefund/internal/store"
 )
 
+// AfterFunc is the type of Entry.After. It is declared here, with the SQL,
+// so that entry.go, which holds what makes an entry valid, imports no
+// storage (decision 0016).
+type AfterFunc = func(ctx context.Context, tx *store.Tx, p Posted) error
+
 // errPostponed marks a call that shares its key with an earlier call of
 // other content in the same batch: commit runs it again after the batch.
 var errPostponed = errors.New("ledger: postponed to the next batch")
