@@ -1,10 +1,7 @@
 package audit
 
 import (
-	"context"
 	"fmt"
-
-	"github.com/carefund/carefund/internal/store"
 )
 
 // The reasons a BrokenError gives.
@@ -29,62 +26,4 @@ func (e *BrokenError) Error() string {
 type Summary struct {
 	Entries int64  // how many entries the chain holds
 	Head    string // the last entry's hash; ZeroHash for an empty log
-}
-
-// Verify re-computes the chain from the first entry, in one consistent
-// snapshot, and returns the number of entries and the head hash. On a break
-// it returns a *BrokenError naming the first broken link: an entry whose hash
-// does not match its content (ReasonHash), whose PrevHash is not the previous
-// entry's hash (ReasonPrevHash), a missing Seq (ReasonGap, naming the missing
-// Seq), or a head that does not point at the last entry (ReasonHead: entries
-// removed from, or added past, the end).
-func Verify(ctx context.Context, db *store.DB) (Summary, error) {
-	var s Summary
-	err := db.Read(ctx, func(tx *store.Tx) error {
-		s = Summary{Head: ZeroHash}
-		var headSeq int64
-		var headHash string
-		err := tx.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&headSeq, &headHash)
-		if isNoRows(err) {
-			headSeq, headHash = -1, "" // matches no chain
-		} else if err != nil {
-			return err
-		}
-		rows, err := tx.QueryContext(ctx, "SELECT "+columns+" FROM audit_log ORDER BY seq")
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		var last int64
-		for rows.Next() {
-			e, err := scan(rows)
-			if err != nil {
-				return err
-			}
-			switch {
-			case e.Seq != last+1:
-				return &BrokenError{Seq: last + 1, Reason: ReasonGap}
-			case e.PrevHash != s.Head:
-				return &BrokenError{Seq: e.Seq, Reason: ReasonPrevHash}
-			case HashEntry(e) != e.Hash:
-				return &BrokenError{Seq: e.Seq, Reason: ReasonHash}
-			}
-			last, s.Head = e.Seq, e.Hash
-			s.Entries++
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		switch {
-		case headSeq == last && headHash != s.Head:
-			return &BrokenError{Seq: last, Reason: ReasonHead}
-		case headSeq != last:
-			// Name the first entry that is not where the head says:
-			// the first one removed from the end, or the first one
-			// added past the head.
-			return &BrokenError{Seq: max(min(headSeq, last)+1, 1), Reason: ReasonHead}
-		}
-		return nil
-	})
-	return s, err
 }

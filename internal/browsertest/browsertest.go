@@ -32,6 +32,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -54,7 +55,7 @@ const WeChatUserAgent = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) 
 type Option func(*config)
 
 type config struct {
-	timeout        time.Duration
+	idle           time.Duration
 	width, height  int64
 	scale          float64
 	mobile         bool
@@ -101,12 +102,23 @@ func AcceptLanguage(s string) Option {
 	return func(c *config) { c.acceptLanguage = strings.Join(langs, ",") }
 }
 
-// WithTimeout limits how long the whole browser session may last. The default
-// is 60 seconds, so that a page that never loads fails the test instead of
-// hanging it until go test's own, much longer, timeout.
+// WithTimeout sets how long the browser may go without progress before the
+// session is stopped: no event from the tab (a request sent, a response, a
+// DOM change, a console message) and no step of a helper of this package
+// begun or finished. The default is DefaultIdle. There is no limit on the
+// length of a session that keeps making progress: on a machine busy with
+// other tests every step is slower, and a budget for the whole session would
+// run out in the middle of a test that is doing fine. A page that never
+// loads still fails the test instead of hanging it until go test's own,
+// much longer, timeout.
 func WithTimeout(d time.Duration) Option {
-	return func(c *config) { c.timeout = d }
+	return func(c *config) { c.idle = max(d, time.Second) }
 }
+
+// DefaultIdle is how long a browser may go without progress by default. It
+// is generous: a page of the application loads in well under a second on an
+// idle machine, and the limit only has to catch a browser or page that hangs.
+const DefaultIdle = 2 * time.Minute
 
 // AllowConsoleErrors keeps console errors, uncaught exceptions and error log
 // entries from failing the test, for tests that provoke them on purpose.
@@ -184,7 +196,7 @@ func New(t testing.TB, opts ...Option) context.Context {
 	}
 
 	profile := t.TempDir()
-	cfg := config{timeout: 60 * time.Second}
+	cfg := config{idle: DefaultIdle}
 	Phone()(&cfg)
 	for _, o := range opts {
 		o(&cfg)
@@ -212,20 +224,30 @@ func New(t testing.TB, opts ...Option) context.Context {
 
 	// Not t.Context(): it is canceled before Cleanup runs, and that would kill
 	// the browser instead of closing it.
-	timeoutCtx, cancelTimeout := context.WithTimeout(context.Background(), cfg.timeout)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(timeoutCtx, allocOpts...)
+	sessionCtx, stopSession := context.WithCancelCause(context.Background())
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(sessionCtx, allocOpts...)
 	ctx, cancelTab := chromedp.NewContext(allocCtx)
 
-	col := collector{allowRefusals: cfg.allowRefusals}
+	w := newWatchdog(cfg.idle)
+	col := collector{allowRefusals: cfg.allowRefusals, progress: w.progress}
+	// Starting a browser is one step, whatever the limit on silence: a
+	// starved machine may take many seconds before the first event.
+	startup := time.AfterFunc(startLimit, func() {
+		stopSession(fmt.Errorf("browsertest: the browser did not start within %v", startLimit))
+	})
 	t.Cleanup(func() {
+		startup.Stop()
+		w.stop()
 		// Close the browser gracefully, then cancel the allocator, which waits
 		// until the process has exited (and kills it if the close failed).
-		closeCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		// Closing is one command; it gets the same generous limit as a step.
+		closeCtx, cancel := context.WithTimeout(ctx, stepLimit)
 		err := chromedp.Cancel(closeCtx)
 		cancel()
 		cancelTab()
 		cancelAlloc()
-		cancelTimeout()
+		stopSession(nil)
+		forget(ctx)
 		reap(profile)
 		if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 			t.Logf("browsertest: closing the browser: %v", err)
@@ -237,6 +259,7 @@ func New(t testing.TB, opts ...Option) context.Context {
 		}
 	})
 
+	remember(ctx, w)
 	// Listen starts the browser; subscribe before anything can log.
 	if err := chromedp.Listen(ctx, col.listen); err != nil {
 		t.Fatalf("browsertest: starting %s: %v", path, err)
@@ -244,8 +267,19 @@ func New(t testing.TB, opts ...Option) context.Context {
 	if err := chromedp.Do(ctx, chromedp.Func(cfg.setup)); err != nil {
 		t.Fatalf("browsertest: setting up the tab: %v", err)
 	}
+	if !startup.Stop() {
+		t.Fatalf("browsertest: %v", context.Cause(sessionCtx))
+	}
+	w.progress()
+	go w.run(func(idle time.Duration) {
+		t.Logf("browsertest: no progress from the browser for %v; stopping it", idle)
+		stopSession(fmt.Errorf("browsertest: no progress from the browser for %v", idle))
+	})
 	return ctx
 }
+
+// startLimit bounds the start of a browser and the set-up of its tab.
+const startLimit = 2 * time.Minute
 
 // reap kills the processes that still run with the profile directory, and
 // returns when there are none. When the browser is killed rather than closed,
@@ -328,9 +362,11 @@ func (cfg *config) setup(ctx context.Context, t *chromedp.Target) error {
 	return err
 }
 
-// collector keeps the console errors of a tab until the test ends.
+// collector keeps the console errors of a tab until the test ends, and
+// counts every event of the tab as progress.
 type collector struct {
 	allowRefusals bool
+	progress      func()
 
 	mu   sync.Mutex
 	msgs []string
@@ -344,6 +380,9 @@ func (c *collector) all() []string {
 
 // listen runs on chromedp's read loop, so it only formats and appends.
 func (c *collector) listen(ev any) {
+	if c.progress != nil {
+		c.progress()
+	}
 	var msg string
 	switch ev := ev.(type) {
 	case *runtime.EventConsoleAPICalled:
@@ -402,13 +441,41 @@ func remoteText(o *runtime.RemoteObject) string {
 	return string(o.Value)
 }
 
+// stepLimit bounds one attempt at one step of a helper of this package, such
+// as taking a screenshot: far above what a step takes on an idle machine (a
+// full-page screenshot of a phone screen at scale 2 takes some 100 ms), so
+// that only a step that hangs reaches it.
+const stepLimit = time.Minute
+
+// screenshotAttempts is how often Screenshot tries before it fails the test.
+// Capturing a page that is still laying out, or a browser starved of CPU,
+// can fail once and succeed at once when tried again.
+const screenshotAttempts = 3
+
 // Screenshot saves a full-page PNG of the tab as name+".png" in the test's
-// artifact directory (kept with go test -artifacts).
+// artifact directory (kept with go test -artifacts). Each attempt has
+// stepLimit; a failed attempt is tried again, up to screenshotAttempts, as
+// long as the session is alive.
 func Screenshot(t testing.TB, ctx context.Context, name string) {
 	t.Helper()
-	// Quality 100 makes chromedp ask for PNG instead of JPEG.
-	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	var buf []byte
+	var err error
+	for attempt := 1; attempt <= screenshotAttempts; attempt++ {
+		progress(ctx)
+		actx, cancel := context.WithTimeout(ctx, stepLimit)
+		// Quality 100 makes chromedp ask for PNG instead of JPEG.
+		buf, err = chromedp.Run(actx, chromedp.FullScreenshot(100))
+		cancel()
+		progress(ctx)
+		if err == nil || ctx.Err() != nil {
+			break
+		}
+		t.Logf("browsertest: screenshot %s, attempt %d of %d: %v", name, attempt, screenshotAttempts, err)
+	}
 	if err != nil {
+		if cause := context.Cause(ctx); cause != nil {
+			err = fmt.Errorf("%w (%v)", err, cause)
+		}
 		t.Fatalf("browsertest: screenshot %s: %v", name, err)
 	}
 	path := filepath.Join(t.ArtifactDir(), name+".png")
@@ -442,4 +509,59 @@ func overflow(ctx context.Context) (scrollWidth, viewportWidth int, err error) {
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[[2]int](
 		`[document.documentElement.scrollWidth, document.documentElement.clientWidth]`))
 	return v[0], v[1], err
+}
+
+// watchdog stops a browser session that makes no progress for idle: the
+// session has no limit on its length, only on its silence.
+type watchdog struct {
+	idle time.Duration
+	last atomic.Int64 // time.Now().UnixNano() of the last progress
+	done chan struct{}
+	once sync.Once
+}
+
+func newWatchdog(idle time.Duration) *watchdog {
+	w := &watchdog{idle: idle, done: make(chan struct{})}
+	w.progress()
+	return w
+}
+
+func (w *watchdog) progress() { w.last.Store(time.Now().UnixNano()) }
+
+func (w *watchdog) stop() { w.once.Do(func() { close(w.done) }) }
+
+// run calls fire once, when the session has been silent for idle, unless
+// stop comes first.
+func (w *watchdog) run(fire func(idle time.Duration)) {
+	tick := time.NewTicker(min(w.idle/4, time.Second))
+	defer tick.Stop()
+	for {
+		select {
+		case <-w.done:
+			return
+		case <-tick.C:
+			if time.Since(time.Unix(0, w.last.Load())) >= w.idle {
+				fire(w.idle)
+				return
+			}
+		}
+	}
+}
+
+// watchdogs finds the watchdog of a session from the chromedp context that
+// New returned, so that the helpers can report their own progress without
+// wrapping the context.
+var watchdogs sync.Map // *chromedp.Context → *watchdog
+
+func remember(ctx context.Context, w *watchdog) { watchdogs.Store(chromedp.FromContext(ctx), w) }
+
+func forget(ctx context.Context) { watchdogs.Delete(chromedp.FromContext(ctx)) }
+
+// progress tells the session's watchdog that a helper is still at work.
+func progress(ctx context.Context) {
+	if c := chromedp.FromContext(ctx); c != nil {
+		if w, ok := watchdogs.Load(c); ok {
+			w.(*watchdog).progress()
+		}
+	}
 }

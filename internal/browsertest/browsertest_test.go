@@ -2,6 +2,7 @@ package browsertest
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -181,7 +183,18 @@ func TestDesktop(t *testing.T) {
 	NoHorizontalOverflow(t, ctx)
 }
 
+// requireChromium skips the test, or fails it in CI, as New does when there
+// is no Chromium: a test that hands New a fakeTB would otherwise record the
+// skip instead of skipping.
+func requireChromium(t *testing.T) {
+	t.Helper()
+	if findChromium() == "" {
+		New(t)
+	}
+}
+
 func TestConsoleErrors(t *testing.T) {
+	requireChromium(t)
 	srv := newServer(t)
 	fake := &fakeTB{}
 	// In a subtest, so that New's cleanup, which reports, has run when
@@ -285,5 +298,59 @@ func TestFlags(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("browser runs with\n%q\nwant (besides --user-data-dir and about:blank)\n%q", got, want)
+	}
+}
+
+// TestWatchdog checks that a session is stopped by silence, not by its
+// length: progress many times the limit long keeps it alive.
+func TestWatchdog(t *testing.T) {
+	const idle = 2 * time.Second
+	w := newWatchdog(idle)
+	fired := make(chan time.Duration, 1)
+	go w.run(func(d time.Duration) { fired <- d })
+	// Forty steps of a twentieth of the limit each: twice the limit in all,
+	// with progress in every step.
+	for range 40 {
+		w.progress()
+		time.Sleep(idle / 20)
+		select {
+		case <-fired:
+			t.Fatal("the watchdog fired while the session made progress")
+		default:
+		}
+	}
+	if d := <-fired; d != idle {
+		t.Errorf("fired after %v of silence, want %v", d, idle)
+	}
+	w.stop()
+	w.stop() // stopping twice is harmless
+
+	stopped := newWatchdog(time.Hour)
+	stopped.stop()
+	stopped.run(func(time.Duration) { t.Error("a stopped watchdog fired") })
+}
+
+// TestSilentBrowser checks that a browser that makes no progress is stopped,
+// and that a helper then names the reason.
+func TestSilentBrowser(t *testing.T) {
+	requireChromium(t)
+	fake := &fakeTB{}
+	t.Run("session", func(t *testing.T) {
+		fake.TB = t
+		ctx := New(fake, WithTimeout(time.Second), AllowConsoleErrors())
+		<-ctx.Done() // about:blank stays silent
+		if cause := context.Cause(ctx); cause == nil || !strings.Contains(cause.Error(), "no progress") {
+			t.Errorf("session ended with %v, want no progress", cause)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			Screenshot(fake, ctx, "silent")
+		}()
+		<-done
+	})
+	msgs := strings.Join(fake.messages(), "\n")
+	if !strings.Contains(msgs, "fatal: browsertest: screenshot silent") || !strings.Contains(msgs, "no progress from the browser for 1s") {
+		t.Errorf("Screenshot of a stopped session reported:\n%s", msgs)
 	}
 }

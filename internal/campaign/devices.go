@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/carefund/carefund/internal/store"
@@ -28,18 +29,9 @@ func (s Store) RecordDevice(ctx context.Context, tx *store.Tx, id int64, deviceI
 // Devices returns the blind indexes of the devices request id was worked on
 // from, in index order.
 func (s Store) Devices(ctx context.Context, tx *store.Tx, id int64) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT device_index FROM request_devices WHERE request_id = $1 ORDER BY device_index`, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
+	return store.All(ctx, tx, func(rows *sql.Rows) (string, error) {
 		var d string
-		if err := rows.Scan(&d); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+		err := rows.Scan(&d)
+		return d, err
+	}, `SELECT device_index FROM request_devices WHERE request_id = $1 ORDER BY device_index`, id)
 }

@@ -214,22 +214,13 @@ func (s Store) Close(ctx context.Context, tx *store.Tx, id int64, c Closing, not
 // fundraising request whose deadline is at or before now, and returns their
 // ids in order. Run again, it finds nothing more to close.
 func (s Store) CloseExpired(ctx context.Context, tx *store.Tx, now time.Time) ([]int64, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT f.request_id FROM request_fundraising f JOIN requests r ON r.id = f.request_id
+	ids, err := store.All(ctx, tx, func(rows *sql.Rows) (int64, error) {
+		var id int64
+		err := rows.Scan(&id)
+		return id, err
+	}, `SELECT f.request_id FROM request_fundraising f JOIN requests r ON r.id = f.request_id
 		WHERE f.closed_at IS NULL AND f.deadline <= $1 AND r.state = $2 ORDER BY f.request_id`, now.UnixMicro(), Fundraising)
 	if err != nil {
-		return nil, err
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	// Close after the rows are closed: a transaction runs one query at a time.
@@ -281,7 +272,21 @@ func (s Store) Listed(ctx context.Context, tx *store.Tx, limit int) ([]Card, err
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT r.id, r.title, r.target_fen, r.state, f.deadline
+	out := []Card{} // never nil: an empty list is an empty list, not null
+	err := store.Each(ctx, tx, func(rows *sql.Rows) error {
+		var c Card
+		var target int64
+		var deadline sql.NullInt64
+		if err := rows.Scan(&c.ID, &c.Title, &target, &c.State, &deadline); err != nil {
+			return err
+		}
+		c.Target = money.Fen(target)
+		if deadline.Valid {
+			c.Deadline = time.UnixMicro(deadline.Int64).UTC()
+		}
+		out = append(out, c)
+		return nil
+	}, `SELECT r.id, r.title, r.target_fen, r.state, f.deadline
 		FROM requests r LEFT JOIN request_fundraising f ON f.request_id = r.id
 		WHERE r.state IN ($1, $2, $3, $4)
 		ORDER BY CASE r.state WHEN $1 THEN 0 WHEN $2 THEN 1 ELSE 2 END,
@@ -290,20 +295,5 @@ func (s Store) Listed(ctx context.Context, tx *store.Tx, limit int) ([]Card, err
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := []Card{}
-	for rows.Next() {
-		var c Card
-		var target int64
-		var deadline sql.NullInt64
-		if err := rows.Scan(&c.ID, &c.Title, &target, &c.State, &deadline); err != nil {
-			return nil, err
-		}
-		c.Target = money.Fen(target)
-		if deadline.Valid {
-			c.Deadline = time.UnixMicro(deadline.Int64).UTC()
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -320,22 +320,10 @@ func (s Store) Get(ctx context.Context, tx *store.Tx, id int64) (Request, error)
 
 // ListByPublisher returns the requests userID filed, newest first, unsealed.
 func (s Store) ListByPublisher(ctx context.Context, tx *store.Tx, userID int64) ([]Request, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, publisher_user_id, state, key_id, patient_index, filing_sealed, draft_revision,
+	raw, err := store.All(ctx, tx, func(rows *sql.Rows) (row, error) { return scan(rows) },
+		`SELECT id, publisher_user_id, state, key_id, patient_index, filing_sealed, draft_revision,
 		submitted_at, created_at, updated_at FROM requests WHERE publisher_user_id = $1 ORDER BY id DESC`, userID)
 	if err != nil {
-		return nil, err
-	}
-	var raw []row
-	for rows.Next() {
-		r, err := scan(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		raw = append(raw, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	// Unseal after the rows are closed: a transaction runs one query at a time.
@@ -529,21 +517,12 @@ func (s Store) OpenForPatient(ctx context.Context, tx *store.Tx, patientIndex st
 		args = append(args, st)
 		marks[i] = "$" + strconv.Itoa(i+3)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM requests WHERE patient_index = $1 AND id <> $2
-		AND state IN (`+strings.Join(marks, ", ")+`) ORDER BY id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
+	return store.All(ctx, tx, func(rows *sql.Rows) (int64, error) {
 		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+		err := rows.Scan(&id)
+		return id, err
+	}, `SELECT id FROM requests WHERE patient_index = $1 AND id <> $2
+		AND state IN (`+strings.Join(marks, ", ")+`) ORDER BY id`, args...)
 }
 
 // PublishedBefore counts the requests for the patient with blind index
@@ -683,54 +662,40 @@ func (s Store) Versions(ctx context.Context, tx *store.Tx, id int64) ([]Version,
 }
 
 func (s Store) versions(ctx context.Context, tx *store.Tx, key *vault.RecordKey, id int64, order string) ([]Version, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT version, published_sealed, changes, by_actor, at
-		FROM request_versions WHERE request_id = $1 `+order, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Version
-	for rows.Next() {
+	return store.All(ctx, tx, func(rows *sql.Rows) (Version, error) {
 		var v Version
 		var sealed []byte
 		var changes string
 		var at int64
 		if err := rows.Scan(&v.Number, &sealed, &changes, &v.By, &at); err != nil {
-			return nil, err
+			return v, err
 		}
 		plain, err := key.Open(versionAAD(id, v.Number), sealed)
 		if err != nil {
-			return nil, fmt.Errorf("campaign: request %d version %d: %w", id, v.Number, err)
+			return v, fmt.Errorf("campaign: request %d version %d: %w", id, v.Number, err)
 		}
 		if err := json.Unmarshal(plain, &v.Published); err != nil {
-			return nil, fmt.Errorf("campaign: request %d version %d: %w", id, v.Number, err)
+			return v, fmt.Errorf("campaign: request %d version %d: %w", id, v.Number, err)
 		}
 		if err := json.Unmarshal([]byte(changes), &v.Changes); err != nil {
-			return nil, fmt.Errorf("campaign: request %d version %d: changes: %w", id, v.Number, err)
+			return v, fmt.Errorf("campaign: request %d version %d: changes: %w", id, v.Number, err)
 		}
 		v.At = time.UnixMicro(at).UTC()
-		out = append(out, v)
-	}
-	return out, rows.Err()
+		return v, nil
+	}, `SELECT version, published_sealed, changes, by_actor, at
+		FROM request_versions WHERE request_id = $1 `+order, id)
 }
 
 // Events returns the recorded changes of state of request id, oldest first.
 func (s Store) Events(ctx context.Context, tx *store.Tx, id int64) ([]EventRecord, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT from_state, to_state, event, actor, reason, at
-		FROM request_events WHERE request_id = $1 ORDER BY id`, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []EventRecord
-	for rows.Next() {
+	return store.All(ctx, tx, func(rows *sql.Rows) (EventRecord, error) {
 		var e EventRecord
 		var at int64
 		if err := rows.Scan(&e.From, &e.To, &e.Event, &e.Actor, &e.Reason, &at); err != nil {
-			return nil, err
+			return e, err
 		}
 		e.At = time.UnixMicro(at).UTC()
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return e, nil
+	}, `SELECT from_state, to_state, event, actor, reason, at
+		FROM request_events WHERE request_id = $1 ORDER BY id`, id)
 }

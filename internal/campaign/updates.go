@@ -230,31 +230,30 @@ func (s Store) Updates(ctx context.Context, tx *store.Tx, id int64, public bool)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT "+updateColumns+" FROM request_updates u WHERE u.request_id = $1 ORDER BY u.id", id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Update{}
-	for rows.Next() {
+	out := []Update{} // never nil: an empty list is an empty list, not null
+	err = store.Each(ctx, tx, func(rows *sql.Rows) error {
 		su, err := scanUpdate(rows)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if public {
 			su.Flagged, su.Reasons, su.CheckedBy, su.TakenDownBy = false, nil, "", ""
 			if su.TakenDown {
 				out = append(out, su.Update)
-				continue
+				return nil
 			}
 		}
 		u, err := su.open(key)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		out = append(out, u)
+		return nil
+	}, "SELECT "+updateColumns+" FROM request_updates u WHERE u.request_id = $1 ORDER BY u.id", id)
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // PatrolQueue returns up to limit updates nobody has checked or taken down
@@ -264,27 +263,17 @@ func (s Store) PatrolQueue(ctx context.Context, tx *store.Tx, limit int) ([]Upda
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT "+updateColumns+`, r.key_id
+	raw, err := store.All(ctx, tx, func(rows *sql.Rows) (sealedUpdate, error) {
+		var keyID int64
+		su, err := scanUpdate(rows, &keyID)
+		su.keyID = keyID
+		return su, err
+	}, "SELECT "+updateColumns+`, r.key_id
 		FROM request_updates u JOIN requests r ON r.id = u.request_id
 		WHERE u.checked_at IS NULL AND u.taken_down_at IS NULL
 		ORDER BY CASE u.screen_level WHEN $1 THEN 0 ELSE 1 END, u.posted_at, u.id
 		LIMIT $2`, levelFlagged, limit)
 	if err != nil {
-		return nil, err
-	}
-	var raw []sealedUpdate
-	for rows.Next() {
-		var keyID int64
-		su, err := scanUpdate(rows, &keyID)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		su.keyID = keyID
-		raw = append(raw, su)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	// Unseal after the rows are closed: a transaction runs one query at a

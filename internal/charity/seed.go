@@ -1,10 +1,7 @@
 package charity
 
 import (
-	"context"
 	"strings"
-
-	"github.com/carefund/carefund/internal/store"
 )
 
 // DemoPrefix marks the demo organisations: they sound real but are not, and
@@ -29,27 +26,6 @@ var demo = []Input{
 		Categories: []string{"罕见病", "血友病", "渐冻症", "肌萎缩侧索硬化", "戈谢病"}, URL: "https://example.org/demo/rare", Order: 70},
 	{Name: DemoPrefix + "益康大病医疗救助基金", Summary: "面向全国，为因重大疾病陷入困境的家庭提供一次性医疗救助。",
 		URL: "https://example.org/demo/general", Order: 90},
-}
-
-// Seed adds the demo organisations missing from the list, by name, and
-// returns how many it added. Running it again adds nothing, and it leaves
-// organisations staff have edited or deactivated as they are.
-func Seed(ctx context.Context, tx *store.Tx) (int, error) {
-	added := 0
-	for _, in := range demo {
-		var n int
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM charities WHERE name = $1", in.Name).Scan(&n); err != nil {
-			return added, err
-		}
-		if n > 0 {
-			continue
-		}
-		if _, err := Create(ctx, tx, in); err != nil {
-			return added, err
-		}
-		added++
-	}
-	return added, nil
 }
 
 // IsDemo reports whether the organisation is one of Seed's.

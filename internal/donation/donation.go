@@ -312,24 +312,14 @@ func (s *Service) unpaidAfter(ctx context.Context, olderThan time.Time, after Or
 	}
 	var out []Order
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
-		out = nil
-		rows, err := tx.QueryContext(ctx, "SELECT "+orderColumns+` FROM donation_orders o
+		var err error
+		out, err = store.All(ctx, tx, func(rows *sql.Rows) (Order, error) { return scanOrder(rows) },
+			"SELECT "+orderColumns+` FROM donation_orders o
 			WHERE state = $1 AND expires_at <= $2
 			AND (expires_at > $4 OR expires_at = $4 AND id > $5)
 			AND NOT EXISTS (SELECT 1 FROM donation_order_lapses l WHERE l.order_id = o.id)
 			ORDER BY expires_at, id LIMIT $3`, Created, olderThan.UnixMicro(), limit, afterExpiry, after.ID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			o, err := scanOrder(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, o)
-		}
-		return rows.Err()
+		return err
 	})
 	return out, err
 }

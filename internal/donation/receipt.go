@@ -100,21 +100,9 @@ func ReceiptByOrder(ctx context.Context, tx *store.Tx, no string) (Receipt, erro
 // Orders given up unpaid are left out, they are not donations, unless a
 // payment for one came after all.
 func ReceiptsByDonor(ctx context.Context, tx *store.Tx, userID int64, limit int) ([]Receipt, error) {
-	rows, err := tx.QueryContext(ctx, receiptQuery+` WHERE o.donor_user_id = $1 AND (d.id IS NOT NULL OR l.order_id IS NULL)
+	return store.All(ctx, tx, func(rows *sql.Rows) (Receipt, error) { return scanReceipt(rows) },
+		receiptQuery+` WHERE o.donor_user_id = $1 AND (d.id IS NOT NULL OR l.order_id IS NULL)
 		ORDER BY o.id DESC LIMIT $2`, userID, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Receipt
-	for rows.Next() {
-		r, err := scanReceipt(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
 }
 
 // Public is a donation as the public sees it: never who paid when the donor
@@ -134,20 +122,13 @@ type Public struct {
 // public sees them. Payments that came after the channel closed are not
 // donations to it and are left out.
 func Recent(ctx context.Context, tx *store.Tx, requestID int64, limit int) ([]Public, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT amount_fen, donor_user_id, anonymous, message, message_flagged, paid_at
-		FROM donations WHERE request_id = $1 AND after_close = 0 ORDER BY id DESC LIMIT $2`, requestID, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Public
-	for rows.Next() {
+	return store.All(ctx, tx, func(rows *sql.Rows) (Public, error) {
 		var p Public
 		var amount, anon, flagged, paid int64
 		var donor sql.NullInt64
 		var msg sql.NullString
 		if err := rows.Scan(&amount, &donor, &anon, &msg, &flagged, &paid); err != nil {
-			return nil, err
+			return p, err
 		}
 		p.Amount, p.Anonymous, p.PaidAt = money.Fen(amount), anon == 1, time.UnixMicro(paid).UTC()
 		if !p.Anonymous {
@@ -156,9 +137,9 @@ func Recent(ctx context.Context, tx *store.Tx, requestID int64, limit int) ([]Pu
 		if flagged == 0 {
 			p.Message = msg.String
 		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+		return p, nil
+	}, `SELECT amount_fen, donor_user_id, anonymous, message, message_flagged, paid_at
+		FROM donations WHERE request_id = $1 AND after_close = 0 ORDER BY id DESC LIMIT $2`, requestID, limit)
 }
 
 // ReconcileResult says what one run of Reconcile did.

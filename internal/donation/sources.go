@@ -84,26 +84,22 @@ type Sources struct {
 // channel closed.
 func SourcesOf(ctx context.Context, tx *store.Tx, requestID int64) (Sources, error) {
 	var out Sources
-	rows, err := tx.QueryContext(ctx, `SELECT s.id, s.request_id, s.sharer_user_id, s.created_at,
+	err := store.Each(ctx, tx, func(rows *sql.Rows) error {
+		if len(out.Shares) == MaxSources {
+			out.More++
+			return nil
+		}
+		sh, err := scanShare(rows)
+		if err != nil {
+			return err
+		}
+		out.Shares = append(out.Shares, sh)
+		return nil
+	}, `SELECT s.id, s.request_id, s.sharer_user_id, s.created_at,
 		c.visits, c.donations, c.raised_fen FROM shares s JOIN share_counts c ON c.share_id = s.id
 		WHERE s.request_id = $1 AND (c.visits > 0 OR c.donations > 0)
 		ORDER BY c.raised_fen DESC, c.donations DESC, c.visits DESC, s.id`, requestID)
 	if err != nil {
-		return out, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if len(out.Shares) == MaxSources {
-			out.More++
-			continue
-		}
-		sh, err := scanShare(rows)
-		if err != nil {
-			return out, err
-		}
-		out.Shares = append(out.Shares, sh)
-	}
-	if err := rows.Err(); err != nil {
 		return out, err
 	}
 	var raised int64
@@ -132,17 +128,16 @@ func RaisedOf(ctx context.Context, tx *store.Tx, ids []int64) (map[int64]money.F
 		args[i] = id
 	}
 	q.WriteString(")")
-	rows, err := tx.QueryContext(ctx, q.String(), args...)
+	err := store.Each(ctx, tx, func(rows *sql.Rows) error {
+		var id, raised int64
+		if err := rows.Scan(&id, &raised); err != nil {
+			return err
+		}
+		out[id] = money.Fen(raised)
+		return nil
+	}, q.String(), args...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, raised int64
-		if err := rows.Scan(&id, &raised); err != nil {
-			return nil, err
-		}
-		out[id] = money.Fen(raised)
-	}
-	return out, rows.Err()
+	return out, nil
 }

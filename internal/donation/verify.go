@@ -2,6 +2,7 @@ package donation
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -113,23 +114,24 @@ type verifyCheck struct {
 }
 
 func (c verifyCheck) find(ctx context.Context, tx *store.Tx) (cases []string, more bool, err error) {
-	rows, err := tx.QueryContext(ctx, c.query)
-	if err != nil {
-		return nil, false, err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	// The query's LIMIT is verifyLimit, one row more than verifyCases: that
+	// row only says there are more.
+	err = store.Each(ctx, tx, func(rows *sql.Rows) error {
 		var what string
 		if err := rows.Scan(&what); err != nil {
-			return nil, false, err
+			return err
 		}
 		if len(cases) == verifyCases {
 			more = true
-			break
+			return nil
 		}
 		cases = append(cases, what)
+		return nil
+	}, c.query)
+	if err != nil {
+		return nil, false, err
 	}
-	return cases, more, rows.Err()
+	return cases, more, nil
 }
 
 // verifyLimit is the LIMIT of every check's query: one more than it names, to

@@ -1,7 +1,6 @@
 package ledger
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/money"
-	"github.com/carefund/carefund/internal/store"
 )
 
 // Entry is a balanced set of postings, posted at once or not at all.
@@ -38,7 +36,7 @@ type Entry struct {
 	// outside tx. An error fails the batch, which is then retried entry by
 	// entry, this one with its hook. It is not part of what the key
 	// protects (see hash).
-	After func(ctx context.Context, tx *store.Tx, p Posted) error
+	After AfterFunc
 }
 
 // Posting moves an amount into or out of one account. A positive amount is a

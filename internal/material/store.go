@@ -192,21 +192,9 @@ func lockRequest(ctx context.Context, tx *store.Tx, id int64) error {
 // List returns the live (not withdrawn) materials of request requestID, in
 // the order they were uploaded; none for a request that does not exist.
 func (s Store) List(ctx context.Context, tx *store.Tx, requestID int64) ([]Material, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT `+columns+` FROM request_materials
+	return store.All(ctx, tx, func(rows *sql.Rows) (Material, error) { return scan(rows) },
+		`SELECT `+columns+` FROM request_materials
 		WHERE request_id = $1 AND withdrawn_at IS NULL ORDER BY id`, requestID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Material
-	for rows.Next() {
-		m, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
 }
 
 // Get returns material id of request requestID, withdrawn or not. It returns

@@ -90,20 +90,11 @@ func (f StoreFacts) SharedLinks(kind string, values []string, except int64) (map
 
 // ids runs a query of one id column.
 func ids(ctx context.Context, tx *store.Tx, q string, args ...any) ([]int64, error) {
-	rows, err := tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
+	return store.All(ctx, tx, func(rows *sql.Rows) (int64, error) {
 		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+		err := rows.Scan(&id)
+		return id, err
+	}, q, args...)
 }
 
 // publisherIndexes returns the blind indexes of the verified ID number and

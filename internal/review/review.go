@@ -80,7 +80,16 @@ const levelRank = `CASE COALESCE(s.level, 'high') WHEN 'blocked' THEN 4 WHEN 'hi
 // first and, within a level, the oldest submission first, so that a request
 // answered after a question keeps its place.
 func Queue(ctx context.Context, tx *store.Tx, limit int) ([]QueueItem, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT r.id, r.title, r.target_fen, COALESCE(r.submitted_at, r.created_at),
+	return store.All(ctx, tx, func(rows *sql.Rows) (QueueItem, error) {
+		var q QueueItem
+		var target, at int64
+		var level string
+		if err := rows.Scan(&q.RequestID, &q.Title, &target, &at, &level, &q.Score, &q.ClaimedBy); err != nil {
+			return q, err
+		}
+		q.Target, q.Level, q.SubmittedAt = money.Fen(target), screen.Level(level), time.UnixMicro(at).UTC()
+		return q, nil
+	}, `SELECT r.id, r.title, r.target_fen, COALESCE(r.submitted_at, r.created_at),
 		COALESCE(s.level, 'high'), COALESCE(s.score, 0), COALESCE(c.staff_id, 0)
 		FROM requests r
 		LEFT JOIN review_screenings s ON s.id = (SELECT max(x.id) FROM review_screenings x WHERE x.request_id = r.id)
@@ -88,22 +97,6 @@ func Queue(ctx context.Context, tx *store.Tx, limit int) ([]QueueItem, error) {
 		WHERE r.state = $1
 		ORDER BY `+levelRank+` DESC, COALESCE(r.submitted_at, r.created_at), r.id
 		LIMIT $2`, campaign.InReview, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []QueueItem
-	for rows.Next() {
-		var q QueueItem
-		var target, at int64
-		var level string
-		if err := rows.Scan(&q.RequestID, &q.Title, &target, &at, &level, &q.Score, &q.ClaimedBy); err != nil {
-			return nil, err
-		}
-		q.Target, q.Level, q.SubmittedAt = money.Fen(target), screen.Level(level), time.UnixMicro(at).UTC()
-		out = append(out, q)
-	}
-	return out, rows.Err()
 }
 
 // active re-reads a staff member, so that a role changed or an account
@@ -395,24 +388,17 @@ func pendingApprovals(ctx context.Context, tx *store.Tx, id int64) ([]int64, err
 // Decisions returns the decisions on request id, oldest first. The texts of
 // rejections and requests for information are meant for the requester.
 func Decisions(ctx context.Context, tx *store.Tx, id int64) ([]DecisionRecord, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, staff_id, decision, text, at FROM review_decisions
-		WHERE request_id = $1 ORDER BY id`, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []DecisionRecord
-	for rows.Next() {
+	return store.All(ctx, tx, func(rows *sql.Rows) (DecisionRecord, error) {
 		var d DecisionRecord
 		var decision string
 		var at int64
 		if err := rows.Scan(&d.ID, &d.StaffID, &decision, &d.Text, &at); err != nil {
-			return nil, err
+			return d, err
 		}
 		d.Decision, d.At = Decision(decision), time.UnixMicro(at).UTC()
-		out = append(out, d)
-	}
-	return out, rows.Err()
+		return d, nil
+	}, `SELECT id, staff_id, decision, text, at FROM review_decisions
+		WHERE request_id = $1 ORDER BY id`, id)
 }
 
 // AddConflict records that staff member staffID is related to public user

@@ -15,17 +15,12 @@
 package staff
 
 import (
-	"context"
-	"crypto/rand"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/carefund/carefund/internal/apperr"
-	"github.com/carefund/carefund/internal/store"
 )
 
 // Role is what a staff member may do. Every account has exactly one.
@@ -128,58 +123,6 @@ func checkNewPassword(username, password string) error {
 	return nil
 }
 
-// Create makes a staff account and returns it with the otpauth:// URI that
-// enrols its TOTP secret in an authenticator app; the URI is shown once and
-// never stored in the clear. The username is lower-cased. It returns
-// apperr.Invalid for a bad username (field "username"), role ("role") or
-// password ("password"), and apperr.Conflict "staff.username_taken".
-//
-// Create hashes the password inside tx, which holds the writer for the time
-// of one argon2id computation: acceptable for an administrative action that
-// is rare, unlike signing in.
-func Create(ctx context.Context, tx *store.Tx, sealer Sealer, username string, role Role, password string) (Staff, string, error) {
-	secret := make([]byte, secretLen)
-	rand.Read(secret)
-	return CreateWithSecret(ctx, tx, sealer, username, role, password, secret)
-}
-
-// CreateWithSecret is Create with a TOTP secret the caller chose: for the
-// demonstration accounts, whose codes the development page shows. Real
-// accounts get a random secret from Create.
-func CreateWithSecret(ctx context.Context, tx *store.Tx, sealer Sealer, username string, role Role, password string, secret []byte) (Staff, string, error) {
-	username = normalizeUsername(username)
-	if !validUsername(username) {
-		return Staff{}, "", invalid("username", "staff.username_format")
-	}
-	if _, err := ParseRole(string(role)); err != nil {
-		return Staff{}, "", err
-	}
-	if err := checkNewPassword(username, password); err != nil {
-		return Staff{}, "", err
-	}
-	var n int
-	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM staff WHERE username = $1", username).Scan(&n); err != nil {
-		return Staff{}, "", err
-	}
-	if n > 0 {
-		return Staff{}, "", apperr.New(apperr.Conflict, "staff.username_taken")
-	}
-	sealed, err := sealer.Seal(totpAAD(username), secret)
-	if err != nil {
-		return Staff{}, "", fmt.Errorf("sealing the TOTP secret: %w", err)
-	}
-	s := Staff{Username: username, Role: role, CreatedAt: tx.Now}
-	err = tx.QueryRowContext(ctx, `INSERT INTO staff (username, role, password_hash, totp_sealed, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $5) RETURNING id`,
-		username, string(role), hashPassword(password, hashParams), sealed, tx.Now.UnixMicro()).Scan(&s.ID)
-	if err != nil {
-		return Staff{}, "", err
-	}
-	return s, enrolmentURI(username, secret), nil
-}
-
-const staffColumns = "id, username, role, disabled, locked_at IS NOT NULL, created_at"
-
 func scanStaff(row interface{ Scan(...any) error }) (Staff, error) {
 	var s Staff
 	var role string
@@ -190,56 +133,4 @@ func scanStaff(row interface{ Scan(...any) error }) (Staff, error) {
 	s.Role = Role(role)
 	s.CreatedAt = time.UnixMicro(created).UTC()
 	return s, nil
-}
-
-// Get returns the staff account with the ID, or apperr.NotFound.
-func Get(ctx context.Context, tx *store.Tx, id int64) (Staff, error) {
-	s, err := scanStaff(tx.QueryRowContext(ctx, "SELECT "+staffColumns+" FROM staff WHERE id = $1", id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Staff{}, apperr.New(apperr.NotFound, "staff.not_found")
-	}
-	return s, err
-}
-
-// List returns every staff account, in the order they were created.
-func List(ctx context.Context, tx *store.Tx) ([]Staff, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT "+staffColumns+" FROM staff ORDER BY id")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var all []Staff
-	for rows.Next() {
-		s, err := scanStaff(rows)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, s)
-	}
-	return all, rows.Err()
-}
-
-// Unlock lifts a lockout and clears the failure count. It returns
-// apperr.NotFound for an unknown ID.
-func Unlock(ctx context.Context, tx *store.Tx, id int64) error {
-	return update(ctx, tx, "UPDATE staff SET locked_at = NULL, failed_attempts = 0, updated_at = $2 WHERE id = $1", id, tx.Now.UnixMicro())
-}
-
-// SetDisabled disables an account, which then cannot sign in, or enables it
-// again. It returns apperr.NotFound for an unknown ID.
-func SetDisabled(ctx context.Context, tx *store.Tx, id int64, disabled bool) error {
-	return update(ctx, tx, "UPDATE staff SET disabled = $2, updated_at = $3 WHERE id = $1", id, disabled, tx.Now.UnixMicro())
-}
-
-func update(ctx context.Context, tx *store.Tx, query string, args ...any) error {
-	res, err := tx.ExecContext(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return apperr.New(apperr.NotFound, "staff.not_found")
-	}
-	return nil
 }

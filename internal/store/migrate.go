@@ -88,19 +88,13 @@ func (db *DB) appliedMigrations(ctx context.Context) ([]string, error) {
 		if ok, err := tx.tableExists(ctx, "schema_migrations"); err != nil || !ok {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, "SELECT name FROM schema_migrations ORDER BY name")
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		var err error
+		names, err = All(ctx, tx, func(rows *sql.Rows) (string, error) {
 			var n string
-			if err := rows.Scan(&n); err != nil {
-				return err
-			}
-			names = append(names, n)
-		}
-		return rows.Err()
+			err := rows.Scan(&n)
+			return n, err
+		}, "SELECT name FROM schema_migrations ORDER BY name")
+		return err
 	})
 	return names, err
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 )
@@ -23,22 +24,18 @@ func (db *DB) Columns(ctx context.Context) (map[string][]Column, error) {
 			FROM information_schema.columns WHERE table_schema = current_schema()
 			ORDER BY table_name, ordinal_position`
 	}
-	tables := map[string][]Column{}
+	var tables map[string][]Column
 	err := db.Read(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, q)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		tables = map[string][]Column{}
+		return Each(ctx, tx, func(rows *sql.Rows) error {
 			var table string
 			var c Column
 			if err := rows.Scan(&table, &c.Name, &c.NotNull); err != nil {
 				return err
 			}
 			tables[table] = append(tables[table], c)
-		}
-		return rows.Err()
+			return nil
+		}, q)
 	})
 	return tables, err
 }
@@ -51,22 +48,18 @@ func (db *DB) DumpSchema(ctx context.Context) (string, error) {
 	}
 	var b strings.Builder
 	err := db.Read(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT sql FROM sqlite_master
-			WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'
-			ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, tbl_name, name`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var sql string
-			if err := rows.Scan(&sql); err != nil {
+		b.Reset()
+		return Each(ctx, tx, func(rows *sql.Rows) error {
+			var stmt string
+			if err := rows.Scan(&stmt); err != nil {
 				return err
 			}
-			b.WriteString(sql)
+			b.WriteString(stmt)
 			b.WriteString(";\n\n")
-		}
-		return rows.Err()
+			return nil
+		}, `SELECT sql FROM sqlite_master
+			WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'
+			ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, tbl_name, name`)
 	})
 	return b.String(), err
 }

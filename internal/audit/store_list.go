@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -80,21 +81,12 @@ func List(ctx context.Context, tx *store.Tx, f Filter) ([]Entry, error) {
 	}
 	limit = min(limit, MaxLimit)
 	where, args := f.where(true)
-	rows, err := tx.QueryContext(ctx, "SELECT "+columns+" FROM audit_log"+where+
-		" ORDER BY seq DESC LIMIT "+strconv.Itoa(limit), args...)
+	entries, err := store.All(ctx, tx, func(rows *sql.Rows) (Entry, error) { return scan(rows) },
+		"SELECT "+columns+" FROM audit_log"+where+" ORDER BY seq DESC LIMIT "+strconv.Itoa(limit), args...)
 	if err != nil {
 		return nil, fmt.Errorf("audit: listing entries: %w", err)
 	}
-	defer rows.Close()
-	var entries []Entry
-	for rows.Next() {
-		e, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		entries = append(entries, e)
-	}
-	return entries, rows.Err()
+	return entries, nil
 }
 
 // Objects returns the distinct, non-empty objects of every entry f selects,
@@ -108,21 +100,16 @@ func Objects(ctx context.Context, tx *store.Tx, f Filter) ([]string, error) {
 	} else {
 		where += " AND object <> ''"
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT DISTINCT object FROM audit_log"+where, args...)
+	objects, err := store.All(ctx, tx, func(rows *sql.Rows) (string, error) {
+		var o string
+		err := rows.Scan(&o)
+		return o, err
+	}, "SELECT DISTINCT object FROM audit_log"+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("audit: listing objects: %w", err)
-	}
-	defer rows.Close()
-	var objects []string
-	for rows.Next() {
-		var o string
-		if err := rows.Scan(&o); err != nil {
-			return nil, err
-		}
-		objects = append(objects, o)
 	}
 	// Sorted here, not in SQL: PostgreSQL's order depends on the database's
 	// collation, and the list must read the same on both.
 	slices.Sort(objects)
-	return objects, rows.Err()
+	return objects, nil
 }

@@ -59,20 +59,13 @@ func (l *Ledger) entry(ctx context.Context, where string, arg any) (PostedEntry,
 			return err
 		}
 		pe.Reverses, pe.CreatedAt = reverses.Int64, time.UnixMicro(at).UTC()
-		rows, err := tx.QueryContext(ctx, `SELECT a.name, p.amount FROM ledger_postings p
-			JOIN ledger_accounts a ON a.id = p.account_id WHERE p.entry_id = $1 ORDER BY a.name`, pe.ID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		pe.Postings, err = store.All(ctx, tx, func(rows *sql.Rows) (Posting, error) {
 			var p Posting
-			if err := rows.Scan(&p.Account, &p.Amount); err != nil {
-				return err
-			}
-			pe.Postings = append(pe.Postings, p)
-		}
-		return rows.Err()
+			err := rows.Scan(&p.Account, &p.Amount)
+			return p, err
+		}, `SELECT a.name, p.amount FROM ledger_postings p
+			JOIN ledger_accounts a ON a.id = p.account_id WHERE p.entry_id = $1 ORDER BY a.name`, pe.ID)
+		return err
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return pe, apperr.Wrap(fmt.Errorf("%w: %v", ErrNoEntry, arg), apperr.NotFound, "")

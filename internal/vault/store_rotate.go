@@ -2,6 +2,7 @@ package vault
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 
@@ -36,22 +37,13 @@ func Rotate(ctx context.Context, db *store.DB, old, new keyring.Key) (int, error
 		var picked, done int
 		err := db.Write(ctx, func(tx *store.Tx) error {
 			picked, done = 0, 0
-			rows, err := tx.QueryContext(ctx, `SELECT id, wrapped FROM data_keys
+			batch, err := store.All(ctx, tx, func(rows *sql.Rows) (row, error) {
+				var r row
+				err := rows.Scan(&r.id, &r.wrapped)
+				return r, err
+			}, `SELECT id, wrapped FROM data_keys
 				WHERE master_fingerprint = $1 ORDER BY id LIMIT $2`, from.fp, rotateBatch)
 			if err != nil {
-				return err
-			}
-			var batch []row
-			for rows.Next() {
-				var r row
-				if err := rows.Scan(&r.id, &r.wrapped); err != nil {
-					rows.Close()
-					return err
-				}
-				batch = append(batch, r)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
 				return err
 			}
 			picked = len(batch)

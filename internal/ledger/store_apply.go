@@ -14,6 +14,11 @@ import (
 	"github.com/carefund/carefund/internal/store"
 )
 
+// AfterFunc is the type of Entry.After. It is declared here, with the SQL,
+// so that entry.go, which holds what makes an entry valid, imports no
+// storage (decision 0016).
+type AfterFunc = func(ctx context.Context, tx *store.Tx, p Posted) error
+
 // errPostponed marks a call that shares its key with an earlier call of
 // other content in the same batch: commit runs it again after the batch.
 var errPostponed = errors.New("ledger: postponed to the next batch")
@@ -157,33 +162,26 @@ func lookUpKeys(ctx context.Context, tx *store.Tx, batch []*call, fresh []int, r
 	for k, i := range fresh {
 		keys[k] = batch[i].e.Key
 	}
-	const q = "SELECT idem_key, id, content_hash, created_at FROM ledger_entries WHERE "
-	var rows *sql.Rows
-	var err error
-	if tx.Dialect == store.SQLite {
-		rows, err = tx.QueryContext(ctx, q+"idem_key IN (SELECT value FROM json_each($1))", jsonStrings(keys))
-	} else {
-		rows, err = tx.QueryContext(ctx, `SELECT e.idem_key, e.id, e.content_hash, e.created_at
-			FROM unnest($1::text[]) AS k (key) JOIN ledger_entries e ON e.idem_key = k.key`, keys)
+	q, arg := "SELECT idem_key, id, content_hash, created_at FROM ledger_entries WHERE idem_key IN (SELECT value FROM json_each($1))", any(jsonStrings(keys))
+	if tx.Dialect != store.SQLite {
+		q, arg = `SELECT e.idem_key, e.id, e.content_hash, e.created_at
+			FROM unnest($1::text[]) AS k (key) JOIN ledger_entries e ON e.idem_key = k.key`, keys
 	}
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	type posted struct {
 		id, at int64
 		hash   string
 	}
 	found := map[string]posted{}
-	for rows.Next() {
+	err := store.Each(ctx, tx, func(rows *sql.Rows) error {
 		var key string
 		var p posted
 		if err := rows.Scan(&key, &p.id, &p.hash, &p.at); err != nil {
-			return nil, err
+			return err
 		}
 		found[key] = p
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	}, q, arg)
+	if err != nil {
 		return nil, err
 	}
 	rest := fresh[:0]
@@ -220,45 +218,35 @@ func checkReversals(ctx context.Context, tx *store.Tx, batch []*call, fresh []in
 	original := map[int64][]Posting{}
 	isReversal := map[int64]bool{}
 	reversed := map[int64]bool{}
-	rows, err := tx.QueryContext(ctx, `SELECT e.id, e.reverses IS NOT NULL, a.name, p.amount
+	err := store.Each(ctx, tx, func(rows *sql.Rows) error {
+		var id int64
+		var rev bool
+		var p Posting
+		if err := rows.Scan(&id, &rev, &p.Account, &p.Amount); err != nil {
+			return err
+		}
+		original[id] = append(original[id], p)
+		isReversal[id] = rev
+		return nil
+	}, `SELECT e.id, e.reverses IS NOT NULL, a.name, p.amount
 		FROM ledger_entries e JOIN ledger_postings p ON p.entry_id = e.id JOIN ledger_accounts a ON a.id = p.account_id
 		WHERE e.id IN (`+in+`)`, targets...)
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
+	err = store.Each(ctx, tx, func(rows *sql.Rows) error {
 		var id int64
-		var rev bool
-		var p Posting
-		if err := rows.Scan(&id, &rev, &p.Account, &p.Amount); err != nil {
-			rows.Close()
-			return nil, err
+		if err := rows.Scan(&id); err != nil {
+			return err
 		}
-		original[id] = append(original[id], p)
-		isReversal[id] = rev
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows, err = tx.QueryContext(ctx, "SELECT reverses FROM ledger_entries WHERE reverses IN ("+in+")", targets...)
+		reversed[id] = true
+		return nil
+	}, "SELECT reverses FROM ledger_entries WHERE reverses IN ("+in+")", targets...)
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		reversed[id] = true
-	}
-	rows.Close()
 	if len(reversed) > 0 && !keysLooked {
 		return nil, errKeyRace
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	rest := fresh[:0]
 	for _, i := range fresh {
@@ -335,26 +323,24 @@ func (l *Ledger) resolve(ctx context.Context, tx *store.Tx, batch []*call, fresh
 	for k, n := range missing {
 		names[k] = n
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT id, name, type, non_negative FROM ledger_accounts WHERE name IN ("+
-		placeholders(1, len(names))+")", names...)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
 	created := make(map[string]account, len(missing))
-	for rows.Next() {
+	err := store.Each(ctx, tx, func(rows *sql.Rows) error {
 		var a account
 		var name, typ string
 		if err := rows.Scan(&a.id, &name, &typ, &a.class.NonNegative); err != nil {
-			return nil, nil, err
+			return err
 		}
 		a.class.Type = Type(typ)
 		if want, _ := Classify(name); want != a.class {
-			return nil, nil, fmt.Errorf("account %s is %+v in the database but %+v in the chart of accounts", name, a.class, want)
+			return fmt.Errorf("account %s is %+v in the database but %+v in the chart of accounts", name, a.class, want)
 		}
 		accts[name], created[name] = a, a
+		return nil
+	}, "SELECT id, name, type, non_negative FROM ledger_accounts WHERE name IN ("+placeholders(1, len(names))+")", names...)
+	if err != nil {
+		return nil, nil, err
 	}
-	return accts, created, rows.Err()
+	return accts, created, nil
 }
 
 // lockBalances reads the balances that the funds check needs: those of
@@ -385,28 +371,25 @@ func lockBalances(ctx context.Context, tx *store.Tx, batch []*call, fresh []int,
 	}
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	var rows *sql.Rows
-	var err error
-	if tx.Dialect == store.SQLite {
-		rows, err = tx.QueryContext(ctx, "SELECT id, balance FROM ledger_accounts WHERE id IN (SELECT value FROM json_each($1))", jsonInts(ids))
-	} else {
-		rows, err = tx.QueryContext(ctx, "SELECT id, balance FROM ledger_accounts WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE", ids)
+	q, arg := "SELECT id, balance FROM ledger_accounts WHERE id IN (SELECT value FROM json_each($1))", any(jsonInts(ids))
+	if tx.Dialect != store.SQLite {
+		q, arg = "SELECT id, balance FROM ledger_accounts WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE", ids
 	}
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	balances := make(map[int64]int64, len(guarded))
-	for rows.Next() {
+	err := store.Each(ctx, tx, func(rows *sql.Rows) error {
 		var id, b int64
 		if err := rows.Scan(&id, &b); err != nil {
-			return nil, err
+			return err
 		}
 		if guarded[id] {
 			balances[id] = b
 		}
+		return nil
+	}, q, arg)
+	if err != nil {
+		return nil, err
 	}
-	return balances, rows.Err()
+	return balances, nil
 }
 
 // checkFunds refuses an entry that would take a non-negative account below zero.
@@ -463,7 +446,16 @@ func writePostgres(ctx context.Context, tx *store.Tx, batch []*call, write []int
 		}
 	}
 	ids, ds := sortedDeltas(deltas)
-	rows, err := tx.QueryContext(ctx, `WITH input AS MATERIALIZED (
+	entryIDs := make([]int64, 0, n)
+	var written int64
+	err := store.Each(ctx, tx, func(rows *sql.Rows) error {
+		var id int64
+		if err := rows.Scan(&id, &written); err != nil {
+			return err
+		}
+		entryIDs = append(entryIDs, id)
+		return nil
+	}, `WITH input AS MATERIALIZED (
 			SELECT nextval('ledger_entries_id_seq') AS id, t.*
 			FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[]) WITH ORDINALITY AS t (k, kind, memo, rev, h, ord)
 		), e AS (
@@ -486,19 +478,6 @@ func writePostgres(ctx context.Context, tx *store.Tx, batch []*call, write []int
 		SELECT id, (SELECT count(*) FROM e) FROM input ORDER BY ord`,
 		keys, kinds, memos, reverses, hashes, tx.Now.UnixMicro(), pOrd, pAcct, pAmount, ids, ds)
 	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	entryIDs := make([]int64, 0, n)
-	var written int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id, &written); err != nil {
-			return nil, err
-		}
-		entryIDs = append(entryIDs, id)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	if len(entryIDs) != n || written != int64(n) {
