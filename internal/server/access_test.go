@@ -47,6 +47,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkAPI(t, s)
 	f := &fixture{s: s, db: db, sms: sms, staff: map[staff.Role]string{}, ids: map[staff.Role]int64{}, secrets: map[staff.Role][]byte{}}
 	f.user, f.userID = f.signInUser(t, "13800138000")
 	ctx := context.Background()

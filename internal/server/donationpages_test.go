@@ -46,6 +46,7 @@ func newDonationFixture(t *testing.T, db *store.DB) *dpFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkAPI(t, s)
 	ts.Config.Handler = s.Handler()
 	ts.Start()
 	// Cleanups run last first: the listener stops, then the platform's

@@ -152,6 +152,7 @@ func newPayEnv(t *testing.T, db *store.DB, po payOptions) *payEnv {
 		t.Fatal(err)
 	}
 	e.s = s
+	checkAPI(t, s)
 	e.ts.Config.Handler = s.Handler()
 	e.ts.Start()
 	// Cleanups run last first: the sandbox stops sending, then the
@@ -1043,6 +1044,7 @@ func TestWeChatPayEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.s = s
+		checkAPI(t, s)
 		e.ts.Config.Handler = s.Handler()
 		e.ts.Start()
 		t.Cleanup(e.ts.Close)

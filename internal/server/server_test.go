@@ -34,6 +34,7 @@ func newServerLogging(t *testing.T, log io.Writer) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkAPI(t, s)
 	return s
 }
 

@@ -300,6 +300,11 @@ func openSQLite(ctx context.Context, dsn string) (*DB, error) {
 // Dialect reports which database this is.
 func (db *DB) Dialect() Dialect { return db.dialect }
 
+// SetClock replaces the clock that gives each transaction its Now. Golden
+// tests fix it so that the times they record are the same on every run and
+// on both databases. Call it before the database is used.
+func (db *DB) SetClock(now func() time.Time) { db.now = now }
+
 // String returns the database's location with any password removed.
 func (db *DB) String() string { return string(db.dialect) + " " + db.display }
 
