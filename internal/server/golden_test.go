@@ -20,6 +20,7 @@ import (
 	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/payment"
+	"github.com/carefund/carefund/internal/platform"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/store/storetest"
@@ -77,13 +78,12 @@ func newGolden(t *testing.T, db *store.DB) *golden {
 	clock := &goldenClock{now: goldenStart}
 	db.SetClock(clock.Now)
 	sms := &account.LogSender{}
-	s, err := New(Options{DB: db, Version: "test", Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), SMS: sms,
-		PublicURL: "https://carefund.example", Now: clock.Now})
+	s, err := New(Options{Platform: newPlatform(t, platform.Config{DB: db, SMS: sms, PublicURL: "https://carefund.example",
+		Now: clock.Now}), Version: "test", Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkAPI(t, s)
-	t.Cleanup(s.Close)
 	f := &fixture{s: s, db: db, sms: sms, staff: map[staff.Role]string{}, ids: map[staff.Role]int64{}}
 	f.user, f.userID = f.signInUser(t, "13800138000")
 	ctx := context.Background()
