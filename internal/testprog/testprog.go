@@ -127,10 +127,10 @@ func Start(t testing.TB, args ...string) *Program {
 	case err := <-p.done:
 		p.done <- err
 		t.Fatalf("carefund serve exited before it was ready: %v\n%s", err, p.stderr.String())
-	case <-time.After(60 * time.Second):
-		t.Fatalf("carefund serve did not print its URL within a minute\n%s", p.stderr.String())
+	case <-time.After(safetyLimit):
+		t.Fatalf("carefund serve did not print its URL within %s\n%s", safetyLimit, p.stderr.String())
 	}
-	if err := WaitReady(context.Background(), p.URL, 30*time.Second); err != nil {
+	if err := WaitReady(context.Background(), p.URL, safetyLimit); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -157,8 +157,14 @@ func WaitReady(ctx context.Context, url string, within time.Duration) error {
 	}
 }
 
+// safetyLimit ends a wait for the program that made no progress at all: it
+// is there so that a hung program fails its test instead of the whole run,
+// not to time the program, so it is generous enough for a machine running
+// the suite twice over on two cores with the race detector.
+const safetyLimit = 5 * time.Minute
+
 // Stop sends SIGTERM, waits for the program to finish, and fails the test if
-// it does not exit cleanly within 15 seconds. Stopping twice is harmless.
+// it does not exit cleanly (within safetyLimit). Stopping twice is harmless.
 func (p *Program) Stop(t testing.TB) {
 	t.Helper()
 	p.stopOnce.Do(func() { p.stop(t) })
@@ -171,10 +177,10 @@ func (p *Program) stop(t testing.TB) {
 		if err != nil {
 			t.Errorf("carefund serve exited with %v after SIGTERM", err)
 		}
-	case <-time.After(15 * time.Second):
+	case <-time.After(safetyLimit):
 		p.cmd.Process.Kill()
 		<-p.done
-		t.Errorf("carefund serve did not stop within 15s of SIGTERM")
+		t.Errorf("carefund serve did not stop within %s of SIGTERM", safetyLimit)
 	}
 }
 
