@@ -1,24 +1,10 @@
-// Package account holds the platform's public users: sign-in by a mainland
-// mobile number and a one-time code sent by SMS, and real-name verification
-// of requesters and publishers (R-ACC-1).
-//
-// A phone number, a name on an ID card and an ID number are personal data: they
-// are stored only sealed under a per-record data key (package vault), looked
-// up by blind index, shown masked, and never logged (R-PII-1).
 package account
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
 	"database/sql"
-	"encoding/hex"
 	"errors"
-	"fmt"
-	"math/big"
-	"strconv"
 	"time"
 
 	"github.com/carefund/carefund/internal/apperr"
@@ -27,15 +13,6 @@ import (
 	"github.com/carefund/carefund/internal/session"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/vault"
-)
-
-// The limits of sign-in codes.
-const (
-	CodeTTL      = 5 * time.Minute // a code expires this long after it is sent
-	CodeTries    = 5               // wrong guesses before a code is spent
-	CodeInterval = time.Minute     // the least time between two codes to one number
-	CodesPerHour = 5               // codes one number may receive in an hour
-	SourceHourly = 20              // codes one address may request in an hour
 )
 
 // Service signs users in and verifies their identity.
@@ -49,26 +26,6 @@ type Service struct {
 	CodeKey []byte
 	Now     func() time.Time
 }
-
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
-}
-
-// User is a member of the public with an account.
-type User struct {
-	ID        int64
-	Phone     string // the full number; only the user and authorised staff see it unmasked
-	CreatedAt time.Time
-}
-
-// Actor names the user as the audit log does.
-func (u User) Actor() string { return "user:" + strconv.FormatInt(u.ID, 10) }
-
-// phoneDomain separates the phone numbers' blind index from other indexes.
-const phoneDomain = "phone"
 
 // SendCode sends a sign-in code to the phone number typed, subject to the
 // per-number and per-address limits.
@@ -208,74 +165,6 @@ func (s *Service) SignIn(ctx context.Context, phoneInput, codeInput, source, pre
 	return u, token, err
 }
 
-func (s *Service) findOrCreate(ctx context.Context, tx *store.Tx, index, phone string) (User, error) {
-	u := User{Phone: phone}
-	var created int64
-	err := tx.QueryRowContext(ctx, `SELECT id, created_at FROM users WHERE phone_index = $1`, index).Scan(&u.ID, &created)
-	if err == nil {
-		u.CreatedAt = time.UnixMicro(created).UTC()
-		_, err = tx.ExecContext(ctx, `UPDATE users SET signed_in_at = $1 WHERE id = $2`, tx.Now.UnixMicro(), u.ID)
-		return u, err
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return u, err
-	}
-	key, err := s.Vault.NewKey(ctx, tx)
-	if err != nil {
-		return u, err
-	}
-	u.CreatedAt = tx.Now
-	err = tx.QueryRowContext(ctx, `INSERT INTO users (phone_index, key_id, phone_sealed, created_at, signed_in_at)
-		VALUES ($1, $2, $3, $4, $4) RETURNING id`,
-		index, key.ID, key.SealString(phoneAAD(index), phone), tx.Now.UnixMicro()).Scan(&u.ID)
-	return u, err
-}
-
-// phoneAAD binds a sealed phone number to its blind index, so a sealed value
-// copied to another user's row does not open.
-func phoneAAD(index string) string { return "users.phone:" + index }
-
-// Get returns user id with the phone number unsealed.
-func (s *Service) Get(ctx context.Context, tx *store.Tx, id int64) (User, error) {
-	u := User{ID: id}
-	var keyID, created int64
-	var index string
-	var sealed []byte
-	err := tx.QueryRowContext(ctx, `SELECT key_id, phone_index, phone_sealed, created_at FROM users WHERE id = $1`, id).
-		Scan(&keyID, &index, &sealed, &created)
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, apperr.Wrap(err, apperr.NotFound, "")
-	}
-	if err != nil {
-		return u, err
-	}
-	key, err := s.Vault.Key(ctx, tx, keyID)
-	if err != nil {
-		return u, err
-	}
-	if u.Phone, err = key.OpenString(phoneAAD(index), sealed); err != nil {
-		return u, err
-	}
-	u.CreatedAt = time.UnixMicro(created).UTC()
-	return u, nil
-}
-
-// FindByPhone returns the ID of the user with the phone number typed, by its
-// blind index: apperr.Invalid for a malformed number (field "phone"),
-// apperr.NotFound when nobody has it.
-func (s *Service) FindByPhone(ctx context.Context, tx *store.Tx, phoneInput string) (int64, error) {
-	phone, err := idcard.ParsePhone(phoneInput)
-	if err != nil {
-		return 0, fieldError("phone", err)
-	}
-	var id int64
-	err = tx.QueryRowContext(ctx, `SELECT id FROM users WHERE phone_index = $1`, s.Vault.BlindIndex(phoneDomain, phone)).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, &apperr.Error{Code: apperr.NotFound, Fields: []apperr.FieldError{{Field: "phone", Key: "account.no_such_phone"}}}
-	}
-	return id, err
-}
-
 // SignOut ends the session of token on the server.
 func (s *Service) SignOut(ctx context.Context, token string, sess session.Session, source string) error {
 	return s.DB.Write(ctx, func(tx *store.Tx) error {
@@ -289,65 +178,4 @@ func (s *Service) SignOut(ctx context.Context, token string, sess session.Sessio
 func (s *Service) record(ctx context.Context, tx *store.Tx, actor, action, object, result, source, detail string) error {
 	_, err := audit.Append(ctx, tx, audit.Record{Actor: actor, Action: action, Object: object, Result: result, Source: source, Detail: detail})
 	return err
-}
-
-func (s *Service) codeHash(index, code string) string {
-	m := hmac.New(sha256.New, s.CodeKey)
-	fmt.Fprintf(m, "signin-code\x00%s\x00%s", index, code)
-	return hex.EncodeToString(m.Sum(nil))
-}
-
-func newCode() (string, error) {
-	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("%06d", n.Int64()), nil
-}
-
-// parseCode accepts six digits, ignoring spaces and full-width digits.
-func parseCode(s string) (string, error) {
-	var b []byte
-	for _, r := range s {
-		switch {
-		case r >= '0' && r <= '9':
-			b = append(b, byte(r))
-		case r >= '０' && r <= '９':
-			b = append(b, byte('0'+r-'０'))
-		case r == ' ' || r == '\u3000' || r == '-':
-		default:
-			return "", errors.New("not a digit")
-		}
-		if len(b) > 6 {
-			return "", errors.New("too long")
-		}
-	}
-	if len(b) != 6 {
-		return "", errors.New("not six digits")
-	}
-	return string(b), nil
-}
-
-// codeInvalid is the one message for a code that is used, expired, spent or
-// was never sent.
-const codeInvalid = "signin.code_invalid"
-
-func codeRefusal(key string, args ...any) error {
-	return &apperr.Error{Code: apperr.Invalid, Fields: []apperr.FieldError{{Field: "code", Key: key, Args: args}}}
-}
-
-// fieldError turns a validation error from idcard into a message on field.
-func fieldError(field string, err error) *apperr.Error {
-	e := apperr.As(err)
-	if e == nil {
-		return apperr.Wrap(err, apperr.Invalid, "")
-	}
-	return &apperr.Error{Code: apperr.Invalid, Fields: []apperr.FieldError{{Field: field, Key: e.Key, Args: e.Args}}}
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }

@@ -2,8 +2,6 @@ package account
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"strconv"
 	"time"
 
@@ -13,72 +11,6 @@ import (
 	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/store"
 )
-
-// Verifier checks that a name and an ID number belong together, with an
-// identity-check provider (the public security ministry's citizen identity
-// service, through a licensed provider). The platform ships SandboxVerifier.
-type Verifier interface {
-	// Name names the provider in the record of each check.
-	Name() string
-	// Verify reports whether the name matches the ID number; reason says why
-	// not, in words staff can read. Neither reason nor err may carry the
-	// name or the number: both are stored and logged.
-	Verify(ctx context.Context, name string, id idcard.ID) (ok bool, reason string, err error)
-}
-
-// SandboxVerifier accepts every well-formed name and ID number, for
-// development and the demo.
-type SandboxVerifier struct{}
-
-// Name implements Verifier.
-func (SandboxVerifier) Name() string { return "sandbox" }
-
-// Verify implements Verifier.
-func (SandboxVerifier) Verify(context.Context, string, idcard.ID) (bool, string, error) {
-	return true, "sandbox: well-formed", nil
-}
-
-// idDomain separates the ID numbers' blind index from other indexes; the
-// blacklist uses the same domain, so an entry matches a verified identity.
-const idDomain = "id-number"
-
-// IDIndex returns the blind index of a valid ID number, for "is it in use" and
-// "is it blacklisted" lookups.
-func (s *Service) IDIndex(number string) string { return s.Vault.BlindIndex(idDomain, number) }
-
-// Identity is the outcome of a real-name verification.
-type Identity struct {
-	ID        int64
-	UserID    int64
-	Verified  bool
-	Reason    string
-	Verifier  string
-	CreatedAt time.Time
-	Name      string // unsealed; show masked unless the viewer needs it
-	Number    string
-}
-
-// MaskedName and MaskedNumber are what pages show (R-PII-1).
-func (i Identity) MaskedName() string   { return idcard.MaskName(i.Name) }
-func (i Identity) MaskedNumber() string { return idcard.MaskID(i.Number) }
-
-// VerifyInput is what the real-name form sends.
-type VerifyInput struct {
-	Name     string
-	Number   string
-	Consent  string // the rules checkbox: the flow needs consent to the current rules
-	Truthful string // the truthfulness declaration checkbox (R-RULES-4)
-	// Rules are the IDs of the versions the page showed, so that a rule
-	// changed while the form was open is asked about again.
-	Rules []int64
-}
-
-// VerifyTriesPerDay bounds the rejected verifications of one account in 24
-// hours: the check must not become a way to test names against numbers.
-const VerifyTriesPerDay = 5
-
-// ConsentKinds are the rules a user agrees to when verifying their identity.
-var ConsentKinds = []rules.Kind{rules.ServiceAgreement, rules.PublishingRules, rules.Privacy, rules.Fees, rules.FundsRefunds}
 
 // Verify checks the name and ID number of user (R-ACC-1), records the
 // outcome, and records the consents given with it (R-RULES-2). All input
@@ -197,35 +129,5 @@ func (s *Service) Verify(ctx context.Context, userID int64, in VerifyInput, sour
 	if !ok {
 		return out, apperr.New(apperr.Invalid, "identity.rejected")
 	}
-	return out, nil
-}
-
-// VerifiedIdentity returns the user's verified identity, unsealed, or
-// apperr.NotFound when they have none.
-func (s *Service) VerifiedIdentity(ctx context.Context, tx *store.Tx, userID int64) (Identity, error) {
-	out := Identity{UserID: userID, Verified: true}
-	var keyID, created int64
-	var name, number []byte
-	err := tx.QueryRowContext(ctx, `SELECT id, key_id, name_sealed, number_sealed, verifier, reason, created_at
-		FROM identities WHERE user_id = $1 AND outcome = 'verified'`, userID).
-		Scan(&out.ID, &keyID, &name, &number, &out.Verifier, &out.Reason, &created)
-	if errors.Is(err, sql.ErrNoRows) {
-		return out, apperr.Wrap(err, apperr.NotFound, "")
-	}
-	if err != nil {
-		return out, err
-	}
-	key, err := s.Vault.Key(ctx, tx, keyID)
-	if err != nil {
-		return out, err
-	}
-	aad := "identities:" + strconv.FormatInt(keyID, 10)
-	if out.Name, err = key.OpenString(aad+":name", name); err != nil {
-		return out, err
-	}
-	if out.Number, err = key.OpenString(aad+":number", number); err != nil {
-		return out, err
-	}
-	out.CreatedAt = time.UnixMicro(created).UTC()
 	return out, nil
 }

@@ -10,13 +10,6 @@ import (
 	"github.com/carefund/carefund/internal/store"
 )
 
-// Profile is a user with their verified identity, if any, unsealed: for the
-// user themselves (masked by whoever shows it) and for the staff who need it.
-type Profile struct {
-	User     User
-	Identity *Identity // nil when not verified
-}
-
 // profile reads user id's profile inside tx.
 func (s *Service) profile(ctx context.Context, tx *store.Tx, id int64) (Profile, error) {
 	u, err := s.Get(ctx, tx, id)
@@ -66,17 +59,6 @@ func (s *Service) Find(ctx context.Context, rec audit.Record, phone string) (int
 		return err
 	})
 	return id, err
-}
-
-// Overview is what the user's own account page shows.
-type Overview struct {
-	Profile
-	Sessions []session.Session // live sessions, newest first
-	Consents []rules.Consent   // every consent given, oldest first
-	// Changed are the rules that changed in a major way since the user
-	// agreed: they are asked again (R-RULES-2). Empty for someone who never
-	// agreed to anything.
-	Changed []rules.Version
 }
 
 // Overview returns user id's account page.

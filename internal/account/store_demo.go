@@ -12,10 +12,6 @@ import (
 	"github.com/carefund/carefund/internal/store"
 )
 
-// DemoVerifier is the verifier recorded on the identities of the
-// demonstration data: nobody checked them, and the record says so.
-const DemoVerifier = "demo"
-
 // EnsureUser returns the account of phone number phone, creating it when
 // there is none, in the caller's transaction. It is for the demonstration
 // data (package demo), whose people never sign in with a code; an existing

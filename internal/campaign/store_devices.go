@@ -8,10 +8,6 @@ import (
 	"github.com/carefund/carefund/internal/store"
 )
 
-// DeviceIndexDomain is the blind-index domain of the device identifiers a
-// browser keeps in a cookie.
-const DeviceIndexDomain = "device"
-
 // RecordDevice notes that request id was worked on from the device with
 // blind index deviceIndex (R-RISK-1: the relationship network). Recording
 // the same device again changes nothing; an empty index is ignored.

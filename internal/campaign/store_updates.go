@@ -11,55 +11,9 @@ import (
 	"time"
 
 	"github.com/carefund/carefund/internal/apperr"
-	"github.com/carefund/carefund/internal/screen"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/vault"
 )
-
-// Limits of an update and of its takedown, in runes.
-const (
-	MaxUpdate   = 2000
-	MaxTakedown = 500
-)
-
-// Message keys of the errors of updates.
-const (
-	KeyUpdateInvalid      = "update.invalid"
-	KeyUpdateNotPublished = "update.not_published"
-	KeyUpdateAlreadyDown  = "update.already_down"
-)
-
-// Update is a progress update the publisher posts on a published request:
-// treatment, the patient's condition, the use of the money (R-DISC-2,
-// R-DISB-4). Every update is screened for risky wording when posted and
-// waits in the patrol queue until a staff member checks it or takes it
-// down (R-REV-4); a takedown hides the text, never the update itself.
-type Update struct {
-	ID, RequestID int64
-	Body          string
-	PostedBy      string
-	PostedAt      time.Time
-	Flagged       bool     // the wording screen flagged it (R-REV-4)
-	Reasons       []string // staff-only reason keys of the screen
-	Checked       bool
-	CheckedBy     string
-	CheckedAt     time.Time
-	TakenDown     bool
-	TakenDownBy   string
-	TakenDownAt   time.Time
-	// TakedownReason is public: the page says why the text is gone.
-	TakedownReason string
-}
-
-// The screen_level values of request_updates.
-const (
-	levelOK      = "ok"
-	levelFlagged = "flagged"
-)
-
-// updateAAD binds a sealed update to its row, so a sealed body copied to
-// another update does not open.
-func updateAAD(id int64) string { return "request_updates.body:" + strconv.FormatInt(id, 10) }
 
 // requestKey returns the data key of request id, or apperr.NotFound. It
 // locks nothing, so that it runs in read-only transactions too.
@@ -73,26 +27,6 @@ func (s Store) requestKey(ctx context.Context, tx *store.Tx, id int64) (*vault.R
 		return nil, err
 	}
 	return s.Vault.Key(ctx, tx, keyID)
-}
-
-// wordingReasons screens body for risky wording (screen.Wording, R-REV-4)
-// and returns whether it was flagged and the keys of its reasons, each
-// once. Only the keys are kept: the arguments would name the phrase found,
-// and the body itself is personal data.
-func wordingReasons(texts ...string) (bool, []string, error) {
-	v, err := screen.Wording{}.Check(screen.Subject{Texts: texts}, nil)
-	if err != nil {
-		return false, nil, err
-	}
-	keys := []string{}
-	seen := map[string]bool{}
-	for _, r := range v.Reasons {
-		if !seen[r.Key] {
-			seen[r.Key] = true
-			keys = append(keys, r.Key)
-		}
-	}
-	return v.Outcome != screen.Pass, keys, nil
 }
 
 // PostUpdate stores an update by the publisher of request id, after running
@@ -176,13 +110,6 @@ func (s Store) post(ctx context.Context, tx *store.Tx, id, publisherUserID int64
 const updateColumns = `u.id, u.request_id, u.body_sealed, u.posted_by, u.posted_at, u.screen_level, u.screen_reasons,
 	u.checked_by, u.checked_at, u.taken_down_by, u.taken_down_at, u.takedown_reason`
 
-// sealedUpdate is an update as stored, before its body is unsealed.
-type sealedUpdate struct {
-	Update
-	sealed []byte
-	keyID  int64
-}
-
 func scanUpdate(sc scanner, extra ...any) (sealedUpdate, error) {
 	var u sealedUpdate
 	var posted int64
@@ -207,16 +134,6 @@ func scanUpdate(sc scanner, extra ...any) (sealedUpdate, error) {
 		u.TakedownReason = downReason.String
 	}
 	return u, nil
-}
-
-// open unseals the update's body with key.
-func (u sealedUpdate) open(key *vault.RecordKey) (Update, error) {
-	body, err := key.OpenString(updateAAD(u.ID), u.sealed)
-	if err != nil {
-		return Update{}, fmt.Errorf("campaign: update %d: %w", u.ID, err)
-	}
-	u.Body = body
-	return u.Update, nil
 }
 
 // Updates returns the updates of request id, oldest first, or

@@ -1,27 +1,9 @@
-// Package donation takes donations: a donor's order, its confirmation
-// through the ledger exactly once when the payment provider says it was paid
-// (R-DON-1), the closing of fundraising in the same transaction when a
-// donation reaches the target (R-PUB-4), the quarantine of notifications
-// that must not be credited, the running totals of a request, and share
-// links with what each brought.
-//
-// The design is decision 0013: a verified payment is posted to the ledger
-// as psp:<provider> → request:<id> under the key
-// donation:<provider>:<transaction id>, and everything that must commit with
-// it (the donation row, the order marked paid, the totals, the share's
-// counts, the closing) is written by the entry's After hook, inside the
-// ledger's batch transaction, so it costs no second sync. There is no fee or
-// tip anywhere in an order or a donation (R-FEE-1): the whole amount goes to
-// the request.
 package donation
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"errors"
-	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -32,51 +14,6 @@ import (
 	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/screen"
 	"github.com/carefund/carefund/internal/store"
-)
-
-// The default bounds of one donation.
-const (
-	DefaultMin money.Fen = 1_00
-	DefaultMax money.Fen = 50_000_00
-)
-
-// MaxMessage bounds a donor's public message, in runes.
-const MaxMessage = 200
-
-// OrderTTL is how long an order can be paid. A payment that arrives later is
-// still credited: the money was taken.
-const OrderTTL = 2 * time.Hour
-
-// The order states.
-const (
-	Created     = "created"
-	Paid        = "paid"
-	Quarantined = "quarantined"
-)
-
-// The reasons a verified notification is quarantined instead of credited.
-const (
-	UnknownOrder     = "unknown_order"
-	AmountMismatch   = "amount_mismatch"
-	MerchantMismatch = "merchant_mismatch"
-	// RequestMismatch is for the query job, when the provider's answer is
-	// about an order of another request than the one asked about.
-	RequestMismatch = "request_mismatch"
-	// AlreadyPaid: the order was paid before by another transaction (the
-	// donor paid twice); the second payment is for finance staff to refund.
-	AlreadyPaid = "already_paid"
-)
-
-// Message keys of the errors of this package.
-const (
-	KeyInvalid        = "donation.invalid"
-	KeyClosed         = "donation.closed"
-	KeyAmountMin      = "donation.amount_min"
-	KeyAmountMax      = "donation.amount_max"
-	KeyMessageTooLong = "donation.message_too_long"
-	KeyMessageInvalid = "donation.message_invalid"
-	KeyProvider       = "donation.provider_invalid"
-	KeyClientToken    = "donation.client_token_invalid"
 )
 
 // Service takes donations. DB, Ledger and Campaigns are required; the
@@ -95,57 +32,6 @@ type Service struct {
 	// a notification naming another merchant is quarantined. A provider
 	// missing from the map has every notification quarantined.
 	Merchant map[string]string
-}
-
-func (s *Service) bounds() (money.Fen, money.Fen) {
-	lo, hi := s.Min, s.Max
-	if lo <= 0 {
-		lo = DefaultMin
-	}
-	if hi <= 0 {
-		hi = DefaultMax
-	}
-	return lo, hi
-}
-
-// OrderInput is a donation form as submitted.
-type OrderInput struct {
-	RequestID int64
-	// Amount is the amount as typed, parsed strictly by money.Parse.
-	Amount string
-	// DonorUserID is the signed-in donor, or 0. It is kept even when
-	// Anonymous is set (R-DON-2).
-	DonorUserID int64
-	// Anonymous hides the donor from the public only.
-	Anonymous bool
-	// Message is an optional public message, at most MaxMessage runes.
-	Message string
-	// ShareToken is the ?s= of the link the donor came by, or "".
-	ShareToken string
-	// Provider is the payment provider's name ("sandbox", "wechatpay").
-	Provider string
-	// ClientToken is the one-time token of the form: the same token for the
-	// same request returns the first order (a double click, R-DON-1).
-	ClientToken string
-}
-
-// Order is a stored order.
-type Order struct {
-	ID        int64
-	OrderNo   string
-	RequestID int64
-	Amount    money.Fen
-	// DonorUserID is who placed it, or 0; never shown when Anonymous.
-	DonorUserID    int64
-	Anonymous      bool
-	Message        string
-	MessageFlagged bool
-	// ShareID is the share link the donor came by, or 0.
-	ShareID   int64
-	State     string
-	Provider  string
-	CreatedAt time.Time
-	ExpiresAt time.Time
 }
 
 // CreateOrder validates and stores an order. Amount must parse (each
@@ -323,95 +209,3 @@ func (s *Service) unpaidAfter(ctx context.Context, olderThan time.Time, after Or
 	})
 	return out, err
 }
-
-// OrderByNo returns the order with our order number no, or apperr.NotFound.
-func OrderByNo(ctx context.Context, tx *store.Tx, no string) (Order, error) {
-	o, err := scanOrder(tx.QueryRowContext(ctx, "SELECT "+orderColumns+" FROM donation_orders WHERE order_no = $1", no))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Order{}, apperr.Wrap(err, apperr.NotFound, "")
-	}
-	return o, err
-}
-
-const orderColumns = `id, order_no, request_id, amount_fen, donor_user_id, anonymous, message, message_flagged, share_id,
-	state, provider, created_at, expires_at`
-
-type scanner interface{ Scan(...any) error }
-
-func scanOrder(sc scanner) (Order, error) {
-	var o Order
-	var amount, anon, flagged, created, expires int64
-	var donor, share sql.NullInt64
-	var msg sql.NullString
-	if err := sc.Scan(&o.ID, &o.OrderNo, &o.RequestID, &amount, &donor, &anon, &msg, &flagged, &share, &o.State,
-		&o.Provider, &created, &expires); err != nil {
-		return Order{}, err
-	}
-	o.Amount = money.Fen(amount)
-	o.DonorUserID = donor.Int64
-	o.ShareID = share.Int64
-	o.Anonymous, o.MessageFlagged = anon == 1, flagged == 1
-	o.Message = msg.String
-	o.CreatedAt = time.UnixMicro(created).UTC()
-	o.ExpiresAt = time.UnixMicro(expires).UTC()
-	return o, nil
-}
-
-// Totals returns what request requestID raised before its channel closed,
-// and from how many donations: zero before the first.
-func Totals(ctx context.Context, tx *store.Tx, requestID int64) (raised money.Fen, donations int, err error) {
-	var r int64
-	err = tx.QueryRowContext(ctx, "SELECT raised_fen, donations FROM request_totals WHERE request_id = $1",
-		requestID).Scan(&r, &donations)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, 0, nil
-	}
-	return money.Fen(r), donations, err
-}
-
-// alphabet is what order numbers and share tokens are made of: letters and
-// digits, which every provider accepts in an order number.
-const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-
-// randomString returns n characters of alphabet from crypto/rand, without
-// bias: bytes of 248 or more (4 × 62) are drawn again.
-func randomString(n int) string {
-	out := make([]byte, 0, n)
-	buf := make([]byte, n+n/4+8)
-	for len(out) < n {
-		rand.Read(buf)
-		for _, b := range buf {
-			if b < 248 && len(out) < n {
-				out = append(out, alphabet[b%62])
-			}
-		}
-	}
-	return string(out)
-}
-
-// validName reports whether a provider name can be part of a ledger
-// account name (psp:<provider>).
-func validName(p string) bool {
-	if p == "" || len(p) > 32 {
-		return false
-	}
-	_, err := ledger.Classify("psp:" + p)
-	return err == nil
-}
-
-func isControl(r rune) bool { return r < 0x20 && r != '\n' || r == 0x7f }
-
-func bit(b bool) int64 {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func nullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
-
-func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
-
-func requestAccount(id int64) string { return "request:" + strconv.FormatInt(id, 10) }
-
-func wrapf(format string, args ...any) error { return fmt.Errorf("donation: "+format, args...) }

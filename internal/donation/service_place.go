@@ -10,32 +10,6 @@ import (
 	"github.com/carefund/carefund/internal/store"
 )
 
-// KeyProviderUnavailable is the error of an order the provider could not
-// take: the order is stored, and placing it again is safe.
-const KeyProviderUnavailable = "donation.provider_unavailable"
-
-// PlaceInput is a donor's order and how the provider reaches back.
-type PlaceInput struct {
-	OrderInput
-	// NotifyURL returns where provider posts its notifications.
-	NotifyURL func(provider string) string
-	// ReturnURL returns where the payer's browser goes back after paying
-	// order orderNo.
-	ReturnURL func(orderNo string) string
-	// ClientIP is the payer's address, which H5 payment requires.
-	ClientIP string
-}
-
-// Placed is an order placed: how to pay it, and its state as its donor
-// sees it (StatePending for an order still to pay).
-type Placed struct {
-	Order    Order
-	Checkout payment.Checkout
-	// State is StatePending, or what became of an order settled already
-	// (a double click after paying): then Checkout is empty.
-	State string
-}
-
 // Place stores a donor's order (CreateOrder, with its errors) and places
 // it with its provider, one of providers, and returns how to pay it. A
 // signed-in donor is recorded even when anonymous to the public

@@ -3,108 +3,11 @@ package donation
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/store"
 )
-
-// Summary is what Verify checked.
-type Summary struct {
-	// Donations counts the donation rows, AfterClose those among them that
-	// came after their request closed (not raised: they wait for a refund).
-	Donations, AfterClose int64
-	// PaidOrders counts the orders in state paid.
-	PaidOrders int64
-	// Raised is what the donations before closing add up to, over Requests
-	// requests with totals.
-	Raised   money.Fen
-	Requests int64
-	// Shares counts the share links whose counts were checked.
-	Shares int64
-	// Unkeyed counts ledger entries of kind "donation" whose key is not one
-	// a payment makes (LedgerKey): the benchmarks' and some tests' entries.
-	// They are not payments, so they are not held to a donation row; a
-	// production database has none.
-	Unkeyed int64
-}
-
-// Violation is a broken invariant of the donations, with the first few
-// places it is broken.
-type Violation struct {
-	Invariant string   // what should hold, e.g. "every donation has its ledger entry"
-	Cases     []string // the first few places it does not, e.g. "donation 12: …"
-	More      bool     // there are more than Cases
-}
-
-func (v *Violation) Error() string {
-	more := ""
-	if v.More {
-		more = "; and more"
-	}
-	return fmt.Sprintf("donation invariant broken: %s: %s%s", v.Invariant, strings.Join(v.Cases, "; "), more)
-}
-
-// The invariants Verify verifyChecks, as its Violations name them.
-const (
-	InvDonationEntry = "every donation has its own ledger entry, under its payment's key, moving its amount from psp:<provider> to request:<id>"
-	InvEntryDonation = "every ledger entry under a payment's key is a donation entry with its donation row"
-	InvOrderPaid     = "every paid order has its donation"
-	InvDonationOrder = "every donation's order is paid, for the same request, amount, provider, share and time"
-	InvUnique        = "no two donations share an order, a payment or a ledger entry"
-	InvQuarantine    = "no payment is both a donation and quarantined as it was credited"
-	InvTotals        = "every request's totals equal the sum and count of its donations before closing"
-	InvShareRequest  = "every donation by a share link is for the share's request"
-	InvShareCounts   = "every share's counts equal the donations before closing made through it"
-)
-
-// verifyCases is how many places of each broken invariant Verify names.
-const verifyCases = 5
-
-// Verify verifyChecks, on one consistent snapshot of db, that the donations, the
-// ledger, the orders and the running totals agree (R-DON-1, R-FUND-1):
-//   - every donation row has exactly one ledger entry, the row's entry_id,
-//     keyed LedgerKey(provider, transaction id), of kind "donation", with
-//     two postings: its amount debited to psp:<provider> and credited to
-//     request:<request id>;
-//   - every ledger entry under a key LedgerKey makes is of kind "donation"
-//     and has exactly one donation row;
-//   - every paid order has exactly one donation, and every donation's order
-//     is paid and agrees with it;
-//   - no two donations share an order, a (provider, transaction id) or an
-//     entry, and no payment is both a donation and quarantined as it was
-//     credited;
-//   - request_totals of each request equals the sum and the count of its
-//     donations made before closing (after_close = 0);
-//   - share_counts of each share equals the donations before closing made
-//     through it, all for the share's request.
-//
-// It returns a *Violation for each invariant broken (several are joined
-// with errors.Join), naming the first few places; other errors are the
-// database's.
-func Verify(ctx context.Context, db *store.DB) (Summary, error) {
-	var s Summary
-	var broken []error
-	err := db.Read(ctx, func(tx *store.Tx) error {
-		s, broken = Summary{}, nil
-		for _, c := range verifyChecks {
-			cases, more, err := c.find(ctx, tx)
-			if err != nil {
-				return fmt.Errorf("donation: checking that %s: %w", c.invariant, err)
-			}
-			if len(cases) > 0 {
-				broken = append(broken, &Violation{Invariant: c.invariant, Cases: cases, More: more})
-			}
-		}
-		return verifySummarize(ctx, tx, &s)
-	})
-	if err != nil {
-		return Summary{}, err
-	}
-	return s, errors.Join(broken...)
-}
 
 // check finds the places an invariant is broken, each described by the
 // first column of query, a text; query selects at most verifyCases+1 rows.
