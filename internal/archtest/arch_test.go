@@ -3,7 +3,6 @@ package archtest
 import (
 	"bufio"
 	"fmt"
-	"go/ast"
 	"go/parser"
 	"go/token"
 	"io/fs"
@@ -80,65 +79,14 @@ func storeFiles(name string) bool {
 	return false
 }
 
-// mixed lists rule files, by path relative to the module, that still import
-// storage. They are the files of the packages whose use cases were being
-// moved out of the server while the rule was introduced (some of them
-// arrive with those changes); each is to be split into its rules and a
-// store_*.go or service_*.go file, and then removed from here, which
-// TestArchitecture demands once the file imports no storage. Nothing new is
-// to be added.
-var mixed = []string{
-	"internal/account/account.go",
-	"internal/account/demo.go",
-	"internal/account/identity.go",
-	"internal/account/pages.go",
-	"internal/campaign/console.go",
-	"internal/campaign/devices.go",
-	"internal/campaign/fundraising.go",
-	"internal/campaign/updates.go",
-	"internal/donation/confirm.go",
-	"internal/donation/donation.go",
-	"internal/donation/place.go",
-	"internal/donation/receipt.go",
-	"internal/donation/share.go",
-	"internal/donation/sources.go",
-	"internal/donation/verify.go",
-	"internal/filing/filing.go",
-	"internal/filing/views.go",
-	"internal/review/facts.go",
-	"internal/review/review.go",
-	"internal/review/screening.go",
-}
-
 func TestArchitecture(t *testing.T) {
 	root, module := moduleRoot(t)
-	problems, err := check(os.DirFS(root), module, layers, mixed)
+	problems, err := check(os.DirFS(root), module, layers)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range problems {
 		t.Error(p)
-	}
-	// The list only shrinks: a file that was split must leave it.
-	for _, name := range mixed {
-		src, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(name)))
-		if os.IsNotExist(err) {
-			t.Logf("%s, in mixed, does not exist", name)
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := parser.ParseFile(token.NewFileSet(), name, src, parser.ImportsOnly)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !slices.ContainsFunc(f.Imports, func(s *ast.ImportSpec) bool {
-			p := strings.Trim(s.Path.Value, `"`)
-			return p == "database/sql" || p == module+"/internal/store"
-		}) {
-			t.Errorf("%s imports no storage any more: remove it from mixed", name)
-		}
 	}
 }
 
@@ -156,7 +104,6 @@ func TestCheckFails(t *testing.T) {
 		"internal/campaign/lifecycle.go":  "package campaign\nimport _ \"database/sql\"\n",
 		"internal/campaign/store.go":      "package campaign\nimport (\n\t_ \"database/sql\"\n\t_ \"example.com/m/internal/store\"\n)\n",
 		"internal/campaign/service_x.go":  "package campaign\nimport _ \"example.com/m/internal/store\"\n",
-		"internal/campaign/old.go":        "package campaign\nimport _ \"example.com/m/internal/store\"\n",
 		"internal/campaign/rules_test.go": "package campaign\nimport _ \"example.com/m/internal/store\"\n",
 		"internal/money/money.go":         "package money\nimport _ \"example.com/m/internal/campaign\"\n",
 		"internal/stray/stray.go":         "package stray\n",
@@ -176,7 +123,7 @@ func TestCheckFails(t *testing.T) {
 		{name: "store", pkgs: []string{"internal/store"}},
 		{name: "domain", domain: true, pkgs: []string{"internal/campaign"}},
 	}
-	got, err := check(os.DirFS(dir), "example.com/m", order, []string{"internal/campaign/old.go"})
+	got, err := check(os.DirFS(dir), "example.com/m", order)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +141,7 @@ func TestCheckFails(t *testing.T) {
 
 // check reads every non-test Go file of the module in fsys and returns what
 // breaks the order, sorted.
-func check(fsys fs.FS, module string, order []layer, allowed []string) ([]string, error) {
+func check(fsys fs.FS, module string, order []layer) ([]string, error) {
 	rank := map[string]int{}
 	domain := map[string]bool{}
 	for i, l := range order {
@@ -249,7 +196,7 @@ func check(fsys fs.FS, module string, order []layer, allowed []string) ([]string
 				}
 			}
 			storage := imp == "database/sql" || imp == module+"/internal/store"
-			if storage && domain[pkg] && !storeFiles(path.Base(name)) && !slices.Contains(allowed, name) {
+			if storage && domain[pkg] && !storeFiles(path.Base(name)) {
 				problems = append(problems, fmt.Sprintf("%s is a rule file of a domain package but imports %s", name, imp))
 			}
 		}
