@@ -5,7 +5,6 @@ package campaigntest
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/carefund/carefund/internal/campaign"
@@ -13,40 +12,12 @@ import (
 	"github.com/carefund/carefund/internal/vault"
 )
 
-// PatientID is the example number of GB 11643-1999: valid, and nobody's.
-const PatientID = "11010519491231002X"
+// PatientID is the patient's ID number in Filing.
+const PatientID = campaign.ExamplePatientID
 
-// Filing returns a filing that passes campaign.Validate: a parent filing
-// for a child with leukaemia, ¥300,000 in two lines of use, every disclosure
-// answered. Each call returns a fresh copy; tests change what they need.
-func Filing() campaign.Filing {
-	d := map[campaign.Topic]campaign.Disclosure{}
-	for _, t := range campaign.Topics {
-		d[t] = campaign.Disclosure{Answered: true}
-	}
-	d[campaign.MedicalInsurance] = campaign.Disclosure{Answered: true, Yes: true, Detail: "城乡居民医保，报销比例约 50%"}
-	d[campaign.Income] = campaign.Disclosure{Answered: true, Yes: true, Detail: "父亲务工", Amount: 36_000_00}
-	return campaign.Filing{
-		Title:             "救救我的女儿",
-		Relationship:      campaign.Parent,
-		RelationshipProof: true,
-		PatientName:       "张小明",
-		PatientID:         PatientID,
-		Diagnosis:         "急性淋巴细胞白血病",
-		HospitalName:      "北京大学人民医院",
-		HospitalCity:      "北京",
-		Story:             strings.Repeat("孩子确诊后需要长期化疗，家里的积蓄已经全部花完。", 3),
-		Target:            300_000_00,
-		EstimatedCosts:    320_000_00,
-		Use: []campaign.UseItem{
-			{Label: "化疗费用", Amount: 200_000_00, Note: "医院预估"},
-			{Label: "骨髓移植", Amount: 100_000_00},
-		},
-		Disclosures: d,
-		Truthful:    "yes",
-		Consent:     "on",
-	}
-}
+// Filing returns a filing that passes campaign.Validate (campaign.Example);
+// each call returns a fresh copy, and tests change what they need.
+func Filing() campaign.Filing { return campaign.Example() }
 
 // User inserts a user row for name directly, its phone sealed as package
 // account seals it, and returns its id: the sign-in flow is account's
