@@ -80,6 +80,9 @@ func (f *fixture) rvDo(t *testing.T, method, target string, form url.Values) (*h
 	return resp, string(b)
 }
 
+// requestObject is how the review console's audit records name a request.
+func requestObject(id int64) string { return "request:" + strconv.FormatInt(id, 10) }
+
 func rvURL(id int64, rest string) string {
 	return "/staff/review/" + strconv.FormatInt(id, 10) + rest
 }
