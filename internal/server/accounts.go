@@ -314,9 +314,6 @@ func minute(t time.Time) string { return site.Minute(t) }
 // chinaTime is the time zone the platform shows times in.
 var chinaTime = site.ChinaTime
 
-// parseDay reads a yyyy-mm-dd date in China time (site.ParseDay).
-func parseDay(v string, end bool) (time.Time, error) { return site.ParseDay(v, end) }
-
 // setUpConsole makes the page renderer and the auditor the console shares
 // with the rest of the site, and the console over the platform's services,
 // whose routes routes() mounts; then the console's navigation bar from the
