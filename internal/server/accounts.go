@@ -26,10 +26,8 @@ func (s *Server) setUpAccounts(p *platform.Platform) {
 	s.sms = p.SMS
 	s.accounts = p.Accounts
 	s.filing = p.Filing
-	s.period = p.Period
 	s.rules = p.Rules
 	s.staffService = p.Staff
-	s.sealer = p.Sealer
 	if p.Ready {
 		// On a database whose schema is not current, /readyz says so and a
 		// load balancer sends nothing here that would need donations.

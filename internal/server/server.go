@@ -100,7 +100,6 @@ type Server struct {
 	vault    *vault.Vault
 	accounts *account.Service
 	sms      account.Sender
-	sealer   staff.Sealer
 
 	// The staff console and what it shares with the rest (accounts.go).
 	site         *site.Pages
@@ -111,7 +110,6 @@ type Server struct {
 
 	campaigns campaign.Store
 	materials material.Store
-	period    time.Duration // the fundraising period (R-PUB-4)
 
 	filing *filing.Service // the publisher's requests (filing.go, api_requests.go)
 
