@@ -15,7 +15,6 @@ import (
 	"github.com/carefund/carefund/internal/config"
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/keyring"
-	"github.com/carefund/carefund/internal/server"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/vault"
@@ -175,5 +174,5 @@ func loadSealer(ctx context.Context, cfg *config.Config, db *store.DB) (staff.Se
 			dir, config.EnvName("keys-dir")))
 	}
 	// The same data key the server opens staff secrets with.
-	return server.StaffSealer(ctx, db, vault.New(keys))
+	return staff.OpenSealer(ctx, db, vault.New(keys))
 }

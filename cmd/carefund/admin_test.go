@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/carefund/carefund/internal/keyring"
-	"github.com/carefund/carefund/internal/server"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/store/storetest"
@@ -68,7 +67,7 @@ func TestAdminCreate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sealer, err := server.StaffSealer(ctx, db, vault.New(keys))
+			sealer, err := staff.OpenSealer(ctx, db, vault.New(keys))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -72,7 +72,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// (ledger, orders), after serving and the jobs have stopped and before
 	// the database closes.
 	p, err := platform.New(ctx, platform.Config{DB: db, Keys: keys, Logger: log, SMS: &account.LogSender{Log: log},
-		PublicURL: publicURL, Payments: payments, Merchants: merchants, DonationMax: money.Fen(cfg.DonationMax) * 100})
+		PublicURL: publicURL, Payments: payments, Merchants: merchants, DonationMax: money.Fen(cfg.DonationMax) * 100,
+		FundraisingPeriod: time.Duration(cfg.FundraisingDays) * 24 * time.Hour})
 	if err != nil {
 		return err
 	}
@@ -88,16 +89,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	srv, err := server.New(server.Options{Platform: p, Logger: log, Version: version,
 		HTTPS: strings.HasPrefix(cfg.PublicURL, "https://"), DevPages: !cfg.Production, TrustedProxies: proxies,
-		Demo: demoPage, FundraisingPeriod: time.Duration(cfg.FundraisingDays) * 24 * time.Hour, PageCacheTTL: cfg.PageCache})
+		Demo: demoPage, PageCacheTTL: cfg.PageCache})
 	if err != nil {
 		return err
 	}
 	if cfg.Demo {
-		sealer, err := server.StaffSealer(ctx, db, p.Vault)
-		if err != nil {
-			return err
-		}
-		loaded, err := demo.Load(ctx, db, sealer, p.Vault, p.Donations)
+		loaded, err := demo.Load(ctx, db, p.Sealer, p.Vault, p.Donations)
 		if err != nil {
 			return fmt.Errorf("loading the demo data: %w", err)
 		}

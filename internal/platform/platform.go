@@ -1,6 +1,7 @@
 // Package platform builds what carefund runs on from its database and keys:
-// the services of the domain packages, the ledger's writer, the order
-// writer and the payment providers. `carefund serve`, `carefund bench` and
+// the services of the domain packages (the publisher's, the review
+// console's and the staff console's among them), the ledger's writer, the
+// order writer and the payment providers. `carefund serve`, `carefund bench` and
 // the tests all build them with New, so what the tests exercise is what
 // production runs; the HTTP server (package server) and the background
 // jobs (package jobs) are given a Platform and build none of it themselves.
@@ -18,15 +19,22 @@ import (
 	"time"
 
 	"github.com/carefund/carefund/internal/account"
+	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/campaign"
+	"github.com/carefund/carefund/internal/charity"
+	"github.com/carefund/carefund/internal/disclosure"
 	"github.com/carefund/carefund/internal/donation"
+	"github.com/carefund/carefund/internal/filing"
+	"github.com/carefund/carefund/internal/incident"
 	"github.com/carefund/carefund/internal/keyring"
 	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/material"
 	"github.com/carefund/carefund/internal/metrics"
 	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/payment"
+	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/rules"
+	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/vault"
 )
@@ -65,6 +73,9 @@ type Config struct {
 	DonationMax money.Fen
 	// LedgerMaxWait is the ledger's MaxWait (group commit); zero by default.
 	LedgerMaxWait time.Duration
+	// FundraisingPeriod is how long a request's channel stays open before
+	// one extension (R-PUB-4); campaign.DefaultPeriod when zero.
+	FundraisingPeriod time.Duration
 }
 
 // Platform is the built platform. Its fields are set once by New and only
@@ -81,6 +92,33 @@ type Platform struct {
 	Materials material.Store
 	SMS       account.Sender
 	Accounts  *account.Service
+
+	// Period is how long a request's channel stays open before one
+	// extension (R-PUB-4).
+	Period time.Duration
+	// Filing is the publisher's use cases: drafts, materials, submission.
+	Filing *filing.Service
+	// Reviews is the review console's use cases (R-REV-1 to R-REV-4).
+	Reviews *review.Service
+	// Disclosure is what the public may see of a request: pages, listings
+	// and the API's public objects.
+	Disclosure *disclosure.Service
+	// Rules keeps the rules documents and the users' consents.
+	Rules *rules.Service
+	// Audit is the audit log, for outcomes that have no transaction of
+	// their own to share, and for browsing.
+	Audit *audit.Log
+	// Staff is the staff console's accounts, roles and four-eyes
+	// approvals; Approvals holds the executors of approved proposals.
+	Staff     *staff.Service
+	Approvals *staff.Approvals
+	// Sealer seals staff members' TOTP secrets; nil when the database was
+	// not ready, as it needs its data key stored there.
+	Sealer staff.Sealer
+	// Charities is the charity referral list (R-REQ-7); Incidents the
+	// personal-data incidents (R-PII-3).
+	Charities *charity.Service
+	Incidents *incident.Service
 
 	// Ready says the database's schema was current when New ran. Only then
 	// are the money side's services below built: on a database that is not
@@ -144,6 +182,19 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 	}
 	p.Accounts = &account.Service{DB: p.DB, Vault: p.Vault, SMS: p.SMS, Verifier: verifier,
 		CodeKey: derive(keys.Session, "signin-codes"), Now: p.Now}
+	p.Period = cfg.FundraisingPeriod
+	if p.Period <= 0 {
+		p.Period = campaign.DefaultPeriod
+	}
+	p.Filing = &filing.Service{DB: p.DB, Accounts: p.Accounts, Campaigns: p.Campaigns, Materials: p.Materials}
+	p.Reviews = &review.Service{DB: p.DB, Campaigns: p.Campaigns, Materials: p.Materials, Accounts: p.Accounts, Period: p.Period}
+	p.Disclosure = &disclosure.Service{DB: p.DB, Campaigns: p.Campaigns, Materials: p.Materials, Accounts: p.Accounts}
+	p.Rules = &rules.Service{DB: p.DB}
+	p.Audit = &audit.Log{DB: p.DB}
+	p.Approvals = staff.NewApprovals()
+	p.Staff = &staff.Service{DB: p.DB, Approvals: p.Approvals, Now: p.Now}
+	p.Charities = &charity.Service{DB: p.DB}
+	p.Incidents = &incident.Service{DB: p.DB}
 
 	if err := p.DB.Ready(ctx); err != nil {
 		p.Log.Warn("the database is not ready; accounts and donations are unavailable", "err", err)
@@ -152,6 +203,12 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 	if err := p.DB.Write(ctx, func(tx *store.Tx) error { return rules.Seed(ctx, tx) }); err != nil {
 		return nil, err
 	}
+	// The sealer's data key is kept in the database, made on first use.
+	sealer, err := staff.OpenSealer(ctx, p.DB, p.Vault)
+	if err != nil {
+		return nil, err
+	}
+	p.Sealer, p.Staff.Sealer = sealer, sealer
 	p.Ready = true
 	p.Ledger = ledger.New(p.DB, ledger.Options{Metrics: p.Metrics, MaxWait: cfg.LedgerMaxWait})
 	p.Orders = store.NewGroup(p.DB, 0)

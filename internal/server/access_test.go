@@ -53,7 +53,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	ctx := context.Background()
 	for _, role := range staff.Roles {
 		err := db.Write(ctx, func(tx *store.Tx) error {
-			m, uri, err := staff.Create(ctx, tx, s.sealer, "u-"+strings.ReplaceAll(string(role), "_", "-"), role, fixturePassword)
+			m, uri, err := staff.Create(ctx, tx, s.platform.Sealer, "u-"+strings.ReplaceAll(string(role), "_", "-"), role, fixturePassword)
 			if err != nil {
 				return err
 			}

@@ -1,63 +1,39 @@
 package server
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/apperr"
-	"github.com/carefund/carefund/internal/audit"
-	"github.com/carefund/carefund/internal/charity"
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/idcard"
-	"github.com/carefund/carefund/internal/incident"
 	"github.com/carefund/carefund/internal/platform"
 	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/server/console"
 	"github.com/carefund/carefund/internal/server/site"
 	"github.com/carefund/carefund/internal/staff"
-	"github.com/carefund/carefund/internal/store"
-	"github.com/carefund/carefund/internal/vault"
 	"github.com/carefund/carefund/internal/web"
 )
 
-// setUpAccounts takes the account, staff and donation services from the
-// platform, and makes the sealer of staff secrets and the store of pending
-// approvals.
-func (s *Server) setUpAccounts(p *platform.Platform) error {
+// setUpAccounts takes the services of the public's accounts, the
+// publisher's requests and the staff from the platform, which built them.
+func (s *Server) setUpAccounts(p *platform.Platform) {
 	s.vault = p.Vault
 	s.campaigns = p.Campaigns
 	s.materials = p.Materials
 	s.sms = p.SMS
 	s.accounts = p.Accounts
-	if !p.Ready {
-		// A database whose schema is not current: /readyz says so and a
-		// load balancer sends nothing here, so nothing needs the services.
-		return nil
+	s.filing = p.Filing
+	s.rules = p.Rules
+	s.staffService = p.Staff
+	if p.Ready {
+		// On a database whose schema is not current, /readyz says so and a
+		// load balancer sends nothing here that would need donations.
+		s.setUpDonations(p)
 	}
-	sealer, err := newStaffSealer(context.Background(), s.db, s.vault)
-	if err != nil {
-		return err
-	}
-	s.sealer = sealer
-	s.approvals = newApprovals()
-	s.setUpDonations(p)
-	return nil
 }
-
-// StaffSealer returns the sealer of staff secrets for the database, making
-// its data key on first use.
-func StaffSealer(ctx context.Context, db *store.DB, v *vault.Vault) (staff.Sealer, error) {
-	return staff.OpenSealer(ctx, db, v)
-}
-
-func newStaffSealer(ctx context.Context, db *store.DB, v *vault.Vault) (staff.Sealer, error) {
-	return staff.OpenSealer(ctx, db, v)
-}
-
-func newApprovals() *staff.Approvals { return staff.NewApprovals() }
 
 // viewer tells the layout who is looking.
 func (s *Server) viewer(r *http.Request) web.Viewer { return s.site.Viewer(r) }
@@ -336,27 +312,15 @@ func minute(t time.Time) string { return site.Minute(t) }
 // chinaTime is the time zone the platform shows times in.
 var chinaTime = site.ChinaTime
 
-// parseDay reads a yyyy-mm-dd date in China time (site.ParseDay).
-func parseDay(v string, end bool) (time.Time, error) { return site.ParseDay(v, end) }
-
-// setUpConsole builds the services of the console's and the account pages'
-// use cases, the shared page renderer and auditor, and the console, whose
-// routes routes() mounts; then the console's navigation bar from the routes
-// and the permission matrix.
-func (s *Server) setUpConsole() {
+// setUpConsole makes the page renderer and the auditor the console shares
+// with the rest of the site, and the console over the platform's services,
+// whose routes routes() mounts; then the console's navigation bar from the
+// routes and the permission matrix.
+func (s *Server) setUpConsole(p *platform.Platform) {
 	s.site = &site.Pages{Renderer: s.pages, HTTPS: s.https, DevPages: s.devPages}
-	s.auditLog = &audit.Log{DB: s.db}
-	s.auditor = &site.Auditor{Log: s.auditLog, Access: matrix{}, Logger: s.log}
-	s.rules = &rules.Service{DB: s.db}
-	s.staffService = &staff.Service{DB: s.db, Sealer: s.sealer, Approvals: s.approvals, Now: s.now}
+	s.auditor = &site.Auditor{Log: p.Audit, Access: matrix{}, Logger: s.log}
 	s.console = &console.Console{Pages: s.site, Auditor: s.auditor, Access: matrix{},
-		Staff: s.staffService, Accounts: s.accounts, Rules: s.rules,
-		Charities: &charity.Service{DB: s.db}, Incidents: &incident.Service{DB: s.db}, Log: s.auditLog}
+		Staff: p.Staff, Accounts: p.Accounts, Rules: p.Rules, Charities: p.Charities, Incidents: p.Incidents,
+		Log: p.Audit, Reviews: p.Reviews, Now: p.Now}
 	s.site.Nav = consoleNav(s.routes())
-}
-
-// membersView is the console's members page, which the review console shows
-// again when a conflict of interest is refused.
-func (s *Server) membersView(r *http.Request) (web.StaffMembers, error) {
-	return s.console.MembersView(r)
 }

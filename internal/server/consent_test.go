@@ -65,7 +65,7 @@ func TestMajorRuleChangeAsksAgain(t *testing.T) {
 		id := itoa(pending.ID)
 		// A second admin puts it in force: never whoever drafted it.
 		if err := db.Write(ctx, func(tx *store.Tx) error {
-			m, _, err := staff.Create(ctx, tx, f.s.sealer, "u-admin-two", staff.Admin, "correct horse battery staple")
+			m, _, err := staff.Create(ctx, tx, f.s.platform.Sealer, "u-admin-two", staff.Admin, "correct horse battery staple")
 			if err != nil {
 				return err
 			}

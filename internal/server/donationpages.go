@@ -10,6 +10,7 @@ import (
 	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/payment"
+	"github.com/carefund/carefund/internal/server/site"
 	"github.com/carefund/carefund/internal/web"
 )
 
@@ -72,7 +73,7 @@ func (s *Server) donatePage(w http.ResponseWriter, r *http.Request) error {
 	if !d.ChannelAt(s.now()).Open {
 		return s.renderClosed(w, r, d)
 	}
-	values := map[string]string{"s": formShareToken(r.URL.Query().Get("s")), "client_token": rand.Text()}
+	values := map[string]string{"s": formShareToken(site.Params(r).Get("s")), "client_token": rand.Text()}
 	// The form's client token is this rendering's own: no cache may hand
 	// one rendering to two donors, whose donations would become one order.
 	w.Header().Set("Cache-Control", "no-store")

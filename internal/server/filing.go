@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
-	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -18,6 +16,7 @@ import (
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/material"
 	"github.com/carefund/carefund/internal/money"
+	"github.com/carefund/carefund/internal/server/site"
 	"github.com/carefund/carefund/internal/upload"
 	"github.com/carefund/carefund/internal/web"
 )
@@ -94,7 +93,7 @@ func parseAnyForm(r *http.Request) error {
 // own returns the signed-in publisher's user id and the request id of the
 // path; a malformed id is NotFound.
 func own(r *http.Request) (user, id int64, err error) {
-	id, err = pathNumber(r, "id")
+	id, err = site.PathNumber(r, "id")
 	return callerOf(r).user.Subject, id, err
 }
 
@@ -282,8 +281,7 @@ func (s *Server) myRequest(w http.ResponseWriter, r *http.Request) error {
 // doneOf is the query's "done": the action the page follows, whose notice
 // it shows.
 func doneOf(r *http.Request) string {
-	q, _ := url.ParseQuery(r.URL.RawQuery)
-	return q.Get("done")
+	return site.Params(r).Get("done")
 }
 
 // formView is the filing form of v with f.
@@ -529,7 +527,7 @@ func (s *Server) ownMaterial(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	mid, err := pathNumber(r, "mid")
+	mid, err := site.PathNumber(r, "mid")
 	if err != nil {
 		return err
 	}
@@ -538,41 +536,7 @@ func (s *Server) ownMaterial(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return sendMaterial(w, m, content)
-}
-
-// materialTypes are the types a stored document may be served as;
-// anything else (there should be nothing else: upload.Check decides the
-// type) goes out as a download of bytes.
-var materialTypes = []string{"image/jpeg", "image/png", "application/pdf"}
-
-// sendMaterial writes a decrypted document: shown inline, never cached,
-// never sniffed into another type. An image is sandboxed, so a crafted file
-// can run nothing as the platform; a PDF is not, because a sandbox keeps the
-// browser's PDF viewer from opening it, but it may load nothing and never
-// be framed.
-func sendMaterial(w http.ResponseWriter, m material.Material, content []byte) error {
-	h := w.Header()
-	ct := "application/octet-stream"
-	if slices.Contains(materialTypes, m.ContentType) {
-		ct = m.ContentType
-	}
-	h.Set("Content-Type", ct)
-	h.Set("Content-Disposition", "inline")
-	if ct == "application/octet-stream" {
-		h.Set("Content-Disposition", "attachment")
-	}
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
-	if ct == "application/pdf" {
-		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-	} else {
-		h.Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'")
-	}
-	h.Set("Content-Length", strconv.Itoa(len(content)))
-	w.WriteHeader(http.StatusOK)
-	_, err := w.Write(content)
-	return err
+	return site.SendMaterial(w, m, content)
 }
 
 // withdrawMaterial saves the form and withdraws a document uploaded by
@@ -581,7 +545,7 @@ func (s *Server) withdrawMaterial(w http.ResponseWriter, r *http.Request) error 
 	sv, err := s.saveForm(r)
 	if err == nil {
 		var mid int64
-		if mid, err = pathNumber(r, "mid"); err == nil {
+		if mid, err = site.PathNumber(r, "mid"); err == nil {
 			err = s.filing.WithdrawMaterial(r.Context(), sv.req.PublisherUserID, sv.req.ID, mid, callerOf(r).user.Actor())
 		}
 	}

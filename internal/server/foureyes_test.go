@@ -164,11 +164,11 @@ func TestStaffPasswordChange(t *testing.T) {
 		}
 		rec := func(context.Context, *store.Tx, int64, string, string) error { return nil }
 		later := f.s.now().Add(time.Minute) // the next code: each is accepted once
-		if _, err := staff.Authenticate(ctx, db, f.s.sealer, "u-finance", fixturePassword, staff.CodeAt(f.secrets[staff.Finance], later), later, rec); err == nil {
+		if _, err := staff.Authenticate(ctx, db, f.s.platform.Sealer, "u-finance", fixturePassword, staff.CodeAt(f.secrets[staff.Finance], later), later, rec); err == nil {
 			t.Error("the old password still signs in")
 		}
 		later = later.Add(time.Minute)
-		if _, err := staff.Authenticate(ctx, db, f.s.sealer, "u-finance", "a brand new passphrase", staff.CodeAt(f.secrets[staff.Finance], later), later, rec); err != nil {
+		if _, err := staff.Authenticate(ctx, db, f.s.platform.Sealer, "u-finance", "a brand new passphrase", staff.CodeAt(f.secrets[staff.Finance], later), later, rec); err != nil {
 			t.Errorf("the new password: %v", err)
 		}
 	})

@@ -88,7 +88,7 @@ func newGolden(t *testing.T, db *store.DB) *golden {
 	f.user, f.userID = f.signInUser(t, "13800138000")
 	ctx := context.Background()
 	if err := db.Write(ctx, func(tx *store.Tx) error {
-		m, _, err := staff.Create(ctx, tx, s.sealer, "u-reviewer", staff.Reviewer, fixturePassword)
+		m, _, err := staff.Create(ctx, tx, s.platform.Sealer, "u-reviewer", staff.Reviewer, fixturePassword)
 		f.ids[staff.Reviewer] = m.ID
 		return err
 	}); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/carefund/carefund/internal/disclosure"
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/money"
+	"github.com/carefund/carefund/internal/server/site"
 	"github.com/carefund/carefund/internal/web"
 )
 
@@ -102,7 +103,7 @@ func (s *Server) publicRequest(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	gen := s.pageCache.gen.Load()
-	token := validShareToken(r.URL.Query().Get("s"))
+	token := validShareToken(site.Params(r).Get("s"))
 	p, err := s.disclosure.Page(ctx, id, token)
 	if err != nil {
 		return err
@@ -144,7 +145,7 @@ func (s *Server) publicRequest(w http.ResponseWriter, r *http.Request) error {
 				Donor: p.Names[d.DonorUserID], Anonymous: d.Anonymous, Message: d.Message, At: minute(d.PaidAt)})
 		}
 	}
-	if p.ByShare && r.URL.Query().Get("shared") == "1" {
+	if p.ByShare && site.Params(r).Get("shared") == "1" {
 		// Whoever holds the token sees what it brought, and no names.
 		page.Share = &web.ShareView{URL: s.publicURL + sharePath(id, token),
 			Visits: p.Share.Visits, Donations: p.Share.Donations, Raised: p.Share.Raised.Format(lang)}

@@ -35,7 +35,7 @@ func (f *fixture) rvSecondReviewer(t *testing.T) (int64, string) {
 	var id int64
 	var token string
 	if err := f.db.Write(ctx, func(tx *store.Tx) error {
-		m, _, err := staff.Create(ctx, tx, f.s.sealer, "u-reviewer-two", staff.Reviewer, fixturePassword)
+		m, _, err := staff.Create(ctx, tx, f.s.platform.Sealer, "u-reviewer-two", staff.Reviewer, fixturePassword)
 		if err != nil {
 			return err
 		}
@@ -79,6 +79,9 @@ func (f *fixture) rvDo(t *testing.T, method, target string, form url.Values) (*h
 	b, _ := io.ReadAll(resp.Body)
 	return resp, string(b)
 }
+
+// requestObject is how the review console's audit records name a request.
+func requestObject(id int64) string { return "request:" + strconv.FormatInt(id, 10) }
 
 func rvURL(id int64, rest string) string {
 	return "/staff/review/" + strconv.FormatInt(id, 10) + rest
@@ -535,7 +538,7 @@ func TestTwoReviewersAndCertificate(t *testing.T) {
 		}
 		f.rvRead(t, func(ctx context.Context, tx *store.Tx) error {
 			ch, err := f.s.campaigns.Fundraising(ctx, tx, id)
-			if err == nil && !ch.Deadline.Equal(ch.OpenedAt.Add(f.s.period)) {
+			if err == nil && !ch.Deadline.Equal(ch.OpenedAt.Add(f.s.platform.Period)) {
 				t.Errorf("channel %+v, want the configured period", ch)
 			}
 			return err

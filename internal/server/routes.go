@@ -63,24 +63,6 @@ func (s *Server) routes() []route {
 		{"GET /sandbox/checkout/{id}", s.sandboxCheckout},
 		{"POST /sandbox/checkout/{id}", s.sandboxCheckout},
 
-		// Review, publication and patrol (reviewpages.go).
-		{"GET /staff/review", s.reviewQueue},
-		{"GET /staff/review/{id}", s.reviewRequest},
-		{"POST /staff/review/{id}/claim", s.claimRequest},
-		{"POST /staff/review/{id}/release", s.releaseRequest},
-		{"POST /staff/review/{id}/ask", s.askInfo},
-		{"POST /staff/review/{id}/reject", s.rejectRequest},
-		{"POST /staff/review/{id}/approve", s.approveRequest},
-		{"GET /staff/review/{id}/materials/{mid}", s.reviewMaterial},
-		{"POST /staff/review/{id}/materials/{mid}/reviewed", s.markMaterialReviewed},
-		{"POST /staff/review/{id}/materials/{mid}/publish", s.publishMaterial},
-		{"POST /staff/review/{id}/open", s.openFundraising},
-		{"POST /staff/review/{id}/close", s.staffCloseRequest},
-		{"GET /staff/patrol", s.patrolPage},
-		{"POST /staff/patrol/{id}/updates/{uid}/check", s.checkUpdate},
-		{"POST /staff/patrol/{id}/updates/{uid}/takedown", s.takeDownUpdate},
-		{"POST /staff/members/{id}/conflicts", s.addConflict},
-
 		// Operations.
 		{"GET /healthz", s.healthz},
 		{"GET /readyz", s.readyz},
@@ -110,8 +92,8 @@ func (s *Server) routes() []route {
 		{"/api/v1/", s.notFound},
 		{"/", s.notFound},
 	}
-	// The staff console (package console), after the review console: the
-	// order of the console's navigation bar.
+	// The staff console (package console), the review console among its
+	// screens; their order is the order of the console's navigation bar.
 	for _, rt := range s.console.Routes() {
 		rs = append(rs, route{rt.Pattern, rt.Handler})
 	}

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/carefund/carefund/internal/account"
-	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/disclosure"
 	"github.com/carefund/carefund/internal/donation"
@@ -29,7 +28,6 @@ import (
 	"github.com/carefund/carefund/internal/metrics"
 	"github.com/carefund/carefund/internal/payment"
 	"github.com/carefund/carefund/internal/platform"
-	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/server/console"
 	"github.com/carefund/carefund/internal/server/site"
@@ -65,9 +63,6 @@ type Options struct {
 	// without a session or share link sees it, may be served again without
 	// being rendered anew (pagecache.go); 0 turns the cache off.
 	PageCacheTTL time.Duration
-	// FundraisingPeriod is how long a request's channel stays open before
-	// one extension (R-PUB-4); campaign.DefaultPeriod when zero.
-	FundraisingPeriod time.Duration
 }
 
 // Demo is what the development page shows of the demonstration staff.
@@ -99,28 +94,23 @@ type Server struct {
 	mux     *http.ServeMux
 	handler http.Handler
 
-	now       func() time.Time
-	proxies   []netip.Prefix
-	devPages  bool
-	demo      *Demo
-	vault     *vault.Vault
-	accounts  *account.Service
-	sms       account.Sender
-	sealer    staff.Sealer
-	approvals *staff.Approvals
+	now      func() time.Time
+	proxies  []netip.Prefix
+	devPages bool
+	demo     *Demo
+	vault    *vault.Vault
+	accounts *account.Service
+	sms      account.Sender
 
 	// The staff console and what it shares with the rest (accounts.go).
 	site         *site.Pages
 	auditor      *site.Auditor
-	auditLog     *audit.Log
 	rules        *rules.Service
 	staffService *staff.Service
 	console      *console.Console
 
 	campaigns campaign.Store
 	materials material.Store
-	reviews   *review.Service // the review console's use cases (reviewpages.go)
-	period    time.Duration   // the fundraising period (R-PUB-4)
 
 	filing *filing.Service // the publisher's requests (filing.go, api_requests.go)
 
@@ -171,20 +161,10 @@ func New(opts Options) (*Server, error) {
 	s.devPages = opts.DevPages
 	s.demo = opts.Demo
 	s.proxies = opts.TrustedProxies
-	s.period = opts.FundraisingPeriod
 	s.pageCache.ttl = opts.PageCacheTTL
-	if s.period <= 0 {
-		s.period = campaign.DefaultPeriod
-	}
-	if err := s.setUpAccounts(p); err != nil {
-		return nil, err
-	}
-	s.filing = &filing.Service{DB: s.db, Accounts: s.accounts, Campaigns: s.campaigns, Materials: s.materials} // setup: filing service (to move to cmd/carefund)
-	// The review console's service (reviewpages.go), on what setUpAccounts made.
-	s.reviews = &review.Service{DB: s.db, Campaigns: s.campaigns, Materials: s.materials, Accounts: s.accounts, Period: s.period}
-	s.setUpConsole()
-	// Setup of the public side: what the public may see (disclosure).
-	s.disclosure = &disclosure.Service{DB: s.db, Campaigns: s.campaigns, Materials: s.materials, Accounts: s.accounts}
+	s.setUpAccounts(p)
+	s.setUpConsole(p)
+	s.disclosure = p.Disclosure
 	var origins []string
 	for _, p := range s.providers {
 		if c, ok := p.(interface{ CheckoutOrigins() []string }); ok {

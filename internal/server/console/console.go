@@ -1,6 +1,7 @@
 // Package console is the staff console: signing in, the members and their
-// roles, four-eyes approvals, the audit log, rules documents, personal-data
-// incidents, finding a person, and the charity referral list. Package server
+// roles, the review of requests and the patrol of their updates, four-eyes
+// approvals, the audit log, rules documents, personal-data incidents,
+// finding a person, and the charity referral list. Package server
 // mounts its routes on the one mux, behind the permission check, the
 // middleware and the error pages every route has; the permission matrix
 // covers these routes like any other.
@@ -13,12 +14,14 @@ package console
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/charity"
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/incident"
+	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/server/site"
 	"github.com/carefund/carefund/internal/staff"
@@ -36,6 +39,10 @@ type Console struct {
 	Charities *charity.Service
 	Incidents *incident.Service
 	Log       *audit.Log
+	Reviews   *review.Service
+	// Now is the clock, which the review queue measures waiting from;
+	// nil means time.Now.
+	Now func() time.Time
 }
 
 // Routes lists the console's URLs, in the order of its navigation bar
@@ -48,6 +55,25 @@ func (c *Console) Routes() []site.Route {
 		{Pattern: "GET /staff", Handler: c.home},
 		{Pattern: "GET /staff/password", Handler: c.passwordPage},
 		{Pattern: "POST /staff/password", Handler: c.password},
+		// The review console (review.go), ahead of the charity list: the
+		// order of the navigation bar.
+		{Pattern: "GET /staff/review", Handler: c.reviewQueue},
+		{Pattern: "GET /staff/review/{id}", Handler: c.reviewRequest},
+		{Pattern: "POST /staff/review/{id}/claim", Handler: c.claimRequest},
+		{Pattern: "POST /staff/review/{id}/release", Handler: c.releaseRequest},
+		{Pattern: "POST /staff/review/{id}/ask", Handler: c.askInfo},
+		{Pattern: "POST /staff/review/{id}/reject", Handler: c.rejectRequest},
+		{Pattern: "POST /staff/review/{id}/approve", Handler: c.approveRequest},
+		{Pattern: "GET /staff/review/{id}/materials/{mid}", Handler: c.reviewMaterial},
+		{Pattern: "POST /staff/review/{id}/materials/{mid}/reviewed", Handler: c.markMaterialReviewed},
+		{Pattern: "POST /staff/review/{id}/materials/{mid}/publish", Handler: c.publishMaterial},
+		{Pattern: "POST /staff/review/{id}/open", Handler: c.openFundraising},
+		{Pattern: "POST /staff/review/{id}/close", Handler: c.staffCloseRequest},
+		{Pattern: "GET /staff/patrol", Handler: c.patrolPage},
+		{Pattern: "POST /staff/patrol/{id}/updates/{uid}/check", Handler: c.checkUpdate},
+		{Pattern: "POST /staff/patrol/{id}/updates/{uid}/takedown", Handler: c.takeDownUpdate},
+		{Pattern: "POST /staff/members/{id}/conflicts", Handler: c.addConflict},
+		// The charity referral list (charities.go).
 		{Pattern: "GET /staff/charities", Handler: c.charitiesPage},
 		{Pattern: "POST /staff/charities", Handler: c.createCharity},
 		{Pattern: "POST /staff/charities/{id}", Handler: c.updateCharity},
@@ -77,6 +103,13 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, p web.Page) err
 }
 
 func lang(r *http.Request) i18n.Lang { return site.Lang(r) }
+
+func (c *Console) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
 
 // may reports whether the signed-in member may use the route.
 func (c *Console) may(r *http.Request, pattern string) bool {
