@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/carefund/carefund/internal/payment"
 	"github.com/carefund/carefund/internal/store"
@@ -225,3 +226,83 @@ func TestConfirmReusedTransactionConcurrent(t *testing.T) {
 		}
 	})
 }
+
+// TestHeldOrderIsAskedAbout checks that an order held by a conflicting copy
+// that came first is still asked about by the query job: when the genuine
+// payment's notifications never arrive, the provider's answer credits it
+// once (R-DON-1), and an answer that conflicts again leaves the order held,
+// never given up, and credits nothing.
+func TestHeldOrderIsAskedAbout(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		sb := payment.NewSandbox(payment.SandboxConfig{Key: make([]byte, 32), Merchant: merchant, ManualDelivery: true})
+		t.Cleanup(sb.Close)
+		providers := map[string]payment.Provider{"sandbox": sb}
+		later := time.Now().Add(OrderTTL + time.Hour)
+
+		o := f.order(f.input("100"))
+		if _, err := sb.Create(ctx, payment.Order{ID: o.OrderNo, Amount: o.Amount, Description: "test",
+			NotifyURL: "http://127.0.0.1:1/pay/notify/sandbox"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sb.Pay(ctx, o.OrderNo); err != nil {
+			t.Fatal(err)
+		}
+		genuine, err := sb.Query(ctx, o.OrderNo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conflict := genuine
+		conflict.Provider, conflict.Amount = "sandbox", 1_00
+		if out := f.confirm(conflict); !out.Quarantined {
+			t.Fatalf("the conflicting copy: %+v, want quarantined", out)
+		}
+		if got := f.count("SELECT COUNT(*) FROM donation_orders WHERE id = $1 AND state = 'quarantined'", o.ID); got != 1 {
+			t.Fatal("the order named by the conflicting copy is not held")
+		}
+
+		// No notification of the genuine payment ever comes: the job asks.
+		res, err := f.s.Reconcile(ctx, providers, later, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res != (ReconcileResult{Asked: 1, Confirmed: 1}) {
+			t.Errorf("Reconcile = %+v; want the held order asked about and confirmed", res)
+		}
+		if got := f.count("SELECT COUNT(*) FROM donations WHERE order_id = $1", o.ID); got != 1 {
+			t.Errorf("%d donations of the held order, want 1", got)
+		}
+		if res, err := f.s.Reconcile(ctx, providers, later, 100); err != nil || res != (ReconcileResult{}) {
+			t.Errorf("Reconcile again = %+v, %v; want nothing left to ask", res, err)
+		}
+
+		// A held order whose provider answers with another conflicting
+		// payment stays held and credits nothing.
+		o2 := f.order(f.input("50"))
+		if out := f.confirm(payment.Payment{Provider: "sandbox", OrderID: o2.OrderNo, TransactionID: "tx-conflict-2",
+			Merchant: merchant, Amount: 1_00, State: payment.Paid, PaidAt: today}); !out.Quarantined {
+			t.Fatalf("the conflicting copy of the second order: %+v, want quarantined", out)
+		}
+		lying := &answering{Provider: sb, answer: payment.Payment{OrderID: o2.OrderNo, TransactionID: "tx-conflict-2",
+			Merchant: merchant, Amount: 1_00, State: payment.Paid, PaidAt: today}}
+		res, err = f.s.Reconcile(ctx, map[string]payment.Provider{"sandbox": lying}, later, 100)
+		if err != nil || res != (ReconcileResult{Left: 1}) {
+			t.Errorf("Reconcile of a held order answered in conflict = %+v, %v; want it left held", res, err)
+		}
+		if got := f.count("SELECT COUNT(*) FROM donations WHERE order_id = $1", o2.ID); got != 0 {
+			t.Errorf("%d donations of the order answered in conflict, want none", got)
+		}
+		if got := f.count("SELECT COUNT(*) FROM donation_order_lapses WHERE order_id = $1", o2.ID); got != 0 {
+			t.Errorf("the order answered in conflict was given up")
+		}
+	})
+}
+
+// answering is a provider whose Query always gives one answer.
+type answering struct {
+	payment.Provider
+	answer payment.Payment
+}
+
+func (a *answering) Query(context.Context, string) (payment.Payment, error) { return a.answer, nil }

@@ -179,9 +179,18 @@ func (s *Service) CreateOrder(ctx context.Context, in OrderInput) (Order, error)
 	return o, nil
 }
 
+// heldAskedFor is how long after its expiry a held order is still asked
+// about: past the provider's resend schedule (WeChat Pay's ends after about
+// 24 hours), so a genuine payment whose notifications all failed is found.
+const heldAskedFor = 48 * time.Hour
+
 // Unpaid returns up to limit orders still unpaid whose expiry is at or
 // before olderThan, oldest first, leaving out those given up already: the
 // orders the query job asks the provider about before giving up on them.
+// An order held because a conflicting copy of a notification named it
+// first is unpaid too: its genuine payment may never be notified again, so
+// the provider is asked about it like any other, for heldAskedFor after its
+// expiry (a provider resends a notification for about a day).
 func (s *Service) Unpaid(ctx context.Context, olderThan time.Time, limit int) ([]Order, error) {
 	return s.unpaidAfter(ctx, olderThan, Order{}, limit)
 }
@@ -201,10 +210,11 @@ func (s *Service) unpaidAfter(ctx context.Context, olderThan time.Time, after Or
 		var err error
 		out, err = store.All(ctx, tx, func(rows *sql.Rows) (Order, error) { return scanOrder(rows) },
 			"SELECT "+orderColumns+` FROM donation_orders o
-			WHERE state = $1 AND expires_at <= $2
+			WHERE (state = $1 OR state = $6 AND expires_at > $7) AND expires_at <= $2
 			AND (expires_at > $4 OR expires_at = $4 AND id > $5)
 			AND NOT EXISTS (SELECT 1 FROM donation_order_lapses l WHERE l.order_id = o.id)
-			ORDER BY expires_at, id LIMIT $3`, Created, olderThan.UnixMicro(), limit, afterExpiry, after.ID)
+			ORDER BY expires_at, id LIMIT $3`, Created, olderThan.UnixMicro(), limit, afterExpiry, after.ID, Quarantined,
+			olderThan.Add(-heldAskedFor).UnixMicro())
 		return err
 	})
 	return out, err

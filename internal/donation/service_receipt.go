@@ -69,9 +69,18 @@ func (s *Service) reconcile(ctx context.Context, providers map[string]payment.Pr
 			return wrapf("%s answered about order %q when asked about %s", o.Provider, pay.OrderID, o.OrderNo)
 		}
 		pay.Provider = o.Provider
-		if _, err := s.Confirm(ctx, pay); err != nil {
+		out, err := s.Confirm(ctx, pay)
+		if err != nil {
 			res.Asked--
 			return err
+		}
+		if out.DonationID == 0 {
+			// The provider's own answer conflicts with the order and was
+			// set aside for finance staff too; the order stays held, not
+			// given up, and is asked about again until heldAskedFor ends.
+			res.Asked--
+			res.Left++
+			return nil
 		}
 		res.Confirmed++
 		return nil
