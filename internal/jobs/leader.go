@@ -79,6 +79,16 @@ func (l *AdvisoryLock) Lead(ctx context.Context) (context.Context, func(), error
 				if err != nil {
 					return err
 				}
+				// A session that falls silent (its node cut off from the
+				// network, not dead) would keep the lock until TCP gives up,
+				// hours later. PostgreSQL ends it, and so releases the lock,
+				// once it has been idle for a few of the pings and tries
+				// that a live node sends every check or retry.
+				idle := 3*max(check, retry) + timeout
+				if _, err := c.Exec(cctx, fmt.Sprintf("SET idle_session_timeout = %d", idle.Milliseconds())); err != nil {
+					closeConn(c)
+					return err
+				}
 				conn = c
 			}
 			qctx, cancel := context.WithTimeout(ctx, timeout)
