@@ -106,8 +106,12 @@ func TestJobsTakeOver(t *testing.T) {
 		// A second channel expires, and A dies before its next run (a
 		// minute after its first): B takes over and closes it.
 		second := expired("publisher-2")
+		killed := time.Now()
 		a.kill()
 		b.waitLog(t, msgLeads)
+		// Reported, not asserted: how fast depends on the machine's load;
+		// the design's figure is one retry interval (2 s) after the kill.
+		t.Logf("B took over %s after A was killed", time.Since(killed).Round(time.Millisecond))
 		if got := leaderMetric(t, b); got != "1" {
 			t.Errorf("B took over, but its carefund_jobs_leader is %s", got)
 		}

@@ -390,8 +390,15 @@ func (db *DB) write(ctx context.Context, level sql.IsolationLevel, fn func(*Tx) 
 }
 
 // runTwice makes every Write run its function in a transaction that is
-// rolled back before the one that counts; it is on in every test binary.
-var runTwice = testing.Testing()
+// rolled back before the one that counts. It is on in every test binary,
+// and in a carefund program that a test started (RunTwiceEnv), so that the
+// end-to-end and crash tests run every transaction twice as well.
+var runTwice = testing.Testing() || os.Getenv(RunTwiceEnv) == "1"
+
+// RunTwiceEnv is the environment variable, set to 1 by tests that start the
+// real program, that turns runTwice on in it. It is not configuration:
+// nothing but a test sets it.
+const RunTwiceEnv = "CAREFUND_TEST_RUN_TWICE"
 
 // RunsTwice reports whether Write runs every function twice, the first
 // run rolled back: true in tests.

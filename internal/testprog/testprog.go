@@ -66,7 +66,8 @@ func Binary(t testing.TB) string {
 
 // Env returns the environment for a program under test: this process's,
 // without any CAREFUND_* setting, so that the program runs on its own
-// temporary data and never on the developer's.
+// temporary data and never on the developer's, and with every transaction
+// run twice, the first run rolled back, as in the tests' own process.
 func Env() []string {
 	var env []string
 	for _, kv := range os.Environ() {
@@ -74,7 +75,7 @@ func Env() []string {
 			env = append(env, kv)
 		}
 	}
-	return env
+	return append(env, "CAREFUND_TEST_RUN_TWICE=1") // store.RunTwiceEnv
 }
 
 // Program is a running `carefund serve`.
