@@ -32,7 +32,7 @@ type layer struct {
 var layers = []layer{
 	{name: "leaf helpers", pkgs: []string{
 		"internal/apperr", "internal/i18n", "internal/metrics", "internal/keyring",
-		"internal/money", "internal/idcard", "internal/upload", "internal/screen",
+		"internal/money", "internal/idcard", "internal/payeeid", "internal/upload", "internal/screen",
 		"internal/payment", "internal/payment/wechatpay",
 		"internal/archtest", "internal/browsertest", "internal/testprog",
 		"internal/upload/uploadtest", "internal/payment/wechatpay/wechatpaytest",
