@@ -33,7 +33,7 @@ var layers = []layer{
 	{name: "leaf helpers", pkgs: []string{
 		"internal/apperr", "internal/i18n", "internal/metrics", "internal/keyring",
 		"internal/money", "internal/idcard", "internal/payeeid", "internal/upload", "internal/screen",
-		"internal/payment", "internal/payment/wechatpay",
+		"internal/payment", "internal/payment/wechatpay", "internal/bank/iso20022",
 		"internal/archtest", "internal/browsertest", "internal/testprog",
 		"internal/upload/uploadtest", "internal/payment/wechatpay/wechatpaytest",
 		"internal/staff/stafftest",
