@@ -16,38 +16,11 @@ import (
 
 var today = time.Date(2025, 6, 15, 10, 30, 0, 0, time.UTC)
 
-// patientID is the example number of GB 11643-1999: valid, and nobody's.
-const patientID = "11010519491231002X"
+// patientID is the patient's ID number in valid's filing.
+const patientID = ExamplePatientID
 
 // valid returns a filing that passes Validate; each test changes one thing.
-func valid() Filing {
-	d := map[Topic]Disclosure{}
-	for _, t := range Topics {
-		d[t] = Disclosure{Answered: true}
-	}
-	d[MedicalInsurance] = Disclosure{Answered: true, Yes: true, Detail: "城乡居民医保，报销比例约 50%"}
-	d[Income] = Disclosure{Answered: true, Yes: true, Detail: "父亲务工", Amount: 36_000_00}
-	return Filing{
-		Title:             "救救我的女儿",
-		Relationship:      Parent,
-		RelationshipProof: true,
-		PatientName:       "张小明",
-		PatientID:         patientID,
-		Diagnosis:         "急性淋巴细胞白血病",
-		HospitalName:      "北京大学人民医院",
-		HospitalCity:      "北京",
-		Story:             strings.Repeat("孩子确诊后需要长期化疗，家里的积蓄已经全部花完。", 3),
-		Target:            300_000_00,
-		EstimatedCosts:    320_000_00,
-		Use: []UseItem{
-			{Label: "化疗费用", Amount: 200_000_00, Note: "医院预估"},
-			{Label: "骨髓移植", Amount: 100_000_00},
-		},
-		Disclosures: d,
-		Truthful:    "yes",
-		Consent:     "on",
-	}
-}
+func valid() Filing { return Example() }
 
 // fields returns the field → key map of a Validate error, failing the test
 // when the error is not one Invalid *apperr.Error.
