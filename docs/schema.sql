@@ -1,5 +1,5 @@
 -- The schema carefund's migrations build, read from SQLite after the last
--- migration (0017_notification_copies.sql). PostgreSQL has the same tables and
+-- migration (0021_hospitals.sql). PostgreSQL has the same tables and
 -- columns (a test checks); its types are in internal/store/migrations/postgres.
 -- Generated: go test ./internal/store -run SchemaDoc -update
 
@@ -128,6 +128,36 @@ CREATE TABLE donations (
 	paid_at         BIGINT  NOT NULL CHECK (typeof(paid_at) = 'integer'),
 	created_at      BIGINT  NOT NULL CHECK (typeof(created_at) = 'integer'),
 	UNIQUE (provider, transaction_id)
+);
+
+CREATE TABLE hospital_drafts (
+	id             INTEGER NOT NULL PRIMARY KEY,
+	hospital_id    BIGINT  REFERENCES hospitals (id),
+	name           TEXT    NOT NULL,
+	credit_code    TEXT    NOT NULL,
+	bank_name      TEXT    NOT NULL,
+	city           TEXT    NOT NULL,
+	key_id         BIGINT  NOT NULL REFERENCES data_keys (id),
+	account_sealed BLOB    NOT NULL CHECK (typeof(account_sealed) = 'blob'),
+	account_masked TEXT    NOT NULL,
+	created_at     BIGINT  NOT NULL
+);
+
+CREATE TABLE hospitals (
+	id             INTEGER NOT NULL PRIMARY KEY,
+	name           TEXT    NOT NULL CHECK (name <> ''),
+	credit_code    TEXT    NOT NULL CHECK (length(credit_code) = 18),
+	bank_name      TEXT    NOT NULL CHECK (bank_name <> ''),
+	city           TEXT    NOT NULL CHECK (city <> ''),
+	key_id         BIGINT  NOT NULL REFERENCES data_keys (id),
+	account_sealed BLOB    NOT NULL CHECK (typeof(account_sealed) = 'blob'),
+	account_index  TEXT    NOT NULL CHECK (length(account_index) = 64),
+	account_masked TEXT    NOT NULL CHECK (account_masked <> ''),
+	active         INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+	created_at     BIGINT  NOT NULL,
+	updated_at     BIGINT  NOT NULL,
+	deactivated_at BIGINT,
+	CHECK (active = 1 OR deactivated_at IS NOT NULL)
 );
 
 CREATE TABLE identities (
@@ -517,6 +547,10 @@ CREATE INDEX donations_donor ON donations (donor_user_id, id) WHERE donor_user_i
 
 CREATE INDEX donations_request ON donations (request_id, id);
 
+CREATE UNIQUE INDEX hospitals_active_account ON hospitals (account_index) WHERE active = 1;
+
+CREATE UNIQUE INDEX hospitals_active_code ON hospitals (credit_code) WHERE active = 1;
+
 CREATE INDEX identities_number ON identities (number_index, outcome);
 
 CREATE UNIQUE INDEX identities_one_account ON identities (number_index) WHERE outcome = 'verified';
@@ -643,6 +677,18 @@ BEGIN SELECT RAISE(ABORT, 'donations: a donation is never deleted'); END;
 
 CREATE TRIGGER donations_no_update BEFORE UPDATE ON donations
 BEGIN SELECT RAISE(ABORT, 'donations: a donation is never changed'); END;
+
+CREATE TRIGGER hospital_drafts_no_delete BEFORE DELETE ON hospital_drafts
+BEGIN SELECT RAISE(ABORT, 'hospital_drafts: a proposal''s draft never changes'); END;
+
+CREATE TRIGGER hospital_drafts_no_update BEFORE UPDATE ON hospital_drafts
+BEGIN SELECT RAISE(ABORT, 'hospital_drafts: a proposal''s draft never changes'); END;
+
+CREATE TRIGGER hospitals_inactive BEFORE UPDATE ON hospitals WHEN OLD.active = 0
+BEGIN SELECT RAISE(ABORT, 'hospitals: a deactivated entry never changes; add the hospital again'); END;
+
+CREATE TRIGGER hospitals_no_delete BEFORE DELETE ON hospitals
+BEGIN SELECT RAISE(ABORT, 'hospitals: entries are never deleted; deactivate them'); END;
 
 CREATE TRIGGER incident_affected_no_delete BEFORE DELETE ON incident_affected
 BEGIN SELECT RAISE(ABORT, 'incident_affected: the people an incident affects are never changed'); END;

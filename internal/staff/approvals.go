@@ -16,6 +16,9 @@ const (
 	KindPublishHighRisk Kind = "request.publish_high_risk"
 	KindBlacklist       Kind = "blacklist.change"
 	KindRoleChange      Kind = "staff.role_change"
+	// KindHospital adds, changes or deactivates an entry of the hospital
+	// directory (package hospital), whose accounts payouts go to.
+	KindHospital Kind = "hospital.change"
 )
 
 // Policy says which roles may propose an action and which may approve or
@@ -30,6 +33,7 @@ var Policies = map[Kind]Policy{
 	KindPublishHighRisk: {Proposers: []Role{Reviewer}, Approvers: []Role{Reviewer}},
 	KindBlacklist:       {Proposers: []Role{Reviewer, Admin}, Approvers: []Role{Admin, SecurityAdmin}},
 	KindRoleChange:      {Proposers: []Role{Admin, SecurityAdmin}, Approvers: []Role{Admin, SecurityAdmin}},
+	KindHospital:        {Proposers: []Role{Finance}, Approvers: []Role{Finance, Admin}},
 }
 
 // Status is where a proposal stands.
