@@ -29,6 +29,7 @@ import (
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/charity"
 	"github.com/carefund/carefund/internal/donation"
+	"github.com/carefund/carefund/internal/hospital"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/vault"
@@ -77,12 +78,13 @@ func Secret(username string) []byte {
 // had the demonstration staff from an earlier version gets the requests
 // when it is next started with --demo, and nothing twice.
 const (
-	metaBase     = "demo_loaded_at"          // staff accounts and charities
-	metaRequests = "demo_requests_loaded_at" // requests for help in every state
+	metaBase     = "demo_loaded_at"           // staff accounts and charities
+	metaRequests = "demo_requests_loaded_at"  // requests for help in every state
+	metaHospital = "demo_hospitals_loaded_at" // the hospital directory's entries
 )
 
 // Load loads the demo data unless it was loaded before, and reports whether it
-// did. The check and the load of staff, charities and requests are one
+// did. The check and the load of staff, charities, hospitals and requests are one
 // transaction, so two nodes starting together load them once. sealer seals
 // the staff accounts' TOTP secrets; v seals the personal data of the
 // demonstration people and requests. The demonstration donations are then
@@ -100,7 +102,11 @@ func Load(ctx context.Context, db *store.DB, sealer staff.Sealer, v *vault.Vault
 			return err
 		}
 		requests, err := hasMeta(ctx, tx, metaRequests)
-		if err != nil || base && requests {
+		if err != nil {
+			return err
+		}
+		hospitals, err := hasMeta(ctx, tx, metaHospital)
+		if err != nil || base && requests && hospitals {
 			return err
 		}
 		byName, err := ensureStaff(ctx, tx, sealer)
@@ -114,6 +120,16 @@ func Load(ctx context.Context, db *store.DB, sealer staff.Sealer, v *vault.Vault
 				return err
 			}
 			if err := tx.SetMeta(ctx, metaBase, tx.Now.Format(time.RFC3339)); err != nil {
+				return err
+			}
+		}
+		if !hospitals {
+			// Hospitals marked as demonstration entries, with made-up
+			// credit codes and accounts, for payouts to a hospital.
+			if _, err := hospital.Seed(ctx, tx, v); err != nil {
+				return err
+			}
+			if err := tx.SetMeta(ctx, metaHospital, tx.Now.Format(time.RFC3339)); err != nil {
 				return err
 			}
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/charity"
 	"github.com/carefund/carefund/internal/donation"
+	"github.com/carefund/carefund/internal/hospital"
 	"github.com/carefund/carefund/internal/idcard"
 	"github.com/carefund/carefund/internal/keyring"
 	"github.com/carefund/carefund/internal/ledger"
@@ -105,6 +106,16 @@ func TestLoadOnce(t *testing.T) {
 		for _, o := range orgs {
 			if !o.IsDemo() {
 				t.Errorf("%q is not marked as a demonstration entry", o.Name)
+			}
+		}
+		// So does the hospital directory.
+		var hs []hospital.Hospital
+		if err := db.Read(ctx, func(tx *store.Tx) (err error) { hs, err = hospital.Active(ctx, tx); return err }); err != nil || len(hs) != len(hospital.Demo()) {
+			t.Errorf("hospitals after the demo load: %d (%v)", len(hs), err)
+		}
+		for _, h := range hs {
+			if !h.IsDemo() {
+				t.Errorf("%q is not marked as a demonstration entry", h.Name)
 			}
 		}
 		// Every demonstration account signs in with the published password

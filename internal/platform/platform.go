@@ -25,6 +25,7 @@ import (
 	"github.com/carefund/carefund/internal/disclosure"
 	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/filing"
+	"github.com/carefund/carefund/internal/hospital"
 	"github.com/carefund/carefund/internal/incident"
 	"github.com/carefund/carefund/internal/keyring"
 	"github.com/carefund/carefund/internal/ledger"
@@ -119,6 +120,9 @@ type Platform struct {
 	// personal-data incidents (R-PII-3).
 	Charities *charity.Service
 	Incidents *incident.Service
+	// Hospitals is the hospital directory: the verified accounts payouts
+	// to a hospital go to (R-DISB-2).
+	Hospitals *hospital.Service
 
 	// Ready says the database's schema was current when New ran. Only then
 	// are the money side's services below built: on a database that is not
@@ -194,6 +198,9 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 	p.Approvals = staff.NewApprovals()
 	p.Staff = &staff.Service{DB: p.DB, Approvals: p.Approvals, Now: p.Now}
 	p.Charities = &charity.Service{DB: p.DB}
+	// The hospital directory changes only through approved proposals.
+	p.Hospitals = &hospital.Service{DB: p.DB, Vault: p.Vault, Approvals: p.Approvals, Now: p.Now}
+	p.Approvals.Register(staff.KindHospital, hospital.Executor(p.Vault))
 	p.Incidents = &incident.Service{DB: p.DB}
 
 	if err := p.DB.Ready(ctx); err != nil {
