@@ -320,7 +320,7 @@ func (s *Server) setUpConsole(p *platform.Platform) {
 	s.site = &site.Pages{Renderer: s.pages, HTTPS: s.https, DevPages: s.devPages}
 	s.auditor = &site.Auditor{Log: p.Audit, Access: matrix{}, Logger: s.log}
 	s.console = &console.Console{Pages: s.site, Auditor: s.auditor, Access: matrix{},
-		Staff: p.Staff, Accounts: p.Accounts, Rules: p.Rules, Charities: p.Charities, Incidents: p.Incidents,
+		Staff: p.Staff, Accounts: p.Accounts, Rules: p.Rules, Charities: p.Charities, Hospitals: p.Hospitals, Incidents: p.Incidents,
 		Log: p.Audit, Reviews: p.Reviews, Now: p.Now}
 	s.site.Nav = consoleNav(s.routes())
 }

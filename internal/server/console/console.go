@@ -1,7 +1,7 @@
 // Package console is the staff console: signing in, the members and their
 // roles, the review of requests and the patrol of their updates, four-eyes
 // approvals, the audit log, rules documents, personal-data incidents,
-// finding a person, and the charity referral list. Package server
+// finding a person, the charity referral list, and the hospital directory. Package server
 // mounts its routes on the one mux, behind the permission check, the
 // middleware and the error pages every route has; the permission matrix
 // covers these routes like any other.
@@ -19,6 +19,7 @@ import (
 	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/charity"
+	"github.com/carefund/carefund/internal/hospital"
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/incident"
 	"github.com/carefund/carefund/internal/review"
@@ -37,6 +38,7 @@ type Console struct {
 	Accounts  *account.Service
 	Rules     *rules.Service
 	Charities *charity.Service
+	Hospitals *hospital.Service
 	Incidents *incident.Service
 	Log       *audit.Log
 	Reviews   *review.Service
@@ -78,6 +80,12 @@ func (c *Console) Routes() []site.Route {
 		{Pattern: "POST /staff/charities", Handler: c.createCharity},
 		{Pattern: "POST /staff/charities/{id}", Handler: c.updateCharity},
 		{Pattern: "POST /staff/charities/{id}/active", Handler: c.setCharityActive},
+		// The hospital directory (hospitals.go).
+		{Pattern: "GET /staff/hospitals", Handler: c.hospitalsPage},
+		{Pattern: "POST /staff/hospitals", Handler: c.proposeHospital},
+		{Pattern: "POST /staff/hospitals/{id}", Handler: c.proposeHospitalChange},
+		{Pattern: "POST /staff/hospitals/{id}/deactivate", Handler: c.proposeHospitalDeactivation},
+		{Pattern: "POST /staff/hospitals/{id}/reveal", Handler: c.revealHospital},
 		{Pattern: "GET /staff/approvals", Handler: c.approvalsPage},
 		{Pattern: "POST /staff/approvals/{id}", Handler: c.decide},
 		{Pattern: "GET /staff/members", Handler: c.membersPage},

@@ -255,6 +255,11 @@ func (c *Console) approvalsView(r *http.Request) (web.StaffApprovals, error) {
 
 // proposalSummary says in words what a proposal would do.
 func proposalSummary(l i18n.Lang, p staff.Proposal, names map[int64]string) string {
+	if p.Kind == staff.KindHospital {
+		if s, ok := hospitalSummary(l, p); ok {
+			return s
+		}
+	}
 	if p.Kind == staff.KindRoleChange {
 		var change struct {
 			StaffID int64  `json:"staff_id"`
