@@ -68,8 +68,10 @@ const (
 )
 
 // AccountIndexDomain is the blind index domain of hospital account numbers.
-// It is the domain payouts use for any payee account too, so that one
-// account across unrelated requests is found whoever typed it (R-REF-3).
+// It names payee accounts in general, not hospitals only: a payout that
+// indexes its payee's account in the same domain finds a hospital's number
+// typed as a person's, and one account across unrelated requests, whoever
+// typed it (R-REF-3).
 const AccountIndexDomain = "payee-account"
 
 // hospitalTypes are the first two characters of a credit code a hospital
