@@ -141,7 +141,7 @@ func Day(t time.Time) time.Time {
 func CheckTransfer(t Transfer) error {
 	b := iso20022.Batch{
 		MessageID: "CHECK", Created: time.Unix(0, 0), ExecutionDate: time.Unix(0, 0),
-		Debtor: iso20022.Party{Name: "check", Account: iso20022.Account{ID: "1"}, Bank: iso20022.Agent{Name: "check"}},
+		Debtor:    iso20022.Party{Name: "check", Account: iso20022.Account{ID: "1"}, Bank: iso20022.Agent{Name: "check"}},
 		Transfers: []iso20022.Transfer{toISO(t)},
 	}
 	if err := iso20022.WritePain001(discard{}, b); err != nil {
