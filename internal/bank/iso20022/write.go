@@ -233,7 +233,7 @@ type pain002OutDoc struct {
 		OrgnlGrpInfAndSts struct {
 			OrgnlMsgId   string
 			OrgnlMsgNmId string
-			GrpSts       string       `xml:",omitempty"`
+			GrpSts       string        `xml:",omitempty"`
 			StsRsnInf    *reasonOutXML `xml:",omitempty"`
 		}
 		OrgnlPmtInfAndSts *struct {

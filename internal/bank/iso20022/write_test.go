@@ -53,7 +53,7 @@ func TestWriteCamt053RoundTrip(t *testing.T) {
 		d := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
 		for name, st := range map[string]Statement{
 			"no balances": {ID: "S", Account: Account{ID: "1"}},
-			"unbalanced": {ID: "S", Account: Account{ID: "1"}, Opening: &Balance{Date: d}, Closing: &Balance{Amount: 1, Date: d}},
+			"unbalanced":  {ID: "S", Account: Account{ID: "1"}, Opening: &Balance{Date: d}, Closing: &Balance{Amount: 1, Date: d}},
 			"line twice": {ID: "S", Account: Account{ID: "1"}, Opening: &Balance{Date: d}, Closing: &Balance{Amount: 2, Date: d},
 				Entries: []Entry{{Reference: "A", Amount: 1, Direction: Credit, BookingDate: d}, {Reference: "A", Amount: 1, Direction: Credit, BookingDate: d}}},
 		} {
