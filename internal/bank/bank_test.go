@@ -143,8 +143,8 @@ func TestSandbox(t *testing.T) {
 			}
 		}
 
-		// The statements: Monday's shows the credit of Sunday? No: the
-		// credit was booked on Monday, with the two payments.
+		// Monday's statement holds the credit and the two payments of
+		// that day.
 		st, err := sb.Statement(ctx, monday)
 		if err != nil {
 			t.Fatal(err)

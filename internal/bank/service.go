@@ -85,7 +85,6 @@ func (s *Service) Submit(ctx context.Context, ts []Transfer) error {
 	return nil
 }
 
-
 // Dispatch sends the transfers not yet acknowledged by the bank, a batch
 // at a time, and marks each batch sent once the bank has it. A server
 // killed between the two sends the batch again: the bank ignores the IDs
