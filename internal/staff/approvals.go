@@ -16,6 +16,7 @@ const (
 	KindPublishHighRisk Kind = "request.publish_high_risk"
 	KindBlacklist       Kind = "blacklist.change"
 	KindRoleChange      Kind = "staff.role_change"
+	KindCustodyChange   Kind = "custody.change"
 )
 
 // Policy says which roles may propose an action and which may approve or
@@ -30,6 +31,7 @@ var Policies = map[Kind]Policy{
 	KindPublishHighRisk: {Proposers: []Role{Reviewer}, Approvers: []Role{Reviewer}},
 	KindBlacklist:       {Proposers: []Role{Reviewer, Admin}, Approvers: []Role{Admin, SecurityAdmin}},
 	KindRoleChange:      {Proposers: []Role{Admin, SecurityAdmin}, Approvers: []Role{Admin, SecurityAdmin}},
+	KindCustodyChange:   {Proposers: []Role{Finance}, Approvers: []Role{Admin}},
 }
 
 // Status is where a proposal stands.
