@@ -23,6 +23,10 @@ import (
 const (
 	envCrashDSN = "CAREFUND_BANK_CRASH_DSN"
 	envCrashN   = "CAREFUND_BANK_CRASH_N"
+	// envCrashDie makes the child kill itself right after the bank took
+	// a batch, before the outbox marks it sent: the one moment a resend
+	// happens.
+	envCrashDie = "CAREFUND_BANK_CRASH_DIE"
 )
 
 func TestMain(m *testing.M) {
@@ -61,7 +65,11 @@ func crashChild(dsn string, n int) error {
 		return err
 	}
 	defer db.Close()
-	s := &Service{DB: db, Bank: NewSandbox(db, NewClock(monday)), Vault: crashVault(), Batch: 3}
+	var b Bank = NewSandbox(db, NewClock(monday))
+	if os.Getenv(envCrashDie) != "" {
+		b = dyingBank{b}
+	}
+	s := &Service{DB: db, Bank: b, Vault: crashVault(), Batch: 3}
 	out := bufio.NewWriter(os.Stdout)
 	step := func(format string, args ...any) {
 		fmt.Fprintf(out, format+"\n", args...)
@@ -93,6 +101,18 @@ func crashChild(dsn string, n int) error {
 	}
 }
 
+// dyingBank is a bank whose caller dies as soon as the bank has a batch.
+type dyingBank struct{ Bank }
+
+func (b dyingBank) Send(ctx context.Context, ts []Transfer) error {
+	if err := b.Bank.Send(ctx, ts); err != nil {
+		return err
+	}
+	p, _ := os.FindProcess(os.Getpid())
+	_ = p.Kill()
+	select {} // the kill is on its way
+}
+
 // TestCrashDispatch kills the dispatcher at random moments, again and
 // again, and then checks the sandbox bank's books: every transfer was
 // received and paid exactly once, none twice, none lost (R-FUND-2: money
@@ -109,10 +129,16 @@ func TestCrashDispatch(t *testing.T) {
 			}
 			rng := rand.New(rand.NewPCG(1, 2))
 			done := false
-			killed := 0
+			killed, gaps := 0, 0
 			for run := 0; !done && run <= kills; run++ {
 				cmd := exec.Command(os.Args[0], "-test.run=^$")
 				cmd.Env = append(os.Environ(), envCrashDSN+"="+d.DSN, envCrashN+"="+strconv.Itoa(n))
+				// Every third run dies between the bank's receipt and the
+				// outbox's record of it; the others are killed at a random line.
+				dies := run%3 == 2 && run < kills
+				if dies {
+					cmd.Env = append(cmd.Env, envCrashDie+"=1")
+				}
 				cmd.Stderr = os.Stderr
 				stdout, err := cmd.StdoutPipe()
 				if err != nil {
@@ -130,7 +156,7 @@ func TestCrashDispatch(t *testing.T) {
 					if sc.Text() == "done" {
 						done = true
 					}
-					if run < kills && lines >= limit {
+					if run < kills && !dies && lines >= limit {
 						_ = cmd.Process.Kill()
 						killed++
 						break
@@ -139,6 +165,10 @@ func TestCrashDispatch(t *testing.T) {
 				for sc.Scan() {
 				}
 				err = cmd.Wait()
+				if dies {
+					killed++
+					gaps += unsentAtBank(t, db)
+				}
 				if run == kills && err != nil {
 					t.Fatalf("the last run failed: %v", err)
 				}
@@ -149,7 +179,10 @@ func TestCrashDispatch(t *testing.T) {
 			if !done {
 				t.Fatalf("not done after %d killed runs", killed)
 			}
-			t.Logf("killed the dispatcher %d times", killed)
+			t.Logf("killed the dispatcher %d times; %d transfers were at the bank but not marked sent", killed, gaps)
+			if gaps == 0 {
+				t.Error("no run died between the bank's receipt and the outbox's record: the resend was not exercised")
+			}
 
 			// Every transfer is at the bank once, and marked sent.
 			sb.Advance(24 * time.Hour)
@@ -214,4 +247,19 @@ func TestCrashDispatch(t *testing.T) {
 			}
 		})
 	}
+}
+
+// unsentAtBank counts the transfers the bank has that the outbox has not
+// marked sent: those a resend will carry again.
+func unsentAtBank(t *testing.T, db *store.DB) int {
+	t.Helper()
+	var n int
+	err := db.Read(context.Background(), func(tx *store.Tx) error {
+		return tx.QueryRowContext(context.Background(), `SELECT count(*) FROM sandbox_bank_transfers s
+			JOIN bank_transfers b ON b.id = s.id WHERE b.sent_at IS NULL`).Scan(&n)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
