@@ -128,13 +128,44 @@ func TestFiles(t *testing.T) {
 		if !reflect.DeepEqual(got, want2) {
 			t.Errorf("Files.Statement = %+v, want %+v", got, want2)
 		}
-		if _, err := files.Statement(ctx, monday.AddDate(0, 0, 1)); apperr.CodeOf(err) != apperr.NotFound {
+		if _, err := files.Statement(ctx, monday.AddDate(0, 0, 2)); apperr.CodeOf(err) != apperr.NotFound {
 			t.Errorf("a day without a statement: %v, want NotFound", err)
+		}
+		// A bank that exports only CSV: its statement is found by the
+		// booking date of its lines.
+		csv := iso20022.CSVHeader + "\n" + SandboxAccount + ",2026-12-08,2026-12-08,100.00,DBIT,CFPO1A1,\n"
+		if err := os.WriteFile(filepath.Join(files.Inbox, "stmt-20261208.csv"), []byte(csv), 0o640); err != nil {
+			t.Fatal(err)
+		}
+		if st, err := files.Statement(ctx, monday.AddDate(0, 0, 1)); err != nil || len(st.Entries) != 1 || st.Entries[0].EndToEndID != "CFPO1A1" {
+			t.Errorf("the CSV statement: %+v, %v", st, err)
 		}
 		if err := files.Credit(ctx, Credit{}); !errors.Is(err, ErrUnsupported) {
 			t.Errorf("Credit on files: %v, want ErrUnsupported", err)
 		}
 	})
+}
+
+// TestFilesSendWritesOneFileEach checks that every Send writes its own
+// pain.001 under a new MessageID, even for the same transfers (a resend):
+// the bank refuses a file id it has seen, and dedups transfers by id.
+func TestFilesSendWritesOneFileEach(t *testing.T) {
+	files := newFiles(t)
+	ts := []Transfer{transfer("CFPO1A1", 100_00)}
+	for range 3 {
+		if err := files.Send(context.Background(), ts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := names(t, files.Outbox); len(got) != 3 {
+		t.Errorf("outbox holds %v, want three files", got)
+	}
+	if err := files.Send(context.Background(), []Transfer{{ID: "CFPO2A1"}}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("an invalid transfer: %v, want ErrInvalid", err)
+	}
+	if got := names(t, files.Outbox); len(got) != 3 {
+		t.Errorf("a refused batch left a file: %v", got)
+	}
 }
 
 // FuzzFilesOutcomes puts any bytes in the inbox as a status report. The

@@ -29,7 +29,7 @@ func (s *Service) CustodyAccounts(ctx context.Context) ([]CustodyAccount, error)
 func (s *Service) CustodyChanges(ctx context.Context) ([]CustodyChange, error) {
 	var out []CustodyChange
 	err := s.DB.Read(ctx, func(tx *store.Tx) (err error) {
-		out, err = listCustodyChanges(ctx, tx, 0)
+		out, err = listCustodyChanges(ctx, tx)
 		return err
 	})
 	return out, err

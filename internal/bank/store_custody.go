@@ -72,7 +72,7 @@ func scanCustodyChange(row interface{ Scan(...any) error }) (CustodyChange, erro
 	return c, err
 }
 
-func listCustodyChanges(ctx context.Context, tx *store.Tx, _ int64) ([]CustodyChange, error) {
+func listCustodyChanges(ctx context.Context, tx *store.Tx) ([]CustodyChange, error) {
 	return store.All(ctx, tx, func(r *sql.Rows) (CustodyChange, error) { return scanCustodyChange(r) },
 		custodyChangeSelect+" ORDER BY c.id DESC")
 }

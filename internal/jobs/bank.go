@@ -36,8 +36,9 @@ type PayoutExecutor interface {
 	Ready(ctx context.Context, limit int) ([]BankInstruction, error)
 	// Sending moves a payout from approved to paying; again is a no-op.
 	Sending(ctx context.Context, payoutID int64, transferID string) error
-	// Settle applies what the bank did with a transfer; it is idempotent,
-	// and keeps a conflicting outcome quarantined rather than apply it.
+	// Settle applies what the bank did with a transfer (paid, rejected or
+	// returned); it is idempotent, and keeps a conflicting outcome
+	// quarantined rather than apply it.
 	Settle(ctx context.Context, transferID string, o bank.Outcome) error
 }
 
@@ -88,6 +89,13 @@ func DispatchPayouts(ctx context.Context, p PayoutExecutor, b *bank.Service, lim
 
 // PollPayouts reads the bank's outcomes and settles each on the payout
 // side; the bank service advances its cursor only past what was settled.
+// A pending status is no news to a payout already paying, so only paid,
+// rejected and returned reach Settle.
 func PollPayouts(ctx context.Context, p PayoutExecutor, b *bank.Service) (int, error) {
-	return b.Poll(ctx, func(o bank.Outcome) error { return p.Settle(ctx, o.TransferID, o) })
+	return b.Poll(ctx, func(o bank.Outcome) error {
+		if o.Status == bank.Pending {
+			return nil
+		}
+		return p.Settle(ctx, o.TransferID, o)
+	})
 }
