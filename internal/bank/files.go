@@ -6,8 +6,10 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -26,11 +28,12 @@ import (
 // cannot be read is moved, whole, to Inbox/rejected with a ".reason" file
 // beside it saying why, and nothing of it is applied.
 //
-// The cursor of Outcomes is the name of the last status report handed out:
-// files are taken in order of name (banks number or date them), and those
-// up to the cursor are moved to done/ when the cursor is passed back, that
-// is, once the platform has applied them. An outcome's Seq orders the
-// outcomes of one answer. A return (退票) is not a payment status: it
+// The cursor of Outcomes names the status reports it handed out (a JSON
+// list): passed back, once the platform has applied them, those files are
+// moved to done/. Reports are read in order of name (banks number or date
+// them), but one that arrives late with a smaller name is read all the
+// same, since nothing but a handed-out report is ever moved to done/. An
+// outcome's Seq orders the outcomes of one answer. A return (退票) is not a payment status: it
 // reaches the platform as a reversal line of the statement.
 type Files struct {
 	Outbox, Inbox string
@@ -153,19 +156,38 @@ func (f *Files) refuse(name string, why error) error {
 	return os.WriteFile(filepath.Join(f.Inbox, "rejected", name+".reason"), []byte(why.Error()+"\n"), 0o640)
 }
 
-// Outcomes reads the status reports in Inbox after the cursor. Reports up
-// to the cursor are moved to done/ first. A report that cannot be read, or
-// that rejects the whole file without saying which transfers (the platform
-// would not know which payouts failed), is moved to rejected/ and yields
-// nothing.
+// maxReports bounds the status reports of one answer of Outcomes.
+const maxReports = 50
+
+// Outcomes reads the status reports in Inbox, after moving those the
+// cursor names to done/. A report that cannot be read, or that rejects the
+// whole file without saying which transfers (the platform would not know
+// which payouts failed), is moved to rejected/ and yields nothing.
 func (f *Files) Outcomes(ctx context.Context, after string) ([]Outcome, string, error) {
+	if after != "" {
+		var acked []string
+		if err := json.Unmarshal([]byte(after), &acked); err != nil {
+			return nil, after, fmt.Errorf("bank: cursor is not a list of file names: %w", ErrInvalid)
+		}
+		for _, name := range acked {
+			if name != filepath.Base(name) || strings.HasPrefix(name, ".") {
+				return nil, after, fmt.Errorf("bank: cursor names %.40q, not a file of the inbox: %w", name, ErrInvalid)
+			}
+			if err := moveTo(f.Inbox, "done", name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return nil, after, err
+			}
+		}
+	}
 	names, err := inboxFiles(f.Inbox, ".xml")
 	if err != nil {
 		return nil, after, err
 	}
 	var out []Outcome
-	cursor := after
+	var handed []string
 	for _, name := range names {
+		if len(handed) == maxReports {
+			break
+		}
 		if err := ctx.Err(); err != nil {
 			return nil, after, err
 		}
@@ -185,11 +207,6 @@ func (f *Files) Outcomes(ctx context.Context, after string) ([]Outcome, string, 
 			continue
 		case len(r.Transactions) == 0 && r.GroupStatus.Failed():
 			if err := f.refuse(name, errors.New("the whole file is rejected without the status of each transfer")); err != nil {
-				return nil, after, err
-			}
-			continue
-		case after != "" && name <= after:
-			if err := moveTo(f.Inbox, "done", name); err != nil {
 				return nil, after, err
 			}
 			continue
@@ -214,9 +231,13 @@ func (f *Files) Outcomes(ctx context.Context, after string) ([]Outcome, string, 
 			}
 			out = append(out, o)
 		}
-		cursor = name
+		handed = append(handed, name)
 	}
-	return out, cursor, nil
+	if len(handed) == 0 {
+		return nil, "", nil
+	}
+	cursor, err := json.Marshal(handed)
+	return out, string(cursor), err
 }
 
 // Statement returns the statement of day from the camt.053 or CSV files in

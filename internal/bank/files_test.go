@@ -110,6 +110,22 @@ func TestFiles(t *testing.T) {
 		if got := names(t, filepath.Join(files.Inbox, "done")); !reflect.DeepEqual(got, []string{"STS-0001.xml"}) {
 			t.Errorf("done/ holds %v", got)
 		}
+		// A report arriving late under a smaller name is read all the
+		// same; what it repeats is not applied twice.
+		if err := os.WriteFile(filepath.Join(files.Inbox, "STS-0000.xml"), rep.Bytes(), 0o640); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if n, err := s.Poll(ctx, f.apply); err != nil || n != 0 {
+				t.Fatalf("Poll of the late report = %d, %v; want nothing applied again", n, err)
+			}
+		}
+		if got := names(t, filepath.Join(files.Inbox, "done")); !reflect.DeepEqual(got, []string{"STS-0000.xml", "STS-0001.xml"}) {
+			t.Errorf("done/ holds %v, want the late report too", got)
+		}
+		if !reflect.DeepEqual(f.applied, want) {
+			t.Errorf("applied %v, want %v", f.applied, want)
+		}
 
 		// The statement the sandbox wrote reads back through the adapter.
 		sb.Advance(24 * time.Hour)
