@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -240,12 +242,28 @@ func TestOutbox(t *testing.T) {
 		if err := s.Submit(ctx, []Transfer{{ID: "bad id", Amount: 1}}); !errors.Is(err, ErrInvalid) {
 			t.Errorf("an invalid transfer: %v, want ErrInvalid", err)
 		}
-		// R-PII-1: the payee's account is sealed, not in the table's bytes.
-		var n int
-		if err := db.Read(ctx, func(tx *store.Tx) error {
-			return tx.QueryRowContext(ctx, "SELECT count(*) FROM bank_transfers WHERE account_masked LIKE '%567890%' OR remittance LIKE '%6222021234567890123%'").Scan(&n)
-		}); err != nil || n != 0 {
-			t.Errorf("plain account number found in bank_transfers (%d rows, %v)", n, err)
+		// R-PII-1: the payee's name and account are sealed, the account
+		// only masked in the clear.
+		err := db.Read(ctx, func(tx *store.Tx) error {
+			return store.Each(ctx, tx, func(rows *sql.Rows) error {
+				var masked, remittance string
+				var sealed []byte
+				if err := rows.Scan(&masked, &remittance, &sealed); err != nil {
+					return err
+				}
+				for _, plain := range []string{"6222021234567890123", "张三"} {
+					if strings.Contains(masked+remittance, plain) || bytes.Contains(sealed, []byte(plain)) {
+						t.Errorf("bank_transfers holds %q in the clear", plain)
+					}
+				}
+				if strings.Contains(masked, "34567890") {
+					t.Errorf("account %q is not masked", masked)
+				}
+				return nil
+			}, "SELECT account_masked, remittance, payee_sealed FROM bank_transfers")
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
 		if sent, err := s.Dispatch(ctx); err != nil || sent != 3 {
 			t.Fatalf("Dispatch = %d, %v; want 3 sent", sent, err)
