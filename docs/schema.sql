@@ -22,6 +22,51 @@ CREATE TABLE audit_log (
 	hash      TEXT    NOT NULL CHECK (length(hash) = 64)
 );
 
+CREATE TABLE bank_cursors (
+	bank       TEXT   NOT NULL PRIMARY KEY,
+	read_to    TEXT   NOT NULL,
+	updated_at BIGINT NOT NULL CHECK (typeof(updated_at) = 'integer')
+);
+
+CREATE TABLE bank_outcomes (
+	id          INTEGER NOT NULL PRIMARY KEY,
+	bank        TEXT    NOT NULL CHECK (bank <> ''),
+	transfer_id TEXT    NOT NULL,
+	status      TEXT    NOT NULL CHECK (status IN ('pending', 'paid', 'rejected', 'returned')),
+	reason      TEXT    NOT NULL,
+	at          BIGINT  NOT NULL CHECK (typeof(at) = 'integer'),
+	seq         BIGINT  NOT NULL,
+	received_at BIGINT  NOT NULL CHECK (typeof(received_at) = 'integer'),
+	quarantined INTEGER NOT NULL CHECK (quarantined IN (0, 1)),
+	applied_at  BIGINT,
+	UNIQUE (bank, transfer_id, status),
+	CHECK (quarantined = 0 OR applied_at IS NULL)
+);
+
+CREATE TABLE bank_transfer_conflicts (
+	id           INTEGER NOT NULL PRIMARY KEY,
+	transfer_id  TEXT    NOT NULL,
+	content_hash TEXT    NOT NULL,
+	amount_fen   BIGINT  NOT NULL,
+	received_at  BIGINT  NOT NULL CHECK (typeof(received_at) = 'integer'),
+	UNIQUE (transfer_id, content_hash)
+);
+
+CREATE TABLE bank_transfers (
+	id             TEXT    NOT NULL PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 35),
+	bank           TEXT    NOT NULL CHECK (bank <> ''),
+	content_hash   TEXT    NOT NULL CHECK (length(content_hash) = 64),
+	amount_fen     BIGINT  NOT NULL CHECK (typeof(amount_fen) = 'integer' AND amount_fen > 0),
+	key_id         BIGINT  NOT NULL UNIQUE REFERENCES data_keys (id),
+	payee_sealed   BLOB    NOT NULL CHECK (typeof(payee_sealed) = 'blob'),
+	account_masked TEXT    NOT NULL,
+	remittance     TEXT    NOT NULL,
+	submitted_at   BIGINT  NOT NULL CHECK (typeof(submitted_at) = 'integer'),
+	sent_at        BIGINT,
+	status         TEXT    NOT NULL CHECK (status IN ('', 'pending', 'paid', 'rejected', 'returned')),
+	status_at      BIGINT
+);
+
 CREATE TABLE blacklist_entries (
 	id           INTEGER NOT NULL PRIMARY KEY,
 	person_index TEXT    NOT NULL CHECK (length(person_index) = 64),
@@ -60,6 +105,44 @@ CREATE TABLE charities (
 	sort_order INTEGER NOT NULL DEFAULT 0,
 	created_at BIGINT  NOT NULL,
 	updated_at BIGINT  NOT NULL
+);
+
+CREATE TABLE custody_accounts (
+	id             INTEGER NOT NULL PRIMARY KEY,
+	bank_name      TEXT    NOT NULL CHECK (bank_name <> ''),
+	account_masked TEXT    NOT NULL,
+	account_index  TEXT    NOT NULL,
+	key_id         BIGINT  NOT NULL REFERENCES data_keys (id),
+	account_sealed BLOB    NOT NULL CHECK (typeof(account_sealed) = 'blob'),
+	opened_on      TEXT    NOT NULL CHECK (length(opened_on) = 10),
+	state          TEXT    NOT NULL CHECK (state IN ('open', 'closed', 'revoked')),
+	ended_on       TEXT,
+	CHECK ((state = 'open') = (ended_on IS NULL))
+);
+
+CREATE TABLE custody_changes (
+	id             INTEGER NOT NULL PRIMARY KEY,
+	action         TEXT    NOT NULL CHECK (action IN ('open', 'change', 'close', 'revoke')),
+	account_id     BIGINT  REFERENCES custody_accounts (id),
+	bank_name      TEXT    NOT NULL,
+	account_masked TEXT    NOT NULL,
+	account_index  TEXT    NOT NULL,
+	key_id         BIGINT  REFERENCES data_keys (id),
+	account_sealed BLOB,
+	effective_on   TEXT    NOT NULL CHECK (length(effective_on) = 10),
+	reason         TEXT    NOT NULL CHECK (reason <> ''),
+	state          TEXT    NOT NULL CHECK (state IN ('proposed', 'approved', 'reported', 'effective', 'withdrawn')),
+	proposal_id    BIGINT  NOT NULL UNIQUE REFERENCES staff_proposals (id),
+	proposed_by    BIGINT  NOT NULL,
+	proposed_at    BIGINT  NOT NULL CHECK (typeof(proposed_at) = 'integer'),
+	approved_by    BIGINT,
+	reported_on    TEXT,
+	report_ref     TEXT    NOT NULL,
+	reported_by    BIGINT,
+	effective_at   BIGINT,
+	effective_by   BIGINT,
+	CHECK ((reported_on IS NULL) = (reported_by IS NULL)),
+	CHECK (state NOT IN ('reported', 'effective') OR reported_on IS NOT NULL)
 );
 
 CREATE TABLE data_keys (
@@ -440,6 +523,37 @@ CREATE TABLE rules_versions (
 	CHECK (reported_at IS NULL OR effective_at IS NULL OR reported_at <= effective_at)
 );
 
+CREATE TABLE sandbox_bank_bookings (
+	id            INTEGER NOT NULL PRIMARY KEY,
+	kind          TEXT    NOT NULL CHECK (kind IN ('payout', 'return', 'credit')),
+	end_to_end_id TEXT    NOT NULL CHECK (end_to_end_id <> ''),
+	amount_fen    BIGINT  NOT NULL CHECK (typeof(amount_fen) = 'integer' AND amount_fen > 0),
+	booked_on     TEXT    NOT NULL CHECK (length(booked_on) = 10),
+	counterparty  TEXT    NOT NULL,
+	remittance    TEXT    NOT NULL,
+	at            BIGINT  NOT NULL CHECK (typeof(at) = 'integer'),
+	UNIQUE (kind, end_to_end_id)
+);
+
+CREATE TABLE sandbox_bank_events (
+	id          INTEGER NOT NULL PRIMARY KEY,
+	transfer_id TEXT    NOT NULL REFERENCES sandbox_bank_transfers (id),
+	status      TEXT    NOT NULL CHECK (status IN ('pending', 'paid', 'rejected', 'returned')),
+	reason      TEXT    NOT NULL,
+	due_at      BIGINT  NOT NULL CHECK (typeof(due_at) = 'integer'),
+	seq         BIGINT  UNIQUE,
+	UNIQUE (transfer_id, status)
+);
+
+CREATE TABLE sandbox_bank_transfers (
+	id             TEXT   NOT NULL PRIMARY KEY,
+	content_hash   TEXT   NOT NULL,
+	amount_fen     BIGINT NOT NULL CHECK (typeof(amount_fen) = 'integer' AND amount_fen > 0),
+	account_masked TEXT   NOT NULL,
+	habit          TEXT   NOT NULL CHECK (habit IN ('pay', 'closed', 'name_mismatch', 'return', 'late')),
+	received_at    BIGINT NOT NULL CHECK (typeof(received_at) = 'integer')
+);
+
 CREATE TABLE schema_migrations (
 	name       TEXT   NOT NULL PRIMARY KEY,
 	applied_at BIGINT NOT NULL
@@ -531,11 +645,17 @@ CREATE INDEX audit_log_at ON audit_log (at);
 
 CREATE INDEX audit_log_object ON audit_log (object, seq);
 
+CREATE INDEX bank_outcomes_unapplied ON bank_outcomes (bank, id) WHERE applied_at IS NULL AND quarantined = 0;
+
+CREATE INDEX bank_transfers_unsent ON bank_transfers (bank, submitted_at, id) WHERE sent_at IS NULL;
+
 CREATE UNIQUE INDEX blacklist_entries_in_force ON blacklist_entries (person_index) WHERE status <> 'lifted';
 
 CREATE INDEX blacklist_entries_person ON blacklist_entries (person_index, id);
 
 CREATE INDEX blacklist_events_entry ON blacklist_events (entry_id, id);
+
+CREATE INDEX custody_changes_pending ON custody_changes (id) WHERE state IN ('proposed', 'approved', 'reported');
 
 CREATE INDEX data_keys_master ON data_keys (master_fingerprint, id);
 
@@ -594,6 +714,10 @@ CREATE UNIQUE INDEX rules_versions_effective ON rules_versions (kind) WHERE stat
 CREATE UNIQUE INDEX rules_versions_number ON rules_versions (kind, major, minor) WHERE state <> 'withdrawn';
 
 CREATE UNIQUE INDEX rules_versions_pending ON rules_versions (kind) WHERE state IN ('draft', 'reported');
+
+CREATE INDEX sandbox_bank_bookings_day ON sandbox_bank_bookings (booked_on, id);
+
+CREATE INDEX sandbox_bank_events_due ON sandbox_bank_events (due_at, id) WHERE seq IS NULL;
 
 CREATE INDEX sessions_subject ON sessions (kind, subject_id);
 

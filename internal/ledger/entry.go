@@ -82,7 +82,8 @@ const MaxPostings = 32
 
 // Validate checks an entry on its own, without the database: a key, a kind,
 // at least two postings to known accounts, each account once, no zero or
-// oversized amounts, and a sum of zero.
+// oversized amounts, a sum of zero, and money out of custody only by the
+// kinds of CustodyOutflowKinds.
 func Validate(e Entry) error {
 	switch {
 	case e.Key == "" || len(e.Key) > 200 || !utf8.ValidString(e.Key) || strings.ContainsFunc(e.Key, isControl):
@@ -114,7 +115,7 @@ func Validate(e Entry) error {
 	if sum != 0 {
 		return invalid("postings sum to %s, not zero", sum)
 	}
-	return nil
+	return CheckCustodyOutflow(e)
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }

@@ -355,7 +355,7 @@ func TestRefusedReversalDoesNotBlockTheNext(t *testing.T) {
 		ctx := context.Background()
 		mustPost(t, l, donation("d", "5", 1000))
 		p := mustPost(t, l, payout("p", "5", 500))
-		mustPost(t, l, Transfer("paid", "payout_paid", "payable:payout:p", "bank:custody", 500))
+		mustPost(t, l, Transfer("paid", "payout", "payable:payout:p", "bank:custody", 500))
 		orig, err := l.EntryByID(ctx, p.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -367,7 +367,7 @@ func TestRefusedReversalDoesNotBlockTheNext(t *testing.T) {
 			}
 			return e
 		}
-		got := run(l, undo("r1"), Transfer("back", "payout_returned", "bank:custody", "payable:payout:p", 500), undo("r2"))
+		got := run(l, undo("r1"), Transfer("back", "payout_return", "bank:custody", "payable:payout:p", 500), undo("r2"))
 		if !errors.Is(got[0].err, ErrInsufficientFunds) || got[1].err != nil || got[2].err != nil {
 			t.Errorf("outcomes %v, %v, %v; want refused, posted, posted", got[0].err, got[1].err, got[2].err)
 		}
@@ -481,7 +481,7 @@ func TestReverse(t *testing.T) {
 		// money: the funds check applies to reversals too.
 		mustPost(t, l, donation("d2", "4", 500))
 		p := mustPost(t, l, payout("p2", "4", 500))
-		mustPost(t, l, Transfer("paid-p2", "payout_paid", "payable:payout:p2", "bank:custody", 500))
+		mustPost(t, l, Transfer("paid-p2", "payout", "payable:payout:p2", "bank:custody", 500))
 		if _, err := l.Reverse(ctx, p.ID, "undo-p2", ""); !errors.Is(err, ErrInsufficientFunds) {
 			t.Errorf("reversing a payout already paid: %v", err)
 		}

@@ -64,6 +64,12 @@ func verifyHashes(ctx context.Context, tx *store.Tx, _ *Summary) error {
 			return &Violation{Invariant: "every entry matches its content hash", EntryID: curID,
 				Detail: "its postings, kind or memo differ from what was posted"}
 		}
+		if curID != 0 {
+			if err := CheckCustodyOutflow(cur); err != nil {
+				return &Violation{Invariant: "money leaves custody only as payouts, refunds, consented fees and charity transfers",
+					EntryID: curID, Detail: "kind " + cur.Kind}
+			}
+		}
 		return nil
 	}
 	err := store.Each(ctx, tx, func(rows *sql.Rows) error {

@@ -18,7 +18,8 @@ const (
 	KindRoleChange      Kind = "staff.role_change"
 	// KindHospital adds, changes or deactivates an entry of the hospital
 	// directory (package hospital), whose accounts payouts go to.
-	KindHospital Kind = "hospital.change"
+	KindHospital      Kind = "hospital.change"
+	KindCustodyChange Kind = "custody.change"
 )
 
 // Policy says which roles may propose an action and which may approve or
@@ -34,6 +35,7 @@ var Policies = map[Kind]Policy{
 	KindBlacklist:       {Proposers: []Role{Reviewer, Admin}, Approvers: []Role{Admin, SecurityAdmin}},
 	KindRoleChange:      {Proposers: []Role{Admin, SecurityAdmin}, Approvers: []Role{Admin, SecurityAdmin}},
 	KindHospital:        {Proposers: []Role{Finance}, Approvers: []Role{Finance, Admin}},
+	KindCustodyChange:   {Proposers: []Role{Finance}, Approvers: []Role{Admin}},
 }
 
 // Status is where a proposal stands.
