@@ -248,8 +248,11 @@ func (s *Service) Apply(ctx context.Context, userID int64, a Application) (Payou
 		return Payout{}, err
 	}
 	var id int64
+	filed := a
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
+		// The function may run twice: it works on its own copy.
 		id = 0
+		a, account := filed, account
 		sub, err := s.actor(ctx, tx, userID, a.RequestID)
 		if err != nil {
 			return err
