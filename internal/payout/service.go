@@ -49,7 +49,7 @@ type Hospitals interface {
 // Hospital is a verified directory entry. Account is the plain account
 // number, used only for the bank's instruction; everything shown masks it.
 type Hospital struct {
-	ID                                int64
+	ID                                  int64
 	Name, CreditCode, BankName, Account string
 	// Vouchers are the staff who proposed or approved the entry: they take
 	// no step on a payout to it (R-REF-3, see Hands).

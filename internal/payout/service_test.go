@@ -3,7 +3,7 @@ package payout
 import (
 	"context"
 	"database/sql"
-		"fmt"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
