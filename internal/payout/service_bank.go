@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/store"
 )
@@ -29,16 +30,26 @@ const systemActor = "system"
 
 // Ready returns up to limit approved payouts not yet sent, oldest approval
 // first, each with the payee's plain account, unsealed for the bank's
-// instruction only, and the transfer id of its next attempt.
+// instruction only, and the transfer id of its next attempt. A payout of a
+// request suspended or terminated meanwhile waits (no payouts while under
+// investigation). Every unsealing is recorded in the audit log, by the
+// system, payout by payout (R-PII-1).
 func (s *Service) Ready(ctx context.Context, limit int) ([]Instruction, error) {
 	var out []Instruction
-	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
 		out = nil
-		rows, err := list(ctx, tx, "p.state = 'approved' AND p.id IN (SELECT id FROM payouts WHERE state = 'approved' ORDER BY approved_at, id LIMIT $1)", max(limit, 0))
+		rows, err := list(ctx, tx, `p.id IN (SELECT x.id FROM payouts x JOIN requests y ON y.id = x.request_id
+			WHERE x.state = 'approved' AND y.state IN ('approved', 'fundraising', 'closed', 'settling')
+			ORDER BY x.approved_at, x.id LIMIT $1)`, max(limit, 0))
 		if err != nil {
 			return err
 		}
 		for _, r := range rows {
+			if _, err := audit.Append(ctx, tx, audit.Record{Actor: systemActor, Action: "payout.instruction",
+				Object: "payout:" + strconv.FormatInt(r.ID, 10), Result: audit.ResultOK,
+				Detail: "payee account unsealed for the bank's instruction"}); err != nil {
+				return err
+			}
 			p, err := payee(ctx, tx, s.Vault, r)
 			if err != nil {
 				return err
@@ -198,13 +209,9 @@ func (s *Service) post(ctx context.Context, r row, transferID string, o Outcome)
 		_, err = move(ctx, tx, cur, ev, systemActor, o.Reason, set)
 		return err
 	}
-	posted, err := s.Ledger.Post(ctx, e)
-	if err != nil {
-		if errors.Is(err, ledger.ErrAlreadyReversed) {
-			return apperr.Wrap(err, apperr.Conflict, KeyOutcome)
-		}
-		return err
+	_, err := s.Ledger.Post(ctx, e)
+	if errors.Is(err, ledger.ErrAlreadyReversed) {
+		return apperr.Wrap(err, apperr.Conflict, KeyOutcome)
 	}
-	_ = posted
-	return nil
+	return hookError(err)
 }

@@ -50,6 +50,10 @@ func TestLifeCycleAndLedger(t *testing.T) {
 			ins[0].Amount != 10_000_00 {
 			t.Fatalf("Ready = %+v, %v", ins, err)
 		}
+		// R-PII-1: the unsealing for the bank is on the record.
+		if n := f.count("SELECT count(*) FROM audit_log WHERE action = 'payout.instruction' AND object = $1", "payout:"+itoa(p.ID)); n != 1 {
+			t.Errorf("%d audit records of the instruction", n)
+		}
 		tid := f.pay(p.ID)
 		if err := f.s.Sending(context.Background(), p.ID, tid); err != nil {
 			t.Errorf("Sending again: %v", err)
@@ -756,6 +760,39 @@ func TestAskAnswerReject(t *testing.T) {
 		o, _ := f.s.Options(ctx, f.publisher, f.req)
 		if o.InProgress != 0 || o.Available != 40_000_00 {
 			t.Errorf("Options = %+v", o)
+		}
+	})
+}
+
+// A request suspended for investigation pays nothing: no application, no
+// second approval, and an approved payout is not handed to the bank.
+func TestSuspendedRequestPaysNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		f.fund(f.req, 40_000_00)
+		first := f.apply(f.publisher, f.app(10_000_00))
+		second := f.apply(f.publisher, f.app(10_000_00))
+		f.approve(first.ID)
+		if err := f.s.Claim(ctx, rec(f.f1, "c"), second.ID, f.f1); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.Approve(ctx, rec(f.f1, "a"), second.ID, f.f1, ""); err != nil {
+			t.Fatal(err)
+		}
+		f.write(func(ctx context.Context, tx *store.Tx) error {
+			_, err := f.s.Campaigns.Apply(ctx, tx, f.req, campaign.Suspend, "staff:1", "investigation")
+			return err
+		})
+		_, err := f.s.Apply(ctx, f.publisher, f.app(100))
+		wantErr(t, "apply while suspended", err, "conflict "+KeyNotPayable)
+		_, err = f.s.Approve(ctx, rec(f.f2, "a"), second.ID, f.f2, "")
+		wantErr(t, "second approval while suspended", err, "conflict "+KeyNotPayable)
+		if ins, err := f.s.Ready(ctx, 10); err != nil || len(ins) != 0 {
+			t.Fatalf("Ready while suspended = %+v, %v", ins, err)
+		}
+		if b := f.balance(requestAccount(f.req)); b != 30_000_00 {
+			t.Errorf("request holds %s", b)
 		}
 	})
 }
