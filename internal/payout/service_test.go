@@ -264,6 +264,15 @@ func TestApplyReplay(t *testing.T) {
 		if n := f.count("SELECT count(*) FROM payouts"); n != 1 {
 			t.Fatalf("%d payouts", n)
 		}
+		// A hospital's application replayed after the directory changed.
+		h := f.app(100)
+		h.Payee, h.HospitalID, h.DesignatedBy = ToHospital, f.hospital.ID, ByGuardian
+		h.Materials = []int64{f.material(f.req, material.Relationship, true, "")}
+		ph := f.apply(f.publisher, h)
+		f.s.Hospitals = fakeHospitals{}
+		if again := f.apply(f.publisher, h); again.ID != ph.ID {
+			t.Fatalf("replay after the directory changed made payout %d", again.ID)
+		}
 	})
 }
 
@@ -740,7 +749,8 @@ func TestAskAnswerReject(t *testing.T) {
 		}
 		stranger := f.user("stranger")
 		_, err := f.s.Get(ctx, stranger, p.ID)
-		wantErr(t, "a stranger reads", err, "not_found "+KeyUnknown)
+		wantErr(t, "a stranger reads", err, "forbidden "+KeyNotYours)
+		wantErr(t, "a stranger answers", f.s.Answer(ctx, stranger, p.ID, "x", nil), "forbidden "+KeyNotYours)
 		m := f.material(f.req, material.Other, false, "")
 		if err := f.s.Answer(ctx, f.publisher, p.ID, "已上传", []int64{m}); err != nil {
 			t.Fatal(err)
