@@ -87,7 +87,7 @@ func (s *Service) Sending(ctx context.Context, payoutID int64, transferID string
 			return apperr.New(apperr.Conflict, KeyTransfer)
 		}
 		_, err = move(ctx, tx, r, EvSend, systemActor, transferID,
-			map[string]any{"transfer_id": transferID, "attempts": attempt, "sent_at": "now"})
+			map[string]any{"transfer_id": transferID, "attempts": attempt, "sent_at": txNow})
 		return err
 	})
 }
@@ -129,7 +129,13 @@ func (s *Service) Settle(ctx context.Context, transferID string, o Outcome) erro
 		var r row
 		err := s.DB.Read(ctx, func(tx *store.Tx) error {
 			var err error
-			if r, err = load(ctx, tx, id); err != nil {
+			r, err = load(ctx, tx, id)
+			if apperr.CodeOf(err) == apperr.NotFound {
+				// Not ours: kept, never dropped.
+				act = Quarantine
+				return nil
+			}
+			if err != nil {
 				return err
 			}
 			if r.TransferID != transferID {
@@ -179,7 +185,7 @@ func (s *Service) post(ctx context.Context, r row, transferID string, o Outcome)
 	switch o.Status {
 	case StatusPaid:
 		e = ledger.Transfer(CustodyKey(transferID), "payout", payableAccount(r.ID), "bank:custody", r.Amount)
-		ev, set["paid_at"] = EvPay, "now"
+		ev, set["paid_at"] = EvPay, txNow
 	case StatusRejected:
 		orig, err := s.Ledger.EntryByID(ctx, r.entryID)
 		if err != nil {
@@ -189,10 +195,10 @@ func (s *Service) post(ctx context.Context, r row, transferID string, o Outcome)
 		for _, p := range orig.Postings {
 			e.Postings = append(e.Postings, ledger.Posting{Account: p.Account, Amount: -p.Amount})
 		}
-		ev, set["failed_at"], set["reason"] = EvFail, "now", o.Reason
+		ev, set["failed_at"], set["reason"] = EvFail, txNow, o.Reason
 	case StatusReturned:
 		e = ledger.Transfer(ReturnKey(transferID), "payout_return", "bank:custody", requestAccount(r.RequestID), r.Amount)
-		ev, set["returned_at"], set["reason"] = EvReturn, "now", o.Reason
+		ev, set["returned_at"], set["reason"] = EvReturn, txNow, o.Reason
 	}
 	e.Memo = "payout " + strconv.FormatInt(r.ID, 10) + " " + string(o.Status)
 	e.After = func(ctx context.Context, tx *store.Tx, _ ledger.Posted) error {

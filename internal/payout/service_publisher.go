@@ -414,7 +414,7 @@ func (s *Service) Answer(ctx context.Context, userID, payoutID int64, text strin
 		if err := s.requestMaterials(ctx, tx, r.RequestID, materials); err != nil {
 			return err
 		}
-		if _, err := move(ctx, tx, r, EvAnswer, userActor(userID), text, map[string]any{"complete_at": "now"}); err != nil {
+		if _, err := move(ctx, tx, r, EvAnswer, userActor(userID), text, map[string]any{"complete_at": txNow}); err != nil {
 			return err
 		}
 		return addMaterials(ctx, tx, r.ID, "answer", 0, materials)

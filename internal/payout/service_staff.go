@@ -228,7 +228,7 @@ func (s *Service) Reject(ctx context.Context, rec audit.Record, id int64, by sta
 		if err != nil {
 			return err
 		}
-		_, err = move(ctx, tx, r, EvReject, officer.Actor(), text, map[string]any{"reason": text, "decided_at": "now"})
+		_, err = move(ctx, tx, r, EvReject, officer.Actor(), text, map[string]any{"reason": text, "decided_at": txNow})
 		return err
 	})
 }
@@ -278,7 +278,7 @@ func (s *Service) Approve(ctx context.Context, rec audit.Record, id int64, by st
 				return err
 			}
 			_, err = move(ctx, tx, r, EvFirst, officer.Actor(), note,
-				map[string]any{"first_approver": officer.ID, "first_approved_at": "now"})
+				map[string]any{"first_approver": officer.ID, "first_approved_at": txNow})
 			return err
 		})
 	} else {
@@ -356,7 +356,7 @@ func (s *Service) second(ctx context.Context, rec audit.Record, r row, by staff.
 			return err
 		}
 		_, err = move(ctx, tx, cur, EvApprove, officer.Actor(), note, map[string]any{
-			"second_approver": officer.ID, "approve_entry_id": posted.ID, "approved_at": "now", "decided_at": "now"})
+			"second_approver": officer.ID, "approve_entry_id": posted.ID, "approved_at": txNow, "decided_at": txNow})
 		return err
 	}
 	// A replay (a retry after a lost answer) returns the first entry: its

@@ -583,7 +583,22 @@ func TestSettle(t *testing.T) {
 		if b := f.balance(payableAccount(q.ID)); b != 0 {
 			t.Errorf("payable %s", b)
 		}
-		wantErr(t, "unknown transfer", f.s.Settle(ctx, "XYZ", Outcome{Status: StatusPaid}), "invalid "+KeyTransfer)
+		wantErr(t, "not a transfer id", f.s.Settle(ctx, "XYZ", Outcome{Status: StatusPaid}), "invalid "+KeyTransfer)
+		wantErr(t, "no such payout", f.s.Settle(ctx, "CFPO999A1", Outcome{Status: StatusPaid}), "conflict "+KeyOutcome)
+		if n := f.count("SELECT count(*) FROM payout_outcome_copies WHERE transfer_id = 'CFPO999A1'"); n != 1 {
+			t.Errorf("%d copies of the unknown transfer's outcome", n)
+		}
+		// A reason that says "now" is text, not a time.
+		r := f.apply(f.publisher, f.app(100))
+		if err := f.s.Claim(ctx, rec(f.f1, "c"), r.ID, f.f1); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.Reject(ctx, rec(f.f1, "r"), r.ID, f.f1, "now"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := f.s.Get(ctx, f.publisher, r.ID); got.Reason != "now" {
+			t.Errorf("reason %q", got.Reason)
+		}
 		f.verify()
 	})
 }
