@@ -323,6 +323,102 @@ CREATE TABLE meta (
 	updated_at BIGINT NOT NULL
 );
 
+CREATE TABLE payout_events (
+	id         INTEGER NOT NULL PRIMARY KEY,
+	payout_id  BIGINT  NOT NULL REFERENCES payouts (id),
+	from_state TEXT    NOT NULL,
+	to_state   TEXT    NOT NULL,
+	event      TEXT    NOT NULL CHECK (event <> ''),
+	actor      TEXT    NOT NULL CHECK (actor <> ''),
+	text       TEXT    NOT NULL,
+	at         BIGINT  NOT NULL
+);
+
+CREATE TABLE payout_materials (
+	payout_id   BIGINT NOT NULL REFERENCES payouts (id),
+	material_id BIGINT NOT NULL REFERENCES request_materials (id),
+	purpose     TEXT   NOT NULL CHECK (purpose IN ('application', 'answer', 'usage')),
+	usage_id    BIGINT REFERENCES payout_usage (id),
+	CHECK ((purpose = 'usage') = (usage_id IS NOT NULL))
+);
+
+CREATE TABLE payout_outcome_copies (
+	id          INTEGER NOT NULL PRIMARY KEY,
+	transfer_id TEXT    NOT NULL,
+	status      TEXT    NOT NULL,
+	reason      TEXT    NOT NULL,
+	at          BIGINT  NOT NULL,
+	recorded_at BIGINT  NOT NULL,
+	UNIQUE (transfer_id, status, reason, at)
+);
+
+CREATE TABLE payout_outcomes (
+	transfer_id TEXT   NOT NULL,
+	phase       TEXT   NOT NULL CHECK (phase IN ('settle', 'return')),
+	payout_id   BIGINT NOT NULL REFERENCES payouts (id),
+	status      TEXT   NOT NULL CHECK (status IN ('paid', 'rejected', 'returned')),
+	reason      TEXT   NOT NULL,
+	at          BIGINT NOT NULL,
+	recorded_at BIGINT NOT NULL,
+	PRIMARY KEY (transfer_id, phase)
+);
+
+CREATE TABLE payout_usage (
+	id        INTEGER NOT NULL PRIMARY KEY,
+	payout_id BIGINT  NOT NULL REFERENCES payouts (id),
+	body      TEXT    NOT NULL CHECK (length(body) BETWEEN 1 AND 2000),
+	posted_by TEXT    NOT NULL CHECK (posted_by <> ''),
+	posted_at BIGINT  NOT NULL
+);
+
+CREATE TABLE payouts (
+	id                INTEGER NOT NULL PRIMARY KEY,
+	request_id        BIGINT  NOT NULL REFERENCES requests (id),
+	applicant_user_id BIGINT  NOT NULL REFERENCES users (id),
+	idem_key          TEXT    NOT NULL CHECK (length(idem_key) BETWEEN 1 AND 100),
+	content_index     TEXT    NOT NULL CHECK (length(content_index) = 64),
+	state             TEXT    NOT NULL CHECK (state IN ('requested', 'in_review', 'needs_info', 'approved', 'paying',
+		'paid', 'failed', 'rejected', 'returned')),
+	mode              TEXT    NOT NULL CHECK (mode IN ('direct', 'hospital_or_batches')),
+	amount_fen        BIGINT  NOT NULL CHECK (typeof(amount_fen) = 'integer' AND amount_fen > 0),
+	purpose           TEXT    NOT NULL CHECK (length(purpose) BETWEEN 1 AND 500),
+	payee_kind        TEXT    NOT NULL CHECK (payee_kind IN ('requester', 'guardian', 'relative', 'hospital')),
+	relationship      TEXT    CHECK (relationship <> ''),
+	designated_by     TEXT    CHECK (designated_by IN ('requester', 'guardian')),
+	hospital_id       BIGINT,
+	hospital_name     TEXT    CHECK (hospital_name <> ''),
+	bank_name         TEXT    NOT NULL CHECK (length(bank_name) BETWEEN 1 AND 100),
+	batch             INTEGER NOT NULL CHECK (batch IN (0, 1)),
+	key_id            BIGINT  NOT NULL UNIQUE REFERENCES data_keys (id),
+	seal_token        TEXT    NOT NULL UNIQUE CHECK (length(seal_token) = 32),
+	payee_sealed      BLOB    NOT NULL CHECK (length(payee_sealed) > 0),
+	account_index     TEXT    NOT NULL CHECK (length(account_index) = 64),
+	account_masked    TEXT    NOT NULL CHECK (account_masked <> ''),
+	question          TEXT,
+	reason            TEXT,
+	claimant          BIGINT  REFERENCES staff (id),
+	first_approver    BIGINT  REFERENCES staff (id),
+	first_approved_at BIGINT,
+	second_approver   BIGINT  REFERENCES staff (id),
+	approve_entry_id  BIGINT  REFERENCES ledger_entries (id),
+	attempts          INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+	transfer_id       TEXT    UNIQUE CHECK (length(transfer_id) BETWEEN 1 AND 35),
+	created_at        BIGINT  NOT NULL CHECK (typeof(created_at) = 'integer'),
+	complete_at       BIGINT,
+	decided_at        BIGINT,
+	approved_at       BIGINT,
+	sent_at           BIGINT,
+	paid_at           BIGINT,
+	failed_at         BIGINT,
+	returned_at       BIGINT,
+	UNIQUE (applicant_user_id, idem_key),
+	CHECK ((hospital_id IS NULL) = (payee_kind <> 'hospital')),
+	CHECK ((hospital_name IS NULL) = (payee_kind <> 'hospital')),
+	CHECK ((first_approver IS NULL) = (first_approved_at IS NULL)),
+	CHECK ((state IN ('approved', 'paying', 'paid', 'failed', 'returned')) = (approve_entry_id IS NOT NULL)),
+	CHECK ((state IN ('paying', 'paid', 'returned')) = (transfer_id IS NOT NULL) OR state = 'failed')
+);
+
 CREATE TABLE request_devices (
 	request_id   BIGINT NOT NULL REFERENCES requests (id),
 	device_index TEXT   NOT NULL CHECK (length(device_index) = 64),
@@ -681,6 +777,18 @@ CREATE INDEX incident_steps_incident ON incident_steps (incident_id, id);
 
 CREATE INDEX ledger_postings_account ON ledger_postings (account_id, entry_id);
 
+CREATE INDEX payout_events_payout ON payout_events (payout_id, id);
+
+CREATE UNIQUE INDEX payout_materials_once ON payout_materials (payout_id, material_id, purpose, COALESCE(usage_id, 0));
+
+CREATE INDEX payout_usage_payout ON payout_usage (payout_id, id);
+
+CREATE INDEX payouts_account ON payouts (account_index);
+
+CREATE INDEX payouts_request ON payouts (request_id, id);
+
+CREATE INDEX payouts_state ON payouts (state, id);
+
 CREATE INDEX request_devices_device ON request_devices (device_index, request_id);
 
 CREATE INDEX request_events_request ON request_events (request_id, id);
@@ -853,6 +961,19 @@ BEGIN SELECT RAISE(ABORT, 'ledger_postings: posted entries are never updated or 
 
 CREATE TRIGGER ledger_postings_no_update BEFORE UPDATE ON ledger_postings
 BEGIN SELECT RAISE(ABORT, 'ledger_postings: posted entries are never updated or deleted; post a reversing entry'); END;
+
+CREATE TRIGGER payout_events_append_only BEFORE UPDATE ON payout_events
+BEGIN SELECT RAISE(ABORT, 'payout_events: append only'); END;
+
+CREATE TRIGGER payout_events_no_delete BEFORE DELETE ON payout_events
+BEGIN SELECT RAISE(ABORT, 'payout_events: append only'); END;
+
+CREATE TRIGGER payouts_fixed BEFORE UPDATE OF id, request_id, applicant_user_id, idem_key, content_index, mode, amount_fen,
+	payee_kind, hospital_id, key_id, seal_token, payee_sealed, account_index, created_at ON payouts
+BEGIN SELECT RAISE(ABORT, 'payouts: what was applied for never changes'); END;
+
+CREATE TRIGGER payouts_no_delete BEFORE DELETE ON payouts
+BEGIN SELECT RAISE(ABORT, 'payouts: a payout is never deleted'); END;
 
 CREATE TRIGGER request_devices_no_delete BEFORE DELETE ON request_devices
 BEGIN SELECT RAISE(ABORT, 'request_devices: the devices of a request are only added'); END;

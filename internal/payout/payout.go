@@ -47,3 +47,26 @@ const (
 	KeyNoFirst      = "payout.no_first"      // Conflict: the second approval needs a first
 	KeySameApprover = "payout.same_approver" // Forbidden: the second approver must be someone else
 )
+
+// Message keys of the life cycle, the usage rule and the service.
+const (
+	KeyState        = "payout.state_conflict"   // Conflict: Args: the current state
+	KeyUsageOverdue = "payout.usage.overdue"    // Conflict: Args: the payout whose update is missing
+	KeyUnknown      = "payout.unknown"          // NotFound: no such payout or request
+	KeyNotYours     = "payout.not_yours"        // Forbidden: not the request's publisher or requester
+	KeyNotFinance   = "payout.not_finance"      // Forbidden: not an active finance officer
+	KeyKeyReused    = "payout.key_reused"       // Conflict: the idempotency key was used for another application
+	KeyInsufficient = "payout.insufficient"     // Conflict: the request does not hold the amount
+	KeyOutcome      = "payout.outcome_conflict" // Conflict: the bank's outcome contradicts the recorded one
+	KeyTransfer     = "payout.transfer"         // Invalid/Conflict: not this payout's transfer
+	KeyNotPayable   = "payout.not_payable"      // Conflict: the request cannot pay out in its state
+
+	// Field errors of Apply, Answer and PostUsage.
+	KeyPurpose      = "payout.purpose"      // field purpose: 1 to MaxPurpose characters
+	KeyPayeeName    = "payout.payee_name"   // field payee_name: required for a person other than the requester
+	KeyBankName     = "payout.bank_name"    // field bank_name: 1 to MaxBankName characters
+	KeyMaterial     = "payout.material"     // field materials: not a material of this request
+	KeyText         = "payout.text"         // field text: 1 to MaxText characters
+	KeyIdemKey      = "payout.idem_key"     // field key: 1 to 100 characters
+	KeyRelationship = "payout.relationship" // field payee_relationship: not a relationship
+)

@@ -33,6 +33,7 @@ import (
 	"github.com/carefund/carefund/internal/metrics"
 	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/payment"
+	"github.com/carefund/carefund/internal/payout"
 	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/staff"
@@ -142,6 +143,10 @@ type Platform struct {
 	// Sandbox is the sandbox provider among Providers, if there is one: the
 	// server serves its hosted checkout.
 	Sandbox *payment.Sandbox
+	// Payouts is the payout applications' use cases (R-DISB-1 to
+	// R-DISB-4). Its Hospitals is nil here: the hospital directory is
+	// wired to it where both are built.
+	Payouts *payout.Service
 
 	ownSandbox *payment.Sandbox // made by New, so stopped by Close
 }
@@ -241,6 +246,8 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 	p.Provider = providers[0]
 	p.Donations = &donation.Service{DB: p.DB, Ledger: p.Ledger, Campaigns: p.Campaigns, Max: cfg.DonationMax,
 		Orders: p.Orders, Merchant: merchants}
+	p.Payouts = &payout.Service{DB: p.DB, Ledger: p.Ledger, Vault: p.Vault, Campaigns: p.Campaigns,
+		Materials: p.Materials}
 	return p, nil
 }
 
