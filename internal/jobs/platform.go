@@ -42,7 +42,7 @@ func Platform(p *platform.Platform, changed func()) []Job {
 	if changed == nil {
 		changed = func() {}
 	}
-	return []Job{
+	js := []Job{
 		{Name: CloseExpiredJob, Every: time.Minute, Run: func(ctx context.Context) error {
 			n, err := CloseExpired(ctx, p)
 			if n > 0 {
@@ -59,7 +59,15 @@ func Platform(p *platform.Platform, changed func()) []Job {
 			return err
 		}},
 	}
+	if p.Bank != nil && p.Payouts != nil {
+		js = append(js, BankJobs(payoutExecutor{s: p.Payouts, changed: changed}, p.Bank, BankEvery)...)
+	}
+	return js
 }
+
+// BankEvery is how often approved payouts are sent to the custody bank and
+// its outcomes read back.
+const BankEvery = 10 * time.Second
 
 // CloseExpired closes every fundraising channel whose period has ended
 // (R-PUB-4), in one transaction, and returns how many it closed. Running

@@ -20,6 +20,7 @@ import (
 
 	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/audit"
+	"github.com/carefund/carefund/internal/bank"
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/charity"
 	"github.com/carefund/carefund/internal/disclosure"
@@ -75,6 +76,9 @@ type Config struct {
 	DonationMax money.Fen
 	// LedgerMaxWait is the ledger's MaxWait (group commit); zero by default.
 	LedgerMaxWait time.Duration
+	// Bank is the custody bank; nil means the sandbox bank, on DB, whose
+	// clock follows the real time (Platform.BankSandbox).
+	Bank bank.Bank
 	// FundraisingPeriod is how long a request's channel stays open before
 	// one extension (R-PUB-4); campaign.DefaultPeriod when zero.
 	FundraisingPeriod time.Duration
@@ -147,6 +151,10 @@ type Platform struct {
 	// R-DISB-4). Its Hospitals is nil here: the hospital directory is
 	// wired to it where both are built.
 	Payouts *payout.Service
+	// Bank is the custody bank's outbox, outcomes and account record;
+	// BankSandbox the sandbox bank behind it, when it is the sandbox.
+	Bank        *bank.Service
+	BankSandbox *bank.Sandbox
 
 	ownSandbox *payment.Sandbox // made by New, so stopped by Close
 }
@@ -206,6 +214,7 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 	// The hospital directory changes only through approved proposals.
 	p.Hospitals = &hospital.Service{DB: p.DB, Vault: p.Vault, Approvals: p.Approvals, Now: p.Now}
 	p.Approvals.Register(staff.KindHospital, hospital.Executor(p.Vault))
+	p.Approvals.Register(staff.KindCustodyChange, bank.CustodyExecutor())
 	p.Incidents = &incident.Service{DB: p.DB}
 
 	if err := p.DB.Ready(ctx); err != nil {
@@ -247,7 +256,13 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 	p.Donations = &donation.Service{DB: p.DB, Ledger: p.Ledger, Campaigns: p.Campaigns, Max: cfg.DonationMax,
 		Orders: p.Orders, Merchant: merchants}
 	p.Payouts = &payout.Service{DB: p.DB, Ledger: p.Ledger, Vault: p.Vault, Campaigns: p.Campaigns,
-		Materials: p.Materials}
+		Materials: p.Materials, Hospitals: directory{p.Vault}, Now: p.Now}
+	custody := cfg.Bank
+	if custody == nil {
+		p.BankSandbox = bank.NewSandbox(p.DB, nil)
+		custody = p.BankSandbox
+	}
+	p.Bank = &bank.Service{DB: p.DB, Bank: custody, Vault: p.Vault, Approvals: p.Approvals, Log: p.Log}
 	return p, nil
 }
 
