@@ -431,5 +431,3 @@ func (s *Service) Correct(ctx context.Context, rec audit.Record, id int64, by st
 	}
 	return p, nil
 }
-
-
