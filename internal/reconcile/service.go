@@ -431,3 +431,43 @@ func (s *Service) Correct(ctx context.Context, rec audit.Record, id int64, by st
 	}
 	return p, nil
 }
+
+// CustodyCheck is bank:custody held against the last reconciled
+// statement.
+type CustodyCheck struct {
+	Run Run
+	// LedgerAtEnd is bank:custody in the ledger at the end of the run's
+	// period, read now; InTransit what was in transit then.
+	LedgerAtEnd, InTransit money.Fen
+	// Open is the number of differences still open, of every run.
+	Open int
+}
+
+// Gap returns the statement's closing balance less what the ledger says
+// it should be (LedgerAtEnd − InTransit); 0 when custody mirrors the
+// statement. It is meaningless for a CSV statement, which has no closing
+// balance (Run.Closing nil).
+func (c CustodyCheck) Gap() money.Fen {
+	if c.Run.Closing == nil {
+		return 0
+	}
+	return *c.Run.Closing - (c.LedgerAtEnd - c.InTransit)
+}
+
+// CheckCustody holds bank:custody against the last reconciled statement's
+// closing balance (R-FUND-1, R-FUND-4), or reports ok false when no
+// statement has been reconciled yet.
+func (s *Service) CheckCustody(ctx context.Context) (c CustodyCheck, ok bool, err error) {
+	err = s.DB.Read(ctx, func(tx *store.Tx) error {
+		if c.Run, ok, err = lastRun(ctx, tx); err != nil || !ok {
+			return err
+		}
+		w := WindowOf(c.Run.From, c.Run.To, s.cutOff())
+		if c.LedgerAtEnd, err = custodyBefore(ctx, tx, w.End); err != nil {
+			return err
+		}
+		c.InTransit = c.Run.InTransit
+		return tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM reconcile_differences WHERE resolved_at IS NULL").Scan(&c.Open)
+	})
+	return c, ok, err
+}
