@@ -27,10 +27,12 @@ type Settlement struct {
 	Ref      string
 	// Date is the business day settled, midnight UTC of its date in China.
 	Date time.Time
-	// Gross is the sum of the lines' amounts, Fees of their fees; Net,
-	// what reached the custody account, is Gross less Fees.
-	Gross, Fees, Net money.Fen
-	Lines            []SettlementLine
+	// Gross is the sum of the lines' amounts, Fees of their fees; Refunds
+	// what the provider paid back to payers that day out of the same
+	// money (net of any fee it returned). Net, what reached the custody
+	// account, is Gross less Fees less Refunds.
+	Gross, Fees, Refunds, Net money.Fen
+	Lines                     []SettlementLine
 }
 
 // SettlementLine is one payment a settlement covers.
@@ -49,7 +51,7 @@ var ErrSettlementInvalid = apperr.New(apperr.Invalid, "payment.settlement_invali
 // Check reports what is wrong with a settlement: a missing provider,
 // reference or date; a line without a transaction id, with a non-positive
 // amount or a fee outside [0, amount]; one transaction twice; a gross,
-// fee total or net that is not what the lines make; or a net that is not
+// fee total or net that is not what the lines make (less refunds); or a net that is not
 // positive (a day without payments has no settlement).
 func (s Settlement) Check() error {
 	fail := func(format string, args ...any) error {
@@ -90,8 +92,10 @@ func (s Settlement) Check() error {
 		return fail("gross %s is not the lines' %s", s.Gross, gross)
 	case fees != s.Fees:
 		return fail("fees %s are not the lines' %s", s.Fees, fees)
-	case s.Net != s.Gross-s.Fees:
-		return fail("net %s is not gross %s less fees %s", s.Net, s.Gross, s.Fees)
+	case s.Refunds < 0 || s.Refunds > money.MaxFen:
+		return fail("refunds %s are negative", s.Refunds)
+	case s.Net != s.Gross-s.Fees-s.Refunds:
+		return fail("net %s is not gross %s less fees %s less refunds %s", s.Net, s.Gross, s.Fees, s.Refunds)
 	case s.Net <= 0:
 		return fail("net %s is not positive", s.Net)
 	}

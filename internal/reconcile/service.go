@@ -72,7 +72,7 @@ type Settled struct {
 // told from a different file under the same reference.
 func settlementHash(f SettlementFile) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d\x00%d\x00%d", f.Provider, f.Ref, f.Date.Format(time.DateOnly), f.Gross, f.Fees, f.Net)
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d\x00%d\x00%d\x00%d", f.Provider, f.Ref, f.Date.Format(time.DateOnly), f.Gross, f.Fees, f.Refunds, f.Net)
 	for _, l := range f.Lines {
 		fmt.Fprintf(h, "\x00%s\x00%d\x00%d", l.TransactionID, l.Amount, l.Fee)
 	}
@@ -231,8 +231,16 @@ func (s *Service) Import(ctx context.Context, rec audit.Record, st iso20022.Stat
 		if items, err = custodyItems(ctx, tx, w.Start.Add(-Lookback)); err != nil {
 			return err
 		}
-		if atEnd, err = custodyBefore(ctx, tx, w.End); err != nil {
+		// The balance at the period's end is the balance now less what was
+		// posted since, all of which is among the items read: cheaper
+		// than a second scan of the account's postings.
+		if atEnd, err = custodyBalance(ctx, tx); err != nil {
 			return err
+		}
+		for _, it := range items {
+			if !it.PostedAt.Before(w.End) {
+				atEnd -= it.Amount
+			}
 		}
 		if bill != nil {
 			keys := make([]string, len(bill.Lines))

@@ -32,6 +32,17 @@ func custodyItems(ctx context.Context, tx *store.Tx, since time.Time) ([]Item, e
 	return items, err
 }
 
+// custodyBalance returns bank:custody's balance now, as the ledger keeps
+// it with every entry.
+func custodyBalance(ctx context.Context, tx *store.Tx) (money.Fen, error) {
+	var b money.Fen
+	err := tx.QueryRowContext(ctx, "SELECT balance FROM ledger_accounts WHERE name = 'bank:custody'").Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return b, err
+}
+
 // custodyBefore returns bank:custody in the ledger at end: its postings
 // of entries posted before end.
 func custodyBefore(ctx context.Context, tx *store.Tx, end time.Time) (money.Fen, error) {
