@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/bank/iso20022"
@@ -17,6 +18,7 @@ import (
 	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/payment"
+	"github.com/carefund/carefund/internal/payment/wechatpay"
 	"github.com/carefund/carefund/internal/reconcile"
 )
 
@@ -24,12 +26,15 @@ import (
 // configuration's.
 type reconcileOptions struct {
 	statement, bill, custody string
+	tradeBill, fundFlowBill  string
 }
 
 func reconcileFlags(c *config.Config, o *reconcileOptions) *flag.FlagSet {
 	fs := c.FlagSet("reconcile")
 	fs.StringVar(&o.statement, "statement", "", "the custody bank's statement `file`: camt.053 (XML) or the CSV statement")
 	fs.StringVar(&o.bill, "bill", "", "the payment provider's settlement `file` for the statement's day (the sandbox's settlement CSV), posted into custody and reconciled three ways")
+	fs.StringVar(&o.tradeBill, "trade-bill", "", "WeChat Pay's trade bill `file` (交易账单, ALL) of the settled day; with --fund-flow-bill, instead of --bill")
+	fs.StringVar(&o.fundFlowBill, "fund-flow-bill", "", "WeChat Pay's fund-flow bill `file` (资金账单, BASIC) carrying the withdrawal of that day's money into custody")
 	fs.StringVar(&o.custody, "custody-account", "", "the custody account's `number` at the bank; a statement of any other account is refused")
 	return fs
 }
@@ -65,18 +70,9 @@ func runReconcile(ctx context.Context, args []string, getenv func(string) string
 		// the lines do not make, a line twice); the file is refused whole.
 		return badInput(fmt.Errorf("statement %s refused, nothing imported: %w", o.statement, err))
 	}
-	var bill *reconcile.SettlementFile
-	if o.bill != "" {
-		f, err := os.Open(o.bill)
-		if err != nil {
-			return badInput(err)
-		}
-		b, err := payment.ParseSandboxSettlement(f)
-		f.Close()
-		if err != nil {
-			return badInput(fmt.Errorf("settlement file %s refused, nothing imported: %w", o.bill, err))
-		}
-		bill = &b
+	bill, err := readBill(o, st)
+	if err != nil {
+		return err
 	}
 	db, err := openCurrent(ctx, &c)
 	if err != nil {
@@ -139,4 +135,60 @@ func parseStatement(raw []byte) (iso20022.Statement, error) {
 		return iso20022.ParseCamt053(bytes.NewReader(raw))
 	}
 	return iso20022.ParseCSVStatement(bytes.NewReader(raw))
+}
+
+// readBill reads the settlement named by the flags: the sandbox's
+// settlement file, or WeChat Pay's two bills of one day; nil when none.
+func readBill(o reconcileOptions, st iso20022.Statement) (*reconcile.SettlementFile, error) {
+	switch {
+	case o.bill != "" && (o.tradeBill != "" || o.fundFlowBill != ""):
+		return nil, badInput(errors.New("give --bill, or --trade-bill and --fund-flow-bill, not both"))
+	case o.bill != "":
+		f, err := os.Open(o.bill)
+		if err != nil {
+			return nil, badInput(err)
+		}
+		defer f.Close()
+		b, err := payment.ParseSandboxSettlement(f)
+		if err != nil {
+			return nil, badInput(fmt.Errorf("settlement file %s refused, nothing imported: %w", o.bill, err))
+		}
+		return &b, nil
+	case o.tradeBill != "" || o.fundFlowBill != "":
+		if o.tradeBill == "" || o.fundFlowBill == "" {
+			return nil, badInput(errors.New("--trade-bill and --fund-flow-bill go together"))
+		}
+		tf, err := os.Open(o.tradeBill)
+		if err != nil {
+			return nil, badInput(err)
+		}
+		defer tf.Close()
+		trade, err := wechatpay.ParseTradeBill(tf)
+		if err != nil {
+			return nil, badInput(fmt.Errorf("trade bill %s refused, nothing imported: %w", o.tradeBill, err))
+		}
+		ff, err := os.Open(o.fundFlowBill)
+		if err != nil {
+			return nil, badInput(err)
+		}
+		defer ff.Close()
+		fund, err := wechatpay.ParseFundFlowBill(ff)
+		if err != nil {
+			return nil, badInput(fmt.Errorf("fund-flow bill %s refused, nothing imported: %w", o.fundFlowBill, err))
+		}
+		// The settled day is the trade bill's: its payments' date in China.
+		var date time.Time
+		if len(trade.Lines) > 0 {
+			y, m, d := trade.Lines[0].Time.Date()
+			date = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		} else if st.Closing != nil {
+			date = st.Closing.Date
+		}
+		b, err := wechatpay.Settlement(date, trade, fund)
+		if err != nil {
+			return nil, badInput(fmt.Errorf("WeChat Pay bills refused, nothing imported: %w", err))
+		}
+		return &b, nil
+	}
+	return nil, nil
 }
