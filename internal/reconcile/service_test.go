@@ -160,6 +160,10 @@ func TestReconcileEveryKind(t *testing.T) {
 			t.Errorf("run 1: ledger at end %s less in transit %s = %s, closing balance %s", r1.LedgerAtEnd, r1.InTransit, got, want)
 		}
 
+		if c, ok, err := f.s.CheckCustody(ctx); err != nil || !ok || c.Gap() != 0 {
+			t.Errorf("custody check after run 1: %+v %v %v, want no gap", c, ok, err)
+		}
+
 		// Day 2: CFPO3 booked, CFPO2 not (overdue); CFPO4 missing; an
 		// extra credit; CFPO5 booked for another amount; CFPO6 booked
 		// twice; CFPO1 returned by the payee's bank.
@@ -282,6 +286,12 @@ func TestReconcileEveryKind(t *testing.T) {
 		})
 		if err == nil {
 			t.Error("a resolved difference was changed")
+		}
+		// Custody does not mirror the statement while differences are open:
+		// the statement holds 50.00 (CFPO2) and 20.00 (CFPO4) more, 1.23
+		// (EXTRA1) more, and 100.00 (CFPO5) and 80.00 (CFPO6 twice) less.
+		if c, _, err := f.s.CheckCustody(ctx); err != nil || c.Gap() != 50_00+20_00+1_23-100_00-80_00 || c.Open != 3 {
+			t.Errorf("custody check after run 2: gap %s, %d open, %v; want -108.77 and 3", c.Gap(), c.Open, err)
 		}
 		last, ok, err := f.s.LastReconciled(ctx)
 		if err != nil || !ok || last.ID != r2.ID {
