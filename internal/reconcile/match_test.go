@@ -17,7 +17,9 @@ func TestMatch(t *testing.T) {
 	in := cst(2026, 12, 7, 10, 0)   // within the period, before the cut-off
 	late := cst(2026, 12, 7, 17, 0) // after the cut-off
 	prev := cst(2026, 12, 6, 17, 0) // the previous period's in transit
-	item := func(key string, amount money.Fen, at time.Time) Item { return Item{Key: key, Amount: amount, PostedAt: at} }
+	item := func(key string, amount money.Fen, at time.Time) Item {
+		return Item{Key: key, Amount: amount, PostedAt: at}
+	}
 	tests := []struct {
 		name      string
 		lines     []iso20022.Entry
