@@ -12,6 +12,8 @@ func init() {
 		"reconcile.reason_required":        {"请填写处理原因（最多 1000 字节）。", "Give the reason for the resolution (at most 1000 bytes)."},
 		"reconcile.difference_not_open":    {"该差异不存在或已处理。", "There is no such difference, or it has been resolved already."},
 		"reconcile.settlement_quarantined": {"同一结算编号已入账且内容不同：本文件已隔离，未入账，并已登记差异。", "A settlement with this reference was posted with other content: this file was set aside, not credited, and a difference opened."},
+		"wechatpay.bill_malformed":         {"微信支付账单无法读取，或汇总与明细不符，已整份拒绝。", "The WeChat Pay bill cannot be read, or its summary does not match its lines; it was refused whole."},
+		"wechatpay.bill_hash":              {"下载的微信支付账单与其摘要不符，已拒绝，请重新下载。", "The downloaded WeChat Pay bill does not match its digest; it was refused. Download it again."},
 		"payment.settlement_invalid":       {"结算文件无法读取或金额不平，已整份拒绝。", "The settlement file cannot be read or its figures do not add up; it was refused whole."},
 	})
 }
