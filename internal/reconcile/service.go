@@ -279,7 +279,7 @@ func (s *Service) Import(ctx context.Context, rec audit.Record, st iso20022.Stat
 		if err != nil {
 			return err
 		}
-		run.ID = id
+		run.ID, run.CreatedAt = id, tx.Now
 		if err := insertInTransit(ctx, tx, id, out.InTransit); err != nil {
 			return err
 		}
@@ -293,7 +293,6 @@ func (s *Service) Import(ctx context.Context, rec audit.Record, st iso20022.Stat
 	if err != nil {
 		return Run{}, err
 	}
-	run.CreatedAt = time.Now().UTC()
 	return run, nil
 }
 
