@@ -10,6 +10,7 @@ func init() {
 		"reconcile.file_hash_required":     {"缺少对账单文件的摘要。", "The statement file's hash is missing."},
 		"reconcile.not_finance":            {"只有财务人员可以处理对账差异。", "Only a finance officer can resolve a reconciliation difference."},
 		"reconcile.reason_required":        {"请填写处理原因（最多 1000 字节）。", "Give the reason for the resolution (at most 1000 bytes)."},
+		"reconcile.difference_not_found":   {"没有该对账差异。", "There is no such reconciliation difference."},
 		"reconcile.difference_not_open":    {"该差异不存在或已处理。", "There is no such difference, or it has been resolved already."},
 		"reconcile.settlement_quarantined": {"同一结算编号已入账且内容不同：本文件已隔离，未入账，并已登记差异。", "A settlement with this reference was posted with other content: this file was set aside, not credited, and a difference opened."},
 		"wechatpay.bill_malformed":         {"微信支付账单无法读取，或汇总与明细不符，已整份拒绝。", "The WeChat Pay bill cannot be read, or its summary does not match its lines; it was refused whole."},

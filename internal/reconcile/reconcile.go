@@ -151,6 +151,8 @@ var (
 	// ErrReasonRequired: a resolution needs a reason, 1 to MaxReason
 	// characters.
 	ErrReasonRequired = apperr.New(apperr.Invalid, "reconcile.reason_required")
+	// ErrNotFound: no such difference.
+	ErrNotFound = apperr.New(apperr.NotFound, "reconcile.difference_not_found")
 	// ErrNotOpen: no such difference, or it is resolved already.
 	ErrNotOpen = apperr.New(apperr.Conflict, "reconcile.difference_not_open")
 	// ErrSettlementQuarantined: a settlement file with a reference already

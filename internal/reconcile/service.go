@@ -363,6 +363,23 @@ func (s *Service) Differences(ctx context.Context, open bool) ([]Difference, err
 	return out, err
 }
 
+// Difference returns one difference, or ErrNotFound.
+func (s *Service) Difference(ctx context.Context, id int64) (Difference, error) {
+	var ds []Difference
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		ds, err = listDifferences(ctx, tx, false, id)
+		return err
+	})
+	if err != nil {
+		return Difference{}, err
+	}
+	if len(ds) != 1 {
+		return Difference{}, ErrNotFound
+	}
+	return ds[0], nil
+}
+
 // checkResolver returns the reason cleaned, or why by may not resolve.
 func checkResolver(by staff.Staff, reason string) (string, error) {
 	if by.Role != staff.Finance || by.Disabled || by.Locked {

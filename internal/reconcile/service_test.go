@@ -293,6 +293,12 @@ func TestReconcileEveryKind(t *testing.T) {
 		if c, _, err := f.s.CheckCustody(ctx); err != nil || c.Gap() != 50_00+20_00+1_23-100_00-80_00 || c.Open != 3 {
 			t.Errorf("custody check after run 2: gap %s, %d open, %v; want -108.77 and 3", c.Gap(), c.Open, err)
 		}
+		if d, err := f.s.Difference(ctx, extra.ID); err != nil || d.Open() || d.Kind != Extra {
+			t.Errorf("Difference(%d): %+v %v", extra.ID, d, err)
+		}
+		if _, err := f.s.Difference(ctx, 1_000_000); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Difference of no difference: %v, want ErrNotFound", err)
+		}
 		last, ok, err := f.s.LastReconciled(ctx)
 		if err != nil || !ok || last.ID != r2.ID {
 			t.Errorf("LastReconciled: %+v %v %v", last, ok, err)
