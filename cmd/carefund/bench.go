@@ -24,7 +24,7 @@ import (
 
 func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return badInput(errors.New("bench needs a workload: carefund bench ledger, donate or page; see 'carefund help bench'"))
+		return badInput(errors.New("bench needs a workload: carefund bench ledger, donate, page or reconcile; see 'carefund help bench'"))
 	}
 	switch args[0] {
 	case "ledger":
@@ -33,6 +33,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		return benchDonate(ctx, args[1:], stdout, stderr)
 	case "page":
 		return benchPage(ctx, args[1:], stdout, stderr)
+	case "reconcile":
+		return benchReconcile(ctx, args[1:], stdout, stderr)
 	case "ledger-writer":
 		return ledgerWriter(ctx, args[1:], os.Stdin, stdout)
 	}
@@ -59,6 +61,9 @@ func benchFlags(name string) *flag.FlagSet {
 		fs.Int("concurrency", 64, "concurrent writers (ledger), donors (donate: default 256) or readers (page)")
 		fs.Duration("duration", 10*time.Second, "how long each run lasts (ledger: each case runs twice, batched and not; page: each server)")
 	}
+	if name == "bench reconcile" || name == "bench" {
+		fs.Int("lines", 1_000_000, "reconcile: lines of the generated statement")
+	}
 	if name == "bench ledger" || name == "bench" {
 		fs.String("cases", "hot,spread", "ledger: which cases to run: hot (one request account), spread (10,000)")
 		fs.Duration("max-wait", bench.DefaultMaxWait, "ledger, donate: how long a batch waits for entries to join it (the ledger's MaxWait)")
@@ -74,7 +79,7 @@ func benchFlags(name string) *flag.FlagSet {
 		fs.String("nginx", "", "page: the nginx `binary` to compare with; default: nginx on PATH or /usr/sbin/nginx")
 	}
 	if name != "bench ledger" {
-		fs.String("cpuprofile", "", "donate, page: write a CPU profile of the run to `file`")
+		fs.String("cpuprofile", "", "donate, page, reconcile: write a CPU profile of the run to `file`")
 	}
 	return fs
 }
@@ -348,4 +353,41 @@ func ledgerWriter(ctx context.Context, args []string, stdin io.Reader, stdout io
 	close(work)
 	wg.Wait()
 	return firstErr
+}
+
+// benchReconcile seeds a ledger, reconciles a generated statement against
+// it with differences of every kind injected, checks that exactly those
+// were found, and prints one JSON line with the times.
+func benchReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := benchFlags("bench reconcile")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return badInput(fmt.Errorf("%v; see 'carefund help bench'", err))
+	}
+	if fs.NArg() > 0 {
+		return badInput(fmt.Errorf("unexpected argument %q; see 'carefund help bench'", fs.Arg(0)))
+	}
+	get := func(name string) string { return fs.Lookup(name).Value.String() }
+	lines, _ := strconv.Atoi(get("lines"))
+	if lines < 100 {
+		return badInput(errors.New("--lines must be at least 100"))
+	}
+	db, closeDB, err := scratchDB(ctx, get("database"))
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	stop, err := profile(get("cpuprofile"))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "benchmarking reconciliation on %s: a statement of %d lines\n", db, lines)
+	r, err := bench.Reconcile(ctx, db, lines)
+	stop()
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(stdout).Encode(r)
 }

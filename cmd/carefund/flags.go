@@ -17,6 +17,8 @@ func flagsOf(name string) *flag.FlagSet {
 		return c.FlagSet(name)
 	case "bench":
 		return benchFlags(name)
+	case "reconcile":
+		return reconcileFlags(new(config.Config), new(reconcileOptions))
 	case "admin":
 		return adminFlags(new(config.Config), new(adminOptions))
 	}

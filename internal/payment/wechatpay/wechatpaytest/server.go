@@ -135,6 +135,9 @@ type Server struct {
 	orders     map[string]*Order
 	refunds    map[string]*refundRecord
 	deliveries []Delivery
+
+	billsOnce sync.Once
+	bills     *bills // see bills.go
 }
 
 type refundRecord struct {
@@ -223,6 +226,7 @@ func New(tb testing.TB, opts Options) *Server {
 	mux.HandleFunc("GET /v3/pay/transactions/out-trade-no/{no}", s.api(s.query))
 	mux.HandleFunc("POST /v3/refund/domestic/refunds", s.api(s.refund))
 	mux.HandleFunc("GET /cgi-bin/mmpayweb-bin/checkmweb", s.h5Page)
+	s.routeBills(mux)
 	s.Server = httptest.NewServer(mux)
 	if tb != nil {
 		tb.Cleanup(s.Close)
