@@ -21,6 +21,7 @@ import (
 	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/bank"
+	"github.com/carefund/carefund/internal/bank/iso20022"
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/charity"
 	"github.com/carefund/carefund/internal/disclosure"
@@ -35,6 +36,7 @@ import (
 	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/payment"
 	"github.com/carefund/carefund/internal/payout"
+	"github.com/carefund/carefund/internal/reconcile"
 	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/staff"
@@ -79,6 +81,10 @@ type Config struct {
 	// Bank is the custody bank; nil means the sandbox bank, on DB, whose
 	// clock follows the real time (Platform.BankSandbox).
 	Bank bank.Bank
+	// CustodyAccount is the custody account's number at the bank: a
+	// statement of any other account is refused. Empty with the sandbox
+	// bank means the sandbox's account.
+	CustodyAccount string
 	// FundraisingPeriod is how long a request's channel stays open before
 	// one extension (R-PUB-4); campaign.DefaultPeriod when zero.
 	FundraisingPeriod time.Duration
@@ -155,6 +161,9 @@ type Platform struct {
 	// BankSandbox the sandbox bank behind it, when it is the sandbox.
 	Bank        *bank.Service
 	BankSandbox *bank.Sandbox
+	// Reconcile holds the ledger against the bank's statements and the
+	// providers' settlement files (R-FUND-4).
+	Reconcile *reconcile.Service
 
 	ownSandbox *payment.Sandbox // made by New, so stopped by Close
 }
@@ -263,6 +272,11 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 		custody = p.BankSandbox
 	}
 	p.Bank = &bank.Service{DB: p.DB, Bank: custody, Vault: p.Vault, Approvals: p.Approvals, Log: p.Log}
+	account := cfg.CustodyAccount
+	if account == "" && p.BankSandbox != nil {
+		account = p.BankSandbox.Account.ID
+	}
+	p.Reconcile = &reconcile.Service{DB: p.DB, Ledger: p.Ledger, Custody: iso20022.Account{ID: account}}
 	return p, nil
 }
 
