@@ -821,3 +821,35 @@ func TestSuspendedRequestPaysNothing(t *testing.T) {
 		}
 	})
 }
+
+// The database keeps what was applied for fixed and the history append
+// only, whatever the code does.
+func TestDatabaseGuards(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		f.fund(f.req, 40_000_00)
+		a := f.app(100)
+		a.Materials = []int64{f.material(f.req, material.Other, false, "")}
+		p := f.apply(f.publisher, a)
+		id := itoa(p.ID)
+		for _, q := range []string{
+			"UPDATE payouts SET amount_fen = 1 WHERE id = " + id,
+			"UPDATE payouts SET account_index = account_index WHERE id = " + id,
+			"UPDATE payouts SET payee_kind = 'hospital' WHERE id = " + id,
+			"DELETE FROM payouts WHERE id = " + id,
+			"UPDATE payout_events SET text = 'x' WHERE payout_id = " + id,
+			"DELETE FROM payout_events WHERE payout_id = " + id,
+			"UPDATE payouts SET state = 'approved' WHERE id = " + id, // no approval entry
+			"UPDATE payout_materials SET purpose = 'usage' WHERE payout_id = " + id,
+			"DELETE FROM payout_materials WHERE payout_id = " + id,
+		} {
+			err := db.Write(context.Background(), func(tx *store.Tx) error {
+				_, err := tx.ExecContext(context.Background(), q)
+				return err
+			})
+			if err == nil {
+				t.Errorf("%s: allowed", q)
+			}
+		}
+	})
+}
