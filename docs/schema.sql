@@ -1,5 +1,5 @@
 -- The schema carefund's migrations build, read from SQLite after the last
--- migration (0021_hospitals.sql). PostgreSQL has the same tables and
+-- migration (0023_usage_reminders.sql). PostgreSQL has the same tables and
 -- columns (a test checks); its types are in internal/store/migrations/postgres.
 -- Generated: go test ./internal/store -run SchemaDoc -update
 
@@ -792,6 +792,15 @@ CREATE TABLE staff_proposals (
 	-- Four eyes, in the schema too: nobody decides their own proposal.
 	CHECK (decided_by IS NULL OR decided_by <> proposed_by),
 	CHECK ((status = 'pending') = (decided_by IS NULL AND decided_at IS NULL))
+);
+
+CREATE TABLE usage_reminders (
+	payout_id  BIGINT NOT NULL REFERENCES payouts (id),
+	stage      TEXT   NOT NULL CHECK (stage IN ('due', 'overdue')),
+	due_at     BIGINT NOT NULL CHECK (typeof(due_at) = 'integer'),
+	claimed_at BIGINT NOT NULL CHECK (typeof(claimed_at) = 'integer'),
+	sent_at    BIGINT,
+	PRIMARY KEY (payout_id, stage)
 );
 
 CREATE TABLE users (

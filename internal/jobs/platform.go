@@ -59,6 +59,15 @@ func Platform(p *platform.Platform, changed func()) []Job {
 			return err
 		}},
 	}
+	if p.Payouts != nil {
+		js = append(js, Job{Name: UsageRemindersJob, Every: UsageRemindEvery, Run: func(ctx context.Context) error {
+			res, err := UsageReminders(ctx, p)
+			if res.Sent > 0 || res.Failed > 0 {
+				p.Log.Info("sent usage reminders", "sent", res.Sent, "failed", res.Failed)
+			}
+			return err
+		}})
+	}
 	if p.Bank != nil && p.Payouts != nil {
 		js = append(js, BankJobs(payoutExecutor{s: p.Payouts, changed: changed}, p.Bank, BankEvery)...)
 	}
