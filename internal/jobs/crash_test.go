@@ -299,13 +299,14 @@ func crashSetup(t *testing.T, db *store.DB, sb *bank.Sandbox, n int) ([]crashPay
 // paid, rejected and returned, and then checks both sets of books. At the
 // sandbox bank every transfer was received once and paid at most once, as
 // its habit says: none twice, none lost (R-FUND-2: money leaves custody
-// only as the payouts the platform decided, and only once). On the
-// platform every payout reached its final state with exactly one ledger
-// entry per outcome, like a donation notification applied exactly once
-// (R-DON-1): the payment under custody:<transfer>, a return under its
-// :return key, a rejection as one reversal of the approval (R-DISB-1); no
-// money is left payable; the ledger verifies; and each request holds its
-// donations less what was paid out and kept.
+// only as the payouts the platform decided, and only once), and only for
+// a payout approved by two finance officers (R-DISB-1: reviewed before it
+// is paid). On the platform every payout reached its final state with
+// exactly one ledger entry per outcome, the exactly-once R-DON-1 asks of
+// donations: the payment under custody:<transfer>, a return under its
+// :return key, a rejection as one reversal of the approval; no money is
+// left payable; the ledger verifies; and each request holds its donations
+// less what was paid out and kept.
 func TestCrashPayoutExecution(t *testing.T) {
 	const n, kills = 40, 20
 	// maxRuns bounds the runs by count: the kills, the runs the bank's
@@ -522,6 +523,11 @@ func checkCrashBooks(t *testing.T, db *store.DB, at time.Time, ps []crashPayout,
 			return tx.QueryRowContext(ctx, "SELECT state, transfer_id FROM payouts WHERE id = $1", x.id).Scan(&state, &transfer)
 		}); err != nil {
 			t.Fatal(err)
+		}
+		// R-DISB-1: what the bank was sent was approved by two officers.
+		if c := count(`SELECT count(*) FROM payouts WHERE id = $1 AND first_approver IS NOT NULL
+			AND second_approver IS NOT NULL AND first_approver <> second_approver`, x.id); c != 1 {
+			t.Errorf("payout %d was not approved by two finance officers", x.id)
 		}
 		// The bank's books: received once, and each status once.
 		received := count("SELECT count(*) FROM sandbox_bank_transfers WHERE id = $1", tid)
