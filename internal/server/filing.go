@@ -42,7 +42,7 @@ const uploadBodyLimit = upload.MaxSize + 1<<20
 func takesUpload(r *http.Request) bool {
 	p := r.URL.Path
 	return r.Method == http.MethodPost &&
-		(strings.HasPrefix(p, "/my/requests/") || strings.HasPrefix(p, "/api/v1/my/requests/"))
+		(strings.HasPrefix(p, "/my/requests/") || strings.HasPrefix(p, "/api/v1/my/requests/") || strings.HasPrefix(p, "/my/payouts/"))
 }
 
 // keyFileRequired is the message of an upload without a file.
@@ -269,6 +269,13 @@ func (s *Server) myRequest(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, r, p)
 	}
 	p := s.statusView(r, *pg.Status, web.Form{})
+	if p.Published {
+		// The request's payouts, and the way to apply (payoutpages.go).
+		if p.Payouts, err = s.payoutRows(r, user, id); err != nil {
+			return err
+		}
+		p.CanPay = p.CanUpdate
+	}
 	switch d := doneOf(r); d {
 	case "closed", "extended", "posted", "amended":
 		p.Notice = i18n.T(lang, "filing.done."+d)

@@ -42,7 +42,6 @@ type DocumentRow struct {
 // be applied for; then the form, which keeps everything typed when refused.
 type PayoutForm struct {
 	RequestID int64
-	Title     string
 	// ModeKey names the mode; Reason says why, in the reader's language;
 	// Gaps are the disclosure items that restrict it, to complete.
 	ModeKey    string

@@ -13,8 +13,8 @@ func init() {
 		{ID: 4, KindKey: "material.kind.expense_list", Published: true}}
 	kinds := []Option{{Value: "relationship", Key: "material.kind.relationship"}}
 	samples = append(samples,
-		PayoutForm{RequestID: 1, Title: "<script>alert(1)</script>", ModeKey: "payout.mode.hospital_or_batches", Restricted: true,
-			Reason: "r", Gaps: []string{"g"}, Raised: "¥1", Held: "¥1", InProgress: "¥0", Available: "¥1", Blocked: "overdue",
+		PayoutForm{RequestID: 1, ModeKey: "payout.mode.hospital_or_batches", Restricted: true,
+			Reason: "<script>alert(1)</script>", Gaps: []string{"g"}, Raised: "¥1", Held: "¥1", InProgress: "¥0", Available: "¥1", Blocked: "overdue",
 			PayeeKinds:    []Option{{Value: "requester", Key: "payout.payee_kind.requester"}},
 			Relationships: []Option{{Value: "parent", Key: "campaign.relationship.parent"}},
 			Designators:   []Option{{Value: "requester", Key: "payoutpages.designator.requester"}},
