@@ -1,0 +1,446 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/campaign/campaigntest"
+	"github.com/carefund/carefund/internal/i18n"
+	"github.com/carefund/carefund/internal/ledger"
+	"github.com/carefund/carefund/internal/money"
+	"github.com/carefund/carefund/internal/payeeid"
+	"github.com/carefund/carefund/internal/payout"
+	"github.com/carefund/carefund/internal/session"
+	"github.com/carefund/carefund/internal/staff"
+	"github.com/carefund/carefund/internal/store"
+	"github.com/carefund/carefund/internal/store/storetest"
+)
+
+// payeeAccount is the payee's account number in the tests: a valid card
+// number, which no page but the reveal may show (R-PII-1).
+const payeeAccount = "6222021234567890128"
+
+// fakeHospitals is a directory of verified hospitals.
+type fakeHospitals map[int64]payout.Hospital
+
+func (h fakeHospitals) Hospital(_ context.Context, _ *store.Tx, id int64) (payout.Hospital, error) {
+	if x, ok := h[id]; ok {
+		return x, nil
+	}
+	return payout.Hospital{}, apperr.New(apperr.NotFound, "hospital.unknown")
+}
+
+func (h fakeHospitals) List(context.Context, *store.Tx) ([]payout.Hospital, error) {
+	var out []payout.Hospital
+	for _, x := range h {
+		out = append(out, x)
+	}
+	return out, nil
+}
+
+// payoutFixture is the server fixture with a directory hospital, a second
+// finance officer, and a fundraising request of the fixture's user holding
+// money.
+type payoutFixture struct {
+	*fixture
+	req      int64
+	finance2 string // the second finance officer's session
+	n        int
+}
+
+func newPayoutFixture(t *testing.T, db *store.DB) *payoutFixture {
+	t.Helper()
+	f := &payoutFixture{fixture: newFixture(t, db)}
+	f.s.payouts.Hospitals = fakeHospitals{7: {ID: 7, Name: "北京协和医院", CreditCode: "12100000400000624D",
+		BankName: "工商银行北京东单支行", Account: "0200000709014412345"}}
+	f.finance2 = f.staffSession(t, "u-finance-2", staff.Finance)
+	ctx := context.Background()
+	if err := db.Write(ctx, func(tx *store.Tx) (err error) {
+		f.req, err = campaigntest.Fundraising(ctx, tx, f.s.campaigns, f.userID, campaigntest.Filing(), 0)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.fund(t, f.req, 10_000_00)
+	return f
+}
+
+// staffSession creates a staff member of role and returns a session token.
+func (f *fixture) staffSession(t *testing.T, name string, role staff.Role) string {
+	t.Helper()
+	ctx := context.Background()
+	var token string
+	if err := f.db.Write(ctx, func(tx *store.Tx) error {
+		m, _, err := staff.Create(ctx, tx, f.s.platform.Sealer, name, role, fixturePassword)
+		if err != nil {
+			return err
+		}
+		token, _, err = session.Start(ctx, tx, session.Staff, m.ID, "192.0.2.11")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
+// fund gives request id donations of amount: the ledger entry and the
+// running total the donation service writes.
+func (f *payoutFixture) fund(t *testing.T, id int64, amount money.Fen) {
+	t.Helper()
+	f.n++
+	ctx := context.Background()
+	if _, err := f.s.platform.Ledger.Post(ctx, ledger.Transfer(fmt.Sprintf("test:donation:%d:%d", id, f.n), "donation",
+		"psp:sandbox", "request:"+strconv.FormatInt(id, 10), amount)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.Write(ctx, func(tx *store.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO request_totals (request_id, raised_fen, donations) VALUES ($1, $2, 1)
+			ON CONFLICT (request_id) DO UPDATE SET raised_fen = request_totals.raised_fen + excluded.raised_fen`, id, int64(amount))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// asStaff sends a request with a staff session token.
+func (f *fixture) asStaff(token, method, target string, form url.Values) *http.Response {
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req := httptest.NewRequest(method, target, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	req.AddCookie(&http.Cookie{Name: staffCookie, Value: token})
+	rec := httptest.NewRecorder()
+	f.s.Handler().ServeHTTP(rec, req)
+	return rec.Result()
+}
+
+// application is a valid application form paying the requester's own
+// account.
+func (f *payoutFixture) application(amount string) url.Values {
+	f.n++
+	return url.Values{"key": {"form-" + strconv.Itoa(f.n)}, "amount": {amount}, "purpose": {"第二期化疗费用"},
+		"payee": {"requester"}, "bank_name": {"建设银行"}, "account_number": {payeeAccount}}
+}
+
+// payoutCount counts the request's applications.
+func (f *payoutFixture) payoutCount(t *testing.T) int {
+	t.Helper()
+	var n int
+	if err := f.db.Read(context.Background(), func(tx *store.Tx) error {
+		return tx.QueryRowContext(context.Background(), "SELECT count(*) FROM payouts WHERE request_id = $1", f.req).Scan(&n)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// payoutIDOf reads the application's id from the page it was sent to.
+func payoutIDOf(t *testing.T, resp *http.Response) int64 {
+	t.Helper()
+	loc := resp.Header.Get("Location")
+	rest, ok := strings.CutPrefix(loc, "/my/payouts/")
+	if resp.StatusCode != http.StatusSeeOther || !ok {
+		t.Fatalf("applying: %d to %q", resp.StatusCode, loc)
+	}
+	id, err := strconv.ParseInt(strings.TrimSuffix(rest, "?done=applied"), 10, 64)
+	if err != nil {
+		t.Fatalf("applying: sent to %q", loc)
+	}
+	return id
+}
+
+func msg(key string, args ...any) string { return i18n.T(i18n.ZH, key, args...) }
+
+// TestPayoutFlow takes an application through the pages: the publisher
+// sees the mode and why before applying (R-DISB-3), bad input comes back
+// with the messages next to the fields and nothing saved, the officer asks
+// for more and the publisher answers (R-DISB-1), the officer who took it
+// gives the first approval and cannot give the second, another officer
+// gives it (R-STAFF-1), and the public page shows the payout without the
+// account (R-DISB-2, R-PII-1).
+func TestPayoutFlow(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newPayoutFixture(t, db)
+		reqPath := "/my/requests/" + itoa(f.req)
+
+		// The request's page offers a payout.
+		body := readBody(t, f.as("user", "GET", reqPath, nil))
+		if !strings.Contains(body, `id="new-payout"`) || !strings.Contains(body, msg("payoutpages.none")) {
+			t.Fatalf("the request's page offers no payout:\n%.2000s", body)
+		}
+
+		// R-DISB-3: the mode and why, before applying.
+		resp := f.as("user", "GET", reqPath+"/payouts/new", nil)
+		body = readBody(t, resp)
+		for _, want := range []string{msg("payout.mode.direct"), msg("payout.mode.small", "10000.00"), "¥10,000.00", "北京协和医院", payeeid.MaskAccount("0200000709014412345")} {
+			if resp.StatusCode != 200 || !strings.Contains(body, want) {
+				t.Errorf("the form (%d) lacks %q", resp.StatusCode, want)
+			}
+		}
+		if strings.Contains(body, "0200000709014412345") {
+			t.Error("the form shows the hospital's full account (R-PII-1)")
+		}
+
+		// Bad input: each message next to its field, what was typed kept,
+		// nothing saved.
+		bad := []struct {
+			name  string
+			edit  func(url.Values)
+			field string
+			key   string
+		}{
+			{"amount does not parse", func(v url.Values) { v.Set("amount", "12.345") }, "amount", "money.decimals"},
+			{"above the balance", func(v url.Values) { v.Set("amount", "20000") }, "amount", payout.KeyAmountBalance},
+			// R-DISB-2, R-REF-3: nobody outside the list is paid.
+			{"unlisted payee kind", func(v url.Values) { v.Set("payee", "friend") }, "payee", payout.KeyPayeeKind},
+			{"hospital outside the directory", func(v url.Values) { v.Set("payee", "hospital"); v.Set("hospital", "8") }, "hospital", payout.KeyPayeeHospital},
+			{"no purpose", func(v url.Values) { v.Set("purpose", " ") }, "purpose", payout.KeyPurpose},
+		}
+		for _, tt := range bad {
+			form := f.application("1000")
+			tt.edit(form)
+			resp := f.as("user", "POST", reqPath+"/payouts/new", form)
+			body := readBody(t, resp)
+			if resp.StatusCode != http.StatusUnprocessableEntity {
+				t.Errorf("%s: status %d, want 422", tt.name, resp.StatusCode)
+			}
+			e := apperr.FieldError{Key: tt.key}
+			if tt.key == payout.KeyPurpose {
+				e.Args = []any{payout.MaxPurpose}
+			}
+			if tt.key == payout.KeyAmountBalance {
+				e.Args = []any{"10000.00"}
+			}
+			if want := msg(e.Key, e.Args...); !strings.Contains(body, `<p class="field-error" role="alert">`+want) {
+				t.Errorf("%s: no message %q next to %s", tt.name, want, tt.field)
+			}
+			if !strings.Contains(body, form.Get("key")) || (form.Get("purpose") != " " && !strings.Contains(body, "第二期化疗费用")) {
+				t.Errorf("%s: what was typed is lost", tt.name)
+			}
+		}
+		if n := f.payoutCount(t); n != 0 {
+			t.Fatalf("refused applications saved %d payouts", n)
+		}
+
+		// Applied; the same form sent twice files one application.
+		form := f.application("1000.50")
+		pid := payoutIDOf(t, f.as("user", "POST", reqPath+"/payouts/new", form))
+		if again := payoutIDOf(t, f.as("user", "POST", reqPath+"/payouts/new", form)); again != pid {
+			t.Errorf("the form sent twice filed %d and %d", pid, again)
+		}
+		if n := f.payoutCount(t); n != 1 {
+			t.Errorf("%d payouts after applying once", n)
+		}
+		page := "/my/payouts/" + itoa(pid)
+		body = readBody(t, f.as("user", "GET", page+"?done=applied", nil))
+		if !strings.Contains(body, payeeid.MaskAccount(payeeAccount)) || strings.Contains(body, payeeAccount) {
+			t.Errorf("the publisher's page does not show the account masked (R-PII-1)")
+		}
+		if !strings.Contains(body, msg("payoutpages.done.applied")) || !strings.Contains(body, msg("payout.state.requested")) {
+			t.Errorf("the publisher's page:\n%.3000s", body)
+		}
+
+		// R-STAFF-1: least privilege; a reviewer cannot touch payouts.
+		for _, target := range []string{"/staff/payouts", "/staff/payouts/" + itoa(pid)} {
+			if resp := f.as(string(staff.Reviewer), "GET", target, nil); resp.StatusCode != http.StatusForbidden {
+				t.Errorf("a reviewer GET %s: %d, want 403", target, resp.StatusCode)
+			}
+		}
+		if resp := f.as(string(staff.Reviewer), "POST", "/staff/payouts/"+itoa(pid)+"/approve", url.Values{}); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("a reviewer approving a payout: %d, want 403", resp.StatusCode)
+		}
+
+		// The queue: masked, with its clock.
+		fin := string(staff.Finance)
+		resp = f.as(fin, "GET", "/staff/payouts", nil)
+		body = readBody(t, resp)
+		if resp.StatusCode != 200 || !strings.Contains(body, `href="/staff/payouts/`+itoa(pid)+`"`) ||
+			!strings.Contains(body, payeeid.MaskAccount(payeeAccount)) || strings.Contains(body, payeeAccount) {
+			t.Errorf("the queue (%d):\n%.3000s", resp.StatusCode, body)
+		}
+		// An auditor reads the queue and opens nothing.
+		body = readBody(t, f.as(string(staff.Auditor), "GET", "/staff/payouts", nil))
+		if strings.Contains(body, `href="/staff/payouts/`+itoa(pid)+`"`) || !strings.Contains(body, "#"+itoa(pid)) {
+			t.Errorf("the auditor's queue links the application, or misses it")
+		}
+
+		staffPage := "/staff/payouts/" + itoa(pid)
+		step := func(token, action string, form url.Values, done string) {
+			t.Helper()
+			resp := f.asStaff(token, "POST", staffPage+"/"+action, form)
+			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != staffPage+"?done="+done {
+				t.Fatalf("%s: %d to %q\n%.2000s", action, resp.StatusCode, resp.Header.Get("Location"), readBody(t, resp))
+			}
+		}
+		finance1 := f.staff[staff.Finance]
+		step(finance1, "claim", url.Values{}, "claimed")
+		if e := lastAudit(t, db, "payout.claim"); e.Object != "payout:"+itoa(pid) || e.Result != "ok" {
+			t.Errorf("the claim's audit entry: %+v", e)
+		}
+		step(finance1, "ask", url.Values{"question": {"请上传住院押金收据"}}, "asked")
+
+		// R-DISB-1: the publisher reads the question and answers it.
+		body = readBody(t, f.as("user", "GET", page, nil))
+		if !strings.Contains(body, "请上传住院押金收据") || !strings.Contains(body, `action="/my/payouts/`+itoa(pid)+`/answer"`) {
+			t.Errorf("the publisher's page does not ask the question:\n%.3000s", body)
+		}
+		resp = f.as("user", "POST", page+"/answer", url.Values{"text": {""}})
+		if resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("an empty answer: %d, want 422", resp.StatusCode)
+		}
+		resp = f.as("user", "POST", page+"/answer", url.Values{"text": {"押金收据已在材料中"}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("answering: %d\n%s", resp.StatusCode, readBody(t, resp))
+		}
+
+		// R-STAFF-1: the first approval by the officer who took it; the
+		// same officer cannot give the second, and is told so.
+		step(finance1, "approve", url.Values{"note": {""}}, "first")
+		resp = f.asStaff(finance1, "POST", staffPage+"/approve", url.Values{"note": {""}})
+		body = readBody(t, resp)
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, msg(payout.KeySameApprover)) {
+			t.Errorf("the same officer's second approval: %d\n%.3000s", resp.StatusCode, body)
+		}
+		if e := lastAudit(t, db, "payout.approve"); e.Result != "denied" {
+			t.Errorf("the refused approval's audit entry: %+v", e)
+		}
+		step(f.finance2, "approve", url.Values{"note": {"核对无误"}}, "approved")
+
+		// The money moved with the state: request → payable.
+		payable, err := f.s.platform.Ledger.Balance(context.Background(), "payable:payout:"+itoa(pid))
+		if err != nil || payable != 1000_50 {
+			t.Errorf("payable:payout:%d holds %d (%v), want 100050", pid, payable, err)
+		}
+
+		// R-PII-1: the full number only on an audited reveal.
+		resp = f.asStaff(f.finance2, "POST", staffPage+"/reveal", url.Values{})
+		body = readBody(t, resp)
+		if resp.StatusCode != 200 || !strings.Contains(body, payeeAccount) {
+			t.Errorf("the reveal (%d) does not show the number", resp.StatusCode)
+		}
+		if e := lastAudit(t, db, "pii.view.payout_account"); e.Object != "payout:"+itoa(pid) || e.Result != "ok" {
+			t.Errorf("the reveal's audit entry: %+v", e)
+		}
+		body = readBody(t, f.asStaff(f.finance2, "GET", staffPage, nil))
+		if strings.Contains(body, payeeAccount) {
+			t.Error("the officer's page shows the full number without a reveal")
+		}
+
+		// R-DISB-2, R-PII-1: the public page shows the payout, to the
+		// patient's own account, and no account at all.
+		code, body, _ := f.get(t, requestURL(f.req))
+		if code != 200 || !strings.Contains(body, `id="payouts"`) || !strings.Contains(body, msg("payout.public.to.requester")) ||
+			!strings.Contains(body, "¥1,000.50") {
+			t.Errorf("the public page (%d) does not show the payout:\n%.4000s", code, body)
+		}
+		for _, secret := range []string{payeeAccount, payeeid.MaskAccount(payeeAccount), "****", "建设银行"} {
+			if strings.Contains(body, secret) {
+				t.Errorf("the public page shows %q (R-DISB-2, R-PII-1)", secret)
+			}
+		}
+	})
+}
+
+// TestPayoutPagesChangeThePublicPage: the publisher's payout actions (a
+// usage update is public, R-DISB-4) empty the public page cache, as staff
+// actions do.
+func TestPayoutPagesChangeThePublicPage(t *testing.T) {
+	for _, pattern := range []string{"POST /my/payouts/{id}/usage", "POST /my/payouts/{id}/answer", "POST /api/v1/my/payouts/{id}/usage",
+		"POST /my/requests/{id}/payouts/new", "POST /api/v1/my/requests/{id}/payouts", "POST /staff/payouts/{id}/approve"} {
+		if !changesPublicPage(pattern) {
+			t.Errorf("%s does not empty the public page cache", pattern)
+		}
+	}
+	if changesPublicPage("GET /my/payouts/{id}") {
+		t.Error("a GET empties the cache")
+	}
+}
+
+// TestPayoutAPI applies through the JSON API, every exchange held to
+// openapi.json by checkAPI: bad input is 422 with the fields at fault, a
+// replay returns the first application, other content under the same token
+// is 409, another user sees nothing (R-DISB-2, R-DISB-3, R-PII-1).
+func TestPayoutAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newPayoutFixture(t, db)
+		base := "/api/v1/my/requests/" + itoa(f.req) + "/payouts"
+		resp, out := f.api("GET", base, "", "", f.user)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %v", base, resp.StatusCode, out)
+		}
+		opts, _ := out["options"].(map[string]any)
+		mode, _ := opts["mode"].(map[string]any)
+		if mode["mode"] != "direct" || mode["reason"] != msg("payout.mode.small", "10000.00") {
+			t.Errorf("R-DISB-3: the options' mode: %v", mode)
+		}
+		bad := []struct {
+			body  string
+			field string
+		}{
+			{`{"client_token":"t1","amount":"abc","purpose":"化疗","payee":"requester","bank_name":"建设银行","account_number":"` + payeeAccount + `"}`, "amount"},
+			{`{"client_token":"t1","amount":"100","purpose":"化疗","payee":"friend"}`, "payee"},
+			{`{"client_token":"t1","amount":"100","purpose":"化疗","payee":"requester","bank_name":"建设银行","account_number":"123"}`, "account_number"},
+			{`{"client_token":"t1","amount":"99999","purpose":"化疗","payee":"requester","bank_name":"建设银行","account_number":"` + payeeAccount + `"}`, "amount"},
+		}
+		for _, tt := range bad {
+			resp, out := f.api("POST", base, tt.body, "application/json", f.user)
+			if resp.StatusCode != http.StatusUnprocessableEntity || !hasFieldError(out, tt.field) {
+				t.Errorf("%s: %d %v, want 422 on %s", tt.body, resp.StatusCode, out, tt.field)
+			}
+		}
+		good := `{"client_token":"t2","amount":"500","purpose":"化疗","payee":"requester","bank_name":"建设银行","account_number":"` + payeeAccount + `"}`
+		resp, first := f.api("POST", base, good, "application/json", f.user)
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("applying: %d %v", resp.StatusCode, first)
+		}
+		resp, again := f.api("POST", base, good, "application/json", f.user)
+		if resp.StatusCode != http.StatusCreated || again["id"] != first["id"] {
+			t.Errorf("a replay: %d %v, want the first %v", resp.StatusCode, again["id"], first["id"])
+		}
+		other := strings.Replace(good, `"500"`, `"600"`, 1)
+		if resp, out := f.api("POST", base, other, "application/json", f.user); resp.StatusCode != http.StatusConflict {
+			t.Errorf("other content under the same token: %d %v, want 409", resp.StatusCode, out)
+		}
+		raw, _ := json.Marshal(first)
+		if strings.Contains(string(raw), payeeAccount) || first["account_masked"] != payeeid.MaskAccount(payeeAccount) {
+			t.Errorf("R-PII-1: the application shows %s", raw)
+		}
+		pid := int64(first["id"].(float64))
+		one := "/api/v1/my/payouts/" + itoa(pid)
+		if resp, out := f.api("GET", one, "", "", f.user); resp.StatusCode != 200 || out["state"] != "requested" {
+			t.Errorf("GET %s: %d %v", one, resp.StatusCode, out)
+		}
+		// Not in needs_info: an answer is a conflict; a usage update
+		// before payment too; an empty text is refused on its field.
+		if resp, _ := f.api("POST", one+"/answer", `{"text":"x"}`, "application/json", f.user); resp.StatusCode != http.StatusConflict {
+			t.Errorf("answering unasked: %d, want 409", resp.StatusCode)
+		}
+		if resp, out := f.api("POST", one+"/usage", `{"text":""}`, "application/json", f.user); resp.StatusCode != http.StatusUnprocessableEntity || !hasFieldError(out, "text") {
+			t.Errorf("an empty usage update: %d %v", resp.StatusCode, out)
+		}
+		if resp, _ := f.api("POST", one+"/usage", `{"text":"用于化疗","materials":[]}`, "application/json", f.user); resp.StatusCode != http.StatusConflict {
+			t.Errorf("a usage update before payment: %d, want 409", resp.StatusCode)
+		}
+		// Another user sees neither the application nor the request's.
+		otherUser, _ := f.signInUser(t, "13900139077")
+		if resp, _ := f.api("GET", one, "", "", otherUser); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("another user's GET: %d, want 404", resp.StatusCode)
+		}
+		if resp, _ := f.api("GET", base, "", "", otherUser); resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusNotFound {
+			t.Errorf("another user's list: %d", resp.StatusCode)
+		}
+	})
+}
