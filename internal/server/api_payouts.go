@@ -36,7 +36,6 @@ type apiPayoutInput struct {
 
 // apiUsage is one usage update.
 type apiUsage struct {
-	ID       int64     `json:"id"`
 	Text     string    `json:"text"`
 	Receipts int       `json:"receipts"`
 	At       time.Time `json:"at"`
@@ -74,6 +73,7 @@ func optTime(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil
 	}
+	t = t.UTC()
 	return &t
 }
 
@@ -82,13 +82,13 @@ func (s *Server) apiPayoutOf(lang i18n.Lang, p payout.Payout) apiPayout {
 		Amount: pubAmountOf(lang, p.Amount), Purpose: p.Purpose, Payee: string(p.Payee), Relationship: string(p.Relationship),
 		DesignatedBy: string(p.DesignatedBy), HospitalID: p.HospitalID, Hospital: p.HospitalName, BankName: p.BankName,
 		AccountMasked: p.AccountMasked, Batch: p.Batch, Materials: append([]int64{}, p.Materials...), Reason: p.Reason,
-		CreatedAt: p.CreatedAt, ReviewDue: optTime(p.ReviewDue), PaymentDue: optTime(p.PaymentDue), PaidAt: optTime(p.PaidAt),
+		CreatedAt: p.CreatedAt.UTC(), ReviewDue: optTime(p.ReviewDue), PaymentDue: optTime(p.PaymentDue), PaidAt: optTime(p.PaidAt),
 		UsageDue: optTime(p.UsageDue), UsageOverdue: s.usageOverdue(p), Usage: []apiUsage{}}
 	if p.State == payout.NeedsInfo {
 		out.Question = p.Question
 	}
 	for _, u := range p.Usage {
-		out.Usage = append(out.Usage, apiUsage{ID: u.ID, Text: u.Text, Receipts: u.Receipts, At: u.At})
+		out.Usage = append(out.Usage, apiUsage{Text: u.Text, Receipts: u.Receipts, At: u.At.UTC()})
 	}
 	return out
 }

@@ -444,3 +444,93 @@ func TestPayoutAPI(t *testing.T) {
 		}
 	})
 }
+
+// TestPayoutDocumentsAndUsage: a document uploaded on the application form
+// keeps what was typed and is ticked; the officer opens it, audited
+// (R-PII-1); once paid, the publisher posts a usage update with a receipt,
+// which the public page shows (R-DISB-4), the account still nowhere.
+func TestPayoutDocumentsAndUsage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newPayoutFixture(t, db)
+		ctx := context.Background()
+		target := "/my/requests/" + itoa(f.req) + "/payouts/new"
+		form := f.application("300")
+		form.Set("upload", "1")
+		form.Set("kind", "other")
+		resp := f.postMultipart(t, target, form, testPNG(t))
+		body := readBody(t, resp)
+		if resp.StatusCode != 200 || !strings.Contains(body, msg("payoutpages.done.uploaded")) || !strings.Contains(body, "第二期化疗费用") ||
+			!strings.Contains(body, `value="`+payeeAccount+`"`) {
+			t.Fatalf("uploading on the form (%d) lost what was typed:\n%.3000s", resp.StatusCode, body)
+		}
+		docs, err := f.s.payouts.Documents(ctx, f.userID, f.req)
+		if err != nil || len(docs) == 0 {
+			t.Fatalf("documents after the upload: %v, %v", docs, err)
+		}
+		mid := docs[len(docs)-1].ID
+		if !strings.Contains(body, `name="material" value="`+itoa(mid)+`" checked`) {
+			t.Errorf("the uploaded document is not ticked")
+		}
+		// An upload without a file is refused on its field, nothing lost.
+		resp = f.postMultipart(t, target, form, nil)
+		body = readBody(t, resp)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "第二期化疗费用") {
+			t.Errorf("an upload without a file: %d", resp.StatusCode)
+		}
+
+		form.Del("upload")
+		form.Set("material", itoa(mid))
+		pid := payoutIDOf(t, f.postMultipart(t, target, form, nil))
+		staffPage := "/staff/payouts/" + itoa(pid)
+		for _, s := range []struct{ token, action string }{{f.staff[staff.Finance], "claim"}, {f.staff[staff.Finance], "approve"}, {f.finance2, "approve"}} {
+			if resp := f.asStaff(s.token, "POST", staffPage+"/"+s.action, url.Values{}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("%s: %d", s.action, resp.StatusCode)
+			}
+		}
+
+		// The officer opens the attached document; the view is audited.
+		body = readBody(t, f.asStaff(f.finance2, "GET", staffPage, nil))
+		if !strings.Contains(body, staffPage+"/materials/"+itoa(mid)) {
+			t.Errorf("the officer's page does not link the document")
+		}
+		resp = f.asStaff(f.finance2, "GET", staffPage+"/materials/"+itoa(mid), nil)
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" {
+			t.Errorf("opening the document: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		if e := lastAudit(t, db, "pii.view.material"); e.Object != "material:"+itoa(mid) || e.Result != "ok" {
+			t.Errorf("the document view's audit entry: %+v", e)
+		}
+		// A document not attached to the payout is not opened.
+		if resp := f.asStaff(f.finance2, "GET", staffPage+"/materials/999999", nil); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("a document not attached: %d, want 404", resp.StatusCode)
+		}
+
+		// The bank pays it.
+		tid := payout.TransferID(pid, 1)
+		if err := f.s.payouts.Sending(ctx, pid, tid); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.payouts.Settle(ctx, tid, payout.Outcome{Status: payout.StatusPaid, At: f.s.now()}); err != nil {
+			t.Fatal(err)
+		}
+
+		// R-DISB-4: the usage update, with a receipt, is public.
+		page := "/my/payouts/" + itoa(pid)
+		body = readBody(t, f.as("user", "GET", page, nil))
+		if !strings.Contains(body, `action="`+page+`/usage"`) || !strings.Contains(body, msg("payoutpages.usage_due")) {
+			t.Fatalf("the paid application offers no usage update:\n%.3000s", body)
+		}
+		resp = f.postMultipart(t, page+"/usage", url.Values{"text": {"已用于第二期化疗，附发票"}, "material": {itoa(mid)}}, nil)
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != page+"?done=usage" {
+			t.Fatalf("posting the usage update: %d %s\n%.2000s", resp.StatusCode, resp.Header.Get("Location"), readBody(t, resp))
+		}
+		code, body, _ := f.get(t, requestURL(f.req))
+		if code != 200 || !strings.Contains(body, "已用于第二期化疗，附发票") || !strings.Contains(body, msg("payoutpages.receipts", 1)) ||
+			!strings.Contains(body, msg("payout.state.paid")) {
+			t.Errorf("the public page (%d) does not show the usage update:\n%.4000s", code, body)
+		}
+		if strings.Contains(body, payeeAccount) || strings.Contains(body, payeeid.MaskAccount(payeeAccount)) {
+			t.Error("the public page shows the account (R-DISB-2, R-PII-1)")
+		}
+	})
+}
