@@ -269,12 +269,8 @@ func (s *Server) myRequest(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, r, p)
 	}
 	p := s.statusView(r, *pg.Status, web.Form{})
-	if p.Published {
-		// The request's payouts, and the way to apply (payoutpages.go).
-		if p.Payouts, err = s.payoutRows(r, user, id); err != nil {
-			return err
-		}
-		p.CanPay = p.CanUpdate
+	if err := s.withPayouts(r, &p, user); err != nil {
+		return err
 	}
 	switch d := doneOf(r); d {
 	case "closed", "extended", "posted", "amended":
@@ -647,7 +643,10 @@ func (s *Server) published(w http.ResponseWriter, r *http.Request, done string, 
 		if rerr != nil {
 			return rerr
 		}
-		return reshow(s, w, r, err, values, func(f web.Form) (web.RequestStatus, error) { return s.statusView(r, st, f), nil })
+		return reshow(s, w, r, err, values, func(f web.Form) (web.RequestStatus, error) {
+			p := s.statusView(r, st, f)
+			return p, s.withPayouts(r, &p, user)
+		})
 	}
 	http.Redirect(w, r, "/my/requests/"+strconv.FormatInt(id, 10)+"?done="+done, http.StatusSeeOther)
 	return nil

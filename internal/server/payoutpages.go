@@ -349,22 +349,23 @@ func (s *Server) postPayoutUsage(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-// payoutRows are the request's applications on its publisher's page.
-func (s *Server) payoutRows(r *http.Request, user, id int64) ([]web.PayoutRow, error) {
-	if s.payouts == nil {
-		return nil, nil
+// withPayouts adds to a published request's page, as user sees it, its
+// applications and, while it may still pay out, the way to apply.
+func (s *Server) withPayouts(r *http.Request, p *web.RequestStatus, user int64) error {
+	if s.payouts == nil || !p.Published {
+		return nil
 	}
-	list, err := s.payouts.Mine(r.Context(), user, id)
+	list, err := s.payouts.Mine(r.Context(), user, p.ID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	lang := s.lang(r)
-	var out []web.PayoutRow
-	for _, p := range list {
-		out = append(out, web.PayoutRow{ID: p.ID, At: minute(p.CreatedAt), Amount: p.Amount.Format(lang),
-			StateKey: p.State.NameKey(), ToKey: payout.ToKey(p.Payee), Hospital: p.HospitalName})
+	for _, x := range list {
+		p.Payouts = append(p.Payouts, web.PayoutRow{ID: x.ID, At: minute(x.CreatedAt), Amount: x.Amount.Format(lang),
+			StateKey: x.State.NameKey(), ToKey: payout.ToKey(x.Payee), Hospital: x.HospitalName})
 	}
-	return out, nil
+	p.CanPay = p.CanUpdate
+	return nil
 }
 
 // publicPayouts are the request's payouts as its public page shows them:

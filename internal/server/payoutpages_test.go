@@ -245,6 +245,9 @@ func TestPayoutFlow(t *testing.T) {
 			t.Errorf("%d payouts after applying once", n)
 		}
 		page := "/my/payouts/" + itoa(pid)
+		if body := readBody(t, f.as("user", "GET", reqPath, nil)); !strings.Contains(body, `href="`+page+`"`) {
+			t.Errorf("the request's page does not list the application")
+		}
 		body = readBody(t, f.as("user", "GET", page+"?done=applied", nil))
 		if !strings.Contains(body, payeeid.MaskAccount(payeeAccount)) || strings.Contains(body, payeeAccount) {
 			t.Errorf("the publisher's page does not show the account masked (R-PII-1)")
