@@ -537,3 +537,37 @@ func TestPayoutDocumentsAndUsage(t *testing.T) {
 		}
 	})
 }
+
+// TestPayoutModeRestricted: a request that raised ¥300,000 is told before
+// applying that it is paid only to a hospital or in batches, and why; a
+// payout to a person that is not a batch is refused on the payee field,
+// and a batch without its published expense list is refused as a whole,
+// nothing saved (R-DISB-3).
+func TestPayoutModeRestricted(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newPayoutFixture(t, db)
+		f.fund(t, f.req, 290_000_00)
+		target := "/my/requests/" + itoa(f.req) + "/payouts/new"
+		body := readBody(t, f.as("user", "GET", target, nil))
+		for _, want := range []string{msg("payout.mode.hospital_or_batches"), msg("payout.mode.large", "300000.00"), `id="p-batch"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the form lacks %q", want)
+			}
+		}
+		resp := f.as("user", "POST", target, f.application("1000"))
+		body = readBody(t, resp)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `<p class="field-error" role="alert">`+msg(payout.KeyPayeeHospitalOnly)) {
+			t.Errorf("a payout to a person, not a batch: %d", resp.StatusCode)
+		}
+		form := f.application("1000")
+		form.Set("batch", "1")
+		resp = f.as("user", "POST", target, form)
+		body = readBody(t, resp)
+		if resp.StatusCode != http.StatusConflict || !strings.Contains(body, msg(payout.KeyBatchUnpublished)) || !strings.Contains(body, `id="p-batch" name="batch" value="1" checked`) {
+			t.Errorf("a batch without its expense list: %d", resp.StatusCode)
+		}
+		if n := f.payoutCount(t); n != 0 {
+			t.Errorf("refused applications saved %d payouts", n)
+		}
+	})
+}
