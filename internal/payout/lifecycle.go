@@ -128,9 +128,15 @@ func CheckUsage(facts []UsageFact, now time.Time) error {
 // EndToEndId, at most 35 characters: an int64 and an attempt fit).
 func TransferID(id int64, attempt int) string { return fmt.Sprintf("CFPO%dA%d", id, attempt) }
 
-// ParseTransferID reads a transfer id made by TransferID; ok is false for
-// anything else.
+// MaxTransferID is the longest end-to-end id ISO 20022 carries.
+const MaxTransferID = 35
+
+// ParseTransferID reads a transfer id made by TransferID, at most
+// MaxTransferID long; ok is false for anything else.
 func ParseTransferID(s string) (id int64, attempt int, ok bool) {
+	if len(s) > MaxTransferID {
+		return 0, 0, false
+	}
 	rest, found := strings.CutPrefix(s, "CFPO")
 	if !found {
 		return 0, 0, false

@@ -37,6 +37,12 @@ func TestKeysInCatalog(t *testing.T) {
 		KeyPayeeHospitalOnly, KeyBatchUnpublished, KeyAmountMin, KeyAmountBalance, KeyAmountInFlight,
 		KeyRelated, KeyVoucher, KeyNotClaimed, KeyNoFirst, KeySameApprover,
 		Direct.NameKey(), HospitalOrBatches.NameKey(),
+		KeyState, KeyUsageOverdue, KeyUnknown, KeyNotYours, KeyNotFinance, KeyKeyReused, KeyInsufficient,
+		KeyOutcome, KeyTransfer, KeyNotPayable, KeyPurpose, KeyPayeeName, KeyBankName, KeyMaterial, KeyText,
+		KeyIdemKey, KeyRelationship,
+	}
+	for _, s := range States {
+		keys = append(keys, s.NameKey())
 	}
 	for _, k := range PayeeKinds {
 		keys = append(keys, k.NameKey())

@@ -49,7 +49,7 @@ type Hospitals interface {
 // Hospital is a verified directory entry. Account is the plain account
 // number, used only for the bank's instruction; everything shown masks it.
 type Hospital struct {
-	ID                                int64
+	ID                                  int64
 	Name, CreditCode, BankName, Account string
 	// Vouchers are the staff who proposed or approved the entry: they take
 	// no step on a payout to it (R-REF-3, see Hands).
@@ -84,8 +84,9 @@ type Application struct {
 	Amount  money.Fen
 	Purpose string
 	Payee   PayeeKind
-	// PayeeName is the account holder's name for a guardian or relative
-	// (the requester's own account is in the patient's name).
+	// PayeeName is the account holder's name for a guardian or relative;
+	// the requester's own account is in the patient's name as filed, and a
+	// hospital's in its directory name, whatever is sent here.
 	PayeeName    string
 	Relationship campaign.Relationship
 	// DesignatedBy is who the applicant says designated the account. It

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/store"
 )
@@ -29,16 +30,26 @@ const systemActor = "system"
 
 // Ready returns up to limit approved payouts not yet sent, oldest approval
 // first, each with the payee's plain account, unsealed for the bank's
-// instruction only, and the transfer id of its next attempt.
+// instruction only, and the transfer id of its next attempt. A payout of a
+// request suspended or terminated meanwhile waits (no payouts while under
+// investigation). Every unsealing is recorded in the audit log, by the
+// system, payout by payout (R-PII-1).
 func (s *Service) Ready(ctx context.Context, limit int) ([]Instruction, error) {
 	var out []Instruction
-	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
 		out = nil
-		rows, err := list(ctx, tx, "p.state = 'approved' AND p.id IN (SELECT id FROM payouts WHERE state = 'approved' ORDER BY approved_at, id LIMIT $1)", max(limit, 0))
+		rows, err := list(ctx, tx, `p.id IN (SELECT x.id FROM payouts x JOIN requests y ON y.id = x.request_id
+			WHERE x.state = 'approved' AND y.state IN ('approved', 'fundraising', 'closed', 'settling')
+			ORDER BY x.approved_at, x.id LIMIT $1)`, max(limit, 0))
 		if err != nil {
 			return err
 		}
 		for _, r := range rows {
+			if _, err := audit.Append(ctx, tx, audit.Record{Actor: systemActor, Action: "payout.instruction",
+				Object: "payout:" + strconv.FormatInt(r.ID, 10), Result: audit.ResultOK,
+				Detail: "payee account unsealed for the bank's instruction"}); err != nil {
+				return err
+			}
 			p, err := payee(ctx, tx, s.Vault, r)
 			if err != nil {
 				return err
@@ -76,7 +87,7 @@ func (s *Service) Sending(ctx context.Context, payoutID int64, transferID string
 			return apperr.New(apperr.Conflict, KeyTransfer)
 		}
 		_, err = move(ctx, tx, r, EvSend, systemActor, transferID,
-			map[string]any{"transfer_id": transferID, "attempts": attempt, "sent_at": "now"})
+			map[string]any{"transfer_id": transferID, "attempts": attempt, "sent_at": txNow})
 		return err
 	})
 }
@@ -118,7 +129,13 @@ func (s *Service) Settle(ctx context.Context, transferID string, o Outcome) erro
 		var r row
 		err := s.DB.Read(ctx, func(tx *store.Tx) error {
 			var err error
-			if r, err = load(ctx, tx, id); err != nil {
+			r, err = load(ctx, tx, id)
+			if apperr.CodeOf(err) == apperr.NotFound {
+				// Not ours: kept, never dropped.
+				act = Quarantine
+				return nil
+			}
+			if err != nil {
 				return err
 			}
 			if r.TransferID != transferID {
@@ -168,7 +185,7 @@ func (s *Service) post(ctx context.Context, r row, transferID string, o Outcome)
 	switch o.Status {
 	case StatusPaid:
 		e = ledger.Transfer(CustodyKey(transferID), "payout", payableAccount(r.ID), "bank:custody", r.Amount)
-		ev, set["paid_at"] = EvPay, "now"
+		ev, set["paid_at"] = EvPay, txNow
 	case StatusRejected:
 		orig, err := s.Ledger.EntryByID(ctx, r.entryID)
 		if err != nil {
@@ -178,10 +195,10 @@ func (s *Service) post(ctx context.Context, r row, transferID string, o Outcome)
 		for _, p := range orig.Postings {
 			e.Postings = append(e.Postings, ledger.Posting{Account: p.Account, Amount: -p.Amount})
 		}
-		ev, set["failed_at"], set["reason"] = EvFail, "now", o.Reason
+		ev, set["failed_at"], set["reason"] = EvFail, txNow, o.Reason
 	case StatusReturned:
 		e = ledger.Transfer(ReturnKey(transferID), "payout_return", "bank:custody", requestAccount(r.RequestID), r.Amount)
-		ev, set["returned_at"], set["reason"] = EvReturn, "now", o.Reason
+		ev, set["returned_at"], set["reason"] = EvReturn, txNow, o.Reason
 	}
 	e.Memo = "payout " + strconv.FormatInt(r.ID, 10) + " " + string(o.Status)
 	e.After = func(ctx context.Context, tx *store.Tx, _ ledger.Posted) error {
@@ -198,13 +215,9 @@ func (s *Service) post(ctx context.Context, r row, transferID string, o Outcome)
 		_, err = move(ctx, tx, cur, ev, systemActor, o.Reason, set)
 		return err
 	}
-	posted, err := s.Ledger.Post(ctx, e)
-	if err != nil {
-		if errors.Is(err, ledger.ErrAlreadyReversed) {
-			return apperr.Wrap(err, apperr.Conflict, KeyOutcome)
-		}
-		return err
+	_, err := s.Ledger.Post(ctx, e)
+	if errors.Is(err, ledger.ErrAlreadyReversed) {
+		return apperr.Wrap(err, apperr.Conflict, KeyOutcome)
 	}
-	_ = posted
-	return nil
+	return hookError(err)
 }

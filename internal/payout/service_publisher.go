@@ -212,8 +212,19 @@ func (a *Application) check() (string, error) {
 			add("payee_relationship", KeyRelationship)
 		}
 	}
+	// What does not apply to the payee is dropped, so that it neither
+	// reaches the row nor tells a replay from the first filing.
 	if a.Payee != ToRelative {
 		a.Relationship = ""
+	}
+	switch a.Payee {
+	case ToHospital:
+		a.BankName, a.AccountNumber, a.PayeeName = "", "", ""
+	case ToRequester:
+		a.PayeeName, a.DesignatedBy = "", ""
+	}
+	if a.Payee != ToHospital {
+		a.HospitalID = 0
 	}
 	if errs != nil {
 		return "", invalid(errs...)
@@ -257,15 +268,8 @@ func (s *Service) Apply(ctx context.Context, userID int64, a Application) (Payou
 		if err != nil {
 			return err
 		}
-		var h Hospital
-		if a.Payee == ToHospital {
-			if h, err = s.hospital(ctx, tx, a.HospitalID); err != nil {
-				return err
-			}
-			if h.ID != 0 {
-				a.BankName, a.PayeeName, account = h.BankName, h.Name, h.Account
-			}
-		}
+		// The content is what was filed: a hospital by its id, so that a
+		// replay still matches when the directory changed meanwhile.
 		content := s.Vault.BlindIndex(contentDomain, a.content(account))
 		if prior, ok, err := byKey(ctx, tx, userID, a.Key); err != nil {
 			return err
@@ -275,6 +279,20 @@ func (s *Service) Apply(ctx context.Context, userID int64, a Application) (Payou
 			}
 			id = prior.ID
 			return nil
+		}
+		if a.Payee == ToRequester {
+			// The requester's own account is in the patient's name, as
+			// filed and reviewed; the bank's instruction carries it.
+			a.PayeeName = sub.req.Filing.PatientName
+		}
+		var h Hospital
+		if a.Payee == ToHospital {
+			if h, err = s.hospital(ctx, tx, a.HospitalID); err != nil {
+				return err
+			}
+			if h.ID != 0 {
+				a.BankName, a.PayeeName, account = h.BankName, h.Name, h.Account
+			}
 		}
 		if _, err := s.blocked(ctx, tx, sub.req); err != nil {
 			return err
@@ -382,10 +400,6 @@ func (s *Service) own(ctx context.Context, tx *store.Tx, userID, id int64) (row,
 		return row{}, subject{}, err
 	}
 	sub, err := s.actor(ctx, tx, userID, r.RequestID)
-	if apperr.CodeOf(err) == apperr.Forbidden {
-		// Someone else's payout does not exist to this user.
-		return row{}, subject{}, apperr.New(apperr.NotFound, KeyUnknown)
-	}
 	return r, sub, err
 }
 
@@ -405,7 +419,7 @@ func (s *Service) Answer(ctx context.Context, userID, payoutID int64, text strin
 		if err := s.requestMaterials(ctx, tx, r.RequestID, materials); err != nil {
 			return err
 		}
-		if _, err := move(ctx, tx, r, EvAnswer, userActor(userID), text, map[string]any{"complete_at": "now"}); err != nil {
+		if _, err := move(ctx, tx, r, EvAnswer, userActor(userID), text, map[string]any{"complete_at": txNow}); err != nil {
 			return err
 		}
 		return addMaterials(ctx, tx, r.ID, "answer", 0, materials)
@@ -452,7 +466,7 @@ func (s *Service) Mine(ctx context.Context, userID, requestID int64) ([]Payout, 
 }
 
 // Get returns payout payoutID for its request's publisher or requester;
-// to anyone else it is apperr.NotFound.
+// anyone else gets apperr.Forbidden KeyNotYours.
 func (s *Service) Get(ctx context.Context, userID, payoutID int64) (Payout, error) {
 	var p Payout
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/audit"
+	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
@@ -227,7 +228,7 @@ func (s *Service) Reject(ctx context.Context, rec audit.Record, id int64, by sta
 		if err != nil {
 			return err
 		}
-		_, err = move(ctx, tx, r, EvReject, officer.Actor(), text, map[string]any{"reason": text, "decided_at": "now"})
+		_, err = move(ctx, tx, r, EvReject, officer.Actor(), text, map[string]any{"reason": text, "decided_at": txNow})
 		return err
 	})
 }
@@ -277,7 +278,7 @@ func (s *Service) Approve(ctx context.Context, rec audit.Record, id int64, by st
 				return err
 			}
 			_, err = move(ctx, tx, r, EvFirst, officer.Actor(), note,
-				map[string]any{"first_approver": officer.ID, "first_approved_at": "now"})
+				map[string]any{"first_approver": officer.ID, "first_approved_at": txNow})
 			return err
 		})
 	} else {
@@ -331,6 +332,9 @@ func (s *Service) second(ctx context.Context, rec audit.Record, r row, by staff.
 		if err != nil {
 			return err
 		}
+		if err := payable(ctx, tx, r.RequestID); err != nil {
+			return err
+		}
 		return s.batchStill(ctx, tx, r)
 	}); err != nil {
 		return err
@@ -345,22 +349,46 @@ func (s *Service) second(ctx context.Context, rec audit.Record, r row, by staff.
 		if err != nil {
 			return err
 		}
+		if err := payable(ctx, tx, cur.RequestID); err != nil {
+			return err
+		}
 		if err := s.batchStill(ctx, tx, cur); err != nil {
 			return err
 		}
 		_, err = move(ctx, tx, cur, EvApprove, officer.Actor(), note, map[string]any{
-			"second_approver": officer.ID, "approve_entry_id": posted.ID, "approved_at": "now", "decided_at": "now"})
+			"second_approver": officer.ID, "approve_entry_id": posted.ID, "approved_at": txNow, "decided_at": txNow})
 		return err
 	}
-	posted, err := s.Ledger.Post(ctx, e)
-	switch {
-	case errors.Is(err, ledger.ErrInsufficientFunds):
+	// A replay (a retry after a lost answer) returns the first entry: its
+	// hook ran then, and the payout is approved.
+	_, err := s.Ledger.Post(ctx, e)
+	if errors.Is(err, ledger.ErrInsufficientFunds) {
 		return apperr.Wrap(err, apperr.Conflict, KeyInsufficient)
-	case err != nil:
+	}
+	return hookError(err)
+}
+
+// hookError returns the refusal an entry's After hook gave, which the
+// ledger wraps as an internal error of the batch, so that the caller sees
+// the rule that refused (a payout that moved meanwhile, four eyes).
+func hookError(err error) error {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if ae, ok := e.(*apperr.Error); ok && ae.Code != apperr.Internal {
+			return ae
+		}
+	}
+	return err
+}
+
+// payable refuses a payout of a request that may not pay out now
+// (suspended, terminated, completed): apperr.Conflict KeyNotPayable.
+func payable(ctx context.Context, tx *store.Tx, requestID int64) error {
+	var st campaign.State
+	if err := tx.QueryRowContext(ctx, "SELECT state FROM requests WHERE id = $1", requestID).Scan(&st); err != nil {
 		return err
-	case posted.Replayed:
-		// Posted before (a retry after a lost answer): the hook ran then.
-		return nil
+	}
+	if !slices.Contains(payableStates, st) {
+		return apperr.New(apperr.Conflict, KeyNotPayable)
 	}
 	return nil
 }

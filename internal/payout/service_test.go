@@ -3,7 +3,7 @@ package payout
 import (
 	"context"
 	"database/sql"
-		"fmt"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -47,8 +47,12 @@ func TestLifeCycleAndLedger(t *testing.T) {
 		}
 		ins, err := f.s.Ready(context.Background(), 10)
 		if err != nil || len(ins) != 1 || ins[0].Account != account || ins[0].TransferID != "CFPO"+itoa(p.ID)+"A1" ||
-			ins[0].Amount != 10_000_00 {
+			ins[0].Amount != 10_000_00 || ins[0].PayeeName != campaign.Example().PatientName || ins[0].BankName != "建设银行" {
 			t.Fatalf("Ready = %+v, %v", ins, err)
+		}
+		// R-PII-1: the unsealing for the bank is on the record.
+		if n := f.count("SELECT count(*) FROM audit_log WHERE action = 'payout.instruction' AND object = $1", "payout:"+itoa(p.ID)); n != 1 {
+			t.Errorf("%d audit records of the instruction", n)
 		}
 		tid := f.pay(p.ID)
 		if err := f.s.Sending(context.Background(), p.ID, tid); err != nil {
@@ -259,6 +263,15 @@ func TestApplyReplay(t *testing.T) {
 		wantErr(t, "same key, other account", err, "conflict "+KeyKeyReused)
 		if n := f.count("SELECT count(*) FROM payouts"); n != 1 {
 			t.Fatalf("%d payouts", n)
+		}
+		// A hospital's application replayed after the directory changed.
+		h := f.app(100)
+		h.Payee, h.HospitalID, h.DesignatedBy = ToHospital, f.hospital.ID, ByGuardian
+		h.Materials = []int64{f.material(f.req, material.Relationship, true, "")}
+		ph := f.apply(f.publisher, h)
+		f.s.Hospitals = fakeHospitals{}
+		if again := f.apply(f.publisher, h); again.ID != ph.ID {
+			t.Fatalf("replay after the directory changed made payout %d", again.ID)
 		}
 	})
 }
@@ -478,11 +491,21 @@ func TestUsageUpdate(t *testing.T) {
 		if err != nil || !got.UsageDue.Equal(t0.AddDate(0, 0, 30)) {
 			t.Fatalf("usage due %v, %v", got.UsageDue, err)
 		}
+		if rs, err := f.s.Reminders(ctx, 7*24*time.Hour); err != nil || len(rs) != 0 {
+			t.Fatalf("reminders a month ahead: %+v %v", rs, err)
+		}
 		f.now = t0.AddDate(0, 0, 29)
+		if rs, err := f.s.Reminders(ctx, 7*24*time.Hour); err != nil || len(rs) != 1 || rs[0].PayoutID != p.ID ||
+			rs[0].Overdue || rs[0].PublisherUserID != f.publisher || !rs[0].Due.Equal(t0.AddDate(0, 0, 30)) {
+			t.Fatalf("reminders before the due date: %+v %v", rs, err)
+		}
 		f.apply(f.publisher, f.app(100))
 		f.now = t0.AddDate(0, 0, 30)
 		_, err = f.s.Apply(ctx, f.publisher, f.app(100))
 		wantErr(t, "apply with a usage update overdue", err, "conflict "+KeyUsageOverdue)
+		if rs, err := f.s.Reminders(ctx, 0); err != nil || len(rs) != 1 || !rs[0].Overdue {
+			t.Fatalf("reminders after the due date: %+v %v", rs, err)
+		}
 		o, err := f.s.Options(ctx, f.publisher, f.req)
 		if err != nil || len(o.UsageOverdue) != 1 || o.UsageOverdue[0] != p.ID || describe(o.Blocked) != "conflict "+KeyUsageOverdue {
 			t.Fatalf("Options = %+v, %v", o, err)
@@ -492,6 +515,9 @@ func TestUsageUpdate(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.apply(f.publisher, f.app(100))
+		if rs, err := f.s.Reminders(ctx, 0); err != nil || len(rs) != 0 {
+			t.Fatalf("reminders after the update: %+v %v", rs, err)
+		}
 		pub, err := f.s.Public(ctx, f.req)
 		if err != nil || len(pub) != 1 || len(pub[0].Usage) != 1 || pub[0].Usage[0].Text != "已用于第一期化疗" ||
 			pub[0].Usage[0].Receipts != 1 {
@@ -570,7 +596,22 @@ func TestSettle(t *testing.T) {
 		if b := f.balance(payableAccount(q.ID)); b != 0 {
 			t.Errorf("payable %s", b)
 		}
-		wantErr(t, "unknown transfer", f.s.Settle(ctx, "XYZ", Outcome{Status: StatusPaid}), "invalid "+KeyTransfer)
+		wantErr(t, "not a transfer id", f.s.Settle(ctx, "XYZ", Outcome{Status: StatusPaid}), "invalid "+KeyTransfer)
+		wantErr(t, "no such payout", f.s.Settle(ctx, "CFPO999A1", Outcome{Status: StatusPaid}), "conflict "+KeyOutcome)
+		if n := f.count("SELECT count(*) FROM payout_outcome_copies WHERE transfer_id = 'CFPO999A1'"); n != 1 {
+			t.Errorf("%d copies of the unknown transfer's outcome", n)
+		}
+		// A reason that says "now" is text, not a time.
+		r := f.apply(f.publisher, f.app(100))
+		if err := f.s.Claim(ctx, rec(f.f1, "c"), r.ID, f.f1); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.Reject(ctx, rec(f.f1, "r"), r.ID, f.f1, "now"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := f.s.Get(ctx, f.publisher, r.ID); got.Reason != "now" {
+			t.Errorf("reason %q", got.Reason)
+		}
 		f.verify()
 	})
 }
@@ -736,7 +777,8 @@ func TestAskAnswerReject(t *testing.T) {
 		}
 		stranger := f.user("stranger")
 		_, err := f.s.Get(ctx, stranger, p.ID)
-		wantErr(t, "a stranger reads", err, "not_found "+KeyUnknown)
+		wantErr(t, "a stranger reads", err, "forbidden "+KeyNotYours)
+		wantErr(t, "a stranger answers", f.s.Answer(ctx, stranger, p.ID, "x", nil), "forbidden "+KeyNotYours)
 		m := f.material(f.req, material.Other, false, "")
 		if err := f.s.Answer(ctx, f.publisher, p.ID, "已上传", []int64{m}); err != nil {
 			t.Fatal(err)
@@ -756,6 +798,71 @@ func TestAskAnswerReject(t *testing.T) {
 		o, _ := f.s.Options(ctx, f.publisher, f.req)
 		if o.InProgress != 0 || o.Available != 40_000_00 {
 			t.Errorf("Options = %+v", o)
+		}
+	})
+}
+
+// A request suspended for investigation pays nothing: no application, no
+// second approval, and an approved payout is not handed to the bank.
+func TestSuspendedRequestPaysNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		f.fund(f.req, 40_000_00)
+		first := f.apply(f.publisher, f.app(10_000_00))
+		second := f.apply(f.publisher, f.app(10_000_00))
+		f.approve(first.ID)
+		if err := f.s.Claim(ctx, rec(f.f1, "c"), second.ID, f.f1); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.Approve(ctx, rec(f.f1, "a"), second.ID, f.f1, ""); err != nil {
+			t.Fatal(err)
+		}
+		f.write(func(ctx context.Context, tx *store.Tx) error {
+			_, err := f.s.Campaigns.Apply(ctx, tx, f.req, campaign.Suspend, "staff:1", "investigation")
+			return err
+		})
+		_, err := f.s.Apply(ctx, f.publisher, f.app(100))
+		wantErr(t, "apply while suspended", err, "conflict "+KeyNotPayable)
+		_, err = f.s.Approve(ctx, rec(f.f2, "a"), second.ID, f.f2, "")
+		wantErr(t, "second approval while suspended", err, "conflict "+KeyNotPayable)
+		if ins, err := f.s.Ready(ctx, 10); err != nil || len(ins) != 0 {
+			t.Fatalf("Ready while suspended = %+v, %v", ins, err)
+		}
+		if b := f.balance(requestAccount(f.req)); b != 30_000_00 {
+			t.Errorf("request holds %s", b)
+		}
+	})
+}
+
+// The database keeps what was applied for fixed and the history append
+// only, whatever the code does.
+func TestDatabaseGuards(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		f.fund(f.req, 40_000_00)
+		a := f.app(100)
+		a.Materials = []int64{f.material(f.req, material.Other, false, "")}
+		p := f.apply(f.publisher, a)
+		id := itoa(p.ID)
+		for _, q := range []string{
+			"UPDATE payouts SET amount_fen = 1 WHERE id = " + id,
+			"UPDATE payouts SET account_index = account_index WHERE id = " + id,
+			"UPDATE payouts SET payee_kind = 'hospital' WHERE id = " + id,
+			"DELETE FROM payouts WHERE id = " + id,
+			"UPDATE payout_events SET text = 'x' WHERE payout_id = " + id,
+			"DELETE FROM payout_events WHERE payout_id = " + id,
+			"UPDATE payouts SET state = 'approved' WHERE id = " + id, // no approval entry
+			"UPDATE payout_materials SET purpose = 'usage' WHERE payout_id = " + id,
+			"DELETE FROM payout_materials WHERE payout_id = " + id,
+		} {
+			err := db.Write(context.Background(), func(tx *store.Tx) error {
+				_, err := tx.ExecContext(context.Background(), q)
+				return err
+			})
+			if err == nil {
+				t.Errorf("%s: allowed", q)
+			}
 		}
 	})
 }

@@ -230,8 +230,16 @@ func event(ctx context.Context, tx *store.Tx, id int64, fromState, to State, ev 
 	return err
 }
 
+// nowMark is the type of txNow.
+type nowMark struct{}
+
+// txNow, as a value of move's set, is the transaction's time. It is a
+// value of its own type, so that no text (a reason that says "now") can be
+// taken for it.
+var txNow = nowMark{}
+
 // move applies event ev to payout r, setting the columns in set (column →
-// value; the value "now" stands for the transaction's time) on the row only
+// value; txNow stands for the transaction's time) on the row only
 // if it is still in r.State, and records the event. A row that moved in
 // between is apperr.Conflict KeyState.
 func move(ctx context.Context, tx *store.Tx, r row, ev Event, actor, text string, set map[string]any) (State, error) {
@@ -248,7 +256,7 @@ func move(ctx context.Context, tx *store.Tx, r row, ev Event, actor, text string
 	slices.Sort(cols) // a fixed statement text for a fixed set
 	for _, c := range cols {
 		v := set[c]
-		if v == "now" {
+		if v == txNow {
 			v = tx.Now.UnixMicro()
 		}
 		args = append(args, v)
