@@ -375,7 +375,7 @@ func TestPayoutPagesChangeThePublicPage(t *testing.T) {
 // TestPayoutAPI applies through the JSON API, every exchange held to
 // openapi.json by checkAPI: bad input is 422 with the fields at fault, a
 // replay returns the first application, other content under the same token
-// is 409, another user sees nothing (R-DISB-2, R-DISB-3, R-PII-1).
+// is 409, another user is refused (R-DISB-2, R-DISB-3, R-PII-1).
 func TestPayoutAPI(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newPayoutFixture(t, db)
@@ -437,12 +437,12 @@ func TestPayoutAPI(t *testing.T) {
 		if resp, _ := f.api("POST", one+"/usage", `{"text":"用于化疗","materials":[]}`, "application/json", f.user); resp.StatusCode != http.StatusConflict {
 			t.Errorf("a usage update before payment: %d, want 409", resp.StatusCode)
 		}
-		// Another user sees neither the application nor the request's.
+		// Another user is refused the application and the request's list.
 		otherUser, _ := f.signInUser(t, "13900139077")
-		if resp, _ := f.api("GET", one, "", "", otherUser); resp.StatusCode != http.StatusNotFound {
-			t.Errorf("another user's GET: %d, want 404", resp.StatusCode)
+		if resp, _ := f.api("GET", one, "", "", otherUser); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("another user's GET: %d, want 403", resp.StatusCode)
 		}
-		if resp, _ := f.api("GET", base, "", "", otherUser); resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusNotFound {
+		if resp, _ := f.api("GET", base, "", "", otherUser); resp.StatusCode != http.StatusForbidden {
 			t.Errorf("another user's list: %d", resp.StatusCode)
 		}
 	})
