@@ -184,6 +184,7 @@ type StaffPayout struct {
 	Mine            bool
 	CanClaim        bool
 	CanDecide       bool // the claimant, in review, before the first approval
+	CanReject       bool // the claimant, in review or waiting for an answer
 	CanSecond       bool // a first approval by someone else waits for this officer
 	FirstMine       bool
 	Events          []PayoutEventRow

@@ -39,7 +39,7 @@ func init() {
 			Events: []PayoutEventRow{{ToKey: "payout.state.requested"}, {FromKey: "payout.state.requested", ToKey: "payout.state.in_review"}},
 			Form:   Form{Errors: map[string]string{"approve": "x", "reason": "y"}}},
 		StaffPayout{ID: 1, StateKey: "payout.state.in_review", PayeeKey: "payout.payee_kind.requester", ModeKey: "payout.mode.direct",
-			ModeNowKey: "payout.mode.direct", Revealed: "6222021234567890128", CanClaim: true, CanDecide: true, Mine: true},
+			ModeNowKey: "payout.mode.direct", Revealed: "6222021234567890128", CanClaim: true, CanDecide: true, CanReject: true, Mine: true},
 		RequestStatus{ID: 3, Title: "t", StateKey: "campaign.state.fundraising", Published: true, CanPay: true,
 			Payouts: []PayoutRow{{ID: 1, At: "a", Amount: "¥1", StateKey: "payout.state.paid", ToKey: "payout.public.to.hospital", Hospital: "协和"}}},
 		PublicRequest{ID: 4, StateKey: "campaign.state.fundraising", Payouts: []PublicPayoutView{{Date: "d", Amount: "¥1", StateKey: "payout.state.paid",

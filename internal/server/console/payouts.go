@@ -163,7 +163,7 @@ func (c *Console) payoutView(r *http.Request, rec audit.Record, id int64) (web.S
 		}
 	}
 	for _, e := range v.Events {
-		row := web.PayoutEventRow{At: site.Minute(e.At), Actor: actorName(e.Actor, names), ToKey: e.To.NameKey(),
+		row := web.PayoutEventRow{At: site.Minute(e.At), Actor: actorName(l, e.Actor, names), ToKey: e.To.NameKey(),
 			Event: string(e.Event), Text: e.Text}
 		if e.From != "" {
 			row.FromKey = e.From.NameKey()
@@ -174,18 +174,23 @@ func (c *Console) payoutView(r *http.Request, rec audit.Record, id int64) (web.S
 	p.Mine = v.Claimant != 0 && v.Claimant == self.ID
 	p.CanClaim = v.State == payout.Requested
 	p.CanDecide = inReview && p.Mine && v.FirstApprover == 0
+	// The claimant may reject while the applicant owes an answer too.
+	p.CanReject = p.CanDecide || v.State == payout.NeedsInfo && p.Mine
 	p.FirstMine = inReview && v.FirstApprover == self.ID
 	p.CanSecond = inReview && v.FirstApprover != 0 && !p.FirstMine && !p.Mine
 	return p, nil
 }
 
 // actorName shows an actor of the payout's history: a staff member by
-// username, a user as such.
-func actorName(actor string, names map[int64]string) string {
+// username, a public user as the applicant.
+func actorName(l i18n.Lang, actor string, names map[int64]string) string {
 	if id, ok := strings.CutPrefix(actor, "staff:"); ok {
 		if n, err := strconv.ParseInt(id, 10, 64); err == nil && names[n] != "" {
 			return names[n]
 		}
+	}
+	if strings.HasPrefix(actor, "user:") {
+		return i18n.T(l, "payoutpages.applicant")
 	}
 	return actor
 }
