@@ -118,6 +118,7 @@ func init() {
 		"payoutpages.public.title":         {"拨付与使用", "Payouts and their use"},
 		"payoutpages.public.expenses":      {"本批次公示的费用清单：", "The batch's published expense list:"},
 		"payoutpages.public.usage":         {"资金使用情况：", "How the money was used:"},
+		"payoutpages.paused":               {"暂停，待申请人补充", "paused: the applicant owes an answer"},
 		"payoutpages.applicant":            {"申请人", "The applicant"},
 	})
 }

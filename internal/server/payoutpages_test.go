@@ -15,6 +15,7 @@ import (
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/campaign/campaigntest"
 	"github.com/carefund/carefund/internal/i18n"
+	"github.com/carefund/carefund/internal/idcard"
 	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/payeeid"
@@ -568,6 +569,70 @@ func TestPayoutModeRestricted(t *testing.T) {
 		}
 		if n := f.payoutCount(t); n != 0 {
 			t.Errorf("refused applications saved %d payouts", n)
+		}
+	})
+}
+
+// TestPayoutRelatedAndSharedAccount: a finance officer related to the
+// request's publisher neither opens nor takes its application, and is told
+// why (R-STAFF-1); the same payee account applied for by an unrelated
+// request is flagged in the queue (R-REF-3).
+func TestPayoutRelatedAndSharedAccount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newPayoutFixture(t, db)
+		ctx := context.Background()
+		pid := payoutIDOf(t, f.as("user", "POST", "/my/requests/"+itoa(f.req)+"/payouts/new", f.application("100")))
+
+		// Another publisher, another patient, the same account.
+		other, otherID := f.signInUser(t, "13900139088")
+		fl := campaigntest.Filing()
+		first17 := "11010519800101123"
+		c, err := idcard.CheckChar(first17)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fl.PatientID, fl.PatientName = first17+string(c), "王小红"
+		var req2 int64
+		if err := db.Write(ctx, func(tx *store.Tx) (err error) {
+			req2, err = campaigntest.Fundraising(ctx, tx, f.s.campaigns, otherID, fl, 0)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		f.fund(t, req2, 5_000_00)
+		f.user = other
+		f.n++
+		pid2 := payoutIDOf(t, f.as("user", "POST", "/my/requests/"+itoa(req2)+"/payouts/new", f.application("100")))
+
+		body := readBody(t, f.as(string(staff.Finance), "GET", "/staff/payouts", nil))
+		if !strings.Contains(body, msg("payoutpages.flag.shared", "#"+itoa(f.req))) || !strings.Contains(body, msg("payoutpages.flag.shared", "#"+itoa(req2))) {
+			t.Errorf("R-REF-3: the queue does not flag the shared account of payouts %d and %d:\n%.4000s", pid, pid2, body)
+		}
+
+		// R-STAFF-1: the finance officer related to the second publisher.
+		if err := db.Write(ctx, func(tx *store.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO review_conflicts (staff_id, user_id, note, added_by, added_at)
+				VALUES ($1, $2, 'test', 'staff:1', $3)`, f.ids[staff.Finance], otherID, tx.Now.UnixMicro())
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		page := "/staff/payouts/" + itoa(pid2)
+		resp := f.as(string(staff.Finance), "GET", page, nil)
+		body = readBody(t, resp)
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, msg(payout.KeyRelated)) {
+			t.Errorf("a related officer opening the application: %d", resp.StatusCode)
+		}
+		resp = f.as(string(staff.Finance), "POST", page+"/claim", url.Values{})
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("a related officer taking the application: %d, want 403", resp.StatusCode)
+		}
+		if e := lastAudit(t, db, "payout.claim"); e.Result != "denied" || e.Object != "payout:"+itoa(pid2) {
+			t.Errorf("the refused claim's audit entry: %+v", e)
+		}
+		// The other officer takes it.
+		if resp := f.asStaff(f.finance2, "POST", page+"/claim", url.Values{}); resp.StatusCode != http.StatusSeeOther {
+			t.Errorf("an unrelated officer taking it: %d", resp.StatusCode)
 		}
 	})
 }

@@ -122,6 +122,7 @@ type StaffPayoutRow struct {
 	Due      string
 	Overdue  bool
 	ClockKey string
+	Paused   bool // the applicant owes an answer: the review clock stopped
 	// Shared lists the other, unrelated requests paid to the same account
 	// (R-REF-3), already as text.
 	Shared    string

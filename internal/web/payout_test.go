@@ -30,7 +30,7 @@ func init() {
 			UsageOverdue: true, CanPostUsage: true, Usage: []UsageRow{{At: "a", Text: "t", Receipts: 2}}},
 		StaffPayouts{CanOpen: true, Counts: []CountRow{{StateKey: "payout.state.requested", N: 2}},
 			Rows: []StaffPayoutRow{{ID: 1, RequestID: 2, StateKey: "payout.state.in_review", PayeeKey: "payout.payee_kind.requester",
-				Overdue: true, ClockKey: "payoutpages.clock.review", Shared: "s", Mine: true, FirstDone: true}, {ID: 2, PayeeKey: "payout.payee_kind.hospital", StateKey: "payout.state.requested"}}},
+				Overdue: true, ClockKey: "payoutpages.clock.review", Shared: "s", Mine: true, FirstDone: true}, {ID: 2, PayeeKey: "payout.payee_kind.hospital", StateKey: "payout.state.needs_info", Paused: true}}},
 		StaffPayouts{},
 		StaffPayout{ID: 1, RequestID: 2, StateKey: "payout.state.in_review", PayeeKey: "payout.payee_kind.relative",
 			RelationshipKey: "campaign.relationship.parent", DesignatedKey: "payoutpages.designator.requester", ModeKey: "payout.mode.direct",

@@ -113,7 +113,7 @@ func (c *Console) payoutQueue(w http.ResponseWriter, r *http.Request) error {
 			PayeeKey: x.Payee.NameKey(), Hospital: x.HospitalName, AccountMasked: x.AccountMasked,
 			Submitted: site.Minute(x.CreatedAt), Due: dueOf(x.Payout), Overdue: x.Clock != payout.NoClock,
 			ClockKey: clockKey(x.Clock), Claimant: names[x.Claimant], Mine: x.Claimant != 0 && x.Claimant == self.ID,
-			FirstDone: x.FirstApprover != 0 && x.State == payout.InReview}
+			FirstDone: x.FirstApprover != 0 && x.State == payout.InReview, Paused: x.State == payout.NeedsInfo}
 		if row.Overdue {
 			row.Due = site.Minute(x.Due)
 		}
