@@ -42,7 +42,7 @@ const uploadBodyLimit = upload.MaxSize + 1<<20
 func takesUpload(r *http.Request) bool {
 	p := r.URL.Path
 	return r.Method == http.MethodPost &&
-		(strings.HasPrefix(p, "/my/requests/") || strings.HasPrefix(p, "/api/v1/my/requests/"))
+		(strings.HasPrefix(p, "/my/requests/") || strings.HasPrefix(p, "/api/v1/my/requests/") || strings.HasPrefix(p, "/my/payouts/"))
 }
 
 // keyFileRequired is the message of an upload without a file.
@@ -269,6 +269,9 @@ func (s *Server) myRequest(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, r, p)
 	}
 	p := s.statusView(r, *pg.Status, web.Form{})
+	if err := s.withPayouts(r, &p, user); err != nil {
+		return err
+	}
 	switch d := doneOf(r); d {
 	case "closed", "extended", "posted", "amended":
 		p.Notice = i18n.T(lang, "filing.done."+d)
@@ -640,7 +643,10 @@ func (s *Server) published(w http.ResponseWriter, r *http.Request, done string, 
 		if rerr != nil {
 			return rerr
 		}
-		return reshow(s, w, r, err, values, func(f web.Form) (web.RequestStatus, error) { return s.statusView(r, st, f), nil })
+		return reshow(s, w, r, err, values, func(f web.Form) (web.RequestStatus, error) {
+			p := s.statusView(r, st, f)
+			return p, s.withPayouts(r, &p, user)
+		})
 	}
 	http.Redirect(w, r, "/my/requests/"+strconv.FormatInt(id, 10)+"?done="+done, http.StatusSeeOther)
 	return nil

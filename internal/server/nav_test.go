@@ -41,10 +41,10 @@ func navOf(body string) (links []string, current string, ok bool) {
 func TestConsoleNavigation(t *testing.T) {
 	want := map[staff.Role][]string{
 		staff.Reviewer:      {"/staff", "/staff/review", "/staff/patrol", "/staff/charities", "/staff/approvals"},
-		staff.Finance:       {"/staff", "/staff/hospitals", "/staff/approvals"},
+		staff.Finance:       {"/staff", "/staff/payouts", "/staff/hospitals", "/staff/approvals"},
 		staff.Complaints:    {"/staff", "/staff/approvals"},
-		staff.Admin:         {"/staff", "/staff/charities", "/staff/hospitals", "/staff/approvals", "/staff/members", "/staff/rules"},
-		staff.Auditor:       {"/staff", "/staff/hospitals", "/staff/approvals", "/staff/members", "/staff/rules", "/staff/audit", "/staff/incidents"},
+		staff.Admin:         {"/staff", "/staff/payouts", "/staff/charities", "/staff/hospitals", "/staff/approvals", "/staff/members", "/staff/rules"},
+		staff.Auditor:       {"/staff", "/staff/payouts", "/staff/hospitals", "/staff/approvals", "/staff/members", "/staff/rules", "/staff/audit", "/staff/incidents"},
 		staff.SecurityAdmin: {"/staff", "/staff/approvals", "/staff/members", "/staff/audit", "/staff/incidents"},
 	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {

@@ -52,7 +52,9 @@ func changesPublicPage(pattern string) bool {
 		return false
 	}
 	return strings.HasPrefix(path, "/staff/") || strings.HasPrefix(path, "/my/requests") ||
-		strings.HasPrefix(path, "/api/v1/my/requests")
+		strings.HasPrefix(path, "/api/v1/my/requests") ||
+		// A payout's usage update is public (R-DISB-4).
+		strings.HasPrefix(path, "/my/payouts/") || strings.HasPrefix(path, "/api/v1/my/payouts/")
 }
 
 // maxCachedPages bounds the cache; past it, it starts again empty.

@@ -158,6 +158,10 @@ func (s *Server) publicRequest(w http.ResponseWriter, r *http.Request) error {
 		page.Updates = append(page.Updates, web.UpdateView{At: minute(u.PostedAt), Body: u.Body,
 			Removed: u.TakenDown, Reason: u.TakedownReason})
 	}
+	// The payouts and their use (R-DISC-1, R-DISB-4); never an account.
+	if page.Payouts, err = s.publicPayouts(r, id); err != nil {
+		return err
+	}
 	// The page changes with every donation, update and closing: caches
 	// must ask.
 	w.Header().Set("Cache-Control", "no-cache")

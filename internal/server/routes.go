@@ -49,6 +49,13 @@ func (s *Server) routes() []route {
 		{"GET /my/requests/{id}/edit", s.editPublished},
 		{"POST /my/requests/{id}/amend", s.amendRequest},
 
+		// Payouts: the publisher's applications (payoutpages.go).
+		{"GET /my/requests/{id}/payouts/new", s.payoutForm},
+		{"POST /my/requests/{id}/payouts/new", s.applyPayout},
+		{"GET /my/payouts/{id}", s.myPayout},
+		{"POST /my/payouts/{id}/answer", s.answerPayout},
+		{"POST /my/payouts/{id}/usage", s.postPayoutUsage},
+
 		// Requests for help in public (publicpages.go).
 		{"GET /requests/{id}", s.publicRequest},
 		{"GET /requests/{id}/versions", s.requestVersions},
@@ -83,6 +90,11 @@ func (s *Server) routes() []route {
 		{"PUT /api/v1/my/requests/{id}", s.apiSaveRequest},
 		{"POST /api/v1/my/requests/{id}/submit", s.apiSubmitRequest},
 		{"POST /api/v1/my/requests/{id}/materials", s.apiUploadMaterial},
+		{"GET /api/v1/my/requests/{id}/payouts", s.apiMyPayouts},
+		{"POST /api/v1/my/requests/{id}/payouts", s.apiApplyPayout},
+		{"GET /api/v1/my/payouts/{id}", s.apiMyPayout},
+		{"POST /api/v1/my/payouts/{id}/answer", s.apiAnswerPayout},
+		{"POST /api/v1/my/payouts/{id}/usage", s.apiPayoutUsage},
 		{"GET /api/v1/requests", s.apiRequests},
 		{"GET /api/v1/requests/{id}", s.apiRequest},
 		{"POST /api/v1/requests/{id}/donations", s.apiDonate},

@@ -27,6 +27,7 @@ import (
 	"github.com/carefund/carefund/internal/material"
 	"github.com/carefund/carefund/internal/metrics"
 	"github.com/carefund/carefund/internal/payment"
+	"github.com/carefund/carefund/internal/payout"
 	"github.com/carefund/carefund/internal/platform"
 	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/server/console"
@@ -127,6 +128,8 @@ type Server struct {
 	// What the public may see of a request (publicpages.go).
 	disclosure *disclosure.Service
 
+	payouts *payout.Service // payout applications (payoutpages.go, api_payouts.go)
+
 	pageCache pageCache // public request pages (pagecache.go)
 	csp       string    // the Content-Security-Policy of every response
 }
@@ -165,6 +168,7 @@ func New(opts Options) (*Server, error) {
 	s.setUpAccounts(p)
 	s.setUpConsole(p)
 	s.disclosure = p.Disclosure
+	s.payouts = p.Payouts
 	var origins []string
 	for _, p := range s.providers {
 		if c, ok := p.(interface{ CheckoutOrigins() []string }); ok {

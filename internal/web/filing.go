@@ -125,6 +125,10 @@ type RequestStatus struct {
 	// Support is what the request raised and where it came from, once
 	// its channel opened; nil before.
 	Support *SupportView
+	// Payouts are the request's payout applications (payout.go); CanPay
+	// offers a new one, once the request is published.
+	Payouts []PayoutRow
+	CanPay  bool
 }
 
 // SupportView is what a published request raised and where it came from:

@@ -94,6 +94,8 @@ type PublicRequest struct {
 	Share *ShareView
 	// Complaint is the URL of the complaint form about this request (R-PUB-3).
 	Complaint string
+	// Payouts are the money paid out and its use (R-DISC-1, R-DISB-4).
+	Payouts []PublicPayoutView
 }
 
 // ShareMeta is a page's share card. Image and URL are absolute: WeChat

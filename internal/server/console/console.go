@@ -22,6 +22,7 @@ import (
 	"github.com/carefund/carefund/internal/hospital"
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/incident"
+	"github.com/carefund/carefund/internal/payout"
 	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/server/site"
@@ -42,6 +43,8 @@ type Console struct {
 	Incidents *incident.Service
 	Log       *audit.Log
 	Reviews   *review.Service
+	// Payouts is the payout applications' service (payouts.go).
+	Payouts *payout.Service
 	// Now is the clock, which the review queue measures waiting from;
 	// nil means time.Now.
 	Now func() time.Time
@@ -75,6 +78,15 @@ func (c *Console) Routes() []site.Route {
 		{Pattern: "POST /staff/patrol/{id}/updates/{uid}/check", Handler: c.checkUpdate},
 		{Pattern: "POST /staff/patrol/{id}/updates/{uid}/takedown", Handler: c.takeDownUpdate},
 		{Pattern: "POST /staff/members/{id}/conflicts", Handler: c.addConflict},
+		// The finance console of payouts (payouts.go).
+		{Pattern: "GET /staff/payouts", Handler: c.payoutQueue},
+		{Pattern: "GET /staff/payouts/{id}", Handler: c.payoutPage},
+		{Pattern: "POST /staff/payouts/{id}/claim", Handler: c.claimPayout},
+		{Pattern: "POST /staff/payouts/{id}/ask", Handler: c.askPayout},
+		{Pattern: "POST /staff/payouts/{id}/reject", Handler: c.rejectPayout},
+		{Pattern: "POST /staff/payouts/{id}/approve", Handler: c.approvePayout},
+		{Pattern: "POST /staff/payouts/{id}/reveal", Handler: c.revealAccount},
+		{Pattern: "GET /staff/payouts/{id}/materials/{mid}", Handler: c.payoutMaterial},
 		// The charity referral list (charities.go).
 		{Pattern: "GET /staff/charities", Handler: c.charitiesPage},
 		{Pattern: "POST /staff/charities", Handler: c.createCharity},
