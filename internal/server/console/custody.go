@@ -82,11 +82,16 @@ func (c *Console) custodyView(r *http.Request, refused int64, which string, f we
 		if !ch.EffectiveAt.IsZero() {
 			row.EffectiveAt = site.Minute(ch.EffectiveAt)
 		}
-		if ch.ID == refused && which == "report" {
+		switch {
+		case ch.ID != refused:
+		case which == "report" && row.CanReport:
 			row.Report = f
-		}
-		if ch.ID == refused && which == "effect" {
+		case which == "effect" && row.CanEffect:
 			row.Effect = f
+		default:
+			// The step is not offered for this change (not yet, or no
+			// longer): say why at the top, where nothing hides it.
+			p.Message = f.Message
 		}
 		p.Changes = append(p.Changes, row)
 	}
