@@ -25,8 +25,8 @@ import (
 // reconcileOptions are the flags of `carefund reconcile` beyond the
 // configuration's.
 type reconcileOptions struct {
-	statement, bill          string
-	tradeBill, fundFlowBill  string
+	statement, bill         string
+	tradeBill, fundFlowBill string
 }
 
 func reconcileFlags(c *config.Config, o *reconcileOptions) *flag.FlagSet {
