@@ -16,11 +16,13 @@ type StaffBank struct {
 	SandboxNow string
 	// CanRun: the signed-in member may run the jobs (and move the
 	// sandbox's clock).
-	CanRun      bool
-	Transfers   []TransferRow
-	Quarantined []OutcomeRow
-	Notice      string
-	Message     string
+	CanRun    bool
+	Transfers []TransferRow
+	// OlderTransfers counts the oldest transfers not listed.
+	OlderTransfers int
+	Quarantined    []OutcomeRow
+	Notice         string
+	Message        string
 }
 
 // TransferRow is one transfer of the outbox.
@@ -89,12 +91,15 @@ func (StaffCustody) TitleKey() string { return "staff.custody.title" }
 // the runs, the open differences first with the forms that resolve them,
 // the resolved ones with who, when and why, and the statement upload.
 type StaffReconcile struct {
-	Runs       []RunRow
-	Open       []DifferenceRow
-	Resolved   []DifferenceRow
-	CanResolve bool
-	CanUpload  bool
-	Upload     Form
+	Runs     []RunRow
+	Open     []DifferenceRow
+	Resolved []DifferenceRow
+	// OlderRuns and OlderResolved count what is not shown: the oldest
+	// runs and resolutions.
+	OlderRuns, OlderResolved int
+	CanResolve               bool
+	CanUpload                bool
+	Upload                   Form
 	// Result says what the upload did, or why it was refused, in words.
 	Result  string
 	Notice  string

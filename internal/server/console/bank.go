@@ -28,6 +28,9 @@ import (
 // audit log and the page (in words of the catalog: key and arguments).
 type MoneyJob func(ctx context.Context) (key string, args []any, err error)
 
+// transfersShown bounds the outbox's list to the newest transfers.
+const transfersShown = 500
+
 // bankNotices are the notices a redirect after an action may ask for.
 var bankNotices = map[string]string{"advanced": "money.bank.notice.advanced"}
 
@@ -57,7 +60,12 @@ func (c *Console) bankView(r *http.Request) (web.StaffBank, error) {
 		return p, err
 	}
 	// Newest first: the day's work is at the top.
-	for i := len(ts) - 1; i >= 0; i-- {
+	first := 0
+	if len(ts) > transfersShown {
+		first = len(ts) - transfersShown
+		p.OlderTransfers = first
+	}
+	for i := len(ts) - 1; i >= first; i-- {
 		t := ts[i]
 		status := string(t.Status)
 		if !t.Status.Valid() {

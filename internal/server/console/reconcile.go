@@ -16,6 +16,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -34,6 +35,13 @@ import (
 // MaxStatementUpload bounds a statement file uploaded in the console; a
 // larger statement is reconciled by the statement job or the command.
 const MaxStatementUpload = 900 << 10
+
+// runsShown and resolvedShown bound the page: a run a day makes a long
+// list, and the work is in the open differences, which are all shown.
+const (
+	runsShown     = 92
+	resolvedShown = 200
+)
 
 // reconcileNotices are the notices a redirect after an action may ask for.
 var reconcileNotices = map[string]string{"resolved": "money.reconcile.notice.resolved", "corrected": "money.reconcile.notice.corrected"}
@@ -72,6 +80,10 @@ func (c *Console) reconcileView(r *http.Request, refused int64, which string, f 
 	if err != nil {
 		return p, err
 	}
+	if len(runs) > runsShown {
+		p.OlderRuns = len(runs) - runsShown
+		runs = runs[:runsShown]
+	}
 	for _, run := range runs {
 		row := web.RunRow{ID: run.ID, Statement: run.StatementID, Account: run.Account,
 			Period:  run.From.Format("2006-01-02") + " — " + run.To.Format("2006-01-02"),
@@ -107,8 +119,10 @@ func (c *Console) reconcileView(r *http.Request, refused int64, which string, f 
 		p.Resolved = append(p.Resolved, row)
 	}
 	// Newest resolutions first, as the open ones are oldest first.
-	for i, j := 0, len(p.Resolved)-1; i < j; i, j = i+1, j-1 {
-		p.Resolved[i], p.Resolved[j] = p.Resolved[j], p.Resolved[i]
+	slices.Reverse(p.Resolved)
+	if len(p.Resolved) > resolvedShown {
+		p.OlderResolved = len(p.Resolved) - resolvedShown
+		p.Resolved = p.Resolved[:resolvedShown]
 	}
 	return p, nil
 }
