@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -175,6 +176,72 @@ func TestMoneyJobsScheduled(t *testing.T) {
 		}
 		if !names[SettleProvidersJob] || !names[ImportStatementsJob] {
 			t.Fatalf("the platform's jobs are %v", names)
+		}
+	})
+}
+
+// TestMoneyJobsTwiceAtOnce (R-FUND-1, R-FUND-4): the money jobs run twice
+// at the same moment, as an old leader finishing its run and a new one
+// starting may: whatever either reports, once a later run has gone
+// through, the settlement is posted once, booked at the bank once, and
+// each statement is reconciled once.
+func TestMoneyJobsTwiceAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		p, day := moneyPlatform(t, db, 300_00)
+		twice := func(run func()) {
+			var wg sync.WaitGroup
+			for range 2 {
+				wg.Add(1)
+				go func() { defer wg.Done(); run() }()
+			}
+			wg.Wait()
+		}
+		// Either run may lose a race and fail; the next run finishes.
+		twice(func() { SettleProviders(ctx, p) })
+		if _, err := SettleProviders(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		p.BankSandbox.Advance(24 * time.Hour)
+		twice(func() { ImportStatements(ctx, p) })
+		if _, err := ImportStatements(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		ref := payment.SandboxSettlementRef(day)
+		bal, err := p.Ledger.Balance(ctx, "bank:custody")
+		if err != nil {
+			t.Fatal(err)
+		}
+		net := money.Fen(300_00 - (300_00*payment.SandboxFeePerMille+500)/1000)
+		if bal != net {
+			t.Errorf("bank:custody holds %s, want the settlement %s once", bal, net)
+		}
+		runs, err := p.Reconcile.Runs(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, r := range runs {
+			if seen[r.StatementID] {
+				t.Errorf("statement %s reconciled twice", r.StatementID)
+			}
+			seen[r.StatementID] = true
+		}
+		st, err := p.Bank.Bank.Statement(ctx, chinaDay(p.BankSandbox.Now()).AddDate(0, 0, -1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := 0
+		for _, l := range st.Entries {
+			if l.EndToEndID == ref {
+				lines++
+			}
+		}
+		if lines != 1 {
+			t.Errorf("the bank booked the settlement %d times, want once", lines)
+		}
+		if len(runs) == 0 || runs[0].Matched != 1 || runs[0].Differences != 0 {
+			t.Errorf("the settlement day's run: %+v", runs)
 		}
 	})
 }
