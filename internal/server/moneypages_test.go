@@ -378,13 +378,48 @@ func TestReconcileConsole(t *testing.T) {
 		if e := lastAudit(t, db, "reconcile.resolve"); e.Result != audit.ResultOK || e.Actor != "staff:"+strconv.FormatInt(f.ids[staff.Finance], 10) {
 			t.Errorf("the resolution is audited as %+v", e.Record)
 		}
+		// A correcting entry closes the next statement's extra line: the
+		// ledger refuses one that takes money out of custody (R-FUND-2),
+		// and posts one that books it in.
+		next := bank.Day(p.BankSandbox.Now()).Format("2006-01-02")
+		resp = f.upload(finance, "/staff/reconcile/upload", map[string][]byte{"statement": csvStatement(custody + "," + next + ",5.00,CRDT,R-EXTRA-1")})
+		if body := readBody(t, resp); resp.StatusCode != http.StatusOK {
+			t.Fatalf("CSV upload: %d %s", resp.StatusCode, body)
+		}
+		open, err = p.Reconcile.Differences(ctx, true)
+		if err != nil || len(open) != 1 || open[0].Reference != "R-EXTRA-1" {
+			t.Fatalf("open differences: %+v %v", open, err)
+		}
+		cid := strconv.FormatInt(open[0].ID, 10)
+		resp = f.as(finance, "POST", "/staff/reconcile/"+cid+"/correct", url.Values{"debit": {"psp:sandbox"}, "credit": {"bank:custody"},
+			"amount": {"5.00"}, "reason": {"银行入账"}})
+		if body := readBody(t, resp); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, i18n.T(i18n.ZH, "money.reconcile.entry_refused")) {
+			t.Errorf("a correction taking money out of custody: %d", resp.StatusCode)
+		}
+		resp = f.as(finance, "POST", "/staff/reconcile/"+cid+"/correct", url.Values{"debit": {"bank:custody"}, "credit": {"psp:sandbox"},
+			"amount": {"5.00"}, "memo": {"银行入账更正"}, "reason": {"银行入账，账本补记"}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("correct: %d %s", resp.StatusCode, readBody(t, resp))
+		}
+		d, err := p.Reconcile.Difference(ctx, open[0].ID)
+		if err != nil || d.Open() || d.Resolved.Correction == 0 {
+			t.Fatalf("after the correction: %+v %v", d, err)
+		}
+		if e, err := p.Ledger.EntryByKey(ctx, "reconcile:correction:"+cid); err != nil || e.ID != d.Resolved.Correction {
+			t.Errorf("the correcting entry: %+v %v", e, err)
+		}
+		body = readBody(t, f.as(auditor, "GET", "/staff/reconcile", nil))
+		if !strings.Contains(body, "#"+strconv.FormatInt(d.Resolved.Correction, 10)) {
+			t.Errorf("the resolved difference does not name its correcting entry")
+		}
+
 		// The same file again is a replay: no second run.
 		resp = f.upload(finance, "/staff/reconcile/upload", map[string][]byte{"statement": good})
 		if body := readBody(t, resp); resp.StatusCode != http.StatusOK || !strings.Contains(body, i18n.T(i18n.ZH, "money.reconcile.replayed", "statement.csv", 1, 1, 0, 0, 1)[:20]) {
 			t.Errorf("the same file again: %d", resp.StatusCode)
 		}
-		if runs, _ := p.Reconcile.Runs(ctx); len(runs) != 1 {
-			t.Errorf("the same file made %d runs", len(runs))
+		if runs, _ := p.Reconcile.Runs(ctx); len(runs) != 2 {
+			t.Errorf("two files made %d runs", len(runs))
 		}
 	})
 }

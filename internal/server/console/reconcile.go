@@ -178,11 +178,13 @@ func (c *Console) correctDifference(w http.ResponseWriter, r *http.Request) erro
 	}
 	var fields []apperr.FieldError
 	debit, credit := strings.TrimSpace(values["debit"]), strings.TrimSpace(values["credit"])
-	if debit == "" || len(debit) > 100 {
-		fields = append(fields, apperr.FieldError{Field: "debit", Key: "money.reconcile.account_required"})
+	// An account outside the chart is refused here, next to its field,
+	// rather than by the ledger as a fault.
+	if _, err := ledger.Classify(debit); err != nil {
+		fields = append(fields, apperr.FieldError{Field: "debit", Key: "money.reconcile.account_unknown"})
 	}
-	if credit == "" || len(credit) > 100 || credit == debit {
-		fields = append(fields, apperr.FieldError{Field: "credit", Key: "money.reconcile.account_required"})
+	if _, err := ledger.Classify(credit); err != nil || credit == debit {
+		fields = append(fields, apperr.FieldError{Field: "credit", Key: "money.reconcile.account_unknown"})
 	}
 	amount, aerr := money.Parse(strings.TrimSpace(values["amount"]))
 	if aerr != nil || amount <= 0 {
@@ -201,7 +203,7 @@ func (c *Console) correctDifference(w http.ResponseWriter, r *http.Request) erro
 		e := ledger.Transfer("", "correction", debit, credit, amount)
 		e.Memo = site.AuditText(values["memo"], 200)
 		_, err := c.Reconcile.Correct(r.Context(), rec, id, *me(r), values["reason"], e)
-		return err
+		return ledgerRefusal(err)
 	})
 	if err != nil {
 		return reshow(c, w, r, reasonField(err), values, func(f web.Form) (web.StaffReconcile, error) {
@@ -209,6 +211,20 @@ func (c *Console) correctDifference(w http.ResponseWriter, r *http.Request) erro
 		})
 	}
 	return site.Redirect(w, r, "/staff/reconcile?done=corrected")
+}
+
+// ledgerRefusal says why the ledger refused a correcting entry, in words:
+// its errors are the program's, not a finance officer's.
+func ledgerRefusal(err error) error {
+	switch {
+	case errors.Is(err, ledger.ErrInvalid):
+		return apperr.Wrap(err, apperr.Invalid, "money.reconcile.entry_refused")
+	case errors.Is(err, ledger.ErrInsufficientFunds):
+		return apperr.Wrap(err, apperr.Invalid, "money.reconcile.entry_insufficient")
+	case errors.Is(err, ledger.ErrKeyReused):
+		return apperr.Wrap(err, apperr.Conflict, "money.reconcile.entry_differs")
+	}
+	return err
 }
 
 // lineNumber finds the line a parser's refusal names ("line 3").
