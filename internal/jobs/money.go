@@ -140,6 +140,11 @@ func weChatSettlement(ctx context.Context, c *wechatpay.Client, day time.Time) (
 	if err != nil {
 		return payment.Settlement{}, noBill(err)
 	}
+	if len(trade.Lines) == 0 {
+		// Nothing was paid or refunded that day: nothing was withdrawn
+		// into custody either.
+		return payment.Settlement{}, errNoBill
+	}
 	fund, err := c.FundFlowBill(ctx, day)
 	if err != nil {
 		return payment.Settlement{}, noBill(err)

@@ -2,12 +2,17 @@ package jobs
 
 import (
 	"context"
+	"crypto/rsa"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/payment"
+	"github.com/carefund/carefund/internal/payment/wechatpay"
+	"github.com/carefund/carefund/internal/payment/wechatpay/wechatpaytest"
 	"github.com/carefund/carefund/internal/platform"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/store/storetest"
@@ -242,6 +247,65 @@ func TestMoneyJobsTwiceAtOnce(t *testing.T) {
 		}
 		if len(runs) == 0 || runs[0].Matched != 1 || runs[0].Differences != 0 {
 			t.Errorf("the settlement day's run: %+v", runs)
+		}
+	})
+}
+
+// TestSettleWeChatPay (R-FUND-1): with WeChat Pay, the job downloads the
+// trade and fund-flow bills of each day, posts the day's withdrawal into
+// custody once under its record id, and passes over the days without a
+// payment.
+func TestSettleWeChatPay(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		fake := wechatpaytest.New(t, wechatpaytest.Options{})
+		t.Cleanup(fake.Close)
+		serial, key, err := wechatpay.ParseCertificate(fake.PlatformCertificatePEM())
+		if err != nil {
+			t.Fatal(err)
+		}
+		wc, err := wechatpay.New(wechatpay.Config{MchID: fake.MchID, AppID: fake.AppID, PrivateKey: fake.MerchantKeyPEM(),
+			CertSerial: fake.MerchantSerial, APIv3Key: fake.APIv3Key,
+			PlatformKeys: map[string]*rsa.PublicKey{serial: key}, BaseURL: fake.URL, Now: fake.Clock().Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		notify := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+		t.Cleanup(notify.Close)
+		o := payment.Order{ID: "wx-settle-1", Amount: 200_00, Description: "捐助", NotifyURL: notify.URL + "/n", ClientIP: "203.0.113.7"}
+		if _, err := wc.Create(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		if err := fake.Pay(o.ID); err != nil {
+			t.Fatal(err)
+		}
+		paid, _ := fake.Order(o.ID)
+		// The platform's today is the day after the payment: the bills of
+		// the payment's day are out.
+		p, err := platform.New(ctx, platform.Config{DB: db, Payments: []payment.Provider{wc},
+			Merchants: map[string]string{"wechatpay": fake.MchID}, Now: func() time.Time { return paid.SuccessTime.Add(24 * time.Hour) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(p.Close)
+		first, err := SettleProviders(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := SettleProviders(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first.Posted != 1 || again.Posted != 0 || again.Replayed != 1 {
+			t.Fatalf("runs: %+v then %+v, want one posted then one replayed", first, again)
+		}
+		ref := wechatpaytest.WithdrawalID(chinaDay(paid.SuccessTime).Format(time.DateOnly))
+		if _, err := p.Ledger.EntryByKey(ctx, "custody:"+ref); err != nil {
+			t.Fatalf("the withdrawal's entry: %v", err)
+		}
+		bal, err := p.Ledger.Balance(ctx, "bank:custody")
+		if want := money.Fen(200_00 - (200_00*wechatpaytest.FeePerMille+500)/1000); err != nil || bal != want {
+			t.Errorf("bank:custody holds %s (%v), want %s once", bal, err, want)
 		}
 	})
 }
