@@ -207,8 +207,11 @@ const StatementActor = "system"
 // sandbox day before it existed) is passed over: the next statement's run
 // covers it, as runs chain. Running it twice, or on two nodes, reconciles
 // nothing twice: a statement is known by the hash of its content, and a
-// second import of it is a replay. It stops at the first refusal, which
-// the console shows; the next run tries again.
+// second import of it is a replay. It stops at the first refusal (another
+// account's statement, another file under a known id), which the service
+// records and the job's failure logs: later days must not be reconciled
+// past a gap. The next run tries again, and records the refusal again,
+// until the bank's file is put right.
 func ImportStatements(ctx context.Context, p *platform.Platform) (ImportResult, error) {
 	var res ImportResult
 	if p.Reconcile == nil || p.Bank == nil {
