@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/carefund/carefund/internal/bank"
+	"github.com/carefund/carefund/internal/bank/iso20022"
 	"github.com/carefund/carefund/internal/config"
 	"github.com/carefund/carefund/internal/keyring"
 	"github.com/carefund/carefund/internal/payment"
@@ -94,3 +96,29 @@ func weChatPay(cfg *config.Config) (*wechatpay.Client, error) {
 	}
 	return c, nil
 }
+
+// custodyBank builds the custody bank --bank names: nil for the sandbox,
+// which the platform makes on its database, or the file adapter on the
+// folders the bank's gateway shares, which must exist: a gateway that was
+// never mounted must stop the start, not swallow payment files.
+func custodyBank(cfg *config.Config) (bank.Bank, error) {
+	if cfg.Bank != "files" {
+		return nil, nil
+	}
+	for _, f := range []struct{ name, dir string }{{"--bank-outbox", cfg.BankOutbox}, {"--bank-inbox", cfg.BankInbox}} {
+		info, err := os.Stat(f.dir)
+		if err != nil {
+			return nil, badInput(fmt.Errorf("%s %s: %v; give the folder the custody bank's gateway shares", f.name, f.dir, unwrapPath(err)))
+		}
+		if !info.IsDir() {
+			return nil, badInput(fmt.Errorf("%s %s is not a folder", f.name, f.dir))
+		}
+	}
+	return &bank.Files{Outbox: cfg.BankOutbox, Inbox: cfg.BankInbox,
+		Debtor: iso20022.Party{Name: custodyHolder, Account: iso20022.Account{ID: cfg.CustodyAccount},
+			Bank: iso20022.Agent{Name: "custody bank"}}}, nil
+}
+
+// custodyHolder names the custody account's holder in the payment files;
+// the bank checks the account number, not this name.
+const custodyHolder = "carefund custody account"

@@ -25,8 +25,8 @@ import (
 // reconcileOptions are the flags of `carefund reconcile` beyond the
 // configuration's.
 type reconcileOptions struct {
-	statement, bill, custody string
-	tradeBill, fundFlowBill  string
+	statement, bill         string
+	tradeBill, fundFlowBill string
 }
 
 func reconcileFlags(c *config.Config, o *reconcileOptions) *flag.FlagSet {
@@ -35,7 +35,6 @@ func reconcileFlags(c *config.Config, o *reconcileOptions) *flag.FlagSet {
 	fs.StringVar(&o.bill, "bill", "", "the payment provider's settlement `file` for the statement's day (the sandbox's settlement CSV), posted into custody and reconciled three ways")
 	fs.StringVar(&o.tradeBill, "trade-bill", "", "WeChat Pay's trade bill `file` (交易账单, ALL) of the settled day; with --fund-flow-bill, instead of --bill")
 	fs.StringVar(&o.fundFlowBill, "fund-flow-bill", "", "WeChat Pay's fund-flow bill `file` (资金账单, BASIC) carrying the withdrawal of that day's money into custody")
-	fs.StringVar(&o.custody, "custody-account", "", "the custody account's `number` at the bank; a statement of any other account is refused")
 	return fs
 }
 
@@ -57,7 +56,7 @@ func runReconcile(ctx context.Context, args []string, getenv func(string) string
 	if o.statement == "" {
 		return badInput(errors.New("--statement is required; see 'carefund help reconcile'"))
 	}
-	if o.custody == "" {
+	if c.CustodyAccount == "" {
 		return badInput(errors.New("--custody-account is required: statements of any other account are refused; see 'carefund help reconcile'"))
 	}
 	raw, err := os.ReadFile(o.statement)
@@ -83,9 +82,9 @@ func runReconcile(ctx context.Context, args []string, getenv func(string) string
 	defer l.Close()
 	// The account is named the way the statement names it, by IBAN or by
 	// the bank's own number; its value decides.
-	custody := iso20022.Account{ID: o.custody}
+	custody := iso20022.Account{ID: c.CustodyAccount}
 	if st.Account.IBAN != "" {
-		custody = iso20022.Account{IBAN: o.custody}
+		custody = iso20022.Account{IBAN: c.CustodyAccount}
 	}
 	svc := &reconcile.Service{DB: db, Ledger: l, Custody: custody}
 	sum := sha256.Sum256(raw)

@@ -39,6 +39,13 @@ type Config struct {
 	PageCache       time.Duration // how long a public request page may be served again without rendering; 0: off
 	SandboxKeyFile  string        // file holding the sandbox provider's signing key; empty: derived from the secret keys
 
+	// The custody bank (R-FUND-1): the sandbox, or a real bank reached
+	// through ISO 20022 files in the folders its gateway shares.
+	Bank           string // sandbox or files
+	BankOutbox     string // folder the pain.001 payment files are written to (files)
+	BankInbox      string // folder the bank's pain.002 reports and camt.053 statements arrive in (files)
+	CustodyAccount string // the custody account's number at the bank; statements of any other account are refused
+
 	// WeChat Pay API v3 (--payment wechatpay): ids, and files holding keys
 	// and certificates, never the secrets themselves.
 	WeChatMchID         string
@@ -85,6 +92,10 @@ func (c *Config) FlagSet(name string) *flag.FlagSet {
 	fs.IntVar(&c.DonationMax, "donation-max", 50000, "the most one donation may be, in `yuan` (the least is ¥1)")
 	fs.DurationVar(&c.PageCache, "page-cache", time.Second, "how long the public page of a request may be served again to readers without a session or share link before it is rendered anew (its totals may lag that long); 0 turns it off")
 	fs.StringVar(&c.SandboxKeyFile, "sandbox-key-file", "", "`file` holding the sandbox provider's notification signing key (at least 32 bytes); default: derived from the secret keys")
+	fs.StringVar(&c.Bank, "bank", "sandbox", "the custody `bank` payouts are paid through: sandbox (simulated, for trying it out) or files (a real bank, through ISO 20022 files in the folders of --bank-outbox and --bank-inbox)")
+	fs.StringVar(&c.BankOutbox, "bank-outbox", "", "`folder` the custody bank's gateway collects payment files (pain.001) from (--bank files)")
+	fs.StringVar(&c.BankInbox, "bank-inbox", "", "`folder` the custody bank's gateway delivers status reports (pain.002) and statements (camt.053 or CSV) to (--bank files)")
+	fs.StringVar(&c.CustodyAccount, "custody-account", "", "the custody account's `number` at the bank; statements of any other account are refused (required with --bank files; default with the sandbox: the sandbox's account)")
 	fs.StringVar(&c.WeChatMchID, "wechatpay-mchid", "", "WeChat Pay merchant `id` (商户号)")
 	fs.StringVar(&c.WeChatAppID, "wechatpay-appid", "", "`id` of the official account or mini program donors pay in")
 	fs.StringVar(&c.WeChatCertSerial, "wechatpay-cert-serial", "", "serial `number` of the merchant's API certificate")
@@ -194,6 +205,33 @@ func (c *Config) Validate() error {
 		}
 	default:
 		return fmt.Errorf("--payment %q: use sandbox or wechatpay", c.Payment)
+	}
+	switch c.Bank {
+	case "sandbox":
+		// As with the sandbox payment provider: a live installation
+		// must not believe payouts were paid by a simulation.
+		if c.Production {
+			return errors.New("--production with --bank sandbox would pay no real money; configure --bank files with the custody bank's folders")
+		}
+	case "files":
+		var missing []string
+		for _, f := range []struct{ name, v string }{{"--bank-outbox", c.BankOutbox}, {"--bank-inbox", c.BankInbox},
+			{"--custody-account", c.CustodyAccount}} {
+			if strings.TrimSpace(f.v) == "" {
+				missing = append(missing, f.name)
+			}
+		}
+		if missing != nil {
+			return fmt.Errorf("--bank files needs %s", strings.Join(missing, ", "))
+		}
+		if filepath.Clean(c.BankOutbox) == filepath.Clean(c.BankInbox) {
+			return errors.New("--bank-outbox and --bank-inbox must be different folders: the platform's payment files are not the bank's answers")
+		}
+	default:
+		return fmt.Errorf("--bank %q: use sandbox or files", c.Bank)
+	}
+	if strings.ContainsAny(c.CustodyAccount, " \t\r\n") {
+		return fmt.Errorf("--custody-account: give the account number without spaces")
 	}
 	if c.MetricsAddr != "" {
 		if err := checkAddr("--metrics-addr", c.MetricsAddr); err != nil {

@@ -71,6 +71,12 @@ func TestValidate(t *testing.T) {
 		{weChat()[:len(weChat())-2], nil, "needs --public-url https://"},
 		{append(weChat(), "--production", "--wechatpay-url", "http://127.0.0.1:9"), nil, "over https only"},
 		{[]string{"--production", "--sms", "log"}, nil, "--production with --payment sandbox"},
+		{[]string{"--bank", "swift"}, nil, "--bank \"swift\": use sandbox or files"},
+		{[]string{"--bank", "files"}, nil, "--bank files needs --bank-outbox, --bank-inbox, --custody-account"},
+		{[]string{"--bank", "files", "--bank-outbox", "out", "--bank-inbox", "out/", "--custody-account", "6216610000000000001"}, nil, "different folders"},
+		{[]string{"--bank", "files", "--bank-outbox", "out", "--bank-inbox", "in", "--custody-account", "6216610000000000001"}, nil, ""},
+		{[]string{"--bank", "files", "--bank-outbox", "out", "--bank-inbox", "in"}, map[string]string{"CAREFUND_CUSTODY_ACCOUNT": "6216610000000000001"}, ""},
+		{append(weChat(), "--production", "--sms", "log"), nil, "--production with --bank sandbox"},
 	}
 	for _, tt := range tests {
 		_, err := parse(tt.args, tt.env)

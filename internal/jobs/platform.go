@@ -71,6 +71,9 @@ func Platform(p *platform.Platform, changed func()) []Job {
 	if p.Bank != nil && p.Payouts != nil {
 		js = append(js, BankJobs(payoutExecutor{s: p.Payouts, changed: changed}, p.Bank, BankEvery)...)
 	}
+	if p.Reconcile != nil {
+		js = append(js, MoneyJobs(p)...)
+	}
 	return js
 }
 

@@ -168,6 +168,21 @@ var permissions = map[string]access{
 	"POST /sandbox/checkout/{id}":                      anyone,
 	"/api/v1/":                                         anyone,
 	"/":                                                anyone,
+	// The money screens: finance acts, admins and auditors read; admins
+	// approve custody changes on the approvals page and may record their
+	// report and effect, as they do for the rules documents.
+	"GET /staff/bank":                    roles("bank.list", staff.Finance, staff.Admin, staff.Auditor),
+	"POST /staff/bank/settle":            roles("bank.settle_now", staff.Finance),
+	"POST /staff/bank/statements":        roles("bank.statements_now", staff.Finance),
+	"POST /staff/bank/advance":           roles("bank.sandbox_advance", staff.Finance),
+	"GET /staff/custody":                 roles("custody.list", staff.Finance, staff.Admin, staff.Auditor),
+	"POST /staff/custody":                roles("custody.change.propose", staff.Finance),
+	"POST /staff/custody/{id}/report":    roles("custody.change.report", staff.Finance, staff.Admin),
+	"POST /staff/custody/{id}/effective": roles("custody.change.make_effective", staff.Finance, staff.Admin),
+	"GET /staff/reconcile":               roles("reconcile.list", staff.Finance, staff.Admin, staff.Auditor),
+	"POST /staff/reconcile/upload":       roles("reconcile.import", staff.Finance),
+	"POST /staff/reconcile/{id}/resolve": roles("reconcile.resolve", staff.Finance),
+	"POST /staff/reconcile/{id}/correct": roles("reconcile.correct", staff.Finance),
 }
 
 // Cookie names. The staff cookie is SameSite=Strict: the console is never

@@ -1,7 +1,9 @@
 // Package console is the staff console: signing in, the members and their
 // roles, the review of requests and the patrol of their updates, four-eyes
 // approvals, the audit log, rules documents, personal-data incidents,
-// finding a person, the charity referral list, and the hospital directory. Package server
+// finding a person, the charity referral list, the hospital directory, and
+// the money screens: the custody bank's transfers, the custody account and
+// the reconciliation. Package server
 // mounts its routes on the one mux, behind the permission check, the
 // middleware and the error pages every route has; the permission matrix
 // covers these routes like any other.
@@ -18,11 +20,13 @@ import (
 
 	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/audit"
+	"github.com/carefund/carefund/internal/bank"
 	"github.com/carefund/carefund/internal/charity"
 	"github.com/carefund/carefund/internal/hospital"
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/incident"
 	"github.com/carefund/carefund/internal/payout"
+	"github.com/carefund/carefund/internal/reconcile"
 	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/server/site"
@@ -45,6 +49,14 @@ type Console struct {
 	Reviews   *review.Service
 	// Payouts is the payout applications' service (payouts.go).
 	Payouts *payout.Service
+	// Bank is the custody bank's outbox and account record, BankSandbox
+	// the sandbox bank behind it (nil with a real bank), Reconcile the
+	// reconciliation of the custody account; nil hides their screens.
+	Bank        *bank.Service
+	BankSandbox *bank.Sandbox
+	Reconcile   *reconcile.Service
+	// SettleNow and ImportNow run the settlement and statement jobs once.
+	SettleNow, ImportNow MoneyJob
 	// Now is the clock, which the review queue measures waiting from;
 	// nil means time.Now.
 	Now func() time.Time
@@ -98,6 +110,19 @@ func (c *Console) Routes() []site.Route {
 		{Pattern: "POST /staff/hospitals/{id}", Handler: c.proposeHospitalChange},
 		{Pattern: "POST /staff/hospitals/{id}/deactivate", Handler: c.proposeHospitalDeactivation},
 		{Pattern: "POST /staff/hospitals/{id}/reveal", Handler: c.revealHospital},
+		// The money screens (bank.go, custody.go, reconcile.go).
+		{Pattern: "GET /staff/bank", Handler: c.bankPage},
+		{Pattern: "POST /staff/bank/settle", Handler: c.settleNow},
+		{Pattern: "POST /staff/bank/statements", Handler: c.fetchStatementsNow},
+		{Pattern: "POST /staff/bank/advance", Handler: c.advanceBank},
+		{Pattern: "GET /staff/custody", Handler: c.custodyPage},
+		{Pattern: "POST /staff/custody", Handler: c.proposeCustody},
+		{Pattern: "POST /staff/custody/{id}/report", Handler: c.reportCustody},
+		{Pattern: "POST /staff/custody/{id}/effective", Handler: c.effectCustody},
+		{Pattern: "GET /staff/reconcile", Handler: c.reconcilePage},
+		{Pattern: "POST /staff/reconcile/upload", Handler: c.uploadStatement},
+		{Pattern: "POST /staff/reconcile/{id}/resolve", Handler: c.resolveDifference},
+		{Pattern: "POST /staff/reconcile/{id}/correct", Handler: c.correctDifference},
 		{Pattern: "GET /staff/approvals", Handler: c.approvalsPage},
 		{Pattern: "POST /staff/approvals/{id}", Handler: c.decide},
 		{Pattern: "GET /staff/members", Handler: c.membersPage},

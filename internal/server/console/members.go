@@ -238,7 +238,13 @@ func (c *Console) approvalsView(r *http.Request) (web.StaffApprovals, error) {
 		return p, err
 	}
 	row := func(pr staff.Proposal) web.ProposalRow {
-		return web.ProposalRow{ID: pr.ID, Kind: string(pr.Kind), Object: pr.Object, Summary: proposalSummary(l, pr, b.Names),
+		summary := proposalSummary(l, pr, b.Names)
+		if pr.Kind == staff.KindCustodyChange {
+			if s, ok := c.custodySummary(r, l, pr); ok {
+				summary = s
+			}
+		}
+		return web.ProposalRow{ID: pr.ID, Kind: string(pr.Kind), Object: pr.Object, Summary: summary,
 			Reason: pr.Reason, ProposedBy: b.Names[pr.ProposedBy], ProposedByID: pr.ProposedBy, At: site.Minute(pr.ProposedAt),
 			Status: string(pr.Status), Note: pr.DecisionNote}
 	}

@@ -44,6 +44,9 @@ func payoutDone(l i18n.Lang, r *http.Request) string {
 
 // staffNames maps staff ids to usernames, for who holds and approved what.
 func (c *Console) staffNames(ctx context.Context) (map[int64]string, error) {
+	if c.Staff == nil {
+		return map[int64]string{}, nil
+	}
 	members, err := c.Staff.Members(ctx)
 	if err != nil {
 		return nil, err
