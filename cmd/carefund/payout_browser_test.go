@@ -158,6 +158,7 @@ func TestPayoutInBrowser(t *testing.T) {
 			payoutStaffAction(t, desk, "#claim")
 			do(t, desk, chromedp.SendKeys("#note", "金额与费用清单一致"))
 			payoutStaffAction(t, desk, "#approve")
+			// R-STAFF-1: four eyes on money movement.
 			if state := get1(t, desk, chromedp.Text("#state")); strings.Contains(state, i18n.T(i18n.ZH, payout.Approved.NameKey())) {
 				t.Fatalf("one approval approved the payout: %q", state)
 			}
@@ -167,6 +168,10 @@ func TestPayoutInBrowser(t *testing.T) {
 			financeSignIn(t, desk2, p.URL, "finance-two", second)
 			openStaffPayout(t, desk2, p.URL, pid, "#approve")
 			payoutStaffAction(t, desk2, "#approve")
+			if state := get1(t, desk2, chromedp.Text("#state")); !strings.Contains(state, i18n.T(i18n.ZH, payout.Approved.NameKey())) &&
+				!strings.Contains(state, i18n.T(i18n.ZH, payout.Paying.NameKey())) && !strings.Contains(state, i18n.T(i18n.ZH, payout.Paid.NameKey())) {
+				t.Fatalf("after the second approval the payout is %q", state)
+			}
 			browsertest.Screenshot(t, desk2, "payout-second-approval-desktop-zh-CN")
 
 			// 4. The bank jobs send it; the sandbox bank, moved to its next
