@@ -1044,6 +1044,30 @@ BEGIN SELECT RAISE(ABORT, 'payout_events: append only'); END;
 CREATE TRIGGER payout_events_no_delete BEFORE DELETE ON payout_events
 BEGIN SELECT RAISE(ABORT, 'payout_events: append only'); END;
 
+CREATE TRIGGER payout_materials_append_only BEFORE UPDATE ON payout_materials
+BEGIN SELECT RAISE(ABORT, 'payout_materials: append only'); END;
+
+CREATE TRIGGER payout_materials_no_delete BEFORE DELETE ON payout_materials
+BEGIN SELECT RAISE(ABORT, 'payout_materials: append only'); END;
+
+CREATE TRIGGER payout_outcome_copies_append_only BEFORE UPDATE ON payout_outcome_copies
+BEGIN SELECT RAISE(ABORT, 'payout_outcome_copies: append only'); END;
+
+CREATE TRIGGER payout_outcome_copies_no_delete BEFORE DELETE ON payout_outcome_copies
+BEGIN SELECT RAISE(ABORT, 'payout_outcome_copies: append only'); END;
+
+CREATE TRIGGER payout_outcomes_append_only BEFORE UPDATE ON payout_outcomes
+BEGIN SELECT RAISE(ABORT, 'payout_outcomes: append only'); END;
+
+CREATE TRIGGER payout_outcomes_no_delete BEFORE DELETE ON payout_outcomes
+BEGIN SELECT RAISE(ABORT, 'payout_outcomes: append only'); END;
+
+CREATE TRIGGER payout_usage_append_only BEFORE UPDATE ON payout_usage
+BEGIN SELECT RAISE(ABORT, 'payout_usage: append only'); END;
+
+CREATE TRIGGER payout_usage_no_delete BEFORE DELETE ON payout_usage
+BEGIN SELECT RAISE(ABORT, 'payout_usage: append only'); END;
+
 CREATE TRIGGER payouts_fixed BEFORE UPDATE OF id, request_id, applicant_user_id, idem_key, content_index, mode, amount_fen,
 	payee_kind, hospital_id, key_id, seal_token, payee_sealed, account_index, created_at ON payouts
 BEGIN SELECT RAISE(ABORT, 'payouts: what was applied for never changes'); END;

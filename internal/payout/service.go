@@ -84,8 +84,9 @@ type Application struct {
 	Amount  money.Fen
 	Purpose string
 	Payee   PayeeKind
-	// PayeeName is the account holder's name for a guardian or relative
-	// (the requester's own account is in the patient's name).
+	// PayeeName is the account holder's name for a guardian or relative;
+	// the requester's own account is in the patient's name as filed, and a
+	// hospital's in its directory name, whatever is sent here.
 	PayeeName    string
 	Relationship campaign.Relationship
 	// DesignatedBy is who the applicant says designated the account. It

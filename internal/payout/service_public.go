@@ -2,7 +2,9 @@ package payout
 
 import (
 	"context"
+	"database/sql"
 	"strings"
+	"time"
 
 	"github.com/carefund/carefund/internal/store"
 )
@@ -53,6 +55,47 @@ func (s *Service) Public(ctx context.Context, requestID int64) ([]PublicPayout, 
 			out = append(out, pp)
 		}
 		return nil
+	})
+	return out, err
+}
+
+// Reminder is a paid payout whose usage update is not posted and is due
+// soon or overdue (R-DISB-4), for the job that reminds the publisher.
+type Reminder struct {
+	PayoutID, RequestID int64
+	PublisherUserID     int64
+	Due                 time.Time
+	Overdue             bool // the next application waits until it is posted
+}
+
+// Reminders lists the paid payouts without a usage update that are due
+// within ahead of now or overdue, the earliest due first: reminded before
+// the due date and after it.
+func (s *Service) Reminders(ctx context.Context, ahead time.Duration) ([]Reminder, error) {
+	now := s.now()
+	var out []Reminder
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		out = nil
+		// paid_at + UsageDays ≤ now + ahead, in microseconds; the calendar
+		// arithmetic is redone below on the rows, the bound only narrows.
+		bound := now.Add(ahead).AddDate(0, 0, -UsageDays).Add(24 * time.Hour).UnixMicro()
+		return store.Each(ctx, tx, func(rows *sql.Rows) error {
+			var r Reminder
+			var paid int64
+			if err := rows.Scan(&r.PayoutID, &r.RequestID, &r.PublisherUserID, &paid); err != nil {
+				return err
+			}
+			r.Due = UsageDueBy(time.UnixMicro(paid).UTC())
+			if r.Due.After(now.Add(ahead)) {
+				return nil
+			}
+			r.Overdue = !now.Before(r.Due)
+			out = append(out, r)
+			return nil
+		}, `SELECT p.id, p.request_id, r.publisher_user_id, p.paid_at FROM payouts p JOIN requests r ON r.id = p.request_id
+			WHERE p.state = 'paid' AND p.paid_at <= $1
+			AND NOT EXISTS (SELECT 1 FROM payout_usage u WHERE u.payout_id = p.id)
+			ORDER BY p.paid_at, p.id`, bound)
 	})
 	return out, err
 }

@@ -280,6 +280,11 @@ func (s *Service) Apply(ctx context.Context, userID int64, a Application) (Payou
 			id = prior.ID
 			return nil
 		}
+		if a.Payee == ToRequester {
+			// The requester's own account is in the patient's name, as
+			// filed and reviewed; the bank's instruction carries it.
+			a.PayeeName = sub.req.Filing.PatientName
+		}
 		var h Hospital
 		if a.Payee == ToHospital {
 			if h, err = s.hospital(ctx, tx, a.HospitalID); err != nil {

@@ -47,7 +47,7 @@ func TestLifeCycleAndLedger(t *testing.T) {
 		}
 		ins, err := f.s.Ready(context.Background(), 10)
 		if err != nil || len(ins) != 1 || ins[0].Account != account || ins[0].TransferID != "CFPO"+itoa(p.ID)+"A1" ||
-			ins[0].Amount != 10_000_00 {
+			ins[0].Amount != 10_000_00 || ins[0].PayeeName != campaign.Example().PatientName || ins[0].BankName != "建设银行" {
 			t.Fatalf("Ready = %+v, %v", ins, err)
 		}
 		// R-PII-1: the unsealing for the bank is on the record.
@@ -491,11 +491,21 @@ func TestUsageUpdate(t *testing.T) {
 		if err != nil || !got.UsageDue.Equal(t0.AddDate(0, 0, 30)) {
 			t.Fatalf("usage due %v, %v", got.UsageDue, err)
 		}
+		if rs, err := f.s.Reminders(ctx, 7*24*time.Hour); err != nil || len(rs) != 0 {
+			t.Fatalf("reminders a month ahead: %+v %v", rs, err)
+		}
 		f.now = t0.AddDate(0, 0, 29)
+		if rs, err := f.s.Reminders(ctx, 7*24*time.Hour); err != nil || len(rs) != 1 || rs[0].PayoutID != p.ID ||
+			rs[0].Overdue || rs[0].PublisherUserID != f.publisher || !rs[0].Due.Equal(t0.AddDate(0, 0, 30)) {
+			t.Fatalf("reminders before the due date: %+v %v", rs, err)
+		}
 		f.apply(f.publisher, f.app(100))
 		f.now = t0.AddDate(0, 0, 30)
 		_, err = f.s.Apply(ctx, f.publisher, f.app(100))
 		wantErr(t, "apply with a usage update overdue", err, "conflict "+KeyUsageOverdue)
+		if rs, err := f.s.Reminders(ctx, 0); err != nil || len(rs) != 1 || !rs[0].Overdue {
+			t.Fatalf("reminders after the due date: %+v %v", rs, err)
+		}
 		o, err := f.s.Options(ctx, f.publisher, f.req)
 		if err != nil || len(o.UsageOverdue) != 1 || o.UsageOverdue[0] != p.ID || describe(o.Blocked) != "conflict "+KeyUsageOverdue {
 			t.Fatalf("Options = %+v, %v", o, err)
@@ -505,6 +515,9 @@ func TestUsageUpdate(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.apply(f.publisher, f.app(100))
+		if rs, err := f.s.Reminders(ctx, 0); err != nil || len(rs) != 0 {
+			t.Fatalf("reminders after the update: %+v %v", rs, err)
+		}
 		pub, err := f.s.Public(ctx, f.req)
 		if err != nil || len(pub) != 1 || len(pub[0].Usage) != 1 || pub[0].Usage[0].Text != "已用于第一期化疗" ||
 			pub[0].Usage[0].Receipts != 1 {
@@ -818,6 +831,38 @@ func TestSuspendedRequestPaysNothing(t *testing.T) {
 		}
 		if b := f.balance(requestAccount(f.req)); b != 30_000_00 {
 			t.Errorf("request holds %s", b)
+		}
+	})
+}
+
+// The database keeps what was applied for fixed and the history append
+// only, whatever the code does.
+func TestDatabaseGuards(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		f.fund(f.req, 40_000_00)
+		a := f.app(100)
+		a.Materials = []int64{f.material(f.req, material.Other, false, "")}
+		p := f.apply(f.publisher, a)
+		id := itoa(p.ID)
+		for _, q := range []string{
+			"UPDATE payouts SET amount_fen = 1 WHERE id = " + id,
+			"UPDATE payouts SET account_index = account_index WHERE id = " + id,
+			"UPDATE payouts SET payee_kind = 'hospital' WHERE id = " + id,
+			"DELETE FROM payouts WHERE id = " + id,
+			"UPDATE payout_events SET text = 'x' WHERE payout_id = " + id,
+			"DELETE FROM payout_events WHERE payout_id = " + id,
+			"UPDATE payouts SET state = 'approved' WHERE id = " + id, // no approval entry
+			"UPDATE payout_materials SET purpose = 'usage' WHERE payout_id = " + id,
+			"DELETE FROM payout_materials WHERE payout_id = " + id,
+		} {
+			err := db.Write(context.Background(), func(tx *store.Tx) error {
+				_, err := tx.ExecContext(context.Background(), q)
+				return err
+			})
+			if err == nil {
+				t.Errorf("%s: allowed", q)
+			}
 		}
 	})
 }

@@ -138,3 +138,13 @@ CREATE TRIGGER payouts_fixed BEFORE UPDATE OF id, request_id, applicant_user_id,
 	FOR EACH ROW EXECUTE FUNCTION payout_refuse_change('what was applied for never changes');
 CREATE TRIGGER payout_events_append_only BEFORE UPDATE OR DELETE ON payout_events
 	FOR EACH ROW EXECUTE FUNCTION payout_refuse_change('append only');
+-- Usage updates, the materials referred to and the bank's outcomes are
+-- records: never changed or removed.
+CREATE TRIGGER payout_usage_append_only BEFORE UPDATE OR DELETE ON payout_usage
+	FOR EACH ROW EXECUTE FUNCTION payout_refuse_change('append only');
+CREATE TRIGGER payout_materials_append_only BEFORE UPDATE OR DELETE ON payout_materials
+	FOR EACH ROW EXECUTE FUNCTION payout_refuse_change('append only');
+CREATE TRIGGER payout_outcomes_append_only BEFORE UPDATE OR DELETE ON payout_outcomes
+	FOR EACH ROW EXECUTE FUNCTION payout_refuse_change('append only');
+CREATE TRIGGER payout_outcome_copies_append_only BEFORE UPDATE OR DELETE ON payout_outcome_copies
+	FOR EACH ROW EXECUTE FUNCTION payout_refuse_change('append only');

@@ -132,3 +132,22 @@ CREATE TABLE payout_outcome_copies (
 	recorded_at BIGINT  NOT NULL,
 	UNIQUE (transfer_id, status, reason, at)
 );
+
+-- Usage updates, the materials referred to and the bank's outcomes are
+-- records: never changed or removed.
+CREATE TRIGGER payout_usage_append_only BEFORE UPDATE ON payout_usage
+BEGIN SELECT RAISE(ABORT, 'payout_usage: append only'); END;
+CREATE TRIGGER payout_usage_no_delete BEFORE DELETE ON payout_usage
+BEGIN SELECT RAISE(ABORT, 'payout_usage: append only'); END;
+CREATE TRIGGER payout_materials_append_only BEFORE UPDATE ON payout_materials
+BEGIN SELECT RAISE(ABORT, 'payout_materials: append only'); END;
+CREATE TRIGGER payout_materials_no_delete BEFORE DELETE ON payout_materials
+BEGIN SELECT RAISE(ABORT, 'payout_materials: append only'); END;
+CREATE TRIGGER payout_outcomes_append_only BEFORE UPDATE ON payout_outcomes
+BEGIN SELECT RAISE(ABORT, 'payout_outcomes: append only'); END;
+CREATE TRIGGER payout_outcomes_no_delete BEFORE DELETE ON payout_outcomes
+BEGIN SELECT RAISE(ABORT, 'payout_outcomes: append only'); END;
+CREATE TRIGGER payout_outcome_copies_append_only BEFORE UPDATE ON payout_outcome_copies
+BEGIN SELECT RAISE(ABORT, 'payout_outcome_copies: append only'); END;
+CREATE TRIGGER payout_outcome_copies_no_delete BEFORE DELETE ON payout_outcome_copies
+BEGIN SELECT RAISE(ABORT, 'payout_outcome_copies: append only'); END;
