@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/json"
 	"regexp"
 	"slices"
@@ -13,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/carefund/carefund/internal/account"
+	"github.com/carefund/carefund/internal/audit"
+	"github.com/carefund/carefund/internal/bank"
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/charity"
@@ -23,6 +26,8 @@ import (
 	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/material"
 	"github.com/carefund/carefund/internal/money"
+	"github.com/carefund/carefund/internal/payout"
+	"github.com/carefund/carefund/internal/reconcile"
 	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/staff/stafftest"
@@ -562,8 +567,18 @@ func TestDemoDonations(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if balance != raised {
-				t.Errorf("request %d: the ledger holds %s, the totals say %s", r.ID, balance, raised)
+			// What left by payouts (approved, being paid or paid) is not
+			// on the request any more; a failed or returned payout's money
+			// is back.
+			var out int64
+			if err := db.Read(ctx, func(tx *store.Tx) error {
+				return tx.QueryRowContext(ctx, `SELECT coalesce(sum(amount_fen), 0) FROM payouts
+					WHERE request_id = $1 AND state IN ('approved', 'paying', 'paid')`, r.ID).Scan(&out)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if balance+money.Fen(out) != raised {
+				t.Errorf("request %d: the ledger holds %s and paid out %s, the totals say %s", r.ID, balance, money.Fen(out), raised)
 			}
 			ch := d.channels[r.ID]
 			switch {
@@ -647,4 +662,133 @@ func countRows(t *testing.T, db *store.DB, table string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestDemoPayouts checks that the demonstration shows the way money goes
+// out: a payout in every state, to the patient's account, to a directory
+// hospital and in a batch whose expense list is published (R-DISB-3), a
+// usage update posted and one overdue (R-DISB-4), the custody account's
+// record reported to the ministry (R-FUND-3), its statements reconciled
+// with a difference left open (R-FUND-4), and the ledger mirroring custody
+// afterwards (R-FUND-1).
+func TestDemoPayouts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		v := newVault()
+		svc := newDonations(t, db, v)
+		if _, err := Load(ctx, db, stafftest.Sealer(t), v, svc); err != nil {
+			t.Fatal(err)
+		}
+		type row struct {
+			state    payout.State
+			payee    payout.PayeeKind
+			batch    bool
+			reason   string
+			paid     int64
+			hasUsage bool
+		}
+		var rows []row
+		err := db.Read(ctx, func(tx *store.Tx) error {
+			return store.Each(ctx, tx, func(r *sql.Rows) error {
+				var x row
+				var reason sql.NullString
+				var paid sql.NullInt64
+				var batch, usage int
+				if err := r.Scan(&x.state, &x.payee, &batch, &reason, &paid, &usage); err != nil {
+					return err
+				}
+				x.batch, x.reason, x.paid, x.hasUsage = batch == 1, reason.String, paid.Int64, usage > 0
+				rows = append(rows, x)
+				return nil
+			}, `SELECT p.state, p.payee_kind, p.batch, p.reason, p.paid_at,
+				(SELECT count(*) FROM payout_usage u WHERE u.payout_id = p.id) FROM payouts p ORDER BY p.id`)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		byState := map[payout.State]int{}
+		var hospitalPaid, batchPaid, usagePosted, overdue, failedClosed, returned, rejectedWhy int
+		for _, x := range rows {
+			byState[x.state]++
+			switch {
+			case x.state == payout.Paid && x.payee == payout.ToHospital:
+				hospitalPaid++
+			case x.state == payout.Paid && x.batch:
+				batchPaid++
+			case x.state == payout.Failed && x.reason == bank.ReasonAccountClosed:
+				failedClosed++
+			case x.state == payout.Returned:
+				returned++
+			case x.state == payout.Rejected && x.reason != "":
+				rejectedWhy++
+			}
+			if x.state == payout.Paid && x.hasUsage {
+				usagePosted++
+			}
+			if x.state == payout.Paid && !x.hasUsage && !time.Now().Before(payout.UsageDueBy(time.UnixMicro(x.paid))) {
+				overdue++
+			}
+		}
+		for _, s := range payout.States {
+			if byState[s] == 0 {
+				t.Errorf("no demonstration payout is %s: %v", s, byState)
+			}
+		}
+		// The first approval leaves a payout in review with its first
+		// approver, waiting for the second officer (R-STAFF-1).
+		var firstOnly int
+		if err := db.Read(ctx, func(tx *store.Tx) error {
+			return tx.QueryRowContext(ctx, `SELECT count(*) FROM payouts WHERE state = 'in_review'
+				AND first_approver IS NOT NULL`).Scan(&firstOnly)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if firstOnly == 0 || byState[payout.InReview] < 2 {
+			t.Errorf("%d payouts in review, %d of them first-approved; want one of each", byState[payout.InReview], firstOnly)
+		}
+		// R-DISB-3, R-DISB-4
+		if hospitalPaid == 0 || batchPaid == 0 || usagePosted == 0 || overdue != 1 || failedClosed == 0 || returned == 0 || rejectedWhy == 0 {
+			t.Errorf("paid to a hospital %d, in a batch %d, usage posted %d, overdue %d, failed (account closed) %d, returned %d, rejected with a reason %d",
+				hospitalPaid, batchPaid, usagePosted, overdue, failedClosed, returned, rejectedWhy)
+		}
+		// R-FUND-3: the custody account's opening, reported and in effect.
+		bs := &bank.Service{DB: db, Vault: v}
+		changes, err := bs.CustodyChanges(ctx)
+		if err != nil || len(changes) == 0 || changes[0].ReportRef == "" {
+			t.Errorf("custody changes %+v (%v): want one reported to the ministry", changes, err)
+		}
+		// R-FUND-4: statements reconciled, a difference open.
+		rs := &reconcile.Service{DB: db}
+		runs, err := rs.Runs(ctx)
+		if err != nil || len(runs) == 0 {
+			t.Errorf("%d reconciliation runs (%v)", len(runs), err)
+		}
+		open, err := rs.Differences(ctx, true)
+		if err != nil || len(open) == 0 {
+			t.Errorf("%d open differences (%v); want one for finance to resolve", len(open), err)
+		}
+		// R-FUND-1: what carefund verify checks holds after the demo.
+		if _, err := ledger.Verify(ctx, db); err != nil {
+			t.Errorf("ledger.Verify: %v", err)
+		}
+		if _, err := audit.Verify(ctx, db); err != nil {
+			t.Errorf("audit.Verify: %v", err)
+		}
+		if _, err := donation.Verify(ctx, db); err != nil {
+			t.Errorf("donation.Verify: %v", err)
+		}
+		c, ok, err := rs.CheckCustody(ctx)
+		if err != nil || !ok || c.Run.Closing == nil || c.Gap() != 0 {
+			t.Errorf("custody check: %+v, %v, %v; want the ledger to mirror the last statement", c, ok, err)
+		}
+
+		// Loading again adds nothing.
+		before := counts(t, db)
+		if loaded, err := Load(ctx, db, stafftest.Sealer(t), v, svc); err != nil || loaded {
+			t.Fatalf("second Load = %v, %v", loaded, err)
+		}
+		if after := counts(t, db); !mapsEqual(before, after) {
+			t.Errorf("loading again changed the row counts:\n%v\n%v", before, after)
+		}
+	})
 }
