@@ -14,9 +14,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/carefund/carefund/internal/account"
+	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/bank"
-	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/charity"
 	"github.com/carefund/carefund/internal/donation"

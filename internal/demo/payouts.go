@@ -83,14 +83,14 @@ func newWorld(db *store.DB, v *vault.Vault, l *ledger.Ledger, sb *bank.Sandbox, 
 
 // payoutLoader makes the demonstration payouts.
 type payoutLoader struct {
-	ctx                      context.Context
-	v                        *vault.Vault
-	finance, second, admin   staff.Staff
-	reqs                     map[string]demoRequest // by publisher
-	hospitalID, expenseList  int64
-	past, now                *world
-	pastClock                *bank.Clock
-	sealer                   staff.Sealer
+	ctx                     context.Context
+	v                       *vault.Vault
+	finance, second, admin  staff.Staff
+	reqs                    map[string]demoRequest // by publisher
+	hospitalID, expenseList int64
+	past, now               *world
+	pastClock               *bank.Clock
+	sealer                  staff.Sealer
 }
 
 // demoRequest is a demonstration request to pay out of: its id, its
@@ -606,7 +606,9 @@ func (l *payoutLoader) reconcile() error {
 	return nil
 }
 
-func isQuarantined(err error) bool { return err != nil && errors.Is(err, reconcile.ErrSettlementQuarantined) }
+func isQuarantined(err error) bool {
+	return err != nil && errors.Is(err, reconcile.ErrSettlementQuarantined)
+}
 
 // current approves two payouts at the real time: the first is sent to the
 // platform's sandbox bank at once and stays paying until the bank's next
