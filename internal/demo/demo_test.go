@@ -60,7 +60,11 @@ func newVault() *vault.Vault {
 var counted = []string{"staff", "charities", "users", "identities", "data_keys", "requests", "request_events",
 	"request_versions", "request_materials", "request_fundraising", "request_updates", "review_screenings",
 	"review_decisions", "audit_log", "meta", "donation_orders", "donations", "donation_quarantine", "request_totals",
-	"shares", "share_counts", "ledger_entries", "ledger_postings"}
+	"shares", "share_counts", "ledger_entries", "ledger_postings",
+	"payouts", "payout_events", "payout_usage", "payout_materials", "payout_outcomes", "payout_outcome_copies",
+	"bank_transfers", "bank_transfer_conflicts", "bank_outcomes", "sandbox_bank_transfers", "sandbox_bank_events",
+	"sandbox_bank_bookings", "custody_accounts", "custody_changes", "reconcile_settlements", "reconcile_runs",
+	"reconcile_refusals", "reconcile_differences", "reconcile_in_transit", "staff_proposals"}
 
 func counts(t *testing.T, db *store.DB) map[string]int {
 	t.Helper()
@@ -782,13 +786,27 @@ func TestDemoPayouts(t *testing.T) {
 			t.Errorf("custody check: %+v, %v, %v; want the ledger to mirror the last statement", c, ok, err)
 		}
 
-		// Loading again adds nothing.
+		// Loading again adds nothing; nor does a load that lost the
+		// payouts' mark (as one stopped half-way would): every step
+		// sees what was done and does not do it again.
 		before := counts(t, db)
 		if loaded, err := Load(ctx, db, stafftest.Sealer(t), v, svc); err != nil || loaded {
 			t.Fatalf("second Load = %v, %v", loaded, err)
 		}
 		if after := counts(t, db); !mapsEqual(before, after) {
 			t.Errorf("loading again changed the row counts:\n%v\n%v", before, after)
+		}
+		if err := db.Write(ctx, func(tx *store.Tx) error {
+			_, err := tx.ExecContext(ctx, "DELETE FROM meta WHERE key = $1", metaPayouts)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if loaded, err := Load(ctx, db, stafftest.Sealer(t), v, svc); err != nil || !loaded {
+			t.Fatalf("Load after losing the payouts' mark = %v, %v", loaded, err)
+		}
+		if after := counts(t, db); !mapsEqual(before, after) {
+			t.Errorf("making the payouts again changed the row counts:\n%v\n%v", before, after)
 		}
 	})
 }
