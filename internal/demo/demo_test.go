@@ -755,6 +755,34 @@ func TestDemoPayouts(t *testing.T) {
 			t.Errorf("paid to a hospital %d, in a batch %d, usage posted %d, overdue %d, failed (account closed) %d, returned %d, rejected with a reason %d",
 				hospitalPaid, batchPaid, usagePosted, overdue, failedClosed, returned, rejectedWhy)
 		}
+		// What the public sees of the burns request's payouts: the
+		// hospital by name, the batch's published expense list, never an
+		// account number or a person's name (R-DISB-2, R-PII-1).
+		var burns int64
+		if err := db.Read(ctx, func(tx *store.Tx) error {
+			return tx.QueryRowContext(ctx, "SELECT request_id FROM payouts WHERE payee_kind = 'hospital' ORDER BY id LIMIT 1").Scan(&burns)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		ps := &payout.Service{DB: db, Ledger: svc.Ledger, Vault: v, Campaigns: campaign.Store{Vault: v}, Materials: material.Store{Vault: v}}
+		pub, err := ps.Public(ctx, burns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var toHospital, withList bool
+		for _, p := range pub {
+			toHospital = toHospital || p.Hospital != ""
+			withList = withList || len(p.ExpenseList) > 0
+		}
+		raw, _ := json.Marshal(pub)
+		secret := []string{"62284800", "马强", "马超"} // the accounts loadPayouts files, the people
+		for _, h := range hospital.Demo() {
+			secret = append(secret, h.Account)
+		}
+		leaked := slices.ContainsFunc(secret, func(s string) bool { return strings.Contains(string(raw), s) })
+		if !toHospital || !withList || leaked {
+			t.Errorf("the public payouts of request %d: %s; want a hospital by name and an expense list, no account or name", burns, raw)
+		}
 		// R-FUND-3: the custody account's opening, reported and in effect.
 		bs := &bank.Service{DB: db, Vault: v}
 		changes, err := bs.CustodyChanges(ctx)
@@ -809,4 +837,38 @@ func TestDemoPayouts(t *testing.T) {
 			t.Errorf("making the payouts again changed the row counts:\n%v\n%v", before, after)
 		}
 	})
+}
+
+// The bank's history the demonstration plays lies wholly in the past, on
+// working days before the cut-off, whatever the day of the week and the
+// hour it is loaded at: the first payout is overdue for its usage update
+// and the later ones are not (R-DISB-4), and the day of the last step is
+// over, so its statement can be reconciled.
+func TestPayoutTimelineAnyHour(t *testing.T) {
+	base := time.Date(2026, 12, 7, 0, 0, 0, 0, bank.Zone) // a Monday
+	for h := range 14 * 24 * 4 {
+		now := base.Add(time.Duration(h) * 15 * time.Minute)
+		start := pastStart(now)
+		paid := payday(start)
+		ev := bank.Schedule(bank.HabitReturn, paid)
+		due := ev[len(ev)-1].Due
+		open := openDay(due)
+		for _, at := range []time.Time{start, paid, open} {
+			y, m, d := at.In(bank.Zone).Date()
+			clock := at.Sub(time.Date(y, m, d, 0, 0, 0, 0, bank.Zone))
+			if !bank.WorkingDay(at) || clock+bank.Processing >= bank.CutOff {
+				t.Fatalf("loaded at %s: a step at %s, not a working day before the cut-off", now, at)
+			}
+		}
+		switch {
+		case now.Before(payout.UsageDueBy(start.Add(bank.Processing))):
+			t.Fatalf("loaded at %s: the first payout, paid %s, is not overdue", now, start)
+		case !now.Before(payout.UsageDueBy(paid).AddDate(0, 0, -7)):
+			t.Fatalf("loaded at %s: the payouts paid %s are overdue within a week", now, paid)
+		case !(start.Before(paid) && paid.Before(due) && due.Before(open)):
+			t.Fatalf("loaded at %s: steps out of order: %s %s %s %s", now, start, paid, due, open)
+		case !bank.Day(open).Before(bank.Day(now).AddDate(0, 0, -1)):
+			t.Fatalf("loaded at %s: the last step, %s, is not days in the past", now, open)
+		}
+	}
 }

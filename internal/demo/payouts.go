@@ -150,11 +150,7 @@ func loadPayouts(ctx context.Context, db *store.DB, sealer staff.Sealer, v *vaul
 // after it. The payouts it plays end about a week before now.
 func pastStart(now time.Time) time.Time {
 	d := now.In(bank.Zone).AddDate(0, 0, -36)
-	day := time.Date(d.Year(), d.Month(), d.Day(), 10, 0, 0, 0, bank.Zone)
-	for !bank.WorkingDay(day) {
-		day = day.AddDate(0, 0, 1)
-	}
-	return day
+	return workingDayFrom(time.Date(d.Year(), d.Month(), d.Day(), 10, 0, 0, 0, bank.Zone))
 }
 
 // prepare finds the demonstration staff, requests, hospital and the burns
@@ -538,7 +534,7 @@ func (l *payoutLoader) paidLongAgo() error {
 // because the account is closed; the next day the publishers post their
 // usage updates.
 func (l *payoutLoader) paidAndFailed() error {
-	payday := l.workingMorning(22)
+	payday := payday(l.start)
 	l.to(payday)
 	err := l.pay(map[string]payout.Application{
 		"usage": {Amount: amountUsage, Purpose: "第一至三疗程免疫化疗费用（演示）"},
@@ -587,10 +583,13 @@ func (l *payoutLoader) payoutID(key string) (int64, error) {
 	return id, err
 }
 
-// workingMorning is ten in the morning of the working day days after the
-// bank's history begins, or the first after it.
-func (l *payoutLoader) workingMorning(days int) time.Time {
-	t := l.start.AddDate(0, 0, days)
+// payday is when the second round of payouts is paid: ten in the
+// morning of the working day three weeks after the bank's history began at
+// start, or the first after it, so that none of them is overdue (R-DISB-4).
+func payday(start time.Time) time.Time { return workingDayFrom(start.AddDate(0, 0, 22)) }
+
+// workingDayFrom is t, or the same time of the first working day after it.
+func workingDayFrom(t time.Time) time.Time {
 	for !bank.WorkingDay(t) {
 		t = t.AddDate(0, 0, 1)
 	}
@@ -629,6 +628,10 @@ func (l *payoutLoader) returnDue() (time.Time, error) {
 	return ev[len(ev)-1].Due, nil
 }
 
+// openDay is when the payouts left with finance are filed: the working day
+// after the return due at due.
+func openDay(due time.Time) time.Time { return workingDayFrom(due.Add(24 * time.Hour)) }
+
 // open leaves payouts with finance, the next day: one just filed, one
 // claimed, one with a first approval waiting for the second officer, one
 // waiting for the publisher's answer, and one rejected with its reason.
@@ -638,11 +641,7 @@ func (l *payoutLoader) open() error {
 	if err != nil {
 		return err
 	}
-	t := due.Add(24 * time.Hour)
-	for !bank.WorkingDay(t) {
-		t = t.AddDate(0, 0, 1)
-	}
-	l.to(t)
+	l.to(openDay(due))
 	apps := map[string]payout.Application{
 		"requested":  {Amount: amountRequested, Purpose: "骨髓穿刺复查费用（演示）"},
 		"in-review":  {Amount: amountInReview, Purpose: "第四至五疗程免疫化疗费用（演示）"},
