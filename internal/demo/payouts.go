@@ -345,20 +345,31 @@ func (l *payoutLoader) custodyRecord() error {
 		if err := st.do(); err != nil {
 			return fmt.Errorf("custody change, step %d: %w", i+1, err)
 		}
-		ch.State = steps[min(i+1, len(steps)-1)].from
-		if i == len(steps)-1 {
-			ch.State = bank.ChangeEffective
+		if i+1 < len(steps) {
+			ch.State = steps[i+1].from
 		}
 	}
 	return nil
 }
 
+// settlementRef is the reference of the settlement of the demonstration
+// donations into custody: the bank's credit line carries it, and the
+// ledger posts it as custody:<ref>.
+const settlementRef = "CFST-sandbox-demo"
+
 // settle moves the donations from the payment provider into custody: the
 // provider's settlement credited by the bank and posted to the ledger,
-// under the same reference (R-FUND-1). The settlement covers every
-// demonstration donation; its fees stay with the provider's account.
+// under the same reference (R-FUND-1). The settlement covers the
+// demonstration donations; its fees stay with the provider's account.
 func (l *payoutLoader) settle() error {
 	w := l.past
+	var posted int
+	if err := w.db.Read(l.ctx, func(tx *store.Tx) error {
+		return tx.QueryRowContext(l.ctx, "SELECT count(*) FROM reconcile_settlements WHERE ref = $1 AND status = 'posted'",
+			settlementRef).Scan(&posted)
+	}); err != nil || posted > 0 {
+		return err
+	}
 	f, err := l.settlement(w.db, bank.Day(w.clock()))
 	if err != nil {
 		return err
@@ -371,10 +382,11 @@ func (l *payoutLoader) settle() error {
 	return err
 }
 
-// settlement is the sandbox provider's settlement of every demonstration
-// donation, dated day, with its fee of 0.6%.
+// settlement is the sandbox provider's settlement of the demonstration
+// donations (their transaction ids start with "demo-"), dated day, with
+// its fee of 0.6%.
 func (l *payoutLoader) settlement(db *store.DB, day time.Time) (payment.Settlement, error) {
-	f := payment.Settlement{Provider: demoProvider, Ref: payment.SandboxSettlementRef(day), Date: day}
+	f := payment.Settlement{Provider: demoProvider, Ref: settlementRef, Date: day}
 	err := db.Read(l.ctx, func(tx *store.Tx) error {
 		f.Lines = nil
 		return store.Each(l.ctx, tx, func(rows *sql.Rows) error {
@@ -385,7 +397,8 @@ func (l *payoutLoader) settlement(db *store.DB, day time.Time) (payment.Settleme
 			ln.Fee = (ln.Amount*payment.SandboxFeePerMille + 500) / 1000
 			f.Lines = append(f.Lines, ln)
 			return nil
-		}, "SELECT transaction_id, amount_fen FROM donations WHERE provider = $1 ORDER BY transaction_id", demoProvider)
+		}, `SELECT transaction_id, amount_fen FROM donations WHERE provider = $1 AND transaction_id LIKE 'demo-%'
+			ORDER BY transaction_id`, demoProvider)
 	})
 	for _, ln := range f.Lines {
 		f.Gross += ln.Amount
