@@ -507,10 +507,10 @@ func (l *payoutLoader) pay(apps map[string]payout.Application, order []string) e
 	return err
 }
 
-// only is the bank jobs' view of the payouts that offers only the payouts
-// ids as ready: the demonstration sends its own payouts at the moment it
-// plays, and none other (the one it leaves approved for the bank job
-// among them, when a load that stopped half-way runs again).
+// only is the bank jobs' view of the payouts that offers as ready only the
+// payouts in ids: the demonstration sends its own payouts at the moment it
+// plays, and none other (not the one it leaves approved for the bank job,
+// when a load that stopped half-way runs again).
 type only struct {
 	jobs.PayoutExecutor
 	ids map[int64]bool
@@ -541,7 +541,7 @@ func (l *payoutLoader) paidLongAgo() error {
 		Purpose: "第二次造血干细胞移植前的配型及检查费用（演示）"}}, []string{"overdue"})
 }
 
-// paidAndFailed pays, a day more than three weeks later, the payouts of the
+// paidAndFailed pays, three weeks and a day later (payday), the payouts of the
 // closed request and of the burns request (to the hospital, and a batch to
 // the patient with its expense list published), and one the bank rejects
 // because the account is closed; the next day the publishers post their
@@ -596,9 +596,9 @@ func (l *payoutLoader) payoutID(key string) (int64, error) {
 	return id, err
 }
 
-// payday is when the second round of payouts is paid: ten in the
-// morning of the working day three weeks after the bank's history began at
-// start, or the first after it, so that none of them is overdue (R-DISB-4).
+// payday is when the second round of payouts is paid: ten in the morning,
+// 22 days after the bank's history began at start (or the first working
+// day after), so that none of them is overdue yet (R-DISB-4).
 func payday(start time.Time) time.Time { return workingDayFrom(start.AddDate(0, 0, 22)) }
 
 // workingDayFrom is t, or the same time of the first working day after it.
@@ -612,8 +612,9 @@ func workingDayFrom(t time.Time) time.Time {
 // to moves the bank's clock on to t; a clock already past t stays.
 func (l *payoutLoader) to(t time.Time) { l.pastClock.Advance(t.Sub(l.pastClock.Now())) }
 
-// returned waits for the payee's bank to return the payout sent for it,
-// three working days after it was paid, and settles the return (退票).
+// returned moves the bank's clock to when the payee's bank returns the
+// payout sent to be returned, three working days after it was paid, and
+// settles the return (退票).
 func (l *payoutLoader) returned() error {
 	due, err := l.returnDue()
 	if err != nil {
