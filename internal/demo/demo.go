@@ -50,17 +50,23 @@ const (
 	reviewerName       = "demo-reviewer"
 	secondReviewerName = "demo-reviewer-2"
 	financeName        = "demo-finance"
+	secondFinanceName  = "demo-finance-2"
+	adminName          = "demo-admin"
 )
 
-// StaffAccounts lists the demonstration staff accounts: one per role, and a
+// StaffAccounts lists the demonstration staff accounts: one per role, a
 // second reviewer, so that the approval of a request that needs two
-// reviewers can be shown (R-REV-3).
+// reviewers can be shown (R-REV-3), and a second finance officer, as every
+// payout is approved by two (R-STAFF-1).
 func StaffAccounts() []Account {
 	var out []Account
 	for _, r := range staff.Roles {
 		out = append(out, Account{Username: "demo-" + strings.ReplaceAll(string(r), "_", "-"), Role: r})
-		if r == staff.Reviewer {
+		switch r {
+		case staff.Reviewer:
 			out = append(out, Account{Username: secondReviewerName, Role: r})
+		case staff.Finance:
+			out = append(out, Account{Username: secondFinanceName, Role: r})
 		}
 	}
 	return out
@@ -162,7 +168,11 @@ func Load(ctx context.Context, db *store.DB, sealer staff.Sealer, v *vault.Vault
 	if err != nil {
 		return false, fmt.Errorf("demo donations: %w", err)
 	}
-	return loaded || gave, nil
+	paid, err := loadPayouts(ctx, db, sealer, v, donations)
+	if err != nil {
+		return false, fmt.Errorf("demo payouts: %w", err)
+	}
+	return loaded || gave || paid, nil
 }
 
 func hasMeta(ctx context.Context, tx *store.Tx, key string) (bool, error) {

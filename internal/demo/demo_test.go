@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/json"
 	"regexp"
 	"slices"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/audit"
+	"github.com/carefund/carefund/internal/bank"
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/charity"
 	"github.com/carefund/carefund/internal/donation"
@@ -23,6 +26,8 @@ import (
 	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/material"
 	"github.com/carefund/carefund/internal/money"
+	"github.com/carefund/carefund/internal/payout"
+	"github.com/carefund/carefund/internal/reconcile"
 	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/staff/stafftest"
@@ -55,7 +60,11 @@ func newVault() *vault.Vault {
 var counted = []string{"staff", "charities", "users", "identities", "data_keys", "requests", "request_events",
 	"request_versions", "request_materials", "request_fundraising", "request_updates", "review_screenings",
 	"review_decisions", "audit_log", "meta", "donation_orders", "donations", "donation_quarantine", "request_totals",
-	"shares", "share_counts", "ledger_entries", "ledger_postings"}
+	"shares", "share_counts", "ledger_entries", "ledger_postings",
+	"payouts", "payout_events", "payout_usage", "payout_materials", "payout_outcomes", "payout_outcome_copies",
+	"bank_transfers", "bank_transfer_conflicts", "bank_outcomes", "sandbox_bank_transfers", "sandbox_bank_events",
+	"sandbox_bank_bookings", "custody_accounts", "custody_changes", "reconcile_settlements", "reconcile_runs",
+	"reconcile_refusals", "reconcile_differences", "reconcile_in_transit", "staff_proposals"}
 
 func counts(t *testing.T, db *store.DB) map[string]int {
 	t.Helper()
@@ -309,11 +318,14 @@ func TestDemoRequests(t *testing.T) {
 					t.Errorf("a demonstration phone number %s (%v)", idcard.MaskPhone(p), err)
 				}
 			}
-			// R-ACC-1: every publisher is verified, with a demonstration number.
-			// The donors (DonorPhone) give without verifying their names.
-			if len(d.ids) != len(specs) || len(d.phones) != len(specs)+donors {
-				t.Errorf("%d identities for %d users; want one for each of the %d publishers, and %d donors",
-					len(d.ids), len(d.phones), len(specs), donors)
+			// R-ACC-1: every publisher is verified, with a demonstration number,
+			// and so is the patient who applies for the burns request's
+			// payouts himself (payouts.go). The donors (DonorPhone) give
+			// without verifying their names.
+			const patients = 1
+			if len(d.ids) != len(specs)+patients || len(d.phones) != len(specs)+patients+donors {
+				t.Errorf("%d identities for %d users; want one for each of the %d publishers and %d patient, and %d donors",
+					len(d.ids), len(d.phones), len(specs), patients, donors)
 			}
 			for _, id := range d.ids {
 				if !idcard.IsDemo(id.Number) || id.Verifier != account.DemoVerifier {
@@ -404,7 +416,9 @@ func TestDemoRequests(t *testing.T) {
 						t.Errorf("request %d was approved with material unreviewed: %v", r.ID, err)
 					}
 					for _, m := range d.materials[r.ID] {
-						if m.ReviewedAt.After(dr.At) {
+						// A material filed after the approval (a batch's
+						// expense list, R-DISB-3) is reviewed after it.
+						if m.ReviewedAt.After(dr.At) && !m.UploadedAt.After(dr.At) {
 							t.Errorf("request %d: material %d reviewed after the approval", r.ID, m.ID)
 						}
 					}
@@ -531,7 +545,7 @@ func mapsEqual(a, b map[string]int) bool {
 // progress bars are part-filled; the "target reached" request reached its
 // target through its donations, which closed it (R-PUB-4); the ledger
 // verifies; and making the donations again after a failure adds nothing
-// (R-DON-1).
+// (R-DON-1). On the same load, checkPayouts checks the money going out.
 func TestDemoDonations(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -562,8 +576,18 @@ func TestDemoDonations(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if balance != raised {
-				t.Errorf("request %d: the ledger holds %s, the totals say %s", r.ID, balance, raised)
+			// What left by payouts (approved, being paid or paid) is not
+			// on the request any more; a failed or returned payout's money
+			// is back.
+			var out int64
+			if err := db.Read(ctx, func(tx *store.Tx) error {
+				return tx.QueryRowContext(ctx, `SELECT coalesce(sum(amount_fen), 0) FROM payouts
+					WHERE request_id = $1 AND state IN ('approved', 'paying', 'paid')`, r.ID).Scan(&out)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if balance+money.Fen(out) != raised {
+				t.Errorf("request %d: the ledger holds %s and paid out %s, the totals say %s", r.ID, balance, money.Fen(out), raised)
 			}
 			ch := d.channels[r.ID]
 			switch {
@@ -618,6 +642,7 @@ func TestDemoDonations(t *testing.T) {
 		if _, err := ledger.Verify(ctx, db); err != nil {
 			t.Errorf("ledger.Verify: %v", err)
 		}
+		t.Run("Payouts", func(t *testing.T) { checkPayouts(t, db, v, svc) })
 
 		// A load that failed after some donations is run again: the fixed
 		// keys make nothing twice.
@@ -647,4 +672,197 @@ func countRows(t *testing.T, db *store.DB, table string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// checkPayouts checks that the demonstration loaded on db shows the way
+// money goes out: a payout in every state, to the patient's account, to a
+// directory hospital and in a batch whose expense list is published
+// (R-DISB-3), a usage update posted and one overdue (R-DISB-4), the custody
+// account's record reported to the ministry (R-FUND-3), its statements
+// reconciled with a difference left open (R-FUND-4), and the ledger
+// mirroring custody afterwards (R-FUND-1). It runs on TestDemoDonations'
+// load: a load of its own would double the time the demo's tests take.
+func checkPayouts(t *testing.T, db *store.DB, v *vault.Vault, svc *donation.Service) {
+	ctx := context.Background()
+	type row struct {
+		state    payout.State
+		payee    payout.PayeeKind
+		batch    bool
+		reason   string
+		paid     int64
+		hasUsage bool
+	}
+	var rows []row
+	err := db.Read(ctx, func(tx *store.Tx) error {
+		return store.Each(ctx, tx, func(r *sql.Rows) error {
+			var x row
+			var reason sql.NullString
+			var paid sql.NullInt64
+			var batch, usage int
+			if err := r.Scan(&x.state, &x.payee, &batch, &reason, &paid, &usage); err != nil {
+				return err
+			}
+			x.batch, x.reason, x.paid, x.hasUsage = batch == 1, reason.String, paid.Int64, usage > 0
+			rows = append(rows, x)
+			return nil
+		}, `SELECT p.state, p.payee_kind, p.batch, p.reason, p.paid_at,
+			(SELECT count(*) FROM payout_usage u WHERE u.payout_id = p.id) FROM payouts p ORDER BY p.id`)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byState := map[payout.State]int{}
+	var hospitalPaid, batchPaid, usagePosted, overdue, failedClosed, returned, rejectedWhy int
+	for _, x := range rows {
+		byState[x.state]++
+		switch {
+		case x.state == payout.Paid && x.payee == payout.ToHospital:
+			hospitalPaid++
+		case x.state == payout.Paid && x.batch:
+			batchPaid++
+		case x.state == payout.Failed && x.reason == bank.ReasonAccountClosed:
+			failedClosed++
+		case x.state == payout.Returned:
+			returned++
+		case x.state == payout.Rejected && x.reason != "":
+			rejectedWhy++
+		}
+		if x.state == payout.Paid && x.hasUsage {
+			usagePosted++
+		}
+		if x.state == payout.Paid && !x.hasUsage && !time.Now().Before(payout.UsageDueBy(time.UnixMicro(x.paid))) {
+			overdue++
+		}
+	}
+	for _, s := range payout.States {
+		if byState[s] == 0 {
+			t.Errorf("no demonstration payout is %s: %v", s, byState)
+		}
+	}
+	// The first approval leaves a payout in review with its first
+	// approver, waiting for the second officer (R-STAFF-1).
+	var firstOnly int
+	if err := db.Read(ctx, func(tx *store.Tx) error {
+		return tx.QueryRowContext(ctx, `SELECT count(*) FROM payouts WHERE state = 'in_review'
+			AND first_approver IS NOT NULL`).Scan(&firstOnly)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if firstOnly == 0 || byState[payout.InReview] < 2 {
+		t.Errorf("%d payouts in review, %d of them first-approved; want one of each", byState[payout.InReview], firstOnly)
+	}
+	// R-DISB-3, R-DISB-4
+	if hospitalPaid == 0 || batchPaid == 0 || usagePosted == 0 || overdue != 1 || failedClosed == 0 || returned == 0 || rejectedWhy == 0 {
+		t.Errorf("paid to a hospital %d, in a batch %d, usage posted %d, overdue %d, failed (account closed) %d, returned %d, rejected with a reason %d",
+			hospitalPaid, batchPaid, usagePosted, overdue, failedClosed, returned, rejectedWhy)
+	}
+	// What the public sees of the burns request's payouts: the
+	// hospital by name, the batch's published expense list, never an
+	// account number or a person's name (R-DISB-2, R-PII-1).
+	var burns int64
+	if err := db.Read(ctx, func(tx *store.Tx) error {
+		return tx.QueryRowContext(ctx, "SELECT request_id FROM payouts WHERE payee_kind = 'hospital' ORDER BY id LIMIT 1").Scan(&burns)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ps := &payout.Service{DB: db, Ledger: svc.Ledger, Vault: v, Campaigns: campaign.Store{Vault: v}, Materials: material.Store{Vault: v}}
+	pub, err := ps.Public(ctx, burns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var toHospital, withList bool
+	for _, p := range pub {
+		toHospital = toHospital || p.Hospital != ""
+		withList = withList || len(p.ExpenseList) > 0
+	}
+	raw, _ := json.Marshal(pub)
+	secret := []string{"62284800", "马强", "马超"} // the accounts loadPayouts files, the people
+	for _, h := range hospital.Demo() {
+		secret = append(secret, h.Account)
+	}
+	leaked := slices.ContainsFunc(secret, func(s string) bool { return strings.Contains(string(raw), s) })
+	if !toHospital || !withList || leaked {
+		t.Errorf("the public payouts of request %d: %s; want a hospital by name and an expense list, no account or name", burns, raw)
+	}
+	// R-FUND-3: the custody account's opening, reported and in effect.
+	bs := &bank.Service{DB: db, Vault: v}
+	changes, err := bs.CustodyChanges(ctx)
+	if err != nil || len(changes) == 0 || changes[0].ReportRef == "" {
+		t.Errorf("custody changes %+v (%v): want one reported to the ministry", changes, err)
+	}
+	// R-FUND-4: statements reconciled, a difference open.
+	rs := &reconcile.Service{DB: db}
+	runs, err := rs.Runs(ctx)
+	if err != nil || len(runs) == 0 {
+		t.Errorf("%d reconciliation runs (%v)", len(runs), err)
+	}
+	open, err := rs.Differences(ctx, true)
+	if err != nil || len(open) == 0 {
+		t.Errorf("%d open differences (%v); want one for finance to resolve", len(open), err)
+	}
+	// R-FUND-1: what carefund verify checks holds after the demo.
+	if _, err := ledger.Verify(ctx, db); err != nil {
+		t.Errorf("ledger.Verify: %v", err)
+	}
+	if _, err := audit.Verify(ctx, db); err != nil {
+		t.Errorf("audit.Verify: %v", err)
+	}
+	if _, err := donation.Verify(ctx, db); err != nil {
+		t.Errorf("donation.Verify: %v", err)
+	}
+	c, ok, err := rs.CheckCustody(ctx)
+	if err != nil || !ok || c.Run.Closing == nil || c.Gap() != 0 {
+		t.Errorf("custody check: %+v, %v, %v; want the ledger to mirror the last statement", c, ok, err)
+	}
+
+	// A load that lost the payouts' mark (as one stopped half-way
+	// would) adds nothing: every step sees what was done and does
+	// not do it again.
+	before := counts(t, db)
+	if err := db.Write(ctx, func(tx *store.Tx) error {
+		_, err := tx.ExecContext(ctx, "DELETE FROM meta WHERE key = $1", metaPayouts)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if loaded, err := Load(ctx, db, stafftest.Sealer(t), v, svc); err != nil || !loaded {
+		t.Fatalf("Load after losing the payouts' mark = %v, %v", loaded, err)
+	}
+	if after := counts(t, db); !mapsEqual(before, after) {
+		t.Errorf("making the payouts again changed the row counts:\n%v\n%v", before, after)
+	}
+}
+
+// The bank's history the demonstration plays lies wholly in the past, on
+// working days before the cut-off, whatever the day of the week and the
+// hour it is loaded at: the first payout is overdue for its usage update
+// and the later ones are not (R-DISB-4), and the day of the last step is
+// over, so its statement can be reconciled.
+func TestPayoutTimelineAnyHour(t *testing.T) {
+	base := time.Date(2026, 12, 7, 0, 0, 0, 0, bank.Zone) // a Monday
+	for h := range 14 * 24 * 4 {
+		now := base.Add(time.Duration(h) * 15 * time.Minute)
+		start := pastStart(now)
+		paid := payday(start)
+		ev := bank.Schedule(bank.HabitReturn, paid)
+		due := ev[len(ev)-1].Due
+		open := openDay(due)
+		for _, at := range []time.Time{start, paid, open} {
+			y, m, d := at.In(bank.Zone).Date()
+			clock := at.Sub(time.Date(y, m, d, 0, 0, 0, 0, bank.Zone))
+			if !bank.WorkingDay(at) || clock+bank.Processing >= bank.CutOff {
+				t.Fatalf("loaded at %s: a step at %s, not a working day before the cut-off", now, at)
+			}
+		}
+		switch {
+		case now.Before(payout.UsageDueBy(start.Add(bank.Processing))):
+			t.Fatalf("loaded at %s: the first payout, paid %s, is not overdue", now, start)
+		case !now.Before(payout.UsageDueBy(paid).AddDate(0, 0, -7)):
+			t.Fatalf("loaded at %s: the payouts paid %s are overdue within a week", now, paid)
+		case !(start.Before(paid) && paid.Before(due) && due.Before(open)):
+			t.Fatalf("loaded at %s: steps out of order: %s %s %s %s", now, start, paid, due, open)
+		case !bank.Day(open).Before(bank.Day(now).AddDate(0, 0, -1)):
+			t.Fatalf("loaded at %s: the last step, %s, is not days in the past", now, open)
+		}
+	}
 }
