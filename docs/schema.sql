@@ -226,6 +226,13 @@ CREATE TABLE hospital_drafts (
 	created_at     BIGINT  NOT NULL
 );
 
+CREATE TABLE hospital_vouchers (
+	hospital_id BIGINT NOT NULL REFERENCES hospitals (id),
+	staff_id    BIGINT NOT NULL REFERENCES staff (id),
+	proposal_id BIGINT NOT NULL REFERENCES staff_proposals (id),
+	PRIMARY KEY (hospital_id, staff_id, proposal_id)
+);
+
 CREATE TABLE hospitals (
 	id             INTEGER NOT NULL PRIMARY KEY,
 	name           TEXT    NOT NULL CHECK (name <> ''),
@@ -1000,6 +1007,16 @@ BEGIN SELECT RAISE(ABORT, 'hospital_drafts: a proposal''s draft never changes');
 
 CREATE TRIGGER hospital_drafts_no_update BEFORE UPDATE ON hospital_drafts
 BEGIN SELECT RAISE(ABORT, 'hospital_drafts: a proposal''s draft never changes'); END;
+
+CREATE TRIGGER hospital_vouchers_fixed BEFORE UPDATE ON hospital_vouchers
+BEGIN
+	SELECT RAISE(ABORT, 'hospital_vouchers: who vouched for an account never changes');
+END;
+
+CREATE TRIGGER hospital_vouchers_kept BEFORE DELETE ON hospital_vouchers
+BEGIN
+	SELECT RAISE(ABORT, 'hospital_vouchers: who vouched for an account never changes');
+END;
 
 CREATE TRIGGER hospitals_inactive BEFORE UPDATE ON hospitals WHEN OLD.active = 0
 BEGIN SELECT RAISE(ABORT, 'hospitals: a deactivated entry never changes; add the hospital again'); END;

@@ -46,6 +46,9 @@ type Hospital struct {
 	UpdatedAt  time.Time
 	// DeactivatedAt is zero while the entry is active.
 	DeactivatedAt time.Time
+	// Vouchers are the staff who proposed or approved the entry's account,
+	// set only by Payee: they take no step on a payout to it.
+	Vouchers []int64
 }
 
 // Draft is what finance types to add an entry (ID 0) or change entry ID.

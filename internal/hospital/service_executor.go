@@ -43,6 +43,9 @@ func Executor(v *vault.Vault) staff.Executor {
 			if id, err = apply(ctx, tx, v, d); err != nil {
 				return err
 			}
+			if err := vouch(ctx, tx, id, p); err != nil {
+				return err
+			}
 		case ActionDeactivate:
 			if err := deactivate(ctx, tx, id); err != nil {
 				return err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/payeeid"
+	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/vault"
 )
@@ -74,8 +75,26 @@ func Payee(ctx context.Context, tx *store.Tx, v *vault.Vault, id int64) (Hospita
 	if !h.Active {
 		return Hospital{}, apperr.New(apperr.Conflict, "hospital.inactive")
 	}
-	h.Account, err = account(ctx, tx, v, id)
+	if h.Account, err = account(ctx, tx, v, id); err != nil {
+		return Hospital{}, err
+	}
+	h.Vouchers, err = store.All(ctx, tx, func(r *sql.Rows) (int64, error) {
+		var staffID int64
+		return staffID, r.Scan(&staffID)
+	}, "SELECT DISTINCT staff_id FROM hospital_vouchers WHERE hospital_id = $1 ORDER BY staff_id", id)
 	return h, err
+}
+
+// vouch records that the proposer and the approver of proposal p vouched
+// for entry id's account.
+func vouch(ctx context.Context, tx *store.Tx, id int64, p staff.Proposal) error {
+	for _, by := range []int64{p.ProposedBy, p.DecidedBy} {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO hospital_vouchers (hospital_id, staff_id, proposal_id)
+			VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, id, by, p.ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // account unseals entry id's number.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"slices"
 	"strings"
 	"testing"
 
@@ -131,6 +132,18 @@ func TestFourEyes(t *testing.T) {
 		if err := f.decide("adam", p.ID, true); err != nil {
 			t.Fatal(err)
 		}
+		// R-REF-3, R-STAFF-1: whoever proposed or approved an account
+		// vouched for it, and Payee says who, so that none of them takes a
+		// step on a payout to it.
+		vouched, err := f.payee(h.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []int64{f.who["fay"].ID, f.who["fred"].ID, f.who["adam"].ID}
+		slices.Sort(want)
+		if !slices.Equal(vouched.Vouchers, want) {
+			t.Errorf("vouchers %v, want %v (fay proposed, fred approved and proposed the change, adam approved it)", vouched.Vouchers, want)
+		}
 		if got, err := f.payee(h.ID); err != nil || got.Account != "19001234000000555" || got.BankName != "中国农业银行杭州分行" {
 			t.Errorf("after the change: %+v %v", got, err)
 		}
@@ -147,7 +160,7 @@ func TestFourEyes(t *testing.T) {
 		if _, err := f.svc.ProposeDeactivation(ctx, rec(f.who["fay"], "hospital.deactivate.propose"), f.who["fay"], h.ID, " "); apperr.CodeOf(err) != apperr.Invalid {
 			t.Errorf("deactivation without a reason: %v", err)
 		}
-		p, err := f.svc.ProposeDeactivation(ctx, rec(f.who["fay"], "hospital.deactivate.propose"), f.who["fay"], h.ID, "医院来函更换账户")
+		p, err = f.svc.ProposeDeactivation(ctx, rec(f.who["fay"], "hospital.deactivate.propose"), f.who["fay"], h.ID, "医院来函更换账户")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -21,7 +21,8 @@ func (d directory) Hospital(ctx context.Context, tx *store.Tx, id int64) (payout
 	if err != nil {
 		return payout.Hospital{}, err
 	}
-	return payout.Hospital{ID: h.ID, Name: h.Name, CreditCode: h.CreditCode, BankName: h.BankName, Account: h.Account}, nil
+	return payout.Hospital{ID: h.ID, Name: h.Name, CreditCode: h.CreditCode, BankName: h.BankName, Account: h.Account,
+		Vouchers: h.Vouchers}, nil
 }
 
 // List returns the active entries, their accounts masked.
