@@ -19,7 +19,6 @@ import (
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/i18n"
-	"github.com/carefund/carefund/internal/material"
 	"github.com/carefund/carefund/internal/payout"
 	"github.com/carefund/carefund/internal/server/site"
 	"github.com/carefund/carefund/internal/staff"
@@ -324,23 +323,7 @@ func (c *Console) revealAccount(w http.ResponseWriter, r *http.Request) error {
 // payoutMaterial sends one document of the application, decrypted, to the
 // officer; the view is in the audit log before a byte is sent (R-PII-1).
 func (c *Console) payoutMaterial(w http.ResponseWriter, r *http.Request) error {
-	id, err := site.PathID(r)
-	if err != nil {
-		return err
-	}
-	mid, err := site.PathNumber(r, "mid")
-	if err != nil {
-		return err
-	}
-	var m material.Material
-	var content []byte
-	if err := c.Auditor.Act(r, "material:"+strconv.FormatInt(mid, 10), payoutObject(id), func(rec audit.Record) (err error) {
-		m, content, err = c.Payouts.OpenDocument(r.Context(), rec, id, mid, *me(r))
-		return err
-	}); err != nil {
-		return err
-	}
-	return site.SendMaterial(w, m, content)
+	return c.sendMaterial(w, r, payoutObject, c.Payouts.OpenDocument)
 }
 
 // renameField moves a field error of err from one field to the form's
