@@ -97,12 +97,31 @@ type Refund struct {
 	NotifyURL string
 }
 
-// RefundResult is a provider's answer to a refund.
+// RefundResult is a provider's answer to a refund, to a query about one, or
+// what its refund notification says.
 type RefundResult struct {
+	// RefundID is our refund number (out_refund_no).
 	RefundID         string
 	ProviderRefundID string
 	// State is the provider's refund state: one of the Refund* constants.
 	State string
+	// OrderID and TransactionID name the order refunded; a query and a
+	// notification set them, the answer to Refund may not.
+	OrderID       string
+	TransactionID string
+	// Amount is the amount refunded, and Total the order's amount, when the
+	// provider says (a query, a notification); zero otherwise.
+	Amount money.Fen
+	Total  money.Fen
+	// SucceededAt is when the money went back, for RefundSuccess.
+	SucceededAt time.Time
+	// Account is where the money went back, as the provider names it
+	// (WeChat Pay's user_received_account: "支付用户零钱", a masked card);
+	// never more than the provider shows.
+	Account string
+	// NotificationID is the provider's id of the notification, if the result
+	// came from one.
+	NotificationID string
 }
 
 // The refund states a provider reports in RefundResult.State.
@@ -127,6 +146,11 @@ var (
 	ErrMalformed = apperr.New(apperr.Invalid, "payment.malformed")
 	// ErrUnknownOrder means the provider has no such order.
 	ErrUnknownOrder = apperr.New(apperr.NotFound, "payment.unknown_order")
+	// ErrUnknownRefund means the provider has no refund by that number.
+	ErrUnknownRefund = apperr.New(apperr.NotFound, "payment.unknown_refund")
+	// ErrRateLimited means the provider refused the call for its rate limit
+	// (WeChat Pay's 429 FREQUENCY_LIMITED): try again later, same number.
+	ErrRateLimited = apperr.New(apperr.RateLimited, "payment.rate_limited")
 )
 
 // RefusalStatus is the HTTP status a notification refused with err is
@@ -164,8 +188,18 @@ type Provider interface {
 	// Query asks the provider for the state of an order, for when a
 	// notification never comes.
 	Query(ctx context.Context, orderID string) (Payment, error)
-	// Refund pays back all or part of a paid order.
+	// Refund pays back all or part of a paid order. Asking again with the
+	// same RefundID refunds once and answers as the first time did.
 	Refund(ctx context.Context, r Refund) (RefundResult, error)
+	// QueryRefund asks for the state of a refund by our refund number, for
+	// when its notification never comes: ErrUnknownRefund when the provider
+	// has none by that number.
+	QueryRefund(ctx context.Context, refundID string) (RefundResult, error)
+	// ParseRefundNotification verifies and decodes a refund notification
+	// (WeChat Pay's REFUND.SUCCESS, REFUND.ABNORMAL, REFUND.CLOSED), as the
+	// provider signs it, with the same care as ParseNotification; the
+	// answer is Acknowledge's.
+	ParseRefundNotification(r *http.Request) (RefundResult, error)
 	// ParseNotification verifies and decodes an asynchronous notification, as
 	// the provider signs it; it reads r.Body fully (bounded:
 	// MaxNotificationBody) and never trusts it unverified.

@@ -752,3 +752,13 @@ func (s *Sandbox) servePage(w http.ResponseWriter, r *http.Request, id, token st
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = w.Write(buf.Bytes())
 }
+
+// QueryRefund is not built yet.
+func (s *Sandbox) QueryRefund(ctx context.Context, refundID string) (RefundResult, error) {
+	return RefundResult{}, ErrUnknownRefund
+}
+
+// ParseRefundNotification is not built yet.
+func (s *Sandbox) ParseRefundNotification(r *http.Request) (RefundResult, error) {
+	return RefundResult{}, ErrMalformed
+}
