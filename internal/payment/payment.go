@@ -124,6 +124,32 @@ type RefundResult struct {
 	NotificationID string
 }
 
+// BankCard is a payer's debit card, for a refund that could not go back by
+// the original route. It is personal data: the caller unseals it just
+// before the call and never logs or keeps it in the clear.
+type BankCard struct {
+	// BankType is the provider's code of the bank (WeChat Pay's
+	// bank_type: CMB_DEBIT, ICBC_DEBIT, …).
+	BankType string
+	// Account is the card number, Name the holder's real name.
+	Account, Name string
+}
+
+// AbnormalRefunder is a provider whose refunds can end "abnormal" (the
+// payer's account on the original route is closed or frozen: WeChat Pay's
+// ABNORMAL) and be sent on another way: to the payer's debit card, or back
+// to the merchant's own bank account. A refund service type-asserts its
+// Provider to it. Money sent back to the merchant is the platform's to
+// give on (R-CHAR-1: to charity when it can reach no donor).
+type AbnormalRefunder interface {
+	// ApplyAbnormalRefund asks that the abnormal refund refundID (ours;
+	// providerRefundID is the provider's) go to the merchant's bank
+	// account when toMerchant, else to card. The answer is the refund,
+	// processing again; its final state comes as a notification or a
+	// query, as for any refund.
+	ApplyAbnormalRefund(ctx context.Context, refundID, providerRefundID string, toMerchant bool, card *BankCard) (RefundResult, error)
+}
+
 // The refund states a provider reports in RefundResult.State.
 const (
 	RefundProcessing = "processing"

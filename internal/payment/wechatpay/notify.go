@@ -1,7 +1,6 @@
 package wechatpay
 
 import (
-	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"encoding/base64"
@@ -138,14 +137,4 @@ func (c *Client) Acknowledge(w http.ResponseWriter, err error) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(payment.RefusalStatus(err))
 	_, _ = w.Write(body)
-}
-
-// QueryRefund is not built yet.
-func (c *Client) QueryRefund(ctx context.Context, refundID string) (payment.RefundResult, error) {
-	return payment.RefundResult{}, payment.ErrUnknownRefund
-}
-
-// ParseRefundNotification is not built yet.
-func (c *Client) ParseRefundNotification(r *http.Request) (payment.RefundResult, error) {
-	return payment.RefundResult{}, payment.ErrMalformed
 }

@@ -55,6 +55,16 @@ type Config struct {
 	// ParseCertificate) and/or the WeChat Pay public key under its
 	// PUB_KEY_ID_… (see ParsePublicKey).
 	PlatformKeys map[string]*rsa.PublicKey
+	// EncryptSerial names the platform key (one of PlatformKeys) that
+	// sensitive request fields are encrypted with, such as the card of an
+	// abnormal refund. Empty means the WeChat Pay public key (PUB_KEY_ID_…)
+	// if one is given, else the last platform certificate serial in
+	// sorted order.
+	EncryptSerial string
+	// RefundFundsAccount is the refund request's funds_account: empty
+	// (WeChat Pay's default, the unsettled funds of merchants on the old
+	// funds flow) or "AVAILABLE" (the available balance).
+	RefundFundsAccount string
 	// BaseURL defaults to DefaultBaseURL.
 	BaseURL string
 	// HTTPClient defaults to a client with a 10-second timeout.
@@ -85,6 +95,9 @@ type Client struct {
 	baseURL      string
 	http         *http.Client
 	now          func() time.Time
+	// encryptSerial names the platform key sensitive fields are
+	// encrypted with; fundsAccount is the refunds' funds_account.
+	encryptSerial, fundsAccount string
 }
 
 var _ payment.Provider = (*Client)(nil)
@@ -117,6 +130,12 @@ func New(c Config) (*Client, error) {
 			break
 		}
 	}
+	if _, ok := c.PlatformKeys[c.EncryptSerial]; c.EncryptSerial != "" && !ok {
+		problems = append(problems, "EncryptSerial names none of PlatformKeys")
+	}
+	if c.RefundFundsAccount != "" && c.RefundFundsAccount != "AVAILABLE" {
+		problems = append(problems, `RefundFundsAccount is neither empty nor "AVAILABLE"`)
+	}
 	key, err := ParsePrivateKey(c.PrivateKey)
 	if err != nil {
 		problems = append(problems, err.Error())
@@ -134,12 +153,28 @@ func New(c Config) (*Client, error) {
 		baseURL:  strings.TrimRight(c.BaseURL, "/"),
 		http:     c.HTTPClient,
 		now:      c.Now,
+
+		encryptSerial: c.EncryptSerial,
+		fundsAccount:  c.RefundFundsAccount,
 	}
 	for serial, k := range c.PlatformKeys {
 		cl.platform[serial] = k
 	}
 	if cl.baseURL == "" {
 		cl.baseURL = DefaultBaseURL
+	}
+	if cl.encryptSerial == "" {
+		serials := make([]string, 0, len(cl.platform))
+		for s := range cl.platform {
+			serials = append(serials, s)
+		}
+		slices.Sort(serials)
+		cl.encryptSerial = serials[len(serials)-1]
+		for _, s := range serials {
+			if strings.HasPrefix(s, "PUB_KEY_ID_") {
+				cl.encryptSerial = s
+			}
+		}
 	}
 	if cl.http == nil {
 		cl.http = &http.Client{Timeout: 10 * time.Second}
@@ -359,62 +394,6 @@ func (c *Client) Query(ctx context.Context, orderID string) (payment.Payment, er
 	return t.toPayment()
 }
 
-// refundStates maps a refund's status to the platform's.
-var refundStates = map[string]string{
-	"SUCCESS":    payment.RefundSuccess,
-	"PROCESSING": payment.RefundProcessing,
-	"CLOSED":     payment.RefundClosed,
-	"ABNORMAL":   payment.RefundAbnormal,
-}
-
-// Refund asks for a refund (POST /v3/refund/domestic/refunds), naming the
-// order by its transaction id when known, else by its order number.
-// WeChat Pay refunds once per out_refund_no, so a retry is safe.
-func (c *Client) Refund(ctx context.Context, r payment.Refund) (payment.RefundResult, error) {
-	var fields []apperr.FieldError
-	if !payment.ValidOrderID(r.RefundID) {
-		fields = append(fields, apperr.FieldError{Field: "refund_id", Key: "payment.refund_id_invalid", Args: []any{payment.MinOrderID, payment.MaxOrderID}})
-	}
-	if r.TransactionID == "" && !payment.ValidOrderID(r.OrderID) {
-		fields = append(fields, apperr.FieldError{Field: "order_id", Key: "payment.order_id_invalid", Args: []any{payment.MinOrderID, payment.MaxOrderID}})
-	}
-	if r.Amount <= 0 || r.Total <= 0 || r.Amount > r.Total {
-		fields = append(fields, apperr.FieldError{Field: "amount", Key: "payment.refund_too_much"})
-	}
-	if fields != nil {
-		return payment.RefundResult{}, &apperr.Error{Code: apperr.Invalid, Key: "payment.refund_invalid", Fields: fields}
-	}
-	req := struct {
-		TransactionID string `json:"transaction_id,omitempty"`
-		OutTradeNo    string `json:"out_trade_no,omitempty"`
-		OutRefundNo   string `json:"out_refund_no"`
-		Reason        string `json:"reason,omitempty"`
-		NotifyURL     string `json:"notify_url,omitempty"`
-		Amount        struct {
-			Refund   int64  `json:"refund"`
-			Total    int64  `json:"total"`
-			Currency string `json:"currency"`
-		} `json:"amount"`
-	}{TransactionID: r.TransactionID, OutRefundNo: r.RefundID, Reason: r.Reason, NotifyURL: r.NotifyURL}
-	if r.TransactionID == "" {
-		req.OutTradeNo = r.OrderID
-	}
-	req.Amount.Refund, req.Amount.Total, req.Amount.Currency = int64(r.Amount), int64(r.Total), "CNY"
-	var resp struct {
-		RefundID    string `json:"refund_id"`
-		OutRefundNo string `json:"out_refund_no"`
-		Status      string `json:"status"`
-	}
-	if err := c.call(ctx, http.MethodPost, "/v3/refund/domestic/refunds", nil, req, &resp); err != nil {
-		return payment.RefundResult{}, err
-	}
-	state, ok := refundStates[resp.Status]
-	if !ok || resp.RefundID == "" || resp.OutRefundNo != r.RefundID {
-		return payment.RefundResult{}, fmt.Errorf("wechatpay: refund answer incomplete: %w", payment.ErrMalformed)
-	}
-	return payment.RefundResult{RefundID: resp.OutRefundNo, ProviderRefundID: resp.RefundID, State: state}, nil
-}
-
 // APIError is an error answer of WeChat Pay: the HTTP status and the
 // answer's code and message. It never holds the request.
 type APIError struct {
@@ -437,6 +416,12 @@ func (e *APIError) Is(target error) bool {
 // Answers of 5xx and failures to reach WeChat Pay are apperr.Unavailable
 // (try later); other error answers are *APIError.
 func (c *Client) call(ctx context.Context, method, path string, query url.Values, in, out any) error {
+	return c.callWith(ctx, method, path, query, nil, in, out)
+}
+
+// callWith is call with extra request headers (Wechatpay-Serial, when the
+// request carries fields encrypted with a platform key).
+func (c *Client) callWith(ctx context.Context, method, path string, query url.Values, extra http.Header, in, out any) error {
 	var body []byte
 	if in != nil {
 		var err error
@@ -455,6 +440,11 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 	req, err := http.NewRequestWithContext(ctx, method, c.baseURL+canonical, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("wechatpay: %w", err)
+	}
+	for k, vs := range extra {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
 	}
 	req.Header.Set("Authorization", auth)
 	req.Header.Set("Accept", "application/json")

@@ -167,11 +167,15 @@ func line(b *strings.Builder, fields ...string) {
 	b.WriteString("\r\n")
 }
 
-// generateTrade writes the trade bill (ALL) of the payments of date.
+// generateTrade writes the trade bill (ALL) of date: the payments of the
+// day, then the refunds that succeeded that day, each on a line of its own
+// as WeChat Pay's bill has them: 交易状态 REFUND, 应结订单金额 0.00, the
+// refund's 微信退款单号, 商户退款单号, 退款金额 and 退款状态, and as
+// 手续费 the fee returned on the money refunded, negative.
 func (s *Server) generateTrade(date string) []byte {
 	var b strings.Builder
 	b.WriteString("交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注\r\n")
-	var settled, fees int64
+	var settled, fees, refunded int64
 	orders := s.paidOn(date)
 	for _, o := range orders {
 		f := fee(o.Total)
@@ -181,14 +185,26 @@ func (s *Server) generateTrade(date string) []byte {
 			o.OpenID, o.TradeType, "SUCCESS", "OTHERS", "CNY", yuan(o.Total), "0.00", "0", "0", "0.00", "0.00", "", "",
 			o.Description, "", yuan(f), "0.60%", yuan(o.Total), "0.00", "")
 	}
+	refunds := s.refundedOn(date)
+	for _, r := range refunds {
+		o, _ := s.Order(r.OutTradeNo)
+		f := -fee(r.Amount)
+		fees += f
+		refunded += r.Amount
+		line(&b, r.SuccessTime.In(china).Format(time.DateTime), s.AppID, s.MchID, "0", "", r.TransactionID, r.OutTradeNo,
+			o.OpenID, o.TradeType, "REFUND", "OTHERS", "CNY", "0.00", "0.00", r.RefundID, r.OutRefundNo, yuan(r.Amount), "0.00",
+			r.Channel, r.Status, o.Description, "", yuan(f), "0.60%", "0.00", yuan(r.Amount), "")
+	}
 	b.WriteString("总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额\r\n")
-	line(&b, fmt.Sprint(len(orders)), yuan(settled), "0.00", "0.00", yuan(fees), yuan(settled), "0.00")
+	line(&b, fmt.Sprint(len(orders)+len(refunds)), yuan(settled), yuan(refunded), "0.00", yuan(fees), yuan(settled), yuan(refunded))
 	return []byte(b.String())
 }
 
 // generateFund writes the fund-flow bill of the basic account for date:
-// each payment in, its fee out, and the withdrawal of the day's net to
-// the merchant's bank account.
+// each payment in, its fee out, each refund that succeeded that day out
+// and its fee returned in, and the withdrawal of the day's net to the
+// merchant's bank account. A day whose refunds exceed its payments has no
+// withdrawal.
 func (s *Server) generateFund(date string) []byte {
 	var b strings.Builder
 	b.WriteString("记账时间,微信支付业务单号,资金流水单号,业务名称,业务类型,收支类型,收支金额（元）,账户结余（元）,资金变更提交申请人,备注,业务凭证号\r\n")
@@ -207,6 +223,22 @@ func (s *Server) generateFund(date string) []byte {
 		nOut++
 		line(&b, at, o.TransactionID, fmt.Sprintf("4200%s%04dF", strings.ReplaceAll(date, "-", ""), i), "扣除交易手续费", "扣除交易手续费", "支出", yuan(f), yuan(balance), "system", "", o.OutTradeNo)
 		n += 2
+	}
+	for i, r := range s.refundedOn(date) {
+		at := r.SuccessTime.In(china).Format(time.DateTime)
+		f := fee(r.Amount)
+		balance -= r.Amount
+		out += r.Amount
+		nOut++
+		line(&b, at, r.RefundID, fmt.Sprintf("4200%s%04dR", strings.ReplaceAll(date, "-", ""), i), "退款", "退款", "支出", yuan(r.Amount), yuan(balance), "system", "", r.OutRefundNo)
+		if f > 0 {
+			balance += f
+			in += f
+			nIn++
+			n++
+			line(&b, at, r.RefundID, fmt.Sprintf("4200%s%04dB", strings.ReplaceAll(date, "-", ""), i), "退还手续费", "退还手续费", "收入", yuan(f), yuan(balance), "system", "", r.OutRefundNo)
+		}
+		n++
 	}
 	if balance > 0 {
 		out += balance

@@ -63,6 +63,9 @@ type Faults struct {
 	Notification Fault
 	// Duplicate delivers every notification twice in a row.
 	Duplicate bool
+	// NotEnough answers every new refund 403 NOT_ENOUGH, as WeChat Pay
+	// does when the merchant's balance cannot cover it.
+	NotEnough bool
 }
 
 // Options configure a Server; the zero value is usable.
@@ -82,12 +85,23 @@ type Options struct {
 	Speedup float64
 	// Start is the compressed clock's starting time; zero means now.
 	Start time.Time
+	// RefundDelay is how long, on the server's clock, a refund stays
+	// PROCESSING before it completes; zero means DefaultRefundDelay.
+	RefundDelay time.Duration
+	// HoldRefunds keeps every refund PROCESSING until CompleteRefund.
+	HoldRefunds bool
+	// RefundRateLimit is how many calls of the refund API (apply, query,
+	// apply-abnormal-refund) the server answers per second of its clock;
+	// the rest are answered 429 FREQUENCY_LIMITED. Zero means no limit.
+	RefundRateLimit int
 	Faults
 }
 
 // Delivery is one attempt to deliver a notification.
 type Delivery struct {
-	OutTradeNo     string
+	OutTradeNo string
+	// OutRefundNo is set on the delivery of a refund notification.
+	OutRefundNo    string
 	NotificationID string
 	Attempt        int // 1 for the first delivery
 	At             time.Time
@@ -133,17 +147,13 @@ type Server struct {
 	mu         sync.Mutex
 	faults     Faults
 	orders     map[string]*Order
-	refunds    map[string]*refundRecord
+	refunds    map[string]*Refund // by out_refund_no; see refunds.go
 	deliveries []Delivery
+	refundOpts refundOptions
+	lastRefund map[string]sentNotification // by out_refund_no: the last notification sent
 
 	billsOnce sync.Once
 	bills     *bills // see bills.go
-}
-
-type refundRecord struct {
-	outTradeNo string
-	amount     int64
-	answer     map[string]any
 }
 
 // keys are made once per test binary: RSA key generation is the slowest
@@ -176,7 +186,9 @@ func New(tb testing.TB, opts Options) *Server {
 		platform:       platformKey,
 		faults:         opts.Faults,
 		orders:         map[string]*Order{},
-		refunds:        map[string]*refundRecord{},
+		refunds:        map[string]*Refund{},
+		lastRefund:     map[string]sentNotification{},
+		refundOpts:     refundOptions{delay: opts.RefundDelay, hold: opts.HoldRefunds, perSecond: opts.RefundRateLimit},
 		client:         &http.Client{Timeout: 10 * time.Second},
 	}
 	if len(s.APIv3Key) != 32 {
@@ -224,7 +236,7 @@ func New(tb testing.TB, opts Options) *Server {
 	mux.HandleFunc("POST /v3/pay/transactions/jsapi", s.api(s.createJSAPI))
 	mux.HandleFunc("POST /v3/pay/transactions/h5", s.api(s.createH5))
 	mux.HandleFunc("GET /v3/pay/transactions/out-trade-no/{no}", s.api(s.query))
-	mux.HandleFunc("POST /v3/refund/domestic/refunds", s.api(s.refund))
+	s.routeRefunds(mux)
 	mux.HandleFunc("GET /cgi-bin/mmpayweb-bin/checkmweb", s.h5Page)
 	s.routeBills(mux)
 	s.Server = httptest.NewServer(mux)
@@ -293,7 +305,7 @@ func (s *Server) Deliveries(outTradeNo string) []Delivery {
 	defer s.mu.Unlock()
 	var ds []Delivery
 	for _, d := range s.deliveries {
-		if d.OutTradeNo == outTradeNo {
+		if d.OutTradeNo == outTradeNo && d.OutRefundNo == "" {
 			ds = append(ds, d)
 		}
 	}
@@ -372,9 +384,10 @@ func (s *Server) deliver(outTradeNo string, release func()) {
 		f := s.faults
 		s.mu.Unlock()
 		body, header := s.notification(id, plaintext, f.Notification)
-		ok := s.send(o.NotifyURL, body, header, outTradeNo, id, i+1)
+		d := Delivery{OutTradeNo: outTradeNo, NotificationID: id, Attempt: i + 1}
+		ok := s.send(o.NotifyURL, body, header, d)
 		if f.Duplicate {
-			ok = s.send(o.NotifyURL, body, header, outTradeNo, id, i+1) || ok
+			ok = s.send(o.NotifyURL, body, header, d) || ok
 		}
 		if ok {
 			return
@@ -382,8 +395,8 @@ func (s *Server) deliver(outTradeNo string, release func()) {
 	}
 }
 
-func (s *Server) send(to string, body []byte, header http.Header, outTradeNo, id string, attempt int) bool {
-	d := Delivery{OutTradeNo: outTradeNo, NotificationID: id, Attempt: attempt, At: s.clock.Now()}
+func (s *Server) send(to string, body []byte, header http.Header, d Delivery) bool {
+	d.At = s.clock.Now()
 	req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, to, bytes.NewReader(body))
 	if err == nil {
 		req.Header = header.Clone()
@@ -438,8 +451,23 @@ func request(to string, body []byte, header http.Header) *http.Request {
 	return req
 }
 
-// notification builds a notification body and its headers.
+// notification builds a payment notification body and its headers.
 func (s *Server) notification(id string, plaintext []byte, fault Fault) ([]byte, http.Header) {
+	return s.envelope(paymentEvent, id, plaintext, fault)
+}
+
+// event is what tells one kind of notification from another.
+type event struct {
+	eventType, summary, originalType, associatedData string
+}
+
+// paymentEvent is TRANSACTION.SUCCESS, as WeChat Pay's payment
+// notification example has it.
+var paymentEvent = event{"TRANSACTION.SUCCESS", "支付成功", "transaction", "transaction"}
+
+// envelope builds a notification of ev: the resource encrypted, the body
+// signed, spoiled by fault.
+func (s *Server) envelope(ev event, id string, plaintext []byte, fault Fault) ([]byte, http.Header) {
 	now := s.clock.Now()
 	key := []byte(s.APIv3Key)
 	if fault == WrongKey {
@@ -454,7 +482,7 @@ func (s *Server) notification(id string, plaintext []byte, fault Fault) ([]byte,
 		panic(err)
 	}
 	nonce := randomString(12)
-	aad := "transaction"
+	aad := ev.associatedData
 	ciphertext := gcm.Seal(nil, []byte(nonce), plaintext, []byte(aad))
 	if fault == TamperCiphertext {
 		ciphertext[len(ciphertext)/3] ^= 0x01
@@ -466,10 +494,10 @@ func (s *Server) notification(id string, plaintext []byte, fault Fault) ([]byte,
 		"id":            id,
 		"create_time":   now.In(china).Format(time.RFC3339),
 		"resource_type": "encrypt-resource",
-		"event_type":    "TRANSACTION.SUCCESS",
-		"summary":       "支付成功",
+		"event_type":    ev.eventType,
+		"summary":       ev.summary,
 		"resource": map[string]string{
-			"original_type":   "transaction",
+			"original_type":   ev.originalType,
 			"algorithm":       "AEAD_AES_256_GCM",
 			"ciphertext":      base64.StdEncoding.EncodeToString(ciphertext),
 			"associated_data": aad,
@@ -489,7 +517,7 @@ func (s *Server) notification(id string, plaintext []byte, fault Fault) ([]byte,
 		header.Set("Wechatpay-Serial", "5157F09EFDC096DE15EBE81A47057A7232F1B8E1")
 	}
 	if fault == TamperBody {
-		body = bytes.Replace(body, []byte("支付成功"), []byte("支付成功 "), 1)
+		body = bytes.Replace(body, []byte(ev.summary), []byte(ev.summary+" "), 1)
 	}
 	return body, header
 }
@@ -751,69 +779,6 @@ func (s *Server) query(r *http.Request, _ []byte) (int, any, *apiError) {
 		answer["amount"] = map[string]any{"total": o.Total, "payer_total": o.Total, "currency": "CNY", "payer_currency": "CNY"}
 		answer["bank_type"] = "OTHERS"
 	}
-	return http.StatusOK, answer, nil
-}
-
-func (s *Server) refund(_ *http.Request, body []byte) (int, any, *apiError) {
-	var req struct {
-		TransactionID string `json:"transaction_id"`
-		OutTradeNo    string `json:"out_trade_no"`
-		OutRefundNo   string `json:"out_refund_no"`
-		Reason        string `json:"reason"`
-		NotifyURL     string `json:"notify_url"`
-		Amount        struct {
-			Refund   int64  `json:"refund"`
-			Total    int64  `json:"total"`
-			Currency string `json:"currency"`
-		} `json:"amount"`
-	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		return fail(http.StatusBadRequest, "PARAM_ERROR", "请求体不是合法的 JSON")
-	}
-	if !payment.ValidOrderID(req.OutRefundNo) || req.Amount.Refund <= 0 || req.Amount.Currency != "CNY" {
-		return fail(http.StatusBadRequest, "PARAM_ERROR", "out_refund_no 或 amount 错误")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var o *Order
-	for _, c := range s.orders {
-		if req.TransactionID != "" && c.TransactionID == req.TransactionID || req.TransactionID == "" && c.OutTradeNo == req.OutTradeNo {
-			o = c
-		}
-	}
-	if o == nil || o.TransactionID == "" {
-		return fail(http.StatusNotFound, "RESOURCE_NOT_EXISTS", "订单不存在")
-	}
-	if old, ok := s.refunds[req.OutRefundNo]; ok {
-		if old.outTradeNo != o.OutTradeNo || old.amount != req.Amount.Refund {
-			return fail(http.StatusBadRequest, "INVALID_REQUEST", "退款单号重复")
-		}
-		return http.StatusOK, old.answer, nil
-	}
-	if req.Amount.Total != o.Total {
-		return fail(http.StatusBadRequest, "PARAM_ERROR", "订单金额与原订单不符")
-	}
-	if o.Refunded+req.Amount.Refund > o.Total {
-		return fail(http.StatusBadRequest, "INVALID_REQUEST", "申请退款金额超过订单可退金额")
-	}
-	o.Refunded += req.Amount.Refund
-	o.TradeState = "REFUND"
-	answer := map[string]any{
-		"refund_id":             "50" + randomDigits(30),
-		"out_refund_no":         req.OutRefundNo,
-		"transaction_id":        o.TransactionID,
-		"out_trade_no":          o.OutTradeNo,
-		"channel":               "ORIGINAL",
-		"user_received_account": "支付用户零钱",
-		"create_time":           s.clock.Now().In(china).Format(time.RFC3339),
-		"status":                "PROCESSING",
-		"funds_account":         "AVAILABLE",
-		"amount": map[string]any{
-			"total": o.Total, "refund": req.Amount.Refund, "payer_total": o.Total, "payer_refund": req.Amount.Refund,
-			"settlement_total": o.Total, "settlement_refund": req.Amount.Refund, "discount_refund": 0, "currency": "CNY",
-		},
-	}
-	s.refunds[req.OutRefundNo] = &refundRecord{outTradeNo: o.OutTradeNo, amount: req.Amount.Refund, answer: answer}
 	return http.StatusOK, answer, nil
 }
 
