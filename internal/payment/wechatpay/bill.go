@@ -47,9 +47,14 @@ type TradeLine struct {
 	// Settled is 应结订单金额: what the payer paid, less coupons the
 	// merchant does not receive.
 	Settled money.Fen
-	// RefundID and Refund are 微信退款单号 and 退款金额, on refund lines.
-	RefundID string
-	Refund   money.Fen
+	// RefundID and Refund are 微信退款单号 and 退款金额, on refund lines;
+	// OutRefundNo (商户退款单号) is the platform's refund number and
+	// RefundStatus (退款状态) the refund's state, SUCCESS on a bill's
+	// refund line, when the bill has those columns.
+	RefundID     string
+	Refund       money.Fen
+	OutRefundNo  string
+	RefundStatus string
 	// Fee is 手续费; negative on a refund line, where WeChat Pay returns
 	// the fee of the money refunded.
 	Fee money.Fen
@@ -292,6 +297,12 @@ func ParseTradeBill(r io.Reader) (TradeBill, error) {
 		if err := errors.Join(errs[:]...); err != nil {
 			return TradeBill{}, fmt.Errorf("wechatpay: trade bill line %d: %w", i+2, err)
 		}
+		if j, ok := b.cols["商户退款单号"]; ok {
+			l.OutRefundNo = row[j]
+		}
+		if j, ok := b.cols["退款状态"]; ok {
+			l.RefundStatus = row[j]
+		}
 		switch {
 		case l.TransactionID == "" || len(l.TransactionID) > 64:
 			return TradeBill{}, fmt.Errorf("wechatpay: trade bill line %d has no transaction id: %w", i+2, ErrBillMalformed)
@@ -301,6 +312,10 @@ func ParseTradeBill(r io.Reader) (TradeBill, error) {
 			return TradeBill{}, fmt.Errorf("wechatpay: trade bill line %d has state %.20q: %w", i+2, l.State, ErrBillMalformed)
 		case l.Settled < 0 || l.Refund < 0:
 			return TradeBill{}, fmt.Errorf("wechatpay: trade bill line %d has a negative amount: %w", i+2, ErrBillMalformed)
+		case l.State == "REFUND" && (l.Refund <= 0 || l.RefundID == "" || l.RefundID == "0" || len(l.RefundID) > 64):
+			// A refund line names its refund and what it paid back, or
+			// reconciliation could not tell which refund it settles.
+			return TradeBill{}, fmt.Errorf("wechatpay: trade bill line %d is a refund without its refund id or amount: %w", i+2, ErrBillMalformed)
 		}
 		settled += l.Settled
 		refund += l.Refund
