@@ -674,3 +674,40 @@ func sealRefund(t *testing.T, key []byte, eventType string, plaintext []byte) []
 	}
 	return b
 }
+
+// The fake checks a refund request's signature as it does a payment's: a
+// refund signed with another key is refused 401 SIGN_ERROR and never kept.
+func TestRefundRequestSignature(t *testing.T) {
+	s := newRefundSetup(t, wechatpaytest.Options{HoldRefunds: true}, "rsig-00001")
+	c := config(t, s.srv)
+	c.Now = func() time.Time { return s.srv.Clock().Now().Add(-6 * time.Minute) }
+	_, err := client(t, c).Refund(context.Background(), s.refund("rf-rsig-0001", 100))
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) && !errors.Is(err, payment.ErrStale) {
+		t.Fatalf("stale refund request: %v, want refused", err)
+	}
+	if apiErr != nil && (apiErr.Status != http.StatusUnauthorized || apiErr.Code != "SIGN_ERROR") {
+		t.Fatalf("got %d %s, want 401 SIGN_ERROR", apiErr.Status, apiErr.Code)
+	}
+	c = config(t, s.srv)
+	c.HTTPClient = &http.Client{Transport: rewriteRefund{}}
+	_, err = client(t, c).Refund(context.Background(), s.refund("rf-rsig-0002", 100))
+	if !errors.As(err, &apiErr) || apiErr.Code != "SIGN_ERROR" || apperr.CodeOf(err) != apperr.Internal {
+		t.Fatalf("refund whose body changed after signing: %v, want SIGN_ERROR", err)
+	}
+	if refunds := s.srv.Refunds(s.order.OutTradeNo); len(refunds) != 0 {
+		t.Fatalf("the fake kept refunds it should have refused: %+v", refunds)
+	}
+}
+
+// rewriteRefund changes a refund request's amount after it was signed.
+type rewriteRefund struct{}
+
+func (rewriteRefund) RoundTrip(r *http.Request) (*http.Response, error) {
+	b, _ := io.ReadAll(r.Body)
+	b = bytes.Replace(b, []byte(`"refund":100,`), []byte(`"refund":1,`), 1)
+	r2 := r.Clone(r.Context())
+	r2.Body = io.NopCloser(bytes.NewReader(b))
+	r2.ContentLength = int64(len(b))
+	return http.DefaultTransport.RoundTrip(r2)
+}

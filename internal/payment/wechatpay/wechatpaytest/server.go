@@ -6,6 +6,8 @@
 // (Pay) it delivers the encrypted, signed notification on WeChat Pay's
 // published retry schedule until the merchant acknowledges it, on a clock
 // that can be compressed so the 24-hour schedule runs in milliseconds.
+// Refunds (refunds.go) are kept, completed by a documented habit, queried,
+// notified and rate-limited the same way.
 //
 // It is written from the published specification independently of package
 // wechatpay, so a mistake in the client is not mirrored here.
