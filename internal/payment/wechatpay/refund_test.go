@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -171,6 +172,30 @@ func TestRefundDuplicateNotification(t *testing.T) {
 	for _, g := range got {
 		if g != got[0] || g.NotificationID == "" || g.NotificationID != ds[0].NotificationID || g.State != payment.RefundSuccess {
 			t.Fatalf("copies differ: %+v and %+v", g, got[0])
+		}
+	}
+}
+
+// R-REF-1: a refund notification never acknowledged is delivered on
+// WeChat Pay's published schedule, the same notification every time, and
+// then no more.
+func TestRefundNotificationSchedule(t *testing.T) {
+	s := newRefundSetup(t, wechatpaytest.Options{}, "rsch-00001")
+	s.desk.failFirst = math.MaxInt
+	if _, err := s.cl.Refund(context.Background(), s.refund("rf-rsch-0001", 100)); err != nil {
+		t.Fatal(err)
+	}
+	s.srv.Drain()
+	schedule := payment.WeChatSchedule()
+	ds := s.srv.RefundDeliveries("rf-rsch-0001")
+	got, errs := s.desk.results()
+	if len(ds) != len(schedule) || len(got) != len(schedule) || len(errs) != 0 {
+		t.Fatalf("%d deliveries, %d parsed, errors %v; want %d", len(ds), len(got), errs, len(schedule))
+	}
+	for i, d := range ds {
+		if d.At.Sub(ds[0].At) != schedule[i] || d.Attempt != i+1 || d.Status != http.StatusInternalServerError ||
+			d.NotificationID != ds[0].NotificationID || got[i] != got[0] {
+			t.Fatalf("delivery %d: %+v at +%v, want +%v", i+1, d, d.At.Sub(ds[0].At), schedule[i])
 		}
 	}
 }

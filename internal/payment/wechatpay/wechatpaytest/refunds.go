@@ -40,7 +40,9 @@ import (
 //	anything else → SUCCESS, to the payer's balance (支付用户零钱)
 //
 // An abnormal refund applied for again completes SUCCESS to the card it
-// names. Every completion is notified (REFUND.SUCCESS, REFUND.ABNORMAL,
+// names. Every completion is notified (when the refund named a
+// notify_url; WeChat Pay would otherwise use the one set on the merchant
+// platform, which the fake does not have) (REFUND.SUCCESS, REFUND.ABNORMAL,
 // REFUND.CLOSED) to the refund's notify_url, encrypted and signed, on
 // WeChat Pay's schedule (payment.WeChatSchedule) until acknowledged;
 // Faults spoil and duplicate them as they do payment notifications, and
@@ -218,9 +220,7 @@ func (s *Server) ReplayRefundNotification(outRefundNo string) (int, error) {
 	header := http.Header{"Content-Type": {"application/json"}}
 	s.sign(header, n.body, s.clock.Now())
 	d := Delivery{OutTradeNo: r.OutTradeNo, OutRefundNo: outRefundNo, NotificationID: n.id}
-	s.send(n.to, n.body, header, d)
-	ds := s.RefundDeliveries(outRefundNo)
-	return ds[len(ds)-1].Status, nil
+	return s.sendStatus(n.to, n.body, header, d), nil
 }
 
 // RefundNotification returns the notification of a refund in its current

@@ -398,6 +398,13 @@ func (s *Server) deliver(outTradeNo string, release func()) {
 }
 
 func (s *Server) send(to string, body []byte, header http.Header, d Delivery) bool {
+	st := s.sendStatus(to, body, header, d)
+	return st >= 200 && st < 300
+}
+
+// sendStatus delivers a notification once, records the delivery, and
+// returns the status the merchant answered (0 if the request failed).
+func (s *Server) sendStatus(to string, body []byte, header http.Header, d Delivery) int {
 	d.At = s.clock.Now()
 	req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, to, bytes.NewReader(body))
 	if err == nil {
@@ -413,7 +420,7 @@ func (s *Server) send(to string, body []byte, header http.Header, d Delivery) bo
 	s.mu.Lock()
 	s.deliveries = append(s.deliveries, d)
 	s.mu.Unlock()
-	return d.Status >= 200 && d.Status < 300
+	return d.Status
 }
 
 // Notification returns the notification of a paid order as the server
