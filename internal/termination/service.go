@@ -407,7 +407,7 @@ func (s *Service) FollowUp(ctx context.Context, id int64) error {
 }
 
 // Pending returns the ids of approved terminations whose follow-up is not
-// done, oldest first, up to limit: the job's work.
+// done and can progress, oldest first, up to limit: the job's work.
 func (s *Service) Pending(ctx context.Context, limit int) ([]int64, error) {
 	var ids []int64
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
@@ -417,7 +417,11 @@ func (s *Service) Pending(ctx context.Context, limit int) ([]int64, error) {
 		}
 		ids = nil
 		for i := len(all) - 1; i >= 0 && len(ids) < limit; i-- {
-			ids = append(ids, all[i].ID)
+			t := all[i]
+			// Without a refund service only the receivable can be done.
+			if s.Refunder != nil || t.PaidOut > 0 && t.ReceivableEntry == 0 {
+				ids = append(ids, t.ID)
+			}
 		}
 		return nil
 	})
