@@ -2,7 +2,7 @@ package termination
 
 import (
 	"context"
-		"errors"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"

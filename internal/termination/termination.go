@@ -41,19 +41,19 @@ import (
 
 // Message keys of the errors this package returns (catalog_termination.go).
 const (
-	KeyInvalid       = "termination.invalid"        // Invalid, with field errors
-	KeyText          = "termination.text"           // field: required, at most Args[0] characters
-	KeyFinding       = "termination.finding"        // field "findings": none, or unknown
-	KeyDate          = "termination.date"           // field "referred_on": not a date, or in the future
-	KeyNotFound      = "termination.not_found"      // NotFound: no such termination, referral or document
-	KeyRequest       = "termination.request"        // NotFound: no such request
+	KeyInvalid       = "termination.invalid"         // Invalid, with field errors
+	KeyText          = "termination.text"            // field: required, at most Args[0] characters
+	KeyFinding       = "termination.finding"         // field "findings": none, or unknown
+	KeyDate          = "termination.date"            // field "referred_on": not a date, or in the future
+	KeyNotFound      = "termination.not_found"       // NotFound: no such termination, referral or document
+	KeyRequest       = "termination.request"         // NotFound: no such request
 	KeyNotSuspend    = "termination.not_suspendable" // Conflict: the request is not in a published state
-	KeyNotSuspended  = "termination.not_suspended"  // Conflict: resume or terminate a request not suspended
-	KeyPending       = "termination.pending"        // Conflict: a termination is already proposed or done
-	KeyNotTerminated = "termination.not_terminated" // Conflict: referral or evidence of a termination not approved
-	KeyRole          = "termination.role"           // Forbidden: the staff member's role may not do this
-	KeyRelated       = "termination.related"        // Forbidden: related to the request (R-REV-3, R-STAFF-1)
-	KeyDecided       = "termination.decided"        // Conflict: evidence added to a rejected proposal
+	KeyNotSuspended  = "termination.not_suspended"   // Conflict: resume or terminate a request not suspended
+	KeyPending       = "termination.pending"         // Conflict: a termination is already proposed or done
+	KeyNotTerminated = "termination.not_terminated"  // Conflict: referral or evidence of a termination not approved
+	KeyRole          = "termination.role"            // Forbidden: the staff member's role may not do this
+	KeyRelated       = "termination.related"         // Forbidden: related to the request (R-REV-3, R-STAFF-1)
+	KeyDecided       = "termination.decided"         // Conflict: evidence added to a rejected proposal
 )
 
 // Limits on the texts, in characters.
@@ -216,7 +216,9 @@ type Document struct {
 }
 
 // ReceivableKey is the ledger key of termination id's recovery receivable.
-func ReceivableKey(id int64) string { return "termination:" + strconv.FormatInt(id, 10) + ":receivable" }
+func ReceivableKey(id int64) string {
+	return "termination:" + strconv.FormatInt(id, 10) + ":receivable"
+}
 
 // RefundKey is the idempotency key of termination id's refund run.
 func RefundKey(id int64) string { return "termination:" + strconv.FormatInt(id, 10) }
