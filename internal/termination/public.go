@@ -16,6 +16,9 @@ var ViewRoles = []staff.Role{staff.Reviewer, staff.Admin, staff.Finance, staff.A
 // that a referral was made (station and date, no personal data), and the
 // money: paid out, to recover, recovered, and what donors get back.
 type Public struct {
+	// Title is the published title, for the notice page of a request the
+	// public pages no longer show in full.
+	Title       string
 	Suspended   bool
 	Notice      string
 	SuspendedAt time.Time

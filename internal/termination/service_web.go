@@ -242,6 +242,11 @@ func (s *Service) Public(ctx context.Context, requestID int64) (Public, error) {
 		case !sus.Open():
 			p.Resumed, p.ResumeNote, p.ResumedAt = true, sus.ResumeNote, sus.ResumedAt
 		}
+		if v, err := s.Campaigns.LatestVersion(ctx, tx, requestID); err == nil {
+			p.Title = v.Published.Title
+		} else if apperr.CodeOf(err) != apperr.NotFound {
+			return err
+		}
 		all, err := listTerminations(ctx, tx, "t.request_id = $1 AND t.terminated_at IS NOT NULL", requestID)
 		if err != nil || len(all) == 0 {
 			return err
