@@ -14,27 +14,32 @@ import (
 	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/money"
+	"github.com/carefund/carefund/internal/payment"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/store/storetest"
 )
 
 // R-REV-4: a suspension pauses fundraising at once (the donation service
-// refuses new orders), shows its notice on the public page, and resuming
+// refuses new orders, and a payment already on its way is kept for refund
+// as one after closing, R-PUB-4), shows its notice on the public page, and resuming
 // goes back to the state it was suspended from with a public note; only
 // reviewers and admins not related to the request may do either.
 func TestSuspendAndResume(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
-		donations := &donation.Service{DB: db, Ledger: f.s.Ledger, Campaigns: f.s.Campaigns}
+		donations := &donation.Service{DB: db, Ledger: f.s.Ledger, Campaigns: f.s.Campaigns, Merchant: map[string]string{"sandbox": "m1"}}
+		var placed donation.Order
 		order := func(token string) error {
-			_, err := donations.CreateOrder(ctx, donation.OrderInput{RequestID: f.req, Amount: "50", Provider: "sandbox", ClientToken: token})
+			o, err := donations.CreateOrder(ctx, donation.OrderInput{RequestID: f.req, Amount: "50", Provider: "sandbox", ClientToken: token})
+			placed = o
 			return err
 		}
 		if err := order("before"); err != nil {
 			t.Fatalf("order while fundraising: %s", describe(err))
 		}
+		pending := placed
 		in := SuspendInput{RequestID: f.req, Notice: "平台核查中，暂停筹款", Reason: "举报"}
 		_, err := f.s.Suspend(ctx, rec(f.fin, "request.suspend"), f.fin, in)
 		wantErr(t, "finance suspends", err, "forbidden "+KeyRole)
@@ -52,6 +57,17 @@ func TestSuspendAndResume(t *testing.T) {
 			t.Fatalf("state after Suspend = %s", st)
 		}
 		wantErr(t, "order while suspended", order("during"), "conflict "+donation.KeyClosed)
+		// R-PUB-4, R-DON-1: the payment of an order placed before the
+		// suspension still arrives: recorded once, credited to the request
+		// and marked for refund as after closing, never lost.
+		out, err := donations.Confirm(ctx, payment.Payment{Provider: "sandbox", OrderID: pending.OrderNo, TransactionID: "T-late",
+			Merchant: "m1", Amount: 50_00, State: payment.Paid, PaidAt: f.now})
+		if err != nil || !out.AfterClose || out.DonationID == 0 || out.Quarantined {
+			t.Fatalf("late payment while suspended = %+v, %v", out, err)
+		}
+		if got := f.balance(RequestAccount(f.req)); got != 50_00 {
+			t.Errorf("request holds %s after the late payment, want it credited", got)
+		}
 		_, err = f.s.Suspend(ctx, rec(f.rev1, "request.suspend"), f.rev1, in)
 		wantErr(t, "suspend twice", err, "conflict "+KeyNotSuspend)
 		p, err := f.s.Public(ctx, f.req)
@@ -333,5 +349,51 @@ func TestNothingPaidOutNoReceivable(t *testing.T) {
 		if f.refunder.count() != 1 || f.balance(RequestAccount(f.req)) != money.Fen(500_00) {
 			t.Errorf("refunds %d, request %s", f.refunder.count(), f.balance(RequestAccount(f.req)))
 		}
+	})
+}
+
+// R-REF-2: follow-ups racing (the approving request's and the job's, on two
+// nodes) post the receivable once and ask the refund service only under the
+// termination's one key, so that it starts one run.
+func TestConcurrentFollowUps(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		f.fund(10_000_00)
+		f.paid(2_500_00)
+		f.suspend()
+		tm := f.propose(f.rev1)
+		f.refunder.fail = errors.New("down")
+		if _, err := f.s.Decide(ctx, rec(f.adm1, "termination.decide"), f.adm1, tm.ID, true, ""); err == nil {
+			t.Fatal("the follow-up ran with the refund service down")
+		}
+		f.refunder.fail = nil
+		const n = 4
+		errs := make(chan error, n)
+		for range n {
+			go func() { errs <- f.s.FollowUp(ctx, tm.ID) }()
+		}
+		for range n {
+			if err := <-errs; err != nil {
+				t.Errorf("FollowUp: %v", err)
+			}
+		}
+		if got := f.count("SELECT count(*) FROM ledger_entries WHERE kind = 'recovery_receivable'"); got != 1 {
+			t.Errorf("receivable entries: %d, want 1", got)
+		}
+		if got := f.balance(ReceivableAccount(f.req)); got != 2_500_00 {
+			t.Errorf("receivable = %s", got)
+		}
+		f.refunder.mu.Lock()
+		for _, c := range f.refunder.calls {
+			if c.Key != RefundKey(tm.ID) {
+				t.Errorf("refund run asked under key %q", c.Key)
+			}
+		}
+		f.refunder.mu.Unlock()
+		if got := f.count("SELECT count(*) FROM terminations WHERE refund_run = $1 AND followed_up_at IS NOT NULL", "run-"+RefundKey(tm.ID)); got != 1 {
+			t.Errorf("termination followed up: %d", got)
+		}
+		f.verify()
 	})
 }
