@@ -397,3 +397,27 @@ func TestConcurrentFollowUps(t *testing.T) {
 		f.verify()
 	})
 }
+
+// R-REV-4: a request suspended without a notice of its own (through the
+// life cycle directly, as older data and the demo have it) still shows as
+// paused, and resumes.
+func TestSuspendedWithoutNotice(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		f.write(func(ctx context.Context, tx *store.Tx) error {
+			_, err := f.s.Campaigns.Apply(ctx, tx, f.req, campaign.Suspend, "staff:1", "old")
+			return err
+		})
+		p, err := f.s.Public(ctx, f.req)
+		if err != nil || !p.Suspended || p.Notice != "" || p.Title == "" {
+			t.Fatalf("Public = %+v, %v", p, err)
+		}
+		if err := f.s.Resume(ctx, rec(f.rev1, "request.resume"), f.rev1, f.req, "核查无误"); err != nil {
+			t.Fatalf("Resume: %s", describe(err))
+		}
+		if f.state() != campaign.Fundraising {
+			t.Errorf("state = %s", f.state())
+		}
+	})
+}

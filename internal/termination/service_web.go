@@ -233,10 +233,16 @@ func (s *Service) Public(ctx context.Context, requestID int64) (Public, error) {
 			return err
 		}
 		sus, ok, err := lastSuspension(ctx, tx, requestID)
-		if err != nil || !ok {
+		if err != nil {
 			return err
 		}
 		switch {
+		case !ok && st != campaign.Suspended:
+			return nil
+		case !ok:
+			// Suspended without a notice of its own: the page says it is
+			// paused all the same.
+			p.Suspended = true
 		case st == campaign.Suspended:
 			p.Suspended, p.Notice, p.SuspendedAt = true, sus.Notice, sus.SuspendedAt
 		case !sus.Open():
