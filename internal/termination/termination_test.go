@@ -92,3 +92,30 @@ func TestFindingsRoundTrip(t *testing.T) {
 		t.Errorf("round trip = %v", got)
 	}
 }
+
+// FuzzCheckReferral: whatever staff type, a referral is either refused or
+// holds trimmed, bounded texts and a real date no later than today.
+func FuzzCheckReferral(f *testing.F) {
+	for _, s := range []string{"2026-03-07", "2026-02-30", " 2026-03-01 ", "", "9999-12-31", "2026-3-7"} {
+		f.Add("朝阳分局", s, "京公立字123号", "李警官 13900139000")
+	}
+	today := time.Date(2026, 3, 7, 12, 0, 0, 0, campaignZone)
+	f.Fuzz(func(t *testing.T, station, date, number, officer string) {
+		got, err := CheckReferral(ReferralInput{Station: station, ReferredOn: date, CaseNumber: number, Officer: officer}, today)
+		if err != nil {
+			return
+		}
+		d, perr := time.Parse(time.DateOnly, got.ReferredOn)
+		if perr != nil || d.After(time.Date(2026, 3, 7, 0, 0, 0, 0, time.UTC)) {
+			t.Fatalf("accepted date %q", got.ReferredOn)
+		}
+		for _, s := range []string{got.Station, got.CaseNumber, got.Officer} {
+			if s == "" || s != strings.TrimSpace(s) || strings.ContainsRune(s, 0) {
+				t.Fatalf("accepted text %q", s)
+			}
+		}
+		if m := MaskOfficer(got.Officer); strings.Contains(m, got.Officer) && len([]rune(got.Officer)) > 5 {
+			t.Fatalf("mask %q shows %q", m, got.Officer)
+		}
+	})
+}
