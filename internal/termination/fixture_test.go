@@ -140,7 +140,7 @@ func (f *fixture) user(name string) int64 {
 func (f *fixture) idNumber() string {
 	f.t.Helper()
 	f.n++
-	first17 := fmt.Sprintf("110105198001%02d%03d", f.n%28+1, f.n)
+	first17 := fmt.Sprintf("110105198001%02d%03d", (f.n/1000)%28+1, f.n%1000)
 	c, err := idcard.CheckChar(first17)
 	if err != nil {
 		f.t.Fatal(err)
