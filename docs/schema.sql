@@ -1,5 +1,5 @@
 -- The schema carefund's migrations build, read from SQLite after the last
--- migration (0023_usage_reminders.sql). PostgreSQL has the same tables and
+-- migration (0025_terminations.sql). PostgreSQL has the same tables and
 -- columns (a test checks); its types are in internal/store/migrations/postgres.
 -- Generated: go test ./internal/store -run SchemaDoc -update
 
@@ -426,6 +426,20 @@ CREATE TABLE payouts (
 	CHECK ((state IN ('paying', 'paid', 'returned')) = (transfer_id IS NOT NULL) OR state = 'failed')
 );
 
+CREATE TABLE police_referrals (
+	id             INTEGER NOT NULL PRIMARY KEY,
+	termination_id BIGINT  NOT NULL REFERENCES terminations (id),
+	station        TEXT    NOT NULL CHECK (length(station) BETWEEN 1 AND 200),
+	referred_on    TEXT    NOT NULL CHECK (length(referred_on) = 10),
+	case_number    TEXT    NOT NULL CHECK (length(case_number) BETWEEN 1 AND 100),
+	key_id         BIGINT  NOT NULL UNIQUE REFERENCES data_keys (id),
+	seal_token     TEXT    NOT NULL UNIQUE CHECK (length(seal_token) = 32),
+	officer_sealed BLOB    NOT NULL CHECK (length(officer_sealed) > 0),
+	officer_masked TEXT    NOT NULL CHECK (officer_masked <> ''),
+	added_by       BIGINT  NOT NULL REFERENCES staff (id),
+	added_at       BIGINT  NOT NULL CHECK (typeof(added_at) = 'integer')
+);
+
 CREATE TABLE reconcile_differences (
 	id               INTEGER NOT NULL PRIMARY KEY,
 	run_id           BIGINT  REFERENCES reconcile_runs (id),
@@ -560,6 +574,19 @@ CREATE TABLE request_materials (
 	CHECK (published_at IS NULL OR reviewed_at IS NOT NULL),
 	CHECK (published_at IS NULL OR kind IN ('certificate', 'expense_list')),
 	CHECK (published_at IS NULL OR withdrawn_at IS NULL)
+);
+
+CREATE TABLE request_suspensions (
+	id           INTEGER NOT NULL PRIMARY KEY,
+	request_id   BIGINT  NOT NULL REFERENCES requests (id),
+	notice       TEXT    NOT NULL CHECK (length(notice) BETWEEN 1 AND 500),
+	reason       TEXT    NOT NULL CHECK (length(reason) BETWEEN 1 AND 1000),
+	suspended_by BIGINT  NOT NULL REFERENCES staff (id),
+	suspended_at BIGINT  NOT NULL CHECK (typeof(suspended_at) = 'integer'),
+	resumed_by   BIGINT  REFERENCES staff (id),
+	resumed_at   BIGINT,
+	resume_note  TEXT    CHECK (resume_note IS NULL OR length(resume_note) BETWEEN 1 AND 500),
+	CHECK ((resumed_by IS NULL) = (resumed_at IS NULL) AND (resumed_at IS NULL) = (resume_note IS NULL))
 );
 
 CREATE TABLE request_totals (
@@ -801,6 +828,38 @@ CREATE TABLE staff_proposals (
 	CHECK ((status = 'pending') = (decided_by IS NULL AND decided_at IS NULL))
 );
 
+CREATE TABLE termination_documents (
+	id             INTEGER NOT NULL PRIMARY KEY,
+	termination_id BIGINT  NOT NULL REFERENCES terminations (id),
+	referral_id    BIGINT  REFERENCES police_referrals (id),
+	content_type   TEXT    NOT NULL CHECK (content_type IN ('image/jpeg', 'image/png', 'application/pdf')),
+	size_bytes     BIGINT  NOT NULL CHECK (size_bytes > 0),
+	key_id         BIGINT  NOT NULL UNIQUE REFERENCES data_keys (id),
+	seal_token     TEXT    NOT NULL UNIQUE CHECK (length(seal_token) = 32),
+	content_sealed BLOB    NOT NULL CHECK (length(content_sealed) > 0),
+	added_by       BIGINT  NOT NULL REFERENCES staff (id),
+	added_at       BIGINT  NOT NULL CHECK (typeof(added_at) = 'integer')
+);
+
+CREATE TABLE terminations (
+	id                  INTEGER NOT NULL PRIMARY KEY,
+	request_id          BIGINT  NOT NULL REFERENCES requests (id),
+	proposal_id         BIGINT  NOT NULL UNIQUE REFERENCES staff_proposals (id),
+	reason              TEXT    NOT NULL CHECK (length(reason) BETWEEN 1 AND 1000),
+	public_reason       TEXT    NOT NULL CHECK (length(public_reason) BETWEEN 1 AND 500),
+	findings            TEXT    NOT NULL CHECK (findings <> ''),
+	patient_involved    INTEGER NOT NULL CHECK (patient_involved IN (0, 1)),
+	proposed_by         BIGINT  NOT NULL REFERENCES staff (id),
+	proposed_at         BIGINT  NOT NULL CHECK (typeof(proposed_at) = 'integer'),
+	approved_by         BIGINT  REFERENCES staff (id),
+	terminated_at       BIGINT,
+	paid_out_fen        BIGINT  CHECK (paid_out_fen IS NULL OR paid_out_fen >= 0),
+	receivable_entry_id BIGINT  REFERENCES ledger_entries (id),
+	refund_run          TEXT    CHECK (refund_run IS NULL OR length(refund_run) BETWEEN 1 AND 100),
+	followed_up_at      BIGINT,
+	CHECK ((approved_by IS NULL) = (terminated_at IS NULL) AND (terminated_at IS NULL) = (paid_out_fen IS NULL))
+);
+
 CREATE TABLE usage_reminders (
 	payout_id  BIGINT NOT NULL REFERENCES payouts (id),
 	stage      TEXT   NOT NULL CHECK (stage IN ('due', 'overdue')),
@@ -875,6 +934,8 @@ CREATE INDEX payouts_request ON payouts (request_id, id);
 
 CREATE INDEX payouts_state ON payouts (state, id);
 
+CREATE INDEX police_referrals_termination ON police_referrals (termination_id, id);
+
 CREATE INDEX reconcile_differences_open ON reconcile_differences (id) WHERE resolved_at IS NULL;
 
 CREATE UNIQUE INDEX reconcile_runs_statement ON reconcile_runs (statement_id) WHERE statement_id <> '';
@@ -890,6 +951,10 @@ CREATE INDEX request_fundraising_open ON request_fundraising (deadline) WHERE cl
 CREATE INDEX request_materials_content ON request_materials (content_index);
 
 CREATE INDEX request_materials_request ON request_materials (request_id, id);
+
+CREATE UNIQUE INDEX request_suspensions_open ON request_suspensions (request_id) WHERE resumed_at IS NULL;
+
+CREATE INDEX request_suspensions_request ON request_suspensions (request_id, id);
 
 CREATE INDEX request_updates_patrol ON request_updates (posted_at, id) WHERE checked_at IS NULL AND taken_down_at IS NULL;
 
@@ -928,6 +993,12 @@ CREATE INDEX signin_codes_phone ON signin_codes (phone_index, created_at);
 CREATE INDEX signin_codes_source ON signin_codes (source, created_at);
 
 CREATE INDEX staff_proposals_status ON staff_proposals (status, id);
+
+CREATE INDEX termination_documents_termination ON termination_documents (termination_id, id);
+
+CREATE INDEX terminations_follow_up ON terminations (followed_up_at, terminated_at);
+
+CREATE INDEX terminations_request ON terminations (request_id, id);
 
 CREATE TRIGGER audit_head_forward BEFORE UPDATE ON audit_head
 WHEN NEW.id <> OLD.id OR NEW.seq <> OLD.seq + 1
@@ -1101,6 +1172,12 @@ BEGIN SELECT RAISE(ABORT, 'payouts: what was applied for never changes'); END;
 CREATE TRIGGER payouts_no_delete BEFORE DELETE ON payouts
 BEGIN SELECT RAISE(ABORT, 'payouts: a payout is never deleted'); END;
 
+CREATE TRIGGER police_referrals_fixed BEFORE UPDATE ON police_referrals
+BEGIN SELECT RAISE(ABORT, 'police_referrals: a referral never changes; record another'); END;
+
+CREATE TRIGGER police_referrals_no_delete BEFORE DELETE ON police_referrals
+BEGIN SELECT RAISE(ABORT, 'police_referrals: a referral is never deleted'); END;
+
 CREATE TRIGGER reconcile_differences_fixed BEFORE UPDATE ON reconcile_differences
 	WHEN OLD.resolved_at IS NOT NULL OR NEW.id <> OLD.id OR NEW.kind <> OLD.kind OR NEW.reference <> OLD.reference
 		OR NEW.ledger_amount IS NOT OLD.ledger_amount OR NEW.other_amount IS NOT OLD.other_amount
@@ -1164,6 +1241,13 @@ BEGIN SELECT RAISE(ABORT, 'request_materials: material is never deleted; upload 
 CREATE TRIGGER request_materials_summary_once BEFORE UPDATE OF public_summary ON request_materials
 WHEN OLD.public_summary IS NOT NULL AND NEW.public_summary IS NOT OLD.public_summary
 BEGIN SELECT RAISE(ABORT, 'request_materials: a published summary is never changed'); END;
+
+CREATE TRIGGER request_suspensions_fixed BEFORE UPDATE OF id, request_id, notice, reason, suspended_by, suspended_at
+	ON request_suspensions
+BEGIN SELECT RAISE(ABORT, 'request_suspensions: a suspension never changes; it is only resumed'); END;
+
+CREATE TRIGGER request_suspensions_no_delete BEFORE DELETE ON request_suspensions
+BEGIN SELECT RAISE(ABORT, 'request_suspensions: a suspension is never deleted'); END;
 
 CREATE TRIGGER request_totals_add_only BEFORE UPDATE ON request_totals
 WHEN NEW.request_id <> OLD.request_id OR NEW.raised_fen < OLD.raised_fen OR NEW.donations < OLD.donations
@@ -1284,4 +1368,17 @@ BEGIN SELECT RAISE(ABORT, 'staff_proposals: only the decision of a proposal is r
 
 CREATE TRIGGER staff_proposals_no_delete BEFORE DELETE ON staff_proposals
 BEGIN SELECT RAISE(ABORT, 'staff_proposals: proposals are never deleted'); END;
+
+CREATE TRIGGER termination_documents_fixed BEFORE UPDATE ON termination_documents
+BEGIN SELECT RAISE(ABORT, 'termination_documents: a document never changes'); END;
+
+CREATE TRIGGER termination_documents_no_delete BEFORE DELETE ON termination_documents
+BEGIN SELECT RAISE(ABORT, 'termination_documents: a document is never deleted'); END;
+
+CREATE TRIGGER terminations_fixed BEFORE UPDATE OF id, request_id, proposal_id, reason, public_reason, findings,
+	patient_involved, proposed_by, proposed_at ON terminations
+BEGIN SELECT RAISE(ABORT, 'terminations: what was proposed never changes'); END;
+
+CREATE TRIGGER terminations_no_delete BEFORE DELETE ON terminations
+BEGIN SELECT RAISE(ABORT, 'terminations: a termination is never deleted'); END;
 

@@ -74,6 +74,15 @@ func Platform(p *platform.Platform, changed func()) []Job {
 	if p.Reconcile != nil {
 		js = append(js, MoneyJobs(p)...)
 	}
+	if p.Terminations != nil {
+		js = append(js, Job{Name: TerminationFollowUpJob, Every: TerminationFollowUpEvery, Run: func(ctx context.Context) error {
+			n, err := TerminationFollowUp(ctx, p.Terminations)
+			if n > 0 {
+				changed()
+			}
+			return err
+		}})
+	}
 	return js
 }
 

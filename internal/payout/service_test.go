@@ -803,7 +803,8 @@ func TestAskAnswerReject(t *testing.T) {
 }
 
 // A request suspended for investigation pays nothing: no application, no
-// second approval, and an approved payout is not handed to the bank.
+// second approval, and an approved payout is not handed to the bank; nor
+// once it is terminated (R-REV-4, R-REF-2).
 func TestSuspendedRequestPaysNothing(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
@@ -831,6 +832,16 @@ func TestSuspendedRequestPaysNothing(t *testing.T) {
 		}
 		if b := f.balance(requestAccount(f.req)); b != 30_000_00 {
 			t.Errorf("request holds %s", b)
+		}
+		// Terminated for fraud (R-REF-2): still nothing paid out.
+		f.write(func(ctx context.Context, tx *store.Tx) error {
+			_, err := f.s.Campaigns.Apply(ctx, tx, f.req, campaign.Terminate, "staff:1", "fraud")
+			return err
+		})
+		_, err = f.s.Approve(ctx, rec(f.f2, "a"), second.ID, f.f2, "")
+		wantErr(t, "second approval when terminated", err, "conflict "+KeyNotPayable)
+		if ins, err := f.s.Ready(ctx, 10); err != nil || len(ins) != 0 {
+			t.Fatalf("Ready when terminated = %+v, %v", ins, err)
 		}
 	})
 }

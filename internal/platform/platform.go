@@ -18,6 +18,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/carefund/carefund/internal/blacklist"
+	"github.com/carefund/carefund/internal/termination"
+
 	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/bank"
@@ -164,6 +167,11 @@ type Platform struct {
 	// Reconcile holds the ledger against the bank's statements and the
 	// providers' settlement files (R-FUND-4).
 	Reconcile *reconcile.Service
+	// Terminations suspends requests and terminates them for fraud
+	// (R-REV-4, R-REF-2). Its Refunder is nil until the refund service
+	// exists: the follow-up then posts the recovery receivable and leaves
+	// the refund run to a later run of its job.
+	Terminations *termination.Service
 
 	ownSandbox *payment.Sandbox // made by New, so stopped by Close
 }
@@ -224,6 +232,9 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 	p.Hospitals = &hospital.Service{DB: p.DB, Vault: p.Vault, Approvals: p.Approvals, Now: p.Now}
 	p.Approvals.Register(staff.KindHospital, hospital.Executor(p.Vault))
 	p.Approvals.Register(staff.KindCustodyChange, bank.CustodyExecutor())
+	// Blacklist entries are added and lifted only through approved
+	// proposals (R-BL-1); a termination proposes them.
+	p.Approvals.Register(staff.KindBlacklist, blacklist.Executor())
 	p.Incidents = &incident.Service{DB: p.DB}
 
 	if err := p.DB.Ready(ctx); err != nil {
@@ -277,6 +288,9 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 		account = p.BankSandbox.Account.ID
 	}
 	p.Reconcile = &reconcile.Service{DB: p.DB, Ledger: p.Ledger, Custody: iso20022.Account{ID: account}}
+	p.Terminations = &termination.Service{DB: p.DB, Ledger: p.Ledger, Vault: p.Vault, Campaigns: p.Campaigns,
+		Approvals: p.Approvals, Identities: p.Accounts, Now: p.Now}
+	p.Approvals.Register(staff.KindTermination, p.Terminations.Executor())
 	return p, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/carefund/carefund/internal/server/site"
 	"github.com/carefund/carefund/internal/session"
 	"github.com/carefund/carefund/internal/staff"
+	"github.com/carefund/carefund/internal/termination"
 	"github.com/carefund/carefund/internal/web"
 )
 
@@ -183,6 +184,19 @@ var permissions = map[string]access{
 	"POST /staff/reconcile/upload":       roles("reconcile.import", staff.Finance),
 	"POST /staff/reconcile/{id}/resolve": roles("reconcile.resolve", staff.Finance),
 	"POST /staff/reconcile/{id}/correct": roles("reconcile.correct", staff.Finance),
+	// Suspension and termination (R-REV-4, R-REF-2): reviewers patrol and
+	// suspend, reviewers and admins propose a termination, admins approve
+	// it (the proposer never; staff.Policies); finance and auditors read.
+	"GET /staff/terminations":                              roles("termination.list", termination.ViewRoles...),
+	"POST /staff/requests/{id}/suspend":                    roles("request.suspend", termination.SuspendRoles...),
+	"POST /staff/requests/{id}/resume":                     roles("request.resume", termination.SuspendRoles...),
+	"POST /staff/requests/{id}/terminate":                  roles("termination.propose", staff.Policies[staff.KindTermination].Proposers...),
+	"GET /staff/terminations/{id}":                         roles("termination.view", termination.ViewRoles...),
+	"POST /staff/terminations/{id}/decide":                 roles("termination.decide", staff.Policies[staff.KindTermination].Approvers...),
+	"POST /staff/terminations/{id}/evidence":               roles("termination.evidence", termination.ReferralRoles...),
+	"POST /staff/terminations/{id}/referrals":              roles("termination.referral", termination.ReferralRoles...),
+	"POST /staff/terminations/{id}/referrals/{rid}/reveal": roles("pii.view.referral_officer", termination.ReferralRoles...),
+	"GET /staff/terminations/{id}/documents/{did}":         roles("termination.document.open", termination.ReferralRoles...),
 }
 
 // Cookie names. The staff cookie is SameSite=Strict: the console is never

@@ -42,7 +42,8 @@ const uploadBodyLimit = upload.MaxSize + 1<<20
 func takesUpload(r *http.Request) bool {
 	p := r.URL.Path
 	return r.Method == http.MethodPost &&
-		(strings.HasPrefix(p, "/my/requests/") || strings.HasPrefix(p, "/api/v1/my/requests/") || strings.HasPrefix(p, "/my/payouts/"))
+		(strings.HasPrefix(p, "/my/requests/") || strings.HasPrefix(p, "/api/v1/my/requests/") || strings.HasPrefix(p, "/my/payouts/") ||
+			strings.HasPrefix(p, "/staff/requests/") || strings.HasPrefix(p, "/staff/terminations/"))
 }
 
 // keyFileRequired is the message of an upload without a file.

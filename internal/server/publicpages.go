@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/disclosure"
 	"github.com/carefund/carefund/internal/i18n"
@@ -105,6 +106,11 @@ func (s *Server) publicRequest(w http.ResponseWriter, r *http.Request) error {
 	gen := s.pageCache.gen.Load()
 	token := validShareToken(site.Params(r).Get("s"))
 	p, err := s.disclosure.Page(ctx, id, token)
+	if apperr.CodeOf(err) == apperr.NotFound && s.terminations != nil {
+		// Suspended or terminated: not on the public pages in full, but
+		// what happened is public (R-REV-4, R-DISC-2).
+		return s.requestNotice(w, r, id, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -157,6 +163,16 @@ func (s *Server) publicRequest(w http.ResponseWriter, r *http.Request) error {
 	for _, u := range p.Updates {
 		page.Updates = append(page.Updates, web.UpdateView{At: minute(u.PostedAt), Body: u.Body,
 			Removed: u.TakenDown, Reason: u.TakedownReason})
+	}
+	// A suspension that ended: the note that cleared it (R-REV-4).
+	if s.terminations != nil {
+		n, err := s.terminations.Public(ctx, id)
+		if err != nil {
+			return err
+		}
+		if n.Resumed {
+			page.ResumeNote, page.ResumedAt = n.ResumeNote, day(n.ResumedAt)
+		}
 	}
 	// The payouts and their use (R-DISC-1, R-DISB-4); never an account.
 	if page.Payouts, err = s.publicPayouts(r, id); err != nil {
@@ -433,4 +449,33 @@ func (s *Server) apiRequest(w http.ResponseWriter, r *http.Request) error {
 			RemovalReason: u.TakedownReason})
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// requestNotice shows what the public may know of a suspended or
+// terminated request (R-REV-4, R-DISC-2): the notice, or the termination,
+// its referrals and what donors get back; notFound when neither.
+func (s *Server) requestNotice(w http.ResponseWriter, r *http.Request, id int64, notFound error) error {
+	n, err := s.terminations.Public(r.Context(), id)
+	if apperr.CodeOf(err) == apperr.NotFound || err == nil && !n.Suspended && !n.Terminated {
+		return notFound
+	}
+	if err != nil {
+		return err
+	}
+	lang := s.lang(r)
+	page := web.RequestNotice{ID: id, Title: n.Title, Suspended: n.Suspended, Notice: n.Notice, Since: day(n.SuspendedAt),
+		Terminated: n.Terminated, Reason: n.PublicReason, On: day(n.TerminatedAt),
+		PaidOut: n.PaidOut.Format(lang), Outstanding: n.Recovery.Outstanding.Format(lang), Recovered: n.Recovery.Recovered.Format(lang),
+		Complaint: "/complaints?request=" + strconv.FormatInt(id, 10)}
+	for _, f := range n.Findings {
+		page.FindingKeys = append(page.FindingKeys, f.NameKey())
+	}
+	for _, rf := range n.Referrals {
+		page.Referrals = append(page.Referrals, web.PublicReferralView{Station: rf.Station, On: rf.ReferredOn})
+	}
+	if n.HasRefundable {
+		page.Refundable = n.Refundable.Format(lang)
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	return s.render(w, r, page)
 }

@@ -34,6 +34,7 @@ import (
 	"github.com/carefund/carefund/internal/server/site"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
+	"github.com/carefund/carefund/internal/termination"
 	"github.com/carefund/carefund/internal/vault"
 	"github.com/carefund/carefund/internal/web"
 )
@@ -130,6 +131,8 @@ type Server struct {
 
 	payouts *payout.Service // payout applications (payoutpages.go, api_payouts.go)
 
+	terminations *termination.Service // suspension and termination notices (publicpages.go)
+
 	pageCache pageCache // public request pages (pagecache.go)
 	csp       string    // the Content-Security-Policy of every response
 }
@@ -169,6 +172,7 @@ func New(opts Options) (*Server, error) {
 	s.setUpConsole(p)
 	s.disclosure = p.Disclosure
 	s.payouts = p.Payouts
+	s.terminations = p.Terminations
 	var origins []string
 	for _, p := range s.providers {
 		if c, ok := p.(interface{ CheckoutOrigins() []string }); ok {

@@ -20,6 +20,10 @@ const (
 	// directory (package hospital), whose accounts payouts go to.
 	KindHospital      Kind = "hospital.change"
 	KindCustodyChange Kind = "custody.change"
+	// KindTermination terminates a request for fraud or misuse (R-REF-2,
+	// package termination): a reviewer or admin proposes it with the
+	// findings and evidence, an admin approves it.
+	KindTermination Kind = "request.terminate"
 )
 
 // Policy says which roles may propose an action and which may approve or
@@ -36,6 +40,7 @@ var Policies = map[Kind]Policy{
 	KindRoleChange:      {Proposers: []Role{Admin, SecurityAdmin}, Approvers: []Role{Admin, SecurityAdmin}},
 	KindHospital:        {Proposers: []Role{Finance}, Approvers: []Role{Finance, Admin}},
 	KindCustodyChange:   {Proposers: []Role{Finance}, Approvers: []Role{Admin}},
+	KindTermination:     {Proposers: []Role{Reviewer, Admin}, Approvers: []Role{Admin}},
 }
 
 // Status is where a proposal stands.

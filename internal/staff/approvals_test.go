@@ -16,7 +16,7 @@ import (
 // R-STAFF-1: the four-eyes table covers every sensitive kind, names only
 // real roles, and never lets an auditor change anything.
 func TestPolicies(t *testing.T) {
-	for _, k := range []Kind{KindPayout, KindPublishHighRisk, KindBlacklist, KindRoleChange, KindHospital, KindCustodyChange} {
+	for _, k := range []Kind{KindPayout, KindPublishHighRisk, KindBlacklist, KindRoleChange, KindHospital, KindCustodyChange, KindTermination} {
 		p, ok := Policies[k]
 		if !ok || len(p.Proposers) == 0 || len(p.Approvers) == 0 {
 			t.Errorf("%s: policy %+v", k, p)

@@ -96,6 +96,10 @@ type PublicRequest struct {
 	Complaint string
 	// Payouts are the money paid out and its use (R-DISC-1, R-DISB-4).
 	Payouts []PublicPayoutView
+	// ResumeNote is the public note of a suspension that ended, on
+	// ResumedAt (R-REV-4); "" when the request was never suspended.
+	ResumeNote string
+	ResumedAt  string
 }
 
 // ShareMeta is a page's share card. Image and URL are absolute: WeChat

@@ -31,6 +31,7 @@ import (
 	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/server/site"
 	"github.com/carefund/carefund/internal/staff"
+	"github.com/carefund/carefund/internal/termination"
 	"github.com/carefund/carefund/internal/web"
 )
 
@@ -55,6 +56,9 @@ type Console struct {
 	Bank        *bank.Service
 	BankSandbox *bank.Sandbox
 	Reconcile   *reconcile.Service
+	// Terminations suspends and terminates requests (terminations.go);
+	// nil hides its screens.
+	Terminations *termination.Service
 	// SettleNow and ImportNow run the settlement and statement jobs once.
 	SettleNow, ImportNow MoneyJob
 	// Now is the clock, which the review queue measures waiting from;
@@ -123,6 +127,17 @@ func (c *Console) Routes() []site.Route {
 		{Pattern: "POST /staff/reconcile/upload", Handler: c.uploadStatement},
 		{Pattern: "POST /staff/reconcile/{id}/resolve", Handler: c.resolveDifference},
 		{Pattern: "POST /staff/reconcile/{id}/correct", Handler: c.correctDifference},
+		// Suspension and termination (terminations.go).
+		{Pattern: "GET /staff/terminations", Handler: c.terminationsPage},
+		{Pattern: "POST /staff/requests/{id}/suspend", Handler: c.suspendRequest},
+		{Pattern: "POST /staff/requests/{id}/resume", Handler: c.resumeRequest},
+		{Pattern: "POST /staff/requests/{id}/terminate", Handler: c.proposeTermination},
+		{Pattern: "GET /staff/terminations/{id}", Handler: c.terminationPage},
+		{Pattern: "POST /staff/terminations/{id}/decide", Handler: c.decideTermination},
+		{Pattern: "POST /staff/terminations/{id}/evidence", Handler: c.addEvidence},
+		{Pattern: "POST /staff/terminations/{id}/referrals", Handler: c.addReferral},
+		{Pattern: "POST /staff/terminations/{id}/referrals/{rid}/reveal", Handler: c.revealOfficer},
+		{Pattern: "GET /staff/terminations/{id}/documents/{did}", Handler: c.terminationDocument},
 		{Pattern: "GET /staff/approvals", Handler: c.approvalsPage},
 		{Pattern: "POST /staff/approvals/{id}", Handler: c.decide},
 		{Pattern: "GET /staff/members", Handler: c.membersPage},
