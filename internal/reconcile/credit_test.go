@@ -248,3 +248,57 @@ func containsFold(s, sub string) bool {
 	}
 	return false
 }
+
+// TestSettlementNetOfRefunds: a provider's settlement nets out the refunds
+// it paid that day out of the same money, so that after a refund paid by
+// the original route (refund_paid credits psp:P) and the next day's
+// settlement net of it, psp:P is back at zero and the statement reconciles
+// without a difference. R-DON-2, R-FUND-1, R-FUND-4.
+func TestSettlementNetOfRefunds(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := f.ctx
+		d1, d2 := date(2026, 12, 6), date(2026, 12, 7)
+		f.donate(cst(2026, 12, 6, 8, 0), "sbx1", 100_00)
+		day1 := payment.Settlement{Provider: "sandbox", Ref: "CFST-sandbox-20261206", Date: d1, Gross: 100_00, Net: 100_00,
+			Lines: []payment.SettlementLine{{TransactionID: "sbx1", Amount: 100_00}}}
+		f.at(cst(2026, 12, 6, 9, 0))
+		if _, err := f.s.Settle(ctx, day1); err != nil {
+			t.Fatal(err)
+		}
+		st1 := statement("STMT-N1", 0, d1, line(day1.Ref, iso20022.Credit, 100_00, d1))
+		f.at(cst(2026, 12, 7, 6, 0))
+		if r, err := f.s.Import(ctx, rec("reconcile.import"), st1, "hash-n1", nil); err != nil || r.Differences != 0 {
+			t.Fatalf("day 1: %+v %v", r, err)
+		}
+		// Day 2: a new donation, and 30.00 of the first refunded by the
+		// original route, as the refund contract posts it.
+		f.donate(cst(2026, 12, 7, 8, 0), "sbx2", 50_00)
+		f.post(cst(2026, 12, 7, 8, 30), ledger.Transfer("refund:1", "refund", "request:1", "payable:refund:1", 30_00))
+		f.post(cst(2026, 12, 7, 8, 31), ledger.Transfer("refund:1:paid", "refund_paid", "payable:refund:1", "psp:sandbox", 30_00))
+		day2 := payment.Settlement{Provider: "sandbox", Ref: "CFST-sandbox-20261207", Date: d2, Gross: 50_00, Refunds: 30_00, Net: 20_00,
+			Lines: []payment.SettlementLine{{TransactionID: "sbx2", Amount: 50_00}}}
+		f.at(cst(2026, 12, 7, 9, 0))
+		if _, err := f.s.Settle(ctx, day2); err != nil {
+			t.Fatal(err)
+		}
+		st2 := statement("STMT-N2", 100_00, d2, line(day2.Ref, iso20022.Credit, 20_00, d2))
+		f.at(cst(2026, 12, 8, 6, 0))
+		r2, err := f.s.Import(ctx, rec("reconcile.import"), st2, "hash-n2", &day2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r2.Differences != 0 {
+			ds, _ := f.s.Differences(ctx, true)
+			t.Errorf("day 2: %d differences %v, want none", r2.Differences, kinds(ds))
+		}
+		for acct, want := range map[string]money.Fen{"psp:sandbox": 0, "bank:custody": 120_00, "request:1": 120_00, "payable:refund:1": 0} {
+			if got := f.balance(acct); got != want {
+				t.Errorf("%s = %s, want %s", acct, got, want)
+			}
+		}
+		if c, ok, err := f.s.CheckCustody(ctx); err != nil || !ok || c.Gap() != 0 {
+			t.Errorf("custody check: gap %s %v %v", c.Gap(), ok, err)
+		}
+	})
+}
