@@ -24,6 +24,7 @@ import (
 	"github.com/carefund/carefund/internal/bank/iso20022"
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/charity"
+	"github.com/carefund/carefund/internal/charitypay"
 	"github.com/carefund/carefund/internal/disclosure"
 	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/filing"
@@ -164,6 +165,9 @@ type Platform struct {
 	// Reconcile holds the ledger against the bank's statements and the
 	// providers' settlement files (R-FUND-4).
 	Reconcile *reconcile.Service
+	// CharityPay pays money owed to charity to registered recipients
+	// through the custody bank (R-CHAR-1).
+	CharityPay *charitypay.Service
 
 	ownSandbox *payment.Sandbox // made by New, so stopped by Close
 }
@@ -277,6 +281,9 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 		account = p.BankSandbox.Account.ID
 	}
 	p.Reconcile = &reconcile.Service{DB: p.DB, Ledger: p.Ledger, Custody: iso20022.Account{ID: account}}
+	p.CharityPay = &charitypay.Service{DB: p.DB, Ledger: p.Ledger, Vault: p.Vault, Approvals: p.Approvals}
+	p.Approvals.Register(staff.KindCharityRecipient, charitypay.RecipientExecutor(p.Vault))
+	p.Approvals.Register(staff.KindCharityTransfer, charitypay.TransferExecutor())
 	return p, nil
 }
 
