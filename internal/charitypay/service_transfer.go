@@ -134,23 +134,8 @@ func TransferExecutor() staff.Executor {
 func (s *Service) Transfers(ctx context.Context) ([]Transfer, error) {
 	var out []Transfer
 	err := s.DB.Read(ctx, func(tx *store.Tx) (err error) {
-		out, err = listTransfers(ctx, tx, "TRUE")
-		if err != nil {
-			return err
-		}
-		for i, t := range out {
-			if t.State != Proposed {
-				continue
-			}
-			var status string
-			if err := tx.QueryRowContext(ctx, "SELECT status FROM staff_proposals WHERE id = $1", t.ProposalID).Scan(&status); err != nil {
-				return err
-			}
-			if status == string(staff.Rejected) {
-				out[i].State = Withdrawn
-			}
-		}
-		return nil
+		out, err = transfersWithDecisions(ctx, tx)
+		return err
 	})
 	return out, err
 }
@@ -341,4 +326,28 @@ func (s *Service) Public(ctx context.Context) (Summary, error) {
 		return nil
 	})
 	return sum, err
+}
+
+// Board is what the finance console shows, read in one transaction.
+type Board struct {
+	Available  Available
+	Recipients []Recipient
+	Transfers  []Transfer
+}
+
+// Board returns what is available, the recipients (masked) and the
+// transfers, a proposal its approver rejected shown as withdrawn.
+func (s *Service) Board(ctx context.Context) (Board, error) {
+	var b Board
+	err := s.DB.Read(ctx, func(tx *store.Tx) (err error) {
+		if b.Available, err = available(ctx, tx, 0); err != nil {
+			return err
+		}
+		if b.Recipients, err = listRecipients(ctx, tx); err != nil {
+			return err
+		}
+		b.Transfers, err = transfersWithDecisions(ctx, tx)
+		return err
+	})
+	return b, err
 }

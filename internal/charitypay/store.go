@@ -333,3 +333,25 @@ func kindTotals(ctx context.Context, tx *store.Tx) (map[string]money.Fen, error)
 		WHERE a.name = 'charity:payable' GROUP BY e.kind`)
 	return out, err
 }
+
+// transfersWithDecisions lists every transfer, a proposal its approver
+// rejected shown as withdrawn.
+func transfersWithDecisions(ctx context.Context, tx *store.Tx) ([]Transfer, error) {
+	out, err := listTransfers(ctx, tx, "TRUE")
+	if err != nil {
+		return nil, err
+	}
+	for i, t := range out {
+		if t.State != Proposed {
+			continue
+		}
+		var status string
+		if err := tx.QueryRowContext(ctx, "SELECT status FROM staff_proposals WHERE id = $1", t.ProposalID).Scan(&status); err != nil {
+			return nil, err
+		}
+		if status == "rejected" {
+			out[i].State = Withdrawn
+		}
+	}
+	return out, nil
+}

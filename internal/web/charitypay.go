@@ -82,4 +82,4 @@ type UnmatchedCreditRow struct {
 func (StaffCharityPay) template() string { return "staff_charity_pay" }
 
 // TitleKey names the page.
-func (StaffCharityPay) TitleKey() string { return "staff.charitypay.title" }
+func (StaffCharityPay) TitleKey() string { return "staff.charity-pay.title" }
