@@ -45,7 +45,7 @@ func init() {
 		"charity.source.interest_left": {"利息 %s", "Interest of %s"},
 		"charity.source.refund_left":   {"退款批次 %s 无法退回的款项", "Unrefundable money of refund run %s"},
 
-		"staff.charity-pay.title":        {"慈善款项", "Money to charity"},
+		"staff.charity-pay.title":       {"慈善款项", "Money to charity"},
 		"charitypay.lead":               {"应付慈善款（利息与无法退回的款项）只能转给名单中的慈善组织。新增组织和每笔转账都需另一位财务人员或管理员审批。", "What is owed to charity (interest and money that cannot be refunded) goes only to organisations on the list. Adding one, and every transfer, need a second finance officer's or an admin's approval."},
 		"charitypay.payable":            {"应付慈善款", "Owed to charity"},
 		"charitypay.in_flight":          {"在途转账", "In flight"},
