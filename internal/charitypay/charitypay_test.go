@@ -5,6 +5,7 @@ import (
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/money"
+	"pgregory.net/rapid"
 )
 
 // TestCheckCreditCode: a recipient's unified social credit code has a
@@ -115,4 +116,52 @@ func TestDecide(t *testing.T) {
 			t.Errorf("ParseBankTransferID(%q) accepted", s)
 		}
 	}
+}
+
+// TestCheckProposalProperty: whatever is proposed against whatever is
+// available, an accepted proposal is exactly its sources, none more than
+// it has left, and the whole no more than the free balance: charity money
+// is never promised twice. R-CHAR-1.
+func TestCheckProposalProperty(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		periods := []string{"2026-09", "2026-12", "4", "5"}
+		a := Available{BySource: map[string]money.Fen{}}
+		a.Payable = money.Fen(rapid.Int64Range(0, 10_000).Draw(t, "payable"))
+		a.InFlight = money.Fen(rapid.Int64Range(0, int64(a.Payable)).Draw(t, "inFlight"))
+		for i, p := range periods {
+			kind := SourceInterest
+			if i >= 2 {
+				kind = SourceRefund
+			}
+			a.BySource[SourceKey(kind, p)] = money.Fen(rapid.Int64Range(-10, 5_000).Draw(t, "left"+p))
+		}
+		n := rapid.IntRange(0, 5).Draw(t, "n")
+		p := Proposal{RecipientID: 1, Note: "n"}
+		for range n {
+			i := rapid.IntRange(0, len(periods)-1).Draw(t, "source")
+			s := Source{Kind: SourceInterest, Period: periods[i], Amount: money.Fen(rapid.Int64Range(-1, 5_000).Draw(t, "amount"))}
+			if i >= 2 {
+				s.Kind, s.RequestID = SourceRefund, 9
+			}
+			p.Sources = append(p.Sources, s)
+			p.Amount += s.Amount
+		}
+		if rapid.Bool().Draw(t, "skew") {
+			p.Amount += money.Fen(rapid.Int64Range(-3, 3).Draw(t, "by"))
+		}
+		got, err := CheckProposal(p, a)
+		if err != nil {
+			return
+		}
+		var sum money.Fen
+		for _, s := range got.Sources {
+			if s.Amount <= 0 || s.Amount > a.BySource[SourceKey(s.Kind, s.Period)] {
+				t.Fatalf("accepted source %+v with %s left", s, a.BySource[SourceKey(s.Kind, s.Period)])
+			}
+			sum += s.Amount
+		}
+		if sum != got.Amount || got.Amount <= 0 || got.Amount > a.Free() {
+			t.Fatalf("accepted %s of sources %s against %s free", got.Amount, sum, a.Free())
+		}
+	})
 }
