@@ -77,4 +77,3 @@ func TestSandboxInterest(t *testing.T) {
 		}
 	})
 }
-

@@ -30,6 +30,7 @@ func init() {
 		"reconcile.recovery_exceeds":             {"这笔入账超过了该求助待追回的金额，不能匹配；请另行处理差异。", "This credit is more than the request has outstanding to recover; it cannot be matched. Resolve the difference otherwise."},
 		"reconcile.recovery_not_credit":          {"只有银行流水中平台不认识的入账可以匹配为追回款。", "Only a credit on the statement that the ledger does not know can be matched to a recovery."},
 
+		"footer.charity":               {"利息与慈善款去向", "Interest and money to charity"},
 		"charity.public.title":         {"转给慈善组织的款项", "Money given to charity"},
 		"charity.public.lead":          {"托管账户产生的利息，以及既无法退回原支付渠道、也无法拨付的款项，依规全部转给登记的慈善组织。这里列出每一笔转账及其来源，合计与账本一致。", "The custody account's interest, and money that could be neither refunded by its original route nor paid out, all go to registered charitable organisations, as the rules require. Every transfer and what it came from is listed here; the totals equal the ledger."},
 		"charity.public.interest":      {"利息收入", "Interest received"},
