@@ -1,5 +1,5 @@
 -- The schema carefund's migrations build, read from SQLite after the last
--- migration (0025_terminations.sql). PostgreSQL has the same tables and
+-- migration (0026_charity.sql). PostgreSQL has the same tables and
 -- columns (a test checks); its types are in internal/store/migrations/postgres.
 -- Generated: go test ./internal/store -run SchemaDoc -update
 
@@ -105,6 +105,64 @@ CREATE TABLE charities (
 	sort_order INTEGER NOT NULL DEFAULT 0,
 	created_at BIGINT  NOT NULL,
 	updated_at BIGINT  NOT NULL
+);
+
+CREATE TABLE charity_recipient_drafts (
+	id              INTEGER NOT NULL PRIMARY KEY,
+	name            TEXT    NOT NULL,
+	credit_code     TEXT    NOT NULL,
+	certificate_ref TEXT    NOT NULL,
+	bank_name       TEXT    NOT NULL,
+	key_id          BIGINT  NOT NULL REFERENCES data_keys (id),
+	account_sealed  BLOB    NOT NULL CHECK (typeof(account_sealed) = 'blob'),
+	account_masked  TEXT    NOT NULL,
+	created_at      BIGINT  NOT NULL
+);
+
+CREATE TABLE charity_recipients (
+	id              INTEGER NOT NULL PRIMARY KEY,
+	name            TEXT    NOT NULL CHECK (name <> ''),
+	credit_code     TEXT    NOT NULL CHECK (length(credit_code) = 18),
+	certificate_ref TEXT    NOT NULL CHECK (certificate_ref <> ''),
+	bank_name       TEXT    NOT NULL CHECK (bank_name <> ''),
+	key_id          BIGINT  NOT NULL REFERENCES data_keys (id),
+	account_sealed  BLOB    NOT NULL CHECK (typeof(account_sealed) = 'blob'),
+	account_index   TEXT    NOT NULL CHECK (length(account_index) = 64),
+	account_masked  TEXT    NOT NULL CHECK (account_masked <> ''),
+	active          INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+	proposed_by     BIGINT  NOT NULL,
+	approved_by     BIGINT  NOT NULL,
+	created_at      BIGINT  NOT NULL,
+	deactivated_at  BIGINT,
+	CHECK (active = 1 OR deactivated_at IS NOT NULL)
+);
+
+CREATE TABLE charity_transfer_sources (
+	transfer_id BIGINT NOT NULL REFERENCES charity_transfers (id),
+	source      TEXT   NOT NULL CHECK (source IN ('interest', 'refund_to_charity')),
+	period      TEXT   NOT NULL,
+	request_id  BIGINT NOT NULL,
+	amount      BIGINT NOT NULL CHECK (typeof(amount) = 'integer' AND amount > 0),
+	PRIMARY KEY (transfer_id, source, period, request_id)
+);
+
+CREATE TABLE charity_transfers (
+	id           INTEGER NOT NULL PRIMARY KEY,
+	recipient_id BIGINT  NOT NULL REFERENCES charity_recipients (id),
+	amount       BIGINT  NOT NULL CHECK (typeof(amount) = 'integer' AND amount > 0),
+	state        TEXT    NOT NULL CHECK (state IN ('proposed', 'approved', 'paying', 'paid', 'rejected', 'returned', 'withdrawn')),
+	note         TEXT    NOT NULL,
+	proposal_id  BIGINT  NOT NULL UNIQUE,
+	proposed_by  BIGINT  NOT NULL,
+	approved_by  BIGINT,
+	transfer_id  TEXT    UNIQUE,
+	reason       TEXT    NOT NULL DEFAULT '',
+	entry_id     BIGINT  REFERENCES ledger_entries (id),
+	created_at   BIGINT  NOT NULL,
+	approved_at  BIGINT,
+	sent_at      BIGINT,
+	paid_at      BIGINT,
+	ended_at     BIGINT
 );
 
 CREATE TABLE custody_accounts (
@@ -454,7 +512,7 @@ CREATE TABLE reconcile_differences (
 	resolved_by      BIGINT,
 	resolved_at      BIGINT,
 	reason           TEXT,
-	correction_entry BIGINT  REFERENCES ledger_entries (id),
+	correction_entry BIGINT  REFERENCES ledger_entries (id), line_key TEXT NOT NULL DEFAULT '',
 	CHECK ((resolved_at IS NULL) = (resolved_by IS NULL) AND (resolved_at IS NULL) = (reason IS NULL))
 );
 
@@ -828,6 +886,20 @@ CREATE TABLE staff_proposals (
 	CHECK ((status = 'pending') = (decided_by IS NULL AND decided_at IS NULL))
 );
 
+CREATE TABLE statement_credits (
+	id                INTEGER NOT NULL PRIMARY KEY,
+	line_key          TEXT    NOT NULL UNIQUE CHECK (line_key <> ''),
+	kind              TEXT    NOT NULL CHECK (kind IN ('interest', 'recovery')),
+	request_id        BIGINT,
+	amount            BIGINT  NOT NULL CHECK (typeof(amount) = 'integer' AND amount > 0),
+	booked_on         TEXT    NOT NULL CHECK (length(booked_on) = 10),
+	entry_id          BIGINT  NOT NULL UNIQUE REFERENCES ledger_entries (id),
+	matched_by        TEXT    NOT NULL,
+	refund_started_at BIGINT,
+	created_at        BIGINT  NOT NULL,
+	CHECK ((kind = 'recovery') = (request_id IS NOT NULL))
+);
+
 CREATE TABLE termination_documents (
 	id             INTEGER NOT NULL PRIMARY KEY,
 	termination_id BIGINT  NOT NULL REFERENCES terminations (id),
@@ -895,6 +967,10 @@ CREATE UNIQUE INDEX blacklist_entries_in_force ON blacklist_entries (person_inde
 CREATE INDEX blacklist_entries_person ON blacklist_entries (person_index, id);
 
 CREATE INDEX blacklist_events_entry ON blacklist_events (entry_id, id);
+
+CREATE UNIQUE INDEX charity_recipients_active_code ON charity_recipients (credit_code) WHERE active = 1;
+
+CREATE INDEX charity_transfers_open ON charity_transfers (id) WHERE state IN ('proposed', 'approved', 'paying');
 
 CREATE INDEX custody_changes_pending ON custody_changes (id) WHERE state IN ('proposed', 'approved', 'reported');
 
@@ -994,6 +1070,8 @@ CREATE INDEX signin_codes_source ON signin_codes (source, created_at);
 
 CREATE INDEX staff_proposals_status ON staff_proposals (status, id);
 
+CREATE INDEX statement_credits_unstarted ON statement_credits (id) WHERE kind = 'recovery' AND refund_started_at IS NULL;
+
 CREATE INDEX termination_documents_termination ON termination_documents (termination_id, id);
 
 CREATE INDEX terminations_follow_up ON terminations (followed_up_at, terminated_at);
@@ -1038,6 +1116,18 @@ BEGIN SELECT RAISE(ABORT, 'blacklist_events: the history is never changed'); END
 
 CREATE TRIGGER charities_no_delete BEFORE DELETE ON charities
 BEGIN SELECT RAISE(ABORT, 'charities: organisations are never deleted; deactivate them'); END;
+
+CREATE TRIGGER charity_recipients_no_delete BEFORE DELETE ON charity_recipients
+BEGIN SELECT RAISE(ABORT, 'charity_recipients: entries are never deleted; deactivate them'); END;
+
+CREATE TRIGGER charity_transfer_sources_fixed BEFORE UPDATE ON charity_transfer_sources
+BEGIN SELECT RAISE(ABORT, 'charity_transfer_sources: what a transfer comes from never changes'); END;
+
+CREATE TRIGGER charity_transfer_sources_no_delete BEFORE DELETE ON charity_transfer_sources
+BEGIN SELECT RAISE(ABORT, 'charity_transfer_sources: what a transfer comes from never changes'); END;
+
+CREATE TRIGGER charity_transfers_no_delete BEFORE DELETE ON charity_transfers
+BEGIN SELECT RAISE(ABORT, 'charity_transfers: a transfer is never deleted'); END;
 
 CREATE TRIGGER donation_order_lapses_no_delete BEFORE DELETE ON donation_order_lapses
 BEGIN SELECT RAISE(ABORT, 'donation_order_lapses: a lapse is never deleted'); END;
@@ -1368,6 +1458,9 @@ BEGIN SELECT RAISE(ABORT, 'staff_proposals: only the decision of a proposal is r
 
 CREATE TRIGGER staff_proposals_no_delete BEFORE DELETE ON staff_proposals
 BEGIN SELECT RAISE(ABORT, 'staff_proposals: proposals are never deleted'); END;
+
+CREATE TRIGGER statement_credits_no_delete BEFORE DELETE ON statement_credits
+BEGIN SELECT RAISE(ABORT, 'statement_credits: a posted line is never deleted'); END;
 
 CREATE TRIGGER termination_documents_fixed BEFORE UPDATE ON termination_documents
 BEGIN SELECT RAISE(ABORT, 'termination_documents: a document never changes'); END;

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/carefund/carefund/internal/audit"
+	"github.com/carefund/carefund/internal/charitypay"
 	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/reconcile"
@@ -48,7 +49,25 @@ func runVerify(ctx context.Context, args []string, getenv func(string) string, s
 		}
 	}
 	custodyErr := verifyCustody(ctx, &reconcile.Service{DB: db}, stdout)
-	return errors.Join(ledgerErr, auditErr, donationErr, custodyErr)
+	charityErr := verifyCharity(ctx, &charitypay.Service{DB: db}, stdout)
+	return errors.Join(ledgerErr, auditErr, donationErr, custodyErr, charityErr)
+}
+
+// verifyCharity holds charity:payable to what came in and went out
+// (R-CHAR-1): the interest and the unrefundable refunds posted to it less
+// the transfers paid to charity (net of returns).
+func verifyCharity(ctx context.Context, svc *charitypay.Service, stdout io.Writer) error {
+	s, err := svc.Public(ctx)
+	if err != nil {
+		return err
+	}
+	if !s.Consistent() {
+		return fmt.Errorf("charity:payable holds %s, but interest %s + unrefundable %s - paid to charity %s = %s: an entry of another kind moved it",
+			s.Held, s.Interest, s.Unrefundable, s.Paid, s.Interest+s.Unrefundable-s.Paid)
+	}
+	fmt.Fprintf(stdout, "charity:payable verified: %s = interest %s + unrefundable %s - paid to charity %s in %d transfers\n",
+		s.Held, s.Interest, s.Unrefundable, s.Paid, len(s.Transfers))
+	return nil
 }
 
 // verifyCustody holds bank:custody against the last reconciled statement's

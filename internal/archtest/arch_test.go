@@ -49,6 +49,7 @@ var layers = []layer{
 	{name: "domain", domain: true, pkgs: []string{
 		"internal/incident", "internal/account", "internal/campaign", "internal/blacklist",
 		"internal/hospital",
+		"internal/charitypay",
 		"internal/bank",
 	}},
 	// A test helper of a domain package builds rows for tests; it has no

@@ -3,6 +3,8 @@ package bank
 import (
 	"sync"
 	"time"
+
+	"github.com/carefund/carefund/internal/money"
 )
 
 // Habit is how the sandbox bank treats a transfer, fixed by the last two
@@ -152,3 +154,53 @@ func (c *Clock) Advance(d time.Duration) {
 	defer c.mu.Unlock()
 	c.offset += d
 }
+
+// The sandbox credits interest on the custody account as Chinese banks do
+// on a demand deposit: interest is settled on the 20th of the last month
+// of each quarter (结息日) and credited the next day, on the balance. The
+// platform never earns from it (R-FIN-1): the statement's interest line
+// is posted to charity:payable (R-CHAR-1, package reconcile).
+const (
+	// InterestBasisPoints is the sandbox's yearly rate, 0.35%: what banks
+	// pay on a deposit under an agreement (协定存款), a quarter of it a
+	// quarter.
+	InterestBasisPoints = 35
+	// InterestPrefix begins the sandbox's reference of an interest
+	// booking, InterestPrefix + yyyymmdd; Credit refuses it.
+	InterestPrefix = "SBXINT"
+	// interestHour is when, in the bank's zone, interest is booked on its
+	// day.
+	interestHour = 6 * time.Hour
+)
+
+// InterestDays returns the instants the sandbox books interest at, after
+// from and not after to: 06:00 in the bank's zone on the 21st of March,
+// June, September and December. It returns at most 400 (a century of
+// quarters): a clock jumped further catches up on its next bookings.
+func InterestDays(from, to time.Time) []time.Time {
+	var out []time.Time
+	y := from.In(Zone).Year()
+	for q := 0; len(out) < 400 && q < 4*200; q++ {
+		m := time.Month(3 + 3*(q%4))
+		at := time.Date(y+q/4, m, 21, 0, 0, 0, 0, Zone).Add(interestHour)
+		if at.After(to) {
+			break
+		}
+		if at.After(from) {
+			out = append(out, at)
+		}
+	}
+	return out
+}
+
+// Interest returns a quarter's interest on balance, in whole fen, rounded
+// down: none on a balance of zero or less.
+func Interest(balance money.Fen) money.Fen {
+	if balance <= 0 {
+		return 0
+	}
+	return money.Fen(int64(balance) * InterestBasisPoints / 10000 / 4)
+}
+
+// InterestRef is the sandbox's reference of the interest booked at at.
+func InterestRef(at time.Time) string { return InterestPrefix + at.In(Zone).Format("20060102") }

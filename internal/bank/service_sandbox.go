@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/carefund/carefund/internal/apperr"
@@ -138,7 +139,7 @@ func (s *Sandbox) Statement(ctx context.Context, day time.Time) (iso20022.Statem
 // reference: the same credit again changes nothing, another amount under
 // the same reference is ErrConflict.
 func (s *Sandbox) Credit(ctx context.Context, c Credit) error {
-	if c.Amount <= 0 || len(c.Reference) == 0 || len(c.Reference) > 35 {
+	if c.Amount <= 0 || len(c.Reference) == 0 || len(c.Reference) > 35 || strings.HasPrefix(c.Reference, InterestPrefix) {
 		return fmt.Errorf("bank: a credit needs a positive amount and a reference of 1 to 35 characters: %w", ErrInvalid)
 	}
 	now := s.Now()

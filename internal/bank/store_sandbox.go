@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/carefund/carefund/internal/bank/iso20022"
@@ -48,6 +49,14 @@ type dueEvent struct {
 // is rejected for insufficient funds, its return then cancelled), a return
 // credits it back.
 func sandboxBook(ctx context.Context, tx *store.Tx, now time.Time) error {
+	if err := sandboxEvents(ctx, tx, now); err != nil {
+		return err
+	}
+	return sandboxInterest(ctx, tx, now)
+}
+
+// sandboxEvents books the transfers' events due by now (see sandboxBook).
+func sandboxEvents(ctx context.Context, tx *store.Tx, now time.Time) error {
 	due, err := store.All(ctx, tx, func(rows *sql.Rows) (dueEvent, error) {
 		var e dueEvent
 		var at, amount int64
@@ -100,6 +109,44 @@ func sandboxBook(ctx context.Context, tx *store.Tx, now time.Time) error {
 		}
 		seq++
 		if _, err := tx.ExecContext(ctx, "UPDATE sandbox_bank_events SET seq = $1 WHERE id = $2", seq, e.id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sandboxInterest books the interest due by now (InterestDays) that is
+// not booked yet, from the account's first booking on, each on the
+// balance before its day. The bookings before it stand whatever comes
+// later, as a bank's books do, so the same interest is computed however
+// often this runs.
+func sandboxInterest(ctx context.Context, tx *store.Tx, now time.Time) error {
+	var first sql.NullInt64
+	if err := tx.QueryRowContext(ctx, "SELECT MIN(at) FROM sandbox_bank_bookings").Scan(&first); err != nil || !first.Valid {
+		return err
+	}
+	var last sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT MAX(end_to_end_id) FROM sandbox_bank_bookings
+		WHERE kind = 'credit' AND end_to_end_id LIKE 'SBXINT%'`).Scan(&last); err != nil {
+		return err
+	}
+	from := time.UnixMicro(first.Int64)
+	if last.Valid {
+		if d, err := time.ParseInLocation("20060102", last.String[len(InterestPrefix):], Zone); err == nil {
+			from = d.Add(interestHour)
+		}
+	}
+	for _, at := range InterestDays(from, now) {
+		balance, err := sandboxBalance(ctx, tx, Day(at).Format(time.DateOnly))
+		if err != nil {
+			return err
+		}
+		amount := Interest(balance)
+		if amount <= 0 {
+			continue
+		}
+		remittance := "结息 interest " + at.In(Zone).Format("2006-01")
+		if err := insertBooking(ctx, tx, "credit", InterestRef(at), amount, at, "", remittance); err != nil {
 			return err
 		}
 	}
@@ -167,6 +214,11 @@ func sandboxStatement(ctx context.Context, tx *store.Tx, acct iso20022.Account, 
 		default:
 			e.Direction = iso20022.Credit
 			closing += e.Amount
+			if strings.HasPrefix(e.EndToEndID, InterestPrefix) {
+				// Interest has no end-to-end id: the bank books it
+				// under its own reference and ISO's interest code.
+				e.EndToEndID, e.TxCode = "", iso20022.InterestCode
+			}
 		}
 		st.Entries = append(st.Entries, e)
 		return nil

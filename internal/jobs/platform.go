@@ -69,10 +69,20 @@ func Platform(p *platform.Platform, changed func()) []Job {
 		}})
 	}
 	if p.Bank != nil && p.Payouts != nil {
-		js = append(js, BankJobs(payoutExecutor{s: p.Payouts, changed: changed}, p.Bank, BankEvery)...)
+		js = append(js, BankJobs(RouteOutcomes(payoutExecutor{s: p.Payouts, changed: changed}, p.CharityPay), p.Bank, BankEvery)...)
+	}
+	if p.Bank != nil && p.CharityPay != nil {
+		js = append(js, Job{Name: CharityDispatchJob, Every: BankEvery, Run: func(ctx context.Context) error {
+			_, err := DispatchCharity(ctx, p.CharityPay, p.Bank, dispatchPerRun)
+			return err
+		}})
 	}
 	if p.Reconcile != nil {
 		js = append(js, MoneyJobs(p)...)
+		js = append(js, Job{Name: RecoveryRefundsJob, Every: MoneyEvery, Run: func(ctx context.Context) error {
+			_, err := StartRecoveryRefunds(ctx, p.Reconcile)
+			return err
+		}})
 	}
 	if p.Terminations != nil {
 		js = append(js, Job{Name: TerminationFollowUpJob, Every: TerminationFollowUpEvery, Run: func(ctx context.Context) error {

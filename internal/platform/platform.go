@@ -27,6 +27,7 @@ import (
 	"github.com/carefund/carefund/internal/bank/iso20022"
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/charity"
+	"github.com/carefund/carefund/internal/charitypay"
 	"github.com/carefund/carefund/internal/disclosure"
 	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/filing"
@@ -172,6 +173,9 @@ type Platform struct {
 	// exists: the follow-up then posts the recovery receivable and leaves
 	// the refund run to a later run of its job.
 	Terminations *termination.Service
+	// CharityPay pays money owed to charity to registered recipients
+	// through the custody bank (R-CHAR-1).
+	CharityPay *charitypay.Service
 
 	ownSandbox *payment.Sandbox // made by New, so stopped by Close
 }
@@ -291,6 +295,9 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 	p.Terminations = &termination.Service{DB: p.DB, Ledger: p.Ledger, Vault: p.Vault, Campaigns: p.Campaigns,
 		Approvals: p.Approvals, Identities: p.Accounts, Now: p.Now}
 	p.Approvals.Register(staff.KindTermination, p.Terminations.Executor())
+	p.CharityPay = &charitypay.Service{DB: p.DB, Ledger: p.Ledger, Vault: p.Vault, Approvals: p.Approvals}
+	p.Approvals.Register(staff.KindCharityRecipient, charitypay.RecipientExecutor(p.Vault))
+	p.Approvals.Register(staff.KindCharityTransfer, charitypay.TransferExecutor())
 	return p, nil
 }
 

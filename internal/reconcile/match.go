@@ -48,6 +48,7 @@ type Found struct {
 	Reference     string
 	Ledger, Other *money.Fen
 	Detail        string
+	LineKey       string
 }
 
 // Outcome is what Match made of a statement.
@@ -112,7 +113,14 @@ func Match(lines []iso20022.Entry, items []Item, w Window, prevInTransit map[str
 	// key.
 	own := make(map[string]int32, len(items))
 	returns := map[string]int32{}
+	// Lines the platform did not send, posted under the line's own key
+	// (interest, recoveries: statement:<line key>).
+	byLine := map[string]int32{}
 	for i, it := range items {
+		if k, ok := strings.CutPrefix(it.Key, StatementKeyPrefix); ok {
+			byLine[k] = int32(i)
+			continue
+		}
 		ref, ok := strings.CutPrefix(it.Key, "custody:")
 		if !ok {
 			continue
@@ -131,6 +139,25 @@ func Match(lines []iso20022.Entry, items []Item, w Window, prevInTransit map[str
 	for _, e := range lines {
 		ref := lineRef(e)
 		amount := Signed(e)
+		if len(byLine) > 0 {
+			if i, ok := byLine[LineKey(e)]; ok {
+				switch {
+				case matched[i]:
+					out.Found = append(out.Found, Found{Kind: Duplicate, Source: FromStatement, Reference: ref, LineKey: LineKey(e),
+						Ledger: fen(items[i].Amount), Other: fen(amount),
+						Detail: fmt.Sprintf("line %s: a second line for ledger entry %s", e.Reference, items[i].Key)})
+				case items[i].Amount != amount:
+					matched[i] = true
+					out.Found = append(out.Found, Found{Kind: AmountMismatch, Source: FromStatement, Reference: ref, LineKey: LineKey(e),
+						Ledger: fen(items[i].Amount), Other: fen(amount),
+						Detail: fmt.Sprintf("line %s: %s on the statement, %s in ledger entry %s", e.Reference, amount, items[i].Amount, items[i].Key)})
+				default:
+					matched[i] = true
+					out.Matched++
+				}
+				continue
+			}
+		}
 		i, ok := own[ref]
 		var ownAmount money.Fen
 		if ok {
@@ -145,11 +172,11 @@ func Match(lines []iso20022.Entry, items []Item, w Window, prevInTransit map[str
 		key := func() string { return "custody:" + ref + suffix }
 		switch {
 		case !ok && extra[key()]:
-			out.Found = append(out.Found, Found{Kind: Duplicate, Source: FromStatement, Reference: ref, Other: fen(amount),
+			out.Found = append(out.Found, Found{Kind: Duplicate, Source: FromStatement, Reference: ref, Other: fen(amount), LineKey: LineKey(e),
 				Detail: fmt.Sprintf("line %s: a second line for %s, which the ledger does not know either", e.Reference, ref)})
 		case !ok:
 			extra[key()] = true
-			out.Found = append(out.Found, Found{Kind: Extra, Source: FromStatement, Reference: ref, Other: fen(amount),
+			out.Found = append(out.Found, Found{Kind: Extra, Source: FromStatement, Reference: ref, Other: fen(amount), LineKey: LineKey(e),
 				Detail: fmt.Sprintf("line %s: no ledger entry %s", e.Reference, key())})
 		case matched[i]:
 			out.Found = append(out.Found, Found{Kind: Duplicate, Source: FromStatement, Reference: ref,

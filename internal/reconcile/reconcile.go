@@ -89,7 +89,11 @@ type Difference struct {
 	// nil when that side has nothing.
 	Ledger, Other *money.Fen
 	Detail        string
-	CreatedAt     time.Time
+	// LineKey is the statement line's key (LineKey) when the difference
+	// is about one line of a statement; a credit nobody expected can be
+	// matched to a recovery under it (MatchRecovery).
+	LineKey   string
+	CreatedAt time.Time
 	// Resolved is set once a finance officer has resolved it.
 	Resolved *Resolution
 }

@@ -37,6 +37,9 @@ type Service struct {
 	// CutOff is how long before a period's end an entry may be posted and
 	// still be in transit; DefaultCutOff when zero.
 	CutOff time.Duration
+	// Refunder takes the money recovered from a statement (StartRefunds);
+	// nil leaves recoveries waiting for one.
+	Refunder Refunder
 }
 
 func (s *Service) cutOff() time.Duration {
@@ -202,6 +205,9 @@ func (s *Service) Import(ctx context.Context, rec audit.Record, st iso20022.Stat
 			return Run{}, err
 		}
 	}
+	if err := s.postLines(ctx, st); err != nil {
+		return Run{}, err
+	}
 
 	// Read what the statement is matched against, in one snapshot.
 	var (
@@ -237,10 +243,25 @@ func (s *Service) Import(ctx context.Context, rec audit.Record, st iso20022.Stat
 		if atEnd, err = custodyBalance(ctx, tx); err != nil {
 			return err
 		}
+		var lineKeys map[string]bool
 		for _, it := range items {
-			if !it.PostedAt.Before(w.End) {
-				atEnd -= it.Amount
+			if it.PostedAt.Before(w.End) {
+				continue
 			}
+			if k, ok := strings.CutPrefix(it.Key, StatementKeyPrefix); ok {
+				// A line of this statement posted when it was read
+				// is on the statement's side of the period's end.
+				if lineKeys == nil {
+					lineKeys = make(map[string]bool, len(st.Entries))
+					for _, e := range st.Entries {
+						lineKeys[LineKey(e)] = true
+					}
+				}
+				if lineKeys[k] {
+					continue
+				}
+			}
+			atEnd -= it.Amount
 		}
 		if bill != nil {
 			keys := make([]string, len(bill.Lines))
@@ -490,6 +511,13 @@ func (s *Service) CheckCustody(ctx context.Context) (c CustodyCheck, ok bool, er
 		if c.LedgerAtEnd, err = custodyBefore(ctx, tx, w.End); err != nil {
 			return err
 		}
+		// Lines the statement booked that the ledger posted only when it
+		// read them (interest, recoveries) belong to the period too.
+		late, err := lateCredits(ctx, tx, c.Run.To, w.End)
+		if err != nil {
+			return err
+		}
+		c.LedgerAtEnd += late
 		c.InTransit = c.Run.InTransit
 		return tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM reconcile_differences WHERE resolved_at IS NULL").Scan(&c.Open)
 	})

@@ -205,9 +205,9 @@ func insertDifference(ctx context.Context, tx *store.Tx, runID, settlementID int
 		detail = detail[:1000]
 	}
 	err := tx.QueryRowContext(ctx, `INSERT INTO reconcile_differences (run_id, settlement_id, kind, source, reference,
-		ledger_amount, other_amount, detail, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		ledger_amount, other_amount, detail, created_at, line_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
 		run, settlement, string(f.Kind), string(f.Source), f.Reference, nullFen(f.Ledger), nullFen(f.Other), detail,
-		tx.Now.UnixMicro()).Scan(&id)
+		tx.Now.UnixMicro(), f.LineKey).Scan(&id)
 	return id, err
 }
 
@@ -233,7 +233,7 @@ func listDifferences(ctx context.Context, tx *store.Tx, open bool, id int64) ([]
 		var kind, source string
 		var created int64
 		err := rows.Scan(&d.ID, &run, &kind, &source, &d.Reference, &ledgerAmt, &other, &d.Detail, &created,
-			&by, &at, &reason, &correction)
+			&by, &at, &reason, &correction, &d.LineKey)
 		d.RunID, d.Kind, d.Source, d.CreatedAt = run.Int64, Kind(kind), Source(source), time.UnixMicro(created).UTC()
 		if ledgerAmt.Valid {
 			d.Ledger = fen(money.Fen(ledgerAmt.Int64))
@@ -246,7 +246,7 @@ func listDifferences(ctx context.Context, tx *store.Tx, open bool, id int64) ([]
 		}
 		return d, err
 	}, `SELECT id, run_id, kind, source, reference, ledger_amount, other_amount, detail, created_at,
-		resolved_by, resolved_at, reason, correction_entry FROM reconcile_differences WHERE `+where+` ORDER BY id`, args...)
+		resolved_by, resolved_at, reason, correction_entry, line_key FROM reconcile_differences WHERE `+where+` ORDER BY id`, args...)
 }
 
 func resolve(ctx context.Context, tx *store.Tx, id, by int64, reason string, correction int64) (bool, error) {

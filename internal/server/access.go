@@ -39,6 +39,7 @@ func roles(action string, r ...staff.Role) access { return access{roles: r, acti
 var permissions = map[string]access{
 	"GET /{$}":                          anyone,
 	"GET /rules":                        anyone,
+	"GET /charity":                      anyone,
 	"GET /rules/{kind}":                 anyone,
 	"GET /rules/{kind}/versions/{id}":   anyone,
 	"GET /complaints":                   anyone,
@@ -130,6 +131,10 @@ var permissions = map[string]access{
 	"POST /staff/charities":                            roles("charity.create", staff.Admin),
 	"POST /staff/charities/{id}":                       roles("charity.update", staff.Admin),
 	"POST /staff/charities/{id}/active":                roles("charity.set_active", staff.Admin),
+	"GET /staff/charity-pay":                           roles("charitypay.view", staff.Finance, staff.Admin, staff.Auditor),
+	"POST /staff/charity-pay/recipients":               roles("charitypay.recipient.propose", staff.Finance),
+	"POST /staff/charity-pay/transfers":                roles("charitypay.transfer.propose", staff.Finance),
+	"POST /staff/charity-pay/credits/{id}/recover":     roles("reconcile.match_recovery", staff.Finance),
 	"GET /staff/hospitals":                             roles("hospital.list", staff.Finance, staff.Admin, staff.Auditor),
 	"POST /staff/hospitals":                            roles("hospital.propose", staff.Finance),
 	"POST /staff/hospitals/{id}":                       roles("hospital.change.propose", staff.Finance),

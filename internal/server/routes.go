@@ -18,6 +18,7 @@ func (s *Server) routes() []route {
 		{"GET /rules/{kind}", s.ruleDoc},
 		{"GET /rules/{kind}/versions/{id}", s.ruleDoc},
 		{"GET /complaints", s.complaintsPage},
+		{"GET /charity", s.charityPage},
 		{"POST /language", s.setLanguage},
 		{"GET /static/{file}", s.static},
 		{"GET /dev/sms", s.devSMS},

@@ -24,6 +24,12 @@ const (
 	// package termination): a reviewer or admin proposes it with the
 	// findings and evidence, an admin approves it.
 	KindTermination Kind = "request.terminate"
+	// KindCharityRecipient adds or deactivates a charitable organisation
+	// that money owed to charity may be paid to (package charitypay).
+	KindCharityRecipient Kind = "charity.recipient"
+	// KindCharityTransfer pays money owed to charity to a recipient
+	// (R-CHAR-1, package charitypay).
+	KindCharityTransfer Kind = "charity.transfer"
 )
 
 // Policy says which roles may propose an action and which may approve or
@@ -34,13 +40,15 @@ type Policy struct{ Proposers, Approvers []Role }
 // Policies is the four-eyes table (R-STAFF-1): every kind of sensitive
 // action, who proposes it and who decides it.
 var Policies = map[Kind]Policy{
-	KindPayout:          {Proposers: []Role{Finance}, Approvers: []Role{Finance, Admin}},
-	KindPublishHighRisk: {Proposers: []Role{Reviewer}, Approvers: []Role{Reviewer}},
-	KindBlacklist:       {Proposers: []Role{Reviewer, Admin}, Approvers: []Role{Admin, SecurityAdmin}},
-	KindRoleChange:      {Proposers: []Role{Admin, SecurityAdmin}, Approvers: []Role{Admin, SecurityAdmin}},
-	KindHospital:        {Proposers: []Role{Finance}, Approvers: []Role{Finance, Admin}},
-	KindCustodyChange:   {Proposers: []Role{Finance}, Approvers: []Role{Admin}},
-	KindTermination:     {Proposers: []Role{Reviewer, Admin}, Approvers: []Role{Admin}},
+	KindPayout:           {Proposers: []Role{Finance}, Approvers: []Role{Finance, Admin}},
+	KindPublishHighRisk:  {Proposers: []Role{Reviewer}, Approvers: []Role{Reviewer}},
+	KindBlacklist:        {Proposers: []Role{Reviewer, Admin}, Approvers: []Role{Admin, SecurityAdmin}},
+	KindRoleChange:       {Proposers: []Role{Admin, SecurityAdmin}, Approvers: []Role{Admin, SecurityAdmin}},
+	KindHospital:         {Proposers: []Role{Finance}, Approvers: []Role{Finance, Admin}},
+	KindCustodyChange:    {Proposers: []Role{Finance}, Approvers: []Role{Admin}},
+	KindCharityRecipient: {Proposers: []Role{Finance}, Approvers: []Role{Finance, Admin}},
+	KindCharityTransfer:  {Proposers: []Role{Finance}, Approvers: []Role{Finance, Admin}},
+	KindTermination:      {Proposers: []Role{Reviewer, Admin}, Approvers: []Role{Admin}},
 }
 
 // Status is where a proposal stands.

@@ -62,6 +62,27 @@ type Entry struct {
 	CounterpartyAccount Account
 	// Remittance is the unstructured remittance information.
 	Remittance string
+	// TxCode is the bank transaction code (BkTxCd/Domn) when the bank
+	// gives one: what kind of booking the line is.
+	TxCode TxCode
+}
+
+// TxCode is an ISO 20022 bank transaction code (ExternalBankTransaction
+// Domain, Family and SubFamily codes).
+type TxCode struct {
+	Domain, Family, SubFamily string
+}
+
+// The bank transaction code of interest credited to an account: domain
+// Account Management (ACMT), family Miscellaneous Credit Operations
+// (MCOP), sub-family Interest (INTR).
+var InterestCode = TxCode{Domain: "ACMT", Family: "MCOP", SubFamily: "INTR"}
+
+// Interest reports whether the line books interest credited by the bank:
+// a credit whose transaction code is of domain ACMT and sub-family INTR
+// (whatever the family the bank files it under), not a reversal.
+func (e Entry) Interest() bool {
+	return e.Direction == Credit && !e.Reversal && e.TxCode.Domain == "ACMT" && e.TxCode.SubFamily == "INTR"
 }
 
 type balanceXML struct {
@@ -93,7 +114,16 @@ type entryXML struct {
 	BookgDt     []dateXML
 	ValDt       []dateXML
 	AcctSvcrRef []string
-	NtryDtls    []struct{ TxDtls []txDetailsXML }
+	BkTxCd      []struct {
+		Domn []struct {
+			Cd   []string
+			Fmly []struct {
+				Cd        []string
+				SubFmlyCd []string
+			}
+		}
+	}
+	NtryDtls []struct{ TxDtls []txDetailsXML }
 }
 
 type txDetailsXML struct {
@@ -407,10 +437,64 @@ func readEntry(x entryXML) (Entry, error) {
 			return Entry{}, err
 		}
 	}
+	if e.TxCode, err = readTxCode(x); err != nil {
+		return Entry{}, fmt.Errorf("entry %q: %w", e.Reference, err)
+	}
 	if err := readDetails(x, &e); err != nil {
 		return Entry{}, fmt.Errorf("entry %q: %w", e.Reference, err)
 	}
 	return e, nil
+}
+
+// transferCode is the code of a plain credit transfer, sent (a debit) or
+// received (a credit): what WriteCamt053 writes for a line without a code.
+func transferCode(d Direction) TxCode {
+	if d == Credit {
+		return TxCode{Domain: "PMNT", Family: "RCDT", SubFamily: "DMCT"}
+	}
+	return TxCode{Domain: "PMNT", Family: "ICDT", SubFamily: "DMCT"}
+}
+
+// readTxCode reads the optional domain code of BkTxCd (a proprietary code
+// alone, which some banks give, reads as none).
+func readTxCode(x entryXML) (TxCode, error) {
+	var c TxCode
+	b, err := opt("Ntry/BkTxCd", x.BkTxCd)
+	if err != nil || len(b.Domn) == 0 {
+		return c, err
+	}
+	d, err := one("Ntry/BkTxCd/Domn", b.Domn)
+	if err != nil {
+		return c, err
+	}
+	cd, err := one("Ntry/BkTxCd/Domn/Cd", d.Cd)
+	if err != nil {
+		return c, err
+	}
+	f, err := one("Ntry/BkTxCd/Domn/Fmly", d.Fmly)
+	if err != nil {
+		return c, err
+	}
+	fc, err := one("Ntry/BkTxCd/Domn/Fmly/Cd", f.Cd)
+	if err != nil {
+		return c, err
+	}
+	sc, err := one("Ntry/BkTxCd/Domn/Fmly/SubFmlyCd", f.SubFmlyCd)
+	if err != nil {
+		return c, err
+	}
+	c = TxCode{Domain: text(cd), Family: text(fc), SubFamily: text(sc)}
+	if c == transferCode(Debit) || c == transferCode(Credit) {
+		// The plain transfer codes say nothing the line's direction does
+		// not: they read as none, which WriteCamt053 writes back as them.
+		return TxCode{}, nil
+	}
+	for _, v := range []string{c.Domain, c.Family, c.SubFamily} {
+		if !checkText(v, 4, true) {
+			return TxCode{}, fmt.Errorf("iso20022: bank transaction code %.16q is not a code: %w", v, ErrMalformed)
+		}
+	}
+	return c, nil
 }
 
 func entryDate(what string, d dateXML) (time.Time, error) {

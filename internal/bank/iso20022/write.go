@@ -154,10 +154,11 @@ func WriteCamt053(w io.Writer, st Statement, created time.Time) error {
 		}
 		x.ValDt.Dt = vd.Format(time.DateOnly)
 		x.AcctSvcrRef = e.BankReference
-		x.BkTxCd.Domn.Cd, x.BkTxCd.Domn.Fmly.Cd, x.BkTxCd.Domn.Fmly.SubFmlyCd = "PMNT", "ICDT", "DMCT"
-		if e.Direction == Credit {
-			x.BkTxCd.Domn.Fmly.Cd = "RCDT"
+		code := e.TxCode
+		if code == (TxCode{}) {
+			code = transferCode(e.Direction)
 		}
+		x.BkTxCd.Domn.Cd, x.BkTxCd.Domn.Fmly.Cd, x.BkTxCd.Domn.Fmly.SubFmlyCd = code.Domain, code.Family, code.SubFamily
 		hasAcct := e.CounterpartyAccount != (Account{})
 		if e.EndToEndID == "" && e.Counterparty == "" && !hasAcct && e.Remittance == "" {
 			continue

@@ -22,6 +22,7 @@ import (
 	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/bank"
 	"github.com/carefund/carefund/internal/charity"
+	"github.com/carefund/carefund/internal/charitypay"
 	"github.com/carefund/carefund/internal/hospital"
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/incident"
@@ -59,6 +60,9 @@ type Console struct {
 	// Terminations suspends and terminates requests (terminations.go);
 	// nil hides its screens.
 	Terminations *termination.Service
+	// CharityPay is money to charity (charitypay.go); nil hides its
+	// screen.
+	CharityPay *charitypay.Service
 	// SettleNow and ImportNow run the settlement and statement jobs once.
 	SettleNow, ImportNow MoneyJob
 	// Now is the clock, which the review queue measures waiting from;
@@ -109,6 +113,11 @@ func (c *Console) Routes() []site.Route {
 		{Pattern: "POST /staff/charities/{id}", Handler: c.updateCharity},
 		{Pattern: "POST /staff/charities/{id}/active", Handler: c.setCharityActive},
 		// The hospital directory (hospitals.go).
+		// Money to charity and recoveries (charitypay.go).
+		{Pattern: "GET /staff/charity-pay", Handler: c.charityPayPage},
+		{Pattern: "POST /staff/charity-pay/recipients", Handler: c.proposeRecipient},
+		{Pattern: "POST /staff/charity-pay/transfers", Handler: c.proposeCharityTransfer},
+		{Pattern: "POST /staff/charity-pay/credits/{id}/recover", Handler: c.matchRecovery},
 		{Pattern: "GET /staff/hospitals", Handler: c.hospitalsPage},
 		{Pattern: "POST /staff/hospitals", Handler: c.proposeHospital},
 		{Pattern: "POST /staff/hospitals/{id}", Handler: c.proposeHospitalChange},

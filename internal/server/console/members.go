@@ -266,6 +266,9 @@ func proposalSummary(l i18n.Lang, p staff.Proposal, names map[int64]string) stri
 			return s
 		}
 	}
+	if s, ok := charityPaySummary(l, p); ok {
+		return s
+	}
 	if p.Kind == staff.KindRoleChange {
 		var change struct {
 			StaffID int64  `json:"staff_id"`
