@@ -238,4 +238,7 @@ func (f *fixture) verify() {
 	if _, err := ledger.Verify(f.ctx, f.db); err != nil {
 		f.t.Fatalf("ledger.Verify: %v", err)
 	}
+	if _, err := Verify(f.ctx, f.db); err != nil {
+		f.t.Fatalf("refund.Verify: %v", err)
+	}
 }
