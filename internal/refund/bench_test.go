@@ -3,6 +3,8 @@ package refund
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -31,7 +33,7 @@ func BenchmarkStartRun30k(b *testing.B) {
 			f := newFixture(b, db)
 			f.s.Options = Options{}
 			u := f.user("donor")
-			const n = 30000
+			n := benchN()
 			var wg sync.WaitGroup
 			ids := make([]int64, n)
 			sem := make(chan struct{}, 256)
@@ -70,6 +72,7 @@ func BenchmarkStartRun30k(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			b.Logf("setup done: %d donations", n)
 			f.close(campaign.PurposeAchieved)
 			b.ResetTimer()
 			start := time.Now()
@@ -78,9 +81,17 @@ func BenchmarkStartRun30k(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ReportMetric(time.Since(start).Seconds(), "s/run")
-			if run.State != RunLedgered || run.Refunds != n {
+			if run.State != RunLedgered || run.Refunds != int64(n) {
 				b.Fatalf("%+v", run)
 			}
 		})
 	}
+}
+
+// benchN is the donors of the benchmark: CAREFUND_BENCH_DONORS, or 30,000.
+func benchN() int {
+	if v, err := strconv.Atoi(os.Getenv("CAREFUND_BENCH_DONORS")); err == nil && v > 0 {
+		return v
+	}
+	return 30000
 }
