@@ -113,7 +113,7 @@ func TestDonorRequest(t *testing.T) {
 	each(t, func(t *testing.T, f *fixture) {
 		alice, bob := f.user("alice"), f.user("bob")
 		a := f.donate(alice, 12345, false)
-		f.donate(bob, 500, false)
+		b := f.donate(bob, 500, false)
 		if _, err := f.s.DonorRequest(f.ctx, bob, a.id, "k"); apperr.CodeOf(err) != apperr.NotFound || !hasKey(err, KeyNotYours) {
 			t.Fatalf("someone else's donation: %v", err)
 		}
@@ -128,7 +128,7 @@ func TestDonorRequest(t *testing.T) {
 			t.Fatalf("twice: %v", err)
 		}
 		// More than the donation gave: refused by the run and by the database.
-		if _, err := f.s.StartRun(f.ctx, RunInput{RequestID: f.req, Cause: CauseDonor, DonationID: a.id, Amount: 1,
+		if _, err := f.s.StartRun(f.ctx, RunInput{RequestID: f.req, Cause: CauseDonor, DonationID: b.id, Amount: b.amount + 1,
 			Actor: "system", Key: "more"}); !hasKey(err, KeyTooMuch) {
 			t.Fatalf("more than given: %v", err)
 		}
@@ -370,4 +370,29 @@ func TestRefundNo(t *testing.T) {
 			t.Fatalf("ParseRefundNo(%q) ok", bad)
 		}
 	}
+}
+
+// carefund verify finds a refund marked paid without its refund_paid
+// entry (the ledger and the rows must agree).
+func TestVerifyFindsBreaks(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		u := f.user("u")
+		d := f.donate(u, 900, false)
+		run, err := f.s.DonorRequest(f.ctx, u, d.id, "k")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Verify(f.ctx, f.db); err != nil {
+			t.Fatalf("a clean run: %v", err)
+		}
+		f.write(func(ctx context.Context, tx *store.Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE refunds SET state = 'succeeded', settled_at = 1 WHERE run_id = $1`, run.ID)
+			return err
+		})
+		_, err = Verify(f.ctx, f.db)
+		v, ok := err.(*Violation)
+		if !ok || len(v.Checks) < 2 {
+			t.Fatalf("Verify = %v, want the missing refund_paid and the payable named", err)
+		}
+	})
 }
