@@ -396,3 +396,45 @@ func TestVerifyFindsBreaks(t *testing.T) {
 		}
 	})
 }
+
+// R-CHAR-1: staff may give a failing (abnormal) refund to charity at once,
+// audited; not a refund still on its way.
+func TestStaffToCharity(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		u := f.user("u")
+		d := f.donate(u, 1207, false) // abnormal at the sandbox
+		ok := f.donate(u, 1200, false)
+		run, err := f.s.DonorRequest(f.ctx, u, d.id, "k")
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := f.s.DonorRequest(f.ctx, u, ok.id, "k2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rid, okID int64
+		f.db.Read(f.ctx, func(tx *store.Tx) error {
+			if err := tx.QueryRowContext(f.ctx, "SELECT id FROM refunds WHERE run_id = $1", run.ID).Scan(&rid); err != nil {
+				return err
+			}
+			return tx.QueryRowContext(f.ctx, "SELECT id FROM refunds WHERE run_id = $1", other.ID).Scan(&okID)
+		})
+		if err := f.s.StaffToCharity(f.ctx, "staff:3", okID, "x"); !hasKey(err, KeyNotChariable) {
+			t.Fatalf("a decided refund to charity: %v", err)
+		}
+		if res, err := f.s.Dispatch(f.ctx, 10); err != nil || res.Retry != 1 || res.Succeeded != 1 {
+			t.Fatalf("Dispatch = %+v, %v", res, err)
+		}
+		if err := f.s.StaffToCharity(f.ctx, "staff:3", rid, "card closed"); err != nil {
+			t.Fatal(err)
+		}
+		if f.balance("charity:payable") != d.amount || f.count("SELECT COUNT(*) FROM audit_log WHERE action = 'refund.to_charity'") != 1 {
+			t.Fatal("not given to charity, or not audited")
+		}
+		r, _ := f.s.Run(f.ctx, run.ID)
+		if r.State != RunFinished || r.Progress.ToCharity.Fen != d.amount {
+			t.Fatalf("run %+v", r)
+		}
+		f.verify()
+	})
+}
