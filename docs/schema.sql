@@ -568,6 +568,73 @@ CREATE TABLE reconcile_settlements (
 	CHECK ((status = 'posted') = (entry_id IS NOT NULL))
 );
 
+CREATE TABLE refund_quarantine (
+	id                 INTEGER NOT NULL PRIMARY KEY,
+	provider           TEXT    NOT NULL CHECK (provider <> ''),
+	refund_no          TEXT    NOT NULL,
+	reason             TEXT    NOT NULL CHECK (reason IN ('unknown_refund', 'amount_mismatch', 'order_mismatch',
+		'stale_attempt', 'after_charity')),
+	state              TEXT    NOT NULL,
+	amount_fen         BIGINT  NOT NULL CHECK (typeof(amount_fen) = 'integer'),
+	order_no           TEXT    NOT NULL,
+	transaction_id     TEXT    NOT NULL,
+	provider_refund_id TEXT    NOT NULL,
+	received_at        BIGINT  NOT NULL CHECK (typeof(received_at) = 'integer'),
+	resolved_by        TEXT    CHECK (resolved_by <> ''),
+	resolved_at        BIGINT,
+	UNIQUE (provider, refund_no, reason, state, amount_fen, order_no, transaction_id),
+	CHECK ((resolved_at IS NULL) = (resolved_by IS NULL))
+);
+
+CREATE TABLE refund_runs (
+	id              INTEGER NOT NULL PRIMARY KEY,
+	request_id      BIGINT  NOT NULL REFERENCES requests (id),
+	cause           TEXT    NOT NULL CHECK (cause IN ('purpose_ended', 'after_close', 'donor', 'terminated', 'recovery',
+		'wind_down')),
+	amount_fen      BIGINT  NOT NULL CHECK (typeof(amount_fen) = 'integer' AND amount_fen > 0),
+	refunds         BIGINT  NOT NULL CHECK (refunds > 0),
+	state           TEXT    NOT NULL CHECK (state IN ('ledgering', 'ledgered', 'finished')),
+	actor           TEXT    NOT NULL CHECK (actor <> ''),
+	reason          TEXT    NOT NULL CHECK (length(reason) <= 500),
+	idem_key        TEXT    NOT NULL UNIQUE CHECK (length(idem_key) BETWEEN 1 AND 200),
+	succeeded_count BIGINT  NOT NULL DEFAULT 0 CHECK (succeeded_count >= 0),
+	succeeded_fen   BIGINT  NOT NULL DEFAULT 0 CHECK (succeeded_fen >= 0),
+	charity_count   BIGINT  NOT NULL DEFAULT 0 CHECK (charity_count >= 0),
+	charity_fen     BIGINT  NOT NULL DEFAULT 0 CHECK (charity_fen >= 0),
+	created_at      BIGINT  NOT NULL CHECK (typeof(created_at) = 'integer'),
+	ledgered_at     BIGINT,
+	finished_at     BIGINT,
+	CHECK (succeeded_count + charity_count <= refunds),
+	CHECK (succeeded_fen + charity_fen <= amount_fen),
+	CHECK ((state = 'ledgering') = (ledgered_at IS NULL)),
+	CHECK ((state = 'finished') = (finished_at IS NOT NULL))
+);
+
+CREATE TABLE refunds (
+	id                 INTEGER NOT NULL PRIMARY KEY,
+	run_id             BIGINT  NOT NULL REFERENCES refund_runs (id),
+	donation_id        BIGINT  NOT NULL REFERENCES donations (id),
+	request_id         BIGINT  NOT NULL REFERENCES requests (id),
+	provider           TEXT    NOT NULL CHECK (provider <> ''),
+	order_no           TEXT    NOT NULL CHECK (order_no <> ''),
+	transaction_id     TEXT    NOT NULL CHECK (transaction_id <> ''),
+	total_fen          BIGINT  NOT NULL CHECK (typeof(total_fen) = 'integer' AND total_fen > 0),
+	amount_fen         BIGINT  NOT NULL CHECK (typeof(amount_fen) = 'integer' AND amount_fen > 0 AND amount_fen <= total_fen),
+	state              TEXT    NOT NULL CHECK (state IN ('planned', 'decided', 'sending', 'processing', 'succeeded',
+		'retrying', 'abnormal', 'to_charity')),
+	attempt            INTEGER NOT NULL CHECK (attempt >= 1),
+	out_refund_no      TEXT    NOT NULL UNIQUE CHECK (length(out_refund_no) BETWEEN 6 AND 32),
+	provider_refund_id TEXT,
+	account            TEXT,
+	next_at            BIGINT  NOT NULL CHECK (typeof(next_at) = 'integer'),
+	last_error         TEXT,
+	created_at         BIGINT  NOT NULL CHECK (typeof(created_at) = 'integer'),
+	updated_at         BIGINT  NOT NULL CHECK (typeof(updated_at) = 'integer'),
+	settled_at         BIGINT,
+	UNIQUE (run_id, donation_id),
+	CHECK ((state IN ('succeeded', 'to_charity')) = (settled_at IS NOT NULL))
+);
+
 CREATE TABLE request_devices (
 	request_id   BIGINT NOT NULL REFERENCES requests (id),
 	device_index TEXT   NOT NULL CHECK (length(device_index) = 64),
@@ -812,6 +879,17 @@ CREATE TABLE sandbox_bank_transfers (
 	received_at    BIGINT NOT NULL CHECK (typeof(received_at) = 'integer')
 );
 
+CREATE TABLE sandbox_psp_refunds (
+	refund_no          TEXT   NOT NULL PRIMARY KEY,
+	order_no           TEXT   NOT NULL,
+	transaction_id     TEXT   NOT NULL,
+	total_fen          BIGINT NOT NULL CHECK (typeof(total_fen) = 'integer' AND total_fen > 0),
+	amount_fen         BIGINT NOT NULL CHECK (typeof(amount_fen) = 'integer' AND amount_fen > 0),
+	outcome            TEXT   NOT NULL CHECK (outcome IN ('success', 'abnormal', 'closed')),
+	provider_refund_id TEXT   NOT NULL UNIQUE,
+	received_at        BIGINT NOT NULL CHECK (typeof(received_at) = 'integer')
+);
+
 CREATE TABLE schema_migrations (
 	name       TEXT   NOT NULL PRIMARY KEY,
 	applied_at BIGINT NOT NULL
@@ -1018,6 +1096,16 @@ CREATE UNIQUE INDEX reconcile_runs_statement ON reconcile_runs (statement_id) WH
 
 CREATE UNIQUE INDEX reconcile_settlements_posted ON reconcile_settlements (ref) WHERE status = 'posted';
 
+CREATE INDEX refund_runs_ledgering ON refund_runs (id) WHERE state = 'ledgering';
+
+CREATE INDEX refund_runs_request ON refund_runs (request_id, id);
+
+CREATE INDEX refunds_donation ON refunds (donation_id);
+
+CREATE INDEX refunds_due ON refunds (next_at, id) WHERE state IN ('decided', 'sending', 'processing', 'retrying', 'abnormal');
+
+CREATE INDEX refunds_run ON refunds (run_id, state);
+
 CREATE INDEX request_devices_device ON request_devices (device_index, request_id);
 
 CREATE INDEX request_events_request ON request_events (request_id, id);
@@ -1059,6 +1147,8 @@ CREATE UNIQUE INDEX rules_versions_pending ON rules_versions (kind) WHERE state 
 CREATE INDEX sandbox_bank_bookings_day ON sandbox_bank_bookings (booked_on, id);
 
 CREATE INDEX sandbox_bank_events_due ON sandbox_bank_events (due_at, id) WHERE seq IS NULL;
+
+CREATE INDEX sandbox_psp_refunds_order ON sandbox_psp_refunds (order_no);
 
 CREATE INDEX sessions_subject ON sessions (kind, subject_id);
 
@@ -1287,6 +1377,44 @@ BEGIN SELECT RAISE(ABORT, 'reconcile_settlements: a settlement is never changed'
 
 CREATE TRIGGER reconcile_settlements_no_delete BEFORE DELETE ON reconcile_settlements
 BEGIN SELECT RAISE(ABORT, 'reconcile_settlements: a settlement is never deleted'); END;
+
+CREATE TRIGGER refund_quarantine_fixed BEFORE UPDATE OF id, provider, refund_no, reason, state, amount_fen, order_no,
+	transaction_id, provider_refund_id, received_at ON refund_quarantine
+BEGIN SELECT RAISE(ABORT, 'refund_quarantine: a quarantined answer never changes'); END;
+
+CREATE TRIGGER refund_quarantine_no_delete BEFORE DELETE ON refund_quarantine
+BEGIN SELECT RAISE(ABORT, 'refund_quarantine: a quarantined answer is never deleted'); END;
+
+CREATE TRIGGER refund_quarantine_resolved_once BEFORE UPDATE ON refund_quarantine
+WHEN OLD.resolved_at IS NOT NULL
+BEGIN SELECT RAISE(ABORT, 'refund_quarantine: a resolution is never changed'); END;
+
+CREATE TRIGGER refund_runs_finished BEFORE UPDATE ON refund_runs
+WHEN OLD.state = 'finished'
+BEGIN SELECT RAISE(ABORT, 'refund_runs: a finished run never changes'); END;
+
+CREATE TRIGGER refund_runs_fixed BEFORE UPDATE OF id, request_id, cause, amount_fen, refunds, actor, reason, idem_key,
+	created_at ON refund_runs
+BEGIN SELECT RAISE(ABORT, 'refund_runs: what was decided never changes'); END;
+
+CREATE TRIGGER refund_runs_no_delete BEFORE DELETE ON refund_runs
+BEGIN SELECT RAISE(ABORT, 'refund_runs: a refund run is never deleted'); END;
+
+CREATE TRIGGER refunds_final BEFORE UPDATE ON refunds
+WHEN OLD.state IN ('succeeded', 'to_charity')
+BEGIN SELECT RAISE(ABORT, 'refunds: a refund paid or given to charity never changes'); END;
+
+CREATE TRIGGER refunds_fixed BEFORE UPDATE OF id, run_id, donation_id, request_id, provider, order_no, transaction_id,
+	total_fen, amount_fen, created_at ON refunds
+BEGIN SELECT RAISE(ABORT, 'refunds: what was decided never changes'); END;
+
+CREATE TRIGGER refunds_no_delete BEFORE DELETE ON refunds
+BEGIN SELECT RAISE(ABORT, 'refunds: a refund is never deleted'); END;
+
+CREATE TRIGGER refunds_within_gift BEFORE INSERT ON refunds
+WHEN NEW.amount_fen + (SELECT COALESCE(SUM(amount_fen), 0) FROM refunds WHERE donation_id = NEW.donation_id)
+	> (SELECT amount_fen FROM donations WHERE id = NEW.donation_id)
+BEGIN SELECT RAISE(ABORT, 'refunds: a donation is never refunded more than it gave'); END;
 
 CREATE TRIGGER request_devices_no_delete BEFORE DELETE ON request_devices
 BEGIN SELECT RAISE(ABORT, 'request_devices: the devices of a request are only added'); END;

@@ -58,7 +58,7 @@ var layers = []layer{
 	// payout's rules import only campaign and money, but it builds on
 	// material (a payout's documents) and the ledger, so it stands here.
 	{name: "domain over domain", domain: true, pkgs: []string{
-		"internal/material", "internal/review", "internal/donation", "internal/payout",
+		"internal/material", "internal/review", "internal/donation", "internal/payout", "internal/refund",
 		"internal/reconcile", "internal/termination",
 	}},
 	{name: "use cases across domains", domain: true, pkgs: []string{"internal/filing", "internal/disclosure"}},

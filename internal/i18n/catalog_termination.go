@@ -56,6 +56,7 @@ func init() {
 		"termination.recovered":        {"已追回", "Recovered"},
 		"termination.refund_run":       {"退款批次", "Refund run"},
 		"termination.refund_waiting":   {"待发起", "not started yet"},
+		"termination.refund_none":      {"无可退余额（已拨付部分追回后再退）", "nothing left to refund (what was paid out is refunded as it is recovered)"},
 		"termination.referrals":        {"报案记录", "Police referrals"},
 		"termination.station":          {"报案单位", "Police station"},
 		"termination.referred_on":      {"报案日期", "Date"},

@@ -93,6 +93,9 @@ func Platform(p *platform.Platform, changed func()) []Job {
 			return err
 		}})
 	}
+	if p.Refunds != nil {
+		js = append(js, RefundJobs(p.Refunds, p.Log, changed)...)
+	}
 	return js
 }
 

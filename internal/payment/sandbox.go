@@ -70,6 +70,10 @@ type SandboxConfig struct {
 	Faults Faults
 	// Logger receives a line when a notification is given up; nil discards.
 	Logger *slog.Logger
+	// RefundBook keeps the sandbox's refunds; in memory when nil. The
+	// platform gives it one in its database (sandbox_psp_refunds), so that
+	// refunds survive a restart.
+	RefundBook SandboxRefundBook
 }
 
 // Faults are the habits of real payment providers that the platform must
@@ -137,13 +141,6 @@ type sandboxOrder struct {
 	paidAt         time.Time
 	notificationID string
 	acknowledged   bool
-	refunded       money.Fen
-	refunds        map[string]sandboxRefund
-}
-
-type sandboxRefund struct {
-	amount money.Fen
-	result RefundResult
 }
 
 // sandboxNotification is the JSON body of a sandbox notification.
@@ -194,6 +191,9 @@ func NewSandbox(cfg SandboxConfig) *Sandbox {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.RefundBook == nil {
+		cfg.RefundBook = &memoryRefundBook{byNo: map[string]SandboxRefundEntry{}}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Sandbox{
@@ -332,52 +332,6 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b) // never fails (crypto/rand, Go 1.24+)
 	return hex.EncodeToString(b)
-}
-
-// Refund marks the order refunded. A refund number used again returns the
-// first result. It returns ErrUnknownOrder, Invalid for a refund that does
-// not fit the order, or Conflict for an unpaid order.
-func (s *Sandbox) Refund(ctx context.Context, r Refund) (RefundResult, error) {
-	var fields []apperr.FieldError
-	if !ValidOrderID(r.RefundID) {
-		fields = append(fields, apperr.FieldError{Field: "refund_id", Key: "payment.refund_id_invalid", Args: []any{MinOrderID, MaxOrderID}})
-	}
-	if r.Amount <= 0 {
-		fields = append(fields, apperr.FieldError{Field: "amount", Key: "payment.amount_positive"})
-	}
-	if fields != nil {
-		return RefundResult{}, &apperr.Error{Code: apperr.Invalid, Key: "payment.refund_invalid", Fields: fields}
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o, ok := s.orders[r.OrderID]
-	if !ok {
-		return RefundResult{}, ErrUnknownOrder
-	}
-	if old, ok := o.refunds[r.RefundID]; ok {
-		if old.amount != r.Amount {
-			return RefundResult{}, apperr.New(apperr.Conflict, "payment.refund_conflict")
-		}
-		return old.result, nil
-	}
-	switch {
-	case o.state != Paid && o.state != Refunded:
-		return RefundResult{}, apperr.New(apperr.Conflict, "payment.order_not_paid")
-	case r.TransactionID != "" && r.TransactionID != o.transactionID:
-		return RefundResult{}, apperr.New(apperr.Invalid, "payment.refund_transaction")
-	case r.Total != o.Amount:
-		return RefundResult{}, apperr.New(apperr.Invalid, "payment.refund_total_mismatch")
-	case r.Amount > o.Amount-o.refunded:
-		return RefundResult{}, apperr.New(apperr.Invalid, "payment.refund_too_much")
-	}
-	res := RefundResult{RefundID: r.RefundID, ProviderRefundID: "sbr" + randomHex(12), State: RefundSuccess}
-	if o.refunds == nil {
-		o.refunds = make(map[string]sandboxRefund)
-	}
-	o.refunds[r.RefundID] = sandboxRefund{amount: r.Amount, result: res}
-	o.refunded += r.Amount
-	o.state = Refunded
-	return res, nil
 }
 
 // Sign returns the signature of a notification:
@@ -590,25 +544,9 @@ func (s *Sandbox) deliverStep(o *sandboxOrder) bool {
 // a payment succeeded, with every field in place, is ErrMalformed. Only
 // then is anything in the body read.
 func (s *Sandbox) ParseNotification(r *http.Request) (Payment, error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxNotificationBody+1))
+	body, err := s.verified(r)
 	if err != nil {
-		return Payment{}, fmt.Errorf("payment: reading the notification: %w", ErrMalformed)
-	}
-	if len(body) > MaxNotificationBody {
-		return Payment{}, fmt.Errorf("payment: the notification is over %d bytes: %w", MaxNotificationBody, ErrMalformed)
-	}
-	ts := r.Header.Get(SandboxTimestampHeader)
-	nonce := r.Header.Get(SandboxNonceHeader)
-	sig := r.Header.Get(SandboxSignatureHeader)
-	unix, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil || nonce == "" || len(nonce) > 64 || sig == "" {
-		return Payment{}, fmt.Errorf("payment: the notification's signature headers are missing or unreadable: %w", ErrBadSignature)
-	}
-	if !hmac.Equal([]byte(sig), []byte(s.Sign(ts, nonce, body))) {
-		return Payment{}, fmt.Errorf("payment: the notification's signature does not match: %w", ErrBadSignature)
-	}
-	if skew := s.cfg.Now().Sub(time.Unix(unix, 0)); skew > MaxSkew || skew < -MaxSkew || unix < 0 || unix > 1<<40 {
-		return Payment{}, fmt.Errorf("payment: the notification's timestamp is %s from now: %w", skew.Round(time.Second), ErrStale)
+		return Payment{}, err
 	}
 	var n sandboxNotification
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -644,6 +582,33 @@ func (s *Sandbox) ParseNotification(r *http.Request) (Payment, error) {
 		PaidAt:         paidAt,
 		NotificationID: n.ID,
 	}, nil
+}
+
+// verified reads a notification's body (bounded) and checks its signature
+// and freshness: ErrMalformed for an unreadable or oversized body,
+// ErrBadSignature, ErrStale.
+func (s *Sandbox) verified(r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxNotificationBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("payment: reading the notification: %w", ErrMalformed)
+	}
+	if len(body) > MaxNotificationBody {
+		return nil, fmt.Errorf("payment: the notification is over %d bytes: %w", MaxNotificationBody, ErrMalformed)
+	}
+	ts := r.Header.Get(SandboxTimestampHeader)
+	nonce := r.Header.Get(SandboxNonceHeader)
+	sig := r.Header.Get(SandboxSignatureHeader)
+	unix, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil || nonce == "" || len(nonce) > 64 || sig == "" {
+		return nil, fmt.Errorf("payment: the notification's signature headers are missing or unreadable: %w", ErrBadSignature)
+	}
+	if !hmac.Equal([]byte(sig), []byte(s.Sign(ts, nonce, body))) {
+		return nil, fmt.Errorf("payment: the notification's signature does not match: %w", ErrBadSignature)
+	}
+	if skew := s.cfg.Now().Sub(time.Unix(unix, 0)); skew > MaxSkew || skew < -MaxSkew || unix < 0 || unix > 1<<40 {
+		return nil, fmt.Errorf("payment: the notification's timestamp is %s from now: %w", skew.Round(time.Second), ErrStale)
+	}
+	return body, nil
 }
 
 // Acknowledge answers a notification: 204 No Content when err is nil;
@@ -751,14 +716,4 @@ func (s *Sandbox) servePage(w http.ResponseWriter, r *http.Request, id, token st
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = w.Write(buf.Bytes())
-}
-
-// QueryRefund is not built yet.
-func (s *Sandbox) QueryRefund(ctx context.Context, refundID string) (RefundResult, error) {
-	return RefundResult{}, ErrUnknownRefund
-}
-
-// ParseRefundNotification is not built yet.
-func (s *Sandbox) ParseRefundNotification(r *http.Request) (RefundResult, error) {
-	return RefundResult{}, ErrMalformed
 }

@@ -41,6 +41,7 @@ import (
 	"github.com/carefund/carefund/internal/payment"
 	"github.com/carefund/carefund/internal/payout"
 	"github.com/carefund/carefund/internal/reconcile"
+	"github.com/carefund/carefund/internal/refund"
 	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/staff"
@@ -176,6 +177,10 @@ type Platform struct {
 	// CharityPay pays money owed to charity to registered recipients
 	// through the custody bank (R-CHAR-1).
 	CharityPay *charitypay.Service
+	// Refunds gives money back to donors by the original route (R-REF-1,
+	// R-REF-2, R-PUB-4, R-DON-2, R-CHAR-1): runs, their execution through
+	// Providers, and what donors and the public see of them.
+	Refunds *refund.Service
 
 	ownSandbox *payment.Sandbox // made by New, so stopped by Close
 }
@@ -264,7 +269,7 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 	providers := cfg.Payments
 	if len(providers) == 0 {
 		sb := payment.NewSandbox(payment.SandboxConfig{Key: SandboxKey(keys), BaseURL: p.PublicURL,
-			Merchant: "sandbox", Logger: p.Log})
+			Merchant: "sandbox", Logger: p.Log, RefundBook: refund.SandboxBook{DB: p.DB}})
 		p.ownSandbox = sb
 		providers = []payment.Provider{sb}
 		merchants["sandbox"] = "sandbox"
@@ -298,6 +303,11 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 	p.CharityPay = &charitypay.Service{DB: p.DB, Ledger: p.Ledger, Vault: p.Vault, Approvals: p.Approvals}
 	p.Approvals.Register(staff.KindCharityRecipient, charitypay.RecipientExecutor(p.Vault))
 	p.Approvals.Register(staff.KindCharityTransfer, charitypay.TransferExecutor())
+	base := p.PublicURL
+	p.Refunds = &refund.Service{DB: p.DB, Ledger: p.Ledger, Providers: p.Providers, Log: p.Log, Now: p.Now,
+		Options: refund.Options{NotifyURL: func(provider string) string { return base + "/notify/" + provider + "/refund" }}}
+	p.Terminations.Refunder, p.Terminations.Refunds = terminationRefunder{p.Refunds}, p.Refunds
+	p.Reconcile.Refunder = recoveryRefunder{p.Refunds}
 	return p, nil
 }
 

@@ -68,6 +68,7 @@ func (s *Server) routes() []route {
 		{"GET /donations/{no}", s.donationPage},
 		{"GET /my/donations", s.myDonations},
 		{"POST /pay/notify/{provider}", s.payNotify},
+		{"POST /notify/{provider}/refund", s.refundNotify},
 		{"GET /sandbox/checkout/{id}", s.sandboxCheckout},
 		{"POST /sandbox/checkout/{id}", s.sandboxCheckout},
 
@@ -94,6 +95,8 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/my/requests/{id}/payouts", s.apiMyPayouts},
 		{"POST /api/v1/my/requests/{id}/payouts", s.apiApplyPayout},
 		{"GET /api/v1/my/payouts/{id}", s.apiMyPayout},
+		{"POST /api/v1/my/donations/{id}/refund", s.apiDonorRefund},
+		{"GET /api/v1/my/refunds", s.apiMyRefunds},
 		{"POST /api/v1/my/payouts/{id}/answer", s.apiAnswerPayout},
 		{"POST /api/v1/my/payouts/{id}/usage", s.apiPayoutUsage},
 		{"GET /api/v1/requests", s.apiRequests},
