@@ -27,6 +27,7 @@ import (
 	"github.com/carefund/carefund/internal/incident"
 	"github.com/carefund/carefund/internal/payout"
 	"github.com/carefund/carefund/internal/reconcile"
+	"github.com/carefund/carefund/internal/refund"
 	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/server/site"
@@ -55,6 +56,8 @@ type Console struct {
 	Bank        *bank.Service
 	BankSandbox *bank.Sandbox
 	Reconcile   *reconcile.Service
+	// Refunds is the refund runs' service (refunds.go); nil hides them.
+	Refunds *refund.Service
 	// SettleNow and ImportNow run the settlement and statement jobs once.
 	SettleNow, ImportNow MoneyJob
 	// Now is the clock, which the review queue measures waiting from;
@@ -123,6 +126,11 @@ func (c *Console) Routes() []site.Route {
 		{Pattern: "POST /staff/reconcile/upload", Handler: c.uploadStatement},
 		{Pattern: "POST /staff/reconcile/{id}/resolve", Handler: c.resolveDifference},
 		{Pattern: "POST /staff/reconcile/{id}/correct", Handler: c.correctDifference},
+		// Refund runs (refunds.go).
+		{Pattern: "GET /staff/refunds", Handler: c.refundsPage},
+		{Pattern: "POST /staff/refunds", Handler: c.startRun},
+		{Pattern: "GET /staff/refunds/{id}", Handler: c.refundRunPage},
+		{Pattern: "POST /staff/refunds/{id}/charity", Handler: c.giveToCharity},
 		{Pattern: "GET /staff/approvals", Handler: c.approvalsPage},
 		{Pattern: "POST /staff/approvals/{id}", Handler: c.decide},
 		{Pattern: "GET /staff/members", Handler: c.membersPage},
