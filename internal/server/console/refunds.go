@@ -129,7 +129,7 @@ func (c *Console) startRun(w http.ResponseWriter, r *http.Request) error {
 		if c.Refunds == nil {
 			return apperr.New(apperr.NotFound, "")
 		}
-		run, err = c.Refunds.StaffDeclarePurposeEnded(r.Context(), rec, id, reason, "staff:"+key)
+		run, err = c.Refunds.StaffDeclarePurposeEnded(r.Context(), rec.Actor, id, reason, "staff:"+key)
 		return err
 	})
 	if err != nil {
