@@ -236,4 +236,3 @@ func (c *Console) giveToCharity(w http.ResponseWriter, r *http.Request) error {
 	}
 	return site.Redirect(w, r, "/staff/refunds/"+strconv.FormatInt(id, 10)+"?done=given")
 }
-
