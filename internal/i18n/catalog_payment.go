@@ -26,6 +26,8 @@ func init() {
 		"payment.stale":                 {"支付通知的时间戳超出允许范围，已拒绝。", "The payment notification's timestamp is too far from now; it was refused."},
 		"payment.malformed":             {"支付通知的格式无法识别。", "The payment notification could not be read."},
 		"payment.unknown_order":         {"支付机构没有此订单。", "The payment provider has no such order."},
+		"payment.unknown_refund":        {"支付机构没有此退款单。", "The payment provider has no such refund."},
+		"payment.rate_limited":          {"支付机构限制了调用频率，稍后会自动重试。", "The payment provider limited the rate of calls; it is tried again shortly."},
 		"payment.sandbox_title":         {"模拟收银台", "Sandbox checkout"},
 		"payment.sandbox_notice":        {"这是测试用的模拟支付，不会产生真实扣款。", "This is a simulated payment for testing; no real money moves."},
 		"payment.sandbox_description":   {"商品", "For"},

@@ -192,6 +192,10 @@ var permissions = map[string]access{
 	"POST /staff/reconcile/upload":       roles("reconcile.import", staff.Finance),
 	"POST /staff/reconcile/{id}/resolve": roles("reconcile.resolve", staff.Finance),
 	"POST /staff/reconcile/{id}/correct": roles("reconcile.correct", staff.Finance),
+	"GET /staff/refunds":                 roles("refund.runs", staff.Finance, staff.Admin, staff.Auditor),
+	"POST /staff/refunds":                roles("refund.purpose_ended", staff.Finance),
+	"GET /staff/refunds/{id}":            roles("refund.run", staff.Finance, staff.Admin, staff.Auditor),
+	"POST /staff/refunds/{id}/charity":   roles("refund.to_charity", staff.Finance),
 	// Suspension and termination (R-REV-4, R-REF-2): reviewers patrol and
 	// suspend, reviewers and admins propose a termination, admins approve
 	// it (the proposer never; staff.Policies); finance and auditors read.

@@ -28,6 +28,7 @@ import (
 	"github.com/carefund/carefund/internal/incident"
 	"github.com/carefund/carefund/internal/payout"
 	"github.com/carefund/carefund/internal/reconcile"
+	"github.com/carefund/carefund/internal/refund"
 	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/server/site"
@@ -57,6 +58,8 @@ type Console struct {
 	Bank        *bank.Service
 	BankSandbox *bank.Sandbox
 	Reconcile   *reconcile.Service
+	// Refunds is the refund runs' service (refunds.go); nil hides them.
+	Refunds *refund.Service
 	// Terminations suspends and terminates requests (terminations.go);
 	// nil hides its screens.
 	Terminations *termination.Service
@@ -136,6 +139,11 @@ func (c *Console) Routes() []site.Route {
 		{Pattern: "POST /staff/reconcile/upload", Handler: c.uploadStatement},
 		{Pattern: "POST /staff/reconcile/{id}/resolve", Handler: c.resolveDifference},
 		{Pattern: "POST /staff/reconcile/{id}/correct", Handler: c.correctDifference},
+		// Refund runs (refunds.go).
+		{Pattern: "GET /staff/refunds", Handler: c.refundsPage},
+		{Pattern: "POST /staff/refunds", Handler: c.startRun},
+		{Pattern: "GET /staff/refunds/{id}", Handler: c.refundRunPage},
+		{Pattern: "POST /staff/refunds/{id}/charity", Handler: c.giveToCharity},
 		// Suspension and termination (terminations.go).
 		{Pattern: "GET /staff/terminations", Handler: c.terminationsPage},
 		{Pattern: "POST /staff/requests/{id}/suspend", Handler: c.suspendRequest},

@@ -1,0 +1,76 @@
+package i18n
+
+// The messages of the console's refund screens: the runs and their
+// progress, the refunds that need a look, the answers set aside, and the
+// form that records a purpose's end (R-REF-1, R-CHAR-1).
+func init() {
+	register(map[string]message{
+		"staff.refunds.title":    {"退款", "Refunds"},
+		"staff.refund_run.title": {"退款批次", "Refund run"},
+
+		"refund.cause.purpose_ended": {"目的已达成或已不存在，退还余款", "Purpose achieved or gone: the balance goes back"},
+		"refund.cause.after_close":   {"筹款结束后到账的捐款", "Paid after fundraising closed"},
+		"refund.cause.donor":         {"捐款人申请退款", "The donor asked for a refund"},
+		"refund.cause.terminated":    {"求助被终止", "Request terminated"},
+		"refund.cause.recovery":      {"追回的善款", "Recovered money"},
+		"refund.cause.wind_down":     {"平台停止服务", "Platform winding down"},
+
+		"refund.run_state.ledgering": {"记账中", "Being booked"},
+		"refund.run_state.ledgered":  {"退款进行中", "Refunding"},
+		"refund.run_state.finished":  {"已完成", "Finished"},
+
+		"refund.step.planned":    {"计划退款", "Planned"},
+		"refund.step.ledgered":   {"已记账", "Booked"},
+		"refund.step.sent":       {"已提交支付机构", "Sent to the provider"},
+		"refund.step.processing": {"等待支付机构结果", "Awaiting the provider"},
+		"refund.step.succeeded":  {"已退回捐款人", "Paid back"},
+		"refund.step.retrying":   {"失败，等待重试", "Failed, waiting to retry"},
+		"refund.step.to_charity": {"无法退回，转入慈善", "Could not be paid back: to charity"},
+
+		"refund.quarantine.unknown_refund":  {"未知的退款单号", "Unknown refund number"},
+		"refund.quarantine.amount_mismatch": {"金额不符", "Amount does not match"},
+		"refund.quarantine.order_mismatch":  {"订单不符", "Order does not match"},
+		"refund.quarantine.stale_attempt":   {"旧的退款尝试", "An earlier attempt"},
+		"refund.quarantine.after_charity":   {"已转入慈善后到达", "Arrived after it went to charity"},
+
+		"refund.console.lead":             {"每一批退款按原路退回（R-DON-2），逐笔记账，进度实时显示。", "Every refund run goes back by the original route (R-DON-2), booked one refund at a time, with its progress shown as it goes."},
+		"refund.console.run":              {"批次", "Run"},
+		"refund.console.request":          {"求助", "Request"},
+		"refund.console.cause":            {"原因", "Cause"},
+		"refund.console.progress":         {"进度", "Progress"},
+		"refund.console.failing":          {"%d 笔待重试", "%d waiting to retry"},
+		"refund.console.decided_by":       {"决定人", "Decided by"},
+		"refund.console.none":             {"还没有退款批次。", "No refund runs yet."},
+		"refund.console.start":            {"登记目的已达成或已不存在", "Record a purpose achieved or gone"},
+		"refund.console.start_lead":       {"求助已关闭且没有进行中的拨付时，未使用的余款按捐款比例原路退回全部捐款人（R-REF-1）。", "Once a request is closed and no payout is under way, its unspent balance goes back to all its donors in proportion to what each gave, by the original route (R-REF-1)."},
+		"refund.console.request_no":       {"求助编号", "Request number"},
+		"refund.console.reason":           {"说明", "Reason"},
+		"refund.console.start_button":     {"退还余款", "Refund the balance"},
+		"refund.console.request_invalid":  {"请填写求助编号（数字）。", "Enter the request's number."},
+		"refund.console.request_unknown":  {"没有这个编号的求助。", "There is no request with this number."},
+		"refund.console.reason_required":  {"请写明理由。", "Give a reason."},
+		"refund.console.quarantined":      {"搁置的支付机构回报", "Provider answers set aside"},
+		"refund.console.quarantined_lead": {"与记录不符的退款回报被搁置，不会记账，请核实。", "Refund answers that do not match the records are set aside, never booked; check them."},
+		"refund.console.provider":         {"支付机构", "Provider"},
+		"refund.console.refund_no":        {"退款单号", "Refund number"},
+		"refund.console.why":              {"搁置原因", "Why set aside"},
+		"refund.console.order":            {"订单号", "Order"},
+		"refund.console.refunds":          {"退款笔数", "Refunds"},
+		"refund.console.ledgered_at":      {"%s 全部记账", "all booked %s"},
+		"refund.console.finished_at":      {"%s 完成", "finished %s"},
+		"refund.console.live":             {"本页每 5 秒自动刷新。", "This page reloads every 5 seconds."},
+		"refund.console.step":             {"步骤", "Step"},
+		"refund.console.count":            {"笔数", "Count"},
+		"refund.console.attention":        {"需要处理的退款", "Refunds that need a look"},
+		"refund.console.attention_lead":   {"支付机构无法退回或已关闭的退款会按计划自动重试；最后一次仍失败则转入慈善（R-CHAR-1）。确认无法退回时可以提前转入慈善。", "Refunds the provider could not pay back or closed are retried on a schedule; after the last attempt they go to charity (R-CHAR-1). When a refund clearly cannot be paid back, give it to charity now."},
+		"refund.console.donation":         {"捐款", "Donation"},
+		"refund.console.attempt":          {"尝试", "Attempt"},
+		"refund.console.last_error":       {"最近错误", "Last error"},
+		"refund.console.next":             {"下次尝试", "Next attempt"},
+		"refund.console.give_reason":      {"转入慈善的理由", "Why it goes to charity"},
+		"refund.console.give":             {"转入慈善", "Give to charity"},
+		"refund.console.all_well":         {"没有需要处理的退款。", "No refund needs a look."},
+		"refund.console.notice.started":   {"退款批次 #%v 已开始。", "Refund run #%v has started."},
+		"refund.console.notice.given":     {"该笔退款已转入慈善（批次 #%v）。", "The refund went to charity (run #%v)."},
+	})
+}
