@@ -125,12 +125,20 @@ func (s *Service) ForDonations(ctx context.Context, userID int64, donationIDs []
 	return out, err
 }
 
+// DonorAsk is what the donor's confirmation step shows: the donation's
+// request and what a refund would give back.
+type DonorAsk struct {
+	DonationID, RequestID int64
+	Amount                money.Fen
+}
+
 // DonorCheck says whether the donor userID may ask for a refund of
-// donation donationID now, and what it would give back: nil and the
-// amount, or the refusal DonorRequest would answer (policy P). It is the
-// confirmation step's reading; DonorRequest decides.
-func (s *Service) DonorCheck(ctx context.Context, userID, donationID int64) (money.Fen, error) {
-	var amount money.Fen
+// donation donationID now, and what it would give back: the amount, or
+// the refusal DonorRequest would answer (policy P), with the request when
+// the donation is theirs. It is the confirmation step's reading;
+// DonorRequest decides.
+func (s *Service) DonorCheck(ctx context.Context, userID, donationID int64) (DonorAsk, error) {
+	ask := DonorAsk{DonationID: donationID}
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
 		d, err := readDonation(ctx, tx, donationID)
 		if err != nil {
@@ -139,6 +147,7 @@ func (s *Service) DonorCheck(ctx context.Context, userID, donationID int64) (mon
 		if d.DonorUserID != userID || userID <= 0 {
 			return apperr.New(apperr.NotFound, KeyNotYours)
 		}
+		ask.RequestID = d.RequestID
 		r, err := readRequest(ctx, tx, d.RequestID)
 		if err != nil {
 			return err
@@ -146,10 +155,10 @@ func (s *Service) DonorCheck(ctx context.Context, userID, donationID int64) (mon
 		if err := DonorMay(userID, d, r); err != nil {
 			return err
 		}
-		amount, err = DonorAmount(0, d)
+		ask.Amount, err = DonorAmount(0, d)
 		return err
 	})
-	return amount, err
+	return ask, err
 }
 
 // PublisherView is what the publisher's request page shows of refunds
@@ -236,4 +245,39 @@ func (s *Service) ForPublisher(ctx context.Context, userID, requestID int64) (Pu
 // donor userID: DonorRequest's, for tests and callers that look a run up.
 func RunKeyOf(userID int64, key string) string {
 	return "donor:" + strconv.FormatInt(userID, 10) + ":" + key
+}
+
+// KeyInFull is the refusal of a donor's refund of less than the donation
+// can get back: policy P refunds a donation in full.
+const KeyInFull = "refund.in_full"
+
+// DonorRefund is DonorRequest with the amount a client named (0: none):
+// it must be what the donation can get back, as policy P refunds in full;
+// more is refused as KeyTooMuch, less as KeyInFull, each on the field
+// amount_fen. The same key returns the first run whatever the amount.
+func (s *Service) DonorRefund(ctx context.Context, userID, donationID int64, amount money.Fen, key string) (Run, error) {
+	if amount != 0 {
+		var replay bool
+		if err := s.DB.Read(ctx, func(tx *store.Tx) (err error) {
+			_, replay, err = runByKey(ctx, tx, RunKeyOf(userID, key))
+			return err
+		}); err != nil {
+			return Run{}, err
+		}
+		if !replay {
+			ask, err := s.DonorCheck(ctx, userID, donationID)
+			if err != nil {
+				return Run{}, err
+			}
+			switch {
+			case amount > ask.Amount || amount < 0:
+				return Run{}, &apperr.Error{Code: apperr.Invalid, Key: "refund.input_invalid",
+					Fields: []apperr.FieldError{{Field: "amount_fen", Key: KeyTooMuch}}}
+			case amount < ask.Amount:
+				return Run{}, &apperr.Error{Code: apperr.Invalid, Key: "refund.input_invalid",
+					Fields: []apperr.FieldError{{Field: "amount_fen", Key: KeyInFull}}}
+			}
+		}
+	}
+	return s.DonorRequest(ctx, userID, donationID, key)
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/carefund/carefund/internal/payment"
 	"github.com/carefund/carefund/internal/payout"
 	"github.com/carefund/carefund/internal/platform"
+	"github.com/carefund/carefund/internal/refund"
 	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/server/console"
 	"github.com/carefund/carefund/internal/server/site"
@@ -129,6 +130,7 @@ type Server struct {
 	disclosure *disclosure.Service
 
 	payouts *payout.Service // payout applications (payoutpages.go, api_payouts.go)
+	refunds *refund.Service // refunds as donors and publishers see them (refundpages.go, api_refunds.go)
 
 	pageCache pageCache // public request pages (pagecache.go)
 	csp       string    // the Content-Security-Policy of every response
@@ -169,6 +171,7 @@ func New(opts Options) (*Server, error) {
 	s.setUpConsole(p)
 	s.disclosure = p.Disclosure
 	s.payouts = p.Payouts
+	s.refunds = p.Refunds
 	var origins []string
 	for _, p := range s.providers {
 		if c, ok := p.(interface{ CheckoutOrigins() []string }); ok {

@@ -96,6 +96,9 @@ type PublicRequest struct {
 	Complaint string
 	// Payouts are the money paid out and its use (R-DISC-1, R-DISB-4).
 	Payouts []PublicPayoutView
+	// Figures are raised, paid out, refunded, to charity and held, from
+	// the ledger (R-DISC-1); nil until money left the request.
+	Figures *PublicFigures
 }
 
 // ShareMeta is a page's share card. Image and URL are absolute: WeChat
