@@ -178,7 +178,6 @@ func TestRefundNotices(t *testing.T) {
 	})
 }
 
-
 // TestRefundNoticeTexts: each event's SMS names the request and the
 // amount, in Chinese, and nothing else (R-DON-2).
 func TestRefundNoticeTexts(t *testing.T) {
