@@ -321,7 +321,9 @@ func TestDonorRefundAPI(t *testing.T) {
 		if resp.StatusCode != http.StatusConflict || out["detail"] != msg("refund.paid_out") {
 			t.Errorf("after a payout: %d %v", resp.StatusCode, out)
 		}
-		resp, out = f.api("GET", "/api/v1/my/donations", "", "", donor)
+		if resp, out = f.api("GET", "/api/v1/my/donations", "", "", donor); resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /api/v1/my/donations: %d", resp.StatusCode)
+		}
 		list, _ = out["donations"].([]any)
 		states := map[float64]map[string]any{}
 		for _, x := range list {
