@@ -166,8 +166,8 @@ type Platform struct {
 	// providers' settlement files (R-FUND-4).
 	Reconcile *reconcile.Service
 	// Refunds gives money back to donors by the original route (R-REF-1,
-	// R-DON-2): donors' own requests, the publisher's declaration that the
-	// purpose ended, and the runs other packages start.
+	// R-REF-2, R-PUB-4, R-DON-2, R-CHAR-1): runs, their execution through
+	// Providers, and what donors and the public see of them.
 	Refunds *refund.Service
 
 	ownSandbox *payment.Sandbox // made by New, so stopped by Close
@@ -282,7 +282,9 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 		account = p.BankSandbox.Account.ID
 	}
 	p.Reconcile = &reconcile.Service{DB: p.DB, Ledger: p.Ledger, Custody: iso20022.Account{ID: account}}
-	p.Refunds = &refund.Service{DB: p.DB, Ledger: p.Ledger, Providers: p.Providers, Now: p.Now, Log: p.Log}
+	base := p.PublicURL
+	p.Refunds = &refund.Service{DB: p.DB, Ledger: p.Ledger, Providers: p.Providers, Log: p.Log, Now: p.Now,
+		Options: refund.Options{NotifyURL: func(provider string) string { return base + "/notify/" + provider + "/refund" }}}
 	return p, nil
 }
 

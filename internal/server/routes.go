@@ -71,6 +71,7 @@ func (s *Server) routes() []route {
 		{"GET /my/requests/{id}/refund-rest", s.refundRestPage},
 		{"POST /my/requests/{id}/refund-rest", s.refundRest},
 		{"POST /pay/notify/{provider}", s.payNotify},
+		{"POST /notify/{provider}/refund", s.refundNotify},
 		{"GET /sandbox/checkout/{id}", s.sandboxCheckout},
 		{"POST /sandbox/checkout/{id}", s.sandboxCheckout},
 

@@ -123,6 +123,9 @@ type Server struct {
 	providers map[string]payment.Provider
 	provider  payment.Provider // what new orders are placed with
 	sandbox   *payment.Sandbox // when configured: its checkout is served here
+	// Refunds (refunds.go; what donors and publishers see of them:
+	// refundpages.go, api_refunds.go); nil when the database was not ready.
+	refunds *refund.Service
 
 	platform *platform.Platform // what the fields above come from
 
@@ -130,7 +133,6 @@ type Server struct {
 	disclosure *disclosure.Service
 
 	payouts *payout.Service // payout applications (payoutpages.go, api_payouts.go)
-	refunds *refund.Service // refunds as donors and publishers see them (refundpages.go, api_refunds.go)
 
 	pageCache pageCache // public request pages (pagecache.go)
 	csp       string    // the Content-Security-Policy of every response
@@ -171,7 +173,6 @@ func New(opts Options) (*Server, error) {
 	s.setUpConsole(p)
 	s.disclosure = p.Disclosure
 	s.payouts = p.Payouts
-	s.refunds = p.Refunds
 	var origins []string
 	for _, p := range s.providers {
 		if c, ok := p.(interface{ CheckoutOrigins() []string }); ok {
