@@ -78,7 +78,7 @@ func BenchmarkStartRun30k(b *testing.B) {
 			start := time.Now()
 			in := RunInput{RequestID: f.req, Cause: CausePurposeEnded, Actor: "system", Key: "bench"}
 			plan, post := phases(b, f, in)
-			b.Logf("plan %s, ledger %s", plan, post)
+			b.Logf("plan %s, ledger %s, ledger batches %d", plan, post, f.l.Batches())
 			run, err := f.s.StartRun(ctx, in)
 			if err != nil {
 				b.Fatal(err)

@@ -193,6 +193,10 @@ func (s *Service) plan(ctx context.Context, tx *store.Tx, in RunInput) (Run, boo
 	if err != nil {
 		return Run{}, false, err
 	}
+	if in.Cause == CauseDonor && (len(sh) == 0 || sh[0].Refunded > 0) {
+		// Another of the donor's requests came first (only once).
+		return Run{}, false, apperr.New(apperr.Conflict, KeyAlready)
+	}
 	amount := in.Amount
 	if amount == 0 {
 		amount = min(left, may)

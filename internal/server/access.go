@@ -151,6 +151,8 @@ var permissions = map[string]access{
 	"POST /api/v1/my/requests/{id}/materials":          signedIn,
 	"GET /api/v1/my/requests/{id}/payouts":             signedIn,
 	"POST /api/v1/my/requests/{id}/payouts":            signedIn,
+	"POST /api/v1/my/donations/{id}/refund":            signedIn,
+	"GET /api/v1/my/refunds":                           signedIn,
 	"GET /api/v1/my/payouts/{id}":                      signedIn,
 	"POST /api/v1/my/payouts/{id}/answer":              signedIn,
 	"POST /api/v1/my/payouts/{id}/usage":               signedIn,
@@ -168,7 +170,6 @@ var permissions = map[string]access{
 	"GET /my/requests/{id}/refund-rest":                signedIn,
 	"POST /my/requests/{id}/refund-rest":               signedIn,
 	"GET /api/v1/my/donations":                         signedIn,
-	"POST /api/v1/my/donations/{id}/refund":            signedIn,
 	"POST /pay/notify/{provider}":                      anyone, // believed only once the provider's signature is verified
 	"POST /notify/{provider}/refund":                   anyone, // the same: believed only once its signature is verified
 	"GET /sandbox/checkout/{id}":                       anyone, // only when the sandbox is configured

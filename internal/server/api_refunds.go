@@ -2,17 +2,107 @@ package server
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/refund"
 )
 
-// The donor's refunds in the JSON API (R-DON-2): their donations with the
-// refunds of each, and a refund of one under the published policy, made
-// exactly once by the client's Idempotency-Key.
+// The donor's refund API: ask for a refund of one's own donation under the
+// published policy (P), see the refunds of one's donations, and one's
+// donations each with what became of its refunds (R-DON-2).
+
+// apiRefundRun is a refund run as the donor who started it sees it.
+type apiRefundRun struct {
+	ID        int64     `json:"id"`
+	RequestID int64     `json:"request_id"`
+	Cause     string    `json:"cause"`
+	Amount    pubAmount `json:"amount"`
+	Refunds   int64     `json:"refunds"`
+	State     string    `json:"state"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// apiRefund is one refund of a donor's donation.
+type apiRefund struct {
+	ID         int64      `json:"id"`
+	DonationID int64      `json:"donation_id"`
+	RequestID  int64      `json:"request_id"`
+	Cause      string     `json:"cause"`
+	Amount     pubAmount  `json:"amount"`
+	State      string     `json:"state"`
+	StateName  string     `json:"state_name"`
+	SettledAt  *time.Time `json:"settled_at,omitempty"`
+}
+
+// apiDonorRefund answers POST /api/v1/my/donations/{id}/refund: the
+// signed-in donor's refund of their own donation, exactly once per
+// Idempotency-Key (the same key returns the first run, 200; a new run is
+// 201). An optional body {"amount_fen": N} must name the whole of what the
+// donation can get back: more is refused on amount_fen as more than the
+// donation, less as not in full (422).
+func (s *Server) apiDonorRefund(w http.ResponseWriter, r *http.Request) error {
+	if s.refunds == nil {
+		return apperr.New(apperr.Unavailable, "error.unavailable")
+	}
+	user, id, err := own(r)
+	if err != nil {
+		return err
+	}
+	key := r.Header.Get("Idempotency-Key")
+	if key == "" || len(key) > 100 {
+		return &apperr.Error{Code: apperr.Invalid, Key: "refund.input_invalid",
+			Fields: []apperr.FieldError{{Field: "Idempotency-Key", Key: "refund.key_invalid", Args: []any{100}}}}
+	}
+	// An amount, if named, must be the whole of what the donation can
+	// get back: policy P refunds in full (DonorRefund).
+	var in struct {
+		AmountFen int64 `json:"amount_fen"`
+	}
+	if r.ContentLength != 0 {
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+	}
+	if in.AmountFen < 0 || in.AmountFen > int64(money.MaxFen) {
+		return &apperr.Error{Code: apperr.Invalid, Key: "refund.input_invalid",
+			Fields: []apperr.FieldError{{Field: "amount_fen", Key: refund.KeyTooMuch}}}
+	}
+	run, err := s.refunds.DonorRefund(r.Context(), user, id, money.Fen(in.AmountFen), key)
+	if err != nil {
+		return err
+	}
+	status := http.StatusCreated
+	if run.Replayed {
+		status = http.StatusOK
+	}
+	return writeJSON(w, status, apiRefundRun{ID: run.ID, RequestID: run.RequestID, Cause: string(run.Cause),
+		Amount: pubAmountOf(s.lang(r), run.Amount), Refunds: run.Refunds, State: string(run.State), CreatedAt: run.CreatedAt.UTC()})
+}
+
+// apiMyRefunds answers GET /api/v1/my/refunds: the refunds of the
+// signed-in donor's donations, newest first, with their state.
+func (s *Server) apiMyRefunds(w http.ResponseWriter, r *http.Request) error {
+	if s.refunds == nil {
+		return apperr.New(apperr.Unavailable, "error.unavailable")
+	}
+	rs, err := s.refunds.Mine(r.Context(), callerOf(r).user.Subject)
+	if err != nil {
+		return err
+	}
+	lang := s.lang(r)
+	out := struct {
+		Refunds []apiRefund `json:"refunds"`
+	}{Refunds: []apiRefund{}}
+	for _, f := range rs {
+		out.Refunds = append(out.Refunds, apiRefund{ID: f.ID, DonationID: f.DonationID, RequestID: f.RequestID,
+			Cause: string(f.Cause), Amount: pubAmountOf(lang, f.Amount), State: string(f.State),
+			StateName: i18n.T(lang, "refund.state."+string(f.State)), SettledAt: optTime(f.SettledAt)})
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
 
 // apiDonationRefund is what became of refunds of one donation.
 type apiDonationRefund struct {
@@ -88,60 +178,4 @@ func (s *Server) apiMyDonations(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	return writeJSON(w, http.StatusOK, out)
-}
-
-// apiRefundRun is a donor's refund as the API answers it.
-type apiRefundRun struct {
-	RunID      int64  `json:"run_id"`
-	DonationID int64  `json:"donation_id"`
-	RequestID  int64  `json:"request_id"`
-	AmountFen  int64  `json:"amount_fen"`
-	Amount     string `json:"amount"`
-	State      string `json:"state"`
-	Replayed   bool   `json:"replayed"`
-}
-
-// apiRefund asks for a refund of one of the donor's donations, under the
-// published policy: POST /api/v1/my/donations/{id}/refund with an
-// Idempotency-Key header and an optional body {"amount_fen": N}, which
-// must be the whole of what the donation can get back. 201 with the
-// refund; the same key again answers the first refund (200, replayed).
-// Refused: someone else's donation 404, asked before or money paid out
-// 409, an amount other than the whole 422 on amount_fen.
-func (s *Server) apiRefund(w http.ResponseWriter, r *http.Request) error {
-	user, id, err := own(r)
-	if err != nil {
-		return err
-	}
-	if s.refunds == nil {
-		return apperr.New(apperr.Unavailable, "error.unavailable")
-	}
-	key := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
-	if key == "" || len(key) > 100 {
-		return &apperr.Error{Code: apperr.Invalid, Key: "refund.input_invalid",
-			Fields: []apperr.FieldError{{Field: "Idempotency-Key", Key: "refundui.key_required"}}}
-	}
-	var in struct {
-		AmountFen int64 `json:"amount_fen"`
-	}
-	if r.ContentLength != 0 {
-		if err := decodeJSON(r, &in); err != nil {
-			return err
-		}
-	}
-	if in.AmountFen < 0 || in.AmountFen > int64(money.MaxFen) {
-		return &apperr.Error{Code: apperr.Invalid, Key: "refund.input_invalid",
-			Fields: []apperr.FieldError{{Field: "amount_fen", Key: refund.KeyTooMuch}}}
-	}
-	run, err := s.refunds.DonorRefund(r.Context(), user, id, money.Fen(in.AmountFen), key)
-	if err != nil {
-		return err
-	}
-	status := http.StatusCreated
-	if run.Replayed {
-		status = http.StatusOK
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	return writeJSON(w, status, apiRefundRun{RunID: run.ID, DonationID: id, RequestID: run.RequestID,
-		AmountFen: int64(run.Amount), Amount: run.Amount.String(), State: string(refund.DonorAsked), Replayed: run.Replayed})
 }

@@ -58,10 +58,10 @@ func TestGoldenRefunds(t *testing.T) {
 			t.Fatalf("asking: %d %s", resp.StatusCode, body)
 		}
 		var run struct {
-			RunID int64 `json:"run_id"`
+			ID int64 `json:"id"`
 		}
 		mustJSON(t, body, &run)
-		g.id("run_id", run.RunID, "{run}")
+		g.id("id", run.ID, "{run}")
 		g.check(t, "api_refund.golden", resp, body)
 		resp, body = ask(d1, "", "golden-refund-2")
 		g.check(t, "api_refund_problem_409.golden", resp, body)
