@@ -10,7 +10,7 @@ func init() {
 // refunds its unspent balance pro rata (R-REF-1); and the providers'
 // answers about refunds that were set aside, never believed.
 type StaffRefunds struct {
-	Runs []RefundRunRow
+	Runs []StaffRunRow
 	// CanStart: the member may record a purpose's end (finance).
 	CanStart bool
 	// Start is the form that records it, with its one-time Key.
@@ -20,8 +20,8 @@ type StaffRefunds struct {
 	Notice      string
 }
 
-// RefundRunRow is one run in the list.
-type RefundRunRow struct {
+// StaffRunRow is one run in the list.
+type StaffRunRow struct {
 	ID, Request int64
 	Cause       string // a refund.Cause
 	State       string // a refund.RunState
@@ -51,7 +51,7 @@ func (StaffRefunds) TitleKey() string { return "staff.refunds.title" }
 // each with its last error and, for finance, the form that gives it to
 // charity now (R-CHAR-1). The page reloads itself while the run is going.
 type StaffRefundRun struct {
-	Run      RefundRunRow
+	Run      StaffRunRow
 	Reason   string
 	Ledgered string // when every refund was decided, or ""
 	Finished string // when every refund was settled, or ""

@@ -48,10 +48,10 @@ func percent(n, of int64) int {
 	return int(n * 100 / of)
 }
 
-func (c *Console) runRow(l i18n.Lang, run refund.Run) web.RefundRunRow {
+func (c *Console) runRow(l i18n.Lang, run refund.Run) web.StaffRunRow {
 	p := run.Progress
 	done := p.Succeeded.N + p.ToCharity.N
-	return web.RefundRunRow{ID: run.ID, Request: run.RequestID, Cause: string(run.Cause), State: string(run.State),
+	return web.StaffRunRow{ID: run.ID, Request: run.RequestID, Cause: string(run.Cause), State: string(run.State),
 		Amount: run.Amount.Format(l), Refunds: run.Refunds, Done: done, Total: run.Refunds, Percent: percent(done, run.Refunds),
 		Failing: p.Retrying.N, Actor: run.Actor, At: site.Minute(run.CreatedAt)}
 }
