@@ -107,6 +107,64 @@ CREATE TABLE charities (
 	updated_at BIGINT  NOT NULL
 );
 
+CREATE TABLE charity_recipient_drafts (
+	id              INTEGER NOT NULL PRIMARY KEY,
+	name            TEXT    NOT NULL,
+	credit_code     TEXT    NOT NULL,
+	certificate_ref TEXT    NOT NULL,
+	bank_name       TEXT    NOT NULL,
+	key_id          BIGINT  NOT NULL REFERENCES data_keys (id),
+	account_sealed  BLOB    NOT NULL CHECK (typeof(account_sealed) = 'blob'),
+	account_masked  TEXT    NOT NULL,
+	created_at      BIGINT  NOT NULL
+);
+
+CREATE TABLE charity_recipients (
+	id              INTEGER NOT NULL PRIMARY KEY,
+	name            TEXT    NOT NULL CHECK (name <> ''),
+	credit_code     TEXT    NOT NULL CHECK (length(credit_code) = 18),
+	certificate_ref TEXT    NOT NULL CHECK (certificate_ref <> ''),
+	bank_name       TEXT    NOT NULL CHECK (bank_name <> ''),
+	key_id          BIGINT  NOT NULL REFERENCES data_keys (id),
+	account_sealed  BLOB    NOT NULL CHECK (typeof(account_sealed) = 'blob'),
+	account_index   TEXT    NOT NULL CHECK (length(account_index) = 64),
+	account_masked  TEXT    NOT NULL CHECK (account_masked <> ''),
+	active          INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+	proposed_by     BIGINT  NOT NULL,
+	approved_by     BIGINT  NOT NULL,
+	created_at      BIGINT  NOT NULL,
+	deactivated_at  BIGINT,
+	CHECK (active = 1 OR deactivated_at IS NOT NULL)
+);
+
+CREATE TABLE charity_transfer_sources (
+	transfer_id BIGINT NOT NULL REFERENCES charity_transfers (id),
+	source      TEXT   NOT NULL CHECK (source IN ('interest', 'refund_to_charity')),
+	period      TEXT   NOT NULL,
+	request_id  BIGINT NOT NULL,
+	amount      BIGINT NOT NULL CHECK (typeof(amount) = 'integer' AND amount > 0),
+	PRIMARY KEY (transfer_id, source, period, request_id)
+);
+
+CREATE TABLE charity_transfers (
+	id           INTEGER NOT NULL PRIMARY KEY,
+	recipient_id BIGINT  NOT NULL REFERENCES charity_recipients (id),
+	amount       BIGINT  NOT NULL CHECK (typeof(amount) = 'integer' AND amount > 0),
+	state        TEXT    NOT NULL CHECK (state IN ('proposed', 'approved', 'paying', 'paid', 'rejected', 'returned', 'withdrawn')),
+	note         TEXT    NOT NULL,
+	proposal_id  BIGINT  NOT NULL UNIQUE,
+	proposed_by  BIGINT  NOT NULL,
+	approved_by  BIGINT,
+	transfer_id  TEXT    UNIQUE,
+	reason       TEXT    NOT NULL DEFAULT '',
+	entry_id     BIGINT  REFERENCES ledger_entries (id),
+	created_at   BIGINT  NOT NULL,
+	approved_at  BIGINT,
+	sent_at      BIGINT,
+	paid_at      BIGINT,
+	ended_at     BIGINT
+);
+
 CREATE TABLE custody_accounts (
 	id             INTEGER NOT NULL PRIMARY KEY,
 	bank_name      TEXT    NOT NULL CHECK (bank_name <> ''),
@@ -426,6 +484,20 @@ CREATE TABLE payouts (
 	CHECK ((state IN ('paying', 'paid', 'returned')) = (transfer_id IS NOT NULL) OR state = 'failed')
 );
 
+CREATE TABLE police_referrals (
+	id             INTEGER NOT NULL PRIMARY KEY,
+	termination_id BIGINT  NOT NULL REFERENCES terminations (id),
+	station        TEXT    NOT NULL CHECK (length(station) BETWEEN 1 AND 200),
+	referred_on    TEXT    NOT NULL CHECK (length(referred_on) = 10),
+	case_number    TEXT    NOT NULL CHECK (length(case_number) BETWEEN 1 AND 100),
+	key_id         BIGINT  NOT NULL UNIQUE REFERENCES data_keys (id),
+	seal_token     TEXT    NOT NULL UNIQUE CHECK (length(seal_token) = 32),
+	officer_sealed BLOB    NOT NULL CHECK (length(officer_sealed) > 0),
+	officer_masked TEXT    NOT NULL CHECK (officer_masked <> ''),
+	added_by       BIGINT  NOT NULL REFERENCES staff (id),
+	added_at       BIGINT  NOT NULL CHECK (typeof(added_at) = 'integer')
+);
+
 CREATE TABLE reconcile_differences (
 	id               INTEGER NOT NULL PRIMARY KEY,
 	run_id           BIGINT  REFERENCES reconcile_runs (id),
@@ -440,7 +512,7 @@ CREATE TABLE reconcile_differences (
 	resolved_by      BIGINT,
 	resolved_at      BIGINT,
 	reason           TEXT,
-	correction_entry BIGINT  REFERENCES ledger_entries (id),
+	correction_entry BIGINT  REFERENCES ledger_entries (id), line_key TEXT NOT NULL DEFAULT '',
 	CHECK ((resolved_at IS NULL) = (resolved_by IS NULL) AND (resolved_at IS NULL) = (reason IS NULL))
 );
 
@@ -643,6 +715,19 @@ CREATE TABLE request_materials (
 	CHECK (published_at IS NULL OR reviewed_at IS NOT NULL),
 	CHECK (published_at IS NULL OR kind IN ('certificate', 'expense_list')),
 	CHECK (published_at IS NULL OR withdrawn_at IS NULL)
+);
+
+CREATE TABLE request_suspensions (
+	id           INTEGER NOT NULL PRIMARY KEY,
+	request_id   BIGINT  NOT NULL REFERENCES requests (id),
+	notice       TEXT    NOT NULL CHECK (length(notice) BETWEEN 1 AND 500),
+	reason       TEXT    NOT NULL CHECK (length(reason) BETWEEN 1 AND 1000),
+	suspended_by BIGINT  NOT NULL REFERENCES staff (id),
+	suspended_at BIGINT  NOT NULL CHECK (typeof(suspended_at) = 'integer'),
+	resumed_by   BIGINT  REFERENCES staff (id),
+	resumed_at   BIGINT,
+	resume_note  TEXT    CHECK (resume_note IS NULL OR length(resume_note) BETWEEN 1 AND 500),
+	CHECK ((resumed_by IS NULL) = (resumed_at IS NULL) AND (resumed_at IS NULL) = (resume_note IS NULL))
 );
 
 CREATE TABLE request_totals (
@@ -895,6 +980,52 @@ CREATE TABLE staff_proposals (
 	CHECK ((status = 'pending') = (decided_by IS NULL AND decided_at IS NULL))
 );
 
+CREATE TABLE statement_credits (
+	id                INTEGER NOT NULL PRIMARY KEY,
+	line_key          TEXT    NOT NULL UNIQUE CHECK (line_key <> ''),
+	kind              TEXT    NOT NULL CHECK (kind IN ('interest', 'recovery')),
+	request_id        BIGINT,
+	amount            BIGINT  NOT NULL CHECK (typeof(amount) = 'integer' AND amount > 0),
+	booked_on         TEXT    NOT NULL CHECK (length(booked_on) = 10),
+	entry_id          BIGINT  NOT NULL UNIQUE REFERENCES ledger_entries (id),
+	matched_by        TEXT    NOT NULL,
+	refund_started_at BIGINT,
+	created_at        BIGINT  NOT NULL,
+	CHECK ((kind = 'recovery') = (request_id IS NOT NULL))
+);
+
+CREATE TABLE termination_documents (
+	id             INTEGER NOT NULL PRIMARY KEY,
+	termination_id BIGINT  NOT NULL REFERENCES terminations (id),
+	referral_id    BIGINT  REFERENCES police_referrals (id),
+	content_type   TEXT    NOT NULL CHECK (content_type IN ('image/jpeg', 'image/png', 'application/pdf')),
+	size_bytes     BIGINT  NOT NULL CHECK (size_bytes > 0),
+	key_id         BIGINT  NOT NULL UNIQUE REFERENCES data_keys (id),
+	seal_token     TEXT    NOT NULL UNIQUE CHECK (length(seal_token) = 32),
+	content_sealed BLOB    NOT NULL CHECK (length(content_sealed) > 0),
+	added_by       BIGINT  NOT NULL REFERENCES staff (id),
+	added_at       BIGINT  NOT NULL CHECK (typeof(added_at) = 'integer')
+);
+
+CREATE TABLE terminations (
+	id                  INTEGER NOT NULL PRIMARY KEY,
+	request_id          BIGINT  NOT NULL REFERENCES requests (id),
+	proposal_id         BIGINT  NOT NULL UNIQUE REFERENCES staff_proposals (id),
+	reason              TEXT    NOT NULL CHECK (length(reason) BETWEEN 1 AND 1000),
+	public_reason       TEXT    NOT NULL CHECK (length(public_reason) BETWEEN 1 AND 500),
+	findings            TEXT    NOT NULL CHECK (findings <> ''),
+	patient_involved    INTEGER NOT NULL CHECK (patient_involved IN (0, 1)),
+	proposed_by         BIGINT  NOT NULL REFERENCES staff (id),
+	proposed_at         BIGINT  NOT NULL CHECK (typeof(proposed_at) = 'integer'),
+	approved_by         BIGINT  REFERENCES staff (id),
+	terminated_at       BIGINT,
+	paid_out_fen        BIGINT  CHECK (paid_out_fen IS NULL OR paid_out_fen >= 0),
+	receivable_entry_id BIGINT  REFERENCES ledger_entries (id),
+	refund_run          TEXT    CHECK (refund_run IS NULL OR length(refund_run) BETWEEN 1 AND 100),
+	followed_up_at      BIGINT,
+	CHECK ((approved_by IS NULL) = (terminated_at IS NULL) AND (terminated_at IS NULL) = (paid_out_fen IS NULL))
+);
+
 CREATE TABLE usage_reminders (
 	payout_id  BIGINT NOT NULL REFERENCES payouts (id),
 	stage      TEXT   NOT NULL CHECK (stage IN ('due', 'overdue')),
@@ -930,6 +1061,10 @@ CREATE UNIQUE INDEX blacklist_entries_in_force ON blacklist_entries (person_inde
 CREATE INDEX blacklist_entries_person ON blacklist_entries (person_index, id);
 
 CREATE INDEX blacklist_events_entry ON blacklist_events (entry_id, id);
+
+CREATE UNIQUE INDEX charity_recipients_active_code ON charity_recipients (credit_code) WHERE active = 1;
+
+CREATE INDEX charity_transfers_open ON charity_transfers (id) WHERE state IN ('proposed', 'approved', 'paying');
 
 CREATE INDEX custody_changes_pending ON custody_changes (id) WHERE state IN ('proposed', 'approved', 'reported');
 
@@ -969,6 +1104,8 @@ CREATE INDEX payouts_request ON payouts (request_id, id);
 
 CREATE INDEX payouts_state ON payouts (state, id);
 
+CREATE INDEX police_referrals_termination ON police_referrals (termination_id, id);
+
 CREATE INDEX reconcile_differences_open ON reconcile_differences (id) WHERE resolved_at IS NULL;
 
 CREATE UNIQUE INDEX reconcile_runs_statement ON reconcile_runs (statement_id) WHERE statement_id <> '';
@@ -996,6 +1133,10 @@ CREATE INDEX request_fundraising_open ON request_fundraising (deadline) WHERE cl
 CREATE INDEX request_materials_content ON request_materials (content_index);
 
 CREATE INDEX request_materials_request ON request_materials (request_id, id);
+
+CREATE UNIQUE INDEX request_suspensions_open ON request_suspensions (request_id) WHERE resumed_at IS NULL;
+
+CREATE INDEX request_suspensions_request ON request_suspensions (request_id, id);
 
 CREATE INDEX request_updates_patrol ON request_updates (posted_at, id) WHERE checked_at IS NULL AND taken_down_at IS NULL;
 
@@ -1037,6 +1178,14 @@ CREATE INDEX signin_codes_source ON signin_codes (source, created_at);
 
 CREATE INDEX staff_proposals_status ON staff_proposals (status, id);
 
+CREATE INDEX statement_credits_unstarted ON statement_credits (id) WHERE kind = 'recovery' AND refund_started_at IS NULL;
+
+CREATE INDEX termination_documents_termination ON termination_documents (termination_id, id);
+
+CREATE INDEX terminations_follow_up ON terminations (followed_up_at, terminated_at);
+
+CREATE INDEX terminations_request ON terminations (request_id, id);
+
 CREATE TRIGGER audit_head_forward BEFORE UPDATE ON audit_head
 WHEN NEW.id <> OLD.id OR NEW.seq <> OLD.seq + 1
   OR NOT EXISTS (SELECT 1 FROM audit_log WHERE seq = NEW.seq AND hash = NEW.hash)
@@ -1075,6 +1224,18 @@ BEGIN SELECT RAISE(ABORT, 'blacklist_events: the history is never changed'); END
 
 CREATE TRIGGER charities_no_delete BEFORE DELETE ON charities
 BEGIN SELECT RAISE(ABORT, 'charities: organisations are never deleted; deactivate them'); END;
+
+CREATE TRIGGER charity_recipients_no_delete BEFORE DELETE ON charity_recipients
+BEGIN SELECT RAISE(ABORT, 'charity_recipients: entries are never deleted; deactivate them'); END;
+
+CREATE TRIGGER charity_transfer_sources_fixed BEFORE UPDATE ON charity_transfer_sources
+BEGIN SELECT RAISE(ABORT, 'charity_transfer_sources: what a transfer comes from never changes'); END;
+
+CREATE TRIGGER charity_transfer_sources_no_delete BEFORE DELETE ON charity_transfer_sources
+BEGIN SELECT RAISE(ABORT, 'charity_transfer_sources: what a transfer comes from never changes'); END;
+
+CREATE TRIGGER charity_transfers_no_delete BEFORE DELETE ON charity_transfers
+BEGIN SELECT RAISE(ABORT, 'charity_transfers: a transfer is never deleted'); END;
 
 CREATE TRIGGER donation_order_lapses_no_delete BEFORE DELETE ON donation_order_lapses
 BEGIN SELECT RAISE(ABORT, 'donation_order_lapses: a lapse is never deleted'); END;
@@ -1209,6 +1370,12 @@ BEGIN SELECT RAISE(ABORT, 'payouts: what was applied for never changes'); END;
 CREATE TRIGGER payouts_no_delete BEFORE DELETE ON payouts
 BEGIN SELECT RAISE(ABORT, 'payouts: a payout is never deleted'); END;
 
+CREATE TRIGGER police_referrals_fixed BEFORE UPDATE ON police_referrals
+BEGIN SELECT RAISE(ABORT, 'police_referrals: a referral never changes; record another'); END;
+
+CREATE TRIGGER police_referrals_no_delete BEFORE DELETE ON police_referrals
+BEGIN SELECT RAISE(ABORT, 'police_referrals: a referral is never deleted'); END;
+
 CREATE TRIGGER reconcile_differences_fixed BEFORE UPDATE ON reconcile_differences
 	WHEN OLD.resolved_at IS NOT NULL OR NEW.id <> OLD.id OR NEW.kind <> OLD.kind OR NEW.reference <> OLD.reference
 		OR NEW.ledger_amount IS NOT OLD.ledger_amount OR NEW.other_amount IS NOT OLD.other_amount
@@ -1310,6 +1477,13 @@ BEGIN SELECT RAISE(ABORT, 'request_materials: material is never deleted; upload 
 CREATE TRIGGER request_materials_summary_once BEFORE UPDATE OF public_summary ON request_materials
 WHEN OLD.public_summary IS NOT NULL AND NEW.public_summary IS NOT OLD.public_summary
 BEGIN SELECT RAISE(ABORT, 'request_materials: a published summary is never changed'); END;
+
+CREATE TRIGGER request_suspensions_fixed BEFORE UPDATE OF id, request_id, notice, reason, suspended_by, suspended_at
+	ON request_suspensions
+BEGIN SELECT RAISE(ABORT, 'request_suspensions: a suspension never changes; it is only resumed'); END;
+
+CREATE TRIGGER request_suspensions_no_delete BEFORE DELETE ON request_suspensions
+BEGIN SELECT RAISE(ABORT, 'request_suspensions: a suspension is never deleted'); END;
 
 CREATE TRIGGER request_totals_add_only BEFORE UPDATE ON request_totals
 WHEN NEW.request_id <> OLD.request_id OR NEW.raised_fen < OLD.raised_fen OR NEW.donations < OLD.donations
@@ -1430,4 +1604,20 @@ BEGIN SELECT RAISE(ABORT, 'staff_proposals: only the decision of a proposal is r
 
 CREATE TRIGGER staff_proposals_no_delete BEFORE DELETE ON staff_proposals
 BEGIN SELECT RAISE(ABORT, 'staff_proposals: proposals are never deleted'); END;
+
+CREATE TRIGGER statement_credits_no_delete BEFORE DELETE ON statement_credits
+BEGIN SELECT RAISE(ABORT, 'statement_credits: a posted line is never deleted'); END;
+
+CREATE TRIGGER termination_documents_fixed BEFORE UPDATE ON termination_documents
+BEGIN SELECT RAISE(ABORT, 'termination_documents: a document never changes'); END;
+
+CREATE TRIGGER termination_documents_no_delete BEFORE DELETE ON termination_documents
+BEGIN SELECT RAISE(ABORT, 'termination_documents: a document is never deleted'); END;
+
+CREATE TRIGGER terminations_fixed BEFORE UPDATE OF id, request_id, proposal_id, reason, public_reason, findings,
+	patient_involved, proposed_by, proposed_at ON terminations
+BEGIN SELECT RAISE(ABORT, 'terminations: what was proposed never changes'); END;
+
+CREATE TRIGGER terminations_no_delete BEFORE DELETE ON terminations
+BEGIN SELECT RAISE(ABORT, 'terminations: a termination is never deleted'); END;
 
