@@ -103,6 +103,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		if err != nil {
 			return fmt.Errorf("loading the demo data: %w", err)
 		}
+		refunded, err := demo.LoadRefunds(ctx, p)
+		if err != nil {
+			return fmt.Errorf("loading the demo refunds: %w", err)
+		}
+		loaded = loaded || refunded
 		log.Info("demo data", "loaded_now", loaded)
 	}
 	started = true
