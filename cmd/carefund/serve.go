@@ -21,6 +21,7 @@ import (
 	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/payment"
 	"github.com/carefund/carefund/internal/platform"
+	"github.com/carefund/carefund/internal/refund"
 	"github.com/carefund/carefund/internal/server"
 	"github.com/carefund/carefund/internal/store"
 )
@@ -64,7 +65,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if publicURL == "" {
 		publicURL = strings.TrimSuffix(httpURL(ln.Addr()), "/")
 	}
-	payments, merchants, err := paymentProviders(cfg, keys, publicURL, log)
+	payments, merchants, err := paymentProviders(cfg, keys, publicURL, log, refund.SandboxBook{DB: db})
 	if err != nil {
 		return err
 	}
