@@ -1,5 +1,5 @@
 -- The schema carefund's migrations build, read from SQLite after the last
--- migration (0026_charity.sql). PostgreSQL has the same tables and
+-- migration (0027_refund_notices.sql). PostgreSQL has the same tables and
 -- columns (a test checks); its types are in internal/store/migrations/postgres.
 -- Generated: go test ./internal/store -run SchemaDoc -update
 
@@ -568,6 +568,22 @@ CREATE TABLE reconcile_settlements (
 	CHECK ((status = 'posted') = (entry_id IS NOT NULL))
 );
 
+CREATE TABLE refund_notices (
+	refund_id  BIGINT  NOT NULL REFERENCES refunds (id),
+	event      TEXT    NOT NULL CHECK (event IN ('sent', 'succeeded', 'to_charity')),
+	user_id    BIGINT  NOT NULL REFERENCES users (id),
+	request_id BIGINT  NOT NULL REFERENCES requests (id),
+	amount_fen BIGINT  NOT NULL CHECK (amount_fen > 0),
+	state      TEXT    NOT NULL CHECK (state IN ('pending', 'claimed', 'sent', 'failed', 'unsure')),
+	attempts   INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+	created_at BIGINT  NOT NULL CHECK (typeof(created_at) = 'integer'),
+	claimed_at BIGINT,
+	sent_at    BIGINT,
+	PRIMARY KEY (refund_id, event),
+	CHECK ((state = 'sent') = (sent_at IS NOT NULL)),
+	CHECK (state = 'pending' OR claimed_at IS NOT NULL)
+);
+
 CREATE TABLE refund_quarantine (
 	id                 INTEGER NOT NULL PRIMARY KEY,
 	provider           TEXT    NOT NULL CHECK (provider <> ''),
@@ -1095,6 +1111,8 @@ CREATE INDEX reconcile_differences_open ON reconcile_differences (id) WHERE reso
 CREATE UNIQUE INDEX reconcile_runs_statement ON reconcile_runs (statement_id) WHERE statement_id <> '';
 
 CREATE UNIQUE INDEX reconcile_settlements_posted ON reconcile_settlements (ref) WHERE status = 'posted';
+
+CREATE INDEX refund_notices_open ON refund_notices (state, claimed_at) WHERE state IN ('pending', 'claimed');
 
 CREATE INDEX refund_runs_ledgering ON refund_runs (id) WHERE state = 'ledgering';
 

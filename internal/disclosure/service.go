@@ -123,6 +123,8 @@ type Page struct {
 	Names   map[int64]string // donor user id → masked phone number
 	Share   donation.Share
 	ByShare bool // the page was opened by a share link of this request
+	// Figures are the request's money as the ledger has it (R-DISC-1).
+	Figures Figures
 }
 
 // Page reads the public page of request id, opened by share link
@@ -143,6 +145,9 @@ func (s *Service) Page(ctx context.Context, id int64, shareToken string) (Page, 
 		if p.Raised, p.Donors, err = donation.Totals(ctx, tx, id); err != nil {
 			return err
 		}
+		if p.Figures, err = readFigures(ctx, tx, id); err != nil {
+			return err
+		}
 		if p.Recent, err = donation.Recent(ctx, tx, id, RecentDonations); err != nil {
 			return err
 		}
@@ -161,6 +166,17 @@ func (s *Service) Page(ctx context.Context, id int64, shareToken string) (Page, 
 		return nil
 	})
 	return p, err
+}
+
+// Figures returns a request's public figures, from the ledger
+// (R-DISC-1).
+func (s *Service) Figures(ctx context.Context, id int64) (Figures, error) {
+	var f Figures
+	err := s.DB.Read(ctx, func(tx *store.Tx) (err error) {
+		f, err = readFigures(ctx, tx, id)
+		return err
+	})
+	return f, err
 }
 
 // Target is what the donation pages show of a request: its newest

@@ -68,6 +68,15 @@ func Platform(p *platform.Platform, changed func()) []Job {
 			return err
 		}})
 	}
+	if p.Refunds != nil {
+		js = append(js, Job{Name: RefundNoticesJob, Every: RefundNoticesEvery, Run: func(ctx context.Context) error {
+			res, err := RefundNotices(ctx, p)
+			if res.Sent > 0 || res.Failed > 0 || res.Unsure > 0 {
+				p.Log.Info("told donors of their refunds", "sent", res.Sent, "failed", res.Failed, "unsure", res.Unsure)
+			}
+			return err
+		}})
+	}
 	if p.Bank != nil && p.Payouts != nil {
 		js = append(js, BankJobs(RouteOutcomes(payoutExecutor{s: p.Payouts, changed: changed}, p.CharityPay), p.Bank, BankEvery)...)
 	}

@@ -44,7 +44,7 @@ func newPlatform(t *testing.T, db *store.DB, c *clock) *platform.Platform {
 }
 
 // fundraising opens a request with the default period and returns its id.
-func fundraising(t *testing.T, p *platform.Platform, patientID string) int64 {
+func fundraising(t testing.TB, p *platform.Platform, patientID string) int64 {
 	t.Helper()
 	ctx := context.Background()
 	var id int64

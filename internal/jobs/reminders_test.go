@@ -51,7 +51,7 @@ func (b *smsBox) take() []sms {
 
 // userWithPhone inserts a user whose phone number is sealed as package
 // account seals it, so that the account service opens it.
-func userWithPhone(t *testing.T, p *platform.Platform, phone string) int64 {
+func userWithPhone(t testing.TB, p *platform.Platform, phone string) int64 {
 	t.Helper()
 	ctx := context.Background()
 	var id int64

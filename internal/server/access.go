@@ -171,6 +171,11 @@ var permissions = map[string]access{
 	"POST /requests/{id}/share":                        anyone,
 	"GET /donations/{no}":                              anyone,
 	"GET /my/donations":                                signedIn,
+	"GET /my/donations/{id}/refund":                    signedIn,
+	"POST /my/donations/{id}/refund":                   signedIn,
+	"GET /my/requests/{id}/refund-rest":                signedIn,
+	"POST /my/requests/{id}/refund-rest":               signedIn,
+	"GET /api/v1/my/donations":                         signedIn,
 	"POST /pay/notify/{provider}":                      anyone, // believed only once the provider's signature is verified
 	"POST /notify/{provider}/refund":                   anyone, // the same: believed only once its signature is verified
 	"GET /sandbox/checkout/{id}":                       anyone, // only when the sandbox is configured

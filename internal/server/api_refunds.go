@@ -6,10 +6,13 @@ import (
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/i18n"
+	"github.com/carefund/carefund/internal/money"
+	"github.com/carefund/carefund/internal/refund"
 )
 
 // The donor's refund API: ask for a refund of one's own donation under the
-// published policy (P), and see the refunds of one's donations.
+// published policy (P), see the refunds of one's donations, and one's
+// donations each with what became of its refunds (R-DON-2).
 
 // apiRefundRun is a refund run as the donor who started it sees it.
 type apiRefundRun struct {
@@ -37,7 +40,9 @@ type apiRefund struct {
 // apiDonorRefund answers POST /api/v1/my/donations/{id}/refund: the
 // signed-in donor's refund of their own donation, exactly once per
 // Idempotency-Key (the same key returns the first run, 200; a new run is
-// 201).
+// 201). An optional body {"amount_fen": N} must name the whole of what the
+// donation can get back: more is refused on amount_fen as more than the
+// donation, less as not in full (422).
 func (s *Server) apiDonorRefund(w http.ResponseWriter, r *http.Request) error {
 	if s.refunds == nil {
 		return apperr.New(apperr.Unavailable, "error.unavailable")
@@ -51,7 +56,21 @@ func (s *Server) apiDonorRefund(w http.ResponseWriter, r *http.Request) error {
 		return &apperr.Error{Code: apperr.Invalid, Key: "refund.input_invalid",
 			Fields: []apperr.FieldError{{Field: "Idempotency-Key", Key: "refund.key_invalid", Args: []any{100}}}}
 	}
-	run, err := s.refunds.DonorRequest(r.Context(), user, id, key)
+	// An amount, if named, must be the whole of what the donation can
+	// get back: policy P refunds in full (DonorRefund).
+	var in struct {
+		AmountFen int64 `json:"amount_fen"`
+	}
+	if r.ContentLength != 0 {
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+	}
+	if in.AmountFen < 0 || in.AmountFen > int64(money.MaxFen) {
+		return &apperr.Error{Code: apperr.Invalid, Key: "refund.input_invalid",
+			Fields: []apperr.FieldError{{Field: "amount_fen", Key: refund.KeyTooMuch}}}
+	}
+	run, err := s.refunds.DonorRefund(r.Context(), user, id, money.Fen(in.AmountFen), key)
 	if err != nil {
 		return err
 	}
@@ -82,5 +101,81 @@ func (s *Server) apiMyRefunds(w http.ResponseWriter, r *http.Request) error {
 			Cause: string(f.Cause), Amount: pubAmountOf(lang, f.Amount), State: string(f.State),
 			StateName: i18n.T(lang, "refund.state."+string(f.State)), SettledAt: optTime(f.SettledAt)})
 	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// apiDonationRefund is what became of refunds of one donation.
+type apiDonationRefund struct {
+	// State: none, asked, on_its_way, refunded, to_charity.
+	State        string `json:"state"`
+	AmountFen    int64  `json:"amount_fen"`
+	RefundedFen  int64  `json:"refunded_fen"`
+	ToCharityFen int64  `json:"to_charity_fen"`
+	RefundedAt   string `json:"refunded_at,omitempty"`
+	// Account is where the money went back, in the provider's words.
+	Account string `json:"account,omitempty"`
+	// MayAsk: the signed-in donor may ask for a refund now; Refusal is
+	// the reason's code otherwise.
+	MayAsk  bool   `json:"may_ask"`
+	Refusal string `json:"refusal,omitempty"`
+}
+
+func apiRefundOf(v refund.DonationRefunds) *apiDonationRefund {
+	out := &apiDonationRefund{State: string(v.State), AmountFen: int64(v.Amount), RefundedFen: int64(v.Refunded),
+		ToCharityFen: int64(v.ToCharity), Account: v.Account, MayAsk: v.MayAsk, Refusal: v.Refusal}
+	if !v.SettledAt.IsZero() {
+		out.RefundedAt = v.SettledAt.Format(time.RFC3339)
+	}
+	return out
+}
+
+// apiMyDonation is one of the donor's donations.
+type apiMyDonation struct {
+	OrderNo    string             `json:"order_no"`
+	DonationID int64              `json:"donation_id,omitempty"`
+	RequestID  int64              `json:"request_id"`
+	AmountFen  int64              `json:"amount_fen"`
+	Amount     string             `json:"amount"`
+	State      string             `json:"state"`
+	PaidAt     string             `json:"paid_at,omitempty"`
+	Refund     *apiDonationRefund `json:"refund,omitempty"`
+}
+
+// apiMyDonations lists the signed-in donor's donations, newest first, each
+// with its refunds: GET /api/v1/my/donations.
+func (s *Server) apiMyDonations(w http.ResponseWriter, r *http.Request) error {
+	if s.donations == nil || s.refunds == nil {
+		return apperr.New(apperr.Unavailable, "error.unavailable")
+	}
+	user := callerOf(r).user.Subject
+	rcs, _, err := s.donations.ByDonor(r.Context(), user, myDonationsShown)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for _, rc := range rcs {
+		if rc.DonationID != 0 {
+			ids = append(ids, rc.DonationID)
+		}
+	}
+	refunds, err := s.refunds.ForDonations(r.Context(), user, ids)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Donations []apiMyDonation `json:"donations"`
+	}{Donations: []apiMyDonation{}}
+	for _, rc := range rcs {
+		d := apiMyDonation{OrderNo: rc.OrderNo, DonationID: rc.DonationID, RequestID: rc.RequestID,
+			AmountFen: int64(rc.Amount), Amount: rc.Amount.String(), State: rc.State}
+		if !rc.PaidAt.IsZero() {
+			d.PaidAt = rc.PaidAt.Format(time.RFC3339)
+		}
+		if v, ok := refunds[rc.DonationID]; ok && rc.DonationID != 0 {
+			d.Refund = apiRefundOf(v)
+		}
+		out.Donations = append(out.Donations, d)
+	}
+	w.Header().Set("Cache-Control", "no-store")
 	return writeJSON(w, http.StatusOK, out)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/payment"
+	"github.com/carefund/carefund/internal/refund"
 	"github.com/carefund/carefund/internal/server/site"
 	"github.com/carefund/carefund/internal/web"
 )
@@ -192,6 +193,21 @@ func (s *Server) donationPage(w http.ResponseWriter, r *http.Request) error {
 	if !rc.PaidAt.IsZero() {
 		page.PaidAt = minute(rc.PaidAt)
 	}
+	if rc.DonationID != 0 && s.refunds != nil {
+		// The order number shows the refunds to whoever holds it; only
+		// the donor signed in may ask for one.
+		var user int64
+		if u := callerOf(r).user; u != nil {
+			user = u.Subject
+		}
+		rs, err := s.refunds.ForDonations(r.Context(), user, []int64{rc.DonationID})
+		if err != nil {
+			return err
+		}
+		if v, ok := rs[rc.DonationID]; ok {
+			page.Refund = refundView(lang, v)
+		}
+	}
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Robots-Tag", "noindex")
@@ -208,15 +224,36 @@ func (s *Server) myDonations(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	user := callerOf(r).user.Subject
+	var ids []int64
+	for _, rc := range rcs {
+		if rc.DonationID != 0 {
+			ids = append(ids, rc.DonationID)
+		}
+	}
+	refunds := map[int64]refund.DonationRefunds{}
+	if s.refunds != nil {
+		if refunds, err = s.refunds.ForDonations(r.Context(), user, ids); err != nil {
+			return err
+		}
+	}
 	lang := s.lang(r)
 	page := web.MyDonations{}
+	if doneOf(r) == "refund" {
+		page.Notice = i18n.T(lang, "refundui.done.asked")
+	}
 	for _, rc := range rcs {
 		at := rc.PaidAt
 		if at.IsZero() {
 			at = rc.CreatedAt
 		}
-		page.Donations = append(page.Donations, web.MyDonationRow{OrderNo: rc.OrderNo, RequestID: rc.RequestID,
-			Title: titles[rc.RequestID], Amount: rc.Amount.Format(lang), Date: day(at), State: rc.State})
+		row := web.MyDonationRow{OrderNo: rc.OrderNo, RequestID: rc.RequestID,
+			Title: titles[rc.RequestID], Amount: rc.Amount.Format(lang), Date: day(at), State: rc.State}
+		if v, ok := refunds[rc.DonationID]; ok && rc.DonationID != 0 {
+			row.Refund = refundView(lang, v)
+		}
+		page.Donations = append(page.Donations, row)
 	}
+	w.Header().Set("Cache-Control", "no-store")
 	return s.render(w, r, page)
 }

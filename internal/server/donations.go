@@ -134,6 +134,8 @@ type apiOrder struct {
 	PaidAt      string            `json:"paid_at,omitempty"`
 	// TransactionID is the provider's, once the payment is confirmed.
 	TransactionID string `json:"transaction_id,omitempty"`
+	// Refund is what became of refunds of the donation, once paid.
+	Refund *apiDonationRefund `json:"refund,omitempty"`
 }
 
 // apiDonate places an order: POST /api/v1/requests/{id}/donations.
@@ -175,6 +177,19 @@ func (s *Server) apiDonation(w http.ResponseWriter, r *http.Request) error {
 		ExpiresAt: rc.ExpiresAt.Format(time.RFC3339), TransactionID: rc.TransactionID}
 	if !rc.PaidAt.IsZero() {
 		out.PaidAt = rc.PaidAt.Format(time.RFC3339)
+	}
+	if rc.DonationID != 0 && s.refunds != nil {
+		var user int64
+		if u := callerOf(r).user; u != nil {
+			user = u.Subject
+		}
+		rs, err := s.refunds.ForDonations(r.Context(), user, []int64{rc.DonationID})
+		if err != nil {
+			return err
+		}
+		if v, ok := rs[rc.DonationID]; ok {
+			out.Refund = apiRefundOf(v)
+		}
 	}
 	return writeJSON(w, http.StatusOK, out)
 }

@@ -273,7 +273,12 @@ func (s *Server) myRequest(w http.ResponseWriter, r *http.Request) error {
 	if err := s.withPayouts(r, &p, user); err != nil {
 		return err
 	}
+	if err := s.withRefunds(r, &p, user); err != nil {
+		return err
+	}
 	switch d := doneOf(r); d {
+	case "refunding":
+		p.Notice = i18n.T(lang, "refundui.done.rest")
 	case "closed", "extended", "posted", "amended":
 		p.Notice = i18n.T(lang, "filing.done."+d)
 	case "unchanged":

@@ -140,7 +140,7 @@ func (g *golden) do(t *testing.T, method, target, body, token string) (*http.Res
 }
 
 var (
-	goldenIDMember = regexp.MustCompile(`"(id|user_id|request_id)":(\d+)`)
+	goldenIDMember = regexp.MustCompile(`"(id|user_id|request_id|donation_id)":(\d+)`)
 	goldenVersion  = regexp.MustCompile(`\?v=[0-9a-f]+`)
 	goldenCheckout = regexp.MustCompile(`(/sandbox/checkout/[^"?]+\?t=)[A-Za-z0-9_-]+`)
 )

@@ -54,7 +54,9 @@ func changesPublicPage(pattern string) bool {
 	return strings.HasPrefix(path, "/staff/") || strings.HasPrefix(path, "/my/requests") ||
 		strings.HasPrefix(path, "/api/v1/my/requests") ||
 		// A payout's usage update is public (R-DISB-4).
-		strings.HasPrefix(path, "/my/payouts/") || strings.HasPrefix(path, "/api/v1/my/payouts/")
+		strings.HasPrefix(path, "/my/payouts/") || strings.HasPrefix(path, "/api/v1/my/payouts/") ||
+		// A donor's refund changes the request's public figures.
+		strings.HasPrefix(path, "/my/donations/") || strings.HasPrefix(path, "/api/v1/my/donations/")
 }
 
 // maxCachedPages bounds the cache; past it, it starts again empty.

@@ -144,6 +144,8 @@ func (s *Server) publicRequest(w http.ResponseWriter, r *http.Request) error {
 	if p.Channel != nil {
 		page.Progress = progressOf(lang, p.Raised, pub.Target)
 		page.Donors = p.Donors
+		// Where the money is, from the ledger (R-DISC-1).
+		page.Figures = publicFigures(lang, p.Figures)
 		for _, d := range p.Recent {
 			// R-DON-2: Recent gives no donor for an anonymous donation,
 			// so no name can reach the page.

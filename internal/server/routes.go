@@ -67,6 +67,10 @@ func (s *Server) routes() []route {
 		{"POST /requests/{id}/share", s.shareRequest},
 		{"GET /donations/{no}", s.donationPage},
 		{"GET /my/donations", s.myDonations},
+		{"GET /my/donations/{id}/refund", s.refundAskPage},
+		{"POST /my/donations/{id}/refund", s.refundAsk},
+		{"GET /my/requests/{id}/refund-rest", s.refundRestPage},
+		{"POST /my/requests/{id}/refund-rest", s.refundRest},
 		{"POST /pay/notify/{provider}", s.payNotify},
 		{"POST /notify/{provider}/refund", s.refundNotify},
 		{"GET /sandbox/checkout/{id}", s.sandboxCheckout},
@@ -103,6 +107,7 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/requests/{id}", s.apiRequest},
 		{"POST /api/v1/requests/{id}/donations", s.apiDonate},
 		{"GET /api/v1/donations/{no}", s.apiDonation},
+		{"GET /api/v1/my/donations", s.apiMyDonations},
 
 		// Everything else.
 		{"/api/v1/", s.notFound},

@@ -124,7 +124,9 @@ type Server struct {
 	providers map[string]payment.Provider
 	provider  payment.Provider // what new orders are placed with
 	sandbox   *payment.Sandbox // when configured: its checkout is served here
-	refunds   *refund.Service  // refunds (refunds.go); nil when the database was not ready
+	// Refunds (refunds.go; what donors and publishers see of them:
+	// refundpages.go, api_refunds.go); nil when the database was not ready.
+	refunds *refund.Service
 
 	platform *platform.Platform // what the fields above come from
 

@@ -71,6 +71,9 @@ type DonationReceipt struct {
 	// provider's confirmation is awaited. A meta refresh, not a script: the
 	// content security policy allows no inline script.
 	Refresh bool
+	// Refund is what became of refunds of the donation, and whether its
+	// donor may ask for one; nil before the payment is confirmed.
+	Refund *RefundView
 }
 
 // StateKey is the catalog key of the receipt's state.
@@ -79,6 +82,8 @@ func (p DonationReceipt) StateKey() string { return "donate.state." + p.State }
 // MyDonations lists the signed-in donor's donations, newest first.
 type MyDonations struct {
 	Donations []MyDonationRow
+	// Notice says what the donor just did (a refund asked for).
+	Notice string
 }
 
 // MyDonationRow is one of the donor's donations.
@@ -89,6 +94,8 @@ type MyDonationRow struct {
 	Amount    string
 	Date      string
 	State     string
+	// Refund is the donation's refunds; nil when it was not paid.
+	Refund *RefundView
 }
 
 // StateKey is the catalog key of the row's state.

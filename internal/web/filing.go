@@ -129,6 +129,9 @@ type RequestStatus struct {
 	// offers a new one, once the request is published.
 	Payouts []PayoutRow
 	CanPay  bool
+	// Refunds is what the request gave back or may give back (refund.go);
+	// nil before it was published.
+	Refunds *PublisherRefunds
 }
 
 // SupportView is what a published request raised and where it came from:

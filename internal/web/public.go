@@ -100,6 +100,9 @@ type PublicRequest struct {
 	// ResumedAt (R-REV-4); "" when the request was never suspended.
 	ResumeNote string
 	ResumedAt  string
+	// Figures are raised, paid out, refunded, to charity and held, from
+	// the ledger (R-DISC-1); nil until money left the request.
+	Figures *PublicFigures
 }
 
 // ShareMeta is a page's share card. Image and URL are absolute: WeChat
