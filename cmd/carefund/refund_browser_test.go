@@ -115,6 +115,9 @@ func TestRefundInBrowser(t *testing.T) {
 			row := "#suspended-" + request
 			do(t, desk,
 				chromedp.WaitVisible(row),
+				// The proposal's form folds away under its summary.
+				chromedp.Click(row+` details:has(form[action$="/terminate"]) > summary`, chromedp.NodeVisible),
+				chromedp.WaitVisible(row+` form[action$="/terminate"] textarea[name=reason]`),
 				chromedp.SendKeys(row+` form[action$="/terminate"] textarea[name=reason]`, "医院书面确认费用清单系伪造，求助人承认虚报。"),
 				chromedp.SendKeys(row+` form[action$="/terminate"] textarea[name=public_reason]`, fraudPublicReason),
 				chromedp.Click(row+` form[action$="/terminate"] input[name=findings][value=fabrication]`, chromedp.NodeVisible),
