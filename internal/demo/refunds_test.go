@@ -131,3 +131,24 @@ func TestLoadRefunds(t *testing.T) {
 		}
 	})
 }
+
+// TestLoadRefundsWithoutRequests: on a database without the demonstration
+// requests (demo data of an earlier version), LoadRefunds does nothing and
+// says so, so that serve --demo still starts.
+func TestLoadRefundsWithoutRequests(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		p, err := platform.New(ctx, platform.Config{DB: db})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(p.Close)
+		before := counts(t, db)
+		if loaded, err := LoadRefunds(ctx, p); err != nil || loaded {
+			t.Fatalf("LoadRefunds = %v, %v; want false, nil", loaded, err)
+		}
+		if after := counts(t, db); !mapsEqual(before, after) {
+			t.Errorf("LoadRefunds without requests wrote:\n%v\n%v", before, after)
+		}
+	})
+}
