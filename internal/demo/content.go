@@ -74,9 +74,9 @@ var insured = campaign.Disclosure{Detail: "参加城乡居民基本医疗保险�
 // specs are the demonstration requests, one or more in every state a
 // request can rest in. Submitted and screening are missing on purpose:
 // the machine screen runs in the transaction that submits, so a request
-// never rests there. Terminated belongs to the fraud process of a later
-// issue, and settling is passed through on the way to completed until
-// payouts exist.
+// never rests there. Terminated is reached through the fraud process, by
+// LoadRefunds (refunds.go), from a request fundraising here; settling is
+// passed through on the way to completed.
 var specs = []spec{
 	{
 		state: campaign.Draft, publisher: "赵建国", rel: campaign.Self,
