@@ -20,7 +20,12 @@ import (
 // merchant id at it. The sandbox signs with --sandbox-key-file, or with a
 // key derived from the secret keys; WeChat Pay reads its keys and
 // certificates from the files its flags name.
-func paymentProviders(cfg *config.Config, keys *keyring.Keys, publicURL string, log *slog.Logger) ([]payment.Provider, map[string]string, error) {
+//
+// book keeps the sandbox's refunds (refund.SandboxBook on the database in
+// serve), so that it refunds a payment it took before a restart, or one
+// the demonstration data confirmed, as a provider would; nil keeps them in
+// memory for the process only.
+func paymentProviders(cfg *config.Config, keys *keyring.Keys, publicURL string, log *slog.Logger, book payment.SandboxRefundBook) ([]payment.Provider, map[string]string, error) {
 	switch cfg.Payment {
 	case "wechatpay":
 		c, err := weChatPay(cfg)
@@ -40,7 +45,7 @@ func paymentProviders(cfg *config.Config, keys *keyring.Keys, publicURL string, 
 				return nil, nil, badInput(fmt.Errorf("--sandbox-key-file holds %d bytes; the key needs at least %d", len(key), payment.MinSandboxKey))
 			}
 		}
-		sb := payment.NewSandbox(payment.SandboxConfig{Key: key, BaseURL: publicURL, Merchant: "sandbox", Logger: log})
+		sb := payment.NewSandbox(payment.SandboxConfig{Key: key, BaseURL: publicURL, Merchant: "sandbox", Logger: log, RefundBook: book})
 		return []payment.Provider{sb}, map[string]string{"sandbox": "sandbox"}, nil
 	}
 }

@@ -45,7 +45,7 @@ func TestPaymentProviders(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ps, merchants, err := paymentProviders(cfg, keys, "http://127.0.0.1:1", nil)
+		ps, merchants, err := paymentProviders(cfg, keys, "http://127.0.0.1:1", nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,7 +83,7 @@ func TestPaymentProviders(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, _, err = paymentProviders(cfg, keys, "http://127.0.0.1:1", nil)
+			_, _, err = paymentProviders(cfg, keys, "http://127.0.0.1:1", nil, nil)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("%s %s: error %v, want one naming %s", tt.flag, tt.value, err, tt.want)
 			}
@@ -95,7 +95,7 @@ func TestPaymentProviders(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ps, merchants, err := paymentProviders(cfg, keys, "http://127.0.0.1:1", nil)
+		ps, merchants, err := paymentProviders(cfg, keys, "http://127.0.0.1:1", nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,7 +109,7 @@ func TestPaymentProviders(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := paymentProviders(cfg, keys, "", nil); err == nil || !strings.Contains(err.Error(), "--sandbox-key-file") {
+		if _, _, err := paymentProviders(cfg, keys, "", nil, nil); err == nil || !strings.Contains(err.Error(), "--sandbox-key-file") {
 			t.Errorf("a 9-byte sandbox key: error %v, want one naming --sandbox-key-file", err)
 		}
 	})

@@ -21,6 +21,7 @@ import (
 	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/payment"
 	"github.com/carefund/carefund/internal/platform"
+	"github.com/carefund/carefund/internal/refund"
 	"github.com/carefund/carefund/internal/server"
 	"github.com/carefund/carefund/internal/store"
 )
@@ -64,7 +65,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if publicURL == "" {
 		publicURL = strings.TrimSuffix(httpURL(ln.Addr()), "/")
 	}
-	payments, merchants, err := paymentProviders(cfg, keys, publicURL, log)
+	payments, merchants, err := paymentProviders(cfg, keys, publicURL, log, refund.SandboxBook{DB: db})
 	if err != nil {
 		return err
 	}
@@ -103,6 +104,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		if err != nil {
 			return fmt.Errorf("loading the demo data: %w", err)
 		}
+		refunded, err := demo.LoadRefunds(ctx, p)
+		if err != nil {
+			return fmt.Errorf("loading the demo refunds: %w", err)
+		}
+		loaded = loaded || refunded
 		log.Info("demo data", "loaded_now", loaded)
 	}
 	started = true

@@ -74,9 +74,9 @@ var insured = campaign.Disclosure{Detail: "参加城乡居民基本医疗保险�
 // specs are the demonstration requests, one or more in every state a
 // request can rest in. Submitted and screening are missing on purpose:
 // the machine screen runs in the transaction that submits, so a request
-// never rests there. Terminated belongs to the fraud process of a later
-// issue, and settling is passed through on the way to completed until
-// payouts exist.
+// never rests there. Terminated is reached through the fraud process, by
+// LoadRefunds (refunds.go), from a request fundraising here; settling is
+// passed through on the way to completed.
 var specs = []spec{
 	{
 		state: campaign.Draft, publisher: "赵建国", rel: campaign.Self,
@@ -344,5 +344,37 @@ var specs = []spec{
 			campaign.Income:           {Detail: "大伯的养老金", Amount: yuan(24_000)},
 		},
 		text: "收到多条举报，称患者已在其他平台为同一病情筹款但未如实披露。平台已暂停筹款并在核实中，核实期间不接受捐款。",
+	},
+	// The two requests refunds.go works on: the first ends its purpose
+	// and refunds its donors (R-REF-1), the second has a donor who asks
+	// for their money back (policy P). Neither has a payout.
+	{
+		state: campaign.Fundraising, publisher: "郑晓燕", patient: "郑可欣", rel: campaign.Parent,
+		title: "女儿急性阑尾炎穿孔，腹膜炎住院", diagnosis: "急性化脓性阑尾炎伴穿孔、弥漫性腹膜炎", hospital: "中南大学湘雅医院", city: "长沙",
+		story: "女儿今年九岁，前几天肚子疼了一整夜，送到医院时阑尾已经穿孔，引起了腹膜炎，做了急诊手术，现在还在住院抗感染。" +
+			"医生说如果感染控制不好可能还要再做一次手术。我们在外地打工，没有商业保险。",
+		use: []campaign.UseItem{
+			{Label: "急诊手术及住院", Amount: yuan(30_000)},
+			{Label: "抗感染治疗", Amount: yuan(10_000)},
+		},
+		means: answers{
+			campaign.MedicalInsurance: insured,
+			campaign.Income:           {Detail: "夫妻二人打工的收入", Amount: yuan(70_000)},
+		},
+	},
+	{
+		state: campaign.Fundraising, publisher: "冯建军", rel: campaign.Self,
+		title: "货车司机车祸骨盆骨折，需要二次手术", diagnosis: "骨盆粉碎性骨折、股骨干骨折", hospital: "郑州大学第一附属医院", city: "郑州",
+		story: "我是一名货车司机，上个月在高速上被追尾，骨盆和大腿都骨折了，已经做了一次手术，还需要再做一次内固定手术。" +
+			"对方车辆的保险赔付要等事故认定和诉讼结束，短期内拿不到，家里还有两个孩子上学。",
+		use: []campaign.UseItem{
+			{Label: "第二次内固定手术", Amount: yuan(60_000)},
+			{Label: "康复治疗", Amount: yuan(20_000)},
+		},
+		means: answers{
+			campaign.MedicalInsurance:    insured,
+			campaign.CommercialInsurance: {Detail: "事故对方的交强险和商业三者险，赔付需等诉讼结束"},
+			campaign.Income:              {Detail: "本人跑运输的收入（受伤后停工）", Amount: yuan(80_000)},
+		},
 	},
 }

@@ -4,7 +4,9 @@
 // taken through review, publication and fundraising by the same functions
 // the web pages call, and donations to the requests still fundraising, made
 // through the donation service and the ledger as a donor's are. Each later
-// capability adds its part (payouts); loading twice changes nothing.
+// capability adds its part (payouts; refunds, termination and charity,
+// which LoadRefunds makes through the platform's services); loading twice
+// changes nothing.
 //
 // Everything is marked as demonstration data: titles start with
 // TitlePrefix, stories end with Notice, phone numbers are in the 170 0000

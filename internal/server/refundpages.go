@@ -126,9 +126,9 @@ func (s *Server) withRefunds(r *http.Request, p *web.RequestStatus, user int64) 
 }
 
 // runRow is a run with its progress, for the publisher.
-func runRow(lang i18n.Lang, run refund.Run) web.RefundRunRow {
+func runRow(lang i18n.Lang, run refund.Run) web.PublisherRunRow {
 	pr := run.Progress
-	row := web.RefundRunRow{ID: run.ID, CauseKey: "refundui.cause." + string(run.Cause),
+	row := web.PublisherRunRow{ID: run.ID, CauseKey: "refundui.cause." + string(run.Cause),
 		StateKey: "refundui.run." + string(run.State), Amount: run.Amount.Format(lang), Refunds: pr.Planned.N,
 		Succeeded: pr.Succeeded.N, OnItsWay: pr.Ledgered.N - pr.Succeeded.N - pr.ToCharity.N, ToCharity: pr.ToCharity.N}
 	if pr.Planned.N > 0 {

@@ -51,11 +51,11 @@ type PublisherRefunds struct {
 	Refusal    string // why not, when the request is closed; "" otherwise
 	Refundable string
 	Donors     int64
-	Runs       []RefundRunRow
+	Runs       []PublisherRunRow
 }
 
-// RefundRunRow is one refund run with its progress.
-type RefundRunRow struct {
+// PublisherRunRow is one refund run with its progress, as its publisher sees it.
+type PublisherRunRow struct {
 	ID        int64
 	CauseKey  string
 	StateKey  string

@@ -24,7 +24,7 @@ func init() {
 		DonationReceipt{OrderNo: "A", State: "paid", Refund: &RefundView{State: "none", Refusal: "paid out"}},
 		DonationReceipt{OrderNo: "A", State: "paid", Refund: &RefundView{State: "on_its_way", Amount: "¥1"}},
 		RequestStatus{ID: 1, Published: true, Refunds: &PublisherRefunds{MayEnd: true, Refundable: "¥9", Donors: 2,
-			Runs: []RefundRunRow{{ID: 1, CauseKey: "refundui.cause.purpose_ended", StateKey: "refundui.run.ledgered", Amount: "¥9",
+			Runs: []PublisherRunRow{{ID: 1, CauseKey: "refundui.cause.purpose_ended", StateKey: "refundui.run.ledgered", Amount: "¥9",
 				Refunds: 2, Succeeded: 1, OnItsWay: 1, Percent: 50}}}},
 		PublicRequest{ID: 9, Figures: &PublicFigures{Raised: "¥9", PaidOut: "¥1", Refunded: "¥2", Refunding: "¥1", ToCharity: "¥0", Held: "¥5"}},
 	)
