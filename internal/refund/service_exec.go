@@ -137,6 +137,11 @@ func (s *Service) send(ctx context.Context, it sendItem) (Outcome, error) {
 	switch {
 	case errors.Is(err, payment.ErrRateLimited):
 		return OutcomeNone, s.failed(ctx, it.ID, "rate_limited")
+	case errors.Is(err, payment.ErrNotEnough):
+		// The provider's balance does not cover it: nothing was refunded;
+		// it waits, same number, for the top-up from custody (package
+		// refundfund) that Due asks for.
+		return OutcomeNone, s.failed(ctx, it.ID, "not_enough")
 	case err != nil && apperr.CodeOf(err) == apperr.Invalid, errors.Is(err, payment.ErrUnknownOrder), err != nil && apperr.CodeOf(err) == apperr.Conflict:
 		// The provider refuses this refund as it stands: an abnormal
 		// attempt, retried on the schedule and then sent to charity.
