@@ -198,7 +198,7 @@ func TestParseSandboxSettlementRefuses(t *testing.T) {
 		"three decimals": strings.Replace(seedSettlement, "600.00", "600.000", 1),
 		"header":         strings.Replace(seedSettlement, "record", "kind", 1),
 		"no settlement":  payment.SandboxSettlementHeader + "\n",
-		"refund net":     strings.Replace(seedRefunds, "100.00,,,", "100.00,,100.00,", 1),
+		"refund net":     strings.Replace(seedRefunds, "300.00,,,", "300.00,,300.00,", 1),
 		"refund count":   strings.Replace(seedRefunds, "795.00,4", "795.00,3", 1),
 		"refunds sum":    strings.Replace(seedRefunds, "refund,R1D2A1abcdefgh,,300.00", "refund,R1D2A1abcdefgh,,301.00", 1),
 		"refund twice":   strings.Replace(seedRefunds, "funding,CFRT7", "refund,R1D2A1abcdefgh", 1),
