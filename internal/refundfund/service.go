@@ -46,7 +46,7 @@ func (s *Service) Plan(ctx context.Context, provider string, due, balance money.
 		if short == 0 {
 			return nil
 		}
-		id, err := insertFunding(ctx, tx, provider, short, max(due, short), balance)
+		id, err := insertFunding(ctx, tx, provider, short, due, balance)
 		if err != nil {
 			return err
 		}
