@@ -27,6 +27,8 @@ func init() {
 		"payment.malformed":             {"支付通知的格式无法识别。", "The payment notification could not be read."},
 		"payment.unknown_order":         {"支付机构没有此订单。", "The payment provider has no such order."},
 		"payment.unknown_refund":        {"支付机构没有此退款单。", "The payment provider has no such refund."},
+		"payment.funding_conflict":      {"同一编号的充值已按另一金额记录。", "A top-up under this reference was recorded with another amount."},
+		"payment.funding_invalid":       {"充值的编号或金额无效。", "The top-up's reference or amount is not valid."},
 		"payment.not_enough":            {"支付机构的余额不足以支付这笔退款，平台从托管账户补足后会自动重试。", "The payment provider's balance does not cover the refund; it is tried again once the platform has topped it up from custody."},
 		"payment.rate_limited":          {"支付机构限制了调用频率，稍后会自动重试。", "The payment provider limited the rate of calls; it is tried again shortly."},
 		"payment.sandbox_title":         {"模拟收银台", "Sandbox checkout"},
