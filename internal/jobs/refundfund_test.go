@@ -23,15 +23,15 @@ import (
 // fundEnv is a platform whose sandbox provider's clock, and whose refund
 // service's clock, the test moves.
 type fundEnv struct {
-	t        *testing.T
-	ctx      context.Context
-	p        *platform.Platform
-	sb       *payment.Sandbox
-	mu       sync.Mutex
-	now      time.Time
+	t   *testing.T
+	ctx context.Context
+	p   *platform.Platform
+	sb  *payment.Sandbox
+	mu  sync.Mutex
+	now time.Time
 	// later moves the refund service's clock ahead of the bank's, which
 	// dates the database's rows.
-	later time.Duration
+	later    time.Duration
 	tokens   int
 	requests []int64
 }
