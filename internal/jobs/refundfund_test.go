@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"sync"
 	"testing"
@@ -167,9 +168,14 @@ func TestRefundFundedFromCustody(t *testing.T) {
 		if err != nil || run.Amount != raised {
 			t.Fatalf("run %+v %v", run, err)
 		}
+		// The sandbox's balance of the day is nothing: no refund is sent.
 		d, err := p.Refunds.Dispatch(ctx, 100)
-		if err != nil || d.Succeeded != 0 || d.Sent != 3 {
-			t.Fatalf("dispatch before the top-up: %+v %v; want three refused", d, err)
+		if err != nil || d.Sent != 0 {
+			t.Fatalf("dispatch before the top-up: %+v %v; want nothing sent", d, err)
+		}
+		// A provider asked anyway refuses it NOT_ENOUGH, and books nothing.
+		if _, err := e.sb.Refund(ctx, payment.Refund{OrderID: "none", RefundID: "fund-probe-1", TransactionID: "sbxnone", Amount: 1_00, Total: 1_00}); !errors.Is(err, payment.ErrNotEnough) {
+			t.Fatalf("a refund beyond the balance: %v, want ErrNotEnough", err)
 		}
 		if got := e.balance("psp:sandbox"); got != fees1 {
 			t.Fatalf("a refused refund moved psp:sandbox to %s", got)
@@ -221,9 +227,6 @@ func TestRefundFundedFromCustody(t *testing.T) {
 		if b, err := e.sb.RefundBalance(ctx); err != nil || b != topUp {
 			t.Fatalf("the sandbox's balance %s, %v; want the top-up %s once", b, err, topUp)
 		}
-		e.mu.Lock()
-		e.later = time.Hour // past the refused refunds' backoff
-		e.mu.Unlock()
 		d, err = p.Refunds.Dispatch(ctx, 100)
 		if err != nil || d.Succeeded != 3 {
 			t.Fatalf("dispatch after the top-up: %+v %v", d, err)

@@ -8,11 +8,10 @@ import (
 )
 
 // Due returns what the refunds still to be paid back through provider
-// add up to: decided, being sent (a refused attempt too: its provider's
-// balance did not cover it) or to be retried after a closed attempt. An
-// abnormal refund is left out (the provider cannot pay it back, whatever
-// its balance), and so is one processing (the provider has taken its
-// money already). The provider's balance must cover Due for the refunds
+// add up to: decided, being sent, or to be retried after a closed or
+// abnormal attempt — every refund Dispatch may send, and sends only while
+// the provider's balance covers it. One processing is left out: the
+// provider has taken its money already. The provider's balance must cover Due for the refunds
 // to go out (package refundfund tops it up from custody).
 func (s *Service) Due(ctx context.Context, provider string) (money.Fen, error) {
 	var out money.Fen

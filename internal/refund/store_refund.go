@@ -547,6 +547,6 @@ func resend(ctx context.Context, tx *store.Tx, id int64) error {
 func dueSum(ctx context.Context, tx *store.Tx, provider string) (money.Fen, error) {
 	var sum int64
 	err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount_fen), 0) FROM refunds
-		WHERE provider = $1 AND state IN ('decided', 'sending', 'retrying')`, provider).Scan(&sum)
+		WHERE provider = $1 AND state IN ('decided', 'sending', 'retrying', 'abnormal')`, provider).Scan(&sum)
 	return money.Fen(sum), err
 }
