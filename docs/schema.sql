@@ -572,7 +572,7 @@ CREATE TABLE refund_fundings (
 	id          INTEGER NOT NULL PRIMARY KEY,
 	provider    TEXT    NOT NULL CHECK (provider <> ''),
 	amount_fen  BIGINT  NOT NULL CHECK (typeof(amount_fen) = 'integer' AND amount_fen > 0),
-	due_fen     BIGINT  NOT NULL CHECK (typeof(due_fen) = 'integer' AND due_fen >= amount_fen),
+	due_fen     BIGINT  NOT NULL CHECK (typeof(due_fen) = 'integer' AND due_fen >= 0),
 	balance_fen BIGINT  NOT NULL CHECK (typeof(balance_fen) = 'integer'),
 	state       TEXT    NOT NULL CHECK (state IN ('planned', 'sending', 'paid', 'rejected')),
 	entry_id    BIGINT  UNIQUE REFERENCES ledger_entries (id),
