@@ -1,5 +1,5 @@
 -- The schema carefund's migrations build, read from SQLite after the last
--- migration (0027_refund_notices.sql). PostgreSQL has the same tables and
+-- migration (0028_refund_funding.sql). PostgreSQL has the same tables and
 -- columns (a test checks); its types are in internal/store/migrations/postgres.
 -- Generated: go test ./internal/store -run SchemaDoc -update
 
@@ -568,6 +568,23 @@ CREATE TABLE reconcile_settlements (
 	CHECK ((status = 'posted') = (entry_id IS NOT NULL))
 );
 
+CREATE TABLE refund_fundings (
+	id          INTEGER NOT NULL PRIMARY KEY,
+	provider    TEXT    NOT NULL CHECK (provider <> ''),
+	amount_fen  BIGINT  NOT NULL CHECK (typeof(amount_fen) = 'integer' AND amount_fen > 0),
+	due_fen     BIGINT  NOT NULL CHECK (typeof(due_fen) = 'integer' AND due_fen >= 0),
+	balance_fen BIGINT  NOT NULL CHECK (typeof(balance_fen) = 'integer'),
+	state       TEXT    NOT NULL CHECK (state IN ('planned', 'sending', 'paid', 'rejected')),
+	entry_id    BIGINT  UNIQUE REFERENCES ledger_entries (id),
+	reason      TEXT    NOT NULL DEFAULT '',
+	created_at  BIGINT  NOT NULL,
+	sent_at     BIGINT,
+	ended_at    BIGINT,
+	credited_at BIGINT,
+	CHECK ((state = 'paid') = (entry_id IS NOT NULL)),
+	CHECK (credited_at IS NULL OR state = 'paid')
+);
+
 CREATE TABLE refund_notices (
 	refund_id  BIGINT  NOT NULL REFERENCES refunds (id),
 	event      TEXT    NOT NULL CHECK (event IN ('sent', 'succeeded', 'to_charity')),
@@ -895,6 +912,12 @@ CREATE TABLE sandbox_bank_transfers (
 	received_at    BIGINT NOT NULL CHECK (typeof(received_at) = 'integer')
 );
 
+CREATE TABLE sandbox_psp_fundings (
+	ref         TEXT   NOT NULL PRIMARY KEY,
+	amount_fen  BIGINT NOT NULL CHECK (typeof(amount_fen) = 'integer' AND amount_fen > 0),
+	received_at BIGINT NOT NULL CHECK (typeof(received_at) = 'integer')
+);
+
 CREATE TABLE sandbox_psp_refunds (
 	refund_no          TEXT   NOT NULL PRIMARY KEY,
 	order_no           TEXT   NOT NULL,
@@ -1112,6 +1135,8 @@ CREATE UNIQUE INDEX reconcile_runs_statement ON reconcile_runs (statement_id) WH
 
 CREATE UNIQUE INDEX reconcile_settlements_posted ON reconcile_settlements (ref) WHERE status = 'posted';
 
+CREATE INDEX refund_fundings_open ON refund_fundings (provider, id) WHERE state IN ('planned', 'sending') OR (state = 'paid' AND credited_at IS NULL);
+
 CREATE INDEX refund_notices_open ON refund_notices (state, claimed_at) WHERE state IN ('pending', 'claimed');
 
 CREATE INDEX refund_runs_ledgering ON refund_runs (id) WHERE state = 'ledgering';
@@ -1165,6 +1190,10 @@ CREATE UNIQUE INDEX rules_versions_pending ON rules_versions (kind) WHERE state 
 CREATE INDEX sandbox_bank_bookings_day ON sandbox_bank_bookings (booked_on, id);
 
 CREATE INDEX sandbox_bank_events_due ON sandbox_bank_events (due_at, id) WHERE seq IS NULL;
+
+CREATE INDEX sandbox_psp_fundings_day ON sandbox_psp_fundings (received_at);
+
+CREATE INDEX sandbox_psp_refunds_day ON sandbox_psp_refunds (received_at) WHERE outcome = 'success';
 
 CREATE INDEX sandbox_psp_refunds_order ON sandbox_psp_refunds (order_no);
 
@@ -1395,6 +1424,12 @@ BEGIN SELECT RAISE(ABORT, 'reconcile_settlements: a settlement is never changed'
 
 CREATE TRIGGER reconcile_settlements_no_delete BEFORE DELETE ON reconcile_settlements
 BEGIN SELECT RAISE(ABORT, 'reconcile_settlements: a settlement is never deleted'); END;
+
+CREATE TRIGGER refund_fundings_fixed BEFORE UPDATE OF id, provider, amount_fen, due_fen, balance_fen, created_at ON refund_fundings
+BEGIN SELECT RAISE(ABORT, 'refund_fundings: a top-up''s amount and provider never change'); END;
+
+CREATE TRIGGER refund_fundings_no_delete BEFORE DELETE ON refund_fundings
+BEGIN SELECT RAISE(ABORT, 'refund_fundings: a top-up is never deleted'); END;
 
 CREATE TRIGGER refund_quarantine_fixed BEFORE UPDATE OF id, provider, refund_no, reason, state, amount_fen, order_no,
 	transaction_id, provider_refund_id, received_at ON refund_quarantine

@@ -51,6 +51,7 @@ var layers = []layer{
 		"internal/hospital",
 		"internal/charitypay",
 		"internal/bank",
+		"internal/refundfund",
 	}},
 	// A test helper of a domain package builds rows for tests; it has no
 	// rules of its own.

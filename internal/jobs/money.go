@@ -107,7 +107,11 @@ func SettleProviders(ctx context.Context, p *platform.Platform) (SettleResult, e
 		day := today.AddDate(0, 0, -i)
 		if p.Sandbox != nil {
 			res.Days++
-			if st, ok := p.Sandbox.Settlement(ctx, day); ok {
+			st, ok, err := p.Sandbox.Settlement(ctx, day)
+			switch {
+			case err != nil:
+				errs = append(errs, fmt.Errorf("sandbox settlement of %s: %w", day.Format(time.DateOnly), err))
+			case ok:
 				if err := settle(ctx, p, st, &res); err != nil {
 					errs = append(errs, err)
 				}

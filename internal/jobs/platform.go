@@ -78,7 +78,7 @@ func Platform(p *platform.Platform, changed func()) []Job {
 		}})
 	}
 	if p.Bank != nil && p.Payouts != nil {
-		js = append(js, BankJobs(RouteOutcomes(payoutExecutor{s: p.Payouts, changed: changed}, p.CharityPay), p.Bank, BankEvery)...)
+		js = append(js, BankJobs(RouteFunding(RouteOutcomes(payoutExecutor{s: p.Payouts, changed: changed}, p.CharityPay), p.RefundFund), p.Bank, BankEvery)...)
 	}
 	if p.Bank != nil && p.CharityPay != nil {
 		js = append(js, Job{Name: CharityDispatchJob, Every: BankEvery, Run: func(ctx context.Context) error {
@@ -104,6 +104,15 @@ func Platform(p *platform.Platform, changed func()) []Job {
 	}
 	if p.Refunds != nil {
 		js = append(js, RefundJobs(p.Refunds, p.Log, changed)...)
+	}
+	if f, ok := PlatformFunding(p); ok {
+		js = append(js, Job{Name: FundRefundsJob, Every: BankEvery, Run: func(ctx context.Context) error {
+			res, err := FundRefunds(ctx, f, dispatchPerRun)
+			if res.Planned+res.Credited > 0 {
+				p.Log.Info("funded refunds from custody", "planned", res.Planned, "credited", res.Credited, "sent", res.Sent)
+			}
+			return err
+		}})
 	}
 	return js
 }

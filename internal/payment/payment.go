@@ -177,6 +177,11 @@ var (
 	// ErrRateLimited means the provider refused the call for its rate limit
 	// (WeChat Pay's 429 FREQUENCY_LIMITED): try again later, same number.
 	ErrRateLimited = apperr.New(apperr.RateLimited, "payment.rate_limited")
+	// ErrNotEnough means the provider's balance for us does not cover the
+	// refund (WeChat Pay's NOT_ENOUGH): nothing was refunded; the refund
+	// waits, same number, until the platform has funded the balance from
+	// custody.
+	ErrNotEnough = apperr.New(apperr.Unavailable, "payment.not_enough")
 )
 
 // RefusalStatus is the HTTP status a notification refused with err is

@@ -193,7 +193,7 @@ func NewSandbox(cfg SandboxConfig) *Sandbox {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.RefundBook == nil {
-		cfg.RefundBook = &memoryRefundBook{byNo: map[string]SandboxRefundEntry{}}
+		cfg.RefundBook = &memoryRefundBook{byNo: map[string]SandboxRefundEntry{}, funding: map[string]SandboxFunding{}}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Sandbox{

@@ -49,25 +49,50 @@ type SandboxRefundEntry struct {
 	ReceivedAt       time.Time
 }
 
-// SandboxRefundBook keeps the sandbox's refunds. Book records e unless
-// its RefundID is booked already (then it returns the booked entry),
-// choosing the outcome with decide(closedBefore), closedBefore being how
-// many refunds of the order were closed; it refuses (Invalid
-// "payment.refund_too_much") a refund that would take the order's
-// successful and pending refunds above its total — atomically. Find
-// returns a booked refund, or ErrUnknownRefund.
+// SandboxRefundBook keeps the sandbox's refunds, and the top-ups of its
+// balance that fund them. Book records e unless its RefundID is booked
+// already (then it returns the booked entry), choosing the outcome with
+// decide(closedBefore), closedBefore being how many refunds of the order
+// were closed; it refuses (Invalid "payment.refund_too_much") a refund
+// that would take the order's successful and pending refunds above its
+// total, and (ErrNotEnough) a successful one that covered(refunded,
+// funded) refuses, refunded and funded being the successful refunds and
+// the top-ups already booked on the day of e.ReceivedAt (SandboxDay) —
+// atomically: nothing is booked when it refuses. Find returns a booked
+// refund, or ErrUnknownRefund. Fund records a top-up once by its
+// reference (again: the first; with another amount: Conflict). Day
+// returns the successful refunds and the top-ups received in [from, to).
 type SandboxRefundBook interface {
-	Book(ctx context.Context, e SandboxRefundEntry, decide func(closedBefore int) string) (SandboxRefundEntry, error)
+	Book(ctx context.Context, e SandboxRefundEntry, decide func(closedBefore int) string, covered func(refunded, funded money.Fen) bool) (SandboxRefundEntry, error)
 	Find(ctx context.Context, refundID string) (SandboxRefundEntry, error)
+	Fund(ctx context.Context, f SandboxFunding) (SandboxFunding, error)
+	Day(ctx context.Context, from, to time.Time) ([]SandboxRefundEntry, []SandboxFunding, error)
+}
+
+// SandboxFunding is one top-up of the sandbox's balance: the custody
+// bank's transfer Ref paid Amount into it at ReceivedAt.
+type SandboxFunding struct {
+	Ref        string
+	Amount     money.Fen
+	ReceivedAt time.Time
+}
+
+// SandboxDay returns the instants that bound the day in China of t: the
+// sandbox's business day, which its settlement covers.
+func SandboxDay(t time.Time) (from, to time.Time) {
+	y, m, d := t.In(chinaTime).Date()
+	from = time.Date(y, m, d, 0, 0, 0, 0, chinaTime)
+	return from, from.AddDate(0, 0, 1)
 }
 
 // memoryRefundBook is the book of a sandbox given none.
 type memoryRefundBook struct {
-	mu   sync.Mutex
-	byNo map[string]SandboxRefundEntry
+	mu      sync.Mutex
+	byNo    map[string]SandboxRefundEntry
+	funding map[string]SandboxFunding
 }
 
-func (b *memoryRefundBook) Book(_ context.Context, e SandboxRefundEntry, decide func(int) string) (SandboxRefundEntry, error) {
+func (b *memoryRefundBook) Book(_ context.Context, e SandboxRefundEntry, decide func(int) string, covered func(refunded, funded money.Fen) bool) (SandboxRefundEntry, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if old, ok := b.byNo[e.RefundID]; ok {
@@ -90,8 +115,32 @@ func (b *memoryRefundBook) Book(_ context.Context, e SandboxRefundEntry, decide 
 		return SandboxRefundEntry{}, apperr.New(apperr.Invalid, "payment.refund_too_much")
 	}
 	e.Outcome = decide(closed)
+	if e.Outcome == RefundSuccess {
+		from, to := SandboxDay(e.ReceivedAt)
+		refunded, funded := b.day(from, to)
+		if !covered(refunded, funded) {
+			return SandboxRefundEntry{}, ErrNotEnough
+		}
+	}
 	b.byNo[e.RefundID] = e
 	return e, nil
+}
+
+// day sums the successful refunds and the top-ups of [from, to); b.mu is
+// held.
+func (b *memoryRefundBook) day(from, to time.Time) (refunded, funded money.Fen) {
+	in := func(t time.Time) bool { return !t.Before(from) && t.Before(to) }
+	for _, x := range b.byNo {
+		if x.Outcome == RefundSuccess && in(x.ReceivedAt) {
+			refunded += x.Amount
+		}
+	}
+	for _, f := range b.funding {
+		if in(f.ReceivedAt) {
+			funded += f.Amount
+		}
+	}
+	return refunded, funded
 }
 
 func (b *memoryRefundBook) Find(_ context.Context, no string) (SandboxRefundEntry, error) {
@@ -102,6 +151,41 @@ func (b *memoryRefundBook) Find(_ context.Context, no string) (SandboxRefundEntr
 		return SandboxRefundEntry{}, ErrUnknownRefund
 	}
 	return e, nil
+}
+
+func (b *memoryRefundBook) Fund(_ context.Context, f SandboxFunding) (SandboxFunding, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if old, ok := b.funding[f.Ref]; ok {
+		if old.Amount != f.Amount {
+			return SandboxFunding{}, apperr.New(apperr.Conflict, "payment.funding_conflict")
+		}
+		return old, nil
+	}
+	if b.funding == nil {
+		b.funding = map[string]SandboxFunding{}
+	}
+	b.funding[f.Ref] = f
+	return f, nil
+}
+
+func (b *memoryRefundBook) Day(_ context.Context, from, to time.Time) ([]SandboxRefundEntry, []SandboxFunding, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	in := func(t time.Time) bool { return !t.Before(from) && t.Before(to) }
+	var rs []SandboxRefundEntry
+	var fs []SandboxFunding
+	for _, x := range b.byNo {
+		if x.Outcome == RefundSuccess && in(x.ReceivedAt) {
+			rs = append(rs, x)
+		}
+	}
+	for _, f := range b.funding {
+		if in(f.ReceivedAt) {
+			fs = append(fs, f)
+		}
+	}
+	return rs, fs, nil
 }
 
 // sandboxHabit returns the outcome of a refund of amount, closedBefore
@@ -119,7 +203,12 @@ func sandboxHabit(amount money.Fen, closedBefore int) string {
 }
 
 // Refund books a refund of a paid order and answers its outcome (see the
-// habits above); the outcome is also notified. A refund number used again
+// habits above); the outcome is also notified. Like WeChat Pay, it pays
+// refunds out of its balance for us, which is the day's payments net of
+// its fee, plus the day's top-ups (Fund), less the day's refunds: the
+// money of earlier days went to custody with their settlements. A refund
+// that balance does not cover is refused with ErrNotEnough, and nothing
+// is booked. A refund number used again
 // returns the first result; with another amount it is a Conflict. It
 // returns ErrUnknownOrder for an order it never saw (unless its book
 // outlived the order: then it trusts the total it is given), Invalid for a
@@ -167,9 +256,12 @@ func (s *Sandbox) Refund(ctx context.Context, r Refund) (RefundResult, error) {
 		}
 		txID, total = r.TransactionID, r.Total
 	}
+	now := s.cfg.Now()
+	payments := s.dayPayments(now)
 	e, err := s.cfg.RefundBook.Book(ctx, SandboxRefundEntry{RefundID: r.RefundID, OrderID: r.OrderID, TransactionID: txID,
-		Amount: r.Amount, Total: total, ProviderRefundID: "sbr" + randomHex(12), ReceivedAt: s.cfg.Now()},
-		func(closed int) string { return sandboxHabit(r.Amount, closed) })
+		Amount: r.Amount, Total: total, ProviderRefundID: "sbr" + randomHex(12), ReceivedAt: now},
+		func(closed int) string { return sandboxHabit(r.Amount, closed) },
+		func(refunded, funded money.Fen) bool { return payments+funded-refunded >= r.Amount })
 	if err != nil {
 		return RefundResult{}, err
 	}

@@ -19,6 +19,11 @@ func TestSandboxRefundNotification(t *testing.T) {
 	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	sb := NewSandbox(SandboxConfig{Key: []byte(strings.Repeat("k", 32)), ManualDelivery: true, Now: func() time.Time { return now }})
 	defer sb.Close()
+	// Whole payments are refunded: more than the day's money net of fees,
+	// so the balance is topped up first.
+	if err := sb.Fund(ctx, "CFRT1", 100_00); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		amount money.Fen
 		want   []string // outcome of the first and the second attempt

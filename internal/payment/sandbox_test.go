@@ -666,6 +666,14 @@ func TestSandboxQueryAndRefund(t *testing.T) {
 		}
 	}
 	rest := payment.Refund{OrderID: o.ID, RefundID: "refund-0006", Amount: o.Amount - 2000, Total: o.Amount}
+	// The rest is more than the day's money net of the fee: refused until
+	// the balance is topped up (R-DON-2).
+	if _, err := sb.Refund(ctx, rest); !errors.Is(err, payment.ErrNotEnough) {
+		t.Errorf("refunding the rest beyond the balance: %v, want ErrNotEnough", err)
+	}
+	if err := sb.Fund(ctx, "CFRT1", payment.SandboxFee(o.Amount)); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := sb.Refund(ctx, rest); err != nil {
 		t.Errorf("refunding the rest: %v", err)
 	}

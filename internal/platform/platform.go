@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/carefund/carefund/internal/blacklist"
+	"github.com/carefund/carefund/internal/refundfund"
 	"github.com/carefund/carefund/internal/termination"
 
 	"github.com/carefund/carefund/internal/account"
@@ -181,6 +182,12 @@ type Platform struct {
 	// R-REF-2, R-PUB-4, R-DON-2, R-CHAR-1): runs, their execution through
 	// Providers, and what donors and the public see of them.
 	Refunds *refund.Service
+	// RefundFund tops up a provider's balance from custody when the
+	// refunds due through it exceed it (R-FUND-2, R-DON-2);
+	// RefundAccounts are the providers' settlement accounts the top-ups
+	// are paid to (the sandbox's when it is one of Providers).
+	RefundFund     *refundfund.Service
+	RefundAccounts map[string]iso20022.Party
 
 	ownSandbox *payment.Sandbox // made by New, so stopped by Close
 }
@@ -308,8 +315,18 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 		Options: refund.Options{NotifyURL: func(provider string) string { return base + "/notify/" + provider + "/refund" }}}
 	p.Terminations.Refunder, p.Terminations.Refunds = terminationRefunder{p.Refunds}, p.Refunds
 	p.Reconcile.Refunder = recoveryRefunder{p.Refunds}
+	p.RefundFund = &refundfund.Service{DB: p.DB, Ledger: p.Ledger}
+	p.RefundAccounts = map[string]iso20022.Party{}
+	if p.Sandbox != nil {
+		p.RefundAccounts[p.Sandbox.Name()] = SandboxSettlementAccount
+	}
 	return p, nil
 }
+
+// SandboxSettlementAccount is the sandbox payment provider's settlement
+// account at its bank, which refund top-ups from custody are paid to.
+var SandboxSettlementAccount = iso20022.Party{Name: "carefund sandbox payment provider",
+	Account: iso20022.Account{ID: "6222000000000000000"}, Bank: iso20022.Agent{Name: "sandbox provider bank"}}
 
 // Close stops the platform's background writers (the orders' and the
 // ledger's), after what they hold is written, and the notifications of the

@@ -79,6 +79,18 @@ func settlementHash(f SettlementFile) string {
 	for _, l := range f.Lines {
 		fmt.Fprintf(h, "\x00%s\x00%d\x00%d", l.TransactionID, l.Amount, l.Fee)
 	}
+	// The refunds and top-ups a file itemises (the sandbox's, since
+	// refund funding), digested only when there are any, so that the
+	// settlements posted before keep their digest.
+	if f.Funding != 0 || len(f.RefundLines)+len(f.FundingLines) > 0 {
+		fmt.Fprintf(h, "\x00funding\x00%d", f.Funding)
+		for _, r := range f.RefundLines {
+			fmt.Fprintf(h, "\x00r\x00%s\x00%d", r.RefundID, r.Amount)
+		}
+		for _, x := range f.FundingLines {
+			fmt.Fprintf(h, "\x00f\x00%s\x00%d", x.Ref, x.Amount)
+		}
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 

@@ -370,3 +370,35 @@ func TestSettle(t *testing.T) {
 		}
 	})
 }
+
+// TestSettleRefundsAndFunding (R-FUND-1, R-FUND-4): a settlement that nets
+// refunds and returns a top-up's rest, with no payment that day, is posted
+// once by its net; the same file again is a replay; the same reference
+// with other refunds is set aside, never credited.
+func TestSettleRefundsAndFunding(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := f.ctx
+		st := payment.Settlement{Provider: "sandbox", Ref: "CFST-sandbox-20261207", Date: date(2026, 12, 7),
+			Refunds: 170_60, Funding: 171_00, Net: 40,
+			RefundLines:  []payment.SettlementRefund{{RefundID: "CF1D1A1abcdef", Amount: 100_00}, {RefundID: "CF1D2A1abcdef", Amount: 70_60}},
+			FundingLines: []payment.SettlementFunding{{Ref: "CFRT1", Amount: 171_00}}}
+		f.at(cst(2026, 12, 8, 9, 0))
+		first, err := f.s.Settle(ctx, st)
+		if err != nil || first.Replayed {
+			t.Fatalf("%+v %v", first, err)
+		}
+		again, err := f.s.Settle(ctx, st)
+		if err != nil || !again.Replayed {
+			t.Fatalf("the same file again: %+v %v", again, err)
+		}
+		other := st
+		other.RefundLines = []payment.SettlementRefund{{RefundID: "CF1D1A1abcdef", Amount: 100_00}, {RefundID: "CF1D3A1abcdef", Amount: 70_60}}
+		if _, err := f.s.Settle(ctx, other); !errors.Is(err, ErrSettlementQuarantined) {
+			t.Fatalf("other refunds under the same reference: %v", err)
+		}
+		if b, err := f.l.Balance(ctx, "bank:custody"); err != nil || b != 40 {
+			t.Fatalf("bank:custody = %s %v, want the net once", b, err)
+		}
+	})
+}

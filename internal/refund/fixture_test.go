@@ -200,12 +200,33 @@ func (f *fixture) count(query string, args ...any) int64 {
 	return n
 }
 
+// fund tops the sandbox's balance up to the refunds due, as the platform's
+// funding job does from custody (package refundfund): the sandbox pays
+// refunds only out of the day's money (payment.ErrNotEnough).
+func (f *fixture) fund(ref string) {
+	f.t.Helper()
+	due, err := f.s.Due(f.ctx, "sandbox")
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	bal, err := f.sb.RefundBalance(f.ctx)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if due > bal {
+		if err := f.sb.Fund(f.ctx, ref, due-bal); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+}
+
 // execute dispatches and polls until every refund is final, moving the
 // clock past each retry; bounded by rounds, not by time.
 func (f *fixture) execute(run int64) Run {
 	f.t.Helper()
-	for range 20 {
-		for range 50 {
+	for round := range 20 {
+		for i := range 50 {
+			f.fund(fmt.Sprintf("CFRT%dx%d", round, i))
 			res, err := f.s.Dispatch(f.ctx, 1000)
 			if err != nil {
 				f.t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/ledger"
+	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/payment"
 	"github.com/carefund/carefund/internal/store"
 )
@@ -29,7 +30,8 @@ func (s *Service) bucket(provider string) *bucket {
 	return b
 }
 
-// Dispatch sends up to limit due refunds to their own provider (R-DON-2):
+// Dispatch sends up to limit due refunds to their own provider (R-DON-2),
+// only those its balance covers when it reports one (covered):
 // each is marked sending first (so that after a crash it is sent again
 // under the same number, and the provider refunds once), then asked at the
 // provider's rate (Options.RatePerSecond), and the answer settled. A
@@ -39,6 +41,7 @@ func (s *Service) Dispatch(ctx context.Context, limit int) (DispatchResult, erro
 	s.init()
 	var res DispatchResult
 	now := s.now()
+	bal := s.balances(ctx)
 	var items []sendItem
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
 		var err error
@@ -46,6 +49,7 @@ func (s *Service) Dispatch(ctx context.Context, limit int) (DispatchResult, erro
 		if err != nil {
 			return err
 		}
+		items = covered(items, bal)
 		ids := make([]int64, len(items))
 		for i, it := range items {
 			ids[i] = it.ID
@@ -110,6 +114,51 @@ func (s *Service) Dispatch(ctx context.Context, limit int) (DispatchResult, erro
 	return res, firstErr
 }
 
+// RefundBalancer is a provider that reports what it holds for us to pay
+// refunds from (the sandbox; WeChat Pay's balance query is not wired).
+type RefundBalancer interface {
+	RefundBalance(ctx context.Context) (money.Fen, error)
+}
+
+// balances returns the balance of each provider that reports one; a
+// provider that cannot answer now is left out (its refunds are sent, and
+// it answers NOT_ENOUGH for the ones it cannot pay).
+func (s *Service) balances(ctx context.Context) map[string]money.Fen {
+	out := map[string]money.Fen{}
+	for name, p := range s.Providers {
+		if b, ok := p.(RefundBalancer); ok {
+			if v, err := b.RefundBalance(ctx); err == nil {
+				out[name] = v
+			}
+		}
+	}
+	return out
+}
+
+// covered returns the items a dispatch sends: in their order, each
+// refund whose provider reports no balance, and each whose provider's
+// balance, less the refunds kept before it, covers it (R-DON-2). The
+// others stay due, unsent, until the provider's balance is topped up from
+// custody (package refundfund): a scandal's refunds do not each cost a
+// refused call to the provider. balance is not changed.
+func covered(items []sendItem, balance map[string]money.Fen) []sendItem {
+	left := make(map[string]money.Fen, len(balance))
+	for k, v := range balance {
+		left[k] = v
+	}
+	kept := make([]sendItem, 0, len(items))
+	for _, it := range items {
+		if b, ok := left[it.Provider]; ok {
+			if it.Amount > b {
+				continue
+			}
+			left[it.Provider] = b - it.Amount
+		}
+		kept = append(kept, it)
+	}
+	return kept
+}
+
 func contains(ids []int64, id int64) bool {
 	for _, x := range ids {
 		if x == id {
@@ -137,6 +186,11 @@ func (s *Service) send(ctx context.Context, it sendItem) (Outcome, error) {
 	switch {
 	case errors.Is(err, payment.ErrRateLimited):
 		return OutcomeNone, s.failed(ctx, it.ID, "rate_limited")
+	case errors.Is(err, payment.ErrNotEnough):
+		// The provider's balance does not cover it: nothing was refunded;
+		// it waits, same number, for the top-up from custody (package
+		// refundfund) that Due asks for.
+		return OutcomeNone, s.failed(ctx, it.ID, "not_enough")
 	case err != nil && apperr.CodeOf(err) == apperr.Invalid, errors.Is(err, payment.ErrUnknownOrder), err != nil && apperr.CodeOf(err) == apperr.Conflict:
 		// The provider refuses this refund as it stands: an abnormal
 		// attempt, retried on the schedule and then sent to charity.

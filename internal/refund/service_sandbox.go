@@ -2,6 +2,7 @@ package refund
 
 import (
 	"context"
+	"time"
 
 	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/payment"
@@ -16,11 +17,12 @@ type SandboxBook struct{ DB *store.DB }
 var _ payment.SandboxRefundBook = SandboxBook{}
 
 // Book records a refund once, checking in the same transaction that the
-// order is not refunded beyond its total.
-func (b SandboxBook) Book(ctx context.Context, e payment.SandboxRefundEntry, decide func(int) string) (payment.SandboxRefundEntry, error) {
+// order is not refunded beyond its total, and that a successful refund is
+// covered by the day's money (payment.ErrNotEnough otherwise).
+func (b SandboxBook) Book(ctx context.Context, e payment.SandboxRefundEntry, decide func(int) string, covered func(refunded, funded money.Fen) bool) (payment.SandboxRefundEntry, error) {
 	var out payment.SandboxRefundEntry
 	err := b.DB.Write(ctx, func(tx *store.Tx) (err error) {
-		out, err = bookSandboxRefund(ctx, tx, e, decide)
+		out, err = bookSandboxRefund(ctx, tx, e, decide, covered)
 		return err
 	})
 	return out, err
@@ -44,4 +46,27 @@ func (b SandboxBook) Paid(ctx context.Context) (map[string]money.Fen, error) {
 		return err
 	})
 	return out, err
+}
+
+// Fund records a top-up of the sandbox's balance once by its reference
+// (sandbox_psp_fundings).
+func (b SandboxBook) Fund(ctx context.Context, f payment.SandboxFunding) (payment.SandboxFunding, error) {
+	var out payment.SandboxFunding
+	err := b.DB.Write(ctx, func(tx *store.Tx) (err error) {
+		out, err = fundSandbox(ctx, tx, f)
+		return err
+	})
+	return out, err
+}
+
+// Day returns the successful refunds and the top-ups received in [from,
+// to).
+func (b SandboxBook) Day(ctx context.Context, from, to time.Time) ([]payment.SandboxRefundEntry, []payment.SandboxFunding, error) {
+	var rs []payment.SandboxRefundEntry
+	var fs []payment.SandboxFunding
+	err := b.DB.Read(ctx, func(tx *store.Tx) (err error) {
+		rs, fs, err = sandboxDay(ctx, tx, from, to)
+		return err
+	})
+	return rs, fs, err
 }

@@ -422,6 +422,7 @@ func TestStaffToCharity(t *testing.T) {
 		if err := f.s.StaffToCharity(f.ctx, "staff:3", okID, "x"); !hasKey(err, KeyNotChariable) {
 			t.Fatalf("a decided refund to charity: %v", err)
 		}
+		f.fund("CFRT1")
 		if res, err := f.s.Dispatch(f.ctx, 10); err != nil || res.Retry != 1 || res.Succeeded != 1 {
 			t.Fatalf("Dispatch = %+v, %v", res, err)
 		}

@@ -542,3 +542,11 @@ func resend(ctx context.Context, tx *store.Tx, id int64) error {
 		WHERE id = $2 AND state = 'processing'`, micros(tx.Now), id)
 	return err
 }
+
+// dueSum sums the refunds of provider still to be paid back (Due).
+func dueSum(ctx context.Context, tx *store.Tx, provider string) (money.Fen, error) {
+	var sum int64
+	err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount_fen), 0) FROM refunds
+		WHERE provider = $1 AND state IN ('decided', 'sending', 'retrying', 'abnormal')`, provider).Scan(&sum)
+	return money.Fen(sum), err
+}

@@ -25,7 +25,7 @@ func findSandboxRefund(ctx context.Context, tx *store.Tx, no string) (payment.Sa
 	return e, err
 }
 
-func bookSandboxRefund(ctx context.Context, tx *store.Tx, e payment.SandboxRefundEntry, decide func(int) string) (payment.SandboxRefundEntry, error) {
+func bookSandboxRefund(ctx context.Context, tx *store.Tx, e payment.SandboxRefundEntry, decide func(int) string, covered func(refunded, funded money.Fen) bool) (payment.SandboxRefundEntry, error) {
 	if old, err := findSandboxRefund(ctx, tx, e.RefundID); err == nil {
 		return old, nil
 	} else if !errors.Is(err, payment.ErrUnknownRefund) {
@@ -42,6 +42,19 @@ func bookSandboxRefund(ctx context.Context, tx *store.Tx, e payment.SandboxRefun
 		return e, apperr.New(apperr.Invalid, "payment.refund_too_much")
 	}
 	e.Outcome = decide(closed)
+	if e.Outcome == payment.RefundSuccess {
+		from, to := payment.SandboxDay(e.ReceivedAt)
+		var refunded, funded int64
+		if err := tx.QueryRowContext(ctx, `SELECT
+			(SELECT COALESCE(SUM(amount_fen), 0) FROM sandbox_psp_refunds WHERE outcome = 'success' AND received_at >= $1 AND received_at < $2),
+			(SELECT COALESCE(SUM(amount_fen), 0) FROM sandbox_psp_fundings WHERE received_at >= $1 AND received_at < $2)`,
+			micros(from), micros(to)).Scan(&refunded, &funded); err != nil {
+			return e, err
+		}
+		if !covered(money.Fen(refunded), money.Fen(funded)) {
+			return e, payment.ErrNotEnough
+		}
+	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO sandbox_psp_refunds (refund_no, order_no, transaction_id, total_fen, amount_fen,
 		outcome, provider_refund_id, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		e.RefundID, e.OrderID, e.TransactionID, int64(e.Total), int64(e.Amount), e.Outcome, e.ProviderRefundID, micros(e.ReceivedAt))
@@ -62,4 +75,48 @@ func sandboxPaid(ctx context.Context, tx *store.Tx) (map[string]money.Fen, error
 		return nil
 	}, `SELECT order_no, SUM(amount_fen) FROM sandbox_psp_refunds WHERE outcome = 'success' GROUP BY order_no`)
 	return out, err
+}
+
+// fundSandbox records a top-up of the sandbox's balance once by its
+// reference.
+func fundSandbox(ctx context.Context, tx *store.Tx, f payment.SandboxFunding) (payment.SandboxFunding, error) {
+	var amount, at int64
+	err := tx.QueryRowContext(ctx, `SELECT amount_fen, received_at FROM sandbox_psp_fundings WHERE ref = $1`, f.Ref).Scan(&amount, &at)
+	switch {
+	case err == nil && money.Fen(amount) != f.Amount:
+		return f, apperr.New(apperr.Conflict, "payment.funding_conflict")
+	case err == nil:
+		return payment.SandboxFunding{Ref: f.Ref, Amount: money.Fen(amount), ReceivedAt: time.UnixMicro(at).UTC()}, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return f, err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO sandbox_psp_fundings (ref, amount_fen, received_at) VALUES ($1, $2, $3)`,
+		f.Ref, int64(f.Amount), micros(f.ReceivedAt))
+	return f, err
+}
+
+// sandboxDay returns the successful refunds and the top-ups received in
+// [from, to), in the order of their numbers.
+func sandboxDay(ctx context.Context, tx *store.Tx, from, to time.Time) ([]payment.SandboxRefundEntry, []payment.SandboxFunding, error) {
+	rs, err := store.All(ctx, tx, func(rows *sql.Rows) (payment.SandboxRefundEntry, error) {
+		var e payment.SandboxRefundEntry
+		var amount, total, at int64
+		err := rows.Scan(&e.RefundID, &e.OrderID, &e.TransactionID, &amount, &total, &e.Outcome, &e.ProviderRefundID, &at)
+		e.Amount, e.Total, e.ReceivedAt = money.Fen(amount), money.Fen(total), time.UnixMicro(at).UTC()
+		return e, err
+	}, `SELECT refund_no, order_no, transaction_id, amount_fen, total_fen, outcome, provider_refund_id, received_at
+		FROM sandbox_psp_refunds WHERE outcome = 'success' AND received_at >= $1 AND received_at < $2 ORDER BY refund_no`,
+		micros(from), micros(to))
+	if err != nil {
+		return nil, nil, err
+	}
+	fs, err := store.All(ctx, tx, func(rows *sql.Rows) (payment.SandboxFunding, error) {
+		var f payment.SandboxFunding
+		var amount, at int64
+		err := rows.Scan(&f.Ref, &amount, &at)
+		f.Amount, f.ReceivedAt = money.Fen(amount), time.UnixMicro(at).UTC()
+		return f, err
+	}, `SELECT ref, amount_fen, received_at FROM sandbox_psp_fundings WHERE received_at >= $1 AND received_at < $2 ORDER BY ref`,
+		micros(from), micros(to))
+	return rs, fs, err
 }

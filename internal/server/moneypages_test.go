@@ -68,11 +68,21 @@ func TestBankConsole(t *testing.T) {
 		if err := p.Bank.Submit(ctx, []bank.Transfer{tr}); err != nil {
 			t.Fatal(err)
 		}
+		// A top-up of the sandbox's balance for refunds is shown with the
+		// refunds due and the balance it was decided on (R-DON-2).
+		top, ok, err := p.RefundFund.Plan(ctx, "sandbox", 170_60, 0)
+		if err != nil || !ok {
+			t.Fatal(ok, err)
+		}
 		for _, who := range []string{finance, admin, auditor} {
 			resp := f.as(who, "GET", "/staff/bank", nil)
 			body := readBody(t, resp)
 			if resp.StatusCode != http.StatusOK {
 				t.Fatalf("%s GET /staff/bank: %d", who, resp.StatusCode)
+			}
+			if !strings.Contains(body, `id="fundings"`) || !strings.Contains(body, ">"+top.TransferID+"<") ||
+				!strings.Contains(body, money.Fen(171_00).Format(i18n.ZH)) || !strings.Contains(body, money.Fen(170_60).Format(i18n.ZH)) {
+				t.Errorf("%s: the bank page does not show the refund top-up", who)
 			}
 			if !strings.Contains(body, "CFPO42A1") || !strings.Contains(body, payeeid.MaskAccount(plain)) ||
 				!strings.Contains(body, money.Fen(1234_56).Format(i18n.ZH)) {

@@ -90,6 +90,7 @@ func TestRefundConsole(t *testing.T) {
 		if err != nil || run.Amount != 160_57 || run.Refunds != 3 || run.Cause != refund.CausePurposeEnded {
 			t.Fatalf("run %d: %+v, %v; want 160.57 to 3 donors", runID, run, err)
 		}
+		topUp(t, p.Sandbox, p.Refunds, "CFRT1")
 		if _, err := p.Refunds.Dispatch(ctx, 100); err != nil {
 			t.Fatal(err)
 		}

@@ -65,6 +65,7 @@ func TestDonorRefundAPI(t *testing.T) {
 		if st, _ := refundCall(token, "k2"); st != http.StatusConflict {
 			t.Fatalf("twice: %d, want 409", st)
 		}
+		topUp(t, e.sb, e.s.refunds, "CFRT1")
 		res, err := e.s.refunds.Dispatch(ctx, 10)
 		if err != nil || res.Succeeded != 1 {
 			t.Fatalf("Dispatch = %+v, %v", res, err)
@@ -114,4 +115,26 @@ func TestDonorRefundAPI(t *testing.T) {
 			t.Fatalf("my refunds: %d %v", st, mine)
 		}
 	})
+}
+
+// topUp tops the sandbox's balance up to the refunds due through it, as
+// the funding job does from custody (jobs.FundRefunds, tested with the
+// custody bank in package jobs): the sandbox pays refunds only out of the
+// day's money, net of its fee.
+func topUp(t *testing.T, sb *payment.Sandbox, rs *refund.Service, ref string) {
+	t.Helper()
+	ctx := context.Background()
+	due, err := rs.Due(ctx, sb.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	bal, err := sb.RefundBalance(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if due > bal {
+		if err := sb.Fund(ctx, ref, due-bal); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

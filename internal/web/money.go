@@ -21,8 +21,18 @@ type StaffBank struct {
 	// OlderTransfers counts the oldest transfers not listed.
 	OlderTransfers int
 	Quarantined    []OutcomeRow
-	Notice         string
-	Message        string
+	// Fundings are the newest top-ups of payment providers' balances
+	// from custody to pay refunds (package refundfund).
+	Fundings []FundingRow
+	Notice   string
+	Message  string
+}
+
+// FundingRow is one top-up of a provider's balance from custody: its bank
+// transfer, the provider, the amount, the refunds due and the provider's
+// balance when it was decided, where it stands and when.
+type FundingRow struct {
+	Transfer, Provider, Amount, Due, Balance, State, At string
 }
 
 // TransferRow is one transfer of the outbox.

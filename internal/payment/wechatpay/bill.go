@@ -422,12 +422,17 @@ func ParseFundFlowBill(r io.Reader) (FundFlowBill, error) {
 // settlement into the custody account.
 const Withdrawal = "提现"
 
+// TopUp is the fund-flow bill's business type of money the merchant paid
+// into its WeChat Pay balance from its bank account: for carefund, refund
+// funding from the custody account (package refundfund).
+const TopUp = "充值"
+
 // Settlement makes the settlement of a day from its trade bill and the
 // fund-flow bill that carries the withdrawal of that day's money into the
 // custody account: the payments (SUCCESS lines, and REFUND lines' original
 // payments are not counted again) with their fees, the refunds net of the
-// fees returned, and as Ref and Net the withdrawal's record id and
-// amount. It refuses (ErrBillMalformed) a fund-flow bill with no
+// fees returned, the day's top-ups (TopUp) as Funding, and as Ref and
+// Net the withdrawal's record id and amount. It refuses (ErrBillMalformed) a fund-flow bill with no
 // withdrawal or several, and a withdrawal that is not the trade bill's
 // net: the two bills would disagree about the money.
 func Settlement(day time.Time, trade TradeBill, fund FundFlowBill) (payment.Settlement, error) {
@@ -453,9 +458,17 @@ func Settlement(day time.Time, trade TradeBill, fund FundFlowBill) (payment.Sett
 			st.Refunds += l.Refund + l.Fee
 		}
 	}
-	if st.Net != st.Gross-st.Fees-st.Refunds {
-		return st, fmt.Errorf("wechatpay: the withdrawal %s of %s is not the trade bill's net %s (payments %s less fees %s less refunds %s): %w",
-			st.Ref, st.Net, st.Gross-st.Fees-st.Refunds, st.Gross, st.Fees, st.Refunds, ErrBillMalformed)
+	// The merchant's top-ups of the day (the platform's refund funding
+	// from custody) paid refunds; what they left goes out with the
+	// withdrawal.
+	for _, l := range fund.Lines {
+		if l.Type == TopUp && l.Income {
+			st.Funding += l.Amount
+		}
+	}
+	if st.Net != st.Gross-st.Fees-st.Refunds+st.Funding {
+		return st, fmt.Errorf("wechatpay: the withdrawal %s of %s is not the trade bill's net %s (payments %s less fees %s less refunds %s plus top-ups %s): %w",
+			st.Ref, st.Net, st.Gross-st.Fees-st.Refunds+st.Funding, st.Gross, st.Fees, st.Refunds, st.Funding, ErrBillMalformed)
 	}
 	if err := st.Check(); err != nil {
 		return st, err

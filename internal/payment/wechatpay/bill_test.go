@@ -167,3 +167,30 @@ func FuzzParseFundFlowBill(f *testing.F) {
 		}
 	})
 }
+
+// TestSettlementWithTopUp: a day whose refunds were funded by a top-up
+// from custody (充值) settles the top-up's rest with the withdrawal, and
+// a withdrawal that leaves the top-up out is refused (R-FUND-4).
+func TestSettlementWithTopUp(t *testing.T) {
+	tb, err := ParseTradeBill(strings.NewReader(seedTrade))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fb, err := ParseFundFlowBill(strings.NewReader(seedFund))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fb.Lines = append(fb.Lines, FundFlowLine{RecordID: "42001T", Business: "充值", Type: TopUp, Income: true, Amount: 20_00})
+	if _, err := Settlement(time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC), tb, fb); !errors.Is(err, ErrBillMalformed) {
+		t.Fatalf("a withdrawal without the top-up's rest: %v", err)
+	}
+	for i := range fb.Lines {
+		if fb.Lines[i].Type == Withdrawal {
+			fb.Lines[i].Amount += 20_00
+		}
+	}
+	st, err := Settlement(time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC), tb, fb)
+	if err != nil || st.Funding != 20_00 || st.Net != 109_46 {
+		t.Fatalf("settlement %+v %v", st, err)
+	}
+}

@@ -36,7 +36,7 @@ import (
 //
 //	HTTP  code                   apperr code  what the caller does
 //	429   FREQUENCY_LIMITED      rate_limited payment.ErrRateLimited: slow down, ask again with the same number
-//	403   NOT_ENOUGH             unavailable  the merchant's balance is short: ask again later, same number
+//	403   NOT_ENOUGH             unavailable  payment.ErrNotEnough: the merchant's balance is short: ask again after the top-up, same number
 //	500   SYSTEM_ERROR (any 5xx) unavailable  ask again later with the same number; the refund may exist (query it)
 //	403   USER_ACCOUNT_ABNORMAL  conflict     the payer's account cannot take money: no retry; refund another way
 //	400   INVALID_REQUEST        conflict     the order's state forbids it (refunded past what was paid, a number
@@ -78,6 +78,11 @@ func refundError(err error) error {
 	}
 	if apiErr.Status == http.StatusTooManyRequests || apiErr.Code == "FREQUENCY_LIMITED" {
 		return fmt.Errorf("wechatpay: %w: %w", payment.ErrRateLimited, apiErr)
+	}
+	if apiErr.Code == "NOT_ENOUGH" {
+		// The merchant's balance is short: the refund waits for the
+		// top-up from custody (package refundfund), same number.
+		return fmt.Errorf("wechatpay: %w: %w", payment.ErrNotEnough, apiErr)
 	}
 	if m, ok := refundErrors[apiErr.Code]; ok {
 		return apperr.Wrap(apiErr, m.code, m.key)

@@ -250,7 +250,7 @@ func TestRefundTooMuch(t *testing.T) {
 
 	s2 := newRefundSetup(t, wechatpaytest.Options{Faults: wechatpaytest.Faults{NotEnough: true}}, "poor-00001")
 	_, err = s2.cl.Refund(ctx, s2.refund("rf-poor-0001", 100))
-	if apperr.CodeOf(err) != apperr.Unavailable || !errors.As(err, &apiErr) || apiErr.Code != "NOT_ENOUGH" {
+	if apperr.CodeOf(err) != apperr.Unavailable || !errors.Is(err, payment.ErrNotEnough) || !errors.As(err, &apiErr) || apiErr.Code != "NOT_ENOUGH" {
 		t.Fatalf("merchant balance short: %v, want unavailable NOT_ENOUGH", err)
 	}
 }

@@ -31,6 +31,9 @@ type MoneyJob func(ctx context.Context) (key string, args []any, err error)
 // transfersShown bounds the outbox's list to the newest transfers.
 const transfersShown = 500
 
+// fundingsShown bounds the list of refund top-ups to the newest.
+const fundingsShown = 100
+
 // bankNotices are the notices a redirect after an action may ask for.
 var bankNotices = map[string]string{"advanced": "money.bank.notice.advanced"}
 
@@ -80,6 +83,20 @@ func (c *Console) bankView(r *http.Request) (web.StaffBank, error) {
 	}
 	for _, o := range qs {
 		p.Quarantined = append(p.Quarantined, web.OutcomeRow{Transfer: o.TransferID, Status: string(o.Status), Reason: o.Reason, At: site.Minute(o.At)})
+	}
+	if c.RefundFund != nil {
+		fs, err := c.RefundFund.List(r.Context(), fundingsShown)
+		if err != nil {
+			return p, err
+		}
+		for _, f := range fs {
+			at := f.CreatedAt
+			if !f.EndedAt.IsZero() {
+				at = f.EndedAt
+			}
+			p.Fundings = append(p.Fundings, web.FundingRow{Transfer: f.TransferID, Provider: f.Provider, Amount: f.Amount.Format(l),
+				Due: f.Due.Format(l), Balance: f.Balance.Format(l), State: string(f.State), At: site.Minute(at)})
+		}
 	}
 	return p, nil
 }

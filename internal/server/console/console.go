@@ -29,6 +29,7 @@ import (
 	"github.com/carefund/carefund/internal/payout"
 	"github.com/carefund/carefund/internal/reconcile"
 	"github.com/carefund/carefund/internal/refund"
+	"github.com/carefund/carefund/internal/refundfund"
 	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/server/site"
@@ -66,6 +67,9 @@ type Console struct {
 	// CharityPay is money to charity (charitypay.go); nil hides its
 	// screen.
 	CharityPay *charitypay.Service
+	// RefundFund is the top-ups of providers' balances from custody,
+	// listed on the bank page; nil leaves them out.
+	RefundFund *refundfund.Service
 	// SettleNow and ImportNow run the settlement and statement jobs once.
 	SettleNow, ImportNow MoneyJob
 	// Now is the clock, which the review queue measures waiting from;
