@@ -127,9 +127,12 @@ func (f *fixture) runs(t *testing.T, cause refund.Cause) int64 {
 	return n
 }
 
+// Before each round the sandbox is topped up with what the refunds due
+// need, as the fund-refunds job does through the custody bank.
 func (f *fixture) dispatchRefunds(t *testing.T) {
 	t.Helper()
-	for range 5 {
+	for i := range 5 {
+		topUp(t, f.s.platform.Sandbox, f.s.refunds, "CFRTP"+itoa(int64(i+1)))
 		res, err := f.s.refunds.Dispatch(context.Background(), 1000)
 		if err != nil {
 			t.Fatal(err)
