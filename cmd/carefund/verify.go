@@ -10,6 +10,7 @@ import (
 	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/reconcile"
+	"github.com/carefund/carefund/internal/refund"
 )
 
 // runVerify checks every invariant of the ledger, the audit log's hash
@@ -47,8 +48,13 @@ func runVerify(ctx context.Context, args []string, getenv func(string) string, s
 			fmt.Fprintf(stdout, "%d ledger entries of kind donation are under keys no payment makes (benchmark or test entries): not held to a donation\n", d.Unkeyed)
 		}
 	}
+	r, refundErr := refund.Verify(ctx, db)
+	if refundErr == nil {
+		fmt.Fprintf(stdout, "refunds verified: %d runs, %d refunds; %s decided, %s paid back, %s to charity; every refund has its one refund entry and at most one outcome, by its donation's own route, never more than the donation; every run's payable equals decided less paid and to charity\n",
+			r.Runs, r.Refunds, r.Decided, r.Paid, r.Charity)
+	}
 	custodyErr := verifyCustody(ctx, &reconcile.Service{DB: db}, stdout)
-	return errors.Join(ledgerErr, auditErr, donationErr, custodyErr)
+	return errors.Join(ledgerErr, auditErr, donationErr, refundErr, custodyErr)
 }
 
 // verifyCustody holds bank:custody against the last reconciled statement's

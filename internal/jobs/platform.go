@@ -74,6 +74,9 @@ func Platform(p *platform.Platform, changed func()) []Job {
 	if p.Reconcile != nil {
 		js = append(js, MoneyJobs(p)...)
 	}
+	if p.Refunds != nil {
+		js = append(js, RefundJobs(p.Refunds, p.Log, changed)...)
+	}
 	return js
 }
 

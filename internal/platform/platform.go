@@ -37,6 +37,7 @@ import (
 	"github.com/carefund/carefund/internal/payment"
 	"github.com/carefund/carefund/internal/payout"
 	"github.com/carefund/carefund/internal/reconcile"
+	"github.com/carefund/carefund/internal/refund"
 	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/staff"
@@ -164,6 +165,10 @@ type Platform struct {
 	// Reconcile holds the ledger against the bank's statements and the
 	// providers' settlement files (R-FUND-4).
 	Reconcile *reconcile.Service
+	// Refunds gives money back to donors by the original route (R-REF-1,
+	// R-REF-2, R-PUB-4, R-DON-2, R-CHAR-1): runs, their execution through
+	// Providers, and what donors and the public see of them.
+	Refunds *refund.Service
 
 	ownSandbox *payment.Sandbox // made by New, so stopped by Close
 }
@@ -249,7 +254,7 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 	providers := cfg.Payments
 	if len(providers) == 0 {
 		sb := payment.NewSandbox(payment.SandboxConfig{Key: SandboxKey(keys), BaseURL: p.PublicURL,
-			Merchant: "sandbox", Logger: p.Log})
+			Merchant: "sandbox", Logger: p.Log, RefundBook: refund.SandboxBook{DB: p.DB}})
 		p.ownSandbox = sb
 		providers = []payment.Provider{sb}
 		merchants["sandbox"] = "sandbox"
@@ -277,6 +282,9 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 		account = p.BankSandbox.Account.ID
 	}
 	p.Reconcile = &reconcile.Service{DB: p.DB, Ledger: p.Ledger, Custody: iso20022.Account{ID: account}}
+	base := p.PublicURL
+	p.Refunds = &refund.Service{DB: p.DB, Ledger: p.Ledger, Providers: p.Providers, Log: p.Log, Now: p.Now,
+		Options: refund.Options{NotifyURL: func(provider string) string { return base + "/notify/" + provider + "/refund" }}}
 	return p, nil
 }
 

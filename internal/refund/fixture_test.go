@@ -26,7 +26,7 @@ var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 // sandbox provider keeping its book in the database, and one fundraising
 // request with a publisher.
 type fixture struct {
-	t         *testing.T
+	t         testing.TB
 	ctx       context.Context
 	db        *store.DB
 	s         *Service
@@ -60,7 +60,7 @@ func each(t *testing.T, fn func(t *testing.T, f *fixture)) {
 	}
 }
 
-func newFixture(t *testing.T, db *store.DB) *fixture {
+func newFixture(t testing.TB, db *store.DB) *fixture {
 	keys := &keyring.Keys{}
 	rand.Read(keys.Master[:])
 	rand.Read(keys.Index[:])
@@ -237,5 +237,8 @@ func (f *fixture) verify() {
 	f.t.Helper()
 	if _, err := ledger.Verify(f.ctx, f.db); err != nil {
 		f.t.Fatalf("ledger.Verify: %v", err)
+	}
+	if _, err := Verify(f.ctx, f.db); err != nil {
+		f.t.Fatalf("refund.Verify: %v", err)
 	}
 }

@@ -183,10 +183,7 @@ func insertRun(ctx context.Context, tx *store.Tx, in RunInput, amount money.Fen,
 
 // insertRefunds writes the refunds of a run for donations ids, amounts in
 // the same order, in one statement, copying each donation's provider,
-// order and transaction (R-DON-2). On SQLite the CROSS JOINs keep the
-// JSON list the outer loop (one primary-key lookup per refund): left to
-// the planner, it scanned the list once per donation, and a chunk cost
-// its size squared in JSON parsing.
+// order and transaction (R-DON-2).
 func insertRefunds(ctx context.Context, tx *store.Tx, run, request int64, ids, amounts []int64) error {
 	now := micros(tx.Now)
 	if tx.Dialect == store.Postgres {
@@ -214,10 +211,10 @@ func insertRefunds(ctx context.Context, tx *store.Tx, run, request int64, ids, a
 	b = append(b, ']')
 	_, err := tx.ExecContext(ctx, `INSERT INTO refunds (run_id, donation_id, request_id, provider, order_no,
 		transaction_id, total_fen, amount_fen, state, attempt, out_refund_no, next_at, created_at, updated_at)
-		SELECT $1, d.id, d.request_id, d.provider, o.order_no, d.transaction_id, d.amount_fen, j.amount, 'planned', 1,
-			'CF' || $1 || 'D' || d.id || 'A1', $2, $2, $2
-		FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS amount FROM json_each($3)) j
-		CROSS JOIN donations d ON d.id = j.id CROSS JOIN donation_orders o ON o.id = d.order_id
+		SELECT $1, d.id, d.request_id, d.provider, o.order_no, d.transaction_id, d.amount_fen,
+			json_extract(je.value, '$[1]'), 'planned', 1, 'CF' || $1 || 'D' || d.id || 'A1', $2, $2, $2
+		FROM json_each($3) AS je CROSS JOIN donations d ON d.id = json_extract(je.value, '$[0]')
+		CROSS JOIN donation_orders o ON o.id = d.order_id
 		WHERE d.request_id = $4 ORDER BY d.id`, run, now, string(b), request)
 	return err
 }

@@ -164,6 +164,7 @@ var permissions = map[string]access{
 	"GET /donations/{no}":                              anyone,
 	"GET /my/donations":                                signedIn,
 	"POST /pay/notify/{provider}":                      anyone, // believed only once the provider's signature is verified
+	"POST /notify/{provider}/refund":                   anyone, // the same: believed only once its signature is verified
 	"GET /sandbox/checkout/{id}":                       anyone, // only when the sandbox is configured
 	"POST /sandbox/checkout/{id}":                      anyone,
 	"/api/v1/":                                         anyone,

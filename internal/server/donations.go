@@ -26,6 +26,7 @@ func (s *Server) setUpDonations(p *platform.Platform) {
 	s.providers = p.Providers
 	s.provider = p.Provider
 	s.sandbox = p.Sandbox
+	s.refunds = p.Refunds
 }
 
 // orderForm is a donation as a page or the API sends it.

@@ -67,6 +67,7 @@ func (s *Server) routes() []route {
 		{"GET /donations/{no}", s.donationPage},
 		{"GET /my/donations", s.myDonations},
 		{"POST /pay/notify/{provider}", s.payNotify},
+		{"POST /notify/{provider}/refund", s.refundNotify},
 		{"GET /sandbox/checkout/{id}", s.sandboxCheckout},
 		{"POST /sandbox/checkout/{id}", s.sandboxCheckout},
 

@@ -29,6 +29,7 @@ import (
 	"github.com/carefund/carefund/internal/payment"
 	"github.com/carefund/carefund/internal/payout"
 	"github.com/carefund/carefund/internal/platform"
+	"github.com/carefund/carefund/internal/refund"
 	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/server/console"
 	"github.com/carefund/carefund/internal/server/site"
@@ -122,6 +123,7 @@ type Server struct {
 	providers map[string]payment.Provider
 	provider  payment.Provider // what new orders are placed with
 	sandbox   *payment.Sandbox // when configured: its checkout is served here
+	refunds   *refund.Service  // refunds (refunds.go); nil when the database was not ready
 
 	platform *platform.Platform // what the fields above come from
 
