@@ -55,6 +55,15 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
+	if dsn := os.Getenv(envRefundCrashDSN); dsn != "" {
+		at, _ := strconv.ParseInt(os.Getenv(envRefundCrashAt), 10, 64)
+		die, _ := strconv.ParseInt(os.Getenv(envRefundCrashDie), 10, 64)
+		if err := refundCrashChild(dsn, time.UnixMicro(at), die); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		os.Exit(0)
+	}
 	os.Exit(m.Run())
 }
 
