@@ -59,12 +59,14 @@ type RefundResult struct {
 	// LedgerSeconds is StartRun from call to return: the plan and every
 	// refund's entry request:R → payable:refund:<run> posted, the run
 	// marked ledgered.
-	LedgerSeconds  float64 `json:"ledger_s"`
-	EntriesPerSec  float64 `json:"entries_per_sec"`
-	PeakHeapMB     float64 `json:"peak_heap_inuse_mb"`
-	BaseHeapMB     float64 `json:"heap_inuse_before_mb"`
-	SumsEqual      bool    `json:"sums_equal_ledger"`
-	LedgerVerified bool    `json:"ledger_verified"`
+	LedgerSeconds float64 `json:"ledger_s"`
+	EntriesPerSec float64 `json:"entries_per_sec"`
+	PeakHeapMB    float64 `json:"peak_heap_inuse_mb"`
+	BaseHeapMB    float64 `json:"heap_inuse_before_mb"`
+	SumsEqual     bool    `json:"sums_equal_ledger"`
+	// LedgerVerified: the ledger's, the donations' and the refunds'
+	// verifications (carefund verify) found nothing.
+	LedgerVerified bool `json:"verified"`
 	// The provider calls, with Send.
 	SendSeconds float64 `json:"send_s,omitempty"`
 	CallsPerSec float64 `json:"calls_per_sec,omitempty"`
@@ -200,11 +202,21 @@ func Refund(ctx context.Context, db *store.DB, opts RefundOptions) (RefundResult
 	if _, err := donations.Verify(ctx, db); err != nil {
 		return res, err
 	}
+	if _, err := refund.Verify(ctx, db); err != nil {
+		return res, err
+	}
 	res.LedgerVerified = true
 	if !opts.Send {
 		return res, nil
 	}
-	return sendRefunds(ctx, svc, run, opts, res)
+	if res, err = sendRefunds(ctx, svc, run, opts, res); err != nil {
+		return res, err
+	}
+	if _, err := ledger.Verify(ctx, db); err != nil {
+		return res, err
+	}
+	_, err = refund.Verify(ctx, db)
+	return res, err
 }
 
 // seedDonations writes n paid orders and their donations to request: the
