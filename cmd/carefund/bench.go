@@ -71,6 +71,7 @@ func benchFlags(name string) *flag.FlagSet {
 		fs.Bool("send", false, "refund: then send every refund to the sandbox provider at --rate, with progress every second")
 		fs.Float64("rate", 100, "refund: provider calls a second with --send (the refund service's rate limit)")
 		fs.Int("workers", 0, "refund: refund entries posted at once (the refund service's Workers; 0: its default)")
+		fs.String("keep", "", "refund: run on the SQLite `file` and keep it; run again with the same file to resume the sending where it stopped")
 	}
 	if name == "bench ledger" || name == "bench" {
 		fs.String("cases", "hot,spread", "ledger: which cases to run: hot (one request account), spread (10,000)")
@@ -423,11 +424,26 @@ func benchRefund(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if donors < 1 || rate <= 0 || workers < 0 {
 		return badInput(errors.New("--donors and --rate must be positive, --workers not negative"))
 	}
-	db, closeDB, err := scratchDB(ctx, get("database"))
-	if err != nil {
-		return err
+	var db *store.DB
+	var err error
+	if keep := get("keep"); keep != "" {
+		if get("database") != "" {
+			return badInput(errors.New("--keep keeps a SQLite file; leave --database out"))
+		}
+		if db, err = openChecked(ctx, store.SQLiteLocation(keep)); err != nil {
+			return err
+		}
+		defer db.Close()
+		if _, err := db.Migrate(ctx); err != nil {
+			return err
+		}
+	} else {
+		var closeDB func()
+		if db, closeDB, err = scratchDB(ctx, get("database")); err != nil {
+			return err
+		}
+		defer closeDB()
 	}
-	defer closeDB()
 	stop, err := profile(get("cpuprofile"))
 	if err != nil {
 		return err

@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"fmt"
 	"io"
@@ -97,7 +96,8 @@ func refundAmount(i int) money.Fen {
 // the ledger agrees, and the ledger verifies. With opts.Send it then sends
 // every refund to the sandbox provider at opts.Rate calls a second through
 // Dispatch and Poll, printing the progress every second. db must be a
-// fresh scratch database.
+// fresh scratch database, or one a run of Refund left (kept): then it
+// only finishes that run's ledgering and, with opts.Send, its sending.
 func Refund(ctx context.Context, db *store.DB, opts RefundOptions) (RefundResult, error) {
 	if opts.Donors < 1 {
 		return RefundResult{}, fmt.Errorf("a refund benchmark needs at least one donor, not %d", opts.Donors)
@@ -108,12 +108,13 @@ func Refund(ctx context.Context, db *store.DB, opts RefundOptions) (RefundResult
 	if opts.Progress == nil {
 		opts.Progress = io.Discard
 	}
+	// Fixed keys, so that a kept database opens again (--keep): nothing
+	// in a benchmark's database is secret.
 	keys := &keyring.Keys{}
-	rand.Read(keys.Master[:])
-	rand.Read(keys.Index[:])
-	rand.Read(keys.Session[:])
-	sandboxKey := make([]byte, 32)
-	rand.Read(sandboxKey)
+	copy(keys.Master[:], "carefund bench refund master key")
+	copy(keys.Index[:], "carefund bench refund index key.")
+	copy(keys.Session[:], "carefund bench refund session ke")
+	sandboxKey := []byte("carefund bench refund sandbox ke")
 	book := refund.SandboxBook{DB: db}
 	sb := payment.NewSandbox(payment.SandboxConfig{Key: sandboxKey, Merchant: "sandbox", ManualDelivery: true, RefundBook: book})
 	defer sb.Close()
@@ -124,6 +125,33 @@ func Refund(ctx context.Context, db *store.DB, opts RefundOptions) (RefundResult
 	}
 	defer p.Close()
 	res := RefundResult{Database: string(db.Dialect()), Donors: opts.Donors}
+	svc := &refund.Service{DB: db, Ledger: p.Ledger, Providers: map[string]payment.Provider{"sandbox": sb},
+		Options: refund.Options{RatePerSecond: opts.Rate, Workers: opts.Workers, Chunk: opts.Chunk, PollAfter: time.Second}}
+	if run, ok, err := benchRun(ctx, db); err != nil || ok {
+		if err != nil {
+			return res, err
+		}
+		// A kept database: the run again by its key (StartRun finishes
+		// its ledgering if that was interrupted), then the sending goes
+		// on where it stopped.
+		fmt.Fprintf(opts.Progress, "resuming run %d of request %d\n", run.ID, run.RequestID)
+		if run, err = svc.StartRun(ctx, benchRunInput(run.RequestID)); err != nil {
+			return res, err
+		}
+		res.Amount, res.Refunds, res.Donors = run.Amount, run.Refunds, 0
+		if !opts.Send {
+			return res, nil
+		}
+		if res, err = sendRefunds(ctx, svc, run, opts, res); err != nil {
+			return res, err
+		}
+		if _, err := ledger.Verify(ctx, db); err != nil {
+			return res, err
+		}
+		_, err = refund.Verify(ctx, db)
+		res.LedgerVerified = err == nil
+		return res, err
+	}
 	request, _, err := openRequest(ctx, p)
 	if err != nil {
 		return res, err
@@ -165,16 +193,13 @@ func Refund(ctx context.Context, db *store.DB, opts RefundOptions) (RefundResult
 	res.SplitMillis = round(float64(time.Since(splitStart).Microseconds()) / 1000)
 	shares = nil
 
-	svc := &refund.Service{DB: db, Ledger: p.Ledger, Providers: map[string]payment.Provider{"sandbox": sb},
-		Options: refund.Options{RatePerSecond: opts.Rate, Workers: opts.Workers, Chunk: opts.Chunk, PollAfter: time.Second}}
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	res.BaseHeapMB = mb(ms.HeapInuse)
 	stopHeap, peak := sampleHeap()
 	start := time.Now()
-	run, err := svc.StartRun(ctx, refund.RunInput{RequestID: request, Cause: refund.CausePurposeEnded, Reason: "bench",
-		Actor: "staff:bench", Key: "bench:refund"})
+	run, err := svc.StartRun(ctx, benchRunInput(request))
 	elapsed := time.Since(start)
 	stopHeap()
 	if err != nil {
@@ -217,6 +242,28 @@ func Refund(ctx context.Context, db *store.DB, opts RefundOptions) (RefundResult
 	}
 	_, err = refund.Verify(ctx, db)
 	return res, err
+}
+
+// benchRunKey is the key of the benchmark's run.
+const benchRunKey = "bench:refund"
+
+func benchRunInput(request int64) refund.RunInput {
+	return refund.RunInput{RequestID: request, Cause: refund.CausePurposeEnded, Reason: "bench", Actor: "staff:bench",
+		Key: benchRunKey}
+}
+
+// benchRun returns the benchmark's run if the database holds it (kept).
+func benchRun(ctx context.Context, db *store.DB) (refund.Run, bool, error) {
+	var id int64
+	err := db.Read(ctx, func(tx *store.Tx) error {
+		return tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM refund_runs WHERE idem_key = $1", benchRunKey).Scan(&id)
+	})
+	if err != nil || id == 0 {
+		return refund.Run{}, false, err
+	}
+	svc := &refund.Service{DB: db}
+	r, err := svc.Run(ctx, id)
+	return r, err == nil, err
 }
 
 // seedDonations writes n paid orders and their donations to request: the

@@ -313,7 +313,10 @@ func TestCrashRefundRun(t *testing.T) {
 	for _, d := range storetest.Databases(t) {
 		t.Run(d.Name, func(t *testing.T) {
 			db := storetest.Open(t, d.DSN)
+			began := time.Now()
 			request, raised, paidOut := refundCrashSetup(t, db)
+			t.Logf("set up %d donations in %s", refundCrashDonors, time.Since(began).Round(time.Millisecond))
+			began = time.Now()
 			at := time.Now().Truncate(time.Second)
 
 			// A new seed each run, so CI covers new kill points over time;
@@ -348,7 +351,7 @@ func TestCrashRefundRun(t *testing.T) {
 					at = at.Add(24 * time.Hour)
 				}
 			}
-			t.Logf("%d runs, %d killed %v", runs, killed, byMode)
+			t.Logf("%d runs, %d killed %v, in %s", runs, killed, byMode, time.Since(began).Round(time.Millisecond))
 			if killed < kills || !refundRunFinished(t, db) {
 				t.Fatalf("the run is not finished after %d runs (%d killed)", runs, killed)
 			}
