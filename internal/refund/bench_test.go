@@ -76,7 +76,10 @@ func BenchmarkStartRun30k(b *testing.B) {
 			f.close(campaign.PurposeAchieved)
 			b.ResetTimer()
 			start := time.Now()
-			run, err := f.s.StartRun(ctx, RunInput{RequestID: f.req, Cause: CausePurposeEnded, Actor: "system", Key: "bench"})
+			in := RunInput{RequestID: f.req, Cause: CausePurposeEnded, Actor: "system", Key: "bench"}
+			plan, post := phases(b, f, in)
+			b.Logf("plan %s, ledger %s, ledger batches %d", plan, post, f.l.Batches())
+			run, err := f.s.StartRun(ctx, in)
 			if err != nil {
 				b.Fatal(err)
 			}

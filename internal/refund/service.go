@@ -33,7 +33,8 @@ type Options struct {
 	// Backoff is the wait after a provider's ErrRateLimited or another
 	// failed call; default 30 seconds.
 	Backoff time.Duration
-	// Workers is how many refund entries are posted at once; default 512.
+	// Workers is how many refund entries are posted at once; default 2048
+	// (enough to keep the ledger's batches full).
 	Workers int
 	// Page is how many refunds are read at once to be ledgered; default 5000.
 	Page int
@@ -87,7 +88,7 @@ func (s *Service) init() {
 			o.Backoff = 30 * time.Second
 		}
 		if o.Workers <= 0 {
-			o.Workers = 512
+			o.Workers = 2048
 		}
 		if o.Page <= 0 {
 			o.Page = 5000
@@ -191,6 +192,10 @@ func (s *Service) plan(ctx context.Context, tx *store.Tx, in RunInput) (Run, boo
 	may, err := refundable(ctx, tx, in.RequestID, in.Cause == CauseAfterClose)
 	if err != nil {
 		return Run{}, false, err
+	}
+	if in.Cause == CauseDonor && (len(sh) == 0 || sh[0].Refunded > 0) {
+		// Another of the donor's requests came first (only once).
+		return Run{}, false, apperr.New(apperr.Conflict, KeyAlready)
 	}
 	amount := in.Amount
 	if amount == 0 {

@@ -2,7 +2,6 @@ package refund
 
 import (
 	"context"
-	"fmt"
 	"testing"
 
 	"github.com/carefund/carefund/internal/apperr"
@@ -114,7 +113,7 @@ func TestDonorRequest(t *testing.T) {
 	each(t, func(t *testing.T, f *fixture) {
 		alice, bob := f.user("alice"), f.user("bob")
 		a := f.donate(alice, 12345, false)
-		f.donate(bob, 500, false)
+		b := f.donate(bob, 500, false)
 		if _, err := f.s.DonorRequest(f.ctx, bob, a.id, "k"); apperr.CodeOf(err) != apperr.NotFound || !hasKey(err, KeyNotYours) {
 			t.Fatalf("someone else's donation: %v", err)
 		}
@@ -129,7 +128,7 @@ func TestDonorRequest(t *testing.T) {
 			t.Fatalf("twice: %v", err)
 		}
 		// More than the donation gave: refused by the run and by the database.
-		if _, err := f.s.StartRun(f.ctx, RunInput{RequestID: f.req, Cause: CauseDonor, DonationID: a.id, Amount: 1,
+		if _, err := f.s.StartRun(f.ctx, RunInput{RequestID: f.req, Cause: CauseDonor, DonationID: b.id, Amount: b.amount + 1,
 			Actor: "system", Key: "more"}); !hasKey(err, KeyTooMuch) {
 			t.Fatalf("more than given: %v", err)
 		}
@@ -366,9 +365,76 @@ func TestRefundNo(t *testing.T) {
 			t.Fatalf("ParseRefundNo(%s)", no)
 		}
 	}
-	for _, bad := range []string{"", "CF", "CF1D2", "CF01D2A1", "XX1D2A1", "CF1D2A0", fmt.Sprint("CF1D2A1x")} {
+	for _, bad := range []string{"", "CF", "CF1D2", "CF01D2A1", "XX1D2A1", "CF1D2A0", "CF1D2A1x"} {
 		if _, _, _, ok := ParseRefundNo(bad); ok {
 			t.Fatalf("ParseRefundNo(%q) ok", bad)
 		}
 	}
+}
+
+// carefund verify finds a refund marked paid without its refund_paid
+// entry (the ledger and the rows must agree).
+func TestVerifyFindsBreaks(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		u := f.user("u")
+		d := f.donate(u, 900, false)
+		run, err := f.s.DonorRequest(f.ctx, u, d.id, "k")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Verify(f.ctx, f.db); err != nil {
+			t.Fatalf("a clean run: %v", err)
+		}
+		f.write(func(ctx context.Context, tx *store.Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE refunds SET state = 'succeeded', settled_at = 1 WHERE run_id = $1`, run.ID)
+			return err
+		})
+		_, err = Verify(f.ctx, f.db)
+		v, ok := err.(*Violation)
+		if !ok || len(v.Checks) < 2 {
+			t.Fatalf("Verify = %v, want the missing refund_paid and the payable named", err)
+		}
+	})
+}
+
+// R-CHAR-1: staff may give a failing (abnormal) refund to charity at once,
+// audited; not a refund still on its way.
+func TestStaffToCharity(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		u := f.user("u")
+		d := f.donate(u, 1207, false) // abnormal at the sandbox
+		ok := f.donate(u, 1200, false)
+		run, err := f.s.DonorRequest(f.ctx, u, d.id, "k")
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := f.s.DonorRequest(f.ctx, u, ok.id, "k2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rid, okID int64
+		f.db.Read(f.ctx, func(tx *store.Tx) error {
+			if err := tx.QueryRowContext(f.ctx, "SELECT id FROM refunds WHERE run_id = $1", run.ID).Scan(&rid); err != nil {
+				return err
+			}
+			return tx.QueryRowContext(f.ctx, "SELECT id FROM refunds WHERE run_id = $1", other.ID).Scan(&okID)
+		})
+		if err := f.s.StaffToCharity(f.ctx, "staff:3", okID, "x"); !hasKey(err, KeyNotChariable) {
+			t.Fatalf("a decided refund to charity: %v", err)
+		}
+		if res, err := f.s.Dispatch(f.ctx, 10); err != nil || res.Retry != 1 || res.Succeeded != 1 {
+			t.Fatalf("Dispatch = %+v, %v", res, err)
+		}
+		if err := f.s.StaffToCharity(f.ctx, "staff:3", rid, "card closed"); err != nil {
+			t.Fatal(err)
+		}
+		if f.balance("charity:payable") != d.amount || f.count("SELECT COUNT(*) FROM audit_log WHERE action = 'refund.to_charity'") != 1 {
+			t.Fatal("not given to charity, or not audited")
+		}
+		r, _ := f.s.Run(f.ctx, run.ID)
+		if r.State != RunFinished || r.Progress.ToCharity.Fen != d.amount {
+			t.Fatalf("run %+v", r)
+		}
+		f.verify()
+	})
 }

@@ -151,6 +151,8 @@ var permissions = map[string]access{
 	"POST /api/v1/my/requests/{id}/materials":          signedIn,
 	"GET /api/v1/my/requests/{id}/payouts":             signedIn,
 	"POST /api/v1/my/requests/{id}/payouts":            signedIn,
+	"POST /api/v1/my/donations/{id}/refund":            signedIn,
+	"GET /api/v1/my/refunds":                           signedIn,
 	"GET /api/v1/my/payouts/{id}":                      signedIn,
 	"POST /api/v1/my/payouts/{id}/answer":              signedIn,
 	"POST /api/v1/my/payouts/{id}/usage":               signedIn,

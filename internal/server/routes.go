@@ -94,6 +94,8 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/my/requests/{id}/payouts", s.apiMyPayouts},
 		{"POST /api/v1/my/requests/{id}/payouts", s.apiApplyPayout},
 		{"GET /api/v1/my/payouts/{id}", s.apiMyPayout},
+		{"POST /api/v1/my/donations/{id}/refund", s.apiDonorRefund},
+		{"GET /api/v1/my/refunds", s.apiMyRefunds},
 		{"POST /api/v1/my/payouts/{id}/answer", s.apiAnswerPayout},
 		{"POST /api/v1/my/payouts/{id}/usage", s.apiPayoutUsage},
 		{"GET /api/v1/requests", s.apiRequests},

@@ -135,18 +135,20 @@ CREATE TRIGGER refunds_fixed BEFORE UPDATE OF id, run_id, donation_id, request_i
 CREATE TRIGGER refunds_final BEFORE UPDATE ON refunds
 	FOR EACH ROW WHEN (OLD.state IN ('succeeded', 'to_charity'))
 	EXECUTE FUNCTION refund_refuse_change('a refund paid or given to charity never changes');
--- A donation is never refunded more than it gave, whatever the runs.
+-- A donation is never refunded more than it gave, whatever the runs: one
+-- check per statement over the donations it touched (a run inserts
+-- thousands of rows at once).
 CREATE FUNCTION refunds_within_gift() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	IF NEW.amount_fen + (SELECT COALESCE(SUM(amount_fen), 0) FROM refunds WHERE donation_id = NEW.donation_id)
-		> (SELECT amount_fen FROM donations WHERE id = NEW.donation_id) THEN
+	IF EXISTS (SELECT 1 FROM (SELECT DISTINCT donation_id FROM new_refunds) n JOIN donations d ON d.id = n.donation_id
+		WHERE d.amount_fen < (SELECT SUM(r.amount_fen) FROM refunds r WHERE r.donation_id = n.donation_id)) THEN
 		RAISE EXCEPTION 'refunds: a donation is never refunded more than it gave' USING ERRCODE = 'check_violation';
 	END IF;
-	RETURN NEW;
+	RETURN NULL;
 END
 $$;
-CREATE TRIGGER refunds_within_gift BEFORE INSERT ON refunds
-	FOR EACH ROW EXECUTE FUNCTION refunds_within_gift();
+CREATE TRIGGER refunds_within_gift AFTER INSERT ON refunds REFERENCING NEW TABLE AS new_refunds
+	FOR EACH STATEMENT EXECUTE FUNCTION refunds_within_gift();
 
 CREATE TRIGGER refund_quarantine_no_delete BEFORE DELETE ON refund_quarantine
 	FOR EACH ROW EXECUTE FUNCTION refund_refuse_change('a quarantined answer is never deleted');
