@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -64,7 +65,11 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if childBin != "" {
+		os.RemoveAll(filepath.Dir(childBin))
+	}
+	os.Exit(code)
 }
 
 // crashKeys are the same in the test and in its children, so that a child

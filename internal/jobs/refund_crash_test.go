@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,6 +44,9 @@ const (
 	// recorded the answer: the moment a refund is sent again.
 	envRefundCrashDie = "CAREFUND_REFUND_CRASH_DIE"
 )
+
+// setupChild, as envRefundCrashDie, makes the child set the test up.
+const setupChild = -1
 
 // refundCrashDonors is the size of the scandal the crash test refunds.
 const refundCrashDonors = 30_000
@@ -97,6 +101,14 @@ func refundCrashChild(dsn string, at time.Time, die int64) error {
 		return err
 	}
 	defer db.Close()
+	if die == setupChild {
+		request, raised, paidOut, err := refundCrashSetup(ctx, db)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("set up %d %d %d\n", request, raised, paidOut)
+		return nil
+	}
 	clock := func() time.Time { return at }
 	db.SetClock(clock)
 	var mu sync.Mutex
@@ -206,15 +218,14 @@ func (p *loudProvider) Refund(ctx context.Context, r payment.Refund) (payment.Re
 // books them (the paid order, its entry psp:sandbox → request:R under the
 // donation service's key, the donation row, the running totals), then
 // approves a payout of 30 % so that the run gives back part of each gift.
-// It returns the request, what was given and what was paid out.
-func refundCrashSetup(t *testing.T, db *store.DB) (request int64, raised, paidOut money.Fen) {
-	t.Helper()
-	ctx := context.Background()
+// It returns the request, what was given and what was paid out. The child
+// runs it (see refundCrashChild), so that it goes at full speed when the
+// test has the race detector.
+func refundCrashSetup(ctx context.Context, db *store.DB) (request int64, raised, paidOut money.Fen, err error) {
 	p, err := platform.New(ctx, platform.Config{DB: db, Keys: crashKeys(), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
-		t.Fatal(err)
+		return 0, 0, 0, err
 	}
-	// Closed before any child runs: the children have ledgers of their own.
 	defer p.Close()
 	err = db.Write(ctx, func(tx *store.Tx) error {
 		u, err := campaigntest.User(ctx, tx, p.Vault, "publisher")
@@ -225,7 +236,13 @@ func refundCrashSetup(t *testing.T, db *store.DB) (request int64, raised, paidOu
 		return err
 	})
 	if err != nil {
-		t.Fatal(err)
+		return 0, 0, 0, err
+	}
+	exec := func(q string, args ...any) error {
+		return db.Write(ctx, func(tx *store.Tx) error {
+			_, err := tx.ExecContext(ctx, q, args...)
+			return err
+		})
 	}
 	const chunk = 5000
 	entries := make([]ledger.Entry, 0, refundCrashDonors)
@@ -234,18 +251,22 @@ func refundCrashSetup(t *testing.T, db *store.DB) (request int64, raised, paidOu
 		b.WriteString(`INSERT INTO donation_orders (order_no, request_id, amount_fen, anonymous, message_flagged, provider,
 			client_token, state, created_at, expires_at, paid_at) VALUES `)
 		now := time.Now().UnixMicro()
+		var part money.Fen
 		for i := from; i < min(refundCrashDonors, from+chunk); i++ {
 			if i > from {
 				b.WriteByte(',')
 			}
 			a := refundCrashGift(i)
-			raised += a
+			part += a
 			no := fmt.Sprintf("RC%022d", i)
 			fmt.Fprintf(&b, "('%s', %d, %d, 1, 0, 'sandbox', '%s', 'paid', %d, %d, %d)", no, request, a, no, now, now, now)
 			entries = append(entries, ledger.Transfer(donation.LedgerKey("sandbox", "T"+no), "donation", "psp:sandbox",
 				refund.RequestAccount(request), a))
 		}
-		storetest.Exec(t, db, b.String())
+		if err := exec(b.String()); err != nil {
+			return 0, 0, 0, err
+		}
+		raised += part
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -270,23 +291,27 @@ func refundCrashSetup(t *testing.T, db *store.DB) (request int64, raised, paidOu
 	wg.Wait()
 	select {
 	case err := <-errs:
-		t.Fatal(err)
+		return 0, 0, 0, err
 	default:
 	}
-	storetest.Exec(t, db, fmt.Sprintf(`INSERT INTO donations (order_id, request_id, amount_fen, entry_id, provider,
+	if err := exec(`INSERT INTO donations (order_id, request_id, amount_fen, entry_id, provider,
 		transaction_id, anonymous, message_flagged, after_close, paid_at, created_at)
 		SELECT o.id, o.request_id, o.amount_fen, e.id, 'sandbox', 'T' || o.order_no, 1, 0, 0, o.paid_at, o.paid_at
 		FROM donation_orders o JOIN ledger_entries e ON e.idem_key = 'donation:sandbox:T' || o.order_no
-		WHERE o.request_id = %d ORDER BY o.id`, request))
-	storetest.Exec(t, db, fmt.Sprintf(`INSERT INTO request_totals (request_id, raised_fen, donations) VALUES (%d, %d, %d)
+		WHERE o.request_id = $1 ORDER BY o.id`, request); err != nil {
+		return 0, 0, 0, err
+	}
+	if err := exec(`INSERT INTO request_totals (request_id, raised_fen, donations) VALUES ($1, $2, $3)
 		ON CONFLICT (request_id) DO UPDATE SET raised_fen = request_totals.raised_fen + excluded.raised_fen,
-		donations = request_totals.donations + excluded.donations`, request, int64(raised), refundCrashDonors))
+		donations = request_totals.donations + excluded.donations`, request, int64(raised), refundCrashDonors); err != nil {
+		return 0, 0, 0, err
+	}
 	paidOut = raised * 3 / 10
 	if _, err := p.Ledger.Post(ctx, ledger.Transfer("test:payout", "payout_approved", refund.RequestAccount(request),
 		"payable:payout:crash", paidOut)); err != nil {
-		t.Fatal(err)
+		return 0, 0, 0, err
 	}
-	return request, raised, paidOut
+	return request, raised, paidOut, nil
 }
 
 // TestCrashRefundRun kills the server's refund jobs (refund-ledger,
@@ -316,7 +341,7 @@ func TestCrashRefundRun(t *testing.T) {
 		t.Run(d.Name, func(t *testing.T) {
 			db := storetest.Open(t, d.DSN)
 			began := time.Now()
-			request, raised, paidOut := refundCrashSetup(t, db)
+			request, raised, paidOut := setUpRefundCrash(t, d.DSN)
 			t.Logf("set up %d donations in %s", refundCrashDonors, time.Since(began).Round(time.Millisecond))
 			began = time.Now()
 			at := time.Now().Truncate(time.Second)
@@ -364,13 +389,65 @@ func TestCrashRefundRun(t *testing.T) {
 	}
 }
 
+// setUpRefundCrash has a child set the test up (refundCrashSetup) and
+// returns what it made.
+func setUpRefundCrash(t *testing.T, dsn string) (request int64, raised, paidOut money.Fen) {
+	t.Helper()
+	cmd := exec.Command(refundChildBinary(t), "-test.run=^$")
+	cmd.Env = append(os.Environ(), envRefundCrashDSN+"="+dsn, envRefundCrashDie+"="+strconv.Itoa(setupChild))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("setting up: %v", err)
+	}
+	if _, err := fmt.Sscanf(string(out), "set up %d %d %d", &request, &raised, &paidOut); err != nil {
+		t.Fatalf("setting up: %q: %v", out, err)
+	}
+	return request, raised, paidOut
+}
+
+var (
+	childOnce sync.Once
+	childBin  string
+	childErr  error
+)
+
+// refundChildBinary is the program the refund crash test runs as its
+// child: this test binary, or, when it has the race detector, the same
+// tests built without it. The race detector makes the pure-Go SQLite
+// about ten times slower, and 30,000 refunds would not end in CI's time;
+// the code the child runs (Dispatch, the ledger's writer) is raced by the
+// refund and ledger packages' own tests.
+func refundChildBinary(t *testing.T) string {
+	t.Helper()
+	if !raceEnabled {
+		return os.Args[0]
+	}
+	childOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "carefund-refund-crash-")
+		if err != nil {
+			childErr = err
+			return
+		}
+		childBin = filepath.Join(dir, "jobs.test")
+		out, err := exec.Command("go", "test", "-c", "-o", childBin, "github.com/carefund/carefund/internal/jobs").CombinedOutput()
+		if err != nil {
+			childErr = fmt.Errorf("go test -c: %v\n%s", err, out)
+		}
+	})
+	if childErr != nil {
+		t.Fatal(childErr)
+	}
+	return childBin
+}
+
 // runRefundChild runs the child once with its clock at at, killed as mode
 // says (after limit lines, at the sandbox's limit-th answer, or delay after
 // the first line), and reports whether it was killed. A run that fails
 // otherwise, or ends without being done, fails the test.
 func runRefundChild(t *testing.T, dsn string, at time.Time, mode crashMode, limit int, delay time.Duration) bool {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd := exec.Command(refundChildBinary(t), "-test.run=^$")
 	cmd.Env = append(os.Environ(), envRefundCrashDSN+"="+dsn, envRefundCrashAt+"="+strconv.FormatInt(at.UnixMicro(), 10))
 	if mode == dieAtLine {
 		cmd.Env = append(cmd.Env, envRefundCrashDie+"="+strconv.Itoa(limit))
