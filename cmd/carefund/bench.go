@@ -24,7 +24,7 @@ import (
 
 func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return badInput(errors.New("bench needs a workload: carefund bench ledger, donate, page or reconcile; see 'carefund help bench'"))
+		return badInput(errors.New("bench needs a workload: carefund bench ledger, donate, page, reconcile or refund; see 'carefund help bench'"))
 	}
 	switch args[0] {
 	case "ledger":
@@ -35,6 +35,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		return benchPage(ctx, args[1:], stdout, stderr)
 	case "reconcile":
 		return benchReconcile(ctx, args[1:], stdout, stderr)
+	case "refund":
+		return benchRefund(ctx, args[1:], stdout, stderr)
 	case "ledger-writer":
 		return ledgerWriter(ctx, args[1:], os.Stdin, stdout)
 	}
@@ -64,6 +66,13 @@ func benchFlags(name string) *flag.FlagSet {
 	if name == "bench reconcile" || name == "bench" {
 		fs.Int("lines", 1_000_000, "reconcile: lines of the generated statement")
 	}
+	if name == "bench refund" || name == "bench" {
+		fs.Int("donors", 30_000, "refund: donors of the request the run refunds")
+		fs.Bool("send", false, "refund: then send every refund to the sandbox provider at --rate, with progress every second")
+		fs.Float64("rate", 100, "refund: provider calls a second with --send (the refund service's rate limit)")
+		fs.Int("workers", 0, "refund: refund entries posted at once (the refund service's Workers; 0: its default)")
+		fs.String("keep", "", "refund: run on the SQLite `file` and keep it; run again with the same file to resume the sending where it stopped")
+	}
 	if name == "bench ledger" || name == "bench" {
 		fs.String("cases", "hot,spread", "ledger: which cases to run: hot (one request account), spread (10,000)")
 		fs.Duration("max-wait", bench.DefaultMaxWait, "ledger, donate: how long a batch waits for entries to join it (the ledger's MaxWait)")
@@ -79,7 +88,7 @@ func benchFlags(name string) *flag.FlagSet {
 		fs.String("nginx", "", "page: the nginx `binary` to compare with; default: nginx on PATH or /usr/sbin/nginx")
 	}
 	if name != "bench ledger" {
-		fs.String("cpuprofile", "", "donate, page, reconcile: write a CPU profile of the run to `file`")
+		fs.String("cpuprofile", "", "donate, page, reconcile, refund: write a CPU profile of the run to `file`")
 	}
 	return fs
 }
@@ -390,4 +399,58 @@ func benchReconcile(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	return json.NewEncoder(stdout).Encode(r)
+}
+
+// benchRefund seeds a request with --donors donations, times a refund run's
+// plan and ledgering through the refund service, checks the sums, and
+// prints one JSON line; with --send it then sends the refunds to the
+// sandbox at --rate, printing the progress every second.
+func benchRefund(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := benchFlags("bench refund")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return badInput(fmt.Errorf("%v; see 'carefund help bench'", err))
+	}
+	if fs.NArg() > 0 {
+		return badInput(fmt.Errorf("unexpected argument %q; see 'carefund help bench'", fs.Arg(0)))
+	}
+	get := func(name string) string { return fs.Lookup(name).Value.String() }
+	donors, _ := strconv.Atoi(get("donors"))
+	workers, _ := strconv.Atoi(get("workers"))
+	rate, _ := strconv.ParseFloat(get("rate"), 64)
+	send := get("send") == "true"
+	if donors < 1 || rate <= 0 || workers < 0 {
+		return badInput(errors.New("--donors and --rate must be positive, --workers not negative"))
+	}
+	var db *store.DB
+	var err error
+	if keep := get("keep"); keep != "" {
+		if get("database") != "" {
+			return badInput(errors.New("--keep keeps a SQLite file; leave --database out"))
+		}
+		if db, err = openChecked(ctx, store.SQLiteLocation(keep)); err != nil {
+			return err
+		}
+		defer db.Close()
+		if _, err := db.Migrate(ctx); err != nil {
+			return err
+		}
+	} else {
+		var closeDB func()
+		if db, closeDB, err = scratchDB(ctx, get("database")); err != nil {
+			return err
+		}
+		defer closeDB()
+	}
+	stop, err := profile(get("cpuprofile"))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "benchmarking a refund run on %s: %d donors\n", db, donors)
+	r, err := bench.Refund(ctx, db, bench.RefundOptions{Donors: donors, Send: send, Rate: rate, Workers: workers, Progress: stderr})
+	stop()
+	json.NewEncoder(stdout).Encode(r)
+	return err
 }

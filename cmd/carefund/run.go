@@ -28,7 +28,7 @@ func commands() []command {
 		{"reconcile", "reconcile a custody bank statement (and a settlement file) against the ledger: carefund reconcile --statement FILE [--bill FILE] --custody-account NUMBER", runReconcile},
 		{"admin", "create a staff account: carefund admin create --username NAME --role ROLE [--password-stdin]", runAdmin},
 		{"keys", "rotate the master key: carefund keys rotate re-wraps every data key under a new one (stop the platform first)", runKeys},
-		{"bench", "measure a workload: carefund bench ledger|donate|page|reconcile [--database URL] [--concurrency N] [--duration 10s]", runBench},
+		{"bench", "measure a workload: carefund bench ledger|donate|page|reconcile|refund [--database URL] [--concurrency N] [--duration 10s]", runBench},
 		{"config", "print the effective configuration, secrets redacted", runConfig},
 		{"version", "print the version", runVersion},
 		{"help", "explain a command: carefund help serve", runHelp},

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -55,7 +56,20 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	if dsn := os.Getenv(envRefundCrashDSN); dsn != "" {
+		at, _ := strconv.ParseInt(os.Getenv(envRefundCrashAt), 10, 64)
+		die, _ := strconv.ParseInt(os.Getenv(envRefundCrashDie), 10, 64)
+		if err := refundCrashChild(dsn, time.UnixMicro(at), die); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		os.Exit(0)
+	}
+	code := m.Run()
+	if childBin != "" {
+		os.RemoveAll(filepath.Dir(childBin))
+	}
+	os.Exit(code)
 }
 
 // crashKeys are the same in the test and in its children, so that a child

@@ -33,6 +33,10 @@ type Options struct {
 	// Backoff is the wait after a provider's ErrRateLimited or another
 	// failed call; default 30 seconds.
 	Backoff time.Duration
+	// Senders is how many refunds Dispatch has with the providers at once
+	// (each call waits for the rate limit first); default 8. More let the
+	// ledger batch more outcome entries per commit when the rate is high.
+	Senders int
 	// Workers is how many refund entries are posted at once; default 2048
 	// (enough to keep the ledger's batches full).
 	Workers int
@@ -86,6 +90,9 @@ func (s *Service) init() {
 		}
 		if o.Backoff <= 0 {
 			o.Backoff = 30 * time.Second
+		}
+		if o.Senders <= 0 {
+			o.Senders = 8
 		}
 		if o.Workers <= 0 {
 			o.Workers = 2048

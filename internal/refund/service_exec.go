@@ -74,7 +74,7 @@ func (s *Service) Dispatch(ctx context.Context, limit int) (DispatchResult, erro
 	var wg sync.WaitGroup
 	work := make(chan sendItem)
 	var firstErr error
-	for range min(8, max(1, len(items))) {
+	for range min(s.Options.Senders, max(1, len(items))) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
