@@ -20,6 +20,7 @@ import (
 	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/payment"
+	"github.com/carefund/carefund/internal/refund"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/store/storetest"
 	"github.com/carefund/carefund/internal/testprog"
@@ -217,6 +218,14 @@ func refundFixture(t *testing.T, db *store.DB, keys *keyring.Keys) (donated, fra
 		if i == 0 {
 			donated = out.DonationID
 		}
+	}
+	// The donations were confirmed here, not taken by the server's sandbox,
+	// so its balance for refunds holds none of them: fund it as the custody
+	// bank's top-up would (the fund-refunds job; TestRefundFundedFromCustody
+	// goes that way), so the donor's refund is paid when it is sent.
+	if _, err := (refund.SandboxBook{DB: db}).Fund(ctx, payment.SandboxFunding{Ref: "CFRTJOURNEY",
+		Amount: refundDonation + fraudDonation, ReceivedAt: time.Now()}); err != nil {
+		t.Fatal(err)
 	}
 	return donated, fraud
 }

@@ -297,10 +297,31 @@ func (l *refundLoader) donorRefund() error {
 
 // dispatch sends every refund to the sandbox, as the refund jobs would,
 // and gives the one the sandbox cannot pay back to charity.
+//
+// The demo's donations were confirmed by the loader, not taken by this
+// process's sandbox, so the sandbox holds nothing to pay refunds from;
+// its balance is funded with what is due, as the custody bank's top-up
+// would do (the fund-refunds job, which in a live demo waits for the
+// sandbox bank's next working day: see /staff/bank).
 func (l *refundLoader) dispatch() error {
 	r := l.p.Refunds
 	if _, err := r.Resume(l.ctx); err != nil {
 		return err
+	}
+	if sb := l.p.Sandbox; sb != nil {
+		due, err := r.Due(l.ctx, sb.Name())
+		if err != nil {
+			return err
+		}
+		bal, err := sb.RefundBalance(l.ctx)
+		if err != nil {
+			return err
+		}
+		if due > bal {
+			if err := sb.Fund(l.ctx, "CFRTDEMO"+l.p.Now().Format("20060102"), due-bal); err != nil && apperr.CodeOf(err) != apperr.Conflict {
+				return err
+			}
+		}
 	}
 	for range 50 {
 		res, err := r.Dispatch(l.ctx, 500)
