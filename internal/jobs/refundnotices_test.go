@@ -90,8 +90,16 @@ func TestRefundNotices(t *testing.T) {
 				t.Fatalf("the SMS %q lacks the request's number or the amount", got[0].text)
 			}
 		}
+		// The donations were confirmed here, not taken by the sandbox:
+		// before each dispatch the sandbox is funded with what is due, as
+		// the fund-refunds job does through the custody bank.
+		funded := 0
 		dispatch := func() {
 			t.Helper()
+			funded++
+			if err := fundSandbox(ctx, p.Sandbox, p.Refunds, "CFRTN"+strconv.Itoa(funded)); err != nil {
+				t.Fatal(err)
+			}
 			if _, err := p.Refunds.Dispatch(ctx, 1000); err != nil {
 				t.Fatal(err)
 			}
