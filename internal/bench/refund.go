@@ -401,7 +401,7 @@ func sendRefunds(ctx context.Context, sb *payment.Sandbox, svc *refund.Service, 
 		// The provider pays refunds from its balance; in production the
 		// fund-refunds job tops it up through the custody bank. The
 		// benchmark funds the sandbox directly with what is due.
-		if err = fundSandbox(ctx, sb, svc, fmt.Sprintf("CFRTB%dR%d", time.Now().UnixNano()%1_000_000_000, round)); err != nil {
+		if err = svc.FundSandbox(ctx, sb, fmt.Sprintf("CFRTB%dR%d", time.Now().UnixNano()%1_000_000_000, round)); err != nil {
 			break
 		}
 		var d refund.DispatchResult
@@ -481,20 +481,3 @@ func sampleHeap() (stop func(), peak func() uint64) {
 }
 
 func mb(b uint64) float64 { return round(float64(b) / (1 << 20)) }
-
-// fundSandbox tops the sandbox provider up with what the refunds due need
-// beyond its balance, under ref.
-func fundSandbox(ctx context.Context, sb *payment.Sandbox, rs *refund.Service, ref string) error {
-	due, err := rs.Due(ctx, sb.Name())
-	if err != nil {
-		return err
-	}
-	bal, err := sb.RefundBalance(ctx)
-	if err != nil {
-		return err
-	}
-	if due > bal {
-		return sb.Fund(ctx, ref, due-bal)
-	}
-	return nil
-}

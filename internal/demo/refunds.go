@@ -309,18 +309,8 @@ func (l *refundLoader) dispatch() error {
 		return err
 	}
 	if sb := l.p.Sandbox; sb != nil {
-		due, err := r.Due(l.ctx, sb.Name())
-		if err != nil {
+		if err := r.FundSandbox(l.ctx, sb, "CFRTDEMO"+l.p.Now().Format("20060102")); err != nil && apperr.CodeOf(err) != apperr.Conflict {
 			return err
-		}
-		bal, err := sb.RefundBalance(l.ctx)
-		if err != nil {
-			return err
-		}
-		if due > bal {
-			if err := sb.Fund(l.ctx, "CFRTDEMO"+l.p.Now().Format("20060102"), due-bal); err != nil && apperr.CodeOf(err) != apperr.Conflict {
-				return err
-			}
 		}
 	}
 	for range 50 {

@@ -171,7 +171,7 @@ func refundCrashChild(dsn string, at time.Time, die int64) error {
 		// Here the sandbox is funded directly with what is due, under a
 		// reference of this process and round: a kill after it leaves the
 		// sandbox a little richer, never the ledger different.
-		if err := fundSandbox(ctx, sb, p.Refunds, fmt.Sprintf("CFRTC%dR%d", os.Getpid(), round)); err != nil {
+		if err := p.Refunds.FundSandbox(ctx, sb, fmt.Sprintf("CFRTC%dR%d", os.Getpid(), round)); err != nil {
 			return err
 		}
 		for _, name := range []string{RefundLedgerJob, RefundDispatchJob, RefundPollJob} {
@@ -770,21 +770,4 @@ func queryRow(t *testing.T, db *store.DB, query string, args []any, dest ...any)
 	if err := db.Read(ctx, func(tx *store.Tx) error { return tx.QueryRowContext(ctx, query, args...).Scan(dest...) }); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// fundSandbox tops the sandbox provider up with what the refunds due need
-// beyond its balance, under ref.
-func fundSandbox(ctx context.Context, sb *payment.Sandbox, rs *refund.Service, ref string) error {
-	due, err := rs.Due(ctx, sb.Name())
-	if err != nil {
-		return err
-	}
-	bal, err := sb.RefundBalance(ctx)
-	if err != nil {
-		return err
-	}
-	if due > bal {
-		return sb.Fund(ctx, ref, due-bal)
-	}
-	return nil
 }

@@ -97,7 +97,7 @@ func TestRefundNotices(t *testing.T) {
 		dispatch := func() {
 			t.Helper()
 			funded++
-			if err := fundSandbox(ctx, p.Sandbox, p.Refunds, "CFRTN"+strconv.Itoa(funded)); err != nil {
+			if err := p.Refunds.FundSandbox(ctx, p.Sandbox, "CFRTN"+strconv.Itoa(funded)); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := p.Refunds.Dispatch(ctx, 1000); err != nil {

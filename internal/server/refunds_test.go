@@ -123,18 +123,7 @@ func TestDonorRefundAPI(t *testing.T) {
 // day's money, net of its fee.
 func topUp(t *testing.T, sb *payment.Sandbox, rs *refund.Service, ref string) {
 	t.Helper()
-	ctx := context.Background()
-	due, err := rs.Due(ctx, sb.Name())
-	if err != nil {
+	if err := rs.FundSandbox(context.Background(), sb, ref); err != nil {
 		t.Fatal(err)
-	}
-	bal, err := sb.RefundBalance(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if due > bal {
-		if err := sb.Fund(ctx, ref, due-bal); err != nil {
-			t.Fatal(err)
-		}
 	}
 }
