@@ -37,6 +37,8 @@ var layers = []layer{
 		"internal/archtest", "internal/browsertest", "internal/testprog",
 		"internal/upload/uploadtest", "internal/payment/wechatpay/wechatpaytest",
 		"internal/staff/stafftest",
+		"internal/tencentcloud", "internal/tencentcloud/tencentcloudtest", "internal/aliyun", "internal/aliyun/aliyuntest",
+		"internal/sms", "internal/identity",
 	}},
 	{name: "store", pkgs: []string{"internal/store", "internal/store/storetest"}},
 	// config is a helper, but it parses and redacts database addresses
