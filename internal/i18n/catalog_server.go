@@ -25,6 +25,8 @@ func init() {
 		"signin.out":          {"退出登录", "Sign out"},
 		"signin.wait":         {"验证码发送太频繁，请 %d 秒后再试。", "A code was sent just now; try again in %d seconds."},
 		"signin.too_many":     {"获取验证码次数太多，请一小时后再试。", "Too many codes were requested; try again in an hour."},
+		"sms.daily_limit":     {"这个手机号今天收到的短信已达上限，请明天再试。", "This number has had as many text messages as it may today; try again tomorrow."},
+		"sms.bad_number":      {"这个手机号无法接收短信，请检查号码。", "This number cannot receive text messages; check it."},
 		"signin.sms_failed":   {"短信发送失败，请稍后再试。", "The text message could not be sent; please try again shortly."},
 		"signin.code_format":  {"请输入 6 位数字验证码。", "Enter the 6-digit code."},
 		"signin.code_invalid": {"验证码无效或已过期，请重新获取。", "The code is no longer valid; ask for a new one."},
