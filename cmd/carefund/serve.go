@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/config"
 	"github.com/carefund/carefund/internal/demo"
 	"github.com/carefund/carefund/internal/jobs"
@@ -73,10 +72,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	sender, verifier, err := cloudProviders(cfg, log)
+	if err != nil {
+		return err
+	}
 	// The sandboxes' notifications stop first, then the platform's writers
 	// (ledger, orders), after serving and the jobs have stopped and before
 	// the database closes.
-	p, err := platform.New(ctx, platform.Config{DB: db, Keys: keys, Logger: log, SMS: &account.LogSender{Log: log},
+	p, err := platform.New(ctx, platform.Config{DB: db, Keys: keys, Logger: log, SMS: sender, Verifier: verifier,
 		PublicURL: publicURL, Payments: payments, Merchants: merchants, DonationMax: money.Fen(cfg.DonationMax) * 100,
 		FundraisingPeriod: time.Duration(cfg.FundraisingDays) * 24 * time.Hour,
 		Bank:              custody, CustodyAccount: cfg.CustodyAccount})

@@ -31,7 +31,7 @@ type Config struct {
 	LogLevel        string        // debug, info, warn or error
 	ShutdownTimeout time.Duration // how long in-flight requests get to finish
 	Production      bool          // a live installation: development pages off, development senders refused
-	SMS             string        // how sign-in codes are sent: "log" (development)
+	SMS             string        // how sign-in codes are sent: log (development), tencent or aliyun
 	TrustedProxies  string        // comma-separated addresses or CIDR ranges of proxies whose X-Forwarded-For is believed
 	FundraisingDays int           // how long a request's fundraising channel stays open before its one extension (R-PUB-4)
 	Payment         string        // the payment provider donors pay with: sandbox or wechatpay
@@ -57,6 +57,18 @@ type Config struct {
 	WeChatPublicKeyFile string // the WeChat Pay public key file
 	WeChatPublicKeyID   string // its id, PUB_KEY_ID_…
 	WeChatURL           string // the API's base URL
+
+	// SMS gateway and real-name check (R-ACC-1) providers: Tencent Cloud
+	// or Alibaba Cloud, with their key pairs in files.
+	SMSSignName        string // the approved SMS signature (签名)
+	SMSTemplate        string // the sign-in code template: Tencent TemplateId, Alibaba TemplateCode
+	SMSAppID           string // Tencent SmsSdkAppId
+	SMSURL             string // SMS API endpoint override (a local fake); empty: the provider's
+	Identity           string // sandbox, tencent or aliyun
+	IdentityURL        string // identity API endpoint override; empty: the provider's
+	TencentCloudSecret string // file: SecretId, SecretKey on two lines
+	AliyunSecret       string // file: AccessKeyId, AccessKeySecret on two lines
+	TencentCloudRegion string // X-TC-Region
 
 	source map[string]string // flag name → "flag", "env" or "default"
 }
@@ -105,7 +117,16 @@ func (c *Config) FlagSet(name string) *flag.FlagSet {
 	fs.StringVar(&c.WeChatPublicKeyFile, "wechatpay-public-key-file", "", "`file` of the WeChat Pay public key (instead of, or as well as, platform certificates)")
 	fs.StringVar(&c.WeChatPublicKeyID, "wechatpay-public-key-id", "", "`id` of the WeChat Pay public key, PUB_KEY_ID_…")
 	fs.StringVar(&c.WeChatURL, "wechatpay-url", "https://api.mch.weixin.qq.com", "base `URL` of the WeChat Pay API")
-	fs.StringVar(&c.SMS, "sms", "log", "how sign-in codes are sent: `log` writes them to the server log and the development page /dev/sms")
+	fs.StringVar(&c.SMS, "sms", "log", "how sign-in codes are sent: `log` writes them to the server log and the development page /dev/sms; tencent (Tencent Cloud SMS) or aliyun (Alibaba Cloud SMS) send them")
+	fs.StringVar(&c.SMSSignName, "sms-sign-name", "", "the approved SMS `signature` (签名) the messages carry (--sms tencent or aliyun)")
+	fs.StringVar(&c.SMSTemplate, "sms-template", "", "the approved sign-in code `template`: Tencent TemplateId or Alibaba TemplateCode (SMS_…), with one parameter, the code")
+	fs.StringVar(&c.SMSAppID, "sms-app-id", "", "Tencent Cloud SMS application `id` (SmsSdkAppId, --sms tencent)")
+	fs.StringVar(&c.SMSURL, "sms-url", "", "SMS API `URL` instead of the provider's (for a test stand-in)")
+	fs.StringVar(&c.Identity, "identity", "sandbox", "the real-name check `provider`: sandbox (accepts every well-formed name and number), tencent (Tencent Cloud FaceID) or aliyun (Alibaba Cloud Cloudauth)")
+	fs.StringVar(&c.IdentityURL, "identity-url", "", "real-name check API `URL` instead of the provider's (for a test stand-in)")
+	fs.StringVar(&c.TencentCloudSecret, "tencentcloud-secret-file", "", "`file` holding the Tencent Cloud SecretId and SecretKey, one a line")
+	fs.StringVar(&c.AliyunSecret, "aliyun-secret-file", "", "`file` holding the Alibaba Cloud AccessKeyId and AccessKeySecret, one a line")
+	fs.StringVar(&c.TencentCloudRegion, "tencentcloud-region", "ap-guangzhou", "Tencent Cloud `region` the SMS and FaceID calls name")
 	return fs
 }
 
@@ -275,14 +296,76 @@ func (c *Config) Validate() error {
 	if _, err := c.Proxies(); err != nil {
 		return err
 	}
-	if c.SMS != "log" {
-		return fmt.Errorf("--sms %q: the only SMS sender so far is log (development); an SMS gateway plugs in through account.Sender", c.SMS)
+	if err := c.validateCloud(); err != nil {
+		return err
 	}
 	if c.Production && c.Demo {
 		return errors.New("--demo with --production: the demo staff accounts have a published password; never load them into a live installation")
 	}
 	if c.Production && c.SMS == "log" {
 		return errors.New("--production with --sms log would write sign-in codes to the log; configure an SMS gateway for production")
+	}
+	return nil
+}
+
+// validateCloud checks the SMS and real-name check providers' settings.
+func (c *Config) validateCloud() error {
+	var missing []string
+	need := func(name, v string) {
+		if strings.TrimSpace(v) == "" {
+			missing = append(missing, name)
+		}
+	}
+	switch c.SMS {
+	case "log":
+		if c.Production {
+			return errors.New("--production with --sms log would write sign-in codes to the log; configure an SMS gateway (--sms tencent or aliyun) for production")
+		}
+	case "tencent":
+		need("--sms-sign-name", c.SMSSignName)
+		need("--sms-template", c.SMSTemplate)
+		need("--sms-app-id", c.SMSAppID)
+		need("--tencentcloud-secret-file", c.TencentCloudSecret)
+	case "aliyun":
+		need("--sms-sign-name", c.SMSSignName)
+		need("--sms-template", c.SMSTemplate)
+		need("--aliyun-secret-file", c.AliyunSecret)
+	default:
+		return fmt.Errorf("--sms %q: use log, tencent or aliyun", c.SMS)
+	}
+	if missing != nil {
+		return fmt.Errorf("--sms %s needs %s", c.SMS, strings.Join(missing, ", "))
+	}
+	switch c.Identity {
+	case "sandbox":
+		if c.Production {
+			return errors.New("--production with --identity sandbox would accept any name with any ID number (R-ACC-1); configure --identity tencent or aliyun")
+		}
+	case "tencent":
+		need("--tencentcloud-secret-file", c.TencentCloudSecret)
+	case "aliyun":
+		need("--aliyun-secret-file", c.AliyunSecret)
+	default:
+		return fmt.Errorf("--identity %q: use sandbox, tencent or aliyun", c.Identity)
+	}
+	if missing != nil {
+		return fmt.Errorf("--identity %s needs %s", c.Identity, strings.Join(missing, ", "))
+	}
+	if c.SMS == "tencent" || c.Identity == "tencent" {
+		if c.TencentCloudRegion == "" || strings.ContainsAny(c.TencentCloudRegion, " /:") {
+			return fmt.Errorf("--tencentcloud-region %q: give a region such as ap-guangzhou", c.TencentCloudRegion)
+		}
+	}
+	for _, f := range []struct{ name, v string }{{"--sms-url", c.SMSURL}, {"--identity-url", c.IdentityURL}} {
+		if f.v == "" {
+			continue
+		}
+		if u, err := url.Parse(f.v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("%s %q must be an http:// or https:// URL", f.name, f.v)
+		}
+		if c.Production && !strings.HasPrefix(f.v, "https://") {
+			return fmt.Errorf("%s %q: a live installation speaks to its providers over https only", f.name, f.v)
+		}
 	}
 	return nil
 }

@@ -77,6 +77,19 @@ func TestValidate(t *testing.T) {
 		{[]string{"--bank", "files", "--bank-outbox", "out", "--bank-inbox", "in", "--custody-account", "6216610000000000001"}, nil, ""},
 		{[]string{"--bank", "files", "--bank-outbox", "out", "--bank-inbox", "in"}, map[string]string{"CAREFUND_CUSTODY_ACCOUNT": "6216610000000000001"}, ""},
 		{append(weChat(), "--production", "--sms", "log"), nil, "--production with --bank sandbox"},
+		{[]string{"--sms", "twilio"}, nil, "--sms \"twilio\": use log, tencent or aliyun"},
+		{[]string{"--sms", "tencent"}, nil, "--sms tencent needs --sms-sign-name, --sms-template, --sms-app-id, --tencentcloud-secret-file"},
+		{[]string{"--sms", "aliyun", "--sms-sign-name", "善助"}, nil, "--sms aliyun needs --sms-template, --aliyun-secret-file"},
+		{tencent(), nil, ""},
+		{[]string{"--identity", "aliyun"}, nil, "--identity aliyun needs --aliyun-secret-file"},
+		{[]string{"--identity", "police"}, nil, "--identity \"police\""},
+		{append(tencent(), "--sms-url", "127.0.0.1:9"), nil, "--sms-url"},
+		{append(tencent(), "--identity-url", "http://127.0.0.1:9"), nil, ""},
+		{append(append(weChat(), live()...), "--sms", "log"), nil, "--production with --sms log"},
+		{append(append(append(weChat(), live()...), tencent()...), "--identity", "sandbox"), nil, "--production with --identity sandbox"},
+		{append(append(weChat(), live()...), tencent()...), nil, ""},
+		{append(append(append(weChat(), live()...), tencent()...), "--identity-url", "http://127.0.0.1:9"), nil, "over https only"},
+		{append(append(append(weChat(), live()...), tencent()...), "--sms-url", "http://127.0.0.1:9"), nil, "over https only"},
 	}
 	for _, tt := range tests {
 		_, err := parse(tt.args, tt.env)
@@ -85,7 +98,7 @@ func TestValidate(t *testing.T) {
 			t.Errorf("%v %v: %v", tt.args, tt.env, err)
 		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
 			t.Errorf("%v %v: error %v, want %q", tt.args, tt.env, err, tt.want)
-		case err != nil && strings.Contains(err.Error(), "secret"):
+		case err != nil && strings.Contains(err.Error(), "u:secret"):
 			t.Errorf("%v: the error shows the password: %v", tt.args, err)
 		}
 	}
@@ -98,6 +111,17 @@ func weChat() []string {
 		"--wechatpay-cert-serial", "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", "--wechatpay-key-file", "key.pem",
 		"--wechatpay-apiv3-key-file", "v3.key", "--wechatpay-platform-certs", "wechatpay.pem",
 		"--public-url", "https://carefund.example"}
+}
+
+// tencent is a complete Tencent Cloud SMS and FaceID configuration.
+func tencent() []string {
+	return []string{"--sms", "tencent", "--sms-sign-name", "善助平台", "--sms-template", "100001", "--sms-app-id", "1400000001",
+		"--identity", "tencent", "--tencentcloud-secret-file", "tc.secret"}
+}
+
+// live is a live installation with a real custody bank.
+func live() []string {
+	return []string{"--production", "--bank", "files", "--bank-outbox", "out", "--bank-inbox", "in", "--custody-account", "6216610000000000001"}
 }
 
 func TestPrintRedacts(t *testing.T) {
