@@ -28,6 +28,7 @@ const (
 	CodeInterval = time.Minute     // the least time between two codes to one number
 	CodesPerHour = 5               // codes one number may receive in an hour
 	SourceHourly = 20              // codes one address may request in an hour
+	CodesPerDay  = 10              // codes one number may receive in a day
 )
 
 func (s *Service) now() time.Time {

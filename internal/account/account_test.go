@@ -204,22 +204,22 @@ func TestSendCodeRateLimits(t *testing.T) {
 		if err := s.SendCode(ctx, "13700000001", "198.51.100.1"); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SendCode(ctx, "13700000001", "198.51.100.2"); apperr.CodeOf(err) != apperr.RateLimited {
-			t.Errorf("second code within a minute: %v, want rate_limited", err)
+		if err := s.SendCode(ctx, "13700000001", "198.51.100.2"); apperr.CodeOf(err) != apperr.RateLimited || fieldKey(err, "phone") != "signin.wait" {
+			t.Errorf("second code within a minute: %v, want rate_limited next to the phone", err)
 		}
 		// Spread the codes out an hour's worth, as if a minute apart each.
 		for i := 0; i < CodesPerHour-1; i++ {
-			storetest.Exec(t, db, "UPDATE signin_codes SET created_at = created_at - 61000000")
+			storetest.Exec(t, db, "UPDATE signin_codes SET created_at = created_at - 61000000", "UPDATE throttle_events SET at = at - 61000000")
 			if err := s.SendCode(ctx, "13700000001", "198.51.100.1"); err != nil {
 				t.Fatalf("code %d: %v", i+2, err)
 			}
 		}
-		storetest.Exec(t, db, "UPDATE signin_codes SET created_at = created_at - 61000000")
-		if err := s.SendCode(ctx, "13700000001", "198.51.100.1"); apperr.CodeOf(err) != apperr.RateLimited {
-			t.Errorf("code %d in an hour: %v, want rate_limited", CodesPerHour+1, err)
+		storetest.Exec(t, db, "UPDATE signin_codes SET created_at = created_at - 61000000", "UPDATE throttle_events SET at = at - 61000000")
+		err := s.SendCode(ctx, "13700000001", "198.51.100.1")
+		if apperr.CodeOf(err) != apperr.RateLimited || fieldKey(err, "phone") != "signin.wait_minutes" {
+			t.Errorf("code %d in an hour: %v, want rate_limited next to the phone, in minutes", CodesPerHour+1, err)
 		}
 		// One address asking for many numbers is stopped too.
-		var err error
 		for i := 0; i < SourceHourly+1 && err == nil; i++ {
 			err = s.SendCode(ctx, "1360000"+string(rune('0'+i/10))+string(rune('0'+i%10))+"00", "203.0.113.9")
 		}
@@ -405,4 +405,43 @@ type rejecting struct{}
 func (rejecting) Name() string { return "rejecting" }
 func (rejecting) Verify(context.Context, string, idcard.ID) (bool, string, error) {
 	return false, "no match", nil
+}
+
+// refusingSender is a gateway that refuses the number for the day, as
+// package sms reports it.
+type refusingSender struct{}
+
+func (refusingSender) Send(context.Context, string, string) error {
+	return &apperr.Error{Code: apperr.RateLimited, Key: "sms.daily_limit", Err: errors.New("sms tencent refused: code LimitExceeded.PhoneNumberDailyLimit"),
+		Fields: []apperr.FieldError{{Field: "phone", Key: "sms.daily_limit"}}}
+}
+
+// R-ACC-1: the gateway's own refusal reaches the user next to the phone
+// field; the hourly limit per number holds for a second node sharing the
+// database (a fresh Service, no memory shared).
+func TestSendCodeGatewayRefusalAndNodes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s, sms, _ := newService(t, db)
+		s.SMS = refusingSender{}
+		err := s.SendCode(ctx, "13600000077", "192.0.2.30")
+		if apperr.CodeOf(err) != apperr.RateLimited || fieldKey(err, "phone") != "sms.daily_limit" {
+			t.Fatalf("gateway refusal: %v", err)
+		}
+		s.SMS = sms
+		other := *s // another node
+		for i := range CodesPerHour {
+			node := s
+			if i%2 == 1 {
+				node = &other
+			}
+			if err := node.SendCode(ctx, "13600000078", "192.0.2.31"); err != nil {
+				t.Fatalf("code %d: %v", i+1, err)
+			}
+			storetest.Exec(t, db, "UPDATE signin_codes SET created_at = created_at - 61000000", "UPDATE throttle_events SET at = at - 61000000")
+		}
+		if err := other.SendCode(ctx, "13600000078", "192.0.2.31"); apperr.CodeOf(err) != apperr.RateLimited {
+			t.Fatalf("code %d on the other node: %v, want rate_limited", CodesPerHour+1, err)
+		}
+	})
 }

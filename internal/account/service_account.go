@@ -2,8 +2,10 @@ package account
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/carefund/carefund/internal/idcard"
 	"github.com/carefund/carefund/internal/session"
 	"github.com/carefund/carefund/internal/store"
+	"github.com/carefund/carefund/internal/throttle"
 	"github.com/carefund/carefund/internal/vault"
 )
 
@@ -40,24 +43,43 @@ func (s *Service) SendCode(ctx context.Context, phoneInput, source string) error
 		return err
 	}
 	var codeID int64
+	var refusal error
+	var taken []string
+	var at time.Time
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
+		refusal, taken, at = nil, nil, tx.Now
 		now := tx.Now
+		// One code a minute per number: the last code kept (a code the
+		// gateway failed to send is deleted, so a retry is not held up).
 		var last sql.NullInt64
-		var perPhone, perSource int
-		if err := tx.QueryRowContext(ctx, `SELECT max(created_at), count(*) FROM signin_codes
-			WHERE phone_index = $1 AND created_at > $2`, index, now.Add(-time.Hour).UnixMicro()).Scan(&last, &perPhone); err != nil {
-			return err
-		}
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM signin_codes WHERE source = $1 AND created_at > $2`,
-			source, now.Add(-time.Hour).UnixMicro()).Scan(&perSource); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT max(created_at) FROM signin_codes WHERE phone_index = $1`, index).Scan(&last); err != nil {
 			return err
 		}
 		if last.Valid && now.Sub(time.UnixMicro(last.Int64)) < CodeInterval {
-			wait := CodeInterval - now.Sub(time.UnixMicro(last.Int64))
-			return apperr.New(apperr.RateLimited, "signin.wait", int(wait.Seconds())+1)
+			refusal = waitRefusal(CodeInterval - now.Sub(time.UnixMicro(last.Int64)))
+			return nil
 		}
-		if perPhone >= CodesPerHour || perSource >= SourceHourly {
-			return apperr.New(apperr.RateLimited, "signin.too_many")
+		// The hourly and daily limits are counted in the database
+		// (package throttle), so they hold across every node and
+		// restart. A refusal still commits the events taken before it.
+		limits := []struct {
+			key   string
+			limit throttle.Limit
+		}{
+			{"signin-addr:" + sourceKey(source), throttle.Limit{N: SourceHourly, Window: time.Hour}},
+			{"signin-phone-hour:" + index, throttle.Limit{N: CodesPerHour, Window: time.Hour}},
+			{"signin-phone-day:" + index, throttle.Limit{N: CodesPerDay, Window: 24 * time.Hour}},
+		}
+		for _, l := range limits {
+			ok, wait, err := throttle.Take(tx, l.key, l.limit)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				refusal = waitRefusal(wait)
+				return nil
+			}
+			taken = append(taken, l.key)
 		}
 		return tx.QueryRowContext(ctx, `INSERT INTO signin_codes (phone_index, code_hash, source, created_at, expires_at)
 			VALUES ($1, $2, $3, $4, $5) RETURNING id`, index, s.codeHash(index, code), truncate(source, 64),
@@ -66,18 +88,51 @@ func (s *Service) SendCode(ctx context.Context, phoneInput, source string) error
 	if err != nil {
 		return err
 	}
-	if s.SMS.Send(ctx, phone, code) != nil {
-		// The gateway's error may quote the number: it is not kept. A
-		// code that never left does not count against the limits.
+	if refusal != nil {
+		return refusal
+	}
+	if err := s.SMS.Send(ctx, phone, code); err != nil {
+		// A code that never left does not count against the limits. The
+		// gateway's error may quote the number: only an apperr.Error
+		// (whose cause names the provider's code, never the number) is
+		// passed on; anything else becomes the generic message.
 		if err := s.DB.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
-			_, err := tx.ExecContext(ctx, `DELETE FROM signin_codes WHERE id = $1`, codeID)
-			return err
+			if _, err := tx.ExecContext(ctx, `DELETE FROM signin_codes WHERE id = $1`, codeID); err != nil {
+				return err
+			}
+			for _, k := range taken {
+				if _, err := throttle.Undo(tx, k, at); err != nil {
+					return err
+				}
+			}
+			return nil
 		}); err != nil {
 			return err
+		}
+		if e := apperr.As(err); e != nil && e.Key != "" {
+			return e
 		}
 		return apperr.New(apperr.Unavailable, "signin.sms_failed")
 	}
 	return nil
+}
+
+// waitRefusal tells the user, next to the phone field, how long to wait.
+func waitRefusal(wait time.Duration) error {
+	if wait <= 2*time.Minute {
+		secs := int((wait + time.Second - 1) / time.Second)
+		return &apperr.Error{Code: apperr.RateLimited, Key: "signin.wait", Args: []any{secs},
+			Fields: []apperr.FieldError{{Field: "phone", Key: "signin.wait", Args: []any{secs}}}}
+	}
+	mins := int((wait + time.Minute - 1) / time.Minute)
+	return &apperr.Error{Code: apperr.RateLimited, Key: "signin.wait_minutes", Args: []any{mins},
+		Fields: []apperr.FieldError{{Field: "phone", Key: "signin.wait_minutes", Args: []any{mins}}}}
+}
+
+// sourceKey hashes the client's address for its throttle key.
+func sourceKey(source string) string {
+	sum := sha256.Sum256([]byte("signin-source\x00" + source))
+	return hex.EncodeToString(sum[:16])
 }
 
 // SignIn checks the code sent to the phone number and, when it is right,

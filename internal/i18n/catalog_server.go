@@ -24,6 +24,7 @@ func init() {
 		"signin.resend":       {"重新获取验证码", "Send a new code"},
 		"signin.out":          {"退出登录", "Sign out"},
 		"signin.wait":         {"验证码发送太频繁，请 %d 秒后再试。", "A code was sent just now; try again in %d seconds."},
+		"signin.wait_minutes": {"获取验证码次数太多，请 %d 分钟后再试。", "Too many codes were requested; try again in %d minutes."},
 		"signin.too_many":     {"获取验证码次数太多，请一小时后再试。", "Too many codes were requested; try again in an hour."},
 		"sms.daily_limit":     {"这个手机号今天收到的短信已达上限，请明天再试。", "This number has had as many text messages as it may today; try again tomorrow."},
 		"sms.bad_number":      {"这个手机号无法接收短信，请检查号码。", "This number cannot receive text messages; check it."},

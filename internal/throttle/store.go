@@ -81,6 +81,19 @@ func Count(tx *store.Tx, key string, window time.Duration) (int, error) {
 	return n, nil
 }
 
+// Undo deletes the event Take recorded for key at the time at (the taking
+// transaction's Now), for an attempt that turned out not to count — a
+// sign-in code the gateway never sent. It reports whether there was one.
+func Undo(tx *store.Tx, key string, at time.Time) (bool, error) {
+	res, err := tx.ExecContext(context.Background(), `DELETE FROM throttle_events WHERE id IN
+		(SELECT id FROM throttle_events WHERE key = $1 AND at = $2 ORDER BY id DESC LIMIT 1)`, key, at.UnixMicro())
+	if err != nil {
+		return false, fmt.Errorf("throttle: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
 // Purge deletes the events older than before; a job calls it with tx.Now
 // less the longest window in use.
 func Purge(tx *store.Tx, before time.Time) (int64, error) {
