@@ -1,5 +1,5 @@
 -- The schema carefund's migrations build, read from SQLite after the last
--- migration (0029_throttle.sql). PostgreSQL has the same tables and
+-- migration (0030_patient_checks.sql). PostgreSQL has the same tables and
 -- columns (a test checks); its types are in internal/store/migrations/postgres.
 -- Generated: go test ./internal/store -run SchemaDoc -update
 
@@ -386,6 +386,18 @@ CREATE TABLE meta (
 	key        TEXT   NOT NULL PRIMARY KEY,
 	value      TEXT   NOT NULL,
 	updated_at BIGINT NOT NULL
+);
+
+CREATE TABLE patient_checks (
+	id            INTEGER NOT NULL PRIMARY KEY,
+	request_id    BIGINT NOT NULL REFERENCES requests (id),
+	user_id       BIGINT NOT NULL REFERENCES users (id),
+	pair_index    TEXT   NOT NULL CHECK (pair_index <> ''),
+	patient_index TEXT   NOT NULL CHECK (patient_index <> ''),
+	verifier      TEXT   NOT NULL CHECK (verifier <> ''),
+	outcome       TEXT   NOT NULL CHECK (outcome IN ('verified', 'rejected')),
+	reason        TEXT   NOT NULL,
+	created_at    BIGINT NOT NULL
 );
 
 CREATE TABLE payout_events (
@@ -1120,6 +1132,10 @@ CREATE INDEX identities_user ON identities (user_id, id);
 CREATE INDEX incident_steps_incident ON incident_steps (incident_id, id);
 
 CREATE INDEX ledger_postings_account ON ledger_postings (account_id, entry_id);
+
+CREATE INDEX patient_checks_pair ON patient_checks (pair_index) WHERE outcome = 'verified';
+
+CREATE INDEX patient_checks_request ON patient_checks (request_id, id);
 
 CREATE INDEX payout_events_payout ON payout_events (payout_id, id);
 

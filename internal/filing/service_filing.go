@@ -124,6 +124,23 @@ func (s *Service) SaveDraft(ctx context.Context, user, id int64, d Draft) (campa
 // form was open, and canPublish's refusals.
 func (s *Service) Submit(ctx context.Context, user, id int64, sub Submission) (campaign.Request, error) {
 	var out campaign.Request
+	// R-ACC-1: the patient's name and ID number are checked with the
+	// identity provider before the submission can succeed (a pair
+	// verified before is not asked again). The provider is called outside
+	// any transaction; the submission below requires the verified check.
+	var draft campaign.Request
+	if err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		draft, err = s.own(ctx, tx, user, id)
+		return err
+	}); err != nil {
+		return out, err
+	}
+	if campaign.Editable(draft.State) && draft.Revision == sub.Revision {
+		if err := s.Accounts.CheckPatient(ctx, user, id, draft.Filing.PatientName, draft.Filing.PatientID); err != nil {
+			return out, err
+		}
+	}
 	// Everything the function passed to Write changes is its own: a retry
 	// after a serialization failure starts again from what was sent, not
 	// from the revision of the attempt that was rolled back.
@@ -173,6 +190,12 @@ func (s *Service) Submit(ctx context.Context, user, id int64, sub Submission) (c
 		}
 		if fields = append(fields, missingFields(ms, f, earlier)...); len(fields) > 0 {
 			return &apperr.Error{Code: apperr.Invalid, Key: campaign.KeyInvalid, Fields: fields}
+		}
+		if ok, err := s.Accounts.PatientVerified(ctx, tx, f.PatientName, f.PatientID); err != nil {
+			return err
+		} else if !ok {
+			return &apperr.Error{Code: apperr.Conflict, Key: "identity.patient_unverified",
+				Fields: []apperr.FieldError{{Field: "patient_id", Key: "identity.patient_unverified"}}}
 		}
 		// The consents are to the versions the client showed; a rule that
 		// changed while it was open is asked about again (R-RULES-2).

@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/carefund/carefund/internal/account"
@@ -70,7 +71,8 @@ func (s *Server) sendCode(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		// A number that is right but must wait keeps the code step.
-		sent := apperr.CodeOf(err) == apperr.RateLimited
+		// (The gateway's own refusals, sms.*, sent nothing.)
+		sent := apperr.CodeOf(err) == apperr.RateLimited && !strings.HasPrefix(apperr.As(err).Key, "sms.")
 		if sent {
 			f.Values["masked"] = maskedPhone(phone)
 		}
