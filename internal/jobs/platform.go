@@ -7,6 +7,7 @@ import (
 	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/platform"
 	"github.com/carefund/carefund/internal/store"
+	"github.com/carefund/carefund/internal/throttle"
 )
 
 // The platform's jobs, by name.
@@ -17,7 +18,25 @@ const (
 	// QueryUnpaidJob asks the payment providers about orders whose
 	// notification never came (R-DON-1).
 	QueryUnpaidJob = "query-unpaid-orders"
+	// PurgeThrottleJob deletes the rate limits' events older than any
+	// window (package throttle).
+	PurgeThrottleJob = "purge-throttle-events"
 )
+
+// ThrottleKeep is how long rate-limit events are kept: longer than the
+// longest window in use (a day).
+const ThrottleKeep = 48 * time.Hour
+
+// PurgeThrottle deletes the rate-limit events older than ThrottleKeep.
+func PurgeThrottle(ctx context.Context, db *store.DB) (int64, error) {
+	var n int64
+	err := db.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		n, err = throttle.Purge(tx, tx.Now.Add(-ThrottleKeep))
+		return err
+	})
+	return n, err
+}
 
 // QueryMargin is how long after an order's expiry the query job waits
 // before asking the provider about it: a late notification usually comes
@@ -48,6 +67,10 @@ func Platform(p *platform.Platform, changed func()) []Job {
 			if n > 0 {
 				changed()
 			}
+			return err
+		}},
+		{Name: PurgeThrottleJob, Every: time.Hour, Run: func(ctx context.Context) error {
+			_, err := PurgeThrottle(ctx, p.DB)
 			return err
 		}},
 		{Name: QueryUnpaidJob, Every: time.Minute, Run: func(ctx context.Context) error {

@@ -2,6 +2,8 @@ package jobs
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -126,5 +128,24 @@ func TestPlatformJobs(t *testing.T) {
 		waitFor(t, "the expired request to close", func() bool { return stateOf(t, p, id) == campaign.Closed })
 		waitFor(t, "the pages to be marked changed", func() bool { return changed.Load() >= 1 })
 		stop()
+	})
+}
+
+// TestPurgeThrottle: the purge job deletes rate-limit events older than any
+// window and keeps the recent ones.
+func TestPurgeThrottle(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Now().UnixMicro()
+		storetest.Exec(t, db,
+			fmt.Sprintf("INSERT INTO throttle_events (key, at) VALUES ('k:old', %d)", now-int64(ThrottleKeep/time.Microsecond)-1e6),
+			fmt.Sprintf("INSERT INTO throttle_events (key, at) VALUES ('k:new', %d)", now))
+		n, err := PurgeThrottle(ctx, db)
+		if err != nil || n != 1 {
+			t.Fatalf("purged %d, %v; want 1", n, err)
+		}
+		if !slices.ContainsFunc(Platform(newPlatform(t, db, &clock{}), nil), func(j Job) bool { return j.Name == PurgeThrottleJob }) {
+			t.Error("the purge job is not among the platform's jobs")
+		}
 	})
 }
