@@ -62,8 +62,13 @@ const (
 //     end, followed by nothing but zero padding.
 //   - PNG: the signature, IHDR first with sane dimensions and fields, a valid
 //     CRC on every chunk, at least one IDAT, and IEND last.
-//   - PDF: a "%PDF-1.x" (or "%PDF-2.0") header within the first 1024 bytes
-//     and "%%EOF" within the last 1024 bytes. The body is not parsed.
+//   - PDF: a "%PDF-1.x" (or "%PDF-2.0") header within the first 1024 bytes,
+//     "%%EOF" within the last 1024 bytes, and between them nothing but
+//     well-formed objects, cross-reference tables and trailers whose /Root
+//     is a /Catalog; no script, launch, embedded-file, XFA or rich-media
+//     names (in compressed object streams too), no HTML or script markup
+//     outside stream data, no encryption. A file that only begins and ends
+//     like a PDF is refused.
 //
 // It returns the kind and the bytes read. A refusal is an *apperr.Error with
 // a field error on field: TooLarge upload.too_large over MaxSize, and Invalid
@@ -119,14 +124,17 @@ func Check(r io.Reader, field string) (Kind, []byte, error) {
 // For PNG it drops tEXt, zTXt, iTXt, eXIf and tIME chunks and copies every
 // other chunk unchanged, CRC included.
 //
-// PDF is returned unchanged: removing PDF metadata (the Info dictionary, XMP
-// streams, incremental-update history) needs a real PDF parser and is left
-// for a later issue. PDF uploads therefore still carry whatever author,
-// producer and date fields the requester's software wrote.
+// For PDF it empties the string values of the document information
+// dictionary of every revision (Author, Creator, Producer, Title, dates…)
+// and drops its reference from every trailer, drops every /Metadata
+// reference and blanks the data of every XMP metadata stream. It rewrites
+// in place, every object at its offset, so the cross-reference tables of
+// incremental updates stay valid; the page content is copied byte for
+// byte.
 //
 // Strip parses b itself rather than trusting an earlier Check: malformed
 // input returns Invalid upload.corrupt, an unknown kind Invalid upload.type.
-// The result never aliases b for images.
+// The result never aliases b.
 func Strip(kind Kind, b []byte) ([]byte, error) {
 	var err error
 	switch kind {
@@ -141,7 +149,10 @@ func Strip(kind Kind, b []byte) ([]byte, error) {
 			return stripPNG(b, chunks), nil
 		}
 	case PDF:
-		return b, nil
+		var f *pdfFile
+		if f, err = parsePDF(b); err == nil {
+			return stripPDF(b, f), nil
+		}
 	default:
 		return nil, apperr.New(apperr.Invalid, keyType)
 	}
