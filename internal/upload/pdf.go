@@ -15,13 +15,14 @@ const pdfWindow = 1024
 
 // Limits that bound the work done on a hostile PDF. Every byte is lexed
 // once outside streams; compressed object streams are inflated up to
-// pdfInflateBudget bytes in all; nesting deeper than pdfMaxDepth, or more
-// than pdfMaxObjects objects, is refused.
+// pdfInflateBudget bytes in all, and the objects in them parsed once; nesting
+// deeper than pdfMaxDepth, or more than pdfMaxObjects objects, is refused.
 const (
 	pdfMaxDepth      = 64
 	pdfMaxObjects    = 1 << 18
 	pdfInflateBudget = 4 * MaxSize
 	pdfMaxName       = 1024
+	pdfMaxValues     = 1 << 18
 )
 
 // pdfForbidden are the names whose presence (as a key or a value, anywhere
@@ -121,6 +122,7 @@ type pdfFile struct {
 	trailers []*pdfValue  // trailer dictionaries and cross-reference stream dictionaries, in file order
 	dicts    []*pdfValue  // every top-level object's value, for the metadata walk
 	streams  []*pdfObject // every stream object in the file
+	kept     *int         // values kept, for pdfLexer.kept
 }
 
 // parsePDF checks b (see checkPDF) and returns its objects.
@@ -141,7 +143,9 @@ func parsePDF(b []byte) (*pdfFile, error) {
 		return nil, formatError("pdf: no %%EOF at the end")
 	}
 	f := &pdfFile{objects: map[int64]*pdfObject{}}
-	lx := &pdfLexer{b: b, pos: i}
+	kept := 0
+	f.kept = &kept
+	lx := &pdfLexer{b: b, pos: i, kept: f.kept}
 	// Outside stream data: the prefix before the header and everything the
 	// lexer walks. Markup is looked for in those spans.
 	outside := [][2]int{{0, i}}
@@ -339,6 +343,7 @@ func (f *pdfFile) objectStream(b []byte, o *pdfObject, budget *int) error {
 		return formatError("pdf: markup in an object stream")
 	}
 	hdr := &pdfLexer{b: data[:first.num]}
+	next := int(first.num)
 	for range n.num {
 		num, err1 := hdr.next()
 		off, err2 := hdr.next()
@@ -346,11 +351,20 @@ func (f *pdfFile) objectStream(b []byte, o *pdfObject, budget *int) error {
 			num.num < 0 || off.num < 0 || off.num > int64(len(data))-first.num {
 			return formatError("pdf: malformed object stream")
 		}
-		lx := &pdfLexer{b: data, pos: int(first.num + off.num)}
+		// The objects follow one another, in the order of the header
+		// (ISO 32000-1, 7.5.7): entries pointing back into an object
+		// already read, which would make the work grow with the square of
+		// the stream, are refused.
+		at := int(first.num + off.num)
+		if at < next {
+			return formatError("pdf: object stream entries out of order")
+		}
+		lx := &pdfLexer{b: data, pos: at, kept: f.kept}
 		val, err := lx.value(0)
 		if err != nil {
 			return err
 		}
+		next = lx.pos
 		if len(f.objects) >= pdfMaxObjects {
 			return formatError("pdf: too many objects")
 		}
@@ -509,6 +523,22 @@ type pdfToken struct {
 type pdfLexer struct {
 	b   []byte
 	pos int
+	// kept counts the values kept in dictionaries and arrays, across
+	// every lexer of a file, so that memory stays bounded: at most
+	// pdfMaxValues. Arrays keep only their dictionaries, arrays and names
+	// (nothing else of theirs is needed).
+	kept *int
+}
+
+// keep counts one more kept value.
+func (lx *pdfLexer) keep() error {
+	if lx.kept == nil {
+		lx.kept = new(int)
+	}
+	if *lx.kept++; *lx.kept > pdfMaxValues {
+		return formatError("pdf: too many values")
+	}
+	return nil
 }
 
 func pdfSpace(c byte) bool {
@@ -724,7 +754,12 @@ func (lx *pdfLexer) valueFrom(t pdfToken, depth int) (pdfValue, error) {
 			if err != nil {
 				return pdfValue{}, err
 			}
-			v.items = append(v.items, item)
+			if item.kind == pdfDict || item.kind == pdfArray || item.kind == pdfName {
+				if err := lx.keep(); err != nil {
+					return pdfValue{}, err
+				}
+				v.items = append(v.items, item)
+			}
 		}
 	case tokDictOpen:
 		v.kind = pdfDict
@@ -742,6 +777,9 @@ func (lx *pdfLexer) valueFrom(t pdfToken, depth int) (pdfValue, error) {
 			}
 			val, err := lx.value(depth + 1)
 			if err != nil {
+				return pdfValue{}, err
+			}
+			if err := lx.keep(); err != nil {
 				return pdfValue{}, err
 			}
 			v.items = append(v.items, pdfValue{kind: pdfName, name: k.word, start: k.start, end: k.end}, val)

@@ -86,6 +86,25 @@ func objStmPDF(obj4 string) []byte {
 	return b.Bytes()
 }
 
+// objStmRepeat is a PDF whose uncompressed object stream names n objects,
+// all at the offset of one array of size bytes: parsing each entry anew
+// would take n×size steps.
+func objStmRepeat(n, size int) []byte {
+	catalog := "<< /Type /Catalog >> "
+	var hdr strings.Builder
+	hdr.WriteString("1 0 ")
+	for i := range n {
+		fmt.Fprintf(&hdr, "%d %d ", i+10, len(catalog))
+	}
+	body := catalog + "[" + strings.Repeat("1 ", size/2) + "]"
+	data := hdr.String() + body
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.7\n")
+	fmt.Fprintf(&b, "5 0 obj\n<< /Type /ObjStm /N %d /First %d /Length %d >>\nstream\n%s\nendstream\nendobj\n", n+1, hdr.Len(), len(data), data)
+	fmt.Fprintf(&b, "6 0 obj\n<< /Type /XRef /Size 7 /Root 1 0 R /Length 0 >>\nstream\n\nendstream\nendobj\nstartxref\n0\n%%%%EOF\n")
+	return b.Bytes()
+}
+
 var (
 	pdfCatalog = "<< /Type /Catalog /Pages 2 0 R >>"
 	pdfPages   = "<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
@@ -119,6 +138,7 @@ func TestCheckPDFStructure(t *testing.T) {
 		{"xref table", onePage(nil, "")},
 		{"incremental update", rev2},
 		{"object and xref streams", objStmPDF("<< /Author (Zhang San) >>")},
+		{"a long array of numbers", onePage([]string{"[" + strings.Repeat("1 ", 2*pdfMaxValues) + "]"}, "")},
 		{"strings with parentheses and escapes", onePage([]string{`<< /Title (a \) b (c) d\\) /Subject <48 65 6c> >>`}, "/Info 5 0 R")},
 	}
 	for _, tt := range ok {
@@ -155,6 +175,8 @@ func TestCheckPDFStructure(t *testing.T) {
 		{"stream without endstream", []byte("%PDF-1.4\n1 0 obj << /Length 3 >>\nstream\nabc\nendobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")},
 		{"nested too deep", []byte("%PDF-1.4\n1 0 obj " + strings.Repeat("[", 100000) + " endobj\n%%EOF\n")},
 		{"object stream bomb", objStmPDF("<< /T (" + strings.Repeat("A", 2*pdfInflateBudget) + ") >>")},
+		{"object stream entries all at one large object", objStmRepeat(4000, 32<<10)},
+		{"too many values to keep", onePage([]string{"<< " + strings.Repeat("/a 1 ", pdfMaxValues) + ">>"}, "")},
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
