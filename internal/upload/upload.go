@@ -5,10 +5,12 @@
 // These files are personal data (R-PII-1). Check decides what a file is from
 // its content alone, never from its name or declared type, so that a script
 // renamed photo.jpg or a truncated upload is refused with a message the
-// requester can act on. Strip then removes the metadata a phone or scanner
-// writes into images — GPS position, camera owner, capture time, comments,
-// embedded thumbnails — before the file is encrypted and stored (see
-// internal/vault). The package reads no files and keeps no state; the caller
+// requester can act on; a PDF is checked by its structure and refused
+// if it carries script, launch actions, embedded files or forms. Strip then
+// removes the metadata a phone or scanner writes into images — GPS
+// position, camera owner, capture time, comments, embedded thumbnails —
+// and into PDFs — author, producer, title, dates, XMP — before the file is
+// encrypted and stored (see internal/vault). The package reads no files and keeps no state; the caller
 // owns the bytes.
 package upload
 
