@@ -114,6 +114,10 @@ type pdfObject struct {
 	stream             bool
 	dataStart, dataEnd int
 	inStream           bool
+	// For an object of an object stream: that stream and its data, as
+	// inflated; the object's spans are in data.
+	container *pdfObject
+	data      []byte
 }
 
 // pdfFile is what parsePDF found.
@@ -369,7 +373,7 @@ func (f *pdfFile) objectStream(b []byte, o *pdfObject, budget *int) error {
 			return formatError("pdf: too many objects")
 		}
 		if _, ok := f.objects[num.num]; !ok {
-			f.objects[num.num] = &pdfObject{value: val, inStream: true}
+			f.objects[num.num] = &pdfObject{value: val, inStream: true, container: o, data: data}
 		}
 	}
 	// Every token of the stream, not only the objects the header names.
@@ -414,8 +418,8 @@ func (f *pdfFile) catalog() error {
 // of every dictionary blanked, and the data of every XMP metadata stream
 // (/Type /Metadata) overwritten with spaces, its /Filter dropped. Page
 // content and every other object are kept byte for byte. An Info
-// dictionary inside a compressed object stream is no longer referenced
-// but stays in the file.
+// dictionary inside an object stream is emptied there (see
+// blankInObjectStream).
 func stripPDF(b []byte, f *pdfFile) []byte {
 	out := bytes.Clone(b)
 	blank := func(from, to int) {
@@ -429,7 +433,11 @@ func stripPDF(b []byte, f *pdfFile) []byte {
 			continue
 		}
 		if info.kind == pdfRef {
-			if o := f.objects[info.num]; o != nil && !o.inStream && !o.stream {
+			switch o := f.objects[info.num]; {
+			case o == nil || o.stream:
+			case o.inStream:
+				blankInObjectStream(out, b, o)
+			default:
 				blankStrings(out, &o.value)
 			}
 		} else {
@@ -452,6 +460,37 @@ func stripPDF(b []byte, f *pdfFile) []byte {
 		}
 	}
 	return out
+}
+
+// blankInObjectStream empties the strings of an Info dictionary kept in an
+// object stream: in place when the stream is not compressed; compressed
+// again when it is, the new data padded with zero bytes to the stream's
+// length (readers stop at the end of the compressed data), or left as it
+// is, unreferenced, in the rare case the new data would be longer.
+func blankInObjectStream(out, b []byte, o *pdfObject) {
+	c := o.container
+	data := bytes.Clone(o.data)
+	blankStrings(data, &o.value)
+	if bytes.Equal(data, o.data) {
+		return
+	}
+	n := c.dataEnd - c.dataStart
+	if filter, _ := c.value.get("Filter"); filter == nil {
+		if len(data) == n {
+			copy(out[c.dataStart:c.dataEnd], data)
+		}
+		return
+	}
+	var z bytes.Buffer
+	w, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
+	_, _ = w.Write(data)
+	_ = w.Close()
+	if z.Len() > n {
+		return
+	}
+	dst := out[c.dataStart:c.dataEnd]
+	copy(dst, z.Bytes())
+	clear(dst[z.Len():])
 }
 
 // blankStrings empties every string value of dictionary d (Author, Title,

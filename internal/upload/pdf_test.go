@@ -63,7 +63,7 @@ func deflate(s string) string {
 // objStmPDF holds the catalog and the given object 4 inside a compressed
 // object stream, indexed by a cross-reference stream, as PDF 1.5 writers
 // do.
-func objStmPDF(obj4 string) []byte {
+func objStmPDF(obj4 string, xrefExtra ...string) []byte {
 	body := "<< /Type /Catalog /Pages 2 0 R >> "
 	off4 := len(body)
 	content := fmt.Sprintf("1 0 4 %d ", off4)
@@ -82,7 +82,7 @@ func objStmPDF(obj4 string) []byte {
 	z := deflate(data)
 	fmt.Fprintf(&b, "5 0 obj\n<< /Type /ObjStm /N 2 /First %d /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream\nendobj\n", first, len(z), z)
 	x := b.Len()
-	fmt.Fprintf(&b, "6 0 obj\n<< /Type /XRef /Size 7 /Root 1 0 R /W [1 2 1] /Length 0 >>\nstream\n\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", x)
+	fmt.Fprintf(&b, "6 0 obj\n<< /Type /XRef /Size 7 /Root 1 0 R %s /W [1 2 1] /Length 0 >>\nstream\n\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", strings.Join(xrefExtra, " "), x)
 	return b.Bytes()
 }
 
@@ -244,6 +244,42 @@ func TestStripPDFMetadata(t *testing.T) {
 	}
 	if bytes.Equal(in, out) {
 		t.Error("Strip changed nothing")
+	}
+}
+
+// R-PII-1: an Info dictionary kept in a compressed object stream, as PDF
+// 1.5 writers may, is emptied there too; the stream still inflates and
+// every object stays at its offset.
+func TestStripPDFInfoInObjectStream(t *testing.T) {
+	in := objStmPDF("<< /Author (Zhang San) /Producer (Scanner of Zhang San, ID 110101199001011234) >>", "/Info 4 0 R")
+	if _, _, err := Check(bytes.NewReader(in), field); err != nil {
+		t.Fatalf("Check: %v (%v)", err, cause(err))
+	}
+	out, err := Strip(PDF, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != len(in) || bytes.Contains(out, []byte("/Info")) {
+		t.Fatalf("length %d (want %d), /Info kept: %v", len(out), len(in), bytes.Contains(out, []byte("/Info")))
+	}
+	f, err := parsePDF(out)
+	if err != nil {
+		t.Fatalf("stripped PDF refused: %v", err)
+	}
+	o := f.objects[4]
+	if o == nil || !o.inStream {
+		t.Fatal("object 4 is not in the object stream any more")
+	}
+	for _, pii := range []string{"Zhang San", "110101199001011234"} {
+		if bytes.Contains(o.data, []byte(pii)) {
+			t.Errorf("the object stream still holds %q", pii)
+		}
+	}
+	if c := f.objects[1]; c == nil || !c.value.isName("Type", "Catalog") {
+		t.Error("the catalog in the same stream is lost")
+	}
+	if again, err := Strip(PDF, out); err != nil || !bytes.Equal(again, out) {
+		t.Errorf("Strip is not idempotent: %v", err)
 	}
 }
 
