@@ -334,7 +334,7 @@ func FuzzCheckPDF(f *testing.F) {
 	for _, s := range [][]byte{
 		minimalPDF, chromium, onePage(nil, ""),
 		onePage([]string{"<< /Author (Zhang San) >>", stream("/Type /Metadata", "<x:xmpmeta/>")}, "/Info 5 0 R"),
-		objStmPDF("<< /Author (Zhang San) >>"),
+		objStmPDF("<< /Author (Zhang San) >>"), objStmPDF("<< /Author (Zhang San) >>", "/Info 4 0 R"),
 		[]byte("%PDF-1.4\n<html><script>alert(1)</script>\n%%EOF"),
 		onePage([]string{"<< /S /JavaScript /JS (app.alert(1)) >>"}, ""),
 	} {
