@@ -280,7 +280,7 @@ func TestAddRefuses(t *testing.T) {
 			key, field string
 		}{
 			{"a script renamed photo.jpg", f.a, Diagnosis, script, apperr.Invalid, "upload.type", "file"},
-			{"html between a PDF's ends", f.a, Diagnosis, []byte("%PDF-1.4\n<html><script>alert(1)</script></html>\n%%EOF\n"), apperr.Invalid, "upload.corrupt", "file"},
+			{"html between a PDF's ends", f.a, Diagnosis, []byte("%PDF-1.4\n<html><script>alert(1)</script></html>\n%%EOF\n"), apperr.Invalid, "upload.pdf_unsafe", "file"},
 			{"empty", f.a, Diagnosis, nil, apperr.Invalid, "upload.empty", "file"},
 			{"truncated jpeg", f.a, Diagnosis, jpg[:len(jpg)/2], apperr.Invalid, "upload.corrupt", "file"},
 			{"too large", f.a, Diagnosis, bytes.Repeat([]byte{0xFF}, upload.MaxSize+1), apperr.TooLarge, "upload.too_large", "file"},

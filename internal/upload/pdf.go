@@ -3,6 +3,7 @@ package upload
 import (
 	"bytes"
 	"compress/zlib"
+	"errors"
 	"io"
 	"strconv"
 )
@@ -61,6 +62,13 @@ func checkPDF(b []byte) error {
 	_, err := parsePDF(b)
 	return err
 }
+
+// unsafeError is a PDF refused for what it carries — script, launch
+// actions, embedded files, forms, markup, encryption — rather than for
+// being malformed: the cause of an upload.pdf_unsafe refusal.
+type unsafeError string
+
+func (e unsafeError) Error() string { return "upload: " + string(e) }
 
 // pdfKind names what a parsed PDF value is.
 type pdfKind uint8
@@ -158,7 +166,7 @@ func parsePDF(b []byte) (*pdfFile, error) {
 	for {
 		t, err := lx.next()
 		if err != nil {
-			return nil, err
+			return nil, withMarkup(b, err)
 		}
 		if t.kind == tokEOF {
 			break
@@ -167,7 +175,7 @@ func parsePDF(b []byte) (*pdfFile, error) {
 		case t.kind == tokInt:
 			obj, err := f.indirect(lx, t)
 			if err != nil {
-				return nil, err
+				return nil, withMarkup(b, err)
 			}
 			if obj.stream {
 				outside = append(outside, [2]int{from, obj.dataStart})
@@ -175,12 +183,12 @@ func parsePDF(b []byte) (*pdfFile, error) {
 			}
 		case t.kind == tokKeyword && t.word == "xref":
 			if err := f.xrefTable(lx); err != nil {
-				return nil, err
+				return nil, withMarkup(b, err)
 			}
 		case t.kind == tokKeyword && t.word == "trailer":
 			d, err := lx.value(0)
 			if err != nil {
-				return nil, err
+				return nil, withMarkup(b, err)
 			}
 			if d.kind != pdfDict {
 				return nil, formatError("pdf: trailer is not a dictionary")
@@ -191,13 +199,13 @@ func parsePDF(b []byte) (*pdfFile, error) {
 				return nil, formatError("pdf: startxref without an offset")
 			}
 		default:
-			return nil, formatError("pdf: unexpected content at offset " + strconv.Itoa(t.start))
+			return nil, withMarkup(b, formatError("pdf: unexpected content at offset "+strconv.Itoa(t.start)))
 		}
 	}
 	outside = append(outside, [2]int{from, len(b)})
 	for _, s := range outside {
 		if hasMarkup(b[s[0]:s[1]]) {
-			return nil, formatError("pdf: markup outside streams")
+			return nil, unsafeError("pdf: markup outside streams")
 		}
 	}
 	for _, o := range f.streams {
@@ -211,6 +219,17 @@ func parsePDF(b []byte) (*pdfFile, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// withMarkup turns a structural fault of a file that holds markup
+// anywhere into an unsafeError: most likely an HTML or SVG polyglot, whose
+// author should hear that it is refused for what it carries.
+func withMarkup(b []byte, err error) error {
+	var unsafe unsafeError
+	if errors.As(err, &unsafe) || !hasMarkup(b) {
+		return err
+	}
+	return unsafeError(err.Error()[len("upload: "):] + ", and markup")
 }
 
 // hasMarkup reports whether s holds any pdfMarkup, in any case.
@@ -344,7 +363,7 @@ func (f *pdfFile) objectStream(b []byte, o *pdfObject, budget *int) error {
 		return formatError("pdf: malformed object stream")
 	}
 	if hasMarkup(data) {
-		return formatError("pdf: markup in an object stream")
+		return unsafeError("pdf: markup in an object stream")
 	}
 	hdr := &pdfLexer{b: data[:first.num]}
 	next := int(first.num)
@@ -395,7 +414,7 @@ func (f *pdfFile) catalog() error {
 	var root *pdfValue
 	for _, t := range f.trailers {
 		if e, _ := t.get("Encrypt"); e != nil && e.kind != pdfNull {
-			return formatError("pdf: encrypted")
+			return unsafeError("pdf: encrypted")
 		}
 		if r, _ := t.get("Root"); r != nil {
 			root = r
@@ -684,7 +703,7 @@ func (lx *pdfLexer) next() (pdfToken, error) {
 			return pdfToken{}, formatError("pdf: name too long")
 		}
 		if pdfForbidden[string(name)] {
-			return pdfToken{}, formatError("pdf: active content /" + string(name))
+			return pdfToken{}, unsafeError("pdf: active content /" + string(name))
 		}
 		t, err := tok(tokName, i)
 		t.word = string(name)

@@ -151,37 +151,38 @@ func TestCheckPDFStructure(t *testing.T) {
 	bad := []struct {
 		name string
 		in   []byte
+		key  string
 	}{
-		{"html between the ends", []byte("%PDF-1.4\n<html><body><script>alert(document.cookie)</script></body></html>\n%%EOF\n")},
-		{"html in a comment", append([]byte("%PDF-1.4\n%<script>alert(1)</script>\n"), minimalPDF[9:]...)},
-		{"html before the header", append([]byte("<html><script>alert(1)</script>\n"), minimalPDF...)},
-		{"html in a string", onePage([]string{"<< /Title (<svg onload=alert(1)>) >>"}, "/Info 5 0 R")},
-		{"junk between objects", bytes.Replace(onePage(nil, ""), []byte("endobj\n2 0 obj"), []byte("endobj\nalert(1)\n2 0 obj"), 1)},
-		{"javascript open action", onePage([]string{"<< /S /JavaScript /JS (app.alert(1)) >>"}, "")},
-		{"open action with JS only", onePage([]string{"<< /JS 6 0 R >>"}, "")},
-		{"hex-escaped name", onePage([]string{"<< /S /Java#53cript /J#53 (x) >>"}, "")},
-		{"launch", onePage([]string{"<< /S /Launch /F (calc.exe) >>"}, "")},
-		{"embedded file", onePage([]string{stream("/Type /EmbeddedFile", "MZ")}, "")},
-		{"xfa form", onePage([]string{"<< /Fields [] /XFA 6 0 R >>"}, "")},
-		{"rich media", onePage([]string{"<< /Subtype /RichMedia >>"}, "")},
-		{"script in a compressed object stream", objStmPDF("<< /S /JavaScript /JS (app.alert(1)) >>")},
-		{"markup in a compressed object stream", objStmPDF("<< /T (<script>) >>")},
-		{"encrypted", onePage([]string{"<< /Filter /Standard /V 1 >>"}, "/Encrypt 5 0 R")},
-		{"no root", buildPDF([]string{pdfCatalog}, "")},
-		{"root not a catalog", buildPDF([]string{"<< /Title (x) >>"}, "/Root 1 0 R")},
-		{"root missing", buildPDF([]string{pdfCatalog}, "/Root 9 0 R")},
-		{"object without endobj", []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >>\ntrailer << /Root 1 0 R >>\n%%EOF\n")},
-		{"unterminated string", []byte("%PDF-1.4\n1 0 obj << /Type /Catalog /T (abc >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")},
-		{"stream without endstream", []byte("%PDF-1.4\n1 0 obj << /Length 3 >>\nstream\nabc\nendobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")},
-		{"nested too deep", []byte("%PDF-1.4\n1 0 obj " + strings.Repeat("[", 100000) + " endobj\n%%EOF\n")},
-		{"object stream bomb", objStmPDF("<< /T (" + strings.Repeat("A", 2*pdfInflateBudget) + ") >>")},
-		{"object stream entries all at one large object", objStmRepeat(4000, 32<<10)},
-		{"too many values to keep", onePage([]string{"<< " + strings.Repeat("/a 1 ", pdfMaxValues) + ">>"}, "")},
+		{"html between the ends", []byte("%PDF-1.4\n<html><body><script>alert(document.cookie)</script></body></html>\n%%EOF\n"), keyUnsafe},
+		{"html in a comment", append([]byte("%PDF-1.4\n%<script>alert(1)</script>\n"), minimalPDF[9:]...), keyUnsafe},
+		{"html before the header", append([]byte("<html><script>alert(1)</script>\n"), minimalPDF...), keyUnsafe},
+		{"html in a string", onePage([]string{"<< /Title (<svg onload=alert(1)>) >>"}, "/Info 5 0 R"), keyUnsafe},
+		{"junk between objects", bytes.Replace(onePage(nil, ""), []byte("endobj\n2 0 obj"), []byte("endobj\nalert(1)\n2 0 obj"), 1), keyCorrupt},
+		{"javascript open action", onePage([]string{"<< /S /JavaScript /JS (app.alert(1)) >>"}, ""), keyUnsafe},
+		{"open action with JS only", onePage([]string{"<< /JS 6 0 R >>"}, ""), keyUnsafe},
+		{"hex-escaped name", onePage([]string{"<< /S /Java#53cript /J#53 (x) >>"}, ""), keyUnsafe},
+		{"launch", onePage([]string{"<< /S /Launch /F (calc.exe) >>"}, ""), keyUnsafe},
+		{"embedded file", onePage([]string{stream("/Type /EmbeddedFile", "MZ")}, ""), keyUnsafe},
+		{"xfa form", onePage([]string{"<< /Fields [] /XFA 6 0 R >>"}, ""), keyUnsafe},
+		{"rich media", onePage([]string{"<< /Subtype /RichMedia >>"}, ""), keyUnsafe},
+		{"script in a compressed object stream", objStmPDF("<< /S /JavaScript /JS (app.alert(1)) >>"), keyUnsafe},
+		{"markup in a compressed object stream", objStmPDF("<< /T (<script>) >>"), keyUnsafe},
+		{"encrypted", onePage([]string{"<< /Filter /Standard /V 1 >>"}, "/Encrypt 5 0 R"), keyUnsafe},
+		{"no root", buildPDF([]string{pdfCatalog}, ""), keyCorrupt},
+		{"root not a catalog", buildPDF([]string{"<< /Title (x) >>"}, "/Root 1 0 R"), keyCorrupt},
+		{"root missing", buildPDF([]string{pdfCatalog}, "/Root 9 0 R"), keyCorrupt},
+		{"object without endobj", []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >>\ntrailer << /Root 1 0 R >>\n%%EOF\n"), keyCorrupt},
+		{"unterminated string", []byte("%PDF-1.4\n1 0 obj << /Type /Catalog /T (abc >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"), keyCorrupt},
+		{"stream without endstream", []byte("%PDF-1.4\n1 0 obj << /Length 3 >>\nstream\nabc\nendobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"), keyCorrupt},
+		{"nested too deep", []byte("%PDF-1.4\n1 0 obj " + strings.Repeat("[", 100000) + " endobj\n%%EOF\n"), keyCorrupt},
+		{"object stream bomb", objStmPDF("<< /T (" + strings.Repeat("A", 2*pdfInflateBudget) + ") >>"), keyCorrupt},
+		{"object stream entries all at one large object", objStmRepeat(4000, 32<<10), keyCorrupt},
+		{"too many values to keep", onePage([]string{"<< " + strings.Repeat("/a 1 ", pdfMaxValues) + ">>"}, ""), keyCorrupt},
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, err := Check(bytes.NewReader(tt.in), field)
-			wantRefusal(t, err, apperr.Invalid, keyCorrupt)
+			wantRefusal(t, err, apperr.Invalid, tt.key)
 		})
 	}
 }

@@ -16,6 +16,7 @@ package upload
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 
@@ -53,6 +54,7 @@ const (
 	keyTooLarge = "upload.too_large"
 	keyType     = "upload.type"
 	keyCorrupt  = "upload.corrupt"
+	keyUnsafe   = "upload.pdf_unsafe"
 )
 
 // Check reads at most MaxSize+1 bytes from r and decides the file's kind by
@@ -75,8 +77,9 @@ const (
 // It returns the kind and the bytes read. A refusal is an *apperr.Error with
 // a field error on field: TooLarge upload.too_large over MaxSize, and Invalid
 // upload.empty for no bytes, upload.type for anything that is not JPEG, PNG
-// or PDF, and upload.corrupt for a file that starts like one of them but is
-// truncated or malformed. An error from r itself is returned wrapped, without
+// or PDF, upload.corrupt for a file that starts like one of them but is
+// truncated or malformed, and upload.pdf_unsafe for a PDF that carries
+// script, launch actions, embedded files, forms, markup or encryption. An error from r itself is returned wrapped, without
 // an apperr code, for the caller to classify (a dropped connection is not the
 // requester's fault).
 func Check(r io.Reader, field string) (Kind, []byte, error) {
@@ -103,7 +106,12 @@ func Check(r io.Reader, field string) (Kind, []byte, error) {
 		return "", nil, refuse(apperr.Invalid, keyType, field)
 	}
 	if perr != nil {
-		e := refuse(apperr.Invalid, keyCorrupt, field)
+		key := keyCorrupt
+		var unsafe unsafeError
+		if errors.As(perr, &unsafe) {
+			key = keyUnsafe
+		}
+		e := refuse(apperr.Invalid, key, field)
 		// The cause names the structural fault for the logs; it never
 		// quotes the file's content.
 		e.Err = perr
