@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -176,7 +177,9 @@ func TestCanaryScan(t *testing.T) {
 			if rev == nil {
 				t.Fatalf("no revision on the filing form")
 			}
-			pdf := []byte("%PDF-1.4\n1 0 obj <</Title (" + pdfMark + ")>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n")
+			content := "BT (" + pdfMark + ") Tj ET"
+			pdf := []byte("%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\n2 0 obj <</Length " + strconv.Itoa(len(content)) +
+				">>\nstream\n" + content + "\nendstream\nendobj\ntrailer <</Root 1 0 R>>\n%%EOF\n")
 			st, body, _ := c.multipart(reqPath+"/materials", url.Values{"revision": {rev[1]}, "relationship": {"parent"},
 				"patient_name": {patient}, "patient_id": {patientID}, "diagnosis": {diagnosis}, "kind": {"diagnosis"}}, pdf)
 			if st != http.StatusSeeOther {

@@ -6,12 +6,13 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"github.com/carefund/carefund/internal/upload/uploadtest"
 	"image/jpeg"
 	"io"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/carefund/carefund/internal/upload/uploadtest"
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/campaign"
@@ -236,6 +237,32 @@ func TestAddStripsMetadata(t *testing.T) {
 	})
 }
 
+// R-PII-1: a PDF goes in with its author, producer and title (a scanner's
+// owner, an ID number) and comes out without them, its page unchanged.
+func TestAddStripsPDFMetadata(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		page := "BT (Diagnosis certificate) Tj ET"
+		in := []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n" +
+			"2 0 obj << /Author (" + owner + ") /Producer (Scanner of " + owner + ") /Title (110101199001011234) >> endobj\n" +
+			"3 0 obj << /Length " + strconv.Itoa(len(page)) + " >>\nstream\n" + page + "\nendstream\nendobj\n" +
+			"trailer << /Root 1 0 R /Info 2 0 R >>\n%%EOF\n")
+		m := f.mustAdd(f.a, Diagnosis, in)
+		if m.ContentType != string(upload.PDF) {
+			t.Fatalf("content type %s", m.ContentType)
+		}
+		_, out := f.open(f.a, m.ID)
+		for _, s := range []string{owner, "110101199001011234", "/Info"} {
+			if bytes.Contains(out, []byte(s)) {
+				t.Errorf("the stored PDF still holds %q", s)
+			}
+		}
+		if !bytes.Contains(out, []byte("stream\n"+page+"\nendstream")) || len(out) != len(in) {
+			t.Errorf("the page changed or moved")
+		}
+	})
+}
+
 // R-REQ-3: what is not a JPEG, PNG or PDF by content is refused with a
 // message on the file field, whatever it is named; so is an unknown kind, an
 // unknown request, and nothing is stored.
@@ -253,6 +280,7 @@ func TestAddRefuses(t *testing.T) {
 			key, field string
 		}{
 			{"a script renamed photo.jpg", f.a, Diagnosis, script, apperr.Invalid, "upload.type", "file"},
+			{"html between a PDF's ends", f.a, Diagnosis, []byte("%PDF-1.4\n<html><script>alert(1)</script></html>\n%%EOF\n"), apperr.Invalid, "upload.pdf_unsafe", "file"},
 			{"empty", f.a, Diagnosis, nil, apperr.Invalid, "upload.empty", "file"},
 			{"truncated jpeg", f.a, Diagnosis, jpg[:len(jpg)/2], apperr.Invalid, "upload.corrupt", "file"},
 			{"too large", f.a, Diagnosis, bytes.Repeat([]byte{0xFF}, upload.MaxSize+1), apperr.TooLarge, "upload.too_large", "file"},

@@ -251,6 +251,7 @@ func TestFilingFlow(t *testing.T) {
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" || resp.Header.Get("Cache-Control") != "no-store" {
 			t.Errorf("the publisher's own document: %d %v", resp.StatusCode, resp.Header)
 		}
+		wantSandboxedDocument(t, resp.Header, "image/png")
 		if e := lastAudit(t, db, "pii.view.own_material"); e.Object != "material:"+strconv.FormatInt(mid, 10) || e.Actor != "user:"+itoa(f.userID) {
 			t.Errorf("the view is logged as %+v", e.Record)
 		}

@@ -501,6 +501,7 @@ func TestPayoutDocumentsAndUsage(t *testing.T) {
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" {
 			t.Errorf("opening the document: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
+		wantSandboxedDocument(t, resp.Header, "image/png")
 		if e := lastAudit(t, db, "pii.view.material"); e.Object != "material:"+itoa(mid) || e.Result != "ok" {
 			t.Errorf("the document view's audit entry: %+v", e)
 		}

@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -112,6 +113,17 @@ func TestTerminationPages(t *testing.T) {
 		if resp := f.staffMultipart(t, admin, tpath+"/referrals", referral, "file"); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("referral: %d %s", resp.StatusCode, readBody(t, resp))
 		}
+		// The evidence opens in the document sandbox (R-PII-1).
+		page := readBody(t, f.asStaff(admin, "GET", tpath, nil))
+		doc := regexp.MustCompile(`/staff/terminations/[0-9]+/documents/[0-9]+`).FindString(page)
+		if doc == "" {
+			t.Fatalf("the termination page links no document")
+		}
+		resp = f.asStaff(admin, "GET", doc, nil)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("opening %s: %d", doc, resp.StatusCode)
+		}
+		wantSandboxedDocument(t, resp.Header, "image/png")
 		resp = f.asStaff(finance, "GET", tpath, nil)
 		if body := readBody(t, resp); resp.StatusCode != http.StatusOK || strings.Contains(body, "13900139000") || !strings.Contains(body, "9000") {
 			t.Errorf("termination page for finance: %d, officer masked: %v", resp.StatusCode, !strings.Contains(body, "13900139000"))

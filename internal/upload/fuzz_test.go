@@ -21,6 +21,7 @@ func fuzzSeeds(f *testing.F) {
 	}
 	for _, s := range [][]byte{
 		jpg, pn, minimalPDF, script, nil, twoScanJPEG(),
+		onePage([]string{"<< /Author (Zhang San) >>"}, "/Info 5 0 R"),
 		jpg[:len(jpg)/2], pn[:len(pn)/2],
 		insertAfterSOI(jpg,
 			jpegSeg(0xE0, []byte("JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x01\x01THM")),

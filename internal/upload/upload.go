@@ -5,15 +5,18 @@
 // These files are personal data (R-PII-1). Check decides what a file is from
 // its content alone, never from its name or declared type, so that a script
 // renamed photo.jpg or a truncated upload is refused with a message the
-// requester can act on. Strip then removes the metadata a phone or scanner
-// writes into images — GPS position, camera owner, capture time, comments,
-// embedded thumbnails — before the file is encrypted and stored (see
-// internal/vault). The package reads no files and keeps no state; the caller
+// requester can act on; a PDF is checked by its structure and refused
+// if it carries script, launch actions, embedded files or forms. Strip then
+// removes the metadata a phone or scanner writes into images — GPS
+// position, camera owner, capture time, comments, embedded thumbnails —
+// and into PDFs — author, producer, title, dates, XMP — before the file is
+// encrypted and stored (see internal/vault). The package reads no files and keeps no state; the caller
 // owns the bytes.
 package upload
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 
@@ -51,6 +54,7 @@ const (
 	keyTooLarge = "upload.too_large"
 	keyType     = "upload.type"
 	keyCorrupt  = "upload.corrupt"
+	keyUnsafe   = "upload.pdf_unsafe"
 )
 
 // Check reads at most MaxSize+1 bytes from r and decides the file's kind by
@@ -62,14 +66,20 @@ const (
 //     end, followed by nothing but zero padding.
 //   - PNG: the signature, IHDR first with sane dimensions and fields, a valid
 //     CRC on every chunk, at least one IDAT, and IEND last.
-//   - PDF: a "%PDF-1.x" (or "%PDF-2.0") header within the first 1024 bytes
-//     and "%%EOF" within the last 1024 bytes. The body is not parsed.
+//   - PDF: a "%PDF-1.x" (or "%PDF-2.0") header within the first 1024 bytes,
+//     "%%EOF" within the last 1024 bytes, and between them nothing but
+//     well-formed objects, cross-reference tables and trailers whose /Root
+//     is a /Catalog; no script, launch, embedded-file, XFA or rich-media
+//     names (in compressed object streams too), no HTML or script markup
+//     outside stream data, no encryption. A file that only begins and ends
+//     like a PDF is refused.
 //
 // It returns the kind and the bytes read. A refusal is an *apperr.Error with
 // a field error on field: TooLarge upload.too_large over MaxSize, and Invalid
 // upload.empty for no bytes, upload.type for anything that is not JPEG, PNG
-// or PDF, and upload.corrupt for a file that starts like one of them but is
-// truncated or malformed. An error from r itself is returned wrapped, without
+// or PDF, upload.corrupt for a file that starts like one of them but is
+// truncated or malformed, and upload.pdf_unsafe for a PDF that carries
+// script, launch actions, embedded files, forms, markup or encryption. An error from r itself is returned wrapped, without
 // an apperr code, for the caller to classify (a dropped connection is not the
 // requester's fault).
 func Check(r io.Reader, field string) (Kind, []byte, error) {
@@ -96,7 +106,12 @@ func Check(r io.Reader, field string) (Kind, []byte, error) {
 		return "", nil, refuse(apperr.Invalid, keyType, field)
 	}
 	if perr != nil {
-		e := refuse(apperr.Invalid, keyCorrupt, field)
+		key := keyCorrupt
+		var unsafe unsafeError
+		if errors.As(perr, &unsafe) {
+			key = keyUnsafe
+		}
+		e := refuse(apperr.Invalid, key, field)
 		// The cause names the structural fault for the logs; it never
 		// quotes the file's content.
 		e.Err = perr
@@ -119,14 +134,17 @@ func Check(r io.Reader, field string) (Kind, []byte, error) {
 // For PNG it drops tEXt, zTXt, iTXt, eXIf and tIME chunks and copies every
 // other chunk unchanged, CRC included.
 //
-// PDF is returned unchanged: removing PDF metadata (the Info dictionary, XMP
-// streams, incremental-update history) needs a real PDF parser and is left
-// for a later issue. PDF uploads therefore still carry whatever author,
-// producer and date fields the requester's software wrote.
+// For PDF it empties the string values of the document information
+// dictionary of every revision (Author, Creator, Producer, Title, dates…)
+// and drops its reference from every trailer, drops every /Metadata
+// reference and blanks the data of every XMP metadata stream. It rewrites
+// in place, every object at its offset, so the cross-reference tables of
+// incremental updates stay valid; the page content is copied byte for
+// byte.
 //
 // Strip parses b itself rather than trusting an earlier Check: malformed
 // input returns Invalid upload.corrupt, an unknown kind Invalid upload.type.
-// The result never aliases b for images.
+// The result never aliases b.
 func Strip(kind Kind, b []byte) ([]byte, error) {
 	var err error
 	switch kind {
@@ -141,7 +159,10 @@ func Strip(kind Kind, b []byte) ([]byte, error) {
 			return stripPNG(b, chunks), nil
 		}
 	case PDF:
-		return b, nil
+		var f *pdfFile
+		if f, err = parsePDF(b); err == nil {
+			return stripPDF(b, f), nil
+		}
 	default:
 		return nil, apperr.New(apperr.Invalid, keyType)
 	}

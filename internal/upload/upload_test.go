@@ -321,7 +321,7 @@ func TestStripJPEGBetweenScans(t *testing.T) {
 	}
 }
 
-func TestStripPDFUnchanged(t *testing.T) {
+func TestStripPDFWithoutMetadataUnchanged(t *testing.T) {
 	out, err := Strip(PDF, minimalPDF)
 	if err != nil || !bytes.Equal(out, minimalPDF) {
 		t.Errorf("Strip(PDF) = %q, %v; want the input unchanged", out, err)
