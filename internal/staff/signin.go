@@ -24,4 +24,5 @@ type credentials struct {
 	sealed   []byte
 	lastStep int64
 	failures int
+	lockouts int
 }

@@ -66,11 +66,11 @@ func CreateWithSecret(ctx context.Context, tx *store.Tx, sealer Sealer, username
 	return s, enrolmentURI(username, secret), nil
 }
 
-const staffColumns = "id, username, role, disabled, locked_at IS NOT NULL, created_at"
+const staffColumns = "id, username, role, disabled, COALESCE(locked_until, 0), created_at"
 
 // Get returns the staff account with the ID, or apperr.NotFound.
 func Get(ctx context.Context, tx *store.Tx, id int64) (Staff, error) {
-	s, err := scanStaff(tx.QueryRowContext(ctx, "SELECT "+staffColumns+" FROM staff WHERE id = $1", id))
+	s, err := scanStaff(tx.QueryRowContext(ctx, "SELECT "+staffColumns+" FROM staff WHERE id = $1", id), tx.Now)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Staff{}, apperr.New(apperr.NotFound, "staff.not_found")
 	}
@@ -79,14 +79,15 @@ func Get(ctx context.Context, tx *store.Tx, id int64) (Staff, error) {
 
 // List returns every staff account, in the order they were created.
 func List(ctx context.Context, tx *store.Tx) ([]Staff, error) {
-	return store.All(ctx, tx, func(rows *sql.Rows) (Staff, error) { return scanStaff(rows) },
+	return store.All(ctx, tx, func(rows *sql.Rows) (Staff, error) { return scanStaff(rows, tx.Now) },
 		"SELECT "+staffColumns+" FROM staff ORDER BY id")
 }
 
-// Unlock lifts a lockout and clears the failure count. It returns
-// apperr.NotFound for an unknown ID.
+// Unlock lifts a lockout and clears the failure and lockout counts. It
+// returns apperr.NotFound for an unknown ID.
 func Unlock(ctx context.Context, tx *store.Tx, id int64) error {
-	return update(ctx, tx, "UPDATE staff SET locked_at = NULL, failed_attempts = 0, updated_at = $2 WHERE id = $1", id, tx.Now.UnixMicro())
+	return update(ctx, tx, `UPDATE staff SET locked_at = NULL, locked_until = NULL, lockouts = 0, failed_attempts = 0, updated_at = $2
+		WHERE id = $1`, id, tx.Now.UnixMicro())
 }
 
 // SetDisabled disables an account, which then cannot sign in, or enables it
@@ -329,16 +330,17 @@ type Recorder func(ctx context.Context, tx *store.Tx, staffID int64, result stri
 func readCredentials(ctx context.Context, tx *store.Tx, username string) (credentials, bool, error) {
 	var c credentials
 	var role string
-	var created int64
-	err := tx.QueryRowContext(ctx, `SELECT id, username, role, disabled, locked_at IS NOT NULL, created_at,
-			password_hash, totp_sealed, totp_last_step, failed_attempts
+	var created, until int64
+	err := tx.QueryRowContext(ctx, `SELECT id, username, role, disabled, COALESCE(locked_until, 0), created_at,
+			password_hash, totp_sealed, totp_last_step, failed_attempts, lockouts
 		FROM staff WHERE username = $1`, username).Scan(
-		&c.ID, &c.Username, &role, &c.Disabled, &c.Locked, &created, &c.hash, &c.sealed, &c.lastStep, &c.failures)
+		&c.ID, &c.Username, &role, &c.Disabled, &until, &created, &c.hash, &c.sealed, &c.lastStep, &c.failures, &c.lockouts)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, false, nil
 	}
 	c.Role = Role(role)
 	c.CreatedAt = time.UnixMicro(created).UTC()
+	c.setLock(until, tx.Now)
 	return c, err == nil, err
 }
 
@@ -350,8 +352,11 @@ func readCredentials(ctx context.Context, tx *store.Tx, username string) (creden
 // reused code, a locked or disabled account. An unknown username still costs
 // one argon2id computation, against a dummy hash, so neither the message nor
 // the time taken says which usernames exist. MaxFailures consecutive failed
-// attempts lock the account, after which even correct credentials are
-// refused until Unlock; a success resets the count. Each TOTP time step is
+// attempts lock the account for a while (lockDuration: growing with each
+// lockout in a row, decision 0025), during which even correct credentials
+// are refused, until the lock ends or Unlock; a success resets the counts.
+// A refused attempt's count is committed: the write transaction succeeds
+// and only then is the error returned. Each TOTP time step is
 // accepted once per account.
 //
 // The password is checked outside any write transaction (argon2id is slow on
@@ -439,7 +444,8 @@ func Authenticate(ctx context.Context, db *store.DB, sealer Sealer, username, pa
 		if rehash != "" {
 			newHash = rehash
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE staff SET failed_attempts = 0, totp_last_step = $2, password_hash = $3, updated_at = $4
+		if _, err := tx.ExecContext(ctx, `UPDATE staff SET failed_attempts = 0, lockouts = 0, locked_at = NULL, locked_until = NULL,
+			totp_last_step = $2, password_hash = $3, updated_at = $4
 			WHERE id = $1`, cur.ID, step, newHash, tx.Now.UnixMicro()); err != nil {
 			return err
 		}
@@ -455,16 +461,20 @@ func Authenticate(ctx context.Context, db *store.DB, sealer Sealer, username, pa
 	return c.Staff, nil
 }
 
-// recordFailure counts a failed attempt and locks the account at
-// MaxFailures.
+// recordFailure counts a failed attempt and, at MaxFailures, locks the
+// account for lockDuration of its lockouts in a row; the count of failures
+// then starts again, for the next lock once this one ends.
 func recordFailure(ctx context.Context, tx *store.Tx, c credentials) error {
 	failures := c.failures + 1
-	var lockedAt any
-	if failures >= MaxFailures {
-		lockedAt = tx.Now.UnixMicro()
+	if failures < MaxFailures {
+		_, err := tx.ExecContext(ctx, "UPDATE staff SET failed_attempts = $2, updated_at = $3 WHERE id = $1",
+			c.ID, failures, tx.Now.UnixMicro())
+		return err
 	}
-	_, err := tx.ExecContext(ctx, "UPDATE staff SET failed_attempts = $2, locked_at = $3, updated_at = $4 WHERE id = $1",
-		c.ID, failures, lockedAt, tx.Now.UnixMicro())
+	lockouts := c.lockouts + 1
+	until := tx.Now.Add(lockDuration(lockouts))
+	_, err := tx.ExecContext(ctx, `UPDATE staff SET failed_attempts = 0, lockouts = $2, locked_at = $3, locked_until = $4, updated_at = $3
+		WHERE id = $1`, c.ID, lockouts, tx.Now.UnixMicro(), until.UnixMicro())
 	return err
 }
 
