@@ -54,11 +54,11 @@ func ParseRole(s string) (Role, error) {
 // Staff is a staff account as others see it: never its password hash or
 // TOTP secret.
 type Staff struct {
-	ID        int64
-	Username  string
-	Role      Role
-	Disabled  bool
-	Locked    bool
+	ID       int64
+	Username string
+	Role     Role
+	Disabled bool
+	Locked   bool
 	// LockedUntil is when the lock ends, while Locked; zero otherwise. It
 	// is for staff who may unlock the account, never for the person
 	// signing in.
