@@ -40,6 +40,14 @@ const (
 // Roles lists every role.
 var Roles = []Role{Reviewer, Finance, Complaints, Admin, Auditor, SecurityAdmin}
 
+// Privileged reports whether role r holds power over money or over staff
+// access: admin (staff and settings, approves role changes and
+// terminations), security_admin (staff access, unlocks) and finance
+// (proposes and approves payouts). Such an account created from the
+// command line on an installation that has a security admin waits for a
+// second person's approval (KindAccountCreate).
+func Privileged(r Role) bool { return r == Admin || r == SecurityAdmin || r == Finance }
+
 // ParseRole returns the role named s. An unknown name is apperr.Invalid with
 // the field "role".
 func ParseRole(s string) (Role, error) {

@@ -197,10 +197,11 @@ func (a *Approvals) Decide(ctx context.Context, tx *store.Tx, by Staff, id int64
 	if p.Status != Pending {
 		return Proposal{}, apperr.New(apperr.Conflict, "staff.proposal_decided")
 	}
-	if approve {
+	if approve && p.Kind != KindAccountCreate {
 		// The proposal stands only while its proposer still could make
 		// it: not after they were disabled, locked or moved to a role that
-		// may not propose this.
+		// may not propose this. (An account waiting for approval is its
+		// own proposer, disabled until approved.)
 		proposer, err := Get(ctx, tx, p.ProposedBy)
 		if err != nil {
 			return Proposal{}, err
@@ -317,6 +318,94 @@ func executeRoleChange(ctx context.Context, tx *store.Tx, p Proposal) error {
 		return err
 	}
 	return update(ctx, tx, "UPDATE staff SET role = $2, updated_at = $3 WHERE id = $1", rc.StaffID, string(rc.Role), tx.Now.UnixMicro())
+}
+
+// GetByUsername returns the staff account with the username (normalized),
+// or apperr.NotFound.
+func GetByUsername(ctx context.Context, tx *store.Tx, username string) (Staff, error) {
+	s, err := scanStaff(tx.QueryRowContext(ctx, "SELECT "+staffColumns+" FROM staff WHERE username = $1", normalizeUsername(username)), tx.Now)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Staff{}, apperr.New(apperr.NotFound, "staff.not_found")
+	}
+	return s, err
+}
+
+// NeedsApproval reports whether an account of role, created from the
+// command line, must wait for a second person's approval: when the role is
+// Privileged and the installation already has an enabled security admin.
+// The first security admin (bootstrap) is created active.
+func NeedsApproval(ctx context.Context, tx *store.Tx, role Role) (bool, error) {
+	if !Privileged(role) {
+		return false, nil
+	}
+	var n int
+	err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM staff WHERE role = $1 AND disabled = $2", string(SecurityAdmin), false).Scan(&n)
+	return n > 0, err
+}
+
+// AccountCreate is the payload of a KindAccountCreate proposal.
+type AccountCreate struct {
+	StaffID int64  `json:"staff_id"`
+	Role    Role   `json:"role"`
+	By      string `json:"by"` // who created it: "cli:<os user>"
+}
+
+// CreatePending makes a staff account as Create does, but disabled, with a
+// KindAccountCreate proposal to activate it; by names who created it
+// ("cli:<os user>"). It returns the account, its enrolment URI and the
+// proposal.
+func CreatePending(ctx context.Context, tx *store.Tx, sealer Sealer, username string, role Role, password, by string) (Staff, string, Proposal, error) {
+	s, uri, err := Create(ctx, tx, sealer, username, role, password)
+	if err != nil {
+		return Staff{}, "", Proposal{}, err
+	}
+	if err := SetDisabled(ctx, tx, s.ID, true); err != nil {
+		return Staff{}, "", Proposal{}, err
+	}
+	s.Disabled = true
+	raw, err := json.Marshal(AccountCreate{StaffID: s.ID, Role: role, By: by})
+	if err != nil {
+		return Staff{}, "", Proposal{}, err
+	}
+	reason := "account " + s.Username + " (" + string(role) + ") created from the command line by " + by
+	p := Proposal{Kind: KindAccountCreate, Object: s.Actor(), Payload: raw, Reason: reason, ProposedBy: s.ID, ProposedAt: tx.Now, Status: Pending}
+	err = tx.QueryRowContext(ctx, `INSERT INTO staff_proposals (kind, object, payload, reason, proposed_by, proposed_at, status)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		string(p.Kind), p.Object, string(raw), reason, s.ID, tx.Now.UnixMicro(), string(Pending)).Scan(&p.ID)
+	return s, uri, p, err
+}
+
+func parseAccountCreate(raw json.RawMessage) (AccountCreate, error) {
+	var ac AccountCreate
+	if err := json.Unmarshal(raw, &ac); err != nil || ac.StaffID <= 0 {
+		return ac, apperr.New(apperr.Invalid, "staff.payload_invalid")
+	}
+	return ac, nil
+}
+
+// checkAccountCreateDecider refuses the pending account deciding its own
+// activation (Decide refuses it already, as its proposer; this holds even if
+// that changed).
+func checkAccountCreateDecider(_ context.Context, _ *store.Tx, by Staff, p Proposal) error {
+	ac, err := parseAccountCreate(p.Payload)
+	if err != nil {
+		return err
+	}
+	if ac.StaffID == by.ID {
+		return apperr.New(apperr.Forbidden, "staff.own_proposal")
+	}
+	return nil
+}
+
+// executeAccountCreate activates the pending account, if it still has the
+// role it was created with.
+func executeAccountCreate(ctx context.Context, tx *store.Tx, p Proposal) error {
+	ac, err := parseAccountCreate(p.Payload)
+	if err != nil {
+		return err
+	}
+	return update(ctx, tx, "UPDATE staff SET disabled = $4, updated_at = $3 WHERE id = $1 AND role = $2 AND disabled = $5",
+		ac.StaffID, string(ac.Role), tx.Now.UnixMicro(), false, true)
 }
 
 // Recorder records the outcome of a sign-in inside the transaction that
