@@ -129,6 +129,7 @@ func init() {
 		"staff.reason_long":              {"理由或备注最多 1000 字。", "A reason or note is at most 1,000 characters."},
 		"staff.decision_missing":         {"请选择批准或驳回。", "Choose approve or reject."},
 		"staff.summary.role":             {"将 %s 的角色变更为 %s", "Change %s's role to %s"},
+		"staff.summary.account_create":   {"启用在命令行创建的账号 %s（角色：%s，创建者 %s）", "Activate account %s (role %s), created on the command line by %s"},
 		"staff.rules.title":              {"规则管理", "Rules documents"},
 		"staff.rules.current":            {"现行版本", "In effect"},
 		"staff.rules.drafts":             {"待生效版本", "Not yet in effect"},

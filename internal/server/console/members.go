@@ -278,6 +278,12 @@ func proposalSummary(l i18n.Lang, p staff.Proposal, names map[int64]string) stri
 			return i18n.T(l, "staff.summary.role", names[change.StaffID], i18n.T(l, "role."+change.Role))
 		}
 	}
+	if p.Kind == staff.KindAccountCreate {
+		var ac staff.AccountCreate
+		if json.Unmarshal(p.Payload, &ac) == nil {
+			return i18n.T(l, "staff.summary.account_create", names[ac.StaffID], i18n.T(l, "role."+string(ac.Role)), ac.By)
+		}
+	}
 	return string(p.Kind) + " " + p.Object
 }
 
