@@ -1049,6 +1049,12 @@ CREATE TABLE terminations (
 	CHECK ((approved_by IS NULL) = (terminated_at IS NULL) AND (terminated_at IS NULL) = (paid_out_fen IS NULL))
 );
 
+CREATE TABLE throttle_events (
+	id  INTEGER NOT NULL PRIMARY KEY,
+	key TEXT    NOT NULL CHECK (key <> '' AND length(key) <= 200),
+	at  BIGINT  NOT NULL CHECK (typeof(at) = 'integer')
+);
+
 CREATE TABLE usage_reminders (
 	payout_id  BIGINT NOT NULL REFERENCES payouts (id),
 	stage      TEXT   NOT NULL CHECK (stage IN ('due', 'overdue')),
@@ -1214,6 +1220,10 @@ CREATE INDEX termination_documents_termination ON termination_documents (termina
 CREATE INDEX terminations_follow_up ON terminations (followed_up_at, terminated_at);
 
 CREATE INDEX terminations_request ON terminations (request_id, id);
+
+CREATE INDEX throttle_events_at ON throttle_events (at);
+
+CREATE INDEX throttle_events_key ON throttle_events (key, at);
 
 CREATE TRIGGER audit_head_forward BEFORE UPDATE ON audit_head
 WHEN NEW.id <> OLD.id OR NEW.seq <> OLD.seq + 1

@@ -44,7 +44,7 @@ var layers = []layer{
 	{name: "configuration", pkgs: []string{"internal/config"}},
 	{name: "records", domain: true, pkgs: []string{
 		"internal/vault", "internal/audit", "internal/session", "internal/staff",
-		"internal/rules", "internal/charity", "internal/ledger",
+		"internal/rules", "internal/charity", "internal/ledger", "internal/throttle",
 	}},
 	{name: "domain", domain: true, pkgs: []string{
 		"internal/incident", "internal/account", "internal/campaign", "internal/blacklist",
