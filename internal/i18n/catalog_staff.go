@@ -12,6 +12,7 @@ func init() {
 		"staff.password_short":       {"密码至少需要 12 个字符。较长的一句话比复杂的短密码更安全，也更好记。", "A password needs at least 12 characters. A long phrase is safer, and easier to remember, than a short complicated one."},
 		"staff.password_long":        {"密码最多 128 个字符。", "A password has at most 128 characters."},
 		"staff.password_is_username": {"密码不能与用户名相同。", "The password cannot be the username."},
+		"staff.signin_throttled":     {"登录尝试过多，请稍后再试。", "Too many sign-in attempts: try again later."},
 		"staff.signin_failed":        {"登录失败：用户名、密码或动态验证码不正确，或账号已被暂时锁定或停用。连续失败 5 次账号将被暂时锁定，请稍后再试，或联系管理员解锁。", "Sign-in failed: the username, password or authenticator code is wrong, or the account is locked for a while or disabled. After 5 failures in a row the account locks for a while: try again later, or ask an administrator to unlock it."},
 		"staff.not_found":            {"找不到该工作人员账号。", "There is no such staff account."},
 		"staff.account_inactive":     {"你的账号已被锁定或停用，不能进行此操作。", "Your account is locked or disabled, so you cannot do this."},

@@ -55,10 +55,12 @@ func (s *Service) EndSessions(ctx context.Context, id int64) error {
 // previous (the browser's old cookie) and starts a new one in the same
 // transaction, so that the log never says "signed in" without a session. It
 // returns the new session's token; whatever is wrong, the error is the same
-// apperr.Unauthorized (no user enumeration).
+// apperr.Unauthorized (no user enumeration), except apperr.RateLimited for
+// an address with too many failures (AuthenticateFrom), whatever the
+// username.
 func (s *Service) SignIn(ctx context.Context, username, password, code, source, previous string) (string, error) {
 	var token string
-	_, err := Authenticate(ctx, s.DB, s.Sealer, username, password, code, s.now(),
+	_, err := AuthenticateFrom(ctx, s.DB, s.Sealer, username, password, code, source, s.now(),
 		func(ctx context.Context, tx *store.Tx, id int64, result, reason string) error {
 			token = ""
 			actor := "anonymous"

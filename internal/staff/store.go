@@ -14,6 +14,7 @@ import (
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/store"
+	"github.com/carefund/carefund/internal/throttle"
 )
 
 // Create makes a staff account and returns it with the otpauth:// URI that
@@ -454,17 +455,44 @@ func readCredentials(ctx context.Context, tx *store.Tx, username string) (creden
 // cannot both spend the same code or slip past a lock. rec is called in that
 // transaction; an error from it, or from the database, is returned as is.
 func Authenticate(ctx context.Context, db *store.DB, sealer Sealer, username, password, code string, now time.Time, rec Recorder) (Staff, error) {
+	return AuthenticateFrom(ctx, db, sealer, username, password, code, "", now, rec)
+}
+
+// AuthenticateFrom is Authenticate for an attempt from the client address
+// source, throttled per address (decision 0025): every failed attempt from
+// it, whatever the username (known or not), is counted in the database, and
+// once AddrLimit.N failed within AddrLimit.Window the address is refused,
+// before any check, with apperr.RateLimited "staff.signin_throttled" ("try
+// again later"), recorded through rec with the reason "throttled". An
+// empty source is not throttled (the command line, tests).
+func AuthenticateFrom(ctx context.Context, db *store.DB, sealer Sealer, username, password, code, source string, now time.Time, rec Recorder) (Staff, error) {
 	username = normalizeUsername(username)
 	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
 	var c credentials
-	var found bool
+	var found, throttled bool
 	err := db.Read(ctx, func(tx *store.Tx) error {
+		throttled = false
+		if source != "" {
+			n, err := throttle.Count(tx, addrKey(source), AddrLimit.Window)
+			if err != nil {
+				return err
+			}
+			if throttled = n >= AddrLimit.N; throttled {
+				return nil
+			}
+		}
 		var err error
 		c, found, err = readCredentials(ctx, tx, username)
 		return err
 	})
 	if err != nil {
 		return Staff{}, err
+	}
+	if throttled {
+		if err := db.Write(ctx, func(tx *store.Tx) error { return rec(ctx, tx, 0, "denied", reasonThrottled) }); err != nil {
+			return Staff{}, err
+		}
+		return Staff{}, apperr.New(apperr.RateLimited, "staff.signin_throttled")
 	}
 
 	// Check everything before deciding, whatever the account's state: the
@@ -494,6 +522,9 @@ func Authenticate(ctx context.Context, db *store.DB, sealer Sealer, username, pa
 		reason = ""
 		if !found {
 			reason = reasonUnknown
+			if err := countAddrFailure(tx, source); err != nil {
+				return err
+			}
 			return rec(ctx, tx, 0, "denied", reason)
 		}
 		// Read again: another attempt may have locked the account, or spent
@@ -504,6 +535,9 @@ func Authenticate(ctx context.Context, db *store.DB, sealer Sealer, username, pa
 		}
 		if !ok || cur.ID != c.ID {
 			reason = reasonUnknown
+			if err := countAddrFailure(tx, source); err != nil {
+				return err
+			}
 			return rec(ctx, tx, 0, "denied", reason)
 		}
 		step, codeOK := matchTOTP(secret, code, now, cur.lastStep)
@@ -522,6 +556,9 @@ func Authenticate(ctx context.Context, db *store.DB, sealer Sealer, username, pa
 			}
 		}
 		if reason != "" {
+			if err := countAddrFailure(tx, source); err != nil {
+				return err
+			}
 			if reason == reasonPassword || reason == reasonCode || reason == reasonReplay {
 				if err := recordFailure(ctx, tx, cur); err != nil {
 					return err
@@ -548,6 +585,17 @@ func Authenticate(ctx context.Context, db *store.DB, sealer Sealer, username, pa
 		return Staff{}, errSignin()
 	}
 	return c.Staff, nil
+}
+
+// countAddrFailure counts a failed sign-in from the client address source
+// (none for an empty source). Counting stops at recordCap events in the
+// window: the limit is long reached by then.
+func countAddrFailure(tx *store.Tx, source string) error {
+	if source == "" {
+		return nil
+	}
+	_, _, err := throttle.Take(tx, addrKey(source), throttle.Limit{N: recordCap, Window: AddrLimit.Window})
+	return err
 }
 
 // recordFailure counts a failed attempt and, at MaxFailures, locks the
