@@ -467,7 +467,7 @@ func Authenticate(ctx context.Context, db *store.DB, sealer Sealer, username, pa
 // empty source is not throttled (the command line, tests).
 func AuthenticateFrom(ctx context.Context, db *store.DB, sealer Sealer, username, password, code, source string, now time.Time, rec Recorder) (Staff, error) {
 	username = normalizeUsername(username)
-	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
+	code = parseTOTPCode(code)
 	var c credentials
 	var found, throttled bool
 	err := db.Read(ctx, func(tx *store.Tx) error {
