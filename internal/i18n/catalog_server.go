@@ -113,6 +113,7 @@ func init() {
 		"staff.unlocked":                 {"账号已解锁。", "The account is unlocked."},
 		"staff.active":                   {"正常", "Active"},
 		"staff.locked":                   {"已锁定", "Locked"},
+		"staff.locked_until":             {"已锁定至 %s", "Locked until %s"},
 		"staff.disabled":                 {"已停用", "Disabled"},
 		"staff.approvals.title":          {"双人复核", "Four-eyes approvals"},
 		"staff.approvals.lead":           {"资金出账、高风险求助发布、黑名单变更和角色变更，须由另一位工作人员批准后才生效。任何人不能批准自己提交的操作。", "Money leaving custody, publishing a high-risk request, blacklist changes and role changes take effect only when a second staff member approves. Nobody approves their own."},

@@ -174,6 +174,8 @@ func (c *Console) MembersView(r *http.Request) (web.StaffMembers, error) {
 		switch {
 		case m.Disabled:
 			status = i18n.T(l, "staff.disabled")
+		case m.Locked && !m.LockedUntil.IsZero():
+			status = i18n.T(l, "staff.locked_until", site.Minute(m.LockedUntil))
 		case m.Locked:
 			status = i18n.T(l, "staff.locked")
 		}
