@@ -1,5 +1,5 @@
 -- The schema carefund's migrations build, read from SQLite after the last
--- migration (0030_patient_checks.sql). PostgreSQL has the same tables and
+-- migration (0034_staff_lockout.sql). PostgreSQL has the same tables and
 -- columns (a test checks); its types are in internal/store/migrations/postgres.
 -- Generated: go test ./internal/store -run SchemaDoc -update
 
@@ -996,7 +996,7 @@ CREATE TABLE staff (
 	disabled        INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
 	created_at      BIGINT  NOT NULL,
 	updated_at      BIGINT  NOT NULL
-);
+, locked_until BIGINT, lockouts INTEGER NOT NULL DEFAULT 0 CHECK (lockouts >= 0));
 
 CREATE TABLE staff_proposals (
 	id            INTEGER NOT NULL PRIMARY KEY,

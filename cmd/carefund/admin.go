@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"strings"
 
 	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/config"
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/keyring"
@@ -41,19 +43,23 @@ func adminFlags(cfg *config.Config, o *adminOptions) *flag.FlagSet {
 	return fs
 }
 
-// runAdmin manages staff accounts from the command line. Its one
-// subcommand, create, makes the first administrator of an installation
-// (and any account after that, for whoever holds the keys folder).
+// runAdmin manages staff accounts from the command line: create makes the
+// first security admin of an installation (and any account after that,
+// privileged ones waiting for a second person's approval in the console);
+// unlock lifts a sign-in lockout. Both are in the audit log, under
+// "cli:<os user>".
 func runAdmin(ctx context.Context, args []string, getenv func(string) string, stdout, _ io.Writer) error {
 	if len(args) == 0 {
-		return badInput(errors.New("admin needs a subcommand: carefund admin create --username NAME --role ROLE"))
+		return badInput(errors.New("admin needs a subcommand: carefund admin create --username NAME --role ROLE, or carefund admin unlock USERNAME"))
 	}
 	switch args[0] {
 	case "-h", "-help", "--help":
 		return flag.ErrHelp
 	case "create":
+	case "unlock":
+		return runAdminUnlock(ctx, args[1:], getenv, stdout)
 	default:
-		return badInput(fmt.Errorf("unknown admin subcommand %q; use: carefund admin create --username NAME --role ROLE", args[0]))
+		return badInput(fmt.Errorf("unknown admin subcommand %q; use: carefund admin create --username NAME --role ROLE, or carefund admin unlock USERNAME", args[0]))
 	}
 	var cfg config.Config
 	var o adminOptions
@@ -91,24 +97,97 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	var s staff.Staff
-	var uri string
-	err = db.Write(ctx, func(tx *store.Tx) error {
-		s, uri, err = staff.Create(ctx, tx, sealer, o.username, role, password)
-		return err
-	})
+	svc := &staff.Service{DB: db, Sealer: sealer}
+	c, err := svc.CreateAccount(ctx, cliRecord(getenv, "staff.create"), o.username, role, password)
 	if code := apperr.CodeOf(err); code == apperr.Invalid || code == apperr.Conflict {
 		return badInput(errors.New(describe(err)))
 	} else if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "created staff account %s (%s, role %s)\n", s.Username, s.Actor(), s.Role)
+	if c.Proposal != 0 {
+		fmt.Fprintf(stdout, "created staff account %s (%s, role %s), pending approval\n", c.Username, c.Actor(), c.Role)
+	} else {
+		fmt.Fprintf(stdout, "created staff account %s (%s, role %s)\n", c.Username, c.Actor(), c.Role)
+	}
 	if generated {
 		fmt.Fprintf(stdout, "password: %s\n", password)
 	}
-	fmt.Fprintf(stdout, "TOTP enrolment: %s\n", uri)
+	fmt.Fprintf(stdout, "TOTP enrolment: %s\n", c.URI)
 	fmt.Fprintln(stdout, "Scan the enrolment URI into an authenticator app now (as a QR code, or type in its secret): it is not shown again, and signing in needs a code from it.")
+	if c.Proposal != 0 {
+		fmt.Fprintf(stdout, "The account cannot sign in yet: this installation has a security admin, so a %s account made here needs a second person's approval. "+
+			"Ask an admin or security admin to approve proposal %d on the console's approvals page (/staff/approvals).\n", c.Role, c.Proposal)
+	}
 	return nil
+}
+
+// runAdminUnlock lifts the sign-in lockout of the staff account USERNAME,
+// recording it in the audit log.
+func runAdminUnlock(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	// The username comes first, the flags after it.
+	username := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		username, args = args[0], args[1:]
+	}
+	var cfg config.Config
+	fs := cfg.FlagSet("admin unlock")
+	if err := cfg.Parse(fs, args, getenv); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return badInput(err)
+	}
+	if username == "" {
+		return badInput(errors.New("admin unlock needs one username: carefund admin unlock USERNAME"))
+	}
+	db, err := openCurrent(ctx, &cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc := &staff.Service{DB: db}
+	m, err := svc.UnlockUsername(ctx, cliRecord(getenv, "staff.unlock"), username)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		return badInput(fmt.Errorf("no staff account is named %q", username))
+	} else if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "unlocked staff account %s (%s)\n", m.Username, m.Actor())
+	return nil
+}
+
+// cliActor names whoever runs the command in the audit log: "cli:" and
+// their operating-system user name (from the system, else $USER), reduced
+// to a safe alphabet.
+func cliActor(getenv func(string) string) string {
+	name := ""
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	if name == "" {
+		name = getenv("USER")
+	}
+	var b strings.Builder
+	for _, c := range name {
+		if b.Len() >= 64 {
+			break
+		}
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '.', c == '_', c == '-', c == '\\', c == '@':
+			b.WriteRune(c)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	if b.Len() == 0 {
+		return "cli:unknown"
+	}
+	return "cli:" + b.String()
+}
+
+// cliRecord is the audit record of a command-line action.
+func cliRecord(getenv func(string) string, action string) audit.Record {
+	return audit.Record{Actor: cliActor(getenv), Action: action, Result: audit.ResultOK, Source: "cli"}
 }
 
 // roleNames lists the roles for messages.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 
+	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/config"
 	"github.com/carefund/carefund/internal/keyring"
 	"github.com/carefund/carefund/internal/store"
@@ -48,6 +49,14 @@ func runKeysRotate(ctx context.Context, args []string, getenv func(string) strin
 	how := ""
 	if resumed {
 		how = " (finishing an interrupted rotation)"
+	}
+	// After the rotation, which is resumable and has its own crash
+	// handling: the record says it happened, never a key.
+	rec := cliRecord(getenv, "keys.rotate")
+	rec.Object = "keys:master"
+	rec.Detail = fmt.Sprintf("re-wrapped %d data keys%s", n, how)
+	if err := audit.Write(ctx, db, rec, func(*store.Tx) error { return nil }); err != nil {
+		return fmt.Errorf("the master key was rotated, but recording it in the audit log failed: %w", err)
 	}
 	fmt.Fprintf(stdout, "re-wrapped %d data keys under a new master key%s; back up %s now\n", n, how, dir)
 	return nil

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -260,11 +261,19 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
 }
 
 // devSMS shows the codes the development sender "sent"; without
-// development pages it does not exist.
+// development pages (in production) it does not exist. It shows full phone
+// numbers and live codes, so it answers only a browser on the same machine:
+// the connection must come from loopback (the peer address, never
+// X-Forwarded-For), must not have passed through a proxy (a proxy on
+// loopback forwarding the world would otherwise count as local), and the
+// public address must not be https:// (an installation facing the public).
 func (s *Server) devSMS(w http.ResponseWriter, r *http.Request) error {
 	ls, ok := s.sms.(*account.LogSender)
 	if !s.devPages || !ok {
 		return apperr.New(apperr.NotFound, "")
+	}
+	if !devLocal(r) || s.https {
+		return apperr.New(apperr.Forbidden, "")
 	}
 	var p web.DevSMS
 	for _, m := range ls.Recent() {
@@ -278,6 +287,18 @@ func (s *Server) devSMS(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	return s.render(w, r, p)
+}
+
+// devLocal reports whether r came straight from this machine: a loopback
+// peer address, and no header a proxy adds when it forwards a request.
+func devLocal(r *http.Request) bool {
+	for _, h := range []string{"X-Forwarded-For", "Forwarded", "X-Real-Ip", "X-Forwarded-Host"} {
+		if _, ok := r.Header[h]; ok {
+			return false
+		}
+	}
+	addr, err := netip.ParseAddr(peerIP(r))
+	return err == nil && addr.Unmap().IsLoopback()
 }
 
 func ruleLink(lang i18n.Lang, v rules.Version) web.RuleLink { return site.RuleLink(lang, v) }

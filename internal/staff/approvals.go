@@ -30,6 +30,13 @@ const (
 	// KindCharityTransfer pays money owed to charity to a recipient
 	// (R-CHAR-1, package charitypay).
 	KindCharityTransfer Kind = "charity.transfer"
+	// KindAccountCreate activates a privileged account created from the
+	// command line once the installation has a security admin (see
+	// NeedsApproval): the account waits, disabled, for a staff member to
+	// approve it in the console. Nobody proposes it in the console; the
+	// proposal is the pending account's own (ProposedBy is its ID), so it
+	// can never approve itself.
+	KindAccountCreate Kind = "staff.account_create"
 )
 
 // Policy says which roles may propose an action and which may approve or
@@ -49,6 +56,7 @@ var Policies = map[Kind]Policy{
 	KindCharityRecipient: {Proposers: []Role{Finance}, Approvers: []Role{Finance, Admin}},
 	KindCharityTransfer:  {Proposers: []Role{Finance}, Approvers: []Role{Finance, Admin}},
 	KindTermination:      {Proposers: []Role{Reviewer, Admin}, Approvers: []Role{Admin}},
+	KindAccountCreate:    {Proposers: nil, Approvers: []Role{Admin, SecurityAdmin}},
 }
 
 // Status is where a proposal stands.
@@ -91,6 +99,8 @@ func NewApprovals() *Approvals {
 	a := &Approvals{executors: map[Kind]Executor{}, guards: map[Kind]guard{}}
 	a.Register(KindRoleChange, executeRoleChange)
 	a.guards[KindRoleChange] = guard{propose: checkRoleChange, decide: checkRoleChangeDecider}
+	a.Register(KindAccountCreate, executeAccountCreate)
+	a.guards[KindAccountCreate] = guard{decide: checkAccountCreateDecider}
 	return a
 }
 

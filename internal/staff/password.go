@@ -79,13 +79,31 @@ func parsePHC(phc string) (p argon2Params, salt, key []byte, err error) {
 		return p, nil, nil, errPHC
 	}
 	p.Threads = uint8(threads)
-	if salt, err = b64.DecodeString(parts[4]); err != nil || len(salt) < 8 {
+	if salt, err = decodeB64(parts[4]); err != nil || len(salt) < 8 {
 		return p, nil, nil, errPHC
 	}
-	if key, err = b64.DecodeString(parts[5]); err != nil || len(key) < 16 || len(key) > 64 {
+	if key, err = decodeB64(parts[5]); err != nil || len(key) < 16 || len(key) > 64 {
 		return p, nil, nil, errPHC
 	}
 	return p, salt, key, nil
+}
+
+// decodeB64 decodes one field of a PHC string strictly: every byte must be
+// in the base64 alphabet (encoding/base64 silently skips '\r' and '\n'),
+// and the field must be the canonical encoding of what it decodes to, so
+// that one hash has exactly one spelling.
+func decodeB64(s string) ([]byte, error) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/') {
+			return nil, errPHC
+		}
+	}
+	b, err := b64.DecodeString(s)
+	if err != nil || b64.EncodeToString(b) != s {
+		return nil, errPHC
+	}
+	return b, nil
 }
 
 // checkPassword reports whether password matches the PHC hash, computing

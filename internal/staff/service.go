@@ -55,10 +55,12 @@ func (s *Service) EndSessions(ctx context.Context, id int64) error {
 // previous (the browser's old cookie) and starts a new one in the same
 // transaction, so that the log never says "signed in" without a session. It
 // returns the new session's token; whatever is wrong, the error is the same
-// apperr.Unauthorized (no user enumeration).
+// apperr.Unauthorized (no user enumeration), except apperr.RateLimited for
+// an address with too many failures (AuthenticateFrom), whatever the
+// username.
 func (s *Service) SignIn(ctx context.Context, username, password, code, source, previous string) (string, error) {
 	var token string
-	_, err := Authenticate(ctx, s.DB, s.Sealer, username, password, code, s.now(),
+	_, err := AuthenticateFrom(ctx, s.DB, s.Sealer, username, password, code, source, s.now(),
 		func(ctx context.Context, tx *store.Tx, id int64, result, reason string) error {
 			token = ""
 			actor := "anonymous"
@@ -213,4 +215,72 @@ func (s *Service) Decide(ctx context.Context, rec audit.Record, by Staff, id int
 		}
 		return session.EndAll(ctx, tx, session.Staff, change.StaffID)
 	})
+}
+
+// Created is what CreateAccount made: the account, the otpauth:// URI that
+// enrols its authenticator (shown once), and the ID of the proposal that
+// waits for its approval, 0 when the account is active at once.
+type Created struct {
+	Staff
+	URI      string
+	Proposal int64
+}
+
+// CreateAccount creates a staff account from the command line and appends
+// rec (with Object set to the new account, Detail to its role and state) in
+// the same transaction. A Privileged role on an installation that already
+// has a security admin is created disabled, pending a second person's
+// approval in the console (NeedsApproval, KindAccountCreate); the first
+// security admin, and any other role, is active at once. rec.Actor names
+// who ran the command ("cli:<os user>"); it never carries the password.
+func (s *Service) CreateAccount(ctx context.Context, rec audit.Record, username string, role Role, password string) (Created, error) {
+	var c Created
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		c = Created{}
+		pending, err := NeedsApproval(ctx, tx, role)
+		if err != nil {
+			return err
+		}
+		r := rec
+		r.Detail = "role " + string(role)
+		if pending {
+			m, uri, p, err := CreatePending(ctx, tx, s.Sealer, username, role, password, rec.Actor)
+			if err != nil {
+				return err
+			}
+			c = Created{Staff: m, URI: uri, Proposal: p.ID}
+			r.Detail += ", pending approval proposal:" + strconv.FormatInt(p.ID, 10)
+		} else {
+			m, uri, err := Create(ctx, tx, s.Sealer, username, role, password)
+			if err != nil {
+				return err
+			}
+			c = Created{Staff: m, URI: uri}
+		}
+		r.Object = c.Actor()
+		_, err = audit.Append(ctx, tx, r)
+		return err
+	})
+	return c, err
+}
+
+// UnlockUsername lifts the lockout of the account named username (Unlock)
+// and appends rec, with Object set to the account, in the same transaction.
+// It returns apperr.NotFound for an unknown username.
+func (s *Service) UnlockUsername(ctx context.Context, rec audit.Record, username string) (Staff, error) {
+	var m Staff
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		if m, err = GetByUsername(ctx, tx, username); err != nil {
+			return err
+		}
+		if err := Unlock(ctx, tx, m.ID); err != nil {
+			return err
+		}
+		rec.Object = m.Actor()
+		_, err = audit.Append(ctx, tx, rec)
+		return err
+	})
+	m.Locked, m.LockedUntil = false, time.Time{}
+	return m, err
 }

@@ -3,8 +3,9 @@
 //
 // Staff accounts are separate from public users: each has one role, signs in
 // with a password and a TOTP code from an authenticator app, and is locked
-// after MaxFailures consecutive failed sign-ins until another staff member
-// unlocks it. Passwords are kept as argon2id hashes in PHC form; TOTP secrets
+// after MaxFailures consecutive failed sign-ins for a while that doubles
+// with each lockout in a row (LockBase to LockMax), or until another staff
+// member unlocks it. Passwords are kept as argon2id hashes in PHC form; TOTP secrets
 // are kept sealed by a Sealer the caller provides, so this package never
 // holds a key.
 //
@@ -39,6 +40,14 @@ const (
 // Roles lists every role.
 var Roles = []Role{Reviewer, Finance, Complaints, Admin, Auditor, SecurityAdmin}
 
+// Privileged reports whether role r holds power over money or over staff
+// access: admin (staff and settings, approves role changes and
+// terminations), security_admin (staff access, unlocks) and finance
+// (proposes and approves payouts). Such an account created from the
+// command line on an installation that has a security admin waits for a
+// second person's approval (KindAccountCreate).
+func Privileged(r Role) bool { return r == Admin || r == SecurityAdmin || r == Finance }
+
 // ParseRole returns the role named s. An unknown name is apperr.Invalid with
 // the field "role".
 func ParseRole(s string) (Role, error) {
@@ -53,12 +62,26 @@ func ParseRole(s string) (Role, error) {
 // Staff is a staff account as others see it: never its password hash or
 // TOTP secret.
 type Staff struct {
-	ID        int64
-	Username  string
-	Role      Role
-	Disabled  bool
-	Locked    bool
-	CreatedAt time.Time
+	ID       int64
+	Username string
+	Role     Role
+	Disabled bool
+	Locked   bool
+	// LockedUntil is when the lock ends, while Locked; zero otherwise. It
+	// is for staff who may unlock the account, never for the person
+	// signing in.
+	LockedUntil time.Time
+	CreatedAt   time.Time
+}
+
+// setLock sets Locked and LockedUntil from the stored end of the lock
+// (unix microseconds, 0 for none) as of now.
+func (s *Staff) setLock(until int64, now time.Time) {
+	s.Locked = until > now.UnixMicro()
+	s.LockedUntil = time.Time{}
+	if s.Locked && until < time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro() {
+		s.LockedUntil = time.UnixMicro(until).UTC()
+	}
 }
 
 // Actor names the staff member as the audit log does.
@@ -123,14 +146,33 @@ func checkNewPassword(username, password string) error {
 	return nil
 }
 
-func scanStaff(row interface{ Scan(...any) error }) (Staff, error) {
+func scanStaff(row interface{ Scan(...any) error }, now time.Time) (Staff, error) {
 	var s Staff
 	var role string
-	var created int64
-	if err := row.Scan(&s.ID, &s.Username, &role, &s.Disabled, &s.Locked, &created); err != nil {
+	var created, until int64
+	if err := row.Scan(&s.ID, &s.Username, &role, &s.Disabled, &until, &created); err != nil {
 		return Staff{}, err
 	}
+	s.setLock(until, now)
 	s.Role = Role(role)
 	s.CreatedAt = time.UnixMicro(created).UTC()
 	return s, nil
+}
+
+// The lockout's delays (decision 0025): MaxFailures failures in a row lock
+// an account for LockBase; each further lockout in a row, after the last
+// ended, lasts twice as long as the one before, up to LockMax. A success or
+// an Unlock starts again from LockBase.
+const (
+	LockBase = time.Minute
+	LockMax  = time.Hour
+)
+
+// lockDuration is how long the nth lockout in a row (n ≥ 1) lasts.
+func lockDuration(n int) time.Duration {
+	d := LockBase
+	for i := 1; i < n && d < LockMax; i++ {
+		d *= 2
+	}
+	return min(d, LockMax)
 }

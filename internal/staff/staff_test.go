@@ -285,7 +285,7 @@ func TestAuthenticateFailuresLookAlike(t *testing.T) {
 		write(t, db, func(ctx context.Context, tx *store.Tx) error { return SetDisabled(ctx, tx, disabled.ID, true) })
 		locked := mustCreate(t, db, "lena", Finance)
 		write(t, db, func(ctx context.Context, tx *store.Tx) error {
-			_, err := tx.ExecContext(ctx, "UPDATE staff SET locked_at = 1 WHERE id = $1", locked.ID)
+			_, err := tx.ExecContext(ctx, "UPDATE staff SET locked_at = 1, locked_until = 9223372036854775807 WHERE id = $1", locked.ID)
 			return err
 		})
 		s := newSigner(t, db)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/store"
+	"github.com/carefund/carefund/internal/throttle"
 )
 
 // Create makes a staff account and returns it with the otpauth:// URI that
@@ -66,11 +67,11 @@ func CreateWithSecret(ctx context.Context, tx *store.Tx, sealer Sealer, username
 	return s, enrolmentURI(username, secret), nil
 }
 
-const staffColumns = "id, username, role, disabled, locked_at IS NOT NULL, created_at"
+const staffColumns = "id, username, role, disabled, COALESCE(locked_until, 0), created_at"
 
 // Get returns the staff account with the ID, or apperr.NotFound.
 func Get(ctx context.Context, tx *store.Tx, id int64) (Staff, error) {
-	s, err := scanStaff(tx.QueryRowContext(ctx, "SELECT "+staffColumns+" FROM staff WHERE id = $1", id))
+	s, err := scanStaff(tx.QueryRowContext(ctx, "SELECT "+staffColumns+" FROM staff WHERE id = $1", id), tx.Now)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Staff{}, apperr.New(apperr.NotFound, "staff.not_found")
 	}
@@ -79,14 +80,15 @@ func Get(ctx context.Context, tx *store.Tx, id int64) (Staff, error) {
 
 // List returns every staff account, in the order they were created.
 func List(ctx context.Context, tx *store.Tx) ([]Staff, error) {
-	return store.All(ctx, tx, func(rows *sql.Rows) (Staff, error) { return scanStaff(rows) },
+	return store.All(ctx, tx, func(rows *sql.Rows) (Staff, error) { return scanStaff(rows, tx.Now) },
 		"SELECT "+staffColumns+" FROM staff ORDER BY id")
 }
 
-// Unlock lifts a lockout and clears the failure count. It returns
-// apperr.NotFound for an unknown ID.
+// Unlock lifts a lockout and clears the failure and lockout counts. It
+// returns apperr.NotFound for an unknown ID.
 func Unlock(ctx context.Context, tx *store.Tx, id int64) error {
-	return update(ctx, tx, "UPDATE staff SET locked_at = NULL, failed_attempts = 0, updated_at = $2 WHERE id = $1", id, tx.Now.UnixMicro())
+	return update(ctx, tx, `UPDATE staff SET locked_at = NULL, locked_until = NULL, lockouts = 0, failed_attempts = 0, updated_at = $2
+		WHERE id = $1`, id, tx.Now.UnixMicro())
 }
 
 // SetDisabled disables an account, which then cannot sign in, or enables it
@@ -196,10 +198,11 @@ func (a *Approvals) Decide(ctx context.Context, tx *store.Tx, by Staff, id int64
 	if p.Status != Pending {
 		return Proposal{}, apperr.New(apperr.Conflict, "staff.proposal_decided")
 	}
-	if approve {
+	if approve && p.Kind != KindAccountCreate {
 		// The proposal stands only while its proposer still could make
 		// it: not after they were disabled, locked or moved to a role that
-		// may not propose this.
+		// may not propose this. (An account waiting for approval is its
+		// own proposer, disabled until approved.)
 		proposer, err := Get(ctx, tx, p.ProposedBy)
 		if err != nil {
 			return Proposal{}, err
@@ -318,6 +321,94 @@ func executeRoleChange(ctx context.Context, tx *store.Tx, p Proposal) error {
 	return update(ctx, tx, "UPDATE staff SET role = $2, updated_at = $3 WHERE id = $1", rc.StaffID, string(rc.Role), tx.Now.UnixMicro())
 }
 
+// GetByUsername returns the staff account with the username (normalized),
+// or apperr.NotFound.
+func GetByUsername(ctx context.Context, tx *store.Tx, username string) (Staff, error) {
+	s, err := scanStaff(tx.QueryRowContext(ctx, "SELECT "+staffColumns+" FROM staff WHERE username = $1", normalizeUsername(username)), tx.Now)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Staff{}, apperr.New(apperr.NotFound, "staff.not_found")
+	}
+	return s, err
+}
+
+// NeedsApproval reports whether an account of role, created from the
+// command line, must wait for a second person's approval: when the role is
+// Privileged and the installation already has an enabled security admin.
+// The first security admin (bootstrap) is created active.
+func NeedsApproval(ctx context.Context, tx *store.Tx, role Role) (bool, error) {
+	if !Privileged(role) {
+		return false, nil
+	}
+	var n int
+	err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM staff WHERE role = $1 AND disabled = $2", string(SecurityAdmin), false).Scan(&n)
+	return n > 0, err
+}
+
+// AccountCreate is the payload of a KindAccountCreate proposal.
+type AccountCreate struct {
+	StaffID int64  `json:"staff_id"`
+	Role    Role   `json:"role"`
+	By      string `json:"by"` // who created it: "cli:<os user>"
+}
+
+// CreatePending makes a staff account as Create does, but disabled, with a
+// KindAccountCreate proposal to activate it; by names who created it
+// ("cli:<os user>"). It returns the account, its enrolment URI and the
+// proposal.
+func CreatePending(ctx context.Context, tx *store.Tx, sealer Sealer, username string, role Role, password, by string) (Staff, string, Proposal, error) {
+	s, uri, err := Create(ctx, tx, sealer, username, role, password)
+	if err != nil {
+		return Staff{}, "", Proposal{}, err
+	}
+	if err := SetDisabled(ctx, tx, s.ID, true); err != nil {
+		return Staff{}, "", Proposal{}, err
+	}
+	s.Disabled = true
+	raw, err := json.Marshal(AccountCreate{StaffID: s.ID, Role: role, By: by})
+	if err != nil {
+		return Staff{}, "", Proposal{}, err
+	}
+	reason := "account " + s.Username + " (" + string(role) + ") created from the command line by " + by
+	p := Proposal{Kind: KindAccountCreate, Object: s.Actor(), Payload: raw, Reason: reason, ProposedBy: s.ID, ProposedAt: tx.Now, Status: Pending}
+	err = tx.QueryRowContext(ctx, `INSERT INTO staff_proposals (kind, object, payload, reason, proposed_by, proposed_at, status)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		string(p.Kind), p.Object, string(raw), reason, s.ID, tx.Now.UnixMicro(), string(Pending)).Scan(&p.ID)
+	return s, uri, p, err
+}
+
+func parseAccountCreate(raw json.RawMessage) (AccountCreate, error) {
+	var ac AccountCreate
+	if err := json.Unmarshal(raw, &ac); err != nil || ac.StaffID <= 0 {
+		return ac, apperr.New(apperr.Invalid, "staff.payload_invalid")
+	}
+	return ac, nil
+}
+
+// checkAccountCreateDecider refuses the pending account deciding its own
+// activation (Decide refuses it already, as its proposer; this holds even if
+// that changed).
+func checkAccountCreateDecider(_ context.Context, _ *store.Tx, by Staff, p Proposal) error {
+	ac, err := parseAccountCreate(p.Payload)
+	if err != nil {
+		return err
+	}
+	if ac.StaffID == by.ID {
+		return apperr.New(apperr.Forbidden, "staff.own_proposal")
+	}
+	return nil
+}
+
+// executeAccountCreate activates the pending account, if it still has the
+// role it was created with.
+func executeAccountCreate(ctx context.Context, tx *store.Tx, p Proposal) error {
+	ac, err := parseAccountCreate(p.Payload)
+	if err != nil {
+		return err
+	}
+	return update(ctx, tx, "UPDATE staff SET disabled = $4, updated_at = $3 WHERE id = $1 AND role = $2 AND disabled = $5",
+		ac.StaffID, string(ac.Role), tx.Now.UnixMicro(), false, true)
+}
+
 // Recorder records the outcome of a sign-in inside the transaction that
 // stores it, so the caller can append an audit record atomically. staffID is
 // 0 when the username is unknown; result is "ok" or "denied"; reason says why
@@ -329,16 +420,17 @@ type Recorder func(ctx context.Context, tx *store.Tx, staffID int64, result stri
 func readCredentials(ctx context.Context, tx *store.Tx, username string) (credentials, bool, error) {
 	var c credentials
 	var role string
-	var created int64
-	err := tx.QueryRowContext(ctx, `SELECT id, username, role, disabled, locked_at IS NOT NULL, created_at,
-			password_hash, totp_sealed, totp_last_step, failed_attempts
+	var created, until int64
+	err := tx.QueryRowContext(ctx, `SELECT id, username, role, disabled, COALESCE(locked_until, 0), created_at,
+			password_hash, totp_sealed, totp_last_step, failed_attempts, lockouts
 		FROM staff WHERE username = $1`, username).Scan(
-		&c.ID, &c.Username, &role, &c.Disabled, &c.Locked, &created, &c.hash, &c.sealed, &c.lastStep, &c.failures)
+		&c.ID, &c.Username, &role, &c.Disabled, &until, &created, &c.hash, &c.sealed, &c.lastStep, &c.failures, &c.lockouts)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, false, nil
 	}
 	c.Role = Role(role)
 	c.CreatedAt = time.UnixMicro(created).UTC()
+	c.setLock(until, tx.Now)
 	return c, err == nil, err
 }
 
@@ -350,8 +442,11 @@ func readCredentials(ctx context.Context, tx *store.Tx, username string) (creden
 // reused code, a locked or disabled account. An unknown username still costs
 // one argon2id computation, against a dummy hash, so neither the message nor
 // the time taken says which usernames exist. MaxFailures consecutive failed
-// attempts lock the account, after which even correct credentials are
-// refused until Unlock; a success resets the count. Each TOTP time step is
+// attempts lock the account for a while (lockDuration: growing with each
+// lockout in a row, decision 0025), during which even correct credentials
+// are refused, until the lock ends or Unlock; a success resets the counts.
+// A refused attempt's count is committed: the write transaction succeeds
+// and only then is the error returned. Each TOTP time step is
 // accepted once per account.
 //
 // The password is checked outside any write transaction (argon2id is slow on
@@ -360,17 +455,44 @@ func readCredentials(ctx context.Context, tx *store.Tx, username string) (creden
 // cannot both spend the same code or slip past a lock. rec is called in that
 // transaction; an error from it, or from the database, is returned as is.
 func Authenticate(ctx context.Context, db *store.DB, sealer Sealer, username, password, code string, now time.Time, rec Recorder) (Staff, error) {
+	return AuthenticateFrom(ctx, db, sealer, username, password, code, "", now, rec)
+}
+
+// AuthenticateFrom is Authenticate for an attempt from the client address
+// source, throttled per address (decision 0025): every failed attempt from
+// it, whatever the username (known or not), is counted in the database, and
+// once AddrLimit.N failed within AddrLimit.Window the address is refused,
+// before any check, with apperr.RateLimited "staff.signin_throttled" ("try
+// again later"), recorded through rec with the reason "throttled". An
+// empty source is not throttled (the command line, tests).
+func AuthenticateFrom(ctx context.Context, db *store.DB, sealer Sealer, username, password, code, source string, now time.Time, rec Recorder) (Staff, error) {
 	username = normalizeUsername(username)
-	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
+	code = parseTOTPCode(code)
 	var c credentials
-	var found bool
+	var found, throttled bool
 	err := db.Read(ctx, func(tx *store.Tx) error {
+		throttled = false
+		if source != "" {
+			n, err := throttle.Count(tx, addrKey(source), AddrLimit.Window)
+			if err != nil {
+				return err
+			}
+			if throttled = n >= AddrLimit.N; throttled {
+				return nil
+			}
+		}
 		var err error
 		c, found, err = readCredentials(ctx, tx, username)
 		return err
 	})
 	if err != nil {
 		return Staff{}, err
+	}
+	if throttled {
+		if err := db.Write(ctx, func(tx *store.Tx) error { return rec(ctx, tx, 0, "denied", reasonThrottled) }); err != nil {
+			return Staff{}, err
+		}
+		return Staff{}, apperr.New(apperr.RateLimited, "staff.signin_throttled")
 	}
 
 	// Check everything before deciding, whatever the account's state: the
@@ -400,6 +522,9 @@ func Authenticate(ctx context.Context, db *store.DB, sealer Sealer, username, pa
 		reason = ""
 		if !found {
 			reason = reasonUnknown
+			if err := countAddrFailure(tx, source); err != nil {
+				return err
+			}
 			return rec(ctx, tx, 0, "denied", reason)
 		}
 		// Read again: another attempt may have locked the account, or spent
@@ -410,6 +535,9 @@ func Authenticate(ctx context.Context, db *store.DB, sealer Sealer, username, pa
 		}
 		if !ok || cur.ID != c.ID {
 			reason = reasonUnknown
+			if err := countAddrFailure(tx, source); err != nil {
+				return err
+			}
 			return rec(ctx, tx, 0, "denied", reason)
 		}
 		step, codeOK := matchTOTP(secret, code, now, cur.lastStep)
@@ -428,6 +556,9 @@ func Authenticate(ctx context.Context, db *store.DB, sealer Sealer, username, pa
 			}
 		}
 		if reason != "" {
+			if err := countAddrFailure(tx, source); err != nil {
+				return err
+			}
 			if reason == reasonPassword || reason == reasonCode || reason == reasonReplay {
 				if err := recordFailure(ctx, tx, cur); err != nil {
 					return err
@@ -439,7 +570,8 @@ func Authenticate(ctx context.Context, db *store.DB, sealer Sealer, username, pa
 		if rehash != "" {
 			newHash = rehash
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE staff SET failed_attempts = 0, totp_last_step = $2, password_hash = $3, updated_at = $4
+		if _, err := tx.ExecContext(ctx, `UPDATE staff SET failed_attempts = 0, lockouts = 0, locked_at = NULL, locked_until = NULL,
+			totp_last_step = $2, password_hash = $3, updated_at = $4
 			WHERE id = $1`, cur.ID, step, newHash, tx.Now.UnixMicro()); err != nil {
 			return err
 		}
@@ -455,16 +587,31 @@ func Authenticate(ctx context.Context, db *store.DB, sealer Sealer, username, pa
 	return c.Staff, nil
 }
 
-// recordFailure counts a failed attempt and locks the account at
-// MaxFailures.
+// countAddrFailure counts a failed sign-in from the client address source
+// (none for an empty source). Counting stops at recordCap events in the
+// window: the limit is long reached by then.
+func countAddrFailure(tx *store.Tx, source string) error {
+	if source == "" {
+		return nil
+	}
+	_, _, err := throttle.Take(tx, addrKey(source), throttle.Limit{N: recordCap, Window: AddrLimit.Window})
+	return err
+}
+
+// recordFailure counts a failed attempt and, at MaxFailures, locks the
+// account for lockDuration of its lockouts in a row; the count of failures
+// then starts again, for the next lock once this one ends.
 func recordFailure(ctx context.Context, tx *store.Tx, c credentials) error {
 	failures := c.failures + 1
-	var lockedAt any
-	if failures >= MaxFailures {
-		lockedAt = tx.Now.UnixMicro()
+	if failures < MaxFailures {
+		_, err := tx.ExecContext(ctx, "UPDATE staff SET failed_attempts = $2, updated_at = $3 WHERE id = $1",
+			c.ID, failures, tx.Now.UnixMicro())
+		return err
 	}
-	_, err := tx.ExecContext(ctx, "UPDATE staff SET failed_attempts = $2, locked_at = $3, updated_at = $4 WHERE id = $1",
-		c.ID, failures, lockedAt, tx.Now.UnixMicro())
+	lockouts := c.lockouts + 1
+	until := tx.Now.Add(lockDuration(lockouts))
+	_, err := tx.ExecContext(ctx, `UPDATE staff SET failed_attempts = 0, lockouts = $2, locked_at = $3, locked_until = $4, updated_at = $3
+		WHERE id = $1`, c.ID, lockouts, tx.Now.UnixMicro(), until.UnixMicro())
 	return err
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+	"unicode"
 )
 
 // TOTP as authenticator apps implement it (RFC 6238 over RFC 4226 HOTP):
@@ -49,6 +50,30 @@ func CodeAt(secret []byte, t time.Time) string { return totpAt(secret, t, totpDi
 // totpAt returns the code for the time step t falls in.
 func totpAt(secret []byte, t time.Time, digits int) string {
 	return hotp(secret, uint64(totpStep(t)), digits)
+}
+
+// parseTOTPCode reads an authenticator code as typed: digits, ASCII or
+// full-width (a phone's Chinese keyboard), with white space (ASCII or
+// ideographic) and dashes ignored, as the apps show "123 456". It returns
+// the ASCII digits, or "" for anything else or more than totpDigits digits;
+// matchTOTP checks the count.
+func parseTOTPCode(s string) string {
+	b := make([]byte, 0, totpDigits)
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			b = append(b, byte(r))
+		case r >= '０' && r <= '９':
+			b = append(b, byte('0'+r-'０'))
+		case unicode.IsSpace(r) || r == '-':
+		default:
+			return ""
+		}
+		if len(b) > totpDigits {
+			return ""
+		}
+	}
+	return string(b)
 }
 
 // matchTOTP looks for code among the steps within totpSkew of now that come

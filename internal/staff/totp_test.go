@@ -80,3 +80,41 @@ func TestEnrolmentURI(t *testing.T) {
 		}
 	}
 }
+
+// FuzzTOTPCode: the authenticator code parser returns only ASCII digits,
+// at most totpDigits of them, that parse to themselves; matchTOTP never
+// accepts anything but the code of a step in the window after last, and
+// always accepts the current code however it is spaced.
+func FuzzTOTPCode(f *testing.F) {
+	for _, s := range []string{"123456", "123 456", "１２３ ４５６", "12-34-56", "\t123456\n", "1234567", "12345", "abcdef", "١٢٣٤٥٦", "\xff", ""} {
+		f.Add(s, int64(1_700_000_000), int64(0))
+	}
+	secret := []byte("12345678901234567890")
+	f.Fuzz(func(t *testing.T, s string, unix, last int64) {
+		code := parseTOTPCode(s)
+		if len(code) > totpDigits || strings.Trim(code, "0123456789") != "" {
+			t.Fatalf("parseTOTPCode(%q) = %q", s, code)
+		}
+		if code != "" && parseTOTPCode(code) != code {
+			t.Fatalf("parseTOTPCode(%q) = %q: not a fixed point", code, parseTOTPCode(code))
+		}
+		if unix < 0 || unix > 1<<40 {
+			return
+		}
+		now := time.Unix(unix, 0)
+		step, ok := matchTOTP(secret, code, now, last)
+		if ok {
+			if d := step - totpStep(now); d < -totpSkew || d > totpSkew || step <= last || step <= 0 {
+				t.Fatalf("matched step %d at %v after %d", step, now, last)
+			}
+			if hotp(secret, uint64(step), totpDigits) != code {
+				t.Fatalf("matched %q against step %d whose code is %q", code, step, hotp(secret, uint64(step), totpDigits))
+			}
+		}
+		cur := CodeAt(secret, now)
+		spaced := cur[:3] + " " + cur[3:]
+		if _, ok := matchTOTP(secret, parseTOTPCode(spaced), now, totpStep(now)-totpSkew-1); !ok && totpStep(now) > totpSkew {
+			t.Fatalf("the current code %q at %v is refused", spaced, now)
+		}
+	})
+}

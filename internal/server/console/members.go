@@ -174,6 +174,8 @@ func (c *Console) MembersView(r *http.Request) (web.StaffMembers, error) {
 		switch {
 		case m.Disabled:
 			status = i18n.T(l, "staff.disabled")
+		case m.Locked && !m.LockedUntil.IsZero():
+			status = i18n.T(l, "staff.locked_until", site.Minute(m.LockedUntil))
 		case m.Locked:
 			status = i18n.T(l, "staff.locked")
 		}
@@ -276,6 +278,12 @@ func proposalSummary(l i18n.Lang, p staff.Proposal, names map[int64]string) stri
 		}
 		if json.Unmarshal(p.Payload, &change) == nil {
 			return i18n.T(l, "staff.summary.role", names[change.StaffID], i18n.T(l, "role."+change.Role))
+		}
+	}
+	if p.Kind == staff.KindAccountCreate {
+		var ac staff.AccountCreate
+		if json.Unmarshal(p.Payload, &ac) == nil {
+			return i18n.T(l, "staff.summary.account_create", names[ac.StaffID], i18n.T(l, "role."+string(ac.Role)), ac.By)
 		}
 	}
 	return string(p.Kind) + " " + p.Object
