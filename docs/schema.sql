@@ -1,5 +1,5 @@
 -- The schema carefund's migrations build, read from SQLite after the last
--- migration (0028_refund_funding.sql). PostgreSQL has the same tables and
+-- migration (0033_key_backups.sql). PostgreSQL has the same tables and
 -- columns (a test checks); its types are in internal/store/migrations/postgres.
 -- Generated: go test ./internal/store -run SchemaDoc -update
 
@@ -348,6 +348,13 @@ CREATE TABLE incidents (
 	scope_from    BIGINT  NOT NULL,
 	scope_to      BIGINT  NOT NULL,
 	CHECK (scope_from <= scope_to)
+);
+
+CREATE TABLE key_backups (
+	id          INTEGER NOT NULL PRIMARY KEY,
+	fingerprint TEXT    NOT NULL CHECK (fingerprint <> ''),
+	actor       TEXT    NOT NULL CHECK (actor <> ''),
+	created_at  BIGINT  NOT NULL CHECK (typeof(created_at) = 'integer')
 );
 
 CREATE TABLE ledger_accounts (
@@ -1112,6 +1119,8 @@ CREATE UNIQUE INDEX identities_one_account ON identities (number_index) WHERE ou
 CREATE INDEX identities_user ON identities (user_id, id);
 
 CREATE INDEX incident_steps_incident ON incident_steps (incident_id, id);
+
+CREATE INDEX key_backups_fingerprint ON key_backups (fingerprint);
 
 CREATE INDEX ledger_postings_account ON ledger_postings (account_id, entry_id);
 
