@@ -413,6 +413,8 @@ type crashClients struct {
 
 	mu   sync.Mutex
 	paid map[string]crashPayment // by order number
+
+	onAck func(orderNo string) // if set, called once an order's first notification is acknowledged
 }
 
 // run donates, one donation after another, until stop is set; it returns
@@ -437,6 +439,9 @@ func (c *crashClients) run(ctx context.Context, client int, rng *mrand.Rand) err
 		c.mu.Unlock()
 		if err := c.deliver(ctx, orderNo); err != nil {
 			return err
+		}
+		if c.onAck != nil {
+			c.onAck(orderNo)
 		}
 		c.acked.Add(1)
 		if rng.IntN(8) == 0 {
