@@ -293,6 +293,7 @@ type crashServer struct {
 	addr, base string
 	metrics    string // the --metrics-addr, when args has one
 	args       []string
+	env        []string // added to testprog.Env()
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -321,7 +322,7 @@ const serverSafety = 5 * time.Minute
 // exits.
 func (s *crashServer) start(ctx context.Context) error {
 	cmd := exec.Command(s.bin, s.args...)
-	cmd.Env = testprog.Env()
+	cmd.Env = append(testprog.Env(), s.env...)
 	stderr := &testprog.Buffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
