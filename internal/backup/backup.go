@@ -2,7 +2,7 @@
 // elsewhere: the secret keys (carefund keys backup) and the database with
 // its uploads (carefund backup), each checked after copying, and restores a
 // backup onto a fresh data folder or an empty database (carefund restore).
-// See docs/decisions/0024-backups.md.
+// See docs/decisions/0024-backups-and-production-start.md.
 //
 // The keys and the data are backed up apart on purpose: a copy of the data
 // must not decrypt itself (R-PII-1). A data backup's manifest names the

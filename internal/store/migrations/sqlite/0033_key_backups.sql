@@ -1,4 +1,4 @@
--- Backups of the secret keys (issue 16; docs/decisions/0024-backups.md):
+-- Backups of the secret keys (issue 16; docs/decisions/0024-backups-and-production-start.md):
 -- one row each time 'carefund keys backup' copied the keys folder and
 -- checked the copy. fingerprint is the keys' fingerprint (meta
 -- 'key_fingerprint' at the time), never the keys; actor is who ran it
