@@ -256,3 +256,86 @@ func emptyPostgres(t *testing.T, dsn string) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
+
+// backup and restore refuse, one line and exit 2, a target that is not
+// empty, a damaged backup, a schema newer than the program, keys that are
+// not the backup's and a database of the other kind; a refused restore
+// leaves nothing behind.
+func TestBackupRestoreRefusals(t *testing.T) {
+	dir := t.TempDir()
+	data, keys := filepath.Join(dir, "data"), filepath.Join(dir, "keys")
+	inst := []string{"--data-dir", data, "--keys-dir", keys}
+	if code, out, stderr := runCmd(t, env(), append([]string{"keys", "backup", "--to", filepath.Join(dir, "kb")}, inst...)...); code != 0 {
+		t.Fatalf("keys backup: %s%s", out, stderr)
+	}
+	otherKeys := filepath.Join(dir, "other-keys")
+	if code, out, stderr := runCmd(t, env(), "keys", "backup", "--data-dir", filepath.Join(dir, "other"), "--keys-dir", otherKeys,
+		"--to", filepath.Join(dir, "okb")); code != 0 {
+		t.Fatalf("keys backup: %s%s", out, stderr)
+	}
+	good := filepath.Join(dir, "backup")
+	if code, out, stderr := runCmd(t, env(), append([]string{"backup", "--to", good}, inst...)...); code != 0 {
+		t.Fatalf("backup: %s%s", out, stderr)
+	}
+	copyBackup := func(edit func(dir string)) string {
+		t.Helper()
+		to := filepath.Join(t.TempDir(), "b")
+		if err := os.CopyFS(to, os.DirFS(good)); err != nil {
+			t.Fatal(err)
+		}
+		edit(to)
+		return to
+	}
+	damaged := copyBackup(func(d string) {
+		f, err := os.OpenFile(filepath.Join(d, "carefund.db"), os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteAt([]byte{0xff}, 4096)
+		f.Close()
+	})
+	newer := copyBackup(func(d string) {
+		p := filepath.Join(d, "manifest.json")
+		b, _ := os.ReadFile(p)
+		os.WriteFile(p, []byte(strings.Replace(string(b), "0033_key_backups.sql", "9999_future.sql", 1)), 0o600)
+	})
+	full := filepath.Join(dir, "full")
+	os.MkdirAll(full, 0o700)
+	os.WriteFile(filepath.Join(full, "x"), nil, 0o600)
+	fresh := filepath.Join(dir, "fresh", "data")
+	for _, tt := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"BackupIntoAFullFolder", append([]string{"backup", "--to", full}, inst...), "is not empty"},
+		{"RestoreOntoAFullFolder", []string{"restore", "--from", good, "--data-dir", full}, "is not empty"},
+		{"Damaged", []string{"restore", "--from", damaged, "--data-dir", fresh}, "carefund.db is damaged"},
+		{"Newer", []string{"restore", "--from", newer, "--data-dir", fresh}, "newer than this program"},
+		{"OtherKeys", []string{"restore", "--from", good, "--data-dir", fresh, "--keys-dir", filepath.Join(dir, "rk"), "--keys-from", otherKeys}, "the backup needs"},
+		{"OtherDatabase", []string{"restore", "--from", good, "--data-dir", fresh, "--database", "postgres://u@127.0.0.1:1/x"}, "backup is of a sqlite database"},
+		{"NotABackup", []string{"restore", "--from", full, "--data-dir", fresh}, "not a carefund backup"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runCmd(t, env(), tt.args...)
+			if msg := strings.TrimSuffix(stderr, "\n"); code != 2 || strings.Contains(msg, "\n") || !strings.Contains(msg, tt.want) {
+				t.Errorf("exit %d, stderr %q; want 2 and one line mentioning %q", code, stderr, tt.want)
+			}
+			if _, err := os.Stat(filepath.Dir(fresh)); !os.IsNotExist(err) {
+				t.Errorf("left %s behind", filepath.Dir(fresh))
+			}
+			if entries, _ := os.ReadDir(full); len(entries) != 1 {
+				t.Errorf("changed %s", full)
+			}
+		})
+	}
+	// And the good one restores, verified.
+	restored := filepath.Join(dir, "restored")
+	if code, out, stderr := runCmd(t, env(), "restore", "--from", good, "--data-dir", restored, "--keys-dir", filepath.Join(dir, "rk"),
+		"--keys-from", filepath.Join(dir, "kb")); code != 0 {
+		t.Fatalf("restore: %s%s", out, stderr)
+	}
+	if code, out, stderr := runCmd(t, env(), "verify", "--data-dir", restored); code != 0 || !strings.Contains(out, "audit log verified") {
+		t.Fatalf("verify: %s%s", out, stderr)
+	}
+}
