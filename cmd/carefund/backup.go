@@ -86,6 +86,9 @@ func runKeysBackup(ctx context.Context, args []string, getenv func(string) strin
 	if inside, err := backup.Inside(o.to, cfg.KeysFolder()); err == nil && inside {
 		return badInput(fmt.Errorf("--to %s is inside the keys folder %s; back the keys up elsewhere", o.to, cfg.KeysFolder()))
 	}
+	if inside, err := backup.Inside(o.to, cfg.DataDir); err == nil && inside {
+		return badInput(fmt.Errorf("--to %s is inside the data folder %s: a copy of the data folder would decrypt itself; back the keys up elsewhere", o.to, cfg.DataDir))
+	}
 	if err := notEmpty(o.to, "folder", "--to"); err != nil {
 		return err
 	}
