@@ -151,6 +151,17 @@ func backupDrill(t *testing.T, bin, dsn string) {
 		args = append(args, "--database", emptyPostgres(t, dsn))
 	}
 	runBinary(t, bin, append([]string{"restore", "--from", backupDir, "--keys-from", keysBackup}, args...)...)
+	if store.IsPostgres(dsn) {
+		// A database that is not empty is never restored over.
+		again := filepath.Join(dir, "again")
+		code, _, stderr := runCmd(t, env(), "restore", "--from", backupDir, "--data-dir", again, "--database", args[len(args)-1])
+		if code != 2 || !strings.Contains(stderr, "--database is not empty") {
+			t.Errorf("restoring over the restored database: exit %d, %s", code, stderr)
+		}
+		if _, err := os.Stat(again); !os.IsNotExist(err) {
+			t.Errorf("a refused restore left %s behind", again)
+		}
+	}
 	out = runBinary(t, bin, append([]string{"verify"}, args...)...)
 	if !strings.Contains(out, "donations verified") || !strings.Contains(out, "audit log verified") {
 		t.Errorf("verify on the copy:\n%s", out)
