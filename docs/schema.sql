@@ -350,6 +350,13 @@ CREATE TABLE incidents (
 	CHECK (scope_from <= scope_to)
 );
 
+CREATE TABLE key_backups (
+	id          INTEGER NOT NULL PRIMARY KEY,
+	fingerprint TEXT    NOT NULL CHECK (fingerprint <> ''),
+	actor       TEXT    NOT NULL CHECK (actor <> ''),
+	created_at  BIGINT  NOT NULL CHECK (typeof(created_at) = 'integer')
+);
+
 CREATE TABLE ledger_accounts (
 	id           INTEGER NOT NULL PRIMARY KEY,
 	name         TEXT    NOT NULL UNIQUE,
@@ -1130,6 +1137,8 @@ CREATE UNIQUE INDEX identities_one_account ON identities (number_index) WHERE ou
 CREATE INDEX identities_user ON identities (user_id, id);
 
 CREATE INDEX incident_steps_incident ON incident_steps (incident_id, id);
+
+CREATE INDEX key_backups_fingerprint ON key_backups (fingerprint);
 
 CREATE INDEX ledger_postings_account ON ledger_postings (account_id, entry_id);
 

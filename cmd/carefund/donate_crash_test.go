@@ -293,6 +293,7 @@ type crashServer struct {
 	addr, base string
 	metrics    string // the --metrics-addr, when args has one
 	args       []string
+	env        []string // added to testprog.Env()
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -321,7 +322,7 @@ const serverSafety = 5 * time.Minute
 // exits.
 func (s *crashServer) start(ctx context.Context) error {
 	cmd := exec.Command(s.bin, s.args...)
-	cmd.Env = testprog.Env()
+	cmd.Env = append(testprog.Env(), s.env...)
 	stderr := &testprog.Buffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
@@ -413,6 +414,8 @@ type crashClients struct {
 
 	mu   sync.Mutex
 	paid map[string]crashPayment // by order number
+
+	onAck func(orderNo string) // if set, called once an order's first notification is acknowledged
 }
 
 // run donates, one donation after another, until stop is set; it returns
@@ -437,6 +440,9 @@ func (c *crashClients) run(ctx context.Context, client int, rng *mrand.Rand) err
 		c.mu.Unlock()
 		if err := c.deliver(ctx, orderNo); err != nil {
 			return err
+		}
+		if c.onAck != nil {
+			c.onAck(orderNo)
 		}
 		c.acked.Add(1)
 		if rng.IntN(8) == 0 {

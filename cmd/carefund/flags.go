@@ -12,7 +12,9 @@ import (
 // flagsOf returns the flag set of a command, for help.
 func flagsOf(name string) *flag.FlagSet {
 	switch name {
-	case "serve", "migrate", "config", "verify", "keys":
+	case "keys", "backup", "restore":
+		return backupFlags(name, new(config.Config), new(backupOptions))
+	case "serve", "migrate", "config", "verify":
 		var c config.Config
 		return c.FlagSet(name)
 	case "bench":

@@ -15,18 +15,20 @@ import (
 	"github.com/carefund/carefund/internal/vault"
 )
 
-// runKeys manages the secret keys; its one subcommand is rotate.
-func runKeys(ctx context.Context, args []string, getenv func(string) string, stdout, _ io.Writer) error {
+// runKeys manages the secret keys: rotate and backup.
+func runKeys(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return badInput(errors.New("keys needs a subcommand: carefund keys rotate; see 'carefund help keys'"))
+		return badInput(errors.New("keys needs a subcommand: carefund keys rotate or carefund keys backup --to FOLDER; see 'carefund help keys'"))
 	}
 	switch args[0] {
 	case "rotate":
 		return runKeysRotate(ctx, args[1:], getenv, stdout)
+	case "backup":
+		return runKeysBackup(ctx, args[1:], getenv, stdout, stderr)
 	case "-h", "-help", "--help":
 		return flag.ErrHelp
 	}
-	return badInput(fmt.Errorf("unknown keys subcommand %q; the one there is: carefund keys rotate", args[0]))
+	return badInput(fmt.Errorf("unknown keys subcommand %q; there are: carefund keys rotate, carefund keys backup --to FOLDER", args[0]))
 }
 
 // runKeysRotate replaces the master key and re-wraps every data key under

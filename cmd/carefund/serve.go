@@ -31,6 +31,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	if cfg.Production {
+		// Before anything is taken or created: a refused start leaves
+		// nothing behind.
+		if err := productionChecks(ctx, cfg); err != nil {
+			return err
+		}
+	}
 
 	// Take the ports first: they are the likeliest to be taken, and nothing
 	// has been created yet.

@@ -54,6 +54,7 @@ var layers = []layer{
 		"internal/charitypay",
 		"internal/bank",
 		"internal/refundfund",
+		"internal/backup",
 	}},
 	// A test helper of a domain package builds rows for tests; it has no
 	// rules of its own.

@@ -299,6 +299,11 @@ func (c *Config) Validate() error {
 	if err := c.validateCloud(); err != nil {
 		return err
 	}
+	if c.Production {
+		if err := c.productionRefusals(); err != nil {
+			return err
+		}
+	}
 	if c.Production && c.Demo {
 		return errors.New("--demo with --production: the demo staff accounts have a published password; never load them into a live installation")
 	}
@@ -366,6 +371,22 @@ func (c *Config) validateCloud() error {
 		if c.Production && !strings.HasPrefix(f.v, "https://") {
 			return fmt.Errorf("%s %q: a live installation speaks to its providers over https only", f.name, f.v)
 		}
+	}
+	return nil
+}
+
+// productionRefusals are the settings a live installation must not run
+// with that the configuration alone shows, one line each, naming the fix.
+// What needs the disk or the database (the keys folder after resolving its
+// links, a recorded backup of the keys) serve checks before it listens.
+func (c *Config) productionRefusals() error {
+	if !strings.HasPrefix(c.PublicURL, "https://") {
+		return fmt.Errorf("--production needs --public-url https://… (now %q): donors, staff and WeChat reach a live installation over TLS only; put a TLS proxy in front and give its address", c.PublicURL)
+	}
+	keys, data := filepath.Clean(c.KeysFolder()), filepath.Clean(c.DataDir)
+	if rel, err := filepath.Rel(data, keys); c.KeysDir == "" || (err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))) {
+		return fmt.Errorf("--production with the keys folder %s inside the data folder %s: a copy of the data folder would decrypt itself; give --keys-dir (%s) a folder outside it, e.g. /etc/carefund/keys, move the key files there (mkdir -m 700 DIR && mv %s/*.key DIR/), then back it up with carefund keys backup",
+			keys, data, EnvName("keys-dir"), keys)
 	}
 	return nil
 }

@@ -137,3 +137,31 @@ func TestPrintRedacts(t *testing.T) {
 		t.Errorf("Print:\n%s", out)
 	}
 }
+
+// --production refuses a keys folder inside the data folder, by path (serve
+// checks links too), and no other.
+func TestProductionKeysOutsideData(t *testing.T) {
+	for _, c := range []struct {
+		data, keys string
+		inside     bool
+	}{
+		{"/srv/data", "", true},
+		{"/srv/data", "/srv/data", true},
+		{"/srv/data", "/srv/data/keys", true},
+		{"data", "data/x/../keys", true},
+		{"/srv/data", "/srv/data2/keys", false},
+		{"/srv/data", "/srv/..data", false},
+		{"/srv/data", "/etc/carefund/keys", false},
+		{"data", "keys", false},
+	} {
+		cfg := Config{Production: true, PublicURL: "https://carefund.example", DataDir: c.data, KeysDir: c.keys}
+		err := cfg.productionRefusals()
+		if got := err != nil && strings.Contains(err.Error(), "inside the data folder"); got != c.inside {
+			t.Errorf("data %q, keys %q: %v; want inside=%v", c.data, c.keys, err, c.inside)
+		}
+	}
+	cfg := Config{Production: true, PublicURL: "http://carefund.example", DataDir: "/srv/data", KeysDir: "/etc/k"}
+	if err := cfg.productionRefusals(); err == nil || !strings.Contains(err.Error(), "--public-url https://") {
+		t.Errorf("an http public URL: %v", err)
+	}
+}

@@ -281,3 +281,14 @@ func DiscardPending(dir string) error {
 	}
 	return syncDir(dir)
 }
+
+// FileNames returns the names of the key files in a keys folder, for copying
+// the folder: what Load reads.
+func FileNames() []string {
+	var k Keys
+	var names []string
+	for _, f := range k.files() {
+		names = append(names, f.name)
+	}
+	return names
+}
