@@ -112,15 +112,17 @@ type Delivery struct {
 
 // Order is what the server knows of an order.
 type Order struct {
-	OutTradeNo    string
-	TradeType     string // JSAPI or MWEB (H5)
-	Description   string
-	Total         int64
-	OpenID        string
-	ClientIP      string
-	NotifyURL     string
-	TimeExpire    time.Time
-	PrepayID      string
+	OutTradeNo  string
+	TradeType   string // JSAPI, NATIVE or MWEB (H5)
+	Description string
+	Total       int64
+	OpenID      string
+	ClientIP    string
+	NotifyURL   string
+	TimeExpire  time.Time
+	PrepayID    string
+	// CodeURL is a Native order's code_url, the QR code's content.
+	CodeURL       string
 	TradeState    string
 	TransactionID string
 	SuccessTime   time.Time
@@ -237,6 +239,7 @@ func New(tb testing.TB, opts Options) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v3/pay/transactions/jsapi", s.api(s.createJSAPI))
 	mux.HandleFunc("POST /v3/pay/transactions/h5", s.api(s.createH5))
+	mux.HandleFunc("POST /v3/pay/transactions/native", s.api(s.createNative))
 	mux.HandleFunc("GET /v3/pay/transactions/out-trade-no/{no}", s.api(s.query))
 	s.routeRefunds(mux)
 	mux.HandleFunc("GET /cgi-bin/mmpayweb-bin/checkmweb", s.h5Page)
@@ -757,6 +760,9 @@ func (s *Server) place(body []byte, tradeType string) (Order, *apiError) {
 		return *old, nil
 	}
 	o.PrepayID = "wx" + randomDigits(14) + randomHex(12)
+	if tradeType == "NATIVE" {
+		o.CodeURL = "weixin://wxpay/bizpayurl?pr=" + randomString(7)
+	}
 	o.TradeState = "NOTPAY"
 	s.orders[o.OutTradeNo] = &o
 	return o, nil
