@@ -1,5 +1,5 @@
 -- The schema carefund's migrations build, read from SQLite after the last
--- migration (0028_refund_funding.sql). PostgreSQL has the same tables and
+-- migration (0031_wechat.sql). PostgreSQL has the same tables and
 -- columns (a test checks); its types are in internal/store/migrations/postgres.
 -- Generated: go test ./internal/store -run SchemaDoc -update
 
@@ -1067,6 +1067,31 @@ CREATE TABLE users (
 	signed_in_at BIGINT  NOT NULL
 );
 
+CREATE TABLE wechat_oauth_states (
+	state_hash   TEXT   NOT NULL PRIMARY KEY,
+	browser_hash TEXT   NOT NULL,
+	next         TEXT   NOT NULL CHECK (substr(next, 1, 1) = '/'),
+	created_at   BIGINT NOT NULL,
+	expires_at   BIGINT NOT NULL,
+	used_at      BIGINT
+);
+
+CREATE TABLE wechat_payers (
+	token_hash TEXT   NOT NULL PRIMARY KEY,
+	openid     TEXT   NOT NULL CHECK (openid <> ''),
+	created_at BIGINT NOT NULL,
+	expires_at BIGINT NOT NULL
+);
+
+CREATE TABLE wechat_tokens (
+	name         TEXT   NOT NULL PRIMARY KEY CHECK (name IN ('access_token', 'jsapi_ticket')),
+	value        TEXT   NOT NULL DEFAULT '',
+	expires_at   BIGINT NOT NULL DEFAULT 0,
+	lease_until  BIGINT NOT NULL DEFAULT 0,
+	lease_holder TEXT   NOT NULL DEFAULT '',
+	refreshed_at BIGINT NOT NULL DEFAULT 0
+);
+
 CREATE INDEX audit_log_action ON audit_log (action, seq);
 
 CREATE INDEX audit_log_actor ON audit_log (actor, seq);
@@ -1214,6 +1239,10 @@ CREATE INDEX termination_documents_termination ON termination_documents (termina
 CREATE INDEX terminations_follow_up ON terminations (followed_up_at, terminated_at);
 
 CREATE INDEX terminations_request ON terminations (request_id, id);
+
+CREATE INDEX wechat_oauth_states_expiry ON wechat_oauth_states (expires_at);
+
+CREATE INDEX wechat_payers_expiry ON wechat_payers (expires_at);
 
 CREATE TRIGGER audit_head_forward BEFORE UPDATE ON audit_head
 WHEN NEW.id <> OLD.id OR NEW.seq <> OLD.seq + 1

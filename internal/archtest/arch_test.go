@@ -36,7 +36,7 @@ var layers = []layer{
 		"internal/payment", "internal/payment/wechatpay", "internal/bank/iso20022",
 		"internal/archtest", "internal/browsertest", "internal/testprog",
 		"internal/upload/uploadtest", "internal/payment/wechatpay/wechatpaytest",
-		"internal/staff/stafftest",
+		"internal/staff/stafftest", "internal/wechat/wechattest",
 	}},
 	{name: "store", pkgs: []string{"internal/store", "internal/store/storetest"}},
 	// config is a helper, but it parses and redacts database addresses
@@ -45,6 +45,7 @@ var layers = []layer{
 	{name: "records", domain: true, pkgs: []string{
 		"internal/vault", "internal/audit", "internal/session", "internal/staff",
 		"internal/rules", "internal/charity", "internal/ledger",
+		"internal/wechat",
 	}},
 	{name: "domain", domain: true, pkgs: []string{
 		"internal/incident", "internal/account", "internal/campaign", "internal/blacklist",
