@@ -77,6 +77,10 @@ func TestValidate(t *testing.T) {
 		{[]string{"--bank", "files", "--bank-outbox", "out", "--bank-inbox", "in", "--custody-account", "6216610000000000001"}, nil, ""},
 		{[]string{"--bank", "files", "--bank-outbox", "out", "--bank-inbox", "in"}, map[string]string{"CAREFUND_CUSTODY_ACCOUNT": "6216610000000000001"}, ""},
 		{append(weChat(), "--production", "--sms", "log"), nil, "--production with --bank sandbox"},
+		{append(weChat(), "--wechat-appsecret-file", "appsecret"), nil, ""},
+		{[]string{"--wechat-appsecret-file", "appsecret"}, nil, "needs --wechatpay-appid"},
+		{[]string{"--wechat-api-url", "api.weixin.qq.com"}, nil, "--wechat-api-url"},
+		{[]string{"--wechat-oauth-url", "ftp://open.weixin.qq.com"}, nil, "--wechat-oauth-url"},
 	}
 	for _, tt := range tests {
 		_, err := parse(tt.args, tt.env)
