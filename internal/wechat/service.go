@@ -120,7 +120,7 @@ func (s *Service) StartOAuth(ctx context.Context, next string) (state, browserNo
 // changes nothing; a code WeChat refuses is KeyOAuthFailed, and no openid
 // is kept.
 func (s *Service) FinishOAuth(ctx context.Context, state, browserNonce, code string) (next, token string, err error) {
-	if state == "" || browserNonce == "" || len(state) > 64 || len(browserNonce) > 64 {
+	if state == "" || len(state) > 64 || len(browserNonce) > 64 {
 		return "", "", apperr.New(apperr.Invalid, KeyStateInvalid)
 	}
 	if code == "" || len(code) > 256 {
@@ -132,10 +132,12 @@ func (s *Service) FinishOAuth(ctx context.Context, state, browserNonce, code str
 		switch {
 		case err != nil:
 			return err
-		case !ok || row.BrowserHash != bh:
+		case !ok:
 			return apperr.New(apperr.Invalid, KeyStateInvalid)
 		case row.Used:
 			return apperr.New(apperr.Invalid, KeyStateUsed)
+		case browserNonce == "" || row.BrowserHash != bh:
+			return apperr.New(apperr.Invalid, KeyStateInvalid)
 		case row.ExpiresAt <= tx.Now.UnixMicro():
 			return apperr.New(apperr.Invalid, KeyStateExpired)
 		}
