@@ -96,6 +96,10 @@ type Options struct {
 	// apply-abnormal-refund) the server answers per second of its clock;
 	// the rest are answered 429 FREQUENCY_LIMITED. Zero means no limit.
 	RefundRateLimit int
+	// NotifyClient delivers the notifications; nil means a plain client
+	// with a 10-second timeout. A test whose merchant is behind a TLS
+	// proxy passes one that trusts the proxy's certificate.
+	NotifyClient *http.Client
 	Faults
 }
 
@@ -193,7 +197,10 @@ func New(tb testing.TB, opts Options) *Server {
 		refunds:        map[string]*Refund{},
 		lastRefund:     map[string]sentNotification{},
 		refundOpts:     refundOptions{delay: opts.RefundDelay, hold: opts.HoldRefunds, perSecond: opts.RefundRateLimit},
-		client:         &http.Client{Timeout: 10 * time.Second},
+		client:         opts.NotifyClient,
+	}
+	if s.client == nil {
+		s.client = &http.Client{Timeout: 10 * time.Second}
 	}
 	if len(s.APIv3Key) != 32 {
 		panic("wechatpaytest: the APIv3 key must be 32 bytes")
