@@ -179,7 +179,7 @@ func TestWeChatInAppDonation(t *testing.T) {
 				if name := get1(t, phone, chromedp.Evaluate[string](`window.__wxCalls[`+strconv.Itoa(n-1)+`].name`)); name != "getBrandWCPayRequest" {
 					t.Fatalf("the page invoked %q", name)
 				}
-				return get1(t, phone, chromedp.Evaluate[map[string]string](`window.__wxCalls[` + strconv.Itoa(n-1) + `].params`))
+				return get1(t, phone, chromedp.Evaluate[map[string]string](`window.__wxCalls[`+strconv.Itoa(n-1)+`].params`))
 			}
 			params := bridgeCall(1)
 			order, err := pay.VerifyPaySign(params)
