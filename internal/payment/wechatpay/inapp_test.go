@@ -2,6 +2,9 @@ package wechatpay
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -66,5 +69,27 @@ func TestJSAPIPaySignVerifiedByFake(t *testing.T) {
 		if _, err := srv.VerifyPaySign(p); err == nil {
 			t.Errorf("a paySign over a changed %s passed", k)
 		}
+	}
+}
+
+// TestFakeOverTLS: the fake serves https with a certificate it writes
+// out, which is all a client needs to trust it.
+func TestFakeOverTLS(t *testing.T) {
+	srv := fake(t, wechatpaytest.Options{TLS: true})
+	if !strings.HasPrefix(srv.URL, "https://") {
+		t.Fatalf("URL %s", srv.URL)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(srv.CertPEM()) {
+		t.Fatal("no certificate")
+	}
+	c := config(t, srv)
+	c.HTTPClient = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	cl := client(t, c)
+	m := newMerchant(t, cl, 0)
+	o := order("tls-native-1", m)
+	o.Native = true
+	if _, err := cl.Create(context.Background(), o); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -5,9 +5,11 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 )
 
@@ -96,3 +98,23 @@ func VerifyPaySign(merchant *rsa.PublicKey, appID, timeStamp, nonceStr, pkg, pay
 
 // MerchantPublicKey is the merchant's API public key, as WeChat Pay holds it.
 func (s *Server) MerchantPublicKey() *rsa.PublicKey { return s.merchant }
+
+// CertPEM is the TLS certificate of a server started with Options.TLS,
+// PEM; nil otherwise. Every httptest TLS server has this one certificate,
+// so one file trusts this fake and wechattest's alike.
+func (s *Server) CertPEM() []byte {
+	if s.TLS == nil || s.Certificate() == nil {
+		return nil
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.Certificate().Raw})
+}
+
+// WriteCertFile writes CertPEM to path, for a child process to trust
+// through SSL_CERT_FILE.
+func (s *Server) WriteCertFile(path string) error {
+	b := s.CertPEM()
+	if b == nil {
+		return errors.New("wechatpaytest: not a TLS server")
+	}
+	return os.WriteFile(path, b, 0o644)
+}

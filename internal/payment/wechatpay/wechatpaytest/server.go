@@ -100,6 +100,9 @@ type Options struct {
 	// with a 10-second timeout. A test whose merchant is behind a TLS
 	// proxy passes one that trusts the proxy's certificate.
 	NotifyClient *http.Client
+	// TLS serves https with httptest's certificate (see inapp.go's
+	// CertPEM), for a merchant that speaks to WeChat Pay over https only.
+	TLS bool
 	Faults
 }
 
@@ -251,7 +254,11 @@ func New(tb testing.TB, opts Options) *Server {
 	s.routeRefunds(mux)
 	mux.HandleFunc("GET /cgi-bin/mmpayweb-bin/checkmweb", s.h5Page)
 	s.routeBills(mux)
-	s.Server = httptest.NewServer(mux)
+	if opts.TLS {
+		s.Server = httptest.NewTLSServer(mux)
+	} else {
+		s.Server = httptest.NewServer(mux)
+	}
 	if tb != nil {
 		tb.Cleanup(s.Close)
 	}
