@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -69,6 +71,9 @@ func TestWeChatInAppDonation(t *testing.T) {
 					pr.Out.Host = pr.In.Host
 				}}).ServeHTTP(w, r)
 			}))
+			// Chromium tries the test certificate before it is told to
+			// accept it: those refusals are not the test's business.
+			proxy.Config.ErrorLog = log.New(io.Discard, "", 0)
 			proxy.StartTLS()
 			t.Cleanup(proxy.Close)
 			public := proxy.URL
@@ -221,6 +226,33 @@ func TestWeChatInAppDonation(t *testing.T) {
 			}
 			browsertest.NoHorizontalOverflow(t, phone)
 			browsertest.Screenshot(t, phone, "wechat-receipt-phone-zh-CN")
+
+			// A desktop browser pays Native: a QR code, and the page goes
+			// on to the receipt by itself once WeChat Pay has notified.
+			desk := browsertest.New(t, browsertest.Desktop(), browsertest.AcceptLanguage("zh-CN"), browsertest.WithTimeout(3*time.Minute))
+			do(t, desk, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				_, err := cdp.Call(ctx, tg, security.SetIgnoreCertificateErrors, security.SetIgnoreCertificateErrorsParams{Ignore: true})
+				return err
+			}))
+			do(t, desk, chromedp.Navigate(request+"/donate"), chromedp.WaitVisible("#amount"),
+				chromedp.SendKeys("#amount", "20"), chromedp.Click("#pay", chromedp.NodeVisible), chromedp.WaitVisible("#pay-qr"))
+			no := get1(t, desk, chromedp.Text("#pay-order"))
+			if o, ok := pay.Order(no); !ok || o.TradeType != "NATIVE" || o.CodeURL == "" {
+				t.Fatalf("the desktop's order %s: %+v", no, o)
+			}
+			if w := get1(t, desk, chromedp.Evaluate[int](`document.querySelector("#pay-qr").naturalWidth`)); w == 0 {
+				t.Error("the QR code did not render")
+			}
+			browsertest.Screenshot(t, desk, "wechat-native-desktop-zh-CN")
+			if err := pay.Pay(no); err != nil {
+				t.Fatal(err)
+			}
+			pay.Drain()
+			// The receipt's state, as the page finds it by itself.
+			waitReceiptPaid(t, desk)
+			if path := get1(t, desk, chromedp.Evaluate[string](`location.pathname`)); path != "/donations/"+no {
+				t.Fatalf("the QR page went on to %s", path)
+			}
 		})
 	}
 }
