@@ -117,3 +117,27 @@ func TestPrintRedacts(t *testing.T) {
 		t.Errorf("Print:\n%s", out)
 	}
 }
+
+// TestValidateWeChatOfficialAccount: with --production and WeChat Pay the
+// official account is required (JSAPI inside WeChat needs it), and its
+// endpoints are https only.
+func TestValidateWeChatOfficialAccount(t *testing.T) {
+	base := Config{Production: true, Payment: "wechatpay", WeChatAppID: "wx0000000000000001",
+		WeChatAPIURL: "https://api.weixin.qq.com", WeChatOAuthURL: "https://open.weixin.qq.com"}
+	if err := base.validateWeChat(); err == nil || !strings.Contains(err.Error(), "--wechat-appsecret-file") {
+		t.Errorf("production without the official account: %v", err)
+	}
+	c := base
+	c.WeChatAppSecretFile = "appsecret"
+	if err := c.validateWeChat(); err != nil {
+		t.Errorf("a complete configuration: %v", err)
+	}
+	c.WeChatAPIURL = "http://127.0.0.1:9"
+	if err := c.validateWeChat(); err == nil || !strings.Contains(err.Error(), "https only") {
+		t.Errorf("an http API in production: %v", err)
+	}
+	c.WeChatAPIURL, c.WeChatOAuthURL = base.WeChatAPIURL, "http://127.0.0.1:9"
+	if err := c.validateWeChat(); err == nil || !strings.Contains(err.Error(), "--wechat-oauth-url") {
+		t.Errorf("an http OAuth page in production: %v", err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 	"testing"
 
 	"github.com/carefund/carefund/internal/apperr"
@@ -95,7 +96,18 @@ func TestOAuthStateForgedOrReplayed(t *testing.T) {
 		if _, ok, _ := svc.OpenID(ctx, "no-such-token"); ok {
 			t.Fatal("an unknown token has an openid")
 		}
-		// A wrong AppSecret: 40125.
+		// Expired: a state made more than StateTTL ago.
+		late := service(db, fake)
+		late.Now = func() time.Time { return time.Now().Add(-wechat.StateTTL - time.Minute) }
+		state4, nonce4, err := late.StartOAuth(ctx, "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		code4, _ := authorize(t, fake, svc, state4)
+		if _, _, err := svc.FinishOAuth(ctx, state4, nonce4, code4); key(err) != wechat.KeyStateExpired {
+			t.Fatalf("an expired state: %v", err)
+		}
+				// A wrong AppSecret: 40125.
 		bad := service(db, fake)
 		bad.Client.Secret = "wrong"
 		state3, nonce3, _ := bad.StartOAuth(ctx, "/")

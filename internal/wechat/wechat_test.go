@@ -88,3 +88,16 @@ func FuzzParseAnswer(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDetect(f *testing.F) {
+	for _, s := range []string{"", "MicroMessenger", "Mozilla/5.0 (iPhone) MicroMessenger/8.0.47", "Mozilla/5.0 (Windows NT 10.0)", "\xff\xfe"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, ua string) {
+		b := Detect(ua)
+		w := WayFor(b)
+		if b.InWeChat != (w == JSAPI) {
+			t.Fatalf("Detect(%q) = %+v, way %s", ua, b, w)
+		}
+	})
+}
