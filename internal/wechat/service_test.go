@@ -7,8 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/store"
@@ -107,7 +107,7 @@ func TestOAuthStateForgedOrReplayed(t *testing.T) {
 		if _, _, err := svc.FinishOAuth(ctx, state4, nonce4, code4); key(err) != wechat.KeyStateExpired {
 			t.Fatalf("an expired state: %v", err)
 		}
-				// A wrong AppSecret: 40125.
+		// A wrong AppSecret: 40125.
 		bad := service(db, fake)
 		bad.Client.Secret = "wrong"
 		state3, nonce3, _ := bad.StartOAuth(ctx, "/")
