@@ -18,6 +18,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/security"
 	"github.com/chromedp/chromedp"
@@ -162,6 +163,39 @@ func TestWeChatInAppDonation(t *testing.T) {
 			}
 			if tl := get1(t, phone, chromedp.Evaluate[string](`__wxTimeline.link`)); tl != share.Link {
 				t.Errorf("the moments card links %q, want %q", tl, share.Link)
+			}
+
+			// Without the JS-SDK (its script cannot load) the page is
+			// whole and no script of ours throws.
+			bare := browsertest.New(t, browsertest.Phone(), browsertest.AcceptLanguage("zh-CN"), browsertest.AllowConsoleErrors())
+			do(t, bare, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				if _, err := cdp.Call(ctx, tg, security.SetIgnoreCertificateErrors, security.SetIgnoreCertificateErrorsParams{Ignore: true}); err != nil {
+					return err
+				}
+				if _, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+					Source: `window.__errors = []; window.addEventListener("error", function (e) { if (e.message) window.__errors.push(e.message); });`}); err != nil {
+					return err
+				}
+				_, err := cdp.Call(ctx, tg, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "https://res.wx.qq.com/*"}}})
+				return err
+			}))
+			go func() {
+				for ev, err := range chromedp.Events(bare, fetch.RequestPaused) {
+					if err != nil {
+						return
+					}
+					_ = chromedp.Do(bare, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+						_, err := cdp.Call(ctx, tg, fetch.FailRequest, fetch.FailRequestParams{RequestID: ev.RequestID, ErrorReason: network.ErrorReasonBlockedByClient})
+						return err
+					}))
+				}
+			}()
+			do(t, bare, chromedp.Navigate(request), chromedp.WaitVisible("h1"))
+			if _, err := chromedp.Run(bare, chromedp.Poll[bool](`document.readyState === "complete"`, chromedp.WithPollingTimeout(time.Minute))); err != nil {
+				t.Fatal(err)
+			}
+			if errs := get1(t, bare, chromedp.Evaluate[[]string](`window.__errors`)); len(errs) != 0 || get1(t, bare, chromedp.Text("h1")) != title {
+				t.Errorf("without the JS-SDK: errors %q", errs)
 			}
 
 			// The form: the silent OAuth first, then back.
