@@ -209,6 +209,19 @@ func TestWeChatInAppServer(t *testing.T) {
 		if st != http.StatusUnprocessableEntity || !strings.Contains(msg, "无效") {
 			t.Fatalf("a forged state: %d", st)
 		}
+		// In the donor's language.
+		req, _ := http.NewRequest("GET", e.url+"/wechat/oauth?code=abc&state=forged", nil)
+		req.Header.Set("Accept-Language", "en")
+		req.Header.Set("User-Agent", uaWeChatIPhone)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		en, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(en), "sign-in link is not valid") {
+			t.Fatalf("a forged state in English: %d", resp.StatusCode)
+		}
 		if e.logs.count("refused a WeChat OAuth callback") < 2 {
 			t.Fatal("the refusals are not logged")
 		}

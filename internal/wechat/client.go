@@ -51,6 +51,12 @@ func tokenInvalid(err error) bool {
 	return errors.As(err, &e) && (e.Code == CodeInvalidCredential || e.Code == CodeTokenExpired || e.Code == 40014)
 }
 
+// busy reports whether err is WeChat's "system busy, try again" (-1).
+func busy(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.Code == CodeBusy
+}
+
 // Client speaks to the official account's API. It is safe for concurrent
 // use and keeps nothing: caching is Service's.
 type Client struct {
@@ -111,7 +117,12 @@ func (c *Client) AccessToken(ctx context.Context) (string, time.Duration, error)
 		ExpiresIn   int64  `json:"expires_in"`
 	}
 	q := url.Values{"grant_type": {"client_credential"}, "appid": {c.AppID}, "secret": {c.Secret}}
-	if err := c.get(ctx, "/cgi-bin/token", q, &out); err != nil {
+	err := c.get(ctx, "/cgi-bin/token", q, &out)
+	if busy(err) {
+		// "System busy": WeChat asks to try again; once, at once.
+		err = c.get(ctx, "/cgi-bin/token", q, &out)
+	}
+	if err != nil {
 		return "", 0, err
 	}
 	if out.AccessToken == "" || out.ExpiresIn <= 0 {
@@ -128,7 +139,11 @@ func (c *Client) JSAPITicket(ctx context.Context, accessToken string) (string, t
 		ExpiresIn int64  `json:"expires_in"`
 	}
 	q := url.Values{"access_token": {accessToken}, "type": {"jsapi"}}
-	if err := c.get(ctx, "/cgi-bin/ticket/getticket", q, &out); err != nil {
+	err := c.get(ctx, "/cgi-bin/ticket/getticket", q, &out)
+	if busy(err) {
+		err = c.get(ctx, "/cgi-bin/ticket/getticket", q, &out)
+	}
+	if err != nil {
 		return "", 0, err
 	}
 	if out.Ticket == "" || out.ExpiresIn <= 0 {

@@ -212,3 +212,32 @@ func expireCached(t *testing.T, db *store.DB, name string) {
 		t.Fatal(err)
 	}
 }
+
+// TestTokenHabits: WeChat's "system busy" (-1) is tried again once; a used
+// up daily quota (45009) is an error that leaves nothing cached and the
+// lease free, so the next call tries again.
+func TestTokenHabits(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		fake := wechattest.New(t, wechattest.Options{})
+		svc := service(db, fake)
+		fake.Busy(1)
+		if _, err := svc.Ticket(ctx); err != nil {
+			t.Fatalf("after one busy answer: %v", err)
+		}
+		if n := fake.Calls("/cgi-bin/token"); n != 2 {
+			t.Fatalf("%d token calls, want 2", n)
+		}
+		expireCached(t, db, "jsapi_ticket")
+		expireCached(t, db, "access_token")
+		fake.Quota(true)
+		var apiErr *wechat.APIError
+		if _, err := svc.Ticket(ctx); apperr.CodeOf(err) != apperr.Unavailable || !errors.As(err, &apiErr) || apiErr.Code != 45009 {
+			t.Fatalf("with the quota used up: %v", err)
+		}
+		fake.Quota(false)
+		if _, err := service(db, fake).Ticket(ctx); err != nil {
+			t.Fatalf("after the quota came back, another node: %v", err)
+		}
+	})
+}

@@ -52,6 +52,8 @@ type Server struct {
 	tokens  map[string]time.Time // access_token → expiry
 	tickets map[string]time.Time // jsapi_ticket → expiry
 	calls   map[string]int       // path → calls
+	busy    int                  // the next busy calls of /cgi-bin/token answer -1
+	quota   bool                 // /cgi-bin/token answers 45009
 }
 
 type code struct {
@@ -108,6 +110,22 @@ func (s *Server) WriteCertFile(path string) error {
 		return fmt.Errorf("wechattest: not a TLS server")
 	}
 	return os.WriteFile(path, b, 0o644)
+}
+
+// Busy makes the next n calls for an access_token answer -1 ("system
+// error, retry later"), as WeChat does under load.
+func (s *Server) Busy(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.busy = n
+}
+
+// Quota makes every call for an access_token answer 45009 (the daily
+// quota is used up) while on.
+func (s *Server) Quota(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.quota = on
 }
 
 // Calls is how many times path was called.
@@ -261,6 +279,20 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		return
 	case q.Get("secret") != s.Secret:
 		fail(w, 40125, "invalid appsecret")
+		return
+	}
+	s.mu.Lock()
+	busy, quota := s.busy > 0, s.quota
+	if busy {
+		s.busy--
+	}
+	s.mu.Unlock()
+	switch {
+	case quota:
+		fail(w, 45009, "reach max api daily quota limit")
+		return
+	case busy:
+		fail(w, -1, "system error")
 		return
 	}
 	t := "ACCESS" + hex.EncodeToString(randomBytes(24))
