@@ -1092,6 +1092,31 @@ CREATE TABLE users (
 	signed_in_at BIGINT  NOT NULL
 );
 
+CREATE TABLE wechat_oauth_states (
+	state_hash   TEXT   NOT NULL PRIMARY KEY,
+	browser_hash TEXT   NOT NULL,
+	next         TEXT   NOT NULL CHECK (substr(next, 1, 1) = '/'),
+	created_at   BIGINT NOT NULL,
+	expires_at   BIGINT NOT NULL,
+	used_at      BIGINT
+);
+
+CREATE TABLE wechat_payers (
+	token_hash TEXT   NOT NULL PRIMARY KEY,
+	openid     TEXT   NOT NULL CHECK (openid <> ''),
+	created_at BIGINT NOT NULL,
+	expires_at BIGINT NOT NULL
+);
+
+CREATE TABLE wechat_tokens (
+	name         TEXT   NOT NULL PRIMARY KEY CHECK (name IN ('access_token', 'jsapi_ticket')),
+	value        TEXT   NOT NULL DEFAULT '',
+	expires_at   BIGINT NOT NULL DEFAULT 0,
+	lease_until  BIGINT NOT NULL DEFAULT 0,
+	lease_holder TEXT   NOT NULL DEFAULT '',
+	refreshed_at BIGINT NOT NULL DEFAULT 0
+);
+
 CREATE INDEX audit_log_action ON audit_log (action, seq);
 
 CREATE INDEX audit_log_actor ON audit_log (actor, seq);
@@ -1249,6 +1274,10 @@ CREATE INDEX terminations_request ON terminations (request_id, id);
 CREATE INDEX throttle_events_at ON throttle_events (at);
 
 CREATE INDEX throttle_events_key ON throttle_events (key, at);
+
+CREATE INDEX wechat_oauth_states_expiry ON wechat_oauth_states (expires_at);
+
+CREATE INDEX wechat_payers_expiry ON wechat_payers (expires_at);
 
 CREATE TRIGGER audit_head_forward BEFORE UPDATE ON audit_head
 WHEN NEW.id <> OLD.id OR NEW.seq <> OLD.seq + 1

@@ -14,6 +14,7 @@ import (
 	"github.com/carefund/carefund/internal/payment"
 	"github.com/carefund/carefund/internal/payment/wechatpay"
 	"github.com/carefund/carefund/internal/platform"
+	"github.com/carefund/carefund/internal/wechat"
 )
 
 // paymentProviders builds the payment provider --payment names, with our
@@ -127,3 +128,22 @@ func custodyBank(cfg *config.Config) (bank.Bank, error) {
 // custodyHolder names the custody account's holder in the payment files;
 // the bank checks the account number, not this name.
 const custodyHolder = "carefund custody account"
+
+// weChatOfficialAccount reads the official account's AppSecret from
+// --wechat-appsecret-file and returns its API client, or nil when no
+// official account is configured.
+func weChatOfficialAccount(cfg *config.Config) (*wechat.Client, error) {
+	if cfg.WeChatAppSecretFile == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(cfg.WeChatAppSecretFile)
+	if err != nil {
+		return nil, badInput(fmt.Errorf("--wechat-appsecret-file: %v", unwrapPath(err)))
+	}
+	secret := strings.TrimSpace(string(b))
+	if len(secret) < 16 || strings.ContainsAny(secret, " \t\r\n") {
+		return nil, badInput(fmt.Errorf("--wechat-appsecret-file: the file must hold the AppSecret alone, one line of at least 16 characters"))
+	}
+	return &wechat.Client{AppID: cfg.WeChatAppID, Secret: secret, APIURL: strings.TrimSuffix(cfg.WeChatAPIURL, "/"),
+		OAuthURL: strings.TrimSuffix(cfg.WeChatOAuthURL, "/")}, nil
+}

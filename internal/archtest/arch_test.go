@@ -36,7 +36,7 @@ var layers = []layer{
 		"internal/payment", "internal/payment/wechatpay", "internal/bank/iso20022",
 		"internal/archtest", "internal/browsertest", "internal/testprog",
 		"internal/upload/uploadtest", "internal/payment/wechatpay/wechatpaytest",
-		"internal/staff/stafftest",
+		"internal/staff/stafftest", "internal/wechat/wechattest",
 		"internal/tencentcloud", "internal/tencentcloud/tencentcloudtest", "internal/aliyun", "internal/aliyun/aliyuntest",
 		"internal/sms", "internal/identity",
 	}},
@@ -47,6 +47,7 @@ var layers = []layer{
 	{name: "records", domain: true, pkgs: []string{
 		"internal/vault", "internal/audit", "internal/session", "internal/staff",
 		"internal/rules", "internal/charity", "internal/ledger", "internal/throttle",
+		"internal/wechat",
 	}},
 	{name: "domain", domain: true, pkgs: []string{
 		"internal/incident", "internal/account", "internal/campaign", "internal/blacklist",

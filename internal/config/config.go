@@ -70,6 +70,12 @@ type Config struct {
 	AliyunSecret       string // file: AccessKeyId, AccessKeySecret on two lines
 	TencentCloudRegion string // X-TC-Region
 
+	// The WeChat official account (its appid is WeChatAppID): OAuth for a
+	// donor's openid (JSAPI payment) and the JS-SDK's share configuration.
+	WeChatAppSecretFile string // file holding the official account's AppSecret; empty: not inside WeChat
+	WeChatAPIURL        string // the official account API's base URL
+	WeChatOAuthURL      string // the OAuth authorize page's base URL
+
 	source map[string]string // flag name → "flag", "env" or "default"
 }
 
@@ -127,6 +133,9 @@ func (c *Config) FlagSet(name string) *flag.FlagSet {
 	fs.StringVar(&c.TencentCloudSecret, "tencentcloud-secret-file", "", "`file` holding the Tencent Cloud SecretId and SecretKey, one a line")
 	fs.StringVar(&c.AliyunSecret, "aliyun-secret-file", "", "`file` holding the Alibaba Cloud AccessKeyId and AccessKeySecret, one a line")
 	fs.StringVar(&c.TencentCloudRegion, "tencentcloud-region", "ap-guangzhou", "Tencent Cloud `region` the SMS and FaceID calls name")
+	fs.StringVar(&c.WeChatAppSecretFile, "wechat-appsecret-file", "", "`file` holding the WeChat official account's AppSecret (its appid is --wechatpay-appid): donors inside WeChat pay with JSAPI and share cards are signed")
+	fs.StringVar(&c.WeChatAPIURL, "wechat-api-url", "https://api.weixin.qq.com", "base `URL` of the WeChat official account API")
+	fs.StringVar(&c.WeChatOAuthURL, "wechat-oauth-url", "https://open.weixin.qq.com", "base `URL` of WeChat's OAuth authorize page")
 	return fs
 }
 
@@ -310,7 +319,7 @@ func (c *Config) Validate() error {
 	if c.Production && c.SMS == "log" {
 		return errors.New("--production with --sms log would write sign-in codes to the log; configure an SMS gateway for production")
 	}
-	return nil
+	return c.validateWeChat()
 }
 
 // validateCloud checks the SMS and real-name check providers' settings.
@@ -460,4 +469,26 @@ func (c *Config) Print(w io.Writer, fs *flag.FlagSet) {
 		fmt.Fprintf(w, "%-17s %-40s # %s, %s\n", f.Name, v, c.source[f.Name], EnvName(f.Name))
 	})
 	fmt.Fprintf(w, "%-17s %-40s # generated on first start, mode 0600, never printed\n", "(keys)", c.KeysFolder())
+}
+
+// validateWeChat checks the official account's flags: an AppSecret needs
+// the appid, its endpoints must be URLs (https only in production), and a
+// live installation that takes WeChat Pay needs the official account, for
+// inside WeChat's browser H5 payment does not work.
+func (c *Config) validateWeChat() error {
+	for _, f := range []struct{ name, v string }{{"--wechat-api-url", c.WeChatAPIURL}, {"--wechat-oauth-url", c.WeChatOAuthURL}} {
+		if u, err := url.Parse(f.v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("%s %q must be an http:// or https:// URL", f.name, f.v)
+		}
+		if c.Production && !strings.HasPrefix(f.v, "https://") {
+			return fmt.Errorf("%s %q: a live installation speaks to WeChat over https only", f.name, f.v)
+		}
+	}
+	if c.WeChatAppSecretFile != "" && strings.TrimSpace(c.WeChatAppID) == "" {
+		return errors.New("the official account's AppSecret file needs --wechatpay-appid, the official account's appid")
+	}
+	if c.Production && c.Payment == "wechatpay" && c.WeChatAppSecretFile == "" {
+		return errors.New("--production with --payment wechatpay needs --wechat-appsecret-file: inside WeChat donors can pay only with JSAPI, which needs the official account")
+	}
+	return nil
 }

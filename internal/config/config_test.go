@@ -90,6 +90,10 @@ func TestValidate(t *testing.T) {
 		{append(append(weChat(), live()...), tencent()...), nil, ""},
 		{append(append(append(weChat(), live()...), tencent()...), "--identity-url", "http://127.0.0.1:9"), nil, "over https only"},
 		{append(append(append(weChat(), live()...), tencent()...), "--sms-url", "http://127.0.0.1:9"), nil, "over https only"},
+		{append(weChat(), "--wechat-appsecret-file", "appsecret"), nil, ""},
+		{[]string{"--wechat-appsecret-file", "appsecret"}, nil, "needs --wechatpay-appid"},
+		{[]string{"--wechat-api-url", "api.weixin.qq.com"}, nil, "--wechat-api-url"},
+		{[]string{"--wechat-oauth-url", "ftp://open.weixin.qq.com"}, nil, "--wechat-oauth-url"},
 	}
 	for _, tt := range tests {
 		_, err := parse(tt.args, tt.env)
@@ -121,7 +125,8 @@ func tencent() []string {
 
 // live is a live installation with a real custody bank.
 func live() []string {
-	return []string{"--production", "--bank", "files", "--bank-outbox", "out", "--bank-inbox", "in", "--custody-account", "6216610000000000001"}
+	return []string{"--production", "--bank", "files", "--bank-outbox", "out", "--bank-inbox", "in", "--custody-account", "6216610000000000001",
+		"--keys-dir", "/etc/carefund/keys", "--wechat-appsecret-file", "appsecret"}
 }
 
 func TestPrintRedacts(t *testing.T) {
@@ -163,5 +168,29 @@ func TestProductionKeysOutsideData(t *testing.T) {
 	cfg := Config{Production: true, PublicURL: "http://carefund.example", DataDir: "/srv/data", KeysDir: "/etc/k"}
 	if err := cfg.productionRefusals(); err == nil || !strings.Contains(err.Error(), "--public-url https://") {
 		t.Errorf("an http public URL: %v", err)
+	}
+}
+
+// TestValidateWeChatOfficialAccount: with --production and WeChat Pay the
+// official account is required (JSAPI inside WeChat needs it), and its
+// endpoints are https only.
+func TestValidateWeChatOfficialAccount(t *testing.T) {
+	base := Config{Production: true, Payment: "wechatpay", WeChatAppID: "wx0000000000000001",
+		WeChatAPIURL: "https://api.weixin.qq.com", WeChatOAuthURL: "https://open.weixin.qq.com"}
+	if err := base.validateWeChat(); err == nil || !strings.Contains(err.Error(), "--wechat-appsecret-file") {
+		t.Errorf("production without the official account: %v", err)
+	}
+	c := base
+	c.WeChatAppSecretFile = "appsecret"
+	if err := c.validateWeChat(); err != nil {
+		t.Errorf("a complete configuration: %v", err)
+	}
+	c.WeChatAPIURL = "http://127.0.0.1:9"
+	if err := c.validateWeChat(); err == nil || !strings.Contains(err.Error(), "https only") {
+		t.Errorf("an http API in production: %v", err)
+	}
+	c.WeChatAPIURL, c.WeChatOAuthURL = base.WeChatAPIURL, "http://127.0.0.1:9"
+	if err := c.validateWeChat(); err == nil || !strings.Contains(err.Error(), "--wechat-oauth-url") {
+		t.Errorf("an http OAuth page in production: %v", err)
 	}
 }

@@ -18,6 +18,11 @@ type PlaceInput struct {
 	ReturnURL func(orderNo string) string
 	// ClientIP is the payer's address, which H5 payment requires.
 	ClientIP string
+	// PayerRef is the payer's id at the provider (WeChat's openid), for
+	// in-app payment (JSAPI); empty otherwise.
+	PayerRef string
+	// Native asks the provider for a QR code to scan (desktop browsers).
+	Native bool
 }
 
 // Placed is an order placed: how to pay it, and its state as its donor

@@ -37,7 +37,8 @@ func (s *Service) Place(ctx context.Context, providers map[string]payment.Provid
 	}
 	co, err := p.Create(ctx, payment.Order{ID: o.OrderNo, Amount: o.Amount,
 		Description: "carefund #" + strconv.FormatInt(o.RequestID, 10), NotifyURL: in.NotifyURL(o.Provider),
-		ReturnURL: in.ReturnURL(o.OrderNo), ClientIP: in.ClientIP, ExpiresAt: o.ExpiresAt})
+		ReturnURL: in.ReturnURL(o.OrderNo), ClientIP: in.ClientIP, ExpiresAt: o.ExpiresAt,
+		PayerRef: in.PayerRef, Native: in.Native})
 	if err != nil {
 		return Placed{}, apperr.Wrap(fmt.Errorf("placing order %s with %s: %w", o.OrderNo, o.Provider, err),
 			apperr.Unavailable, KeyProviderUnavailable)

@@ -37,6 +37,11 @@ type Order struct {
 	// PayerRef is the provider's id of the payer (WeChat's openid), needed
 	// for in-app (JSAPI) payment; it may be empty otherwise.
 	PayerRef string
+	// Native asks for a QR code to scan with the provider's app (WeChat
+	// Pay's Native payment, for desktop browsers) instead of a page to
+	// send the payer to; a provider that has none ignores it. PayerRef,
+	// when set, wins.
+	Native bool
 	// ClientIP is the payer's IP address, which H5 payment requires.
 	ClientIP string
 	// ExpiresAt is when the order can no longer be paid; zero means the
@@ -45,10 +50,12 @@ type Order struct {
 }
 
 // Checkout tells the browser how to pay: a URL to send the payer to (sandbox,
-// H5), or the parameters an in-app JS bridge needs (JSAPI).
+// H5), the parameters an in-app JS bridge needs (JSAPI), or the content of
+// a QR code to scan with the provider's app (Native).
 type Checkout struct {
 	RedirectURL string
 	JSAPI       map[string]string
+	CodeURL     string
 }
 
 // Payment is a provider's word on an order, from a notification or a query.

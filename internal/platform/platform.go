@@ -48,6 +48,7 @@ import (
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/vault"
+	"github.com/carefund/carefund/internal/wechat"
 )
 
 // Config is what a Platform is built from.
@@ -91,6 +92,10 @@ type Config struct {
 	// statement of any other account is refused. Empty with the sandbox
 	// bank means the sandbox's account.
 	CustodyAccount string
+	// WeChat is the official account's API client (OAuth, JS-SDK); nil
+	// when no official account is configured, and then nothing of
+	// package wechat is used.
+	WeChat *wechat.Client
 	// FundraisingPeriod is how long a request's channel stays open before
 	// one extension (R-PUB-4); campaign.DefaultPeriod when zero.
 	FundraisingPeriod time.Duration
@@ -188,6 +193,10 @@ type Platform struct {
 	// are paid to (the sandbox's when it is one of Providers).
 	RefundFund     *refundfund.Service
 	RefundAccounts map[string]iso20022.Party
+	// WeChat is the official account's side: a donor's openid through
+	// silent OAuth, and the JS-SDK's signed configuration; nil when no
+	// official account is configured or the database is not ready.
+	WeChat *wechat.Service
 
 	ownSandbox *payment.Sandbox // made by New, so stopped by Close
 }
@@ -319,6 +328,9 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 	p.RefundAccounts = map[string]iso20022.Party{}
 	if p.Sandbox != nil {
 		p.RefundAccounts[p.Sandbox.Name()] = SandboxSettlementAccount
+	}
+	if cfg.WeChat != nil {
+		p.WeChat = &wechat.Service{DB: p.DB, Client: cfg.WeChat, Now: p.Now}
 	}
 	return p, nil
 }

@@ -170,6 +170,7 @@ var permissions = map[string]access{
 	"POST /requests/{id}/donate":                       anyone,
 	"POST /requests/{id}/share":                        anyone,
 	"GET /donations/{no}":                              anyone,
+	"GET /wechat/oauth":                                anyone, // believed only with a state this browser was given
 	"GET /my/donations":                                signedIn,
 	"GET /my/donations/{id}/refund":                    signedIn,
 	"POST /my/donations/{id}/refund":                   signedIn,

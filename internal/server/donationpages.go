@@ -74,6 +74,10 @@ func (s *Server) donatePage(w http.ResponseWriter, r *http.Request) error {
 	if !d.ChannelAt(s.now()).Open {
 		return s.renderClosed(w, r, d)
 	}
+	// Inside WeChat, the donor's openid first (silent OAuth).
+	if sent, err := s.weChatSignIn(w, r); sent || err != nil {
+		return err
+	}
 	values := map[string]string{"s": formShareToken(site.Params(r).Get("s")), "client_token": rand.Text()}
 	// The form's client token is this rendering's own: no cache may hand
 	// one rendering to two donors, whose donations would become one order.
@@ -115,9 +119,13 @@ func (s *Server) donate(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := orderForm{Amount: amount, Anonymous: r.PostFormValue("anonymous") == "1", Message: r.PostFormValue("message"),
 		Share: formShareToken(r.PostFormValue("s")), ClientToken: r.PostFormValue("client_token")}
+	f.way = s.payWayOf(r)
 	placed, err := s.placeOrder(r, id, f)
 	switch {
 	case err == nil:
+		if shown, err := s.renderInAppCheckout(w, r, d, placed); shown || err != nil {
+			return err
+		}
 		to := placed.Checkout.RedirectURL
 		if to == "" {
 			// A provider that pays inside its own app (no page to send the

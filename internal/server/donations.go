@@ -27,6 +27,7 @@ func (s *Server) setUpDonations(p *platform.Platform) {
 	s.provider = p.Provider
 	s.sandbox = p.Sandbox
 	s.refunds = p.Refunds
+	s.wechat = p.WeChat
 }
 
 // orderForm is a donation as a page or the API sends it.
@@ -36,6 +37,9 @@ type orderForm struct {
 	Message     string `json:"message"`
 	Share       string `json:"share"`
 	ClientToken string `json:"client_token"`
+	// way is how the donor's browser pays (wechatpages.go): the payer's
+	// openid inside WeChat, or a QR code on a desktop.
+	way payWay
 }
 
 // placeOrder places a donor's order with the payment provider new orders
@@ -56,6 +60,7 @@ func (s *Server) placeOrder(r *http.Request, requestID int64, f orderForm) (dona
 		NotifyURL: func(provider string) string { return s.publicURL + "/pay/notify/" + provider },
 		ReturnURL: func(no string) string { return s.publicURL + receiptPath(no) },
 		ClientIP:  s.clientIP(r),
+		PayerRef:  f.way.openid, Native: f.way.native,
 	})
 	if e := apperr.As(err); e != nil && e.Key == donation.KeyProviderUnavailable {
 		s.log.Warn("placing an order with the provider", "err", err)

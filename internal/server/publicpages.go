@@ -95,7 +95,8 @@ func (s *Server) publicRequest(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	// Readers without a session or a share link all see the same page: it
 	// may come from the micro-cache.
-	cacheable := r.URL.RawQuery == "" && callerOf(r).user == nil && callerOf(r).staff == nil
+	// A page inside WeChat carries this browser's own share configuration.
+	cacheable := r.URL.RawQuery == "" && callerOf(r).user == nil && callerOf(r).staff == nil && !s.inWeChat(r)
 	key := pageKey{id: id, lang: s.lang(r)}
 	if cacheable {
 		if body, ok := s.pageCache.get(key, s.now()); ok {
@@ -129,6 +130,7 @@ func (s *Server) publicRequest(w http.ResponseWriter, r *http.Request) error {
 		// R-PUB-3: the complaint entry names the request it is about.
 		Complaint: "/complaints?request=" + strconv.FormatInt(id, 10),
 	}
+	page.WeChat = s.weChatShare(w, r, id, page.Meta)
 	if c.Open {
 		page.Deadline = minute(c.Deadline)
 		page.DaysLeft = daysLeft(s.now(), c.Deadline)

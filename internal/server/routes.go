@@ -73,6 +73,7 @@ func (s *Server) routes() []route {
 		{"POST /my/requests/{id}/refund-rest", s.refundRest},
 		{"POST /pay/notify/{provider}", s.payNotify},
 		{"POST /notify/{provider}/refund", s.refundNotify},
+		{"GET /wechat/oauth", s.weChatOAuth},
 		{"GET /sandbox/checkout/{id}", s.sandboxCheckout},
 		{"POST /sandbox/checkout/{id}", s.sandboxCheckout},
 

@@ -18,6 +18,8 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/carefund/carefund/internal/wechat"
+
 	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/disclosure"
@@ -121,6 +123,7 @@ type Server struct {
 	publicURL string
 	ledger    *ledger.Ledger
 	donations *donation.Service
+	wechat    *wechat.Service // the official account: OAuth and the JS-SDK (wechatpages.go); nil without one
 	providers map[string]payment.Provider
 	provider  payment.Provider // what new orders are placed with
 	sandbox   *payment.Sandbox // when configured: its checkout is served here

@@ -55,7 +55,9 @@ func (h Home) Cards() []HomeCard {
 // channel (R-PUB-4), what changed since the first version (R-REQ-6), a
 // published certificate (R-REQ-4) and the progress updates (R-DISC-2).
 type PublicRequest struct {
-	ID      int64
+	ID int64
+	// WeChat is the JS-SDK's share configuration, inside WeChat only.
+	WeChat  *WeChatShare
 	Version VersionView
 	// Versions counts the published versions; above one the page says
 	// what changed last and links to all of them.

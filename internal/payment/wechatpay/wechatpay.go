@@ -225,7 +225,8 @@ type sceneJSON struct {
 }
 
 // Create places a JSAPI order when o.PayerRef (the payer's openid) is set,
-// and an H5 order otherwise. A JSAPI checkout carries the parameters of
+// a Native order (a QR code's content) when o.Native, and an H5 order
+// otherwise. A JSAPI checkout carries the parameters of
 // WeixinJSBridge's getBrandWCPayRequest, signed; an H5 checkout a URL to
 // send the payer's browser to.
 func (c *Client) Create(ctx context.Context, o payment.Order) (payment.Checkout, error) {
@@ -259,6 +260,18 @@ func (c *Client) Create(ctx context.Context, o payment.Order) (payment.Checkout,
 			return payment.Checkout{}, err
 		}
 		return payment.Checkout{JSAPI: params}, nil
+	}
+	if o.Native {
+		var resp struct {
+			CodeURL string `json:"code_url"`
+		}
+		if err := c.call(ctx, http.MethodPost, "/v3/pay/transactions/native", nil, req, &resp); err != nil {
+			return payment.Checkout{}, err
+		}
+		if !strings.HasPrefix(resp.CodeURL, "weixin://") {
+			return payment.Checkout{}, fmt.Errorf("wechatpay: native answer without a weixin:// code_url: %w", payment.ErrMalformed)
+		}
+		return payment.Checkout{CodeURL: resp.CodeURL}, nil
 	}
 	if o.ClientIP == "" {
 		return payment.Checkout{}, &apperr.Error{Code: apperr.Invalid, Key: "payment.order_invalid",

@@ -96,6 +96,13 @@ type Options struct {
 	// apply-abnormal-refund) the server answers per second of its clock;
 	// the rest are answered 429 FREQUENCY_LIMITED. Zero means no limit.
 	RefundRateLimit int
+	// NotifyClient delivers the notifications; nil means a plain client
+	// with a 10-second timeout. A test whose merchant is behind a TLS
+	// proxy passes one that trusts the proxy's certificate.
+	NotifyClient *http.Client
+	// TLS serves https with httptest's certificate (see inapp.go's
+	// CertPEM), for a merchant that speaks to WeChat Pay over https only.
+	TLS bool
 	Faults
 }
 
@@ -112,15 +119,17 @@ type Delivery struct {
 
 // Order is what the server knows of an order.
 type Order struct {
-	OutTradeNo    string
-	TradeType     string // JSAPI or MWEB (H5)
-	Description   string
-	Total         int64
-	OpenID        string
-	ClientIP      string
-	NotifyURL     string
-	TimeExpire    time.Time
-	PrepayID      string
+	OutTradeNo  string
+	TradeType   string // JSAPI, NATIVE or MWEB (H5)
+	Description string
+	Total       int64
+	OpenID      string
+	ClientIP    string
+	NotifyURL   string
+	TimeExpire  time.Time
+	PrepayID    string
+	// CodeURL is a Native order's code_url, the QR code's content.
+	CodeURL       string
 	TradeState    string
 	TransactionID string
 	SuccessTime   time.Time
@@ -191,7 +200,10 @@ func New(tb testing.TB, opts Options) *Server {
 		refunds:        map[string]*Refund{},
 		lastRefund:     map[string]sentNotification{},
 		refundOpts:     refundOptions{delay: opts.RefundDelay, hold: opts.HoldRefunds, perSecond: opts.RefundRateLimit},
-		client:         &http.Client{Timeout: 10 * time.Second},
+		client:         opts.NotifyClient,
+	}
+	if s.client == nil {
+		s.client = &http.Client{Timeout: 10 * time.Second}
 	}
 	if len(s.APIv3Key) != 32 {
 		panic("wechatpaytest: the APIv3 key must be 32 bytes")
@@ -237,11 +249,16 @@ func New(tb testing.TB, opts Options) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v3/pay/transactions/jsapi", s.api(s.createJSAPI))
 	mux.HandleFunc("POST /v3/pay/transactions/h5", s.api(s.createH5))
+	mux.HandleFunc("POST /v3/pay/transactions/native", s.api(s.createNative))
 	mux.HandleFunc("GET /v3/pay/transactions/out-trade-no/{no}", s.api(s.query))
 	s.routeRefunds(mux)
 	mux.HandleFunc("GET /cgi-bin/mmpayweb-bin/checkmweb", s.h5Page)
 	s.routeBills(mux)
-	s.Server = httptest.NewServer(mux)
+	if opts.TLS {
+		s.Server = httptest.NewTLSServer(mux)
+	} else {
+		s.Server = httptest.NewServer(mux)
+	}
 	if tb != nil {
 		tb.Cleanup(s.Close)
 	}
@@ -757,6 +774,9 @@ func (s *Server) place(body []byte, tradeType string) (Order, *apiError) {
 		return *old, nil
 	}
 	o.PrepayID = "wx" + randomDigits(14) + randomHex(12)
+	if tradeType == "NATIVE" {
+		o.CodeURL = "weixin://wxpay/bizpayurl?pr=" + randomString(7)
+	}
 	o.TradeState = "NOTPAY"
 	s.orders[o.OutTradeNo] = &o
 	return o, nil
