@@ -31,3 +31,10 @@ func checkIdent(s string, required bool) bool {
 	}
 	return utf8.ValidString(s) && !strings.ContainsRune(s, 0) && utf8.RuneCountInString(s) <= maxActor
 }
+
+// Agreement is where one person stands with one document: the version in
+// force, and the consent that covers it (nil when they must be asked).
+type Agreement struct {
+	Version Version
+	Given   *Consent
+}
