@@ -36,6 +36,11 @@ type orderForm struct {
 	Message     string `json:"message"`
 	Share       string `json:"share"`
 	ClientToken string `json:"client_token"`
+	// AgreeRules are the ids of the rules versions the donor was shown and
+	// agreed to (R-RULES-2): the form's ticked box, the API's agree_rules.
+	AgreeRules []int64 `json:"agree_rules"`
+	// source says where the order came from, "web" or "api"; not decoded.
+	source string
 }
 
 // placeOrder places a donor's order with the payment provider new orders
@@ -56,6 +61,7 @@ func (s *Server) placeOrder(r *http.Request, requestID int64, f orderForm) (dona
 		NotifyURL: func(provider string) string { return s.publicURL + "/pay/notify/" + provider },
 		ReturnURL: func(no string) string { return s.publicURL + receiptPath(no) },
 		ClientIP:  s.clientIP(r),
+		Agreement: donation.Agreement{Rules: f.AgreeRules, Source: f.source},
 	})
 	if e := apperr.As(err); e != nil && e.Key == donation.KeyProviderUnavailable {
 		s.log.Warn("placing an order with the provider", "err", err)
@@ -148,6 +154,7 @@ func (s *Server) apiDonate(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &f); err != nil {
 		return err
 	}
+	f.source = "api"
 	placed, err := s.placeOrder(r, id, f)
 	if err != nil {
 		return err
