@@ -56,6 +56,9 @@ func (s *Service) CreateOrder(ctx context.Context, in OrderInput) (Order, error)
 	return s.createOrder(ctx, in, nil)
 }
 
+// maxAgreed bounds the versions one order agrees to: a form shows three.
+const maxAgreed = 20
+
 // donorSubject names a signed-in donor in the consents, or "" for one
 // without an account.
 func donorSubject(user int64) string {
@@ -96,7 +99,9 @@ func (s *Service) createOrder(ctx context.Context, in OrderInput, ag *Agreement)
 	if in.ClientToken == "" || len(in.ClientToken) > 64 || !utf8.ValidString(in.ClientToken) {
 		errs = append(errs, apperr.FieldError{Field: "client_token", Key: KeyClientToken})
 	}
-	if ag != nil && in.DonorUserID == 0 && len(ag.Rules) == 0 {
+	if ag != nil && len(ag.Rules) > maxAgreed {
+		errs = append(errs, apperr.FieldError{Field: FieldAgree, Key: "rules.changed"})
+	} else if ag != nil && in.DonorUserID == 0 && len(ag.Rules) == 0 {
 		// A donor without an account has agreed to nothing before: with
 		// nothing ticked, the answer is known without the database.
 		errs = append(errs, apperr.FieldError{Field: FieldAgree, Key: "rules.consent_required"})
