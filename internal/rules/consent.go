@@ -10,7 +10,8 @@ import (
 // (R-RULES-2): who, which version, when, and from where.
 type Consent struct {
 	// Subject names who agreed: "user:5" for a signed-in user,
-	// "donor-session:…" for a donor without an account.
+	// "order:NO" for a donor without an account, whose agreement is
+	// recorded against their order (donation.Place).
 	Subject   string
 	VersionID int64
 	Kind      Kind
