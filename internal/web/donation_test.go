@@ -16,7 +16,7 @@ func init() {
 		Donate{ID: 1, Title: "t", Presets: []string{"10"}, Percent: 100,
 			Form: Form{Values: map[string]string{"amount": "12.345", "preset": "10", "anonymous": "1", "message": "<script>alert(1)</script>"},
 				Errors: map[string]string{"amount": "x", "message": "y", "agree_rules": "z"}, Message: "fix"},
-			Terms: []RuleLink{{ID: 4, Kind: "fees", Title: "<b>收费标准</b>", Number: "2.0"}},
+			Terms:  []RuleLink{{ID: 4, Kind: "fees", Title: "<b>收费标准</b>", Number: "2.0"}},
 			Agreed: []AgreedRule{{RuleLink: RuleLink{ID: 1, Kind: "service-agreement", Title: "服务协议", Number: "1.0"}, At: "2026-12-07"}}},
 		DonateClosed{ID: 1, Title: "t", CloseKey: "campaign.close.target_reached", CloseNote: "n", ClosedAt: "2026-11-24"},
 		DonateClosed{ID: 1, Title: "t", Waiting: true},
