@@ -203,7 +203,9 @@ func TestDonorAgreesBeforeFirstDonation(t *testing.T) {
 		// change and sent after it is refused, next to the box.
 		stale := d.dpForm(t, d.id, "")
 		stale.Set("amount", "40")
-		st, page, _ = d.dpDo(t, "user", "GET", donateURL(d.id), nil)
+		if st, page, _ = d.dpDo(t, "user", "GET", donateURL(d.id), nil); st != http.StatusOK {
+			t.Fatalf("GET the form: %d", st)
+		}
 		staleUser := url.Values{"client_token": {clientTokenRE.FindStringSubmatch(page)[1]}, "amount": {"22"}}
 		orders := d.orders(t)
 		fees := newMajorVersion(t, db, rules.Fees)
