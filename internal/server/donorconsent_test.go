@@ -113,6 +113,20 @@ func TestDonorAgreesBeforeFirstDonation(t *testing.T) {
 		if !strings.Contains(page, `id="agree" name="agree" value="yes"`) || checkedRE.MatchString(page) {
 			t.Fatalf("the form does not ask with an unticked box:\n%s", page)
 		}
+		// R-FEE-1: the donor chooses every input there is, and none is a
+		// fee, a tip or another product.
+		formHTML := page[strings.Index(page, `id="donate-form"`):]
+		formHTML = formHTML[:strings.Index(formHTML, "</form>")]
+		for _, m := range regexp.MustCompile(`<(?:input|select|textarea)[^>]*\sname="([^"]+)"`).FindAllStringSubmatch(formHTML, -1) {
+			if !slices.Contains([]string{"s", "client_token", "preset", "amount", "anonymous", "message", "rule", "agree"}, m[1]) {
+				t.Errorf("the form has a field %q", m[1])
+			}
+		}
+		for _, bad := range []string{"保险", "小费", "打赏", "手续费", "<select"} {
+			if strings.Contains(page, bad) {
+				t.Errorf("the form offers %q", bad)
+			}
+		}
 		for i, k := range donation.ConsentKinds {
 			if !strings.Contains(page, `href="/rules/`+string(k)+`/versions/`+itoa(want[i])+`"`) ||
 				!strings.Contains(page, `name="rule" value="`+itoa(want[i])+`"`) {
