@@ -208,6 +208,11 @@ func TestDonorAgreesBeforeFirstDonation(t *testing.T) {
 			!strings.Contains(page, `href="/rules/funds-refunds/versions/`+itoa(want[2])+`"`) {
 			t.Fatalf("a donor who agreed is asked again, or not told:\n%s", page)
 		}
+		// The account page lists the agreements and asks about nothing
+		// the donor never agreed to (the publishing rules).
+		if st, acct, _ := d.dpDo(t, "user", "GET", "/account", nil); st != http.StatusOK || strings.Contains(acct, `id="reconsent"`) {
+			t.Errorf("the account page of a donor who agreed asks again: %d", st)
+		}
 		form = url.Values{"client_token": {clientTokenRE.FindStringSubmatch(page)[1]}, "amount": {"21"}}
 		if st, _, _ := d.dpDo(t, "user", "POST", donateURL(d.id), form); st != http.StatusSeeOther {
 			t.Fatalf("a second donation by a donor who agreed: %d", st)
