@@ -29,7 +29,11 @@ import (
 // says paid; the request page counts one donor and ¥50 raised; the share
 // link is credited with the donation; the platform records who paid while
 // the public sees an anonymous donation (R-DON-2); and the donation is
-// counted once (R-DON-1).
+// counted once (R-DON-1). Before the first donation the donor is asked to
+// agree to the donation terms with a box that starts unticked; paying
+// without ticking it brings the form back with the error next to the box
+// and what was typed kept; the agreement is recorded with its versions,
+// and the form does not ask again (R-RULES-2).
 func TestDonateInBrowser(t *testing.T) {
 	for _, d := range storetest.Databases(t) {
 		t.Run(d.Name, func(t *testing.T) {
@@ -38,8 +42,9 @@ func TestDonateInBrowser(t *testing.T) {
 			id, share := donateFixture(t, db, keys)
 			p := testprog.Start(t, "--database", d.DSN, "--keys-dir", keysDir)
 
+			// The form sent without the agreement comes back with 422.
 			phone := browsertest.New(t, browsertest.Phone(), browsertest.AcceptLanguage("zh-CN"),
-				browsertest.WithTimeout(3*time.Minute))
+				browsertest.AllowRefusals(), browsertest.WithTimeout(3*time.Minute))
 			do(t, phone, chromedp.EmulateViewport(375, 667, chromedp.EmulateScale(2), chromedp.EmulateMobile))
 			signInPhone(t, phone, p.URL, "13911112222")
 
@@ -57,7 +62,7 @@ func TestDonateInBrowser(t *testing.T) {
 			}
 			names := get1(t, phone, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#donate-form [name]")].map(e => e.name)`))
 			for _, n := range names {
-				if n != "s" && n != "client_token" && n != "preset" && n != "amount" && n != "anonymous" && n != "message" {
+				if n != "s" && n != "client_token" && n != "preset" && n != "amount" && n != "anonymous" && n != "message" && n != "rule" && n != "agree" {
 					t.Errorf("the form has a field %q", n)
 				}
 			}
@@ -71,7 +76,24 @@ func TestDonateInBrowser(t *testing.T) {
 			)
 			browsertest.NoHorizontalOverflow(t, phone)
 			browsertest.Screenshot(t, phone, "donate-phone-zh-CN")
+			// R-RULES-2: the terms are asked for with a box the donor ticks;
+			// without it the form comes back, the error next to the box.
+			if get1(t, phone, chromedp.Evaluate[bool](`document.querySelector("#agree").checked`)) {
+				t.Errorf("the agreement box starts ticked")
+			}
+			if n := get1(t, phone, chromedp.Evaluate[int](`document.querySelectorAll("#terms a.term").length`)); n != len(donation.ConsentKinds) {
+				t.Errorf("the form links %d rules documents, want %d", n, len(donation.ConsentKinds))
+			}
+			do(t, phone, chromedp.Click("#pay", chromedp.NodeVisible), chromedp.WaitVisible("#agree-error"))
+			if got := get1(t, phone, chromedp.Evaluate[string](`document.querySelector("#amount").value + "|" + document.querySelector("#message").value`)); got != "50|早日康复" {
+				t.Errorf("the form came back with %q, want what was typed", got)
+			}
+			if get1(t, phone, chromedp.Evaluate[bool](`document.querySelector("#agree").checked`)) {
+				t.Errorf("the agreement box came back ticked")
+			}
+			browsertest.Screenshot(t, phone, "donate-agree-error-phone-zh-CN")
 			do(t, phone,
+				chromedp.Click("#agree", chromedp.NodeVisible),
 				chromedp.Click("#pay", chromedp.NodeVisible),
 				chromedp.WaitVisible(`button[value="pay"]`),
 			)
@@ -103,6 +125,12 @@ func TestDonateInBrowser(t *testing.T) {
 				t.Errorf("the request page has raised %q, want ¥50.00", raised)
 			}
 			browsertest.Screenshot(t, phone, "request-after-donation-phone-zh-CN")
+
+			// Agreed once, not asked again while the versions stay in force.
+			do(t, phone, chromedp.Navigate(request+"/donate"), chromedp.WaitVisible("#agreed"))
+			if get1(t, phone, chromedp.Evaluate[bool](`!!document.querySelector("#agree")`)) {
+				t.Errorf("a donor who agreed is asked again")
+			}
 
 			// The donor's own list.
 			do(t, phone, chromedp.Navigate(p.URL+"my/donations"), chromedp.WaitVisible("#my-donations"))

@@ -27,6 +27,7 @@ import (
 	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/payment"
+	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/store/storetest"
 	"github.com/carefund/carefund/internal/testprog"
@@ -96,6 +97,26 @@ func donationCrash(t *testing.T, bin, dsn string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The donors agree to the rules in force (R-RULES-2), as the form asks;
+	// the server seeds them at start, as this does.
+	var agree []int64
+	err = db.Write(ctx, func(tx *store.Tx) error {
+		agree = nil
+		if err := rules.Seed(ctx, tx); err != nil {
+			return err
+		}
+		for _, k := range donation.ConsentKinds {
+			v, err := rules.Current(ctx, tx, k)
+			if err != nil {
+				return err
+			}
+			agree = append(agree, v.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	// The sandbox's signing key, shared by the server and the test's own
 	// sandbox, which pays the orders and signs their notifications.
@@ -110,7 +131,7 @@ func donationCrash(t *testing.T, bin, dsn string) {
 
 	srv := &crashServer{t: t, bin: bin, addr: freeAddr(t)}
 	// The test ends when it is done, or when the clients stall.
-	c := &crashClients{base: srv.base, request: requestID, sb: sb, paid: map[string]crashPayment{},
+	c := &crashClients{base: srv.base, request: requestID, sb: sb, paid: map[string]crashPayment{}, agree: agree,
 		http: &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
 	defer c.http.CloseIdleConnections()
 	watching := make(chan struct{})
@@ -405,6 +426,7 @@ type crashClients struct {
 	request int64
 	sb      *payment.Sandbox
 	http    *http.Client
+	agree   []int64 // the rules versions every order agrees to
 
 	started atomic.Int64 // donations begun, bounded by maxCrashDonations
 	stop    atomic.Bool  // no new donation once set
@@ -460,7 +482,7 @@ func (c *crashClients) run(ctx context.Context, client int, rng *mrand.Rand) err
 // place posts a donation until the server answers 201, with the same
 // client token each time, and returns the order number.
 func (c *crashClients) place(ctx context.Context, token string, amount money.Fen) (string, error) {
-	body, _ := json.Marshal(map[string]any{"amount": amount.String(), "client_token": token})
+	body, _ := json.Marshal(map[string]any{"amount": amount.String(), "client_token": token, "agree_rules": c.agree})
 	url := fmt.Sprintf("%s/api/v1/requests/%d/donations", c.base, c.request)
 	since := c.acked.Load()
 	for {

@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"slices"
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/audit"
@@ -77,8 +78,17 @@ func (s *Service) Overview(ctx context.Context, id int64) (Overview, error) {
 			return err
 		}
 		if len(got.Consents) > 0 {
-			if got.Changed, err = rules.Needed(ctx, tx, p.User.Actor(), ConsentKinds...); err != nil {
+			needed, err := rules.Needed(ctx, tx, p.User.Actor(), ConsentKinds...)
+			if err != nil {
 				return err
+			}
+			// Only a document agreed to before can have changed: a donor
+			// agreed to the donation terms only (donation.ConsentKinds)
+			// and is not asked here about the publishing rules.
+			for _, v := range needed {
+				if slices.ContainsFunc(got.Consents, func(c rules.Consent) bool { return c.Kind == v.Kind }) {
+					got.Changed = append(got.Changed, v)
+				}
 			}
 		}
 		o = got

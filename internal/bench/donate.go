@@ -126,6 +126,8 @@ type rig struct {
 	publisher int64
 	client    *http.Client
 	seq       atomic.Int64
+	// agree is the orders' agreement to the rules: `,"agree_rules":[…]`.
+	agree []byte
 }
 
 // hugeTarget is the request's target: never reached, so the channel stays
@@ -178,6 +180,21 @@ func newRig(ctx context.Context, db *store.DB, clients int, maxWait time.Duratio
 		rg.close()
 		return nil, err
 	}
+	// Every donor agrees to the rules in force, as the form asks
+	// (R-RULES-2): the agreement is written in the order's transaction.
+	current, err := p.Rules.Current(ctx, donations.ConsentKinds...)
+	if err != nil {
+		rg.close()
+		return nil, err
+	}
+	rg.agree = []byte(`,"agree_rules":[`)
+	for i, v := range current {
+		if i > 0 {
+			rg.agree = append(rg.agree, ',')
+		}
+		rg.agree = strconv.AppendInt(rg.agree, v.ID, 10)
+	}
+	rg.agree = append(rg.agree, ']')
 	return rg, nil
 }
 
@@ -223,7 +240,9 @@ func (rg *rig) donate(ctx context.Context, d *donor, path string) (money.Fen, ti
 	d.body = append(d.body, `,"client_token":"`...)
 	d.body = append(d.body, d.prefix...)
 	d.body = strconv.AppendInt(d.body, n, 10)
-	d.body = append(d.body, `"}`...)
+	d.body = append(d.body, '"')
+	d.body = append(d.body, rg.agree...)
+	d.body = append(d.body, '}')
 
 	t0 := time.Now()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, path, bytes.NewReader(d.body))

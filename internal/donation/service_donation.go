@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -12,6 +13,7 @@ import (
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/money"
+	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/screen"
 	"github.com/carefund/carefund/internal/store"
 )
@@ -46,7 +48,29 @@ type Service struct {
 //
 // The same ClientToken for the same request returns the first order,
 // whatever else the second submission says (R-DON-1).
+//
+// CreateOrder asks for no agreement to the rules: it is for orders that no
+// donor places through a form (the demo's, tests' fixtures). A donor's order
+// goes through Place, which requires it (R-RULES-2).
 func (s *Service) CreateOrder(ctx context.Context, in OrderInput) (Order, error) {
+	return s.createOrder(ctx, in, nil)
+}
+
+// maxAgreed bounds the versions one order agrees to: a form shows three.
+const maxAgreed = 20
+
+// donorSubject names a signed-in donor in the consents, or "" for one
+// without an account.
+func donorSubject(user int64) string {
+	if user == 0 {
+		return ""
+	}
+	return "user:" + strconv.FormatInt(user, 10)
+}
+
+// createOrder is CreateOrder, with the donor's agreement checked and
+// recorded in the order's transaction when ag is not nil (Place).
+func (s *Service) createOrder(ctx context.Context, in OrderInput, ag *Agreement) (Order, error) {
 	var errs []apperr.FieldError
 	amount, err := money.Parse(in.Amount)
 	lo, hi := s.bounds()
@@ -74,6 +98,13 @@ func (s *Service) CreateOrder(ctx context.Context, in OrderInput) (Order, error)
 	}
 	if in.ClientToken == "" || len(in.ClientToken) > 64 || !utf8.ValidString(in.ClientToken) {
 		errs = append(errs, apperr.FieldError{Field: "client_token", Key: KeyClientToken})
+	}
+	if ag != nil && len(ag.Rules) > maxAgreed {
+		errs = append(errs, apperr.FieldError{Field: FieldAgree, Key: "rules.changed"})
+	} else if ag != nil && in.DonorUserID == 0 && len(ag.Rules) == 0 {
+		// A donor without an account has agreed to nothing before: with
+		// nothing ticked, the answer is known without the database.
+		errs = append(errs, apperr.FieldError{Field: FieldAgree, Key: "rules.consent_required"})
 	}
 	if errs != nil {
 		return Order{}, &apperr.Error{Code: apperr.Invalid, Key: KeyInvalid, Fields: errs}
@@ -112,6 +143,35 @@ func (s *Service) CreateOrder(ctx context.Context, in OrderInput) (Order, error)
 	write := func(ctx context.Context, tx *store.Tx) error {
 		// The function may run twice (its batch failed): start afresh.
 		refusal = nil
+		if ag != nil {
+			// R-RULES-2: every document covered, by what this form agreed
+			// to or, for a signed-in donor, by an earlier consent.
+			missing, err := rules.Uncovered(ctx, tx, donorSubject(in.DonorUserID), ag.Rules, ConsentKinds...)
+			if err != nil {
+				return err
+			}
+			if len(missing) > 0 {
+				// A double click whose first order went through returns
+				// it, as below; otherwise nothing is stored.
+				first, err := scanOrder(tx.QueryRowPrepared(ctx, "SELECT "+orderColumns+
+					" FROM donation_orders WHERE request_id = $1 AND client_token = $2", in.RequestID, in.ClientToken))
+				if err == nil {
+					o = first
+					return nil
+				}
+				if !errors.Is(err, sql.ErrNoRows) {
+					return err
+				}
+				key := "rules.changed"
+				if len(ag.Rules) == 0 {
+					key = "rules.consent_required"
+				}
+				o = Order{}
+				refusal = &apperr.Error{Code: apperr.Invalid, Key: KeyInvalid,
+					Fields: []apperr.FieldError{{Field: FieldAgree, Key: key}}}
+				return nil
+			}
+		}
 		o = Order{OrderNo: randomString(24), RequestID: in.RequestID, Amount: amount, DonorUserID: in.DonorUserID,
 			Anonymous: in.Anonymous, Message: msg, MessageFlagged: flagged, State: Created, Provider: in.Provider,
 			CreatedAt: tx.Now, ExpiresAt: tx.Now.Add(OrderTTL)}
@@ -133,6 +193,15 @@ func (s *Service) CreateOrder(ctx context.Context, in OrderInput) (Order, error)
 			o.ExpiresAt.UnixMicro(), string(campaign.Fundraising)).Scan(&o.ID, &share)
 		if err == nil {
 			o.ShareID = share.Int64
+			if ag != nil && len(ag.Rules) > 0 {
+				// In the order's transaction: against the donor, or
+				// against the order for a donor without an account.
+				subject := donorSubject(in.DonorUserID)
+				if subject == "" {
+					subject = "order:" + o.OrderNo
+				}
+				return rules.RecordCovered(ctx, tx, subject, ag.Rules, ag.Source, ConsentKinds...)
+			}
 			return nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {

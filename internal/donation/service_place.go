@@ -17,8 +17,16 @@ import (
 // the same checkout, so a double click, or a retry after the provider did
 // not answer, is safe (R-DON-1). A provider that cannot be reached is
 // apperr.Unavailable KeyProviderUnavailable, its cause wrapped for the log.
+//
+// The donor must have agreed to the rules in force (R-RULES-2): the
+// Agreement covers every one of ConsentKinds, or a signed-in donor agreed to
+// the rest before; otherwise the order is refused with an Invalid field
+// error on FieldAgree ("rules.consent_required" when nothing was agreed,
+// "rules.changed" when a version shown was replaced) and nothing is stored.
+// The agreement is recorded in the order's own transaction: against the
+// donor ("user:N") when signed in, else against the order ("order:NO").
 func (s *Service) Place(ctx context.Context, providers map[string]payment.Provider, in PlaceInput) (Placed, error) {
-	o, err := s.CreateOrder(ctx, in.OrderInput)
+	o, err := s.createOrder(ctx, in.OrderInput, &in.Agreement)
 	if err != nil {
 		return Placed{}, err
 	}

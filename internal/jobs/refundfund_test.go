@@ -92,7 +92,7 @@ func (e *fundEnv) donate(request int64, amount string) {
 	placed, err := e.p.Donations.Place(e.ctx, e.p.Providers, donation.PlaceInput{OrderInput: donation.OrderInput{RequestID: request,
 		Amount: amount, Provider: "sandbox", ClientToken: "fund-" + strconv.Itoa(e.tokens)},
 		NotifyURL: func(string) string { return "http://127.0.0.1/notify" }, ReturnURL: func(string) string { return "http://127.0.0.1/r" },
-		ClientIP: "203.0.113.1"})
+		ClientIP: "203.0.113.1", Agreement: donation.Agreement{Rules: donorRules(e.t, e.p), Source: "test"}})
 	if err != nil {
 		e.t.Fatal(err)
 	}

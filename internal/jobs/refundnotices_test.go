@@ -16,6 +16,21 @@ import (
 	"github.com/carefund/carefund/internal/store/storetest"
 )
 
+// donorRules returns the ids of the rules versions in force a donor agrees
+// to (R-RULES-2).
+func donorRules(t testing.TB, p *platform.Platform) []int64 {
+	t.Helper()
+	current, err := p.Rules.Current(context.Background(), donation.ConsentKinds...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, v := range current {
+		ids = append(ids, v.ID)
+	}
+	return ids
+}
+
 // giveAt places and pays an order of amount (yuan) by donor (0: not signed
 // in) at the platform's sandbox and confirms it, returning the donation.
 func giveAt(t *testing.T, p *platform.Platform, req, donor int64, amount string) int64 {
@@ -27,6 +42,7 @@ func giveAt(t *testing.T, p *platform.Platform, req, donor int64, amount string)
 		NotifyURL: func(string) string { return "http://127.0.0.1:9/pay/notify/sandbox" },
 		ReturnURL: func(no string) string { return "http://127.0.0.1:9/donations/" + no },
 		ClientIP:  "192.0.2.1",
+		Agreement: donation.Agreement{Rules: donorRules(t, p), Source: "test"},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -10,7 +10,8 @@ import (
 // (R-RULES-2): who, which version, when, and from where.
 type Consent struct {
 	// Subject names who agreed: "user:5" for a signed-in user,
-	// "donor-session:…" for a donor without an account.
+	// "order:NO" for a donor without an account, whose agreement is
+	// recorded against their order (donation.Place).
 	Subject   string
 	VersionID int64
 	Kind      Kind
@@ -30,4 +31,11 @@ func checkIdent(s string, required bool) bool {
 		return false
 	}
 	return utf8.ValidString(s) && !strings.ContainsRune(s, 0) && utf8.RuneCountInString(s) <= maxActor
+}
+
+// Agreement is where one person stands with one document: the version in
+// force, and the consent that covers it (nil when they must be asked).
+type Agreement struct {
+	Version Version
+	Given   *Consent
 }

@@ -16,7 +16,9 @@
 // records who agreed to which version, when and from which page, in an
 // append-only table. A new minor version does not ask people again; a new
 // major version does (see Needed). CheckBox accepts only a ticked checkbox,
-// never a default. Requesters and publishers also confirm a fixed
+// never a default. Donors agree before giving, in the order's own
+// transaction (Uncovered, RecordCovered); one without an account has the
+// agreement recorded against the order ("order:NO"). Requesters and publishers also confirm a fixed
 // truthfulness declaration (R-RULES-4, TruthfulnessKey).
 //
 // The first versions (1.0) of all five documents are embedded in the binary

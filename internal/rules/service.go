@@ -144,3 +144,15 @@ func (s *Service) MakeEffective(ctx context.Context, rec audit.Record, id int64,
 		return err
 	})
 }
+
+// Standing returns where subject stands with the kinds (Standing): what a
+// form asks to agree to, and what it shows as agreed already.
+func (s *Service) Standing(ctx context.Context, subject string, kinds ...Kind) ([]Agreement, error) {
+	var out []Agreement
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		out, err = Standing(ctx, tx, subject, kinds...)
+		return err
+	})
+	return out, err
+}

@@ -377,3 +377,99 @@ func Consents(ctx context.Context, tx *store.Tx, subject string) ([]Consent, err
 	}, `SELECT subject, version_id, kind, major, minor, at, source
 		FROM rules_consents WHERE subject = $1 ORDER BY at, id`, subject)
 }
+
+// inList appends to args the values of list and returns the placeholders
+// that name them, "$3, $4", for an IN clause.
+func inList[T any](args []any, list []T) ([]any, string) {
+	var b strings.Builder
+	for i, v := range list {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		args = append(args, v)
+		fmt.Fprintf(&b, "$%d", len(args))
+	}
+	return args, b.String()
+}
+
+// Uncovered returns the ids of the versions in force of the kinds that are
+// covered neither by versionIDs (the versions a form showed and the person
+// agreed to) nor by a consent subject gave before at their current major
+// version (Needed's rule), oldest kind first. One query, so that it can sit
+// in a busy transaction (a donor's order). subject may be "" for a person
+// without an account, who has agreed to nothing before. A version in
+// versionIDs that is no longer in force covers nothing: the person is asked
+// again (R-RULES-2).
+func Uncovered(ctx context.Context, tx *store.Tx, subject string, versionIDs []int64, kinds ...Kind) ([]int64, error) {
+	if len(kinds) == 0 {
+		return nil, nil
+	}
+	args, ks := inList([]any{subject}, kinds)
+	q := `SELECT v.id FROM rules_versions v WHERE v.state = 'effective' AND v.kind IN (` + ks + `)
+		AND NOT EXISTS (SELECT 1 FROM rules_consents c WHERE c.subject = $1 AND c.kind = v.kind AND c.major = v.major)`
+	if len(versionIDs) > 0 {
+		var ids string
+		args, ids = inList(args, versionIDs)
+		q += ` AND v.id NOT IN (` + ids + `)`
+	}
+	return store.All(ctx, tx, func(rows *sql.Rows) (int64, error) {
+		var id int64
+		err := rows.Scan(&id)
+		return id, err
+	}, q+" ORDER BY v.id", args...)
+}
+
+// RecordCovered records that subject agreed, now, to those of versionIDs that
+// are the versions in force of the kinds, in one statement; the others (a
+// version superseded meanwhile, a document not asked about) are left out.
+// Call Uncovered first, in the same transaction, to refuse an agreement that
+// does not cover every kind. Recording the same consent twice keeps the
+// first.
+func RecordCovered(ctx context.Context, tx *store.Tx, subject string, versionIDs []int64, source string, kinds ...Kind) error {
+	if !checkIdent(subject, true) || !checkIdent(source, false) {
+		return errors.New("rules: a consent needs a well-formed subject and source")
+	}
+	if len(versionIDs) == 0 || len(kinds) == 0 {
+		return nil
+	}
+	args, ks := inList([]any{subject, micros(tx.Now), source}, kinds)
+	args, ids := inList(args, versionIDs)
+	_, err := tx.ExecContext(ctx, `INSERT INTO rules_consents (subject, version_id, kind, major, minor, at, source)
+		SELECT CAST($1 AS TEXT), v.id, v.kind, v.major, v.minor, CAST($2 AS BIGINT), CAST($3 AS TEXT)
+		FROM rules_versions v WHERE v.state = 'effective' AND v.kind IN (`+ks+`) AND v.id IN (`+ids+`)
+		ON CONFLICT (subject, version_id) DO NOTHING`, args...)
+	return err
+}
+
+// Standing returns, for each of the kinds in order, the version in force
+// and the consent subject gave to it (or to an earlier minor version of the
+// same major version), if any: what a form shows as "you agreed on … to
+// version …" instead of asking again. subject "" has agreed to nothing.
+func Standing(ctx context.Context, tx *store.Tx, subject string, kinds ...Kind) ([]Agreement, error) {
+	out := make([]Agreement, 0, len(kinds))
+	for _, k := range kinds {
+		cur, err := Current(ctx, tx, k)
+		if err != nil {
+			return nil, err
+		}
+		a := Agreement{Version: cur}
+		if subject != "" {
+			var (
+				c  Consent
+				at int64
+			)
+			err := tx.QueryRowContext(ctx, `SELECT subject, version_id, kind, major, minor, at, source FROM rules_consents
+				WHERE subject = $1 AND kind = $2 AND major = $3 ORDER BY at DESC, id DESC LIMIT 1`, subject, k, cur.Major).
+				Scan(&c.Subject, &c.VersionID, &c.Kind, &c.Major, &c.Minor, &at, &c.Source)
+			switch {
+			case err == nil:
+				c.At = time.UnixMicro(at).UTC()
+				a.Given = &c
+			case !errors.Is(err, sql.ErrNoRows):
+				return nil, err
+			}
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -573,6 +574,78 @@ func TestConsentsAppendOnly(t *testing.T) {
 		})
 		if len(cs) != 1 || cs[0].VersionID != v.ID {
 			t.Errorf("Consents = %+v, want the one recorded", cs)
+		}
+	})
+}
+
+// R-RULES-2: Uncovered names the versions in force that neither the
+// versions agreed to now nor an earlier consent at the same major version
+// cover; RecordCovered records only versions in force of the kinds asked;
+// a minor change asks nobody again, a major one does; Standing shows what
+// was agreed to and when.
+func TestUncoveredAndRecordCovered(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		seed(t, db)
+		kinds := []Kind{ServiceAgreement, Fees, FundsRefunds}
+		sa, fees, funds := current(t, db, ServiceAgreement), current(t, db, Fees), current(t, db, FundsRefunds)
+		uncovered := func(subject string, ids ...int64) []int64 {
+			t.Helper()
+			var out []int64
+			must(t, db, func(ctx context.Context, tx *store.Tx) (err error) {
+				out, err = Uncovered(ctx, tx, subject, ids, kinds...)
+				return err
+			})
+			return out
+		}
+		if got := uncovered(""); !slices.Equal(got, []int64{sa.ID, fees.ID, funds.ID}) {
+			t.Errorf("nothing agreed: uncovered %v, want all three", got)
+		}
+		if got := uncovered("", sa.ID, funds.ID); !slices.Equal(got, []int64{fees.ID}) {
+			t.Errorf("two agreed: uncovered %v, want the fees", got)
+		}
+		if got := uncovered("", sa.ID, fees.ID, funds.ID); len(got) != 0 {
+			t.Errorf("all agreed: uncovered %v", got)
+		}
+		privacy := current(t, db, Privacy)
+		must(t, db, func(ctx context.Context, tx *store.Tx) error {
+			// The privacy rules are not asked about: not recorded.
+			return RecordCovered(ctx, tx, "user:9", []int64{sa.ID, fees.ID, funds.ID, privacy.ID}, "web", kinds...)
+		})
+		var cs []Consent
+		must(t, db, func(ctx context.Context, tx *store.Tx) (err error) { cs, err = Consents(ctx, tx, "user:9"); return err })
+		if len(cs) != 3 {
+			t.Fatalf("recorded %+v, want the three asked about", cs)
+		}
+		if got := uncovered("user:9"); len(got) != 0 {
+			t.Errorf("agreed before: uncovered %v", got)
+		}
+		// A minor change covers; a major change asks again, and a
+		// superseded version agreed to now covers nothing.
+		minor := effective(t, db, draft(t, db, Fees, false))
+		if got := uncovered("user:9"); len(got) != 0 {
+			t.Errorf("after a minor change: uncovered %v", got)
+		}
+		major := effective(t, db, report(t, db, draft(t, db, Fees, true)))
+		if got := uncovered("user:9", fees.ID, minor.ID); !slices.Equal(got, []int64{major.ID}) {
+			t.Errorf("after a major change: uncovered %v, want %d", got, major.ID)
+		}
+		must(t, db, func(ctx context.Context, tx *store.Tx) error {
+			return RecordCovered(ctx, tx, "order:abc", []int64{fees.ID, sa.ID}, "api", kinds...)
+		})
+		must(t, db, func(ctx context.Context, tx *store.Tx) (err error) {
+			cs, err = Consents(ctx, tx, "order:abc")
+			return err
+		})
+		if len(cs) != 1 || cs[0].VersionID != sa.ID {
+			t.Errorf("recorded %+v, want only the version in force", cs)
+		}
+		var st []Agreement
+		must(t, db, func(ctx context.Context, tx *store.Tx) (err error) {
+			st, err = Standing(ctx, tx, "user:9", kinds...)
+			return err
+		})
+		if len(st) != 3 || st[0].Given == nil || st[0].Given.VersionID != sa.ID || st[1].Given != nil || st[1].Version.ID != major.ID {
+			t.Errorf("Standing = %+v", st)
 		}
 	})
 }

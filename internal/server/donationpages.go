@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/rand"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/carefund/carefund/internal/apperr"
@@ -11,6 +12,7 @@ import (
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/payment"
 	"github.com/carefund/carefund/internal/refund"
+	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/server/site"
 	"github.com/carefund/carefund/internal/web"
 )
@@ -35,11 +37,24 @@ const myDonationsShown = 200
 // no token of ours and is dropped.
 const maxShareToken = 64
 
-// donateForm is the form for d, filled with f.
-func donateForm(lang i18n.Lang, d disclosure.Target, f web.Form) web.Donate {
+// donateForm is the form for d, filled with f, asking to agree to the
+// rules the donor has not agreed to yet (standing, R-RULES-2).
+func donateForm(lang i18n.Lang, d disclosure.Target, standing []rules.Agreement, f web.Form) web.Donate {
 	pub := d.Latest.Published
 	page := web.Donate{ID: d.ID, Title: pub.Title, Patient: pub.Patient, Raised: d.Raised.Format(lang),
 		Target: pub.Target.Format(lang), Donors: d.Donors, Presets: donationPresets, Form: f}
+	for _, a := range standing {
+		if a.Given == nil {
+			page.Terms = append(page.Terms, ruleLink(lang, a.Version))
+			continue
+		}
+		// The version agreed to may be an earlier minor one of the same
+		// major version, which covers the one in force: show what was
+		// agreed to, and when.
+		link := ruleLink(lang, a.Version)
+		link.ID, link.Number = a.Given.VersionID, strconv.Itoa(a.Given.Major)+"."+strconv.Itoa(a.Given.Minor)
+		page.Agreed = append(page.Agreed, web.AgreedRule{RuleLink: link, At: day(a.Given.At)})
+	}
 	if pub.Target > 0 {
 		page.Percent = int(min(100, int64(d.Raised)*100/int64(pub.Target)))
 	}
@@ -78,11 +93,45 @@ func (s *Server) donatePage(w http.ResponseWriter, r *http.Request) error {
 	if sent, err := s.weChatSignIn(w, r); sent || err != nil {
 		return err
 	}
+	standing, err := s.donorStanding(r)
+	if err != nil {
+		return err
+	}
 	values := map[string]string{"s": formShareToken(site.Params(r).Get("s")), "client_token": rand.Text()}
 	// The form's client token is this rendering's own: no cache may hand
 	// one rendering to two donors, whose donations would become one order.
 	w.Header().Set("Cache-Control", "no-store")
-	return s.render(w, r, donateForm(s.lang(r), d, web.Form{Values: values}))
+	return s.render(w, r, donateForm(s.lang(r), d, standing, web.Form{Values: values}))
+}
+
+// donorStanding returns where the caller stands with the rules a donor
+// agrees to: a signed-in donor who agreed before is not asked again while
+// those versions stay in force.
+func (s *Server) donorStanding(r *http.Request) ([]rules.Agreement, error) {
+	subject := ""
+	if u := callerOf(r).user; u != nil {
+		subject = u.Actor()
+	}
+	return s.rules.Standing(r.Context(), subject, donation.ConsentKinds...)
+}
+
+// agreedRules returns the rules versions a submitted form agreed to: the
+// ids of its hidden "rule" fields when its box is ticked, none otherwise.
+// Only a ticked box is consent (rules.CheckBox): an unticked one, or any
+// other value, agrees to nothing.
+func agreedRules(r *http.Request) ([]int64, error) {
+	if rules.CheckBox(r.PostFormValue("agree"), donation.FieldAgree) != nil {
+		return nil, nil
+	}
+	var ids []int64
+	for _, v := range r.PostForm["rule"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return nil, apperr.New(apperr.Invalid, "")
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
 }
 
 // donate places the order of a submitted form and sends the donor to the
@@ -117,8 +166,13 @@ func (s *Server) donate(w http.ResponseWriter, r *http.Request) error {
 		// preset means what they typed.
 		amount = preset
 	}
+	agreed, err := agreedRules(r)
+	if err != nil {
+		return err
+	}
 	f := orderForm{Amount: amount, Anonymous: r.PostFormValue("anonymous") == "1", Message: r.PostFormValue("message"),
-		Share: formShareToken(r.PostFormValue("s")), ClientToken: r.PostFormValue("client_token")}
+		Share: formShareToken(r.PostFormValue("s")), ClientToken: r.PostFormValue("client_token"),
+		AgreeRules: agreed, source: "web"}
 	f.way = s.payWayOf(r)
 	placed, err := s.placeOrder(r, id, f)
 	switch {
@@ -161,8 +215,15 @@ func (s *Server) donate(w http.ResponseWriter, r *http.Request) error {
 			values["client_token"] = rand.Text()
 		}
 	}
+	// The rules are shown as they stand now: a version replaced while the
+	// form was open is asked about again. The box comes back unticked:
+	// agreeing is the donor's act, every time the form is sent.
+	standing, err := s.donorStanding(r)
+	if err != nil {
+		return err
+	}
 	w.Header().Set("Cache-Control", "no-store")
-	return s.renderStatus(w, r, status, donateForm(lang, d, fm))
+	return s.renderStatus(w, r, status, donateForm(lang, d, standing, fm))
 }
 
 // formShareToken returns the share token of a link, or "" for one that cannot

@@ -92,12 +92,15 @@ func (d *dpFixture) dpDo(t *testing.T, who, method, target string, form url.Valu
 
 var (
 	clientTokenRE = regexp.MustCompile(`name="client_token" value="([^"]+)"`)
+	ruleRE        = regexp.MustCompile(`name="rule" value="([0-9]+)"`)
 	checkoutRE    = regexp.MustCompile(`name="t" value="([^"]+)"`)
 	receiptRE     = regexp.MustCompile(`id="receipt-state"[^>]*data-state="([a-z_]+)"`)
 )
 
 // dpForm opens the donation form and returns the form to post back,
-// carrying the rendering's client token and the share token.
+// carrying the rendering's client token and the share token, the rules
+// versions it showed and, as the donor's act, the agreement box ticked
+// (R-RULES-2); a test of the unticked box deletes "agree".
 func (d *dpFixture) dpForm(t *testing.T, id int64, share string) url.Values {
 	t.Helper()
 	target := donateURL(id)
@@ -112,7 +115,11 @@ func (d *dpFixture) dpForm(t *testing.T, id int64, share string) url.Values {
 	if m == nil {
 		t.Fatalf("the form has no client token")
 	}
-	return url.Values{"client_token": {m[1]}, "s": {share}}
+	form := url.Values{"client_token": {m[1]}, "s": {share}, "agree": {"yes"}}
+	for _, r := range ruleRE.FindAllStringSubmatch(body, -1) {
+		form.Add("rule", r[1])
+	}
+	return form
 }
 
 // orders counts the stored orders.
@@ -370,7 +377,10 @@ func TestDonateThroughSandbox(t *testing.T) {
 			t.Fatalf("GET the form: %d", st)
 		}
 		token := clientTokenRE.FindStringSubmatch(body)[1]
-		form := url.Values{"client_token": {token}, "preset": {"10"}, "amount": {"50"}, "anonymous": {"1"}, "message": {"早日康复"}}
+		form := url.Values{"client_token": {token}, "preset": {"10"}, "amount": {"50"}, "anonymous": {"1"}, "message": {"早日康复"}, "agree": {"yes"}}
+		for _, r := range ruleRE.FindAllStringSubmatch(body, -1) {
+			form.Add("rule", r[1])
+		}
 		st, _, h := d.dpDo(t, "user", "POST", donateURL(d.id), form)
 		checkout := h.Get("Location")
 		if st != http.StatusSeeOther || !strings.HasPrefix(checkout, d.url+"/sandbox/checkout/") {

@@ -40,6 +40,11 @@ type orderForm struct {
 	// way is how the donor's browser pays (wechatpages.go): the payer's
 	// openid inside WeChat, or a QR code on a desktop.
 	way payWay
+	// AgreeRules are the ids of the rules versions the donor was shown and
+	// agreed to (R-RULES-2): the form's ticked box, the API's agree_rules.
+	AgreeRules []int64 `json:"agree_rules"`
+	// source says where the order came from, "web" or "api"; not decoded.
+	source string
 }
 
 // placeOrder places a donor's order with the payment provider new orders
@@ -61,6 +66,7 @@ func (s *Server) placeOrder(r *http.Request, requestID int64, f orderForm) (dona
 		ReturnURL: func(no string) string { return s.publicURL + receiptPath(no) },
 		ClientIP:  s.clientIP(r),
 		PayerRef:  f.way.openid, Native: f.way.native,
+		Agreement: donation.Agreement{Rules: f.AgreeRules, Source: f.source},
 	})
 	if e := apperr.As(err); e != nil && e.Key == donation.KeyProviderUnavailable {
 		s.log.Warn("placing an order with the provider", "err", err)
@@ -153,6 +159,7 @@ func (s *Server) apiDonate(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &f); err != nil {
 		return err
 	}
+	f.source = "api"
 	placed, err := s.placeOrder(r, id, f)
 	if err != nil {
 		return err

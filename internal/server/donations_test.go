@@ -264,7 +264,7 @@ func newClientToken() string {
 func (e *payEnv) order(t *testing.T, requestID int64, amount string) string {
 	t.Helper()
 	st, out := e.apiCall(t, "POST", "/api/v1/requests/"+itoa(requestID)+"/donations",
-		map[string]any{"amount": amount, "client_token": newClientToken()}, "")
+		map[string]any{"amount": amount, "client_token": newClientToken(), "agree_rules": donorRules(t, e.s)}, "")
 	no, _ := out["order_no"].(string)
 	if st != http.StatusCreated || no == "" {
 		t.Fatalf("placing an order of %s: %d %v", amount, st, out)
@@ -887,7 +887,7 @@ func TestClosingAtTarget(t *testing.T) {
 			t.Errorf("ledger.Verify: %v", err)
 		}
 		st, out := e.apiCall(t, "POST", "/api/v1/requests/"+itoa(id)+"/donations",
-			map[string]any{"amount": "10", "client_token": newClientToken()}, "")
+			map[string]any{"amount": "10", "client_token": newClientToken(), "agree_rules": donorRules(t, e.s)}, "")
 		if want := i18n.T(i18n.EN, donation.KeyClosed); st != http.StatusConflict || out["detail"] != want {
 			t.Errorf("an order after closing: %d %v; want 409 %q", st, out, want)
 		}
@@ -918,13 +918,13 @@ func TestDonationAPI(t *testing.T) {
 		id := e.fundraising(t, 0)
 		path := "/api/v1/requests/" + itoa(id) + "/donations"
 		for _, amount := range []string{"0", "-5", "1e9", "12.345", "¥", "", "abc", "1e2"} {
-			st, out := e.apiCall(t, "POST", path, map[string]any{"amount": amount, "client_token": newClientToken()}, "")
+			st, out := e.apiCall(t, "POST", path, map[string]any{"amount": amount, "client_token": newClientToken(), "agree_rules": donorRules(t, e.s)}, "")
 			if st != http.StatusUnprocessableEntity || !hasFieldError(out, "amount") {
 				t.Errorf("amount %q: %d %v; want 422 with an error on amount", amount, st, out)
 			}
 		}
 		// Above the maximum.
-		st, out := e.apiCall(t, "POST", path, map[string]any{"amount": "50000.01", "client_token": newClientToken()}, "")
+		st, out := e.apiCall(t, "POST", path, map[string]any{"amount": "50000.01", "client_token": newClientToken(), "agree_rules": donorRules(t, e.s)}, "")
 		if st != http.StatusUnprocessableEntity || !hasFieldError(out, "amount") {
 			t.Errorf("above the maximum: %d %v; want 422 on amount", st, out)
 		}
@@ -932,14 +932,14 @@ func TestDonationAPI(t *testing.T) {
 			t.Errorf("%d orders placed by bad input, want none", n)
 		}
 		if st, out := e.apiCall(t, "POST", "/api/v1/requests/999999/donations",
-			map[string]any{"amount": "10", "client_token": newClientToken()}, ""); st != http.StatusNotFound {
+			map[string]any{"amount": "10", "client_token": newClientToken(), "agree_rules": donorRules(t, e.s)}, ""); st != http.StatusNotFound {
 			t.Errorf("an unknown request: %d %v; want 404", st, out)
 		}
 
 		// A double click: the same client token, the same order.
 		tok := newClientToken()
-		_, first := e.apiCall(t, "POST", path, map[string]any{"amount": "20", "client_token": tok}, "")
-		st, again := e.apiCall(t, "POST", path, map[string]any{"amount": "20", "client_token": tok}, "")
+		_, first := e.apiCall(t, "POST", path, map[string]any{"amount": "20", "client_token": tok, "agree_rules": donorRules(t, e.s)}, "")
+		st, again := e.apiCall(t, "POST", path, map[string]any{"amount": "20", "client_token": tok, "agree_rules": donorRules(t, e.s)}, "")
 		if st != http.StatusCreated || first["order_no"] == nil || again["order_no"] != first["order_no"] {
 			t.Errorf("the same client token twice: %v then %d %v; want the same order", first, st, again)
 		}
@@ -947,7 +947,7 @@ func TestDonationAPI(t *testing.T) {
 		// R-DON-2: anonymous to the public, known to the platform.
 		token, userID := e.signIn(t, "13800138123")
 		st, anon := e.apiCall(t, "POST", path, map[string]any{"amount": "35", "anonymous": true, "message": "加油",
-			"client_token": newClientToken()}, token)
+			"client_token": newClientToken(), "agree_rules": donorRules(t, e.s)}, token)
 		no, _ := anon["order_no"].(string)
 		if st != http.StatusCreated || no == "" || anon["anonymous"] != true {
 			t.Fatalf("an anonymous order: %d %v", st, anon)
@@ -995,7 +995,7 @@ func TestDonationAPI(t *testing.T) {
 		want := i18n.T(i18n.EN, donation.KeyClosed)
 		for name, rid := range map[string]int64{"closed": closed, "suspended": suspended} {
 			st, out := e.apiCall(t, "POST", "/api/v1/requests/"+itoa(rid)+"/donations",
-				map[string]any{"amount": "10", "client_token": newClientToken()}, "")
+				map[string]any{"amount": "10", "client_token": newClientToken(), "agree_rules": donorRules(t, e.s)}, "")
 			if st != http.StatusConflict || out["detail"] != want {
 				t.Errorf("a %s request: %d %v; want 409 %q", name, st, out, want)
 			}
@@ -1052,7 +1052,7 @@ func TestWeChatPayEndToEnd(t *testing.T) {
 
 		id := e.fundraising(t, 0)
 		st, out := e.apiCall(t, "POST", "/api/v1/requests/"+itoa(id)+"/donations",
-			map[string]any{"amount": "88.80", "client_token": newClientToken()}, "")
+			map[string]any{"amount": "88.80", "client_token": newClientToken(), "agree_rules": donorRules(t, e.s)}, "")
 		no, _ := out["order_no"].(string)
 		if st != http.StatusCreated || no == "" {
 			t.Fatalf("placing the order: %d %v", st, out)
@@ -1092,7 +1092,7 @@ func TestWeChatPayEndToEnd(t *testing.T) {
 		// one counts.
 		fake.SetFaults(wechatpaytest.Faults{Notification: wechatpaytest.TamperBody})
 		st, out = e.apiCall(t, "POST", "/api/v1/requests/"+itoa(id)+"/donations",
-			map[string]any{"amount": "20", "client_token": newClientToken()}, "")
+			map[string]any{"amount": "20", "client_token": newClientToken(), "agree_rules": donorRules(t, e.s)}, "")
 		second, _ := out["order_no"].(string)
 		if st != http.StatusCreated || second == "" {
 			t.Fatalf("placing the second order: %d %v", st, out)
@@ -1137,4 +1137,28 @@ func TestWeChatPayEndToEnd(t *testing.T) {
 			t.Errorf("%d payments quarantined, want none", n)
 		}
 	})
+}
+
+// donorRules returns the ids of the rules versions in force that a donor
+// agrees to (R-RULES-2), as the form and the API send them.
+func donorRules(t testing.TB, s *Server) []int64 {
+	t.Helper()
+	current, err := s.rules.Current(context.Background(), donation.ConsentKinds...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]int64, 0, len(current))
+	for _, v := range current {
+		ids = append(ids, v.ID)
+	}
+	return ids
+}
+
+// agreeJSON is donorRules as a JSON array.
+func agreeJSON(t testing.TB, s *Server) string {
+	b, err := json.Marshal(donorRules(t, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

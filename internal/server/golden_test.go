@@ -257,7 +257,7 @@ func TestGolden(t *testing.T) {
 		// A donation order placed through the API, paid.
 		donor, _ := f.signInUser(t, "13900139002")
 		resp, body := g.do(t, "POST", "/api/v1/requests/"+itoa(id)+"/donations",
-			`{"amount":"50","anonymous":false,"message":"一点心意","client_token":"golden-order-3"}`, donor)
+			`{"amount":"50","anonymous":false,"message":"一点心意","client_token":"golden-order-3","agree_rules":`+agreeJSON(t, f.s)+`}`, donor)
 		var order struct {
 			OrderNo string `json:"order_no"`
 		}

@@ -35,6 +35,7 @@ func (f *fixture) rfGive(t *testing.T, id, donor int64, amount string) (string, 
 		NotifyURL: func(string) string { return "http://127.0.0.1:9/pay/notify/sandbox" },
 		ReturnURL: func(no string) string { return "http://127.0.0.1:9" + receiptPath(no) },
 		ClientIP:  "192.0.2.1",
+		Agreement: donation.Agreement{Rules: donorRules(t, f.s), Source: "test"},
 	})
 	if err != nil {
 		t.Fatalf("order of %s: %v", amount, err)

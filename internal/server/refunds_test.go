@@ -29,7 +29,7 @@ func TestDonorRefundAPI(t *testing.T) {
 		token, _ := e.signIn(t, "13800138011")
 		other, _ := e.signIn(t, "13800138012")
 		st, out := e.apiCall(t, "POST", "/api/v1/requests/"+itoa(req)+"/donations",
-			map[string]any{"amount": "88.00", "client_token": newClientToken()}, token)
+			map[string]any{"amount": "88.00", "client_token": newClientToken(), "agree_rules": donorRules(t, e.s)}, token)
 		no, _ := out["order_no"].(string)
 		if st != http.StatusCreated {
 			t.Fatalf("order: %d %v", st, out)

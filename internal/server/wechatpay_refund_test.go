@@ -75,7 +75,7 @@ func TestWeChatPayRefundsEndToEnd(t *testing.T) {
 		orders := map[money.Fen]string{}
 		for text, fen := range amounts {
 			st, out := e.apiCall(t, "POST", "/api/v1/requests/"+itoa(id)+"/donations",
-				map[string]any{"amount": text, "client_token": newClientToken()}, "")
+				map[string]any{"amount": text, "client_token": newClientToken(), "agree_rules": donorRules(t, e.s)}, "")
 			no, _ := out["order_no"].(string)
 			if st != http.StatusCreated || no == "" {
 				t.Fatalf("placing %s: %d %v", text, st, out)

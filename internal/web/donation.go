@@ -30,6 +30,21 @@ type Donate struct {
 	// donor picks one.
 	Presets []string
 	Form    Form
+	// Terms are the rules versions the donor must agree to before giving
+	// (R-RULES-2), each linked to its version: the form asks with an
+	// unticked box named "agree" and sends their ids as hidden "rule"
+	// fields, so that a version replaced meanwhile is asked about again.
+	// Empty when the signed-in donor agreed to them all before.
+	Terms []RuleLink
+	// Agreed are the versions the signed-in donor agreed to before, shown
+	// instead of asking again.
+	Agreed []AgreedRule
+}
+
+// AgreedRule is a rules version a person agreed to, and the day.
+type AgreedRule struct {
+	RuleLink
+	At string
 }
 
 // DonateClosed says that a request takes no donations now: its channel
