@@ -206,8 +206,8 @@ func TestWeChatInAppDonation(t *testing.T) {
 			if a, c := oa.Calls("/connect/oauth2/authorize"), oa.Calls("/sns/oauth2/access_token"); a != 1 || c != 1 {
 				t.Fatalf("OAuth: %d authorize, %d code exchanges; want 1 each", a, c)
 			}
-			// (The donor agreement, once the form has it, is ticked here.)
-			do(t, phone, chromedp.SendKeys("#amount", "50"), chromedp.Click("#pay", chromedp.NodeVisible), chromedp.WaitVisible("#pay-button"))
+			// The donor agrees to the donation terms (R-RULES-2).
+			do(t, phone, chromedp.SendKeys("#amount", "50"), chromedp.Click("#agree", chromedp.NodeVisible), chromedp.Click("#pay", chromedp.NodeVisible), chromedp.WaitVisible("#pay-button"))
 
 			// The page asks the bridge to pay; the parameters are WeChat Pay's.
 			bridgeCall := func(n int) map[string]string {
@@ -269,7 +269,7 @@ func TestWeChatInAppDonation(t *testing.T) {
 				return err
 			}))
 			do(t, desk, chromedp.Navigate(request+"/donate"), chromedp.WaitVisible("#amount"),
-				chromedp.SendKeys("#amount", "20"), chromedp.Click("#pay", chromedp.NodeVisible), chromedp.WaitVisible("#pay-qr"))
+				chromedp.SendKeys("#amount", "20"), chromedp.Click("#agree", chromedp.NodeVisible), chromedp.Click("#pay", chromedp.NodeVisible), chromedp.WaitVisible("#pay-qr"))
 			no := get1(t, desk, chromedp.Text("#pay-order"))
 			if o, ok := pay.Order(no); !ok || o.TradeType != "NATIVE" || o.CodeURL == "" {
 				t.Fatalf("the desktop's order %s: %+v", no, o)

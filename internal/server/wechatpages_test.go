@@ -230,7 +230,7 @@ func TestWeChatInAppServer(t *testing.T) {
 		}
 
 		// Pay with JSAPI.
-		st, _, page = b.do(t, "POST", e.url+requestPath(id)+"/donate", url.Values{"amount": {"50"}, "client_token": {formToken(t, page)}})
+		st, _, page = b.do(t, "POST", e.url+requestPath(id)+"/donate", agreed(page, url.Values{"amount": {"50"}, "client_token": {formToken(t, page)}}))
 		if st != http.StatusOK {
 			t.Fatalf("donating: %d\n%s", st, page)
 		}
@@ -259,7 +259,7 @@ func TestWeChatInAppServer(t *testing.T) {
 		// A desktop pays Native: a QR code.
 		d := newBrowser(t, uaDesktop)
 		_, _, form := d.do(t, "GET", e.url+requestPath(id)+"/donate", nil)
-		st, _, page = d.do(t, "POST", e.url+requestPath(id)+"/donate", url.Values{"amount": {"20"}, "client_token": {formToken(t, form)}})
+		st, _, page = d.do(t, "POST", e.url+requestPath(id)+"/donate", agreed(form, url.Values{"amount": {"20"}, "client_token": {formToken(t, form)}}))
 		if st != http.StatusOK || len(d.trail) != 0 {
 			t.Fatalf("donating on a desktop: %d %q", st, d.trail)
 		}
@@ -272,4 +272,14 @@ func TestWeChatInAppServer(t *testing.T) {
 			t.Fatal("no QR code on the page")
 		}
 	})
+}
+
+// agreed adds to a donate form's values the donor's agreement to the rules
+// versions the page showed (R-RULES-2), as ticking its box does.
+func agreed(page string, v url.Values) url.Values {
+	v.Set("agree", "yes")
+	for _, r := range ruleRE.FindAllStringSubmatch(page, -1) {
+		v.Add("rule", r[1])
+	}
+	return v
 }
