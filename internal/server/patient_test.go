@@ -12,6 +12,7 @@ import (
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/idcard"
 	"github.com/carefund/carefund/internal/material"
+	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/store/storetest"
 )
@@ -72,6 +73,11 @@ func TestSubmitChecksThePatient(t *testing.T) {
 		})
 		if len(checks) != 2 || checks[0].Verified || !checks[1].Verified || checks[1].Verifier != "test-provider" {
 			t.Fatalf("recorded checks %+v", checks)
+		}
+		// The reviewer sees both answers.
+		resp = f.as(string(staff.Reviewer), "GET", "/staff/review/"+strconv.FormatInt(id, 10), nil)
+		if page := body(t, resp); resp.StatusCode != 200 || strings.Count(page, `class="patient-check"`) != 2 || !strings.Contains(page, "test: mismatch") {
+			t.Errorf("the review page: %d, want both patient checks", resp.StatusCode)
 		}
 	})
 }
