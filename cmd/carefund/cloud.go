@@ -52,6 +52,7 @@ func cloudProviders(cfg *config.Config, log *slog.Logger) (account.Sender, accou
 	case "tencent":
 		c := *tc
 		c.Endpoint = cfg.IdentityURL
+		c.Region = "" // FaceID's IdCardVerification takes no region
 		verifier = identity.Tencent{Client: &c}
 	case "aliyun":
 		c := *ali

@@ -102,11 +102,16 @@ func TestPatientIdentityChecked(t *testing.T) {
 		if verified("王五", f.PatientID) {
 			t.Fatal("a mismatched pair counts as verified")
 		}
+		// Submitting the same mismatch again is refused without asking.
+		calls := ver.calls
+		if err := s.CheckPatient(ctx, user, req, "王五", f.PatientID); apperr.CodeOf(err) != apperr.Invalid || ver.calls != calls {
+			t.Fatalf("the same mismatch again: %v, provider asked %d times", err, ver.calls-calls)
+		}
 		// A match, recorded; asked once only.
 		if err := s.CheckPatient(ctx, user, req, f.PatientName, f.PatientID); err != nil {
 			t.Fatal(err)
 		}
-		calls := ver.calls
+		calls = ver.calls
 		if err := s.CheckPatient(ctx, user, req, f.PatientName, f.PatientID); err != nil || ver.calls != calls {
 			t.Fatalf("a verified pair was asked again: %v, %d calls", err, ver.calls-calls)
 		}
@@ -137,13 +142,14 @@ func TestPatientIdentityChecked(t *testing.T) {
 		})
 
 		// The daily limit of checks per publisher (2 made so far).
+		others := []string{"赵六", "孙七", "周八", "吴九", "郑十", "冯一", "陈二", "褚三", "卫四", "蒋五", "沈六"}
 		for i := 2; i < account.PatientChecksPerDay; i++ {
-			if err := s.CheckPatient(ctx, user, req, "赵六", f.PatientID); apperr.CodeOf(err) != apperr.Invalid {
+			if err := s.CheckPatient(ctx, user, req, others[i], f.PatientID); apperr.CodeOf(err) != apperr.Invalid {
 				t.Fatalf("check %d: %v", i+1, err)
 			}
 		}
 		calls = ver.calls
-		err = s.CheckPatient(ctx, user, req, "赵六", f.PatientID)
+		err = s.CheckPatient(ctx, user, req, "韩七", f.PatientID)
 		if apperr.CodeOf(err) != apperr.RateLimited || ver.calls != calls {
 			t.Fatalf("check over the daily limit: %v (provider called %d times)", err, ver.calls-calls)
 		}

@@ -64,6 +64,16 @@ func (s *Service) CheckPatient(ctx context.Context, user, requestID int64, nameI
 			}
 			return err
 		}
+		// A pair the provider rejected today is refused again without
+		// asking (nor counting): resubmitting costs nothing.
+		rejected, err := patientRejectedSince(ctx, tx, pair, tx.Now.Add(-24*time.Hour))
+		if err != nil {
+			return err
+		}
+		if rejected {
+			refusal = patientRejected()
+			return nil
+		}
 		// The check is counted before it is made, and the count is
 		// committed even when it refuses.
 		ok, wait, err := throttle.Take(tx, key, throttle.Limit{N: PatientChecksPerDay, Window: 24 * time.Hour})
@@ -104,10 +114,14 @@ func (s *Service) CheckPatient(ctx context.Context, user, requestID int64, nameI
 		return err
 	}
 	if !ok {
-		return &apperr.Error{Code: apperr.Invalid, Key: "identity.patient_rejected",
-			Fields: []apperr.FieldError{{Field: "patient_id", Key: "identity.patient_rejected"}}}
+		return patientRejected()
 	}
 	return nil
+}
+
+func patientRejected() error {
+	return &apperr.Error{Code: apperr.Invalid, Key: "identity.patient_rejected",
+		Fields: []apperr.FieldError{{Field: "patient_id", Key: "identity.patient_rejected"}}}
 }
 
 // PatientVerified reports, in tx, whether the patient's name and number

@@ -15,6 +15,14 @@ func patientVerified(ctx context.Context, tx *store.Tx, pair string) (bool, erro
 	return n > 0, err
 }
 
+// patientRejectedSince reports whether the pair was rejected after since.
+func patientRejectedSince(ctx context.Context, tx *store.Tx, pair string, since time.Time) (bool, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM patient_checks WHERE pair_index = $1 AND outcome = 'rejected' AND created_at > $2`,
+		pair, since.UnixMicro()).Scan(&n)
+	return n > 0, err
+}
+
 // insertPatientCheck records one answer of the provider.
 func insertPatientCheck(ctx context.Context, tx *store.Tx, c PatientCheck) error {
 	outcome := "rejected"

@@ -254,6 +254,9 @@ type RequestView struct {
 	Events    []campaign.EventRecord
 	Versions  []campaign.Version
 	Channel   *campaign.Channel // nil while fundraising never opened
+	// PatientChecks are the identity provider's answers about the
+	// patient's name and ID number (R-ACC-1), oldest first.
+	PatientChecks []account.PatientCheck
 
 	// HeldBy is the reviewer holding the request, 0 when nobody does.
 	HeldBy int64
@@ -318,6 +321,9 @@ func (s *Service) view(ctx context.Context, tx *store.Tx, id int64, viewer staff
 		return RequestView{}, err
 	}
 	if v.Versions, err = s.Campaigns.Versions(ctx, tx, id); err != nil {
+		return RequestView{}, err
+	}
+	if v.PatientChecks, err = account.PatientChecks(ctx, tx, id); err != nil {
 		return RequestView{}, err
 	}
 	ch, err := s.Campaigns.Fundraising(ctx, tx, id)

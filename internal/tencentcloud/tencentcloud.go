@@ -78,7 +78,7 @@ func (e *Error) Temporary() bool {
 	}
 	return strings.HasPrefix(e.Code, "RequestLimitExceeded") || strings.HasPrefix(e.Code, "InternalError") ||
 		e.Code == "ResourceUnavailable" || strings.HasPrefix(e.Code, "FailedOperation.ServiceUnavailable") ||
-		e.Code == "LimitExceeded" || e.Code == "AuthFailure.SignatureExpire"
+		e.Code == "LimitExceeded"
 }
 
 // Endpoint returns the URL calls to service go to.

@@ -76,6 +76,8 @@ type StaffReview struct {
 	Events    []ReviewEventRow
 	Versions  []ReviewVersionRow
 	Channel   *ReviewChannel // nil while fundraising never opened or closed
+	// PatientChecks are the identity provider's answers about the patient.
+	PatientChecks []ReviewPatientCheckRow
 
 	// ClaimedBy is the username of the reviewer who holds the request, or "".
 	ClaimedBy string
@@ -102,6 +104,14 @@ type StaffReview struct {
 
 	Form   Form
 	Notice string
+}
+
+// ReviewPatientCheckRow is one answer of the identity provider about the
+// patient's name and ID number: when, which provider, the outcome and its
+// reason code.
+type ReviewPatientCheckRow struct {
+	At, Provider, Reason string
+	Verified             bool
 }
 
 // ReviewUseRow is one line of the use of the money.

@@ -133,6 +133,10 @@ func (c *Console) reviewPage(r *http.Request, v review.RequestView) web.StaffRev
 	if !req.SubmittedAt.IsZero() {
 		p.SubmittedAt = site.Minute(req.SubmittedAt)
 	}
+	for _, c := range v.PatientChecks {
+		p.PatientChecks = append(p.PatientChecks, web.ReviewPatientCheckRow{At: site.Minute(c.CreatedAt), Provider: c.Verifier,
+			Reason: c.Reason, Verified: c.Verified})
+	}
 	if f.Relationship.Valid() {
 		p.RelationshipKey = f.Relationship.NameKey()
 	}
