@@ -1,35 +1,23 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"encoding/pem"
+	"encoding/json"
+	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/carefund/carefund/internal/payment/wechatpay/wechatpaytest"
 	"github.com/carefund/carefund/internal/store/storetest"
+	"github.com/carefund/carefund/internal/tencentcloud/tencentcloudtest"
 	"github.com/carefund/carefund/internal/testprog"
+	"github.com/carefund/carefund/internal/wechat/wechattest"
 )
-
-// tlsFront puts a TLS server in front of a local fake speaking plain HTTP,
-// as the providers' APIs are reached over https in production, and returns
-// its URL and its certificate in PEM, for SSL_CERT_FILE.
-func tlsFront(t *testing.T, plain string) (string, []byte) {
-	t.Helper()
-	u, err := url.Parse(plain)
-	if err != nil {
-		t.Fatal(err)
-	}
-	front := httptest.NewTLSServer(httputil.NewSingleHostReverseProxy(u))
-	t.Cleanup(front.Close)
-	return front.URL, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: front.Certificate().Raw})
-}
 
 // productionServer starts the real binary as a live installation does:
 // `carefund serve --production` on dsn with the extra flags (the
@@ -76,15 +64,23 @@ func productionServer(t *testing.T, dsn string, certs []byte, extra ...string) *
 }
 
 // TestProductionStart starts the real binary with --production against
-// local fakes of every provider, over TLS: WeChat Pay here; the SMS and
-// identity providers' fakes join it once they exist.
+// local fakes of every outside party, each over TLS and trusted through
+// SSL_CERT_FILE as a live installation trusts its providers: WeChat Pay and
+// the WeChat official account, and Tencent Cloud for SMS and real-name
+// checks. It starts with no refusal; the development pages are gone; a
+// sign-in code goes out by the real SMS sender and signs in; the real-name
+// check asks the identity provider (R-ACC-1), refusing a name that does not
+// match; and the log holds neither the phone number nor the ID number.
 func TestProductionStart(t *testing.T) {
-	t.Skip("needs the SMS and identity fakes")
 	for _, d := range storetest.Databases(t) {
 		t.Run(d.Name, func(t *testing.T) {
-			fake := wechatpaytest.New(t, wechatpaytest.Options{MchID: "1900000109", AppID: "wx0000000000000001",
-				APIv3Key: "0123456789abcdef0123456789abcdef"})
-			payURL, cert := tlsFront(t, fake.URL)
+			pay := wechatpaytest.New(t, wechatpaytest.Options{MchID: "1900000109", AppID: "wx0000000000000001",
+				APIv3Key: "0123456789abcdef0123456789abcdef", TLS: true})
+			oa := wechattest.New(t, wechattest.Options{AppID: pay.AppID, TLS: true})
+			tc := tencentcloudtest.NewTLS(t)
+			const name, number, phone = "甄士隐", "11010519491231002X", "13912344321"
+			tc.AddPerson(name, number)
+			certs := append(append(pay.CertPEM(), oa.CertPEM()...), tc.CertPEM...)
 			dir := t.TempDir()
 			file := func(name string, b []byte) string {
 				p := filepath.Join(dir, name)
@@ -93,20 +89,110 @@ func TestProductionStart(t *testing.T) {
 				}
 				return p
 			}
-			srv := productionServer(t, d.DSN, cert,
-				"--payment", "wechatpay", "--wechatpay-mchid", fake.MchID, "--wechatpay-appid", fake.AppID,
-				"--wechatpay-cert-serial", fake.MerchantSerial, "--wechatpay-key-file", file("apiclient_key.pem", fake.MerchantKeyPEM()),
-				"--wechatpay-apiv3-key-file", file("apiv3.key", []byte(fake.APIv3Key+"\n")),
-				"--wechatpay-platform-certs", file("platform.pem", fake.PlatformCertificatePEM()), "--wechatpay-url", payURL)
+			srv := productionServer(t, d.DSN, certs,
+				"--payment", "wechatpay", "--wechatpay-mchid", pay.MchID, "--wechatpay-appid", pay.AppID,
+				"--wechatpay-cert-serial", pay.MerchantSerial, "--wechatpay-key-file", file("apiclient_key.pem", pay.MerchantKeyPEM()),
+				"--wechatpay-apiv3-key-file", file("apiv3.key", []byte(pay.APIv3Key+"\n")),
+				"--wechatpay-platform-certs", file("platform.pem", pay.PlatformCertificatePEM()), "--wechatpay-url", pay.URL,
+				"--wechat-appsecret-file", file("appsecret", []byte(oa.Secret+"\n")), "--wechat-api-url", oa.URL, "--wechat-oauth-url", oa.URL,
+				"--sms", "tencent", "--sms-url", tc.URL, "--sms-app-id", tencentcloudtest.AppID,
+				"--sms-sign-name", tencentcloudtest.SignName, "--sms-template", tencentcloudtest.Template,
+				"--identity", "tencent", "--identity-url", tc.URL,
+				"--tencentcloud-secret-file", file("tencentcloud.secret", []byte(tencentcloudtest.SecretID+"\n"+tencentcloudtest.SecretKey+"\n")))
+
 			// The development pages are off.
-			resp, err := http.Get(srv.base + "/dev/sms")
-			if err != nil {
-				t.Fatal(err)
+			if st, _, _ := apiCall(t, srv.base, "GET", "/dev/sms", "", nil); st != http.StatusNotFound {
+				t.Errorf("/dev/sms answered %d with --production", st)
 			}
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusNotFound {
-				t.Errorf("/dev/sms answered %d with --production", resp.StatusCode)
+			// A live installation is https only: browsers are told so.
+			if _, _, h := apiCall(t, srv.base, "GET", "/", "", nil); !strings.Contains(h.Get("Strict-Transport-Security"), "max-age=") {
+				t.Errorf("no HSTS with --production: %q", h.Get("Strict-Transport-Security"))
+			}
+
+			// A sign-in code by the real SMS sender, over TLS.
+			if st, body, _ := apiCall(t, srv.base, "POST", "/api/v1/signin/code", "", map[string]any{"phone": phone}); st != http.StatusAccepted {
+				t.Fatalf("send code: %d %s", st, body)
+			}
+			code, ok := tc.LastCode(phone)
+			if !ok {
+				t.Fatalf("the SMS fake received no code; stderr:\n%s", srv.stderr.String())
+			}
+			st, body, h := apiCall(t, srv.base, "POST", "/api/v1/signin", "", map[string]any{"phone": phone, "code": code})
+			if st != http.StatusOK {
+				t.Fatalf("sign in: %d %s", st, body)
+			}
+			var session string
+			for _, c := range (&http.Response{Header: h}).Cookies() {
+				if c.Value != "" {
+					if !c.Secure {
+						t.Errorf("cookie %s is not Secure with --production", c.Name)
+					}
+					session = c.Name + "=" + c.Value
+				}
+			}
+			if session == "" {
+				t.Fatal("signing in set no session cookie")
+			}
+
+			// The real-name check asks the identity provider (R-ACC-1).
+			_, rulesBody, _ := apiCall(t, srv.base, "GET", "/api/v1/rules", "", nil)
+			var current []struct {
+				ID int64 `json:"id"`
+			}
+			if err := json.Unmarshal([]byte(rulesBody), &current); err != nil || len(current) == 0 {
+				t.Fatalf("rules: %v %s", err, rulesBody)
+			}
+			var ids []int64
+			for _, r := range current {
+				ids = append(ids, r.ID)
+			}
+			verify := map[string]any{"name": "贾雨村", "id_number": number, "truthful": true, "consent": true, "rules": ids}
+			if st, body, _ := apiCall(t, srv.base, "POST", "/api/v1/me/identity", session, verify); st < 400 {
+				t.Fatalf("a name that does not match the ID number was accepted: %d %s", st, body)
+			}
+			verify["name"] = name
+			if st, body, _ := apiCall(t, srv.base, "POST", "/api/v1/me/identity", session, verify); st >= 300 {
+				t.Fatalf("verify: %d %s", st, body)
+			}
+			if n := tc.Calls("IdCardVerification"); n != 2 {
+				t.Errorf("the identity provider was asked %d times, want 2", n)
+			}
+			if log := srv.stderr.String(); strings.Contains(log, phone) || strings.Contains(log, number) {
+				t.Errorf("the log holds the phone or the ID number:\n%s", log)
 			}
 		})
 	}
+}
+
+// apiCall sends a JSON request (or none) with an optional Cookie header and
+// returns the status, body and headers. A live installation's cookies are
+// Secure; the test talks plain HTTP to it on loopback, so it carries the
+// session by hand, as the TLS proxy in front would.
+func apiCall(t *testing.T, base, method, path, cookie string, in any) (int, string, http.Header) {
+	t.Helper()
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, base+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
 }

@@ -11,18 +11,19 @@ import (
 	"github.com/carefund/carefund/internal/store/storetest"
 )
 
-// productionArgs are the flags of a live installation as far as this
-// program can configure one without SMS and identity providers: real
-// payments (the files need not exist for the configuration's checks), the
-// custody bank's folders, an https address and a keys folder outside the
-// data folder.
+// productionArgs are the flags of a live installation: real payments and
+// the official account, SMS and real-name checks by Tencent Cloud (the files
+// need not exist for the configuration's checks), the custody bank's
+// folders, an https address and a keys folder outside the data folder.
 func productionArgs(dir string) []string {
 	f := filepath.Join(dir, "secret")
 	return []string{"--production", "--payment", "wechatpay", "--wechatpay-mchid", "1900000001", "--wechatpay-appid", "wx0000000000000001",
 		"--wechatpay-cert-serial", "ABC", "--wechatpay-key-file", f, "--wechatpay-apiv3-key-file", f,
 		"--wechatpay-public-key-file", f, "--wechatpay-public-key-id", "PUB_KEY_ID_0000",
 		"--public-url", "https://carefund.example", "--bank", "files", "--bank-outbox", filepath.Join(dir, "out"),
-		"--bank-inbox", filepath.Join(dir, "in"), "--custody-account", "6222000000000001", "--keys-dir", filepath.Join(dir, "keys")}
+		"--bank-inbox", filepath.Join(dir, "in"), "--custody-account", "6222000000000001", "--keys-dir", filepath.Join(dir, "keys"),
+		"--wechat-appsecret-file", f, "--sms", "tencent", "--sms-sign-name", "善助", "--sms-template", "100001",
+		"--sms-app-id", "1400000001", "--identity", "tencent", "--tencentcloud-secret-file", f}
 }
 
 // with replaces the value of a flag in args, or removes the flag when value
@@ -47,8 +48,7 @@ func with(args []string, name, value string) []string {
 
 // --production refuses, one line each naming the fix and exit 2, whatever
 // a live installation must not run with that the configuration shows; it
-// creates nothing. (The SMS line is the last: on this branch every
-// --production start ends there, until an SMS gateway exists.)
+// creates nothing.
 func TestProductionRefusals(t *testing.T) {
 	dir := t.TempDir()
 	base := productionArgs(dir)
@@ -65,7 +65,11 @@ func TestProductionRefusals(t *testing.T) {
 		{"KeysInDataFolderByDefault", with(base, "--keys-dir", "-"), "inside the data folder " + data},
 		{"KeysInDataFolder", with(base, "--keys-dir", filepath.Join(data, "secret", "keys")), "give --keys-dir (CAREFUND_KEYS_DIR) a folder outside it"},
 		{"Demo", append(base, "--demo"), "--demo with --production"},
-		{"LogSMS", base, "--production with --sms log"},
+		{"LogSMS", with(base, "--sms", "log"), "--production with --sms log"},
+		{"SandboxIdentity", with(base, "--identity", "sandbox"), "--production with --identity sandbox"},
+		{"HTTPSMSGateway", with(base, "--sms-url", "http://127.0.0.1:9"), "over https only"},
+		{"HTTPIdentityProvider", with(base, "--identity-url", "http://127.0.0.1:9"), "over https only"},
+		{"NoOfficialAccount", with(base, "--wechat-appsecret-file", "-"), "--wechat-appsecret-file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
