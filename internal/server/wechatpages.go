@@ -11,6 +11,7 @@ import (
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/disclosure"
 	"github.com/carefund/carefund/internal/donation"
+	"github.com/carefund/carefund/internal/server/site"
 	"github.com/carefund/carefund/internal/web"
 	"github.com/carefund/carefund/internal/wechat"
 	"rsc.io/qr"
@@ -111,7 +112,7 @@ func (s *Server) weChatOAuth(w http.ResponseWriter, r *http.Request) error {
 	if s.wechat == nil {
 		return apperr.New(apperr.NotFound, "")
 	}
-	q := r.URL.Query()
+	q := site.Params(r)
 	var nonce string
 	if c, err := r.Cookie(weChatOAuthCookie); err == nil {
 		nonce = c.Value
