@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
@@ -99,7 +100,7 @@ func backupDrill(t *testing.T, bin, dsn string) {
 
 	var mu sync.Mutex
 	acked := map[string]bool{}
-	c := &crashClients{base: srv.base, request: requestID, sb: sb, paid: map[string]crashPayment{},
+	c := &crashClients{base: srv.base, request: requestID, sb: sb, paid: map[string]crashPayment{}, agree: donorAgreement(t, ctx, db),
 		http: &http.Client{Timeout: 15 * time.Second}, onAck: func(no string) { mu.Lock(); acked[no] = true; mu.Unlock() }}
 	defer c.http.CloseIdleConnections()
 	var wg sync.WaitGroup
@@ -308,7 +309,16 @@ func TestBackupRestoreRefusals(t *testing.T) {
 	newer := copyBackup(func(d string) {
 		p := filepath.Join(d, "manifest.json")
 		b, _ := os.ReadFile(p)
-		os.WriteFile(p, []byte(strings.Replace(string(b), "0033_key_backups.sql", "9999_future.sql", 1)), 0o600)
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		m["schema"] = "9999_future.sql"
+		out, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(p, out, 0o600)
 	})
 	full := filepath.Join(dir, "full")
 	os.MkdirAll(full, 0o700)

@@ -97,26 +97,8 @@ func donationCrash(t *testing.T, bin, dsn string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The donors agree to the rules in force (R-RULES-2), as the form asks;
-	// the server seeds them at start, as this does.
-	var agree []int64
-	err = db.Write(ctx, func(tx *store.Tx) error {
-		agree = nil
-		if err := rules.Seed(ctx, tx); err != nil {
-			return err
-		}
-		for _, k := range donation.ConsentKinds {
-			v, err := rules.Current(ctx, tx, k)
-			if err != nil {
-				return err
-			}
-			agree = append(agree, v.ID)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The donors agree to the rules in force (R-RULES-2), as the form asks.
+	agree := donorAgreement(t, ctx, db)
 
 	// The sandbox's signing key, shared by the server and the test's own
 	// sandbox, which pays the orders and signs their notifications.
@@ -574,4 +556,30 @@ func (c *crashClients) retry(ctx context.Context, since int64, last error) error
 	case <-time.After(10 * time.Millisecond):
 		return nil
 	}
+}
+
+// donorAgreement returns the ids of the rules versions in force that a
+// donor agrees to (R-RULES-2), seeding them first as the server does at its
+// start, for clients that place orders through the API.
+func donorAgreement(t *testing.T, ctx context.Context, db *store.DB) []int64 {
+	t.Helper()
+	var agree []int64
+	err := db.Write(ctx, func(tx *store.Tx) error {
+		agree = nil
+		if err := rules.Seed(ctx, tx); err != nil {
+			return err
+		}
+		for _, k := range donation.ConsentKinds {
+			v, err := rules.Current(ctx, tx, k)
+			if err != nil {
+				return err
+			}
+			agree = append(agree, v.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return agree
 }
