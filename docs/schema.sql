@@ -1,5 +1,5 @@
 -- The schema carefund's migrations build, read from SQLite after the last
--- migration (0034_staff_lockout.sql). PostgreSQL has the same tables and
+-- migration (0035_translog.sql). PostgreSQL has the same tables and
 -- columns (a test checks); its types are in internal/store/migrations/postgres.
 -- Generated: go test ./internal/store -run SchemaDoc -update
 
@@ -1072,6 +1072,33 @@ CREATE TABLE throttle_events (
 	id  INTEGER NOT NULL PRIMARY KEY,
 	key TEXT    NOT NULL CHECK (key <> '' AND length(key) <= 200),
 	at  BIGINT  NOT NULL CHECK (typeof(at) = 'integer')
+);
+
+CREATE TABLE translog_checkpoints (
+	size       BIGINT  NOT NULL PRIMARY KEY CHECK (size >= 0),
+	root       BLOB    NOT NULL CHECK (length(root) = 32),
+	note       TEXT    NOT NULL,
+	created_at BIGINT  NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE translog_entries (
+	idx        BIGINT  NOT NULL PRIMARY KEY CHECK (idx >= 0),
+	source     TEXT    NOT NULL UNIQUE CHECK (source <> ''),
+	data       BLOB    NOT NULL CHECK (typeof(data) = 'blob'),
+	created_at BIGINT  NOT NULL, -- when the event committed (pending row)
+	logged_at  BIGINT  NOT NULL  -- when it was integrated
+) WITHOUT ROWID;
+
+CREATE TABLE translog_hashes (
+	id   BIGINT NOT NULL PRIMARY KEY CHECK (id >= 0), -- tlog.StoredHashIndex
+	hash BLOB   NOT NULL CHECK (length(hash) = 32)
+) WITHOUT ROWID;
+
+CREATE TABLE translog_pending (
+	id         INTEGER NOT NULL PRIMARY KEY,
+	source     TEXT    NOT NULL UNIQUE CHECK (source <> ''),
+	data       BLOB    NOT NULL CHECK (typeof(data) = 'blob' AND length(data) BETWEEN 1 AND 65535),
+	created_at BIGINT  NOT NULL
 );
 
 CREATE TABLE usage_reminders (
