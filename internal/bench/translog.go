@@ -306,4 +306,3 @@ func proofTimes(ctx context.Context, rg *rig, l *translog.Log) (float64, float64
 	us := func(d time.Duration) float64 { return round(float64(d.Microseconds()) / n) }
 	return us(inclusion), us(whole), nil
 }
-

@@ -55,21 +55,44 @@ func readPending(ctx context.Context, tx *store.Tx, limit int) ([]pendingRow, er
 		ORDER BY p.id LIMIT $1`, limit)
 }
 
-// insertEntries writes new entries and their stored hashes.
+// insertEntries writes new entries and their stored hashes: on
+// PostgreSQL one statement each, arrays as parameters; on SQLite
+// multi-row statements of positional parameters, prepared once per size.
 func insertEntries(ctx context.Context, tx *store.Tx, first int64, rows []pendingRow, hashIDs []int64, hashes []tlog.Hash) error {
 	now := tx.Now.Unix()
+	if tx.Dialect == store.Postgres {
+		n := len(rows)
+		idx, sources, data, created := make([]int64, n), make([]string, n), make([][]byte, n), make([]int64, n)
+		for k, p := range rows {
+			idx[k], sources[k], data[k], created[k] = first+int64(k), p.source, p.data, p.createdAt
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO translog_entries (idx, source, data, created_at, logged_at)
+			SELECT i, s, d, c, $5 FROM unnest($1::bigint[], $2::text[], $3::bytea[], $4::bigint[]) AS t (i, s, d, c)`,
+			idx, sources, data, created, now); err != nil {
+			return fmt.Errorf("translog: inserting entries: %w", err)
+		}
+		hs := make([][]byte, len(hashes))
+		for k := range hashes {
+			hs[k] = hashes[k][:]
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO translog_hashes (id, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])`,
+			hashIDs, hs); err != nil {
+			return fmt.Errorf("translog: inserting hashes: %w", err)
+		}
+		return nil
+	}
 	args := make([]any, 0, 5*len(rows))
 	for k, p := range rows {
 		args = append(args, first+int64(k), p.source, p.data, p.createdAt, now)
 	}
-	if err := execRows(ctx, tx, "INSERT INTO translog_entries (idx, source, data, created_at, logged_at) VALUES ", 5, 500, args); err != nil {
+	if err := execRows(ctx, tx, "INSERT INTO translog_entries (idx, source, data, created_at, logged_at) VALUES ", 5, args); err != nil {
 		return fmt.Errorf("translog: inserting entries: %w", err)
 	}
 	args = make([]any, 0, 2*len(hashIDs))
 	for k, id := range hashIDs {
 		args = append(args, id, hashes[k][:])
 	}
-	if err := execRows(ctx, tx, "INSERT INTO translog_hashes (id, hash) VALUES ", 2, 1000, args); err != nil {
+	if err := execRows(ctx, tx, "INSERT INTO translog_hashes (id, hash) VALUES ", 2, args); err != nil {
 		return fmt.Errorf("translog: inserting hashes: %w", err)
 	}
 	return nil
@@ -113,14 +136,20 @@ func insertCheckpoint(ctx context.Context, tx *store.Tx, size int64, root tlog.H
 	return nil
 }
 
-// execRows runs head + "($1,…),(…)" over args, cols to a row, at most chunk
-// rows a statement.
-func execRows(ctx context.Context, tx *store.Tx, head string, cols, chunk int, args []any) error {
+// sqliteChunk bounds the rows of one multi-row SQLite statement; each
+// row count is prepared once (store.Tx.ExecPrepared), so it also bounds
+// the statements kept.
+const sqliteChunk = 64
+
+// execRows runs head + "(?,…),(…)" over args, cols to a row, sqliteChunk
+// rows a statement. Positional parameters spare SQLite a lookup by name
+// for each of hundreds of values.
+func execRows(ctx context.Context, tx *store.Tx, head string, cols int, args []any) error {
 	for len(args) > 0 {
-		part := args[:min(len(args), chunk*cols)]
+		part := args[:min(len(args), sqliteChunk*cols)]
 		args = args[len(part):]
 		var b strings.Builder
-		b.Grow(len(head) + 6*len(part))
+		b.Grow(len(head) + 2*len(part) + 4)
 		b.WriteString(head)
 		for k := range part {
 			switch {
@@ -131,11 +160,10 @@ func execRows(ctx context.Context, tx *store.Tx, head string, cols, chunk int, a
 			default:
 				b.WriteByte(',')
 			}
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(k + 1))
+			b.WriteByte('?')
 		}
 		b.WriteByte(')')
-		if _, err := tx.ExecContext(ctx, b.String(), part...); err != nil {
+		if _, err := tx.ExecPrepared(ctx, b.String(), part...); err != nil {
 			return err
 		}
 	}
