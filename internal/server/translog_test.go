@@ -58,7 +58,7 @@ func TestLogServed(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		st, h, key := e.get(t, "/log/key")
+		st, _, key := e.get(t, "/log/key")
 		if st != http.StatusOK {
 			t.Fatalf("/log/key: %d", st)
 		}
