@@ -195,9 +195,15 @@ func Log(ctx context.Context, db *store.DB, opts LogOptions) (LogResult, error) 
 	r.CheckpointMaxms = percentile(latencies, 1)
 	stop()
 
-	// Proof checks, on an entry of the tree built.
-	if _, err := l.Integrate(ctx); err != nil {
-		return r, err
+	// Proof checks, on an entry of the tree built, once all is in it.
+	for {
+		n, err := l.Integrate(ctx)
+		if err != nil {
+			return r, err
+		}
+		if n < l.Batch() {
+			break
+		}
 	}
 	r.InclusionCheckUs, r.ProofVerifyUs, err = proofTimes(ctx, rg, l)
 	return r, err
