@@ -23,3 +23,27 @@ func FuzzParseProof(f *testing.F) {
 		VerifyProof(p, []byte("{}"), testSigner(t).Verifier())
 	})
 }
+
+// FuzzBundleEntry: BundleEntry never panics, and reads back what Bundle
+// wrote.
+func FuzzBundleEntry(f *testing.F) {
+	f.Add(Bundle([][]byte{[]byte("a"), []byte("bc"), {}}), 1)
+	f.Add([]byte{0, 5, 'x'}, 0)
+	f.Add([]byte{}, 3)
+	f.Fuzz(func(t *testing.T, bundle []byte, i int) {
+		if i < 0 || i > 1000 {
+			return
+		}
+		e, err := BundleEntry(bundle, i)
+		if err != nil {
+			return
+		}
+		if len(e) > len(bundle) {
+			t.Fatal("entry longer than the bundle")
+		}
+		entries := [][]byte{[]byte("x"), e, bytes.Repeat([]byte("y"), 300)}
+		if got, err := BundleEntry(Bundle(entries), 1); err != nil || !bytes.Equal(got, e) {
+			t.Fatalf("round trip: %q, %v", got, err)
+		}
+	})
+}

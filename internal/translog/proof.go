@@ -153,3 +153,21 @@ func VerifyProof(p Proof, entry []byte, v note.Verifier) (Verified, error) {
 	}
 	return Verified{Origin: origin, Size: size, Root: root, Record: r}, nil
 }
+
+// BundleEntry returns entry i (counted from the bundle's start) of an entry
+// bundle as GET /log/tile/entries/… serves it.
+func BundleEntry(bundle []byte, i int) ([]byte, error) {
+	for k := 0; ; k++ {
+		if len(bundle) < 2 {
+			return nil, fmt.Errorf("%w: the bundle ends before entry %d", ErrProof, i)
+		}
+		n := int(bundle[0])<<8 | int(bundle[1])
+		if len(bundle) < 2+n {
+			return nil, fmt.Errorf("%w: entry %d of the bundle is cut short", ErrProof, k)
+		}
+		if k == i {
+			return bundle[2 : 2+n], nil
+		}
+		bundle = bundle[2+n:]
+	}
+}
