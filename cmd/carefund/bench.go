@@ -24,13 +24,15 @@ import (
 
 func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return badInput(errors.New("bench needs a workload: carefund bench ledger, donate, page, reconcile or refund; see 'carefund help bench'"))
+		return badInput(errors.New("bench needs a workload: carefund bench ledger, donate, log, page, reconcile or refund; see 'carefund help bench'"))
 	}
 	switch args[0] {
 	case "ledger":
 		return benchLedger(ctx, args[1:], stdout, stderr)
 	case "donate":
 		return benchDonate(ctx, args[1:], stdout, stderr)
+	case "log":
+		return benchLog(ctx, args[1:], stdout, stderr)
 	case "page":
 		return benchPage(ctx, args[1:], stdout, stderr)
 	case "reconcile":
@@ -56,6 +58,11 @@ func benchFlags(name string) *flag.FlagSet {
 	case "bench donate":
 		fs.Int("concurrency", 256, "concurrent donors")
 		fs.Duration("duration", 10*time.Second, "how long donors give")
+	case "bench log":
+		fs.Int("concurrency", 64, "concurrent donors while the log is measured")
+		fs.Duration("duration", 10*time.Second, "how long each part lasts (donations log off, log on, then the log under load)")
+		fs.Int("appenders", 4, "log: writers adding records to the log's outbox meanwhile")
+		fs.Int("append-batch", 512, "log: records each appender adds a transaction")
 	case "bench page":
 		fs.Int("concurrency", 64, "concurrent readers")
 		fs.Duration("duration", 10*time.Second, "how long each server is read")
@@ -77,7 +84,7 @@ func benchFlags(name string) *flag.FlagSet {
 		fs.String("cases", "hot,spread", "ledger: which cases to run: hot (one request account), spread (10,000)")
 		fs.Duration("max-wait", bench.DefaultMaxWait, "ledger, donate: how long a batch waits for entries to join it (the ledger's MaxWait)")
 	}
-	if name == "bench donate" {
+	if name == "bench donate" || name == "bench log" {
 		fs.Duration("max-wait", bench.DefaultMaxWait, "how long a ledger batch waits for entries to join it (the server's LedgerMaxWait)")
 	}
 	if name == "bench donate" || name == "bench" {
@@ -183,6 +190,39 @@ func benchDonate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	json.NewEncoder(stdout).Encode(r)
 	if !r.Verify {
+		return fmt.Errorf("verification failed: %s", r.VerifyError)
+	}
+	return nil
+}
+
+// benchLog measures the transparency log and prints one JSON line.
+func benchLog(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, n, d, err := parseBench("bench log", args)
+	if err != nil {
+		return err
+	}
+	get := func(name string) string { return fs.Lookup(name).Value.String() }
+	wait, _ := time.ParseDuration(get("max-wait"))
+	appenders, _ := strconv.Atoi(get("appenders"))
+	batch, _ := strconv.Atoi(get("append-batch"))
+	db, closeDB, err := scratchDB(ctx, get("database"))
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	stop, err := profile(get("cpuprofile"))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "benchmarking the transparency log on %s: %d donors, %d appenders of %d, %s each part\n", db, n, appenders, batch, d)
+	r, err := bench.Log(ctx, db, bench.LogOptions{Concurrency: n, Duration: d, Appenders: appenders, AppendBatch: batch,
+		LedgerMaxWait: wait, Logger: slog.New(slog.DiscardHandler)})
+	stop()
+	if err != nil {
+		return err
+	}
+	json.NewEncoder(stdout).Encode(r)
+	if r.VerifyError != "" {
 		return fmt.Errorf("verification failed: %s", r.VerifyError)
 	}
 	return nil

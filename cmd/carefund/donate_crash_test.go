@@ -48,8 +48,13 @@ import (
 // totals equal their sum; and `carefund verify` passes.
 func TestDonationCrash(t *testing.T) {
 	bin := testprog.Binary(t)
+	minDonations, minKills := 10_000, 20
+	if testing.Short() {
+		minDonations, minKills = 2_000, 8
+		t.Logf("-short: %d donations and %d kills", minDonations, minKills)
+	}
 	for _, d := range storetest.Databases(t) {
-		t.Run(d.Name, func(t *testing.T) { donationCrash(t, bin, d.DSN) })
+		t.Run(d.Name, func(t *testing.T) { donationCrash(t, bin, d.DSN, minDonations, minKills) })
 	}
 }
 
@@ -69,12 +74,11 @@ const maxCrashDonations = 40_000
 // a busy machine would exhaust.
 const crashStall = serverSafety + time.Minute
 
-func donationCrash(t *testing.T, bin, dsn string) {
-	minDonations, minKills := 10_000, 20
-	if testing.Short() {
-		minDonations, minKills = 2_000, 8
-		t.Logf("-short: %d donations and %d kills", minDonations, minKills)
-	}
+// donationCrash runs the crash test until minDonations are acknowledged
+// and the server was killed minKills times, checks the donations, and
+// returns the database (the server stopped), the keys folder and the
+// server's public URL; t has failed if anything did not hold.
+func donationCrash(t *testing.T, bin, dsn string, minDonations, minKills int) (db *store.DB, keysDir, base string) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 
@@ -201,7 +205,7 @@ func donationCrash(t *testing.T, bin, dsn string) {
 	t.Logf("%d donations acknowledged in %s, %d kills with SIGKILL (restarts took %s), %d notifications delivered twice on purpose, %d requests retried",
 		c.acked.Load(), elapsed.Round(time.Millisecond), kills, restarting.Round(time.Millisecond), c.dups.Load(), c.retries.Load())
 	if t.Failed() {
-		return
+		return db, keysDir, srv.base
 	}
 
 	checkCrashDonations(t, db, requestID, c.paid)
@@ -214,6 +218,7 @@ func donationCrash(t *testing.T, bin, dsn string) {
 	if kills < minKills || int(c.acked.Load()) < minDonations {
 		t.Errorf("only %d kills and %d donations acknowledged", kills, c.acked.Load())
 	}
+	return db, keysDir, srv.base
 }
 
 // checkCrashDonations checks that every order the sandbox paid is exactly

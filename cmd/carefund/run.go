@@ -30,7 +30,7 @@ func commands() []command {
 		{"keys", "rotate the master key (carefund keys rotate re-wraps every data key under a new one; stop the platform first) or back the keys up (carefund keys backup --to FOLDER)", runKeys},
 		{"backup", "back up the database and uploads while the platform runs: carefund backup --to FOLDER", runBackup},
 		{"restore", "restore a backup onto a fresh data folder or empty database: carefund restore --from FOLDER --data-dir NEW [--keys-from KEYSBACKUP]", runRestore},
-		{"bench", "measure a workload: carefund bench ledger|donate|page|reconcile|refund [--database URL] [--concurrency N] [--duration 10s]", runBench},
+		{"bench", "measure a workload: carefund bench ledger|donate|log|page|reconcile|refund [--database URL] [--concurrency N] [--duration 10s]", runBench},
 		{"config", "print the effective configuration, secrets redacted", runConfig},
 		{"version", "print the version", runVersion},
 		{"help", "explain a command: carefund help serve", runHelp},

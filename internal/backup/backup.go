@@ -303,7 +303,7 @@ func CopyKeys(src, dst string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("reading the copy back: %w", err)
 	}
-	if copied.Fingerprint() != keys.Fingerprint() {
+	if copied.Fingerprint() != keys.Fingerprint() || copied.Log != keys.Log {
 		return "", fmt.Errorf("the copy in %s does not hold the keys of %s", dst, src)
 	}
 	return keys.Fingerprint(), nil

@@ -110,6 +110,9 @@ func TestCopyKeys(t *testing.T) {
 	if err != nil || info.Mode().Perm() != 0o700 {
 		t.Fatalf("copy folder: %v %v", info, err)
 	}
+	if copied, err := keyring.Load(dst, false); err != nil || copied.Log != keys.Log {
+		t.Errorf("the copy does not carry the log's signing key (%v)", err)
+	}
 	for _, name := range keyring.FileNames() {
 		info, err := os.Stat(filepath.Join(dst, name))
 		if err != nil || info.Mode().Perm() != 0o600 {

@@ -34,6 +34,9 @@ type DonateOptions struct {
 	Duration time.Duration
 	// LedgerMaxWait is the server's LedgerMaxWait.
 	LedgerMaxWait time.Duration
+	// LogOff leaves the ledger's entries out of the transparency log; with
+	// it on, the log's integrator runs as the serve job does.
+	LogOff bool
 	// Logger is the server's logger; nil means what `carefund serve` does
 	// by default (a JSON line per request at level info) written nowhere,
 	// so that the cost of logging is counted but not that of a terminal.
@@ -75,11 +78,15 @@ func Donate(ctx context.Context, db *store.DB, opts DonateOptions) (DonateResult
 	if opts.Concurrency < 1 || opts.Duration <= 0 {
 		return DonateResult{}, errors.New("bench: concurrency and duration must be positive")
 	}
-	rg, err := newRig(ctx, db, opts.Concurrency, opts.LedgerMaxWait, opts.Logger, 0)
+	rg, err := newRigLog(ctx, db, opts.Concurrency, opts.LedgerMaxWait, opts.Logger, 0, opts.LogOff)
 	if err != nil {
 		return DonateResult{}, err
 	}
 	defer rg.close()
+	if !opts.LogOff {
+		stop := integrating(ctx, rg.platform.Translog, nil)
+		defer stop()
+	}
 
 	// A donation per donor first, untimed: connections open, the ledger's
 	// accounts and statements ready.
@@ -139,10 +146,12 @@ const hugeTarget money.Fen = 1 << 50
 // The platform under it is built as carefund serve builds it, with
 // platform.New, on random keys and a sandbox the donors pay at.
 func newRig(ctx context.Context, db *store.DB, clients int, maxWait time.Duration, logger *slog.Logger, pageCache time.Duration) (*rig, error) {
-	keys := &keyring.Keys{}
-	rand.Read(keys.Master[:])
-	rand.Read(keys.Index[:])
-	rand.Read(keys.Session[:])
+	return newRigLog(ctx, db, clients, maxWait, logger, pageCache, false)
+}
+
+// newRigLog is newRig with the transparency log on or off.
+func newRigLog(ctx context.Context, db *store.DB, clients int, maxWait time.Duration, logger *slog.Logger, pageCache time.Duration, logOff bool) (*rig, error) {
+	keys := rigKeys()
 	sandboxKey := make([]byte, 32)
 	rand.Read(sandboxKey)
 	if logger == nil {
@@ -156,7 +165,7 @@ func newRig(ctx context.Context, db *store.DB, clients int, maxWait time.Duratio
 	sb := payment.NewSandbox(payment.SandboxConfig{Key: sandboxKey, BaseURL: base, Merchant: "sandbox",
 		ManualDelivery: true})
 	p, err := platform.New(ctx, platform.Config{DB: db, Logger: logger, Keys: keys, PublicURL: base,
-		Payments: []payment.Provider{sb}, Merchants: map[string]string{"sandbox": "sandbox"}, LedgerMaxWait: maxWait})
+		Payments: []payment.Provider{sb}, Merchants: map[string]string{"sandbox": "sandbox"}, LedgerMaxWait: maxWait, LogOff: logOff})
 	if err != nil {
 		ln.Close()
 		sb.Close()
@@ -197,6 +206,17 @@ func newRig(ctx context.Context, db *store.DB, clients int, maxWait time.Duratio
 	rg.agree = append(rg.agree, ']')
 	return rg, nil
 }
+
+// rigKeys returns random keys, the same for every rig of the process, so
+// that several rigs can run on one database (bench log).
+var rigKeys = sync.OnceValue(func() *keyring.Keys {
+	keys := &keyring.Keys{}
+	rand.Read(keys.Master[:])
+	rand.Read(keys.Index[:])
+	rand.Read(keys.Session[:])
+	rand.Read(keys.Log[:])
+	return keys
+})
 
 // close stops the HTTP server, then the platform's writers, then the sandbox.
 func (rg *rig) close() {

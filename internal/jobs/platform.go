@@ -82,6 +82,12 @@ func Platform(p *platform.Platform, changed func()) []Job {
 			return err
 		}},
 	}
+	if p.Translog != nil {
+		js = append(js, Job{Name: TranslogJob, Every: TranslogEvery, Run: func(ctx context.Context) error {
+			_, err := IntegrateLog(ctx, p.Translog)
+			return err
+		}})
+	}
 	if p.Payouts != nil {
 		js = append(js, Job{Name: UsageRemindersJob, Every: UsageRemindEvery, Run: func(ctx context.Context) error {
 			res, err := UsageReminders(ctx, p)

@@ -49,7 +49,14 @@ type Keys struct {
 	Master  Key // wraps per-record data keys
 	Index   Key // HMAC key of blind indexes
 	Session Key // signs cookies and tokens
+	// Log is the Ed25519 seed of the transparency log's signing key
+	// (log.key). Folders made before the log lack it: Load adds it. It is
+	// not part of Fingerprint, which the database remembers.
+	Log Key
 }
+
+// LogFile is the file of the transparency log's signing key.
+const LogFile = "log.key"
 
 // files pairs each key with its file name; Load works through it.
 func (k *Keys) files() []struct {
@@ -105,7 +112,7 @@ func Load(dir string, create bool) (*Keys, error) {
 				return nil, fmt.Errorf("generating %s: %w", f.name, err)
 			}
 		}
-		return &k, nil
+		return &k, loadLog(dir, &k.Log)
 	case len(missing) > 0:
 		return nil, fmt.Errorf("key folder %s lacks %s; restore it from a backup", dir, strings.Join(missing, ", "))
 	}
@@ -114,7 +121,31 @@ func Load(dir string, create bool) (*Keys, error) {
 			return nil, err
 		}
 	}
+	if err := loadLog(dir, &k.Log); err != nil {
+		return nil, err
+	}
 	return &k, nil
+}
+
+// loadLog reads the log's signing key, generating it when the folder has
+// none: a folder made before the log. A new key only starts a new log's
+// signatures; nothing is sealed under it.
+func loadLog(dir string, k *Key) error {
+	path := filepath.Join(dir, LogFile)
+	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+		rand.Read(k[:])
+		err := writeKey(path, k, true)
+		if !errors.Is(err, fs.ErrExist) {
+			if err != nil {
+				return fmt.Errorf("generating %s: %w", LogFile, err)
+			}
+			return nil
+		}
+		// Another process made it a moment ago: read theirs.
+	} else if err != nil {
+		return err
+	}
+	return readKey(path, k)
 }
 
 // readKey reads the key file at path into k, refusing a file others can read
@@ -290,5 +321,5 @@ func FileNames() []string {
 	for _, f := range k.files() {
 		names = append(names, f.name)
 	}
-	return names
+	return append(names, LogFile)
 }

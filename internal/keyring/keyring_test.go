@@ -39,8 +39,8 @@ func TestLoadGeneratesThenReloads(t *testing.T) {
 		t.Error("reloading gave different keys")
 	}
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != 3 {
-		t.Errorf("key folder holds %d files, want 3 (no temporary files left)", len(entries))
+	if len(entries) != 4 {
+		t.Errorf("key folder holds %d files, want 4 (no temporary files left)", len(entries))
 	}
 }
 
@@ -176,8 +176,8 @@ func TestPendingMaster(t *testing.T) {
 			t.Errorf("%s holds the old master key", e.Name())
 		}
 	}
-	if len(entries) != 3 {
-		t.Errorf("the folder holds %d files, want 3", len(entries))
+	if len(entries) != 4 {
+		t.Errorf("the folder holds %d files, want 4 (with %s)", len(entries), LogFile)
 	}
 	if _, ok, _ := LoadPending(dir); ok {
 		t.Error("a key is still pending")
@@ -206,5 +206,41 @@ func TestKeyFingerprint(t *testing.T) {
 	b[0] = 1
 	if a.Fingerprint() == b.Fingerprint() || len(a.Fingerprint()) != 32 || a.Fingerprint() != (Key{}).Fingerprint() {
 		t.Errorf("fingerprints %s and %s", a.Fingerprint(), b.Fingerprint())
+	}
+}
+
+// TestLoadAddsLogKey: a folder made before the transparency log (three
+// keys) gains log.key on load, keeps it, and keeps its fingerprint; a
+// folder lacking one of the three is still refused.
+func TestLoadAddsLogKey(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "keys")
+	first, err := Load(dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Log == (Key{}) || first.Log == first.Master {
+		t.Fatal("log key is zero or the master key")
+	}
+	fp := first.Fingerprint()
+	if err := os.Remove(filepath.Join(dir, LogFile)); err != nil {
+		t.Fatal(err)
+	}
+	old, err := Load(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if old.Log == (Key{}) || old.Log == first.Log || old.Fingerprint() != fp || old.Master != first.Master {
+		t.Error("the log key was not made anew, or the other keys changed")
+	}
+	if info, err := os.Stat(filepath.Join(dir, LogFile)); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("%s: %v %v", LogFile, info, err)
+	}
+	again, err := Load(dir, false)
+	if err != nil || again.Log != old.Log {
+		t.Fatalf("reloading changed the log key (%v)", err)
+	}
+	os.Remove(filepath.Join(dir, "session.key"))
+	if _, err := Load(dir, true); err == nil || !strings.Contains(err.Error(), "lacks session.key") {
+		t.Errorf("Load of a folder lacking session.key: %v", err)
 	}
 }

@@ -24,6 +24,11 @@ type Options struct {
 	MaxWait time.Duration
 	// Metrics receives the ledger's figures; nil keeps them private.
 	Metrics *metrics.Registry
+	// CommitKey, when set, turns the transparency log on: every entry
+	// written is added to the log's outbox in its own transaction, with
+	// its idempotency key committed under this key (translog.Salt). Empty
+	// leaves the log off (tests, bench donate's comparison).
+	CommitKey []byte
 }
 
 // Ledger posts entries and answers questions about balances.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/store"
+	"github.com/carefund/carefund/internal/translog"
 )
 
 // AfterFunc is the type of Entry.After. It is declared here, with the SQL,
@@ -125,6 +126,11 @@ func (l *Ledger) apply(ctx context.Context, tx *store.Tx, batch []*call, lookKey
 		for k, i := range write {
 			res[i].posted = Posted{ID: ids[k], CreatedAt: tx.Now}
 		}
+		if len(l.opts.CommitKey) > 0 {
+			if err := enqueueLog(ctx, tx, l.opts.CommitKey, batch, write, ids); err != nil {
+				return nil, nil, err
+			}
+		}
 		// What must commit with each entry, in arrival order, after every
 		// entry and balance of the batch is written.
 		for _, i := range write {
@@ -149,6 +155,28 @@ func (l *Ledger) apply(ctx context.Context, tx *store.Tx, batch []*call, lookKey
 		}
 	}
 	return res, created, nil
+}
+
+// enqueueLog adds the written entries to the transparency log's outbox,
+// in the batch's transaction: each is logged if and only if it commits.
+func enqueueLog(ctx context.Context, tx *store.Tx, commitKey []byte, batch []*call, write []int, ids []int64) error {
+	items := make([]translog.Pending, len(write))
+	for k, i := range write {
+		e := batch[i].e
+		postings := make([]translog.Posting, len(e.Postings))
+		for j, p := range e.Postings {
+			postings[j] = translog.Posting{Account: p.Account, Amount: int64(p.Amount)}
+		}
+		r := translog.Record{Type: translog.TypeLedger, Source: translog.LedgerSource(ids[k]), At: tx.Now.Unix(),
+			Ledger: &translog.Ledger{Entry: ids[k], Kind: e.Kind, Reverses: e.Reverses, Postings: postings,
+				Commitment: translog.Commit(translog.Salt(commitKey, e.Key), e.Key)}}
+		data, err := r.Data()
+		if err != nil {
+			return fmt.Errorf("ledger: entry %d for the log: %w", ids[k], err)
+		}
+		items[k] = translog.Pending{Source: r.Source, Data: data}
+	}
+	return translog.Enqueue(ctx, tx, items...)
 }
 
 func keyReused(key string) error {

@@ -14,6 +14,7 @@ import (
 	"github.com/carefund/carefund/internal/refund"
 	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/server/site"
+	"github.com/carefund/carefund/internal/translog"
 	"github.com/carefund/carefund/internal/web"
 )
 
@@ -261,6 +262,13 @@ func (s *Server) donationPage(w http.ResponseWriter, r *http.Request) error {
 		Refresh: rc.State == donation.StatePending && s.now().Before(rc.ExpiresAt.Add(queryMargin))}
 	if !rc.PaidAt.IsZero() {
 		page.PaidAt = minute(rc.PaidAt)
+	}
+	if rc.EntryID != 0 && s.platform.Translog != nil {
+		st, err := s.platform.Translog.Status(r.Context(), translog.LedgerSource(rc.EntryID))
+		if err != nil {
+			return err
+		}
+		page.Logged, page.Logging = st == translog.Logged, st == translog.Enqueued
 	}
 	if rc.DonationID != 0 && s.refunds != nil {
 		// The order number shows the refunds to whoever holds it; only

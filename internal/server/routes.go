@@ -23,6 +23,11 @@ func (s *Server) routes() []route {
 		{"GET /static/{file}", s.static},
 		{"GET /dev/sms", s.devSMS},
 
+		// The transparency log (translog.go).
+		{"GET /log/checkpoint", s.logCheckpoint},
+		{"GET /log/key", s.logKey},
+		{"GET /log/tile/{path...}", s.logTile},
+
 		// Signing in and the user's own account.
 		{"GET /signin", s.signInPage},
 		{"POST /signin/code", s.sendCode},
@@ -66,6 +71,7 @@ func (s *Server) routes() []route {
 		{"POST /requests/{id}/donate", s.donate},
 		{"POST /requests/{id}/share", s.shareRequest},
 		{"GET /donations/{no}", s.donationPage},
+		{"GET /donations/{no}/proof", s.donationProof},
 		{"GET /my/donations", s.myDonations},
 		{"GET /my/donations/{id}/refund", s.refundAskPage},
 		{"POST /my/donations/{id}/refund", s.refundAsk},

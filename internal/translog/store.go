@@ -3,8 +3,6 @@ package translog
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/carefund/carefund/internal/store"
 )
@@ -21,28 +19,34 @@ type Pending struct {
 // commit. The integrator gives them their index later. A source already
 // pending fails the transaction: an event is logged once.
 func Enqueue(ctx context.Context, tx *store.Tx, items ...Pending) error {
-	const cols, chunk = 3, 300
+	if len(items) == 0 {
+		return nil
+	}
 	now := tx.Now.Unix()
-	for len(items) > 0 {
-		n := min(len(items), chunk)
-		args := make([]any, 0, cols*n)
-		var b strings.Builder
-		b.WriteString("INSERT INTO translog_pending (source, data, created_at) VALUES ")
-		for k, p := range items[:n] {
-			if len(p.Data) == 0 || len(p.Data) > MaxEntry {
-				return fmt.Errorf("%w: entry of %d bytes for %s", ErrRecord, len(p.Data), p.Source)
-			}
-			if k > 0 {
-				b.WriteByte(',')
-			}
-			i := len(args)
-			b.WriteString("($" + strconv.Itoa(i+1) + ",$" + strconv.Itoa(i+2) + ",$" + strconv.Itoa(i+3) + ")")
+	for _, p := range items {
+		if len(p.Data) == 0 || len(p.Data) > MaxEntry {
+			return fmt.Errorf("%w: entry of %d bytes for %s", ErrRecord, len(p.Data), p.Source)
+		}
+	}
+	var err error
+	if tx.Dialect == store.Postgres {
+		// One statement, the rows as arrays: the text is the same for
+		// every batch.
+		sources, data := make([]string, len(items)), make([][]byte, len(items))
+		for k, p := range items {
+			sources[k], data[k] = p.Source, p.Data
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO translog_pending (source, data, created_at)
+			SELECT s, d, $3 FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS t (s, d, o) ORDER BY o`, sources, data, now)
+	} else {
+		args := make([]any, 0, 3*len(items))
+		for _, p := range items {
 			args = append(args, p.Source, p.Data, now)
 		}
-		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-			return fmt.Errorf("translog: enqueue: %w", err)
-		}
-		items = items[n:]
+		err = execRows(ctx, tx, "INSERT INTO translog_pending (source, data, created_at) VALUES ", 3, args)
+	}
+	if err != nil {
+		return fmt.Errorf("translog: enqueue: %w", err)
 	}
 	return nil
 }

@@ -89,6 +89,10 @@ type DonationReceipt struct {
 	// Refund is what became of refunds of the donation, and whether its
 	// donor may ask for one; nil before the payment is confirmed.
 	Refund *RefundView
+	// Logged says the ledger entry is in a signed checkpoint of the
+	// transparency log (a link to its proof is shown); Logging that it is
+	// on its way there.
+	Logged, Logging bool
 }
 
 // StateKey is the catalog key of the receipt's state.

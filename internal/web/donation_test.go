@@ -24,6 +24,8 @@ func init() {
 		DonationReceipt{OrderNo: "abc", RequestID: 1, Title: "<script>alert(1)</script>", Amount: "¥50.00", State: "pending", Refresh: true, PlacedAt: "2026-11-24 10:00"},
 		DonationReceipt{OrderNo: "abc", RequestID: 1, Title: "t", Amount: "¥50.00", Anonymous: true, Message: "加油", MessageHeld: true,
 			State: "paid", TransactionID: "sbx1", PaidAt: "2026-11-24 10:01", EntryID: 7},
+		DonationReceipt{OrderNo: "abc", RequestID: 1, State: "paid", EntryID: 7, Logged: true},
+		DonationReceipt{OrderNo: "abc", RequestID: 1, State: "paid", EntryID: 7, Logging: true},
 		DonationReceipt{OrderNo: "abc", RequestID: 1, State: "refund_pending"},
 		DonationReceipt{OrderNo: "abc", RequestID: 1, State: "refunded"},
 		DonationReceipt{OrderNo: "abc", RequestID: 1, State: "lapsed"},
