@@ -183,18 +183,10 @@ func keyHash(name string, key []byte) uint32 {
 	return binary.BigEndian.Uint32(h.Sum(nil))
 }
 
-// validName is signed-note's rule for key names: printable, no spaces, no
+// validName is signed-note's rule for key names: UTF-8, no spaces, no
 // plus signs.
 func validName(name string) bool {
-	if name == "" || !utf8.ValidString(name) {
-		return false
-	}
-	for _, r := range name {
-		if r == '+' || unicode.IsSpace(r) || !unicode.IsPrint(r) {
-			return false
-		}
-	}
-	return true
+	return name != "" && utf8.ValidString(name) && strings.IndexFunc(name, unicode.IsSpace) < 0 && !strings.Contains(name, "+")
 }
 
 // Client sends checkpoints to witnesses.
