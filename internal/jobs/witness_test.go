@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -553,3 +554,40 @@ func TestWitnessJobEdgeCases(t *testing.T) {
 }
 
 func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }
+
+// TestWitnessJobRuns: with witnesses configured the platform runs the
+// translog-witness job, and a witness that is down holds up neither the
+// other witnesses nor the job's next runs; without witnesses there is no
+// such job.
+func TestWitnessJobRuns(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		p := newPlatform(t, db, &clock{})
+		if slices.ContainsFunc(Platform(p, nil), func(j Job) bool { return j.Name == WitnessJob }) {
+			t.Fatal("a witness job without witnesses")
+		}
+		skey, vkey, _ := note.GenerateKey(rand.Reader, testOrigin)
+		logV, _ := note.NewVerifier(vkey)
+		good := newFakeWitness(t, "good.test", func(f *fakeWitness, old int64, cp []byte) (int, string) {
+			return 200, f.cosign(cp, 1700000000)
+		})
+		down := newFakeWitness(t, "down.test", nil)
+		down.srv.Close()
+		p.Witnesses = []witness.Witness{down.w, good.w}
+		js := Platform(p, nil)
+		if !slices.ContainsFunc(js, func(j Job) bool { return j.Name == WitnessJob }) {
+			t.Fatal("no witness job with witnesses")
+		}
+		log := newTestLog(t, db, skey, "runs")
+		log.grow(t, 2)
+		stop := start(t, New(js, Options{}))
+		waitFor(t, "the checkpoint to be cosigned", func() bool {
+			return strings.Contains(served(t, db), "— good.test ")
+		})
+		log.grow(t, 3)
+		waitFor(t, "the next checkpoint to be cosigned", func() bool {
+			return strings.Contains(served(t, db), "— good.test ")
+		})
+		stop()
+		checkCosigned(t, db, logV, good.w, 5)
+	})
+}
