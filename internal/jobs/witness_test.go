@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -175,10 +174,7 @@ func needTool(t *testing.T, name string) string {
 // pins (its tool directives).
 func witnessBinaries(t *testing.T) string {
 	t.Helper()
-	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goCmd); err != nil {
-		goCmd = needTool(t, "go")
-	}
+	goCmd := needTool(t, "go")
 	dir := t.TempDir()
 	out, err := exec.Command(goCmd, "build", "-o", dir, "filippo.io/torchwood/cmd/litewitness", "filippo.io/torchwood/cmd/witnessctl").CombinedOutput()
 	if err != nil {
