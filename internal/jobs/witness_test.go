@@ -396,6 +396,15 @@ func TestWitnessCosigns(t *testing.T) {
 		}
 		checkCosigned(t, db, logV, w, 13)
 
+		// 409 for the very checkpoint sent: the witness cosigned 13 but
+		// the line was lost. The retry proves 13 from 13, and the
+		// witness signs it again.
+		storetest.Exec(t, db, "DELETE FROM translog_cosignatures WHERE size = 13", "UPDATE translog_witnesses SET size = 12")
+		if res, err := job.Cosign(t.Context()); err != nil || res.Cosigned != 1 {
+			t.Fatalf("size 13 again: %+v, %v", res, err)
+		}
+		checkCosigned(t, db, logV, w, 13)
+
 		// A cosignature line is the witness's and only the witness's.
 		var lines int
 		err = db.Read(t.Context(), func(tx *store.Tx) error {
@@ -545,6 +554,17 @@ func TestWitnessJobEdgeCases(t *testing.T) {
 			if n := witnessSize(t, db, f.w.Name()); n != 0 {
 				t.Errorf("%s: size %d recorded after a failure", f.w.Name(), n)
 			}
+		}
+
+		// A witness recorded beyond the newest checkpoint (a database
+		// restored from an older backup) is not asked to cosign a
+		// smaller tree.
+		storetest.Exec(t, db, "UPDATE translog_witnesses SET size = 99 WHERE witness = 'good.test'")
+		log.grow(t, 1)
+		before := len(good.asked())
+		res, err = (Witnesses{DB: db, Client: &witness.Client{}, Witnesses: []witness.Witness{good.w}}).Cosign(t.Context())
+		if !errors.Is(err, ErrWitnessAhead) || res.Failed != 1 || len(good.asked()) != before {
+			t.Fatalf("a witness ahead: %+v, %v; asked %v", res, err, good.asked())
 		}
 	})
 }
