@@ -1,5 +1,5 @@
 -- The schema carefund's migrations build, read from SQLite after the last
--- migration (0035_translog.sql). PostgreSQL has the same tables and
+-- migration (0036_translog_witnesses.sql). PostgreSQL has the same tables and
 -- columns (a test checks); its types are in internal/store/migrations/postgres.
 -- Generated: go test ./internal/store -run SchemaDoc -update
 
@@ -1081,6 +1081,14 @@ CREATE TABLE translog_checkpoints (
 	created_at BIGINT  NOT NULL
 ) WITHOUT ROWID;
 
+CREATE TABLE translog_cosignatures (
+	size       BIGINT  NOT NULL REFERENCES translog_checkpoints (size),
+	witness    TEXT    NOT NULL CHECK (witness <> ''),
+	line       TEXT    NOT NULL CHECK (line LIKE '— %'),
+	created_at BIGINT  NOT NULL,
+	PRIMARY KEY (size, witness)
+) WITHOUT ROWID;
+
 CREATE TABLE translog_entries (
 	idx        BIGINT  NOT NULL PRIMARY KEY CHECK (idx >= 0),
 	source     TEXT    NOT NULL UNIQUE CHECK (source <> ''),
@@ -1100,6 +1108,12 @@ CREATE TABLE translog_pending (
 	data       BLOB    NOT NULL CHECK (typeof(data) = 'blob' AND length(data) BETWEEN 1 AND 65535),
 	created_at BIGINT  NOT NULL
 );
+
+CREATE TABLE translog_witnesses (
+	witness    TEXT    NOT NULL PRIMARY KEY CHECK (witness <> ''),
+	size       BIGINT  NOT NULL CHECK (size >= 0),
+	updated_at BIGINT  NOT NULL
+) WITHOUT ROWID;
 
 CREATE TABLE usage_reminders (
 	payout_id  BIGINT NOT NULL REFERENCES payouts (id),

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/carefund/carefund/internal/store"
+	"github.com/carefund/carefund/internal/witness"
 )
 
 // Config is the effective configuration of one carefund process.
@@ -76,6 +77,10 @@ type Config struct {
 	WeChatAPIURL        string // the official account API's base URL
 	WeChatOAuthURL      string // the OAuth authorize page's base URL
 
+	// LogWitnesses are the witnesses asked to cosign the transparency
+	// log's checkpoints (C2SP tlog-witness), each with its verifier key.
+	LogWitnesses Witnesses
+
 	source map[string]string // flag name → "flag", "env" or "default"
 }
 
@@ -135,6 +140,7 @@ func (c *Config) FlagSet(name string) *flag.FlagSet {
 	fs.StringVar(&c.TencentCloudRegion, "tencentcloud-region", "ap-guangzhou", "Tencent Cloud `region` the SMS and FaceID calls name")
 	fs.StringVar(&c.WeChatAppSecretFile, "wechat-appsecret-file", "", "`file` holding the WeChat official account's AppSecret (its appid is --wechatpay-appid): donors inside WeChat pay with JSAPI and share cards are signed")
 	fs.StringVar(&c.WeChatAPIURL, "wechat-api-url", "https://api.weixin.qq.com", "base `URL` of the WeChat official account API")
+	fs.Var(&c.LogWitnesses, "log-witness", "a witness that cosigns the transparency log's checkpoints, as `URL=VKEY`: its address (add-checkpoint is under it) and its cosignature verifier key; repeat the flag for each witness (in "+EnvName("log-witness")+", separate them with spaces)")
 	fs.StringVar(&c.WeChatOAuthURL, "wechat-oauth-url", "https://open.weixin.qq.com", "base `URL` of WeChat's OAuth authorize page")
 	return fs
 }
@@ -308,6 +314,9 @@ func (c *Config) Validate() error {
 	if err := c.validateCloud(); err != nil {
 		return err
 	}
+	if err := c.validateWitnesses(); err != nil {
+		return err
+	}
 	if c.Production {
 		if err := c.productionRefusals(); err != nil {
 			return err
@@ -469,6 +478,58 @@ func (c *Config) Print(w io.Writer, fs *flag.FlagSet) {
 		fmt.Fprintf(w, "%-17s %-40s # %s, %s\n", f.Name, v, c.source[f.Name], EnvName(f.Name))
 	})
 	fmt.Fprintf(w, "%-17s %-40s # generated on first start, mode 0600, never printed\n", "(keys)", c.KeysFolder())
+}
+
+// Witnesses is the repeatable --log-witness: each value is URL=VKEY, and
+// one value may hold several separated by spaces (as the environment
+// variable does).
+type Witnesses []witness.Witness
+
+// String shows the witnesses as configured, their addresses without any
+// user or password.
+func (ws *Witnesses) String() string {
+	if ws == nil {
+		return ""
+	}
+	var parts []string
+	for _, w := range *ws {
+		u := w.URL
+		if pu, err := url.Parse(u); err == nil && pu.User != nil {
+			pu.User = nil
+			u = pu.String()
+		}
+		parts = append(parts, u+"="+w.Key.String())
+	}
+	return strings.Join(parts, " ")
+}
+
+// Set adds the witnesses of v.
+func (ws *Witnesses) Set(v string) error {
+	for f := range strings.FieldsSeq(v) {
+		w, err := witness.ParseWitness(f)
+		if err != nil {
+			return err
+		}
+		*ws = append(*ws, w)
+	}
+	return nil
+}
+
+// validateWitnesses refuses two witnesses of one name (their cosignature
+// lines could not be told apart) and, in production, a witness reached
+// without TLS.
+func (c *Config) validateWitnesses() error {
+	seen := map[string]bool{}
+	for _, w := range c.LogWitnesses {
+		if seen[w.Name()] {
+			return fmt.Errorf("--log-witness: two witnesses named %s; give each witness once", w.Name())
+		}
+		seen[w.Name()] = true
+		if c.Production && !strings.HasPrefix(w.URL, "https://") {
+			return fmt.Errorf("--log-witness %s: a live installation speaks to witnesses over https only", w.URL)
+		}
+	}
+	return nil
 }
 
 // validateWeChat checks the official account's flags: an AppSecret needs

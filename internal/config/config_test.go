@@ -1,6 +1,11 @@
 package config
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -192,5 +197,51 @@ func TestValidateWeChatOfficialAccount(t *testing.T) {
 	c.WeChatAPIURL, c.WeChatOAuthURL = base.WeChatAPIURL, "http://127.0.0.1:9"
 	if err := c.validateWeChat(); err == nil || !strings.Contains(err.Error(), "--wechat-oauth-url") {
 		t.Errorf("an http OAuth page in production: %v", err)
+	}
+}
+
+// testVkey is a cosignature/v1 verifier key of name (over a made-up key).
+func testVkey(name string) string {
+	k := append([]byte{0x04}, bytes.Repeat([]byte{7}, 32)...)
+	h := sha256.Sum256(append([]byte(name+"\n"), k...))
+	return fmt.Sprintf("%s+%08x+%s", name, binary.BigEndian.Uint32(h[:]), base64.StdEncoding.EncodeToString(k))
+}
+
+// --log-witness repeats, takes several in its environment variable,
+// refuses a malformed value or a name twice, wants https in production, and
+// prints without a password.
+func TestLogWitnesses(t *testing.T) {
+	a, b := "https://w1.example="+testVkey("w1.example"), "http://127.0.0.1:7380="+testVkey("w2.example")
+	c, err := parse([]string{"--log-witness", a, "--log-witness", b}, nil)
+	if err != nil || len(c.LogWitnesses) != 2 || c.LogWitnesses[0].Name() != "w1.example" || c.LogWitnesses[1].URL != "http://127.0.0.1:7380" {
+		t.Fatalf("%+v, %v", c.LogWitnesses, err)
+	}
+	c, err = parse(nil, map[string]string{"CAREFUND_LOG_WITNESS": a + " " + b})
+	if err != nil || len(c.LogWitnesses) != 2 || c.source["log-witness"] != "env" {
+		t.Fatalf("from the environment: %+v, %v", c.LogWitnesses, err)
+	}
+	for _, args := range [][]string{
+		{"--log-witness", "https://w1.example"},
+		{"--log-witness", "w1.example=" + testVkey("w1.example")},
+		{"--log-witness", "https://w1.example=" + strings.Replace(testVkey("w1.example"), "w1.example+", "w3.example+", 1)},
+		{"--log-witness", a, "--log-witness", strings.Replace(a, "https://w1", "https://other", 1)},
+	} {
+		if _, err := parse(args, nil); err == nil || !strings.Contains(err.Error(), "witness") {
+			t.Errorf("%q: %v", args, err)
+		}
+	}
+	cfg := Config{Production: true, LogWitnesses: c.LogWitnesses}
+	if err := cfg.validateWitnesses(); err == nil || !strings.Contains(err.Error(), "https only") {
+		t.Errorf("an http witness in production: %v", err)
+	}
+	var pc Config
+	fs := pc.FlagSet("config")
+	if err := pc.Parse(fs, []string{"--log-witness", "https://user:hunter2@w1.example=" + testVkey("w1.example")}, func(string) string { return "" }); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	pc.Print(&out, fs)
+	if got := out.String(); strings.Contains(got, "hunter2") || !strings.Contains(got, "https://w1.example="+testVkey("w1.example")) {
+		t.Errorf("Print:\n%s", got)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/carefund/carefund/internal/platform"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/throttle"
+	"github.com/carefund/carefund/internal/witness"
 )
 
 // The platform's jobs, by name.
@@ -133,6 +134,13 @@ func Platform(p *platform.Platform, changed func()) []Job {
 	}
 	if p.Refunds != nil {
 		js = append(js, RefundJobs(p.Refunds, p.Log, changed)...)
+	}
+	if len(p.Witnesses) > 0 {
+		w := Witnesses{DB: p.DB, Client: &witness.Client{}, Witnesses: p.Witnesses, Log: p.Log}
+		js = append(js, Job{Name: WitnessJob, Every: WitnessEvery, Run: func(ctx context.Context) error {
+			_, err := w.Cosign(ctx)
+			return err
+		}})
 	}
 	if f, ok := PlatformFunding(p); ok {
 		js = append(js, Job{Name: FundRefundsJob, Every: BankEvery, Run: func(ctx context.Context) error {

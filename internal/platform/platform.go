@@ -50,6 +50,7 @@ import (
 	"github.com/carefund/carefund/internal/translog"
 	"github.com/carefund/carefund/internal/vault"
 	"github.com/carefund/carefund/internal/wechat"
+	"github.com/carefund/carefund/internal/witness"
 )
 
 // Config is what a Platform is built from.
@@ -103,6 +104,9 @@ type Config struct {
 	// LogOff leaves the ledger's entries out of the transparency log:
 	// only for bench donate's comparison of the log on and off.
 	LogOff bool
+	// Witnesses cosign the transparency log's checkpoints (C2SP
+	// tlog-witness); none means the checkpoints go uncosigned.
+	Witnesses []witness.Witness
 }
 
 // Platform is the built platform. Its fields are set once by New and only
@@ -206,6 +210,9 @@ type Platform struct {
 	// silent OAuth, and the JS-SDK's signed configuration; nil when no
 	// official account is configured or the database is not ready.
 	WeChat *wechat.Service
+	// Witnesses are asked to cosign each new checkpoint of the
+	// transparency log (job translog-witness).
+	Witnesses []witness.Witness
 
 	ownSandbox *payment.Sandbox // made by New, so stopped by Close
 }
@@ -217,7 +224,7 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 		return nil, errors.New("platform: no database")
 	}
 	p := &Platform{DB: cfg.DB, Log: cfg.Logger, Metrics: cfg.Metrics, Now: cfg.Now,
-		PublicURL: strings.TrimSuffix(cfg.PublicURL, "/")}
+		PublicURL: strings.TrimSuffix(cfg.PublicURL, "/"), Witnesses: cfg.Witnesses}
 	if p.Log == nil {
 		p.Log = slog.New(slog.DiscardHandler)
 	}
