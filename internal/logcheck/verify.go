@@ -242,7 +242,10 @@ func Verify(ctx context.Context, o Options) (Result, error) {
 	}
 	res.Problems = problems
 	if len(problems) > 0 {
-		return res, fmt.Errorf("%w: %d problems", ErrAudit, len(problems))
+		if len(problems) == 1 {
+			return res, fmt.Errorf("%w: %s", ErrAudit, problems[0])
+		}
+		return res, fmt.Errorf("%w: %d problems, the first: %s", ErrAudit, len(problems), problems[0])
 	}
 	if o.StatePath != "" {
 		s := State{Origin: cp.Origin, Key: res.Key, Size: cp.Size, Root: strict.EncodeToString(cp.Hash[:]), Checkpoint: string(cp.Note)}
