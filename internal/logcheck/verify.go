@@ -34,7 +34,8 @@ type Options struct {
 	StatePath string
 	// Witnesses are verifier keys of witnesses that must have cosigned.
 	Witnesses []string
-	// HTTP is the client; nil is http.DefaultClient.
+	// HTTP is the client; nil is one of the default transport's settings
+	// keeping a connection for each fetch at once.
 	HTTP *http.Client
 	// Progress, if set, receives a line at every tenth of the entries.
 	Progress io.Writer
@@ -78,13 +79,18 @@ func Verify(ctx context.Context, o Options) (Result, error) {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return res, fmt.Errorf("%q is not an http(s) URL", o.URL)
 	}
-	c := &client{base: strings.TrimRight(o.URL, "/"), http: o.HTTP}
-	if c.http == nil {
-		c.http = http.DefaultClient
-	}
 	conc := o.Concurrency
 	if conc <= 0 {
 		conc = 16
+	}
+	c := &client{base: strings.TrimRight(o.URL, "/"), http: o.HTTP}
+	if c.http == nil {
+		// Keep a connection per fetch at once: the default two would
+		// open and close connections by the thousand.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = conc
+		c.http = &http.Client{Transport: t}
+		defer t.CloseIdleConnections()
 	}
 
 	var st State

@@ -63,8 +63,15 @@ func New() *Log {
 // URL is the platform's address.
 func (l *Log) URL() string { return l.srv.URL }
 
-// Client is an HTTP client for the server.
-func (l *Log) Client() *http.Client { return l.srv.Client() }
+// Client is an HTTP client for the server, keeping enough connections for
+// an auditor's concurrent fetches.
+func (l *Log) Client() *http.Client {
+	c := l.srv.Client()
+	if t, ok := c.Transport.(*http.Transport); ok {
+		t.MaxIdleConnsPerHost = 64
+	}
+	return c
+}
 
 // Close stops the server.
 func (l *Log) Close() { l.srv.Close() }
