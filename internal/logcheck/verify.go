@@ -66,6 +66,10 @@ type Result struct {
 // ErrAudit is returned, wrapped, when the audit found problems.
 var ErrAudit = errors.New("the log does not verify")
 
+// MaxEntries bounds the log this auditor reads: it keeps every entry's hash
+// (32 bytes) and the tree above them in memory.
+const MaxEntries = 1 << 28
+
 // maxProblems bounds the problems kept per kind of check, so that a wholly
 // wrong log does not fill the memory with messages.
 const maxProblems = 100
@@ -172,6 +176,9 @@ func Verify(ctx context.Context, o Options) (Result, error) {
 		}
 	}
 
+	if cp.Size > MaxEntries {
+		return res, fmt.Errorf("the checkpoint claims %d entries, more than the %d this auditor holds in memory", cp.Size, int64(MaxEntries))
+	}
 	a, err := readEntries(ctx, c, cp.Size, conc, o.Progress)
 	if err != nil {
 		return res, err
