@@ -1,6 +1,9 @@
 package logcheck_test
 
 import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -100,6 +103,46 @@ func FuzzParseTilePath(f *testing.F) {
 	f.Fuzz(func(t *testing.T, p string) {
 		if tile, ok := logcheck.ParseTilePath(p); ok && logcheck.TilePath(tile) != p {
 			t.Errorf("ParseTilePath(%q) = %+v, written %q", p, tile, logcheck.TilePath(tile))
+		}
+	})
+}
+
+// FuzzParseReceiptExtra: only json.Marshal's form of the receipt data
+// parses.
+func FuzzParseReceiptExtra(f *testing.F) {
+	f.Add([]byte(`{"key":"k","salt":"c2FsdA==","entry":"e30="}`))
+	f.Add([]byte(`{"KEY":"k","salt":"","entry":""}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		x, err := logcheck.ParseReceiptExtra(b)
+		if err != nil {
+			return
+		}
+		if again, _ := json.Marshal(x); !bytes.Equal(again, b) {
+			t.Errorf("ParseReceiptExtra(%q) accepted a form json.Marshal writes as %q", b, again)
+		}
+	})
+}
+
+// FuzzSplitBundle: an entry bundle splits only into entries that make it
+// up again.
+func FuzzSplitBundle(f *testing.F) {
+	f.Add([]byte("\x00\x02{}\x00\x00"), 2)
+	f.Add([]byte("\x00\x05{}"), 1)
+	f.Fuzz(func(t *testing.T, b []byte, want int) {
+		if want < 0 || want > 256 {
+			return
+		}
+		entries, err := logcheck.SplitBundle(b, want)
+		if err != nil {
+			return
+		}
+		var again []byte
+		for _, e := range entries {
+			again = binary.BigEndian.AppendUint16(again, uint16(len(e)))
+			again = append(again, e...)
+		}
+		if !bytes.Equal(again, b) || len(entries) != want {
+			t.Errorf("SplitBundle(%q, %d) = %q", b, want, entries)
 		}
 	})
 }
