@@ -279,3 +279,37 @@ func TestLogVerifyDetectsTampering(t *testing.T) {
 		})
 	}
 }
+
+// TestLogVerifyOlderCheckpoint: a checkpoint older than the log (served
+// from a cache) verifies from the full tiles that replaced its partial
+// ones, as tlog-tiles allows; and a remembered checkpoint newer than the one
+// served is a rollback.
+func TestLogVerifyOlderCheckpoint(t *testing.T) {
+	l := fixture(t)
+	state := filepath.Join(t.TempDir(), "state.json")
+	l.Append(auditHead(t, 5000))
+	if res, err := verify(t, l, state); err != nil {
+		t.Fatalf("honest run: %v %v", err, res.Problems)
+	}
+	for seq := int64(6000); l.Size() < 520; seq++ {
+		l.Append(auditHead(t, seq))
+	}
+	old := l.Checkpoint() // 520 entries: tile/0/002.p/8 is partial
+	for seq := int64(7000); l.Size() < 800; seq++ {
+		l.Append(auditHead(t, seq))
+	}
+	l.ServeCheckpoint(old)
+	res, err := verify(t, l, state)
+	if err != nil || res.Size != 520 || res.Previous != 301 {
+		t.Fatalf("older checkpoint: %v %v, size %d", err, res.Problems, res.Size)
+	}
+	// The log now serves a checkpoint older than the remembered one.
+	l.ServeCheckpoint(nil)
+	if _, err := verify(t, l, state); err != nil {
+		t.Fatal(err)
+	}
+	l.ServeCheckpoint(old)
+	if _, err := verify(t, l, state); !errors.Is(err, logcheck.ErrAudit) || !strings.Contains(err.Error(), "fork: the checkpoint has 520 entries, fewer than the 800") {
+		t.Errorf("a checkpoint older than the remembered one: %v", err)
+	}
+}

@@ -41,6 +41,7 @@ type Log struct {
 	pages     map[int64]any
 	tamper    func(path string, body []byte) []byte
 	origin    string // the origin written in checkpoints
+	fixed     []byte // the checkpoint served, when set
 }
 
 // New starts a log with no entries; Close stops it.
@@ -154,6 +155,14 @@ func (l *Log) SetOrigin(origin string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.origin = origin
+}
+
+// ServeCheckpoint serves msg as the checkpoint from now on, whatever the
+// log holds: an older checkpoint, as a cache may serve it.
+func (l *Log) ServeCheckpoint(msg []byte) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.fixed = msg
 }
 
 // Tamper alters every response: f gets the path and the body and returns
@@ -270,6 +279,9 @@ func (l *Log) body(path string) ([]byte, bool) {
 	case "/log/key":
 		return []byte(l.VKey + "\n"), true
 	case "/log/checkpoint":
+		if l.fixed != nil {
+			return l.fixed, true
+		}
 		return l.checkpoint(), true
 	}
 	if rest, ok := strings.CutPrefix(path, "/api/v1/requests/"); ok {
@@ -298,10 +310,11 @@ func (l *Log) body(path string) ([]byte, bool) {
 	if t.L > 0 {
 		count = size >> (t.L * t.H)
 	}
-	// The tiles of the tree as it is: full tiles, and the partial tile at
-	// the right edge.
+	// The tiles of the tree as it is: full tiles, and the partial tiles
+	// of the last, unfinished one, deleted once it is full, as tlog-tiles
+	// allows.
 	end := t.N*(1<<t.H) + int64(t.W)
-	if end > count || t.W < 1<<t.H && end != count {
+	if end > count || t.W < 1<<t.H && (t.N+1)<<t.H <= count {
 		return nil, false
 	}
 	if t.L < 0 {
