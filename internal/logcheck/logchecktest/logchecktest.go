@@ -48,6 +48,9 @@ type Log struct {
 func New() *Log {
 	l := &Log{pages: map[int64]any{}}
 	l.srv = httptest.NewServer(http.HandlerFunc(l.serve))
+	if t, ok := l.srv.Client().Transport.(*http.Transport); ok {
+		t.MaxIdleConnsPerHost = 64
+	}
 	l.Origin = strings.TrimPrefix(l.srv.URL, "http://") + "/log"
 	l.origin = l.Origin
 	skey, vkey, err := note.GenerateKey(rand.Reader, l.Origin)
@@ -66,13 +69,7 @@ func (l *Log) URL() string { return l.srv.URL }
 
 // Client is an HTTP client for the server, keeping enough connections for
 // an auditor's concurrent fetches.
-func (l *Log) Client() *http.Client {
-	c := l.srv.Client()
-	if t, ok := c.Transport.(*http.Transport); ok {
-		t.MaxIdleConnsPerHost = 64
-	}
-	return c
-}
+func (l *Log) Client() *http.Client { return l.srv.Client() }
 
 // Close stops the server.
 func (l *Log) Close() { l.srv.Close() }
