@@ -79,8 +79,10 @@ func TestCheckReceipt(t *testing.T) {
 	}
 }
 
-// TestCheckReceiptEveryByte: a real bundle edited in any one byte, in any
-// bit, is refused.
+// TestCheckReceiptEveryByte: a real bundle edited in any one byte is
+// refused: each byte with its lowest bit flipped (what lenient base64
+// would let through in a padding bit) and with another bit, the seven
+// others in turn.
 func TestCheckReceiptEveryByte(t *testing.T) {
 	l := fixture(t)
 	wkey := l.AddWitness("witness.example/w1")
@@ -93,7 +95,7 @@ func TestCheckReceiptEveryByte(t *testing.T) {
 	}
 	edited := bytes.Clone(b)
 	for i := range b {
-		for bit := range 8 {
+		for _, bit := range []int{0, 1 + i%7} {
 			edited[i] = b[i] ^ 1<<bit
 			if _, err := logcheck.CheckReceipt(edited, logKey, witnesses); err == nil {
 				t.Errorf("byte %d (%q) with bit %d flipped: accepted", i, b[i], bit)
