@@ -23,6 +23,8 @@ func flagsOf(name string) *flag.FlagSet {
 		return reconcileFlags(new(config.Config), new(reconcileOptions))
 	case "admin":
 		return adminFlags(new(config.Config), new(adminOptions))
+	case "log":
+		return logFlags("log", new(logOptions))
 	}
 	return nil
 }

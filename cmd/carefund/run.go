@@ -31,6 +31,7 @@ func commands() []command {
 		{"backup", "back up the database and uploads while the platform runs: carefund backup --to FOLDER", runBackup},
 		{"restore", "restore a backup onto a fresh data folder or empty database: carefund restore --from FOLDER --data-dir NEW [--keys-from KEYSBACKUP]", runRestore},
 		{"bench", "measure a workload: carefund bench ledger|donate|log|page|reconcile|refund [--database URL] [--concurrency N] [--duration 10s]", runBench},
+		{"log", "audit the platform's public transparency log from outside: carefund log verify URL [--key KEY] [--state FILE] [--witness KEY] checks the signed checkpoint, that the log only grew since the last audit, every entry, and every request's public money figures against the ledger entries; carefund log check-receipt FILE --key KEY checks a donor's receipt proof offline", runLog},
 		{"config", "print the effective configuration, secrets redacted", runConfig},
 		{"version", "print the version", runVersion},
 		{"help", "explain a command: carefund help serve", runHelp},
@@ -115,7 +116,7 @@ func runHelp(_ context.Context, args []string, _ func(string) string, stdout, _ 
 		fmt.Fprintf(stdout, "Usage: carefund %s [flags]\n\n%s.\n", c.name, strings.ToUpper(c.summary[:1])+c.summary[1:])
 		if fs := flagsOf(c.name); fs != nil {
 			fmt.Fprint(stdout, "\nFlags:\n")
-			printFlags(stdout, fs, c.name != "bench")
+			printFlags(stdout, fs, c.name != "bench" && c.name != "log")
 		}
 		return nil
 	}

@@ -49,6 +49,9 @@ var layers = []layer{
 		"internal/rules", "internal/charity", "internal/ledger", "internal/throttle",
 		"internal/wechat", "internal/translog",
 	}},
+	// The log's auditor reads only translog's record format; it stands
+	// just above it so that the server can use its pure parsers too.
+	{name: "log auditing", pkgs: []string{"internal/logcheck", "internal/logcheck/logchecktest"}},
 	{name: "domain", domain: true, pkgs: []string{
 		"internal/incident", "internal/account", "internal/campaign", "internal/blacklist",
 		"internal/hospital",
