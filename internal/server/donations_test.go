@@ -30,7 +30,6 @@ import (
 	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/payment"
-	"github.com/carefund/carefund/internal/payment/wechatpay"
 	"github.com/carefund/carefund/internal/payment/wechatpay/wechatpaytest"
 	"github.com/carefund/carefund/internal/platform"
 	"github.com/carefund/carefund/internal/store"
@@ -1019,36 +1018,9 @@ func hasFieldError(problem map[string]any, field string) bool {
 // again is a replay; one signed by another key is refused.
 func TestWeChatPayEndToEnd(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		fake := wechatpaytest.New(t, wechatpaytest.Options{})
-		serial, platformKey, err := wechatpay.ParseCertificate(fake.PlatformCertificatePEM())
-		if err != nil {
-			t.Fatal(err)
-		}
-		wc, err := wechatpay.New(wechatpay.Config{MchID: fake.MchID, AppID: fake.AppID, PrivateKey: fake.MerchantKeyPEM(),
-			CertSerial: fake.MerchantSerial, APIv3Key: fake.APIv3Key,
-			PlatformKeys: map[string]*rsa.PublicKey{serial: platformKey}, BaseURL: fake.URL, Now: fake.Clock().Now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		keys := &keyring.Keys{}
-		rand.Read(keys.Master[:])
-		rand.Read(keys.Index[:])
-		rand.Read(keys.Session[:])
-		e := &payEnv{db: db, logs: &logBuffer{}, sms: &account.LogSender{}}
-		e.ts = httptest.NewUnstartedServer(nil)
-		e.url = "http://" + e.ts.Listener.Addr().String()
-		s, err := New(Options{Platform: newPlatform(t, platform.Config{DB: db, Keys: keys, PublicURL: e.url, SMS: e.sms,
-			Payments: []payment.Provider{wc}, Merchants: map[string]string{"wechatpay": fake.MchID}}),
-			Version: "test", Logger: slog.New(slog.NewJSONHandler(e.logs, nil))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.s = s
-		checkAPI(t, s)
-		e.ts.Config.Handler = s.Handler()
-		e.ts.Start()
-		t.Cleanup(e.ts.Close)
-		t.Cleanup(fake.Close) // deliveries stop before the listener closes
+		w := newWeChatPayEnv(t, db, wechatpaytest.Options{}, false)
+		e, fake := w.payEnv, w.pay
+		checkAPI(t, e.s)
 
 		id := e.fundraising(t, 0)
 		st, out := e.apiCall(t, "POST", "/api/v1/requests/"+itoa(id)+"/donations",

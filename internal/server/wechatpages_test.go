@@ -42,8 +42,15 @@ type weChatEnv struct {
 
 func newWeChatEnv(t *testing.T, db *store.DB) *weChatEnv {
 	t.Helper()
-	fake := wechatpaytest.New(t, wechatpaytest.Options{})
-	oa := wechattest.New(t, wechattest.Options{AppID: fake.AppID})
+	return newWeChatPayEnv(t, db, wechatpaytest.Options{}, true)
+}
+
+// newWeChatPayEnv is a server whose only payment provider is WeChat Pay's
+// fake, with fakeOpts; withOA adds the official account's fake, which the
+// pages inside WeChat need. The server's clock is the env's (advance).
+func newWeChatPayEnv(t *testing.T, db *store.DB, fakeOpts wechatpaytest.Options, withOA bool) *weChatEnv {
+	t.Helper()
+	fake := wechatpaytest.New(t, fakeOpts)
 	serial, platformKey, err := wechatpay.ParseCertificate(fake.PlatformCertificatePEM())
 	if err != nil {
 		t.Fatal(err)
@@ -61,10 +68,14 @@ func newWeChatEnv(t *testing.T, db *store.DB) *weChatEnv {
 	e := &payEnv{db: db, logs: &logBuffer{}, sms: &account.LogSender{}}
 	e.ts = httptest.NewUnstartedServer(nil)
 	e.url = "http://" + e.ts.Listener.Addr().String()
-	s, err := New(Options{Platform: newPlatform(t, platform.Config{DB: db, Keys: keys, PublicURL: e.url, SMS: e.sms,
-		Payments: []payment.Provider{wc}, Merchants: map[string]string{"wechatpay": fake.MchID}, Now: e.now,
-		WeChat: &wechat.Client{AppID: oa.AppID, Secret: oa.Secret, APIURL: oa.URL, OAuthURL: oa.URL}}),
-		Version: "test", Logger: slog.New(slog.NewJSONHandler(e.logs, nil))})
+	cfg := platform.Config{DB: db, Keys: keys, PublicURL: e.url, SMS: e.sms,
+		Payments: []payment.Provider{wc}, Merchants: map[string]string{"wechatpay": fake.MchID}, Now: e.now}
+	var oa *wechattest.Server
+	if withOA {
+		oa = wechattest.New(t, wechattest.Options{AppID: fake.AppID})
+		cfg.WeChat = &wechat.Client{AppID: oa.AppID, Secret: oa.Secret, APIURL: oa.URL, OAuthURL: oa.URL}
+	}
+	s, err := New(Options{Platform: newPlatform(t, cfg), Version: "test", Logger: slog.New(slog.NewJSONHandler(e.logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +83,7 @@ func newWeChatEnv(t *testing.T, db *store.DB) *weChatEnv {
 	e.ts.Config.Handler = s.Handler()
 	e.ts.Start()
 	t.Cleanup(e.ts.Close)
-	t.Cleanup(fake.Close)
+	t.Cleanup(fake.Close) // deliveries stop before the listener closes
 	return &weChatEnv{payEnv: e, pay: fake, oa: oa}
 }
 

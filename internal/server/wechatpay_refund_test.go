@@ -2,23 +2,14 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/campaign"
-	"github.com/carefund/carefund/internal/keyring"
 	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/money"
-	"github.com/carefund/carefund/internal/payment"
-	"github.com/carefund/carefund/internal/payment/wechatpay"
 	"github.com/carefund/carefund/internal/payment/wechatpay/wechatpaytest"
-	"github.com/carefund/carefund/internal/platform"
 	"github.com/carefund/carefund/internal/refund"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/store/storetest"
@@ -36,35 +27,8 @@ import (
 // verify.
 func TestWeChatPayRefundsEndToEnd(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		fake := wechatpaytest.New(t, wechatpaytest.Options{HoldRefunds: true})
-		serial, platformKey, err := wechatpay.ParseCertificate(fake.PlatformCertificatePEM())
-		if err != nil {
-			t.Fatal(err)
-		}
-		wc, err := wechatpay.New(wechatpay.Config{MchID: fake.MchID, AppID: fake.AppID, PrivateKey: fake.MerchantKeyPEM(),
-			CertSerial: fake.MerchantSerial, APIv3Key: fake.APIv3Key,
-			PlatformKeys: map[string]*rsa.PublicKey{serial: platformKey}, BaseURL: fake.URL, Now: fake.Clock().Now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		keys := &keyring.Keys{}
-		rand.Read(keys.Master[:])
-		rand.Read(keys.Index[:])
-		rand.Read(keys.Session[:])
-		e := &payEnv{db: db, logs: &logBuffer{}, sms: &account.LogSender{}}
-		e.ts = httptest.NewUnstartedServer(nil)
-		e.url = "http://" + e.ts.Listener.Addr().String()
-		s, err := New(Options{Platform: newPlatform(t, platform.Config{DB: db, Keys: keys, PublicURL: e.url, SMS: e.sms,
-			Payments: []payment.Provider{wc}, Merchants: map[string]string{"wechatpay": fake.MchID}, Now: e.now}),
-			Version: "test", Logger: slog.New(slog.NewJSONHandler(e.logs, nil))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.s = s
-		e.ts.Config.Handler = s.Handler()
-		e.ts.Start()
-		t.Cleanup(e.ts.Close)
-		t.Cleanup(fake.Close)
+		w := newWeChatPayEnv(t, db, wechatpaytest.Options{HoldRefunds: true}, false)
+		e, fake, s := w.payEnv, w.pay, w.s
 		ctx := context.Background()
 		p := s.platform
 

@@ -11,7 +11,6 @@ package aliyuntest
 import (
 	"crypto/hmac"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -21,6 +20,7 @@ import (
 	"time"
 
 	"github.com/carefund/carefund/internal/aliyun"
+	"github.com/carefund/carefund/internal/cloudfake"
 )
 
 // The key pair the fake accepts.
@@ -51,68 +51,27 @@ type Server struct {
 	CertPEM []byte
 	Now     func() time.Time
 
-	mu       sync.Mutex
-	nonces   map[string]bool
-	sent     []Message
-	people   map[string]string
-	noRecord map[string]bool
-	fail     []string
-	stall    int
-	calls    map[string]int
-	balance  int
+	cloudfake.Habits[Message]
+
+	mu     sync.Mutex
+	nonces map[string]bool
 }
 
 // New starts a fake over plain HTTP; it is closed when the test ends.
-func New(t testing.TB) *Server {
-	s := newServer()
-	s.Server = httptest.NewServer(s)
-	t.Cleanup(s.Close)
-	return s
-}
+func New(t testing.TB) *Server { return start(t, false) }
 
 // NewTLS starts a fake over HTTPS with its own certificate (CertPEM).
-func NewTLS(t testing.TB) *Server {
-	s := newServer()
-	s.Server = httptest.NewTLSServer(s)
-	s.CertPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.Certificate().Raw})
-	t.Cleanup(s.Close)
-	return s
-}
+func NewTLS(t testing.TB) *Server { return start(t, true) }
 
-func newServer() *Server {
-	return &Server{nonces: map[string]bool{}, people: map[string]string{}, noRecord: map[string]bool{},
-		calls: map[string]int{}, balance: -1}
+func start(t testing.TB, tls bool) *Server {
+	s := &Server{nonces: map[string]bool{}}
+	s.Server, s.CertPEM = cloudfake.Start(t, s, tls)
+	return s
 }
 
 // Client returns an API client configured for the fake.
 func (s *Server) Client() *aliyun.Client {
 	return &aliyun.Client{AccessKeyID: AccessKeyID, AccessKeySecret: AccessKeySecret, Endpoint: s.URL + "/", HTTP: s.Server.Client()}
-}
-
-// AddPerson makes name and number a match for Id2MetaVerify.
-func (s *Server) AddPerson(name, number string) { s.mu.Lock(); s.people[number] = name; s.mu.Unlock() }
-
-// NoRecord makes the ID number unknown to the identity database.
-func (s *Server) NoRecord(number string) { s.mu.Lock(); s.noRecord[number] = true; s.mu.Unlock() }
-
-// FailNext answers the next request with the error code (HTTP 400, or 503
-// for Throttling and ServiceUnavailable; SMS business codes with HTTP 200).
-func (s *Server) FailNext(code string) { s.mu.Lock(); s.fail = append(s.fail, code); s.mu.Unlock() }
-
-// StallNext leaves the next request unanswered until the caller gives up.
-func (s *Server) StallNext() { s.mu.Lock(); s.stall++; s.mu.Unlock() }
-
-// SetBalance sets how many messages the account can still pay for.
-func (s *Server) SetBalance(n int) { s.mu.Lock(); s.balance = n; s.mu.Unlock() }
-
-// Calls returns how many signed requests for action arrived.
-func (s *Server) Calls(action string) int { s.mu.Lock(); defer s.mu.Unlock(); return s.calls[action] }
-
-// Sent returns the messages sent, oldest first.
-func (s *Server) Sent() []Message {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Message(nil), s.sent...)
 }
 
 // LastCode returns the code last sent to phone.
@@ -152,22 +111,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	action := q["Action"]
-	s.mu.Lock()
-	stall := s.stall > 0
-	if stall {
-		s.stall--
-	}
-	var forced string
-	if len(s.fail) > 0 {
-		forced, s.fail = s.fail[0], s.fail[1:]
-	}
-	s.calls[action]++
-	s.mu.Unlock()
-	if stall {
+	if stall, forced := s.Next(action); stall {
 		<-r.Context().Done()
 		return
-	}
-	if forced != "" {
+	} else if forced != "" {
 		switch {
 		case forced == "Throttling" || forced == "ServiceUnavailable":
 			fail(503, forced, "forced by the test")
@@ -249,27 +196,15 @@ func (s *Server) sendSMS(q map[string]string, reply func(int, map[string]any)) {
 		biz("isv.INVALID_JSON_PARAM", "JSON参数不合法")
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.balance == 0 {
+	m := Message{Phone: q["PhoneNumbers"], Template: q["TemplateCode"], Code: param.Code}
+	switch outcome, total := s.Send(m.Phone, m, DailyLimit, func(m Message) string { return m.Phone }); outcome {
+	case cloudfake.NoBalance:
 		biz("isv.AMOUNT_NOT_ENOUGH", "账户余额不足")
-		return
-	}
-	n := 0
-	for _, m := range s.sent {
-		if m.Phone == q["PhoneNumbers"] {
-			n++
-		}
-	}
-	if n >= DailyLimit {
+	case cloudfake.DailyLimit:
 		biz("isv.BUSINESS_LIMIT_CONTROL", "触发天级流控Permits:10")
-		return
+	default:
+		reply(200, map[string]any{"Code": "OK", "Message": "OK", "BizId": fmt.Sprintf("biz-%d", total)})
 	}
-	s.sent = append(s.sent, Message{Phone: q["PhoneNumbers"], Template: q["TemplateCode"], Code: param.Code})
-	if s.balance > 0 {
-		s.balance--
-	}
-	reply(200, map[string]any{"Code": "OK", "Message": "OK", "BizId": fmt.Sprintf("biz-%d", len(s.sent))})
 }
 
 func (s *Server) id2meta(q map[string]string, reply func(int, map[string]any), fail func(int, string, string)) {
@@ -277,10 +212,7 @@ func (s *Server) id2meta(q map[string]string, reply func(int, map[string]any), f
 		fail(400, "MissingParameter", "ParamType=normal, IdentifyNum and UserName are required")
 		return
 	}
-	s.mu.Lock()
-	name, known := s.people[q["IdentifyNum"]]
-	none := s.noRecord[q["IdentifyNum"]]
-	s.mu.Unlock()
+	name, known, none := s.Person(q["IdentifyNum"])
 	biz := "2"
 	switch {
 	case none:

@@ -11,7 +11,6 @@ package tencentcloudtest
 import (
 	"crypto/hmac"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,10 +18,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/carefund/carefund/internal/cloudfake"
 	"github.com/carefund/carefund/internal/tencentcloud"
 )
 
@@ -58,84 +57,25 @@ type Server struct {
 	// Now is the provider's clock; nil: time.Now.
 	Now func() time.Time
 
-	mu       sync.Mutex
-	sent     []Message
-	people   map[string]string // ID number → name
-	noRecord map[string]bool
-	fail     []string // error codes for the next requests
-	stall    int      // requests to leave unanswered until the caller gives up
-	calls    map[string]int
-	balance  int // messages left; <0: unlimited
+	cloudfake.Habits[Message]
 }
 
 // New starts a fake over plain HTTP; it is closed when the test ends.
-func New(t testing.TB) *Server {
-	s := newServer()
-	s.Server = httptest.NewServer(s)
-	t.Cleanup(s.Close)
-	return s
-}
+func New(t testing.TB) *Server { return start(t, false) }
 
 // NewTLS starts a fake over HTTPS with its own certificate (CertPEM).
-func NewTLS(t testing.TB) *Server {
-	s := newServer()
-	s.Server = httptest.NewTLSServer(s)
-	s.CertPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.Certificate().Raw})
-	t.Cleanup(s.Close)
-	return s
-}
+func NewTLS(t testing.TB) *Server { return start(t, true) }
 
-func newServer() *Server {
-	return &Server{people: map[string]string{}, noRecord: map[string]bool{}, calls: map[string]int{}, balance: -1}
+func start(t testing.TB, tls bool) *Server {
+	s := &Server{}
+	s.Server, s.CertPEM = cloudfake.Start(t, s, tls)
+	return s
 }
 
 // Client returns an API client configured for the fake.
 func (s *Server) Client() *tencentcloud.Client {
 	return &tencentcloud.Client{SecretID: SecretID, SecretKey: SecretKey, Region: "ap-guangzhou",
 		Endpoint: s.URL + "/", HTTP: s.Server.Client()}
-}
-
-// AddPerson makes name and number a match for IdCardVerification.
-func (s *Server) AddPerson(name, number string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.people[number] = name
-}
-
-// NoRecord makes the ID number unknown to the identity database.
-func (s *Server) NoRecord(number string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.noRecord[number] = true
-}
-
-// FailNext answers the next request with the error code.
-func (s *Server) FailNext(code string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fail = append(s.fail, code)
-}
-
-// StallNext leaves the next request unanswered until the caller gives up
-// (its context ends or its timeout passes): the slow reply.
-func (s *Server) StallNext() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.stall++
-}
-
-// SetBalance sets how many messages the account's package has left.
-func (s *Server) SetBalance(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.balance = n
-}
-
-// Sent returns the messages sent, oldest first.
-func (s *Server) Sent() []Message {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Message(nil), s.sent...)
 }
 
 // LastCode returns the code last sent to the 11-digit number phone.
@@ -147,13 +87,6 @@ func (s *Server) LastCode(phone string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// Calls returns how many requests for action were answered (signed right).
-func (s *Server) Calls(action string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.calls[action]
 }
 
 var services = map[string]string{"SendSms": "sms", "IdCardVerification": "faceid"}
@@ -183,22 +116,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(code, msg)
 		return
 	}
-	s.mu.Lock()
-	stall := s.stall > 0
-	if stall {
-		s.stall--
-	}
-	var forced string
-	if len(s.fail) > 0 {
-		forced, s.fail = s.fail[0], s.fail[1:]
-	}
-	s.calls[action]++
-	s.mu.Unlock()
-	if stall {
+	if stall, forced := s.Next(action); stall {
 		<-r.Context().Done()
 		return
-	}
-	if forced != "" {
+	} else if forced != "" {
 		fail(forced, "forced by the test")
 		return
 	}
@@ -288,32 +209,27 @@ func (s *Server) sendSMS(body []byte, answer func(map[string]any), fail func(str
 		fail("MissingParameter", "PhoneNumberSet is empty")
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.balance == 0 {
+	if s.UsedUp() {
 		fail("FailedOperation.InsufficientBalanceInSmsPackage", "the SMS package is used up")
 		return
 	}
 	var status []map[string]any
 	for _, p := range req.PhoneNumberSet {
 		st := map[string]any{"PhoneNumber": p, "SerialNo": "", "Fee": 0, "Code": "Ok", "Message": "send success", "IsoCode": "CN"}
-		n := 0
-		for _, m := range s.sent {
-			if m.Phone == p {
-				n++
-			}
-		}
-		switch {
-		case !e164.MatchString(p):
+		if !e164.MatchString(p) {
 			st["Code"], st["Message"] = "InvalidParameterValue.IncorrectPhoneNumber", "the phone number is wrong"
-		case n >= DailyLimit:
+			status = append(status, st)
+			continue
+		}
+		m := Message{Phone: p, Template: req.TemplateId, Params: req.TemplateParamSet}
+		switch outcome, total := s.Send(p, m, DailyLimit, func(m Message) string { return m.Phone }); outcome {
+		case cloudfake.NoBalance:
+			// The package ran out part way: the rest are not sent.
+			st["Code"], st["Message"] = "FailedOperation.InsufficientBalanceInSmsPackage", "the SMS package is used up"
+		case cloudfake.DailyLimit:
 			st["Code"], st["Message"] = "LimitExceeded.PhoneNumberDailyLimit", "the number reached its daily limit"
 		default:
-			s.sent = append(s.sent, Message{Phone: p, Template: req.TemplateId, Params: req.TemplateParamSet})
-			st["Fee"], st["SerialNo"] = 1, fmt.Sprintf("serial-%d", len(s.sent))
-			if s.balance > 0 {
-				s.balance--
-			}
+			st["Fee"], st["SerialNo"] = 1, fmt.Sprintf("serial-%d", total)
 		}
 		status = append(status, st)
 	}
@@ -326,10 +242,7 @@ func (s *Server) idCard(body []byte, answer func(map[string]any), fail func(stri
 		fail("InvalidParameter", "IdCard and Name are required")
 		return
 	}
-	s.mu.Lock()
-	name, known := s.people[req.IdCard]
-	none := s.noRecord[req.IdCard]
-	s.mu.Unlock()
+	name, known, none := s.Person(req.IdCard)
 	result, desc := "-1", "姓名和身份证号不一致"
 	switch {
 	case len(req.IdCard) != 18:
