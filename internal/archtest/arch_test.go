@@ -47,7 +47,7 @@ var layers = []layer{
 	{name: "records", domain: true, pkgs: []string{
 		"internal/vault", "internal/audit", "internal/session", "internal/staff",
 		"internal/rules", "internal/charity", "internal/ledger", "internal/throttle",
-		"internal/wechat",
+		"internal/wechat", "internal/translog",
 	}},
 	{name: "domain", domain: true, pkgs: []string{
 		"internal/incident", "internal/account", "internal/campaign", "internal/blacklist",
