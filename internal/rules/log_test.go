@@ -65,9 +65,15 @@ func TestRulesVersionsLogged(t *testing.T) {
 		minor := effective(t, db, draft(t, db, Fees, false))
 		major := effective(t, db, report(t, db, draft(t, db, Privacy, true)))
 		unreported := draft(t, db, Fees, false)
-		must(t, db, func(ctx context.Context, tx *store.Tx) error { _, err := Withdraw(ctx, tx, unreported.ID, staff); return err })
+		must(t, db, func(ctx context.Context, tx *store.Tx) error {
+			_, err := Withdraw(ctx, tx, unreported.ID, staff)
+			return err
+		})
 		reported := report(t, db, draft(t, db, Privacy, false))
-		must(t, db, func(ctx context.Context, tx *store.Tx) error { _, err := Withdraw(ctx, tx, reported.ID, staff); return err })
+		must(t, db, func(ctx context.Context, tx *store.Tx) error {
+			_, err := Withdraw(ctx, tx, reported.ID, staff)
+			return err
+		})
 		seed(t, db) // finds nothing left to log
 
 		logged = loggedRules(t, db)
