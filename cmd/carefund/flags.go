@@ -14,7 +14,9 @@ func flagsOf(name string) *flag.FlagSet {
 	switch name {
 	case "keys", "backup", "restore":
 		return backupFlags(name, new(config.Config), new(backupOptions))
-	case "serve", "migrate", "config", "verify":
+	case "verify":
+		return verifyFlags(new(config.Config), new(auditHeads))
+	case "serve", "migrate", "config":
 		var c config.Config
 		return c.FlagSet(name)
 	case "bench":

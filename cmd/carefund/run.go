@@ -24,7 +24,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the platform", runServe},
 		{"migrate", "bring the database schema up to date", runMigrate},
-		{"verify", "check every invariant of the ledger, every donation against its ledger entry, and the audit log's hash chain", runVerify},
+		{"verify", "check every invariant of the ledger, every donation against its ledger entry, and the audit log's hash chain against the heads logged in the transparency log", runVerify},
 		{"reconcile", "reconcile a custody bank statement (and a settlement file) against the ledger: carefund reconcile --statement FILE [--bill FILE] --custody-account NUMBER", runReconcile},
 		{"admin", "create a staff account: carefund admin create --username NAME --role ROLE [--password-stdin] (admin, security_admin and finance accounts wait for approval in the console once there is a security admin); lift a sign-in lockout: carefund admin unlock USERNAME (both audited)", runAdmin},
 		{"keys", "rotate the master key (carefund keys rotate re-wraps every data key under a new one; stop the platform first) or back the keys up (carefund keys backup --to FOLDER)", runKeys},

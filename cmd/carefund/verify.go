@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/charitypay"
+	"github.com/carefund/carefund/internal/config"
 	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/reconcile"
@@ -17,12 +20,21 @@ import (
 // runVerify checks every invariant of the ledger, the audit log's hash
 // chain, and the donations against the ledger, the orders and the totals
 // (R-DON-1, R-FUND-1), and exits 1 naming the first breaks in each.
+//
+// The audit chain must also pass through every head logged in the
+// transparency log, and through each --audit-head SEQ:HASH given: a head
+// noted elsewhere (a ticket, a signed report, the regulator's copy).
 func runVerify(ctx context.Context, args []string, getenv func(string) string, stdout, _ io.Writer) error {
-	cfg, _, err := parseConfig("verify", args, getenv)
-	if err != nil {
-		return err
+	var cfg config.Config
+	var heads auditHeads
+	fs := verifyFlags(&cfg, &heads)
+	if err := cfg.Parse(fs, args, getenv); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return badInput(err)
 	}
-	db, err := openCurrent(ctx, cfg)
+	db, err := openCurrent(ctx, &cfg)
 	if err != nil {
 		return err
 	}
@@ -35,11 +47,12 @@ func runVerify(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprintf(stdout, "%s: ledger verified: %d entries in %d accounts; every entry has two or more postings summing to zero and matches its hash; every posting has its entry and account; every reversal undoes its entry; every balance equals its postings; no request, payable or charity account is negative; bank:custody holds %s\n",
 			db, s.Entries, s.Accounts, s.Custody)
 	}
-	a, auditErr := audit.Verify(ctx, db)
+	a, auditErr := audit.Verify(ctx, db, heads...)
 	if auditErr == nil {
 		// The head is what to note down elsewhere: a later run whose
 		// chain no longer passes through it shows the log was rewritten.
-		fmt.Fprintf(stdout, "audit log verified: %d entries, head %s\n", a.Entries, a.Head[:16])
+		fmt.Fprintf(stdout, "audit log verified: %d entries, head %s; it passes through %d recorded heads (%d given, the rest logged in the transparency log); note %d:%s to check later runs with --audit-head\n",
+			a.Entries, a.Head[:16], a.Anchors, len(heads), a.Entries, a.Head[:16])
 	}
 	d, donationErr := donation.Verify(ctx, db)
 	if donationErr == nil {
@@ -57,6 +70,36 @@ func runVerify(ctx context.Context, args []string, getenv func(string) string, s
 	custodyErr := verifyCustody(ctx, &reconcile.Service{DB: db}, stdout)
 	charityErr := verifyCharity(ctx, &charitypay.Service{DB: db}, stdout)
 	return errors.Join(ledgerErr, auditErr, donationErr, refundErr, custodyErr, charityErr)
+}
+
+// verifyFlags are the configuration's flags and --audit-head.
+func verifyFlags(c *config.Config, heads *auditHeads) *flag.FlagSet {
+	fs := c.FlagSet("verify")
+	fs.Var(heads, "audit-head", "a head of the audit chain recorded elsewhere, `SEQ:HASH` as an earlier verify printed it (entries and head); the chain must still pass through it; may be repeated")
+	return fs
+}
+
+// auditHeads are the --audit-head flags.
+type auditHeads []audit.Anchor
+
+func (h *auditHeads) String() string {
+	if h == nil {
+		return ""
+	}
+	s := make([]string, len(*h))
+	for i, a := range *h {
+		s[i] = fmt.Sprintf("%d:%s", a.Seq, a.Hash)
+	}
+	return strings.Join(s, ",")
+}
+
+func (h *auditHeads) Set(v string) error {
+	a, err := audit.ParseAnchor(v, fmt.Sprintf("--audit-head %s", strings.TrimSpace(v)))
+	if err != nil {
+		return err
+	}
+	*h = append(*h, a)
+	return nil
 }
 
 // verifyCharity holds charity:payable to what came in and went out

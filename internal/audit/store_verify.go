@@ -14,13 +14,27 @@ import (
 // entry's hash (ReasonPrevHash), a missing Seq (ReasonGap, naming the missing
 // Seq), or a head that does not point at the last entry (ReasonHead: entries
 // removed from, or added past, the end).
-func Verify(ctx context.Context, db *store.DB) (Summary, error) {
+//
+// A chain that is sound in itself must still pass through every head logged
+// in the transparency log (LogHead) and through the anchors given, read in
+// the same snapshot: else it returns an *AnchorError naming the first
+// anchor it misses, as an insider who rewrote an entry and recomputed every
+// later hash and the head leaves it.
+func Verify(ctx context.Context, db *store.DB, anchors ...Anchor) (Summary, error) {
 	var s Summary
 	err := db.Read(ctx, func(tx *store.Tx) error {
 		s = Summary{Head: ZeroHash}
+		logged, err := LoggedHeads(ctx, tx)
+		if err != nil {
+			return err
+		}
+		at := map[int64][]Anchor{}
+		for _, a := range append(logged, anchors...) {
+			at[a.Seq] = append(at[a.Seq], a)
+		}
 		var headSeq int64
 		var headHash string
-		err := tx.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&headSeq, &headHash)
+		err = tx.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&headSeq, &headHash)
 		if isNoRows(err) {
 			headSeq, headHash = -1, "" // matches no chain
 		} else if err != nil {
@@ -40,6 +54,12 @@ func Verify(ctx context.Context, db *store.DB) (Summary, error) {
 			case HashEntry(e) != e.Hash:
 				return &BrokenError{Seq: e.Seq, Reason: ReasonHash}
 			}
+			for _, a := range at[e.Seq] {
+				if !a.matches(e.Hash) {
+					return &AnchorError{Anchor: a, Hash: e.Hash}
+				}
+				s.Anchors++
+			}
 			last, s.Head = e.Seq, e.Hash
 			s.Entries++
 			return nil
@@ -55,6 +75,17 @@ func Verify(ctx context.Context, db *store.DB) (Summary, error) {
 			// the first one removed from the end, or the first one
 			// added past the head.
 			return &BrokenError{Seq: max(min(headSeq, last)+1, 1), Reason: ReasonHead}
+		}
+		// An anchor past the end: entries were cut off, and the head
+		// moved back onto the last one kept.
+		var gone *AnchorError
+		for seq, as := range at {
+			if seq > last && (gone == nil || seq < gone.Anchor.Seq) {
+				gone = &AnchorError{Anchor: as[0]}
+			}
+		}
+		if gone != nil {
+			return gone
 		}
 		return nil
 	})

@@ -26,4 +26,7 @@ func (e *BrokenError) Error() string {
 type Summary struct {
 	Entries int64  // how many entries the chain holds
 	Head    string // the last entry's hash; ZeroHash for an empty log
+	// Anchors counts the anchors the chain passes through: the heads
+	// logged in the transparency log and those Verify was given.
+	Anchors int
 }

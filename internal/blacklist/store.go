@@ -9,6 +9,7 @@ import (
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/store"
+	"github.com/carefund/carefund/internal/translog"
 )
 
 const entryColumns = "id, person_index, masked, reason, evidence, listed_at, listed_by, status, appeal, decision"
@@ -70,10 +71,26 @@ func History(ctx context.Context, tx *store.Tx, id int64) ([]Event, error) {
 	}, "SELECT at, actor, action, text FROM blacklist_events WHERE entry_id = $1 ORDER BY id", id)
 }
 
-func record(ctx context.Context, tx *store.Tx, id int64, actor, action, text string) error {
-	_, err := tx.ExecContext(ctx, "INSERT INTO blacklist_events (entry_id, at, actor, action, text) VALUES ($1, $2, $3, $4, $5)",
-		id, tx.Now.UnixMicro(), actor, action, text)
-	return err
+// record adds a step to entry e's history and logs it in the transparency
+// log (issue 17) in the same transaction, by the entry's blind index as
+// the list shares it (Shared), never the masked number or the texts.
+func record(ctx context.Context, tx *store.Tx, e Entry, actor, action, text string) error {
+	var id int64
+	if err := tx.QueryRowContext(ctx, "INSERT INTO blacklist_events (entry_id, at, actor, action, text) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+		e.ID, tx.Now.UnixMicro(), actor, action, text).Scan(&id); err != nil {
+		return err
+	}
+	source := translog.BlacklistSource(id)
+	data, err := translog.Record{
+		Type:      translog.TypeBlacklist,
+		Source:    source,
+		At:        tx.Now.Unix(),
+		Blacklist: &translog.Blacklist{Entry: e.ID, Action: action, Digest: e.Index},
+	}.Data()
+	if err != nil {
+		return err
+	}
+	return translog.Enqueue(ctx, tx, translog.Pending{Source: source, Data: data})
 }
 
 // Add lists a person. Outside tests it runs only as the executor of an
@@ -100,7 +117,7 @@ func Add(ctx context.Context, tx *store.Tx, c Change, by string) (Entry, error) 
 		e.Index, e.Masked, e.Reason, e.Evidence, e.ListedAt.UnixMicro(), by, string(Listed)).Scan(&e.ID); err != nil {
 		return Entry{}, err
 	}
-	return e, record(ctx, tx, e.ID, by, ActionAdd, e.Reason)
+	return e, record(ctx, tx, e, by, ActionAdd, e.Reason)
 }
 
 // transition moves the entry from one of the statuses in from to status to,
@@ -149,7 +166,7 @@ func Lift(ctx context.Context, tx *store.Tx, id int64, decision, by string) (Ent
 	if err != nil {
 		return Entry{}, err
 	}
-	return e, record(ctx, tx, id, by, ActionLift, decision)
+	return e, record(ctx, tx, e, by, ActionLift, decision)
 }
 
 // Uphold rejects an appeal: the entry stays in force, with the decision's
@@ -166,7 +183,7 @@ func Uphold(ctx context.Context, tx *store.Tx, id int64, decision, by string) (E
 	if err != nil {
 		return Entry{}, err
 	}
-	return e, record(ctx, tx, id, by, "uphold", decision)
+	return e, record(ctx, tx, e, by, "uphold", decision)
 }
 
 // RecordAppeal records the listed person's appeal against the entry. The
@@ -187,7 +204,7 @@ func RecordAppeal(ctx context.Context, tx *store.Tx, id int64, appeal string) (E
 	if err != nil {
 		return Entry{}, err
 	}
-	return entry, record(ctx, tx, id, "appellant", "appeal", appeal)
+	return entry, record(ctx, tx, entry, "appellant", "appeal", appeal)
 }
 
 // ShareList returns every entry as Shared, lifted ones included so that a

@@ -598,6 +598,9 @@ func (s Store) Publish(ctx context.Context, tx *store.Tx, id int64, actor string
 		tx.Now.UnixMicro()); err != nil {
 		return 0, nil, fmt.Errorf("campaign: publishing version %d of request %d: %w", version, id, err)
 	}
+	if err := logVersion(ctx, tx, id, version, pub); err != nil {
+		return 0, nil, err
+	}
 	return version, changes, nil
 }
 

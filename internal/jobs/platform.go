@@ -70,6 +70,10 @@ func Platform(p *platform.Platform, changed func()) []Job {
 			}
 			return err
 		}},
+		{Name: AuditAnchorJob, Every: AuditAnchorEvery, Run: func(ctx context.Context) error {
+			_, _, err := AnchorAudit(ctx, p.DB)
+			return err
+		}},
 		{Name: PurgeThrottleJob, Every: time.Hour, Run: func(ctx context.Context) error {
 			_, err := PurgeThrottle(ctx, p.DB)
 			return err

@@ -79,7 +79,9 @@ func insertVersion(ctx context.Context, tx *store.Tx, v Version) (int64, error) 
 
 // Seed stores the embedded first version (1.0) of every document that has no
 // version yet, in force from now. It is idempotent: a kind with any version,
-// in whatever state, is left alone. Run it at install.
+// in whatever state, is left alone. Run it at install. It also logs in the
+// transparency log every public state of a version not logged yet: the
+// first versions, and the history of an installation older than the log.
 func Seed(ctx context.Context, tx *store.Tx) error {
 	for _, k := range Kinds {
 		var n int
@@ -102,7 +104,7 @@ func Seed(ctx context.Context, tx *store.Tx) error {
 			return fmt.Errorf("rules: seeding %s: %w", k, err)
 		}
 	}
-	return nil
+	return logAll(ctx, tx)
 }
 
 // Current returns the version of k in force. It returns a NotFound error for
@@ -241,7 +243,7 @@ func RecordReport(ctx context.Context, tx *store.Tx, id int64, reportedOn time.T
 	if err != nil {
 		return Version{}, err
 	}
-	return v, nil
+	return v, logMilestones(ctx, tx, v)
 }
 
 // MakeEffective brings pending version id into force now; the version in
@@ -268,6 +270,10 @@ func MakeEffective(ctx context.Context, tx *store.Tx, id int64, by string) (Vers
 	case v.IsMajorChange() && v.State != StateReported:
 		return Version{}, apperr.New(apperr.Conflict, "rules.not_reported")
 	}
+	old, err := Current(ctx, tx, v.Kind)
+	if err != nil && apperr.CodeOf(err) != apperr.NotFound {
+		return Version{}, err
+	}
 	if _, err := tx.ExecContext(ctx, `UPDATE rules_versions SET state = 'superseded', superseded_at = $1
 		WHERE kind = $2 AND state = 'effective'`, micros(tx.Now), v.Kind); err != nil {
 		return Version{}, err
@@ -277,7 +283,15 @@ func MakeEffective(ctx context.Context, tx *store.Tx, id int64, by string) (Vers
 		return Version{}, err
 	}
 	v.State, v.EffectiveAt, v.EffectiveBy = StateEffective, tx.Now, by
-	return v, nil
+	if old.ID != 0 {
+		if old, err = Get(ctx, tx, old.ID); err != nil {
+			return Version{}, err
+		}
+		if err := logMilestones(ctx, tx, old); err != nil {
+			return Version{}, err
+		}
+	}
+	return v, logMilestones(ctx, tx, v)
 }
 
 // Withdraw abandons pending version id, freeing its kind for another draft.
@@ -300,7 +314,7 @@ func Withdraw(ctx context.Context, tx *store.Tx, id int64, by string) (Version, 
 		return Version{}, err
 	}
 	v.State, v.WithdrawnAt, v.WithdrawnBy = StateWithdrawn, tx.Now, by
-	return v, nil
+	return v, logMilestones(ctx, tx, v)
 }
 
 // RecordConsent records that subject agreed, now, to each of the versions
