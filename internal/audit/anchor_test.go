@@ -48,7 +48,7 @@ func TestLogHeadOncePerHead(t *testing.T) {
 		if a, logged := logHead(t, db); !logged || a.Seq != 11 {
 			t.Fatalf("after the head moved: logged %v head %+v", logged, a)
 		}
-		var recs []translog.Logged
+		var recs []translog.LoggedRecord
 		err := db.Read(ctx, func(tx *store.Tx) error {
 			var err error
 			recs, err = translog.Records(ctx, tx, translog.TypeAuditHead)

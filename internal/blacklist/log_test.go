@@ -36,7 +36,7 @@ func TestBlacklistChangesLogged(t *testing.T) {
 			_, err := blacklist.Lift(ctx, tx, e.ID, "期满解除", "staff:2")
 			return err
 		})
-		var recs []translog.Logged
+		var recs []translog.LoggedRecord
 		var raw []string
 		if err := db.Read(context.Background(), func(tx *store.Tx) (err error) {
 			if recs, err = translog.Records(context.Background(), tx, translog.TypeBlacklist); err != nil {

@@ -52,7 +52,7 @@ func TestPublishedVersionsLogged(t *testing.T) {
 			t.Fatalf("second version %d", n)
 		}
 
-		var recs []translog.Logged
+		var recs []translog.LoggedRecord
 		var vs []Version
 		var raw []string
 		f.write(func(ctx context.Context, tx *store.Tx) (err error) {

@@ -230,8 +230,8 @@ func (l *Log) Served(ctx context.Context) (string, error) {
 
 // served is the one place a checkpoint is dressed for serving: the
 // witnesses' cosignatures join it here.
-func served(_ context.Context, _ *store.Tx, c Checkpoint) (string, error) {
-	return c.Note, nil
+func served(ctx context.Context, tx *store.Tx, c Checkpoint) (string, error) {
+	return Cosigned(ctx, tx, c)
 }
 
 // ErrNotFound is returned for a tile beyond the tree or a path that names

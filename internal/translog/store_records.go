@@ -8,11 +8,11 @@ import (
 	"github.com/carefund/carefund/internal/store"
 )
 
-// Logged is a record in the log: integrated at Index, or pending (Index -1)
+// LoggedRecord is a record in the log: integrated at Index, or pending (Index -1)
 // in the outbox, which the integrator moves into the tree in order. A
 // pending record is logged already as far as its event is concerned: it
 // committed with it and will be integrated.
-type Logged struct {
+type LoggedRecord struct {
 	Index int64
 	Record
 }
@@ -21,20 +21,20 @@ type Logged struct {
 const notIntegrated = -1
 
 // IsPending reports whether l waits in the outbox.
-func (l Logged) IsPending() bool { return l.Index == notIntegrated }
+func (l LoggedRecord) IsPending() bool { return l.Index == notIntegrated }
 
 // Records returns every record of type typ, integrated ones in index order,
 // then pending ones in the order they will be integrated. A record of
 // another type under the type's source prefix, or one that does not parse,
 // is an error naming its source: the log's own rows are the evidence, and a
 // reader must not skip what it cannot read.
-func Records(ctx context.Context, tx *store.Tx, typ string) ([]Logged, error) {
+func Records(ctx context.Context, tx *store.Tx, typ string) ([]LoggedRecord, error) {
 	prefix, ok := SourcePrefix(typ)
 	if !ok {
 		return nil, fmt.Errorf("translog: no record type %q", typ)
 	}
 	like := likePattern(prefix)
-	var out []Logged
+	var out []LoggedRecord
 	read := func(query string) error {
 		return store.Each(ctx, tx, func(rows *sql.Rows) error {
 			var idx int64
@@ -50,7 +50,7 @@ func Records(ctx context.Context, tx *store.Tx, typ string) ([]Logged, error) {
 			if r.Type != typ || r.Source != source {
 				return fmt.Errorf("%w: entry %s holds a %s record of source %q", ErrRecord, source, r.Type, r.Source)
 			}
-			out = append(out, Logged{Index: idx, Record: r})
+			out = append(out, LoggedRecord{Index: idx, Record: r})
 			return nil
 		}, query, like)
 	}

@@ -49,7 +49,7 @@ func TestRecordsAndHas(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var recs []Logged
+		var recs []LoggedRecord
 		var has, hasNot, hasPending bool
 		err = db.Read(ctx, func(tx *store.Tx) (err error) {
 			if recs, err = Records(ctx, tx, TypeAuditHead); err != nil {
