@@ -82,6 +82,13 @@ type Event struct {
 	Kind   EventKind
 	Amount money.Fen
 	Text   string
+	// Removed: an update taken down, Text its public reason.
+	Removed bool
+	// ToKey names the payee of a payout as a kind, Hospital the hospital;
+	// StateKey is the payout's state. Receipts counts a usage update's
+	// receipts.
+	ToKey, Hospital, StateKey string
+	Receipts                  int
 	// Ref is the payout or ledger entry the event is about, to keep the
 	// order stable between events at the same moment.
 	Ref int64

@@ -148,7 +148,7 @@ func (s *Server) publicRequest(w http.ResponseWriter, r *http.Request) error {
 		page.Progress = progressOf(lang, p.Raised, pub.Target)
 		page.Donors = p.Donors
 		// Where the money is, from the ledger (R-DISC-1).
-		page.Figures = publicFigures(lang, p.Figures)
+		page.Figures = publicFigures(lang, id, p.Figures)
 		for _, d := range p.Recent {
 			// R-DON-2: Recent gives no donor for an anonymous donation,
 			// so no name can reach the page.
@@ -180,9 +180,14 @@ func (s *Server) publicRequest(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	// The payouts and their use (R-DISC-1, R-DISB-4); never an account.
-	if page.Payouts, err = s.publicPayouts(r, id); err != nil {
+	list, err := s.publicPayoutList(r, id)
+	if err != nil {
 		return err
 	}
+	page.Payouts = publicPayoutViews(lang, list)
+	// The timeline: updates, payouts and their use, refunds, gifts to
+	// charity (R-DISC-1, R-DISC-2).
+	page.Timeline = timelineOf(lang, p.Updates, list, p.Lines)
 	// The page changes with every donation, update and closing: caches
 	// must ask.
 	w.Header().Set("Cache-Control", "no-cache")
