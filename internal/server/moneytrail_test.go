@@ -180,4 +180,3 @@ func noSecrets(t *testing.T, what, body string, secrets ...string) {
 		}
 	}
 }
-
