@@ -1,6 +1,10 @@
 package disclosure
 
-import "github.com/carefund/carefund/internal/money"
+import (
+	"fmt"
+
+	"github.com/carefund/carefund/internal/money"
+)
 
 // Figures are a request's money as the public page shows it (R-DISC-1),
 // each read from the ledger, never from a domain table's own counters:
@@ -45,4 +49,10 @@ func (f Figures) Balanced() bool { return f.In() == f.Out() }
 // the breakdown only when it says more than the raised total.
 func (f Figures) Any() bool {
 	return f.Fees != 0 || f.PaidOut != 0 || f.Refunded != 0 || f.Refunding != 0 || f.ToCharity != 0 || f.Recovered != 0
+}
+
+// Unbalanced says how request id's figures f fail the identity.
+func Unbalanced(id int64, f Figures) string {
+	return fmt.Sprintf("request %d: raised %s + recovered %s = %s, but fees %s + paid out %s + refunded %s + being refunded %s + to charity %s + held %s = %s (%s apart): an entry of a kind the public figures do not count moved request:%d",
+		id, f.Raised, f.Recovered, f.In(), f.Fees, f.PaidOut, f.Refunded, f.Refunding, f.ToCharity, f.Held, f.Out(), f.In()-f.Out(), id)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -70,10 +69,4 @@ func Verify(ctx context.Context, db *store.DB) (Checked, error) {
 			strconv.Itoa(c.Requests) + " requests:\n" + strings.Join(broken, "\n"))
 	}
 	return c, nil
-}
-
-// Unbalanced says how request id's figures f fail the identity.
-func Unbalanced(id int64, f Figures) string {
-	return fmt.Sprintf("request %d: raised %s + recovered %s = %s, but fees %s + paid out %s + refunded %s + being refunded %s + to charity %s + held %s = %s (%s apart): an entry of a kind the public figures do not count moved request:%d",
-		id, f.Raised, f.Recovered, f.In(), f.Fees, f.PaidOut, f.Refunded, f.Refunding, f.ToCharity, f.Held, f.Out(), f.In()-f.Out(), id)
 }
