@@ -13,10 +13,16 @@ import (
 // identity, raised + recovered = fees + paid out + refunded + being
 // refunded + to charity + held, and names each request whose figures do
 // not add up: here one whose money an entry of an unknown kind moved to
-// charity:payable, which the ledger's own checks let through.
+// charity:payable, which the ledger's own checks let through. On both
+// databases.
 func TestVerifyMoneyIdentity(t *testing.T) {
+	for _, d := range storetest.Databases(t) {
+		t.Run(d.Name, func(t *testing.T) { verifyMoneyIdentity(t, d.DSN) })
+	}
+}
+
+func verifyMoneyIdentity(t *testing.T, dsn string) {
 	ctx := context.Background()
-	dsn := storetest.SQLiteDSN(t)
 	db := storetest.Open(t, dsn)
 	l := ledger.New(db, ledger.Options{})
 	t.Cleanup(func() { l.Close() })
