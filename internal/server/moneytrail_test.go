@@ -180,3 +180,38 @@ func noSecrets(t *testing.T, what, body string, secrets ...string) {
 		}
 	}
 }
+
+// R-DISC-1: the page states the identity the figures satisfy, with what
+// was recovered when there was any, and never states it for figures that
+// do not add up.
+func TestPublicFiguresIdentity(t *testing.T) {
+	tests := []struct {
+		name string
+		f    disclosure.Figures
+		key  string
+		args []money.Fen
+	}{
+		{"balanced", disclosure.Figures{Raised: 100_00, PaidOut: 60_00, Held: 40_00}, "moneytrail.identity",
+			[]money.Fen{100_00, 0, 60_00, 0, 0, 0, 40_00}},
+		{"recovered", disclosure.Figures{Raised: 100_00, Recovered: 5_00, Refunded: 105_00}, "moneytrail.identity.recovered",
+			[]money.Fen{100_00, 5_00, 0, 0, 105_00, 0, 0, 0}},
+		{"broken", disclosure.Figures{Raised: 100_00, Held: 99_00}, "moneytrail.identity.broken", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, lang := range []i18n.Lang{i18n.ZH, i18n.EN} {
+				got := publicFigures(lang, 7, tt.f)
+				var args []any
+				for _, a := range tt.args {
+					args = append(args, a.Format(lang))
+				}
+				if want := i18n.T(lang, tt.key, args...); got.Identity != want {
+					t.Errorf("%s: %q, want %q", lang, got.Identity, want)
+				}
+				if got.Ledger != "/requests/7/ledger.csv" {
+					t.Errorf("the ledger's link: %q", got.Ledger)
+				}
+			}
+		})
+	}
+}
