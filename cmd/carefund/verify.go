@@ -11,6 +11,7 @@ import (
 	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/charitypay"
 	"github.com/carefund/carefund/internal/config"
+	"github.com/carefund/carefund/internal/disclosure"
 	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/reconcile"
@@ -18,8 +19,9 @@ import (
 )
 
 // runVerify checks every invariant of the ledger, the audit log's hash
-// chain, and the donations against the ledger, the orders and the totals
-// (R-DON-1, R-FUND-1), and exits 1 naming the first breaks in each.
+// chain, the donations against the ledger, the orders and the totals
+// (R-DON-1, R-FUND-1), and every request's money trail (R-DISC-1), and
+// exits 1 naming the first breaks in each.
 //
 // The audit chain must also pass through every head logged in the
 // transparency log, and through each --audit-head SEQ:HASH given: a head
@@ -67,9 +69,14 @@ func runVerify(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprintf(stdout, "refunds verified: %d runs, %d refunds; %s decided, %s paid back, %s to charity; every refund has its one refund entry and at most one outcome, by its donation's own route, never more than the donation; every run's payable equals decided less paid and to charity\n",
 			r.Runs, r.Refunds, r.Decided, r.Paid, r.Charity)
 	}
+	m, moneyErr := disclosure.Verify(ctx, db)
+	if moneyErr == nil {
+		fmt.Fprintf(stdout, "money trails verified: %d requests; for each, raised + recovered (%s in all) = fees + paid out + refunded + being refunded + to charity + held, as its public page shows them\n",
+			m.Requests, m.In)
+	}
 	custodyErr := verifyCustody(ctx, &reconcile.Service{DB: db}, stdout)
 	charityErr := verifyCharity(ctx, &charitypay.Service{DB: db}, stdout)
-	return errors.Join(ledgerErr, auditErr, donationErr, refundErr, custodyErr, charityErr)
+	return errors.Join(ledgerErr, auditErr, donationErr, refundErr, moneyErr, custodyErr, charityErr)
 }
 
 // verifyFlags are the configuration's flags and --audit-head.

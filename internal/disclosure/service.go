@@ -125,6 +125,9 @@ type Page struct {
 	ByShare bool // the page was opened by a share link of this request
 	// Figures are the request's money as the ledger has it (R-DISC-1).
 	Figures Figures
+	// Lines are the request's ledger lines but its donations, for the
+	// timeline's refunds, gifts to charity and fees (R-DISC-2).
+	Lines []Line
 }
 
 // Page reads the public page of request id, opened by share link
@@ -148,6 +151,9 @@ func (s *Service) Page(ctx context.Context, id int64, shareToken string) (Page, 
 		if p.Figures, err = readFigures(ctx, tx, id); err != nil {
 			return err
 		}
+		if p.Lines, err = readLines(ctx, tx, id, false); err != nil {
+			return err
+		}
 		if p.Recent, err = donation.Recent(ctx, tx, id, RecentDonations); err != nil {
 			return err
 		}
@@ -166,6 +172,64 @@ func (s *Service) Page(ctx context.Context, id int64, shareToken string) (Page, 
 		return nil
 	})
 	return p, err
+}
+
+// Money is a request's money trail as the ledger has it (R-DISC-1,
+// R-RPT-1): its figures, how many donations it took, and its ledger lines.
+type Money struct {
+	Figures Figures
+	Donors  int // the number of donations, as the page counts them
+	Lines   []Line
+}
+
+// PublishedMoney returns request id as Published does, with its figures
+// and donations count read in the same transaction, for the API: the
+// figures then belong to the versions they are shown with.
+func (s *Service) PublishedMoney(ctx context.Context, id int64) (Request, Money, error) {
+	var (
+		r Request
+		m Money
+	)
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		m = Money{}
+		if r, err = s.read(ctx, tx, id, readAll); err != nil {
+			return err
+		}
+		if m.Figures, err = readFigures(ctx, tx, id); err != nil {
+			return err
+		}
+		_, m.Donors, err = donation.Totals(ctx, tx, id)
+		return err
+	})
+	return r, m, err
+}
+
+// Ledger returns the public ledger of request id (R-RPT-1): every posting
+// on its own accounts, donations included, with its figures read in the
+// same transaction, so that the lines add up to them; apperr.NotFound when
+// the request is not public.
+func (s *Service) Ledger(ctx context.Context, id int64) (Money, error) {
+	var m Money
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		m = Money{}
+		st, err := s.Campaigns.State(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !IsPublic(st) {
+			return apperr.New(apperr.NotFound, "")
+		}
+		if m.Figures, err = readFigures(ctx, tx, id); err != nil {
+			return err
+		}
+		if _, m.Donors, err = donation.Totals(ctx, tx, id); err != nil {
+			return err
+		}
+		m.Lines, err = readLines(ctx, tx, id, true)
+		return err
+	})
+	return m, err
 }
 
 // Figures returns a request's public figures, from the ledger

@@ -10,12 +10,22 @@ import (
 	"github.com/carefund/carefund/internal/store"
 )
 
+// entryKind is the kind an entry counts as in the figures: a reversal as
+// the kind of the entry it undoes, so that a reversed donation is no
+// longer raised.
+const entryKind = "COALESCE(o.kind, e.kind)"
+
+// toFees is 1 for an entry that credits income:fees: what it takes from a
+// request is a fee, whatever its kind.
+const toFees = `CASE WHEN EXISTS (SELECT 1 FROM ledger_postings fp JOIN ledger_accounts fa ON fa.id = fp.account_id
+	WHERE fp.entry_id = e.id AND fa.name = 'income:fees') THEN 1 ELSE 0 END`
+
 // readFigures reads a request's public figures from the ledger: the
 // postings on request:R by kind, and on the payable:refund:<run> accounts
 // of its refund runs.
 func readFigures(ctx context.Context, tx *store.Tx, id int64) (Figures, error) {
 	var f Figures
-	name := "request:" + strconv.FormatInt(id, 10)
+	name := requestAccount(id)
 	var held int64
 	err := tx.QueryRowContext(ctx, "SELECT balance FROM ledger_accounts WHERE name = $1", name).Scan(&held)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -28,21 +38,25 @@ func readFigures(ctx context.Context, tx *store.Tx, id int64) (Figures, error) {
 	// On request:R a credit (negative) adds, a debit takes away.
 	err = store.Each(ctx, tx, func(rows *sql.Rows) error {
 		var kind string
+		var fee int
 		var sum int64
-		if err := rows.Scan(&kind, &sum); err != nil {
+		if err := rows.Scan(&kind, &fee, &sum); err != nil {
 			return err
 		}
-		switch kind {
-		case "donation":
+		switch {
+		case fee == 1:
+			f.Fees += money.Fen(sum)
+		case kind == "donation":
 			f.Raised += money.Fen(-sum)
-		case "payout", "payout_return":
+		case kind == "payout", kind == "payout_return":
 			f.PaidOut += money.Fen(sum)
-		case "recovery_receivable":
+		case kind == "recovery_receivable":
 			f.Recovered += money.Fen(-sum)
 		}
 		return nil
-	}, `SELECT e.kind, SUM(p.amount) FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
-		JOIN ledger_accounts a ON a.id = p.account_id WHERE a.name = $1 GROUP BY e.kind`, name)
+	}, `SELECT `+entryKind+`, `+toFees+`, SUM(p.amount) FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
+		LEFT JOIN ledger_entries o ON o.id = e.reverses
+		JOIN ledger_accounts a ON a.id = p.account_id WHERE a.name = $1 GROUP BY 1, 2`, name)
 	if err != nil {
 		return f, err
 	}
@@ -62,9 +76,13 @@ func readFigures(ctx context.Context, tx *store.Tx, id int64) (Figures, error) {
 		}
 		f.Refunding -= money.Fen(sum)
 		return nil
-	}, `SELECT e.kind, SUM(p.amount) FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
+	}, `SELECT `+entryKind+`, SUM(p.amount) FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
+		LEFT JOIN ledger_entries o ON o.id = e.reverses
 		JOIN ledger_accounts a ON a.id = p.account_id
 		WHERE a.name IN (SELECT 'payable:refund:' || CAST(id AS TEXT) FROM refund_runs WHERE request_id = $1)
-		GROUP BY e.kind`, id)
+		GROUP BY 1`, id)
 	return f, err
 }
+
+// requestAccount is the ledger account of what request id holds.
+func requestAccount(id int64) string { return "request:" + strconv.FormatInt(id, 10) }

@@ -266,6 +266,8 @@ type PublicPayout struct {
 	// account"); Hospital the hospital's name for a hospital payee.
 	ToKey    string
 	Hospital string
+	// Payee is the kind of payee, for the API.
+	Payee PayeeKind
 	// ExpenseList is the published summary of the batch's expense list or
 	// medical plan.
 	ExpenseList []string

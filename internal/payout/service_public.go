@@ -32,7 +32,7 @@ func (s *Service) Public(ctx context.Context, requestID int64) ([]PublicPayout, 
 		}
 		for _, r := range rows {
 			pp := PublicPayout{ID: r.ID, Date: r.Clocks.Approved, Amount: r.Amount, State: r.State, ToKey: ToKey(r.Payee),
-				Hospital: r.HospitalName}
+				Hospital: r.HospitalName, Payee: r.Payee}
 			if !r.PaidAt.IsZero() {
 				pp.Date = r.PaidAt
 			}

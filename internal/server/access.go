@@ -105,6 +105,7 @@ var permissions = map[string]access{
 	"POST /my/payouts/{id}/usage":                     signedIn,
 	"GET /requests/{id}":                              anyone,
 	"GET /requests/{id}/versions":                     anyone,
+	"GET /requests/{id}/ledger.csv":                   anyone,
 
 	"GET /staff/review":                                roles("review.queue", staff.Reviewer),
 	"GET /staff/review/{id}":                           roles("pii.view.request", staff.Reviewer),

@@ -368,17 +368,18 @@ func (s *Server) withPayouts(r *http.Request, p *web.RequestStatus, user int64) 
 	return nil
 }
 
-// publicPayouts are the request's payouts as its public page shows them:
+// publicPayoutList is the request's payouts as the public may see them:
 // never an account number nor a name (R-DISB-2, R-PII-1).
-func (s *Server) publicPayouts(r *http.Request, id int64) ([]web.PublicPayoutView, error) {
+func (s *Server) publicPayoutList(r *http.Request, id int64) ([]payout.PublicPayout, error) {
 	if s.payouts == nil {
 		return nil, nil
 	}
-	list, err := s.payouts.Public(r.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	lang := s.lang(r)
+	return s.payouts.Public(r.Context(), id)
+}
+
+// publicPayoutViews are the payouts as the request's public page shows
+// them.
+func publicPayoutViews(lang i18n.Lang, list []payout.PublicPayout) []web.PublicPayoutView {
 	var out []web.PublicPayoutView
 	for _, p := range list {
 		v := web.PublicPayoutView{Date: day(p.Date), Amount: p.Amount.Format(lang), StateKey: p.State.NameKey(),
@@ -388,5 +389,5 @@ func (s *Server) publicPayouts(r *http.Request, id int64) ([]web.PublicPayoutVie
 		}
 		out = append(out, v)
 	}
-	return out, nil
+	return out
 }

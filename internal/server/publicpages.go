@@ -14,6 +14,7 @@ import (
 	"github.com/carefund/carefund/internal/disclosure"
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/money"
+	"github.com/carefund/carefund/internal/payout"
 	"github.com/carefund/carefund/internal/server/site"
 	"github.com/carefund/carefund/internal/web"
 )
@@ -147,7 +148,7 @@ func (s *Server) publicRequest(w http.ResponseWriter, r *http.Request) error {
 		page.Progress = progressOf(lang, p.Raised, pub.Target)
 		page.Donors = p.Donors
 		// Where the money is, from the ledger (R-DISC-1).
-		page.Figures = publicFigures(lang, p.Figures)
+		page.Figures = publicFigures(lang, id, p.Figures)
 		for _, d := range p.Recent {
 			// R-DON-2: Recent gives no donor for an anonymous donation,
 			// so no name can reach the page.
@@ -179,9 +180,14 @@ func (s *Server) publicRequest(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	// The payouts and their use (R-DISC-1, R-DISB-4); never an account.
-	if page.Payouts, err = s.publicPayouts(r, id); err != nil {
+	list, err := s.publicPayoutList(r, id)
+	if err != nil {
 		return err
 	}
+	page.Payouts = publicPayoutViews(lang, list)
+	// The timeline: updates, payouts and their use, refunds, gifts to
+	// charity (R-DISC-1, R-DISC-2).
+	page.Timeline = timelineOf(lang, p.Updates, list, p.Lines)
 	// The page changes with every donation, update and closing: caches
 	// must ask.
 	w.Header().Set("Cache-Control", "no-cache")
@@ -361,6 +367,56 @@ type pubUpdate struct {
 	RemovalReason string    `json:"removal_reason,omitempty"`
 }
 
+// pubMoney is a request's money trail in fen, from the ledger (R-DISC-1):
+// raised + recovered = fees + paid_out + refunded + refunding +
+// to_charity + held.
+type pubMoney struct {
+	Raised    int64 `json:"raised"`
+	Fees      int64 `json:"fees"`
+	PaidOut   int64 `json:"paid_out"`
+	Refunded  int64 `json:"refunded"`
+	Refunding int64 `json:"refunding"`
+	ToCharity int64 `json:"to_charity"`
+	Held      int64 `json:"held"`
+	Recovered int64 `json:"recovered"`
+}
+
+func pubMoneyOf(f disclosure.Figures) pubMoney {
+	return pubMoney{Raised: int64(f.Raised), Fees: int64(f.Fees), PaidOut: int64(f.PaidOut), Refunded: int64(f.Refunded),
+		Refunding: int64(f.Refunding), ToCharity: int64(f.ToCharity), Held: int64(f.Held), Recovered: int64(f.Recovered)}
+}
+
+// pubPayout is one payout: when, how much, and to whom as a kind, or the
+// hospital's name; never an account number nor a person's name (R-PII-1).
+type pubPayout struct {
+	Date     time.Time  `json:"date"`
+	Amount   int64      `json:"amount"`
+	State    string     `json:"state"`
+	To       string     `json:"to"`    // "patient" or "hospital"
+	Payee    string     `json:"payee"` // requester, guardian, relative or hospital
+	Hospital string     `json:"hospital,omitempty"`
+	Usage    []pubUsage `json:"usage"`
+}
+
+// pubUsage is a usage update of a payout, with how many receipts it shows.
+type pubUsage struct {
+	PostedAt time.Time `json:"posted_at"`
+	Text     string    `json:"text"`
+	Receipts int       `json:"receipts"`
+}
+
+func pubPayoutOf(p payout.PublicPayout) pubPayout {
+	out := pubPayout{Date: p.Date, Amount: int64(p.Amount), State: string(p.State), To: "patient", Payee: string(p.Payee),
+		Usage: []pubUsage{}}
+	if p.Payee == payout.ToHospital {
+		out.To, out.Hospital = "hospital", p.Hospital
+	}
+	for _, u := range p.Usage {
+		out.Usage = append(out.Usage, pubUsage{PostedAt: u.At, Text: u.Text, Receipts: u.Receipts})
+	}
+	return out
+}
+
 type pubRequest struct {
 	ID          int64          `json:"id"`
 	URL         string         `json:"url"`
@@ -370,6 +426,13 @@ type pubRequest struct {
 	Versions    []pubVersion   `json:"versions"` // newest first, each in full (R-REQ-6)
 	Materials   []pubMaterial  `json:"published_materials"`
 	Updates     []pubUpdate    `json:"updates"`
+	// Money and DonorCount are from the ledger and the totals, read with
+	// the versions; Payouts with their usage updates (R-DISC-1).
+	Money      pubMoney    `json:"money"`
+	DonorCount int         `json:"donor_count"`
+	Payouts    []pubPayout `json:"payouts"`
+	// Ledger is the request's public ledger as CSV (R-RPT-1).
+	Ledger string `json:"ledger_csv"`
 }
 
 func pubTime(t time.Time) *time.Time {
@@ -424,7 +487,7 @@ func (s *Server) apiRequest(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.disclosure.Published(r.Context(), id)
+	p, m, err := s.disclosure.PublishedMoney(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -432,7 +495,17 @@ func (s *Server) apiRequest(w http.ResponseWriter, r *http.Request) error {
 	c := p.ChannelAt(s.now())
 	out := pubRequest{ID: id, URL: requestPath(id), State: string(disclosure.PublicState(p.State, c)),
 		Current: pubVersionOf(lang, p.Latest), Versions: []pubVersion{},
-		Materials: []pubMaterial{}, Updates: []pubUpdate{}}
+		Materials: []pubMaterial{}, Updates: []pubUpdate{},
+		Money: pubMoneyOf(m.Figures), DonorCount: m.Donors, Payouts: []pubPayout{}, Ledger: requestPath(id) + "/ledger.csv"}
+	if s.payouts != nil {
+		list, err := s.payouts.Public(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		for _, po := range list {
+			out.Payouts = append(out.Payouts, pubPayoutOf(po))
+		}
+	}
 	out.Fundraising = pubFundraising{Open: c.Open, Closed: c.Closed, Note: c.Note, ClosedAt: pubTime(c.ClosedAt)}
 	if p.Channel != nil {
 		out.Fundraising.OpenedAt, out.Fundraising.Deadline = pubTime(p.Channel.OpenedAt), pubTime(p.Channel.Deadline)

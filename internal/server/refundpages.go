@@ -201,12 +201,31 @@ func (s *Server) refundRest(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// publicFigures are f as the public page shows them (R-DISC-1).
-func publicFigures(lang i18n.Lang, f disclosure.Figures) *web.PublicFigures {
+// publicFigures are f as the public page of request id shows them
+// (R-DISC-1), with the identity they satisfy said in words.
+func publicFigures(lang i18n.Lang, id int64, f disclosure.Figures) *web.PublicFigures {
 	out := &web.PublicFigures{Raised: f.Raised.Format(lang), PaidOut: f.PaidOut.Format(lang),
-		Refunded: f.Refunded.Format(lang), ToCharity: f.ToCharity.Format(lang), Held: f.Held.Format(lang)}
+		Refunded: f.Refunded.Format(lang), ToCharity: f.ToCharity.Format(lang), Held: f.Held.Format(lang),
+		Ledger: requestPath(id) + "/ledger.csv"}
 	if f.Refunding != 0 {
 		out.Refunding = f.Refunding.Format(lang)
+	}
+	if f.Fees != 0 {
+		out.Fees = f.Fees.Format(lang)
+	}
+	if f.Recovered != 0 {
+		out.Recovered = f.Recovered.Format(lang)
+	}
+	args := []any{f.Raised.Format(lang), f.Fees.Format(lang), f.PaidOut.Format(lang), f.Refunded.Format(lang),
+		f.Refunding.Format(lang), f.ToCharity.Format(lang), f.Held.Format(lang)}
+	switch {
+	case !f.Balanced():
+		// Never shown as if it held: verify names the request.
+		out.Identity = i18n.T(lang, "moneytrail.identity.broken")
+	case f.Recovered != 0:
+		out.Identity = i18n.T(lang, "moneytrail.identity.recovered", append([]any{f.Raised.Format(lang), f.Recovered.Format(lang)}, args[1:]...)...)
+	default:
+		out.Identity = i18n.T(lang, "moneytrail.identity", args...)
 	}
 	return out
 }

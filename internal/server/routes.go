@@ -65,6 +65,7 @@ func (s *Server) routes() []route {
 		// Requests for help in public (publicpages.go).
 		{"GET /requests/{id}", s.publicRequest},
 		{"GET /requests/{id}/versions", s.requestVersions},
+		{"GET /requests/{id}/ledger.csv", s.requestLedgerCSV},
 
 		// Donations (donations.go, donationpages.go).
 		{"GET /requests/{id}/donate", s.donatePage},

@@ -103,8 +103,29 @@ type PublicRequest struct {
 	ResumeNote string
 	ResumedAt  string
 	// Figures are raised, paid out, refunded, to charity and held, from
-	// the ledger (R-DISC-1); nil until money left the request.
+	// the ledger (R-DISC-1); nil before the channel opened.
 	Figures *PublicFigures
+	// Timeline is what happened to the request and its money, newest
+	// first: updates, payouts, their use, refunds, gifts to charity and
+	// responses to complaints (R-DISC-1, R-DISC-2).
+	Timeline []TimelineItem
+}
+
+// TimelineItem is one event of a request's timeline, ready to show.
+// KindKey names what happened; Amount is "" for an event without money;
+// Text is the publisher's or staff's public words (an update, a usage
+// update, a complaint response), or a taken-down update's reason when
+// Removed; a payout names its payee by kind (ToKey) or the hospital, never
+// an account (R-PII-1).
+type TimelineItem struct {
+	At, Date        string
+	KindKey         string
+	Amount          string
+	Text            string
+	Removed         bool
+	ToKey, Hospital string
+	StateKey        string
+	Receipts        int
 }
 
 // ShareMeta is a page's share card. Image and URL are absolute: WeChat

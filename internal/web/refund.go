@@ -70,8 +70,14 @@ type PublisherRunRow struct {
 }
 
 // PublicFigures are a request's money as the ledger has it (R-DISC-1).
+// Refunding, Fees and Recovered are "" when zero; Identity says in words
+// that raised (+ recovered) = fees + paid out + refunded + being refunded
+// + to charity + held; Ledger is the URL of the request's ledger as CSV
+// (R-RPT-1).
 type PublicFigures struct {
-	Raised, PaidOut, Refunded, Refunding, ToCharity, Held string
+	Raised, Fees, PaidOut, Refunded, Refunding, ToCharity, Held, Recovered string
+	Identity                                                               string
+	Ledger                                                                 string
 }
 
 func (RefundConfirm) template() string { return "refund_confirm" }
