@@ -55,13 +55,26 @@ type Tally struct {
 	// runs maps a refund run to its request, from its refund entries,
 	// which credit payable:refund:<run> and debit request:R.
 	runs map[string]int64
+	// kinds holds every ledger entry's kind, for the reversals.
+	kinds map[int64]string
 	// conflicts name runs that refund entries give two requests.
 	conflicts []string
 }
 
+// The keys under which Add counts what is not counted by its own kind: an
+// entry that touches income:fees is a fee whatever its kind, and a
+// reversal counts as the kind of the entry it undoes, which may stand in
+// another part of the log (resolved by Figures), as the platform's
+// figures read the ledger.
+const (
+	feeKind     = "\x00fee"
+	reversalKey = "\x00reverses:"
+)
+
 // NewTally returns an empty tally.
 func NewTally() *Tally {
-	return &Tally{request: map[int64]map[string]int64{}, payable: map[string]map[string]int64{}, runs: map[string]int64{}}
+	return &Tally{request: map[int64]map[string]int64{}, payable: map[string]map[string]int64{}, runs: map[string]int64{},
+		kinds: map[int64]string{}}
 }
 
 func add(m map[string]int64, k string, v int64) map[string]int64 {
@@ -84,14 +97,24 @@ func requestID(account string) (int64, bool) {
 
 // Add counts a ledger record.
 func (t *Tally) Add(l *translog.Ledger) {
+	t.kinds[l.Entry] = l.Kind
+	kind := l.Kind
+	if l.Reverses != 0 {
+		kind = reversalKey + strconv.FormatInt(l.Reverses, 10)
+	}
+	for _, p := range l.Postings {
+		if p.Account == "income:fees" {
+			kind = feeKind
+		}
+	}
 	var run string
 	var req int64
 	for _, p := range l.Postings {
 		if id, ok := requestID(p.Account); ok {
-			t.request[id] = add(t.request[id], l.Kind, p.Amount)
+			t.request[id] = add(t.request[id], kind, p.Amount)
 			req = id
 		} else if r, ok := strings.CutPrefix(p.Account, "payable:refund:"); ok {
-			t.payable[r] = add(t.payable[r], l.Kind, p.Amount)
+			t.payable[r] = add(t.payable[r], kind, p.Amount)
 			run = r
 		}
 	}
@@ -123,7 +146,27 @@ func (t *Tally) Merge(o *Tally) {
 	for _, run := range slices.Sorted(maps.Keys(o.runs)) {
 		t.link(run, o.runs[run])
 	}
+	for e, k := range o.kinds {
+		t.kinds[e] = k
+	}
 	t.conflicts = append(t.conflicts, o.conflicts...)
+}
+
+// kindOf resolves the key Add counted under to the kind the figures read.
+func (t *Tally) kindOf(key string) (string, error) {
+	if key == feeKind {
+		return "fee", nil
+	}
+	s, ok := strings.CutPrefix(key, reversalKey)
+	if !ok {
+		return key, nil
+	}
+	id, _ := strconv.ParseInt(s, 10, 64)
+	k, ok := t.kinds[id]
+	if !ok {
+		return "", fmt.Errorf("an entry reverses entry %d, which the log does not hold", id)
+	}
+	return k, nil
 }
 
 // Requests lists the requests with postings, in order.
@@ -134,11 +177,16 @@ func (t *Tally) Requests() []int64 { return slices.Sorted(maps.Keys(t.request)) 
 // refund entry naming its request).
 func (t *Tally) Figures() (map[int64]Money, []string) {
 	out := map[int64]Money{}
+	problems := slices.Clone(t.conflicts)
 	for id, kinds := range t.request {
 		var m Money
-		for kind, sum := range kinds {
+		for key, sum := range kinds {
 			// On request:R a credit (negative) adds, a debit takes away.
 			m.Held -= sum
+			kind, err := t.kindOf(key)
+			if err != nil {
+				problems = append(problems, err.Error())
+			}
 			switch kind {
 			case "donation":
 				m.Raised -= sum
@@ -152,7 +200,6 @@ func (t *Tally) Figures() (map[int64]Money, []string) {
 		}
 		out[id] = m
 	}
-	problems := slices.Clone(t.conflicts)
 	for _, run := range slices.Sorted(maps.Keys(t.payable)) {
 		id, ok := t.runs[run]
 		if !ok {
@@ -160,7 +207,11 @@ func (t *Tally) Figures() (map[int64]Money, []string) {
 			continue
 		}
 		m := out[id]
-		for kind, sum := range t.payable[run] {
+		for key, sum := range t.payable[run] {
+			kind, err := t.kindOf(key)
+			if err != nil {
+				problems = append(problems, err.Error())
+			}
 			switch kind {
 			case "refund_paid":
 				m.Refunded += sum

@@ -21,22 +21,27 @@ func TestFigures(t *testing.T) {
 	entries := []struct {
 		kind     string
 		postings []translog.Posting
+		reverses int64
 	}{
-		{"donation", move("psp:wechat", "request:4", 50000)},
-		{"donation", move("psp:wechat", "request:4", 20000)},
-		{"fee", move("request:4", "income:fees", 100)},
-		{"payout", move("request:4", "payable:payout:3", 30000)},
-		{"payout_return", move("payable:payout:3", "request:4", 1000)},
-		{"recovery_receivable", move("receivable:recovery:4", "request:4", 2500)},
-		{"refund", move("request:4", "payable:refund:12", 20000)},
-		{"refund_paid", move("payable:refund:12", "psp:wechat", 15000)},
-		{"refund_to_charity", move("payable:refund:12", "charity:payable", 3000)},
-		{"donation", move("psp:wechat", "request:5", 700)},
+		{"donation", move("psp:wechat", "request:4", 50000), 0},
+		{"donation", move("psp:wechat", "request:4", 20000), 0},
+		// A fee by whatever kind touches income:fees; a reversal counts
+		// as the kind it undoes, here a donation in the other tally.
+		{"channel_fee", move("request:4", "income:fees", 100), 0},
+		{"donation", move("psp:wechat", "request:4", 900), 0},
+		{"reversal", move("request:4", "psp:wechat", 900), 4},
+		{"payout", move("request:4", "payable:payout:3", 30000), 0},
+		{"payout_return", move("payable:payout:3", "request:4", 1000), 0},
+		{"recovery_receivable", move("receivable:recovery:4", "request:4", 2500), 0},
+		{"refund", move("request:4", "payable:refund:12", 20000), 0},
+		{"refund_paid", move("payable:refund:12", "psp:wechat", 15000), 0},
+		{"refund_to_charity", move("payable:refund:12", "charity:payable", 3000), 0},
+		{"donation", move("psp:wechat", "request:5", 700), 0},
 	}
 	// Split over two tallies merged, as the bundles are.
 	a, b := logcheck.NewTally(), logcheck.NewTally()
 	for i, e := range entries {
-		l := &translog.Ledger{Entry: int64(i + 1), Kind: e.kind, Postings: e.postings}
+		l := &translog.Ledger{Entry: int64(i + 1), Kind: e.kind, Reverses: e.reverses, Postings: e.postings}
 		if i%2 == 0 {
 			a.Add(l)
 		} else {
