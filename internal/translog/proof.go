@@ -26,10 +26,12 @@ type Proof struct {
 }
 
 // Opening is a proof's extra data for a ledger entry: the idempotency key
-// and the salt its commitment was made with.
+// and the salt its commitment was made with, and the entry (so that the
+// proof is checked offline).
 type Opening struct {
-	Key  string `json:"key"`
-	Salt string `json:"salt"` // base64
+	Key   string `json:"key"`
+	Salt  string `json:"salt"`  // base64
+	Entry string `json:"entry"` // base64 of the log entry's bytes
 }
 
 // ErrProof is returned for a proof bundle that cannot be read or does not
@@ -111,11 +113,32 @@ type Verified struct {
 }
 
 // VerifyProof checks that p's checkpoint is signed by v (the log's key),
-// that entry, the log's entry at p.Index (from its entry bundle), is in
-// that tree, and, when p carries an opening and the entry is a ledger
-// entry, that the opening opens the entry's commitment. Witness
-// cosignatures are left to the caller's policy (the note's signatures).
+// that entry, the log's entry at p.Index (from its entry bundle, or nil
+// for the one the opening carries), is in that tree, and, when p carries
+// an opening and the entry is a ledger entry, that the opening opens the
+// entry's commitment. Witness cosignatures are left to the caller's policy
+// (the note's signatures).
 func VerifyProof(p Proof, entry []byte, v note.Verifier) (Verified, error) {
+	var o Opening
+	if len(p.Extra) > 0 {
+		d := json.NewDecoder(bytes.NewReader(p.Extra))
+		d.DisallowUnknownFields()
+		if err := d.Decode(&o); err != nil || d.More() {
+			return Verified{}, fmt.Errorf("%w: extra is not an opening", ErrProof)
+		}
+		if again, _ := json.Marshal(o); !bytes.Equal(again, p.Extra) {
+			return Verified{}, fmt.Errorf("%w: extra is not in canonical form", ErrProof)
+		}
+		carried, err := base64.StdEncoding.Strict().DecodeString(o.Entry)
+		if err != nil {
+			return Verified{}, fmt.Errorf("%w: the opening's entry is not base64", ErrProof)
+		}
+		if entry == nil {
+			entry = carried
+		} else if !bytes.Equal(entry, carried) {
+			return Verified{}, fmt.Errorf("%w: the opening carries another entry", ErrProof)
+		}
+	}
 	origin, size, root, err := OpenCheckpoint(p.Checkpoint, v)
 	if err != nil {
 		return Verified{}, err
@@ -134,15 +157,6 @@ func VerifyProof(p Proof, entry []byte, v note.Verifier) (Verified, error) {
 		return Verified{}, err
 	}
 	if len(p.Extra) > 0 {
-		var o Opening
-		d := json.NewDecoder(bytes.NewReader(p.Extra))
-		d.DisallowUnknownFields()
-		if err := d.Decode(&o); err != nil || d.More() {
-			return Verified{}, fmt.Errorf("%w: extra is not an opening", ErrProof)
-		}
-		if again, _ := json.Marshal(o); !bytes.Equal(again, p.Extra) {
-			return Verified{}, fmt.Errorf("%w: extra is not in canonical form", ErrProof)
-		}
 		salt, err := base64.StdEncoding.Strict().DecodeString(o.Salt)
 		if err != nil {
 			return Verified{}, fmt.Errorf("%w: salt is not base64", ErrProof)

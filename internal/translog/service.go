@@ -362,10 +362,14 @@ func status(ctx context.Context, tx *store.Tx, source string) (State, error) {
 // ErrNotLogged is returned by Prove for an event not yet in a checkpoint.
 var ErrNotLogged = errors.New("translog: not logged yet")
 
+// Extra makes a proof's extra data from the entry it proves; see
+// LedgerOpening.
+type Extra func(entry []byte) []byte
+
 // Prove returns the proof bundle (C2SP tlog-proof) that source's entry is
-// in the tree of the newest checkpoint, with extra as its extra data, and
-// the entry itself.
-func (l *Log) Prove(ctx context.Context, source string, extra []byte) (bundle, entry []byte, err error) {
+// in the tree of the newest checkpoint, with extra's data (none when nil),
+// and the entry itself.
+func (l *Log) Prove(ctx context.Context, source string, extra Extra) (bundle, entry []byte, err error) {
 	err = l.db.Read(ctx, func(tx *store.Tx) error {
 		idx, data, ok, err := entryIndex(ctx, tx, source)
 		if err != nil {
@@ -389,7 +393,11 @@ func (l *Log) Prove(ctx context.Context, source string, extra []byte) (bundle, e
 		if err != nil {
 			return err
 		}
-		bundle = Proof{Extra: extra, Index: idx, Hashes: hashes, Checkpoint: []byte(cp)}.Format()
+		var x []byte
+		if extra != nil {
+			x = extra(data)
+		}
+		bundle = Proof{Extra: x, Index: idx, Hashes: hashes, Checkpoint: []byte(cp)}.Format()
 		entry = data
 		return nil
 	})
@@ -397,8 +405,12 @@ func (l *Log) Prove(ctx context.Context, source string, extra []byte) (bundle, e
 }
 
 // LedgerOpening returns the extra data of a ledger entry's proof: the
-// opening of its commitment to key.
-func LedgerOpening(commitKey []byte, key string) []byte {
-	b, _ := json.Marshal(Opening{Key: key, Salt: base64.StdEncoding.EncodeToString(Salt(commitKey, key))})
-	return b
+// opening of its commitment to key, and the entry itself, so that the
+// receipt is checked offline (carefund log check-receipt).
+func LedgerOpening(commitKey []byte, key string) Extra {
+	return func(entry []byte) []byte {
+		b, _ := json.Marshal(Opening{Key: key, Salt: base64.StdEncoding.EncodeToString(Salt(commitKey, key)),
+			Entry: base64.StdEncoding.EncodeToString(entry)})
+		return b
+	}
 }
