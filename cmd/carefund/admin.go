@@ -230,10 +230,21 @@ func describe(err error) string {
 	return strings.Join(parts, "; ")
 }
 
-// loadSealer loads the secret keys, refusing any but the ones the database
-// was set up with (a TOTP secret sealed under other keys could never be
-// opened), and returns the sealer for staff secrets.
+// loadSealer loads the secret keys (loadKeys) and returns the sealer for
+// staff secrets.
 func loadSealer(ctx context.Context, cfg *config.Config, db *store.DB) (staff.Sealer, error) {
+	keys, err := loadKeys(ctx, cfg, db)
+	if err != nil {
+		return nil, err
+	}
+	// The same data key the server opens staff secrets with.
+	return staff.OpenSealer(ctx, db, vault.New(keys))
+}
+
+// loadKeys loads the secret keys, refusing any but the ones the database
+// was set up with (a TOTP secret sealed under other keys could never be
+// opened, a ledger entry committed under another key never proved).
+func loadKeys(ctx context.Context, cfg *config.Config, db *store.DB) (*keyring.Keys, error) {
 	dir := cfg.KeysFolder()
 	want, known, err := db.Meta(ctx, "key_fingerprint")
 	if err != nil {
@@ -252,6 +263,5 @@ func loadSealer(ctx context.Context, cfg *config.Config, db *store.DB) (staff.Se
 		return nil, badInput(fmt.Errorf("the secret keys in %s are not the ones this database was set up with; point --keys-dir (%s) at the right folder",
 			dir, config.EnvName("keys-dir")))
 	}
-	// The same data key the server opens staff secrets with.
-	return staff.OpenSealer(ctx, db, vault.New(keys))
+	return keys, nil
 }

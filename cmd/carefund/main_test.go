@@ -395,7 +395,7 @@ func TestVerifyCommand(t *testing.T) {
 		t.Run(d.Name, func(t *testing.T) {
 			ctx := context.Background()
 			db := storetest.Open(t, d.DSN)
-			l := ledger.New(db, ledger.Options{})
+			l := ledger.New(db, ledger.Options{CommitKey: []byte("test commit key")})
 			if _, err := l.Post(ctx, ledger.Transfer("d1", "donation", "psp:sandbox", "request:1", 500)); err != nil {
 				t.Fatal(err)
 			}

@@ -20,6 +20,7 @@ import (
 	"github.com/carefund/carefund/internal/payment"
 	"github.com/carefund/carefund/internal/payment/wechatpay"
 	"github.com/carefund/carefund/internal/reconcile"
+	"github.com/carefund/carefund/internal/translog"
 )
 
 // reconcileOptions are the flags of `carefund reconcile` beyond the
@@ -78,7 +79,12 @@ func runReconcile(ctx context.Context, args []string, getenv func(string) string
 		return err
 	}
 	defer db.Close()
-	l := ledger.New(db, ledger.Options{})
+	// What it posts goes into the transparency log as every entry does.
+	keys, err := loadKeys(ctx, &c, db)
+	if err != nil {
+		return err
+	}
+	l := ledger.New(db, ledger.Options{CommitKey: translog.CommitKey(keys.Index[:])})
 	defer l.Close()
 	// The account is named the way the statement names it, by IBAN or by
 	// the bank's own number; its value decides.

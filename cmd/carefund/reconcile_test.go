@@ -34,29 +34,29 @@ func TestReconcileCommand(t *testing.T) {
 	const custody = "0200001234567890123"
 	for _, d := range storetest.Databases(t) {
 		t.Run(d.Name, func(t *testing.T) {
-			storetest.Open(t, d.DSN)
+			keysDir, _, _ := installation(t, d.DSN)
 			code, out, stderr := runCmd(t, env(), "verify", "--database", d.DSN)
 			if code != 0 || !strings.Contains(out, "bank statement not yet checked") {
 				t.Fatalf("verify before any statement: exit %d, %q %q", code, out, stderr)
 			}
 
-			code, _, stderr = runCmd(t, env(), "reconcile", "--database", d.DSN, "--statement", bad, "--custody-account", custody)
+			code, _, stderr = runCmd(t, env(), "reconcile", "--database", d.DSN, "--keys-dir", keysDir, "--statement", bad, "--custody-account", custody)
 			if code != 2 || !strings.Contains(stderr, "closing balance") || !strings.Contains(stderr, "nothing imported") {
 				t.Errorf("unbalanced statement: exit %d, %q", code, stderr)
 			}
-			code, _, stderr = runCmd(t, env(), "reconcile", "--database", d.DSN, "--statement", good, "--custody-account", "0200001234567890999")
+			code, _, stderr = runCmd(t, env(), "reconcile", "--database", d.DSN, "--keys-dir", keysDir, "--statement", good, "--custody-account", "0200001234567890999")
 			if code == 0 || !strings.Contains(stderr, "another account") {
 				t.Errorf("statement of another account: exit %d, %q", code, stderr)
 			}
 
-			code, out, stderr = runCmd(t, env(), "reconcile", "--database", d.DSN, "--statement", good, "--custody-account", custody)
+			code, out, stderr = runCmd(t, env(), "reconcile", "--database", d.DSN, "--keys-dir", keysDir, "--statement", good, "--custody-account", custody)
 			if code != 1 || !strings.Contains(out, "3 open differences") || strings.Count(out, " extra (statement) ") != 3 {
 				t.Fatalf("reconcile: exit %d\n%s\n%s", code, out, stderr)
 			}
 			if strings.Contains(out, custody) {
 				t.Errorf("the account number is printed unmasked:\n%s", out)
 			}
-			code, out, _ = runCmd(t, env(), "reconcile", "--database", d.DSN, "--statement", good, "--custody-account", custody)
+			code, out, _ = runCmd(t, env(), "reconcile", "--database", d.DSN, "--keys-dir", keysDir, "--statement", good, "--custody-account", custody)
 			if code != 1 || !strings.Contains(out, "imported before") || !strings.Contains(out, "3 open differences") {
 				t.Errorf("second import: exit %d\n%s", code, out)
 			}

@@ -16,6 +16,7 @@ import (
 	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/reconcile"
 	"github.com/carefund/carefund/internal/refund"
+	"github.com/carefund/carefund/internal/store"
 )
 
 // runVerify checks every invariant of the ledger, the audit log's hash
@@ -76,7 +77,23 @@ func runVerify(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	custodyErr := verifyCustody(ctx, &reconcile.Service{DB: db}, stdout)
 	charityErr := verifyCharity(ctx, &charitypay.Service{DB: db}, stdout)
-	return errors.Join(ledgerErr, auditErr, donationErr, refundErr, moneyErr, custodyErr, charityErr)
+	logErr := verifyLogged(ctx, db, stdout)
+	return errors.Join(ledgerErr, auditErr, donationErr, refundErr, moneyErr, custodyErr, charityErr, logErr)
+}
+
+// verifyLogged holds the ledger to the transparency log: every entry is in
+// the log or its outbox, so that the public figures re-derived from the log
+// are the ledger's.
+func verifyLogged(ctx context.Context, db *store.DB, stdout io.Writer) error {
+	ids, n, err := ledger.Unlogged(ctx, db)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return fmt.Errorf("%d ledger entries are not in the transparency log, the first %v", n, ids)
+	}
+	fmt.Fprintln(stdout, "transparency log: every ledger entry is logged or on its way")
+	return nil
 }
 
 // verifyFlags are the configuration's flags and --audit-head.

@@ -24,7 +24,7 @@ func TestVerifyMoneyIdentity(t *testing.T) {
 func verifyMoneyIdentity(t *testing.T, dsn string) {
 	ctx := context.Background()
 	db := storetest.Open(t, dsn)
-	l := ledger.New(db, ledger.Options{})
+	l := ledger.New(db, ledger.Options{CommitKey: []byte("test commit key")})
 	t.Cleanup(func() { l.Close() })
 	post := func(e ledger.Entry) {
 		t.Helper()

@@ -132,7 +132,7 @@ func loadPayouts(ctx context.Context, db *store.DB, sealer staff.Sealer, v *vaul
 	l.start = pastStart(time.Now())
 	l.pastClock = bank.NewClock(l.start)
 	pastDB := db.WithClock(l.pastClock.Now)
-	pastLedger := ledger.New(pastDB, ledger.Options{})
+	pastLedger := donations.Ledger.On(pastDB)
 	defer pastLedger.Close()
 	l.past = newWorld(pastDB, v, pastLedger, bank.NewSandbox(pastDB, l.pastClock), l.pastClock.Now)
 	l.now = newWorld(db, v, donations.Ledger, bank.NewSandbox(db, nil), time.Now)

@@ -205,6 +205,34 @@ func (s *Service) PublishedMoney(ctx context.Context, id int64) (Request, Money,
 	return r, m, err
 }
 
+// HeldMoney returns the money of a suspended or terminated request, whose
+// page shows only its notice (R-REV-4): what it raised and where that went
+// stays public (R-DISC-1, R-REF-2), so that anyone re-deriving the figures
+// from the transparency log finds them. apperr.NotFound for any other
+// request that is not public.
+func (s *Service) HeldMoney(ctx context.Context, id int64) (campaign.State, Money, error) {
+	var (
+		st campaign.State
+		m  Money
+	)
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		m = Money{}
+		if st, err = s.Campaigns.State(ctx, tx, id); err != nil {
+			return err
+		}
+		if st != campaign.Suspended && st != campaign.Terminated {
+			return apperr.New(apperr.NotFound, "")
+		}
+		if m.Figures, err = readFigures(ctx, tx, id); err != nil {
+			return err
+		}
+		_, m.Donors, err = donation.Totals(ctx, tx, id)
+		return err
+	})
+	return st, m, err
+}
+
 // Ledger returns the public ledger of request id (R-RPT-1): every posting
 // on its own accounts, donations included, with its figures read in the
 // same transaction, so that the lines add up to them; apperr.NotFound when

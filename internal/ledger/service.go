@@ -89,6 +89,15 @@ func New(db *store.DB, opts Options) *Ledger {
 	return l
 }
 
+// On starts a ledger like l, logging its entries under the same key,
+// that writes through db: a view of l's database with another clock, as
+// the demo's past is written. Its figures stay private. Close it too.
+func (l *Ledger) On(db *store.DB) *Ledger {
+	opts := l.opts
+	opts.Metrics = nil
+	return New(db, opts)
+}
+
 // ErrClosed is returned by Post after Close.
 var ErrClosed = &apperr.Error{Code: apperr.Unavailable, Key: "error.unavailable", Err: errors.New("ledger closed")}
 

@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
 	"strings"
@@ -308,6 +309,14 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 		lopts.CommitKey = nil
 	}
 	p.Ledger = ledger.New(p.DB, lopts)
+	// An installation upgraded to the transparency log logs what it had
+	// posted before, once.
+	if n, err := p.Ledger.LogEarlier(ctx); err != nil {
+		p.Ledger.Close()
+		return nil, fmt.Errorf("logging the ledger's earlier entries: %w", err)
+	} else if n > 0 {
+		p.Log.Info("the ledger's earlier entries are logged", "entries", n)
+	}
 	p.Orders = store.NewGroup(p.DB, 0)
 	merchants := maps.Clone(cfg.Merchants)
 	if merchants == nil {

@@ -488,6 +488,16 @@ func (s *Server) apiRequest(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p, m, err := s.disclosure.PublishedMoney(r.Context(), id)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		// Suspended or terminated: its money stays public (R-DISC-1).
+		st, m, herr := s.disclosure.HeldMoney(r.Context(), id)
+		if herr != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, pubRequest{ID: id, URL: requestPath(id), State: string(st),
+			Versions: []pubVersion{}, Materials: []pubMaterial{}, Updates: []pubUpdate{},
+			Money: pubMoneyOf(m.Figures), DonorCount: m.Donors, Payouts: []pubPayout{}})
+	}
 	if err != nil {
 		return err
 	}
