@@ -189,7 +189,7 @@ func FlowSVG(f Figures, lang i18n.Lang) template.HTML {
 	esc := escText
 	itoa := strconv.Itoa
 	title := i18n.T(lang, "flow.title")
-	b.WriteString(`<svg class="flow" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ` + itoa(flowWidth) + " " + itoa(fl.Height) +
+	b.WriteString(`<svg class="flow" xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 ` + itoa(flowWidth) + " " + itoa(fl.Height) +
 		`" role="img" aria-labelledby="flow-title flow-desc" font-size="11">`)
 	b.WriteString(`<title id="flow-title">` + esc(title) + `</title>`)
 	b.WriteString(`<desc id="flow-desc">` + esc(FlowText(f, lang)) + `</desc>`)

@@ -7,6 +7,8 @@ package web
 // The server formats every amount and date in the reader's language before
 // it reaches a template: templates only place text.
 
+import "html/template"
+
 func init() {
 	pageNames = append(pageNames, "request_public", "request_versions", "staff_charities")
 }
@@ -105,6 +107,11 @@ type PublicRequest struct {
 	// Figures are raised, paid out, refunded, to charity and held, from
 	// the ledger (R-DISC-1); nil until money left the request.
 	Figures *PublicFigures
+
+	// Flow is the picture of where the money went (disclosure.FlowSVG):
+	// safe HTML built from the ledger's figures and the catalogue, never
+	// from anything a user typed; "" when there is nothing to draw.
+	Flow template.HTML
 }
 
 // ShareMeta is a page's share card. Image and URL are absolute: WeChat
