@@ -68,6 +68,10 @@ type Options struct {
 	// without a session or share link sees it, may be served again without
 	// being rendered anew (pagecache.go); 0 turns the cache off.
 	PageCacheTTL time.Duration
+	// LogKey is the transparency log's note verifier key
+	// (<name>+<hash>+<base64>), shown on the page explaining the log; ""
+	// when no signing key is configured.
+	LogKey string
 }
 
 // Demo is what the development page shows of the demonstration staff.
@@ -142,6 +146,7 @@ type Server struct {
 
 	pageCache pageCache // public request pages (pagecache.go)
 	csp       string    // the Content-Security-Policy of every response
+	logKey    string    // the transparency log's verifier key (Options.LogKey)
 }
 
 // New returns a server for the options.
@@ -175,6 +180,7 @@ func New(opts Options) (*Server, error) {
 	s.demo = opts.Demo
 	s.proxies = opts.TrustedProxies
 	s.pageCache.ttl = opts.PageCacheTTL
+	s.logKey = opts.LogKey
 	s.setUpAccounts(p)
 	s.setUpConsole(p)
 	s.disclosure = p.Disclosure

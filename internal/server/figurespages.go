@@ -1,0 +1,67 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/carefund/carefund/internal/disclosure"
+	"github.com/carefund/carefund/internal/i18n"
+	"github.com/carefund/carefund/internal/web"
+)
+
+// figuresPage is the public page of the platform's money, every request
+// together, live from the ledger (R-DISC-1), with the identity it
+// satisfies and the picture of where it went.
+func (s *Server) figuresPage(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.disclosure.PlatformFigures(r.Context())
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, PlatformFiguresView(s.lang(r), p))
+}
+
+// PlatformFiguresView formats the platform's figures in the reader's
+// language.
+func PlatformFiguresView(l i18n.Lang, p disclosure.Platform) web.PlatformFigures {
+	return web.PlatformFigures{Raised: p.Raised.Format(l), Recovered: p.Recovered.Format(l), Fees: p.Fees.Format(l),
+		PaidOut: p.PaidOut.Format(l), Refunded: p.Refunded.Format(l), Refunding: p.Refunding.Format(l),
+		ToCharity: p.ToCharity.Format(l), Held: p.Held.Format(l), Interest: p.Interest.Format(l),
+		CharityPaid: p.CharityPaid.Format(l), Requests: p.Requests, Donors: p.Donors,
+		Balanced: p.Balanced(), Empty: p.Raised == 0 && p.Recovered == 0, Flow: disclosure.FlowSVG(p.Figures, l)}
+}
+
+// pubFigures is the platform's money in the API, in fen, with the same
+// names as a request's money.
+type pubFigures struct {
+	Raised      int64 `json:"raised"`
+	Fees        int64 `json:"fees"`
+	PaidOut     int64 `json:"paid_out"`
+	Refunded    int64 `json:"refunded"`
+	Refunding   int64 `json:"refunding"`
+	ToCharity   int64 `json:"to_charity"`
+	Held        int64 `json:"held"`
+	Recovered   int64 `json:"recovered"`
+	Requests    int   `json:"requests"`
+	DonorCount  int   `json:"donor_count"`
+	Interest    int64 `json:"interest"`
+	CharityPaid int64 `json:"charity_paid"`
+	Balanced    bool  `json:"balanced"`
+}
+
+// apiFigures answers the platform's figures, as the figures page shows
+// them (R-DISC-1).
+func (s *Server) apiFigures(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.disclosure.PlatformFigures(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, pubFigures{Raised: int64(p.Raised), Fees: int64(p.Fees), PaidOut: int64(p.PaidOut),
+		Refunded: int64(p.Refunded), Refunding: int64(p.Refunding), ToCharity: int64(p.ToCharity), Held: int64(p.Held),
+		Recovered: int64(p.Recovered), Requests: p.Requests, DonorCount: p.Donors, Interest: int64(p.Interest),
+		CharityPaid: int64(p.CharityPaid), Balanced: p.Balanced()})
+}
+
+// logPage explains the transparency log to donors in plain words, with
+// the log's public key and the commands that check it.
+func (s *Server) logPage(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, r, web.LogExplained{Key: s.logKey, Site: s.publicURL})
+}
