@@ -89,14 +89,16 @@ func FlowOf(f Figures) (Flow, bool) {
 		}
 	}
 	bottom := y
+	// On the right each part's bar starts where its label does: below
+	// the bar above it, and at least a label's height below that one's
+	// top, so that no label leaves its bar.
 	y, top := flowTop, flowTop
 	for i := range out {
-		out[i].Y, out[i].ribbonTop = y, top
-		y, top = y+out[i].H+flowGap, top+out[i].H
-		out[i].LabelY = out[i].Y
 		if i > 0 {
-			out[i].LabelY = max(out[i].LabelY, out[i-1].LabelY+flowLabelGap)
+			y = max(y, out[i-1].Y+flowLabelGap)
 		}
+		out[i].Y, out[i].LabelY, out[i].ribbonTop = y, y, top
+		y, top = y+out[i].H+flowGap, top+out[i].H
 	}
 	bottom = max(bottom, y, in[len(in)-1].LabelY+flowLabelGap, out[len(out)-1].LabelY+flowLabelGap)
 	return Flow{In: in, Out: out, Height: bottom + flowTop}, true

@@ -61,6 +61,11 @@ func TestFlowOf(t *testing.T) {
 			if inH != tt.inH || outH != flowBarHeight {
 				t.Errorf("heights: in %d, out %d; want %d, %d", inH, outH, tt.inH, flowBarHeight)
 			}
+			for _, p := range fl.Out {
+				if p.LabelY != p.Y {
+					t.Errorf("%s's label at %d, its bar at %d", p.Key, p.LabelY, p.Y)
+				}
+			}
 			for i := 1; i < len(fl.Out); i++ {
 				if a, b := fl.Out[i-1], fl.Out[i]; b.Y < a.Y+a.H || b.LabelY < a.LabelY+flowLabelGap {
 					t.Errorf("%s overlaps %s: %+v %+v", b.Key, a.Key, a, b)
