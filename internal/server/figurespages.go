@@ -1,7 +1,10 @@
 package server
 
 import (
+	"context"
 	"net/http"
+	"sync"
+	"time"
 
 	"github.com/carefund/carefund/internal/disclosure"
 	"github.com/carefund/carefund/internal/i18n"
@@ -12,7 +15,7 @@ import (
 // together, live from the ledger (R-DISC-1), with the identity it
 // satisfies and the picture of where it went.
 func (s *Server) figuresPage(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.disclosure.PlatformFigures(r.Context())
+	p, err := s.platformFigures(r.Context())
 	if err != nil {
 		return err
 	}
@@ -50,7 +53,7 @@ type pubFigures struct {
 // apiFigures answers the platform's figures, as the figures page shows
 // them (R-DISC-1).
 func (s *Server) apiFigures(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.disclosure.PlatformFigures(r.Context())
+	p, err := s.platformFigures(r.Context())
 	if err != nil {
 		return err
 	}
@@ -64,4 +67,36 @@ func (s *Server) apiFigures(w http.ResponseWriter, r *http.Request) error {
 // the log's public key and the commands that check it.
 func (s *Server) logPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, web.LogExplained{Key: s.logKey, Site: s.publicURL})
+}
+
+// figuresCache keeps the platform's figures for the page cache's ttl:
+// they sum the whole ledger, and anyone may ask for them as often as they
+// like. One reader at a time reads them anew; the others wait for its
+// answer instead of each summing the ledger again.
+type figuresCache struct {
+	mu sync.Mutex
+	p  disclosure.Platform
+	at time.Time
+	ok bool
+}
+
+// platformFigures returns the platform's figures, no older than the page
+// cache's ttl (read anew each time when it is off).
+func (s *Server) platformFigures(ctx context.Context) (disclosure.Platform, error) {
+	ttl := s.pageCache.ttl
+	if ttl <= 0 {
+		return s.disclosure.PlatformFigures(ctx)
+	}
+	c := &s.figures
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if now := s.now(); c.ok && !now.Before(c.at) && now.Sub(c.at) < ttl {
+		return c.p, nil
+	}
+	p, err := s.disclosure.PlatformFigures(ctx)
+	if err != nil {
+		return p, err
+	}
+	c.p, c.at, c.ok = p, s.now(), true
+	return p, nil
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/carefund/carefund/internal/campaign/campaigntest"
 	"github.com/carefund/carefund/internal/disclosure"
@@ -127,6 +128,23 @@ func TestPlatformFiguresPage(t *testing.T) {
 		if code != http.StatusOK || !strings.Contains(body, `id="log-key-none"`) || !strings.Contains(body, `href="/log/checkpoint"`) {
 			t.Errorf("the log page without a key: %d\n%.2000s", code, body)
 		}
+		// With the page cache on, the figures are kept for its ttl, then
+		// read anew.
+		f.s.pageCache.ttl = time.Hour
+		before, err := f.s.platformFigures(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.rfGive(t, req2, 0, "1")
+		if got, _ := f.s.platformFigures(ctx); got != before {
+			t.Errorf("within the ttl the figures changed: %+v, then %+v", before, got)
+		}
+		f.s.figures.at = f.s.figures.at.Add(-time.Hour)
+		if got, _ := f.s.platformFigures(ctx); got.Raised != before.Raised+1_00 || !got.Balanced() {
+			t.Errorf("after the ttl: raised %s, want %s", got.Raised, before.Raised+1_00)
+		}
+		f.s.pageCache.ttl = 0
+
 		f.s.logKey = "carefund.example.org/log+0a1b2c3d+AbCdEf"
 		_, body, _ = f.get(t, "/log")
 		for _, want := range []string{"carefund log check-receipt FILE", "carefund log verify " + f.s.publicURL,

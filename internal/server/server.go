@@ -144,9 +144,10 @@ type Server struct {
 
 	terminations *termination.Service // suspension and termination notices (publicpages.go)
 
-	pageCache pageCache // public request pages (pagecache.go)
-	csp       string    // the Content-Security-Policy of every response
-	logKey    string    // the transparency log's verifier key (Options.LogKey)
+	pageCache pageCache    // public request pages (pagecache.go)
+	figures   figuresCache // the platform's figures (figurespages.go)
+	csp       string       // the Content-Security-Policy of every response
+	logKey    string       // the transparency log's verifier key (Options.LogKey)
 }
 
 // New returns a server for the options.
