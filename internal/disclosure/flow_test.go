@@ -3,6 +3,7 @@ package disclosure
 import (
 	"encoding/xml"
 	"io"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -211,6 +212,54 @@ func TestFlowText(t *testing.T) {
 	for _, tt := range tests {
 		if got := FlowText(tt.f, tt.lang); got != tt.want {
 			t.Errorf("FlowText(%+v) =\n%q, want\n%q", tt.f, got, tt.want)
+		}
+	}
+}
+
+// R-DISC-1: for any balanced figures, every part drawn is at least one
+// unit high, each side adds up to the whole height, no bar or label
+// overlaps the next, and the picture is tall enough for all of them.
+func TestFlowOfProperties(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 2026))
+	amount := func() money.Fen {
+		switch r.IntN(4) {
+		case 0:
+			return 0
+		case 1:
+			return money.Fen(r.IntN(100))
+		default:
+			return money.Fen(r.Int64N(10_000_000_00))
+		}
+	}
+	for i := range 2000 {
+		f := Figures{Recovered: amount(), Fees: amount(), PaidOut: amount(), Refunded: amount(), Refunding: amount(),
+			ToCharity: amount(), Held: amount()}
+		f.Raised = f.Fees + f.PaidOut + f.Refunded + f.Refunding + f.ToCharity + f.Held - f.Recovered
+		if f.Raised < 0 {
+			f.Recovered, f.Raised = f.Recovered+f.Raised, 0
+		}
+		fl, ok := FlowOf(f)
+		if !ok {
+			if f.Raised+f.Recovered != 0 {
+				t.Fatalf("%d: no picture of %+v", i, f)
+			}
+			continue
+		}
+		for _, side := range [][]FlowPart{fl.In, fl.Out} {
+			h, bottom := 0, 0
+			for _, p := range side {
+				h += p.H
+				if p.H < 1 || p.Y < bottom {
+					t.Fatalf("%d: %+v: part %+v (height at least 1, from %d)", i, f, p, bottom)
+				}
+				bottom = p.Y + p.H
+				if bottom > fl.Height || p.LabelY+flowLabelGap > fl.Height {
+					t.Fatalf("%d: %+v: %+v below the picture's height %d", i, f, p, fl.Height)
+				}
+			}
+			if h != flowBarHeight {
+				t.Fatalf("%d: %+v: a side adds up to %d, want %d", i, f, h, flowBarHeight)
+			}
 		}
 	}
 }
