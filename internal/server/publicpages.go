@@ -149,6 +149,8 @@ func (s *Server) publicRequest(w http.ResponseWriter, r *http.Request) error {
 		page.Donors = p.Donors
 		// Where the money is, from the ledger (R-DISC-1).
 		page.Figures = publicFigures(lang, id, p.Figures)
+		// The picture of where it went, with its words for screen readers.
+		page.Flow = disclosure.FlowSVG(p.Figures, lang)
 		for _, d := range p.Recent {
 			// R-DON-2: Recent gives no donor for an anonymous donation,
 			// so no name can reach the page.

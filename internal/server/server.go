@@ -140,8 +140,9 @@ type Server struct {
 
 	terminations *termination.Service // suspension and termination notices (publicpages.go)
 
-	pageCache pageCache // public request pages (pagecache.go)
-	csp       string    // the Content-Security-Policy of every response
+	pageCache pageCache    // public request pages (pagecache.go)
+	figures   figuresCache // the platform's figures (figurespages.go)
+	csp       string       // the Content-Security-Policy of every response
 }
 
 // New returns a server for the options.

@@ -7,6 +7,8 @@ package web
 // The server formats every amount and date in the reader's language before
 // it reaches a template: templates only place text.
 
+import "html/template"
+
 func init() {
 	pageNames = append(pageNames, "request_public", "request_versions", "staff_charities")
 }
@@ -109,6 +111,11 @@ type PublicRequest struct {
 	// first: updates, payouts, their use, refunds, gifts to charity and
 	// responses to complaints (R-DISC-1, R-DISC-2).
 	Timeline []TimelineItem
+
+	// Flow is the picture of where the money went (disclosure.FlowSVG):
+	// safe HTML built from the ledger's figures and the catalogue, never
+	// from anything a user typed; "" when there is nothing to draw.
+	Flow template.HTML
 }
 
 // TimelineItem is one event of a request's timeline, ready to show.
