@@ -35,8 +35,20 @@ func readFigures(ctx context.Context, tx *store.Tx, id int64) (Figures, error) {
 		return f, err
 	}
 	f.Held = money.Fen(held)
+	return f, sumFigures(ctx, tx, &f, "a.name = $1", []any{name},
+		"a.name IN (SELECT 'payable:refund:' || CAST(id AS TEXT) FROM refund_runs WHERE request_id = $1)", []any{id})
+}
+
+// sumFigures adds to f what the public figures count (all but Held) of the
+// request accounts reqWhere picks (a condition on a.name, with reqArgs) and
+// of the refund runs' payable accounts payWhere picks: on request:R the
+// postings by kind, and on the payable:refund:<run> accounts refund
+// credits them, refund_paid and refund_to_charity debit them. One request's
+// figures and the platform's totals are read by this one function, so that
+// the totals are the sums of the requests'.
+func sumFigures(ctx context.Context, tx *store.Tx, f *Figures, reqWhere string, reqArgs []any, payWhere string, payArgs []any) error {
 	// On request:R a credit (negative) adds, a debit takes away.
-	err = store.Each(ctx, tx, func(rows *sql.Rows) error {
+	err := store.Each(ctx, tx, func(rows *sql.Rows) error {
 		var kind string
 		var fee int
 		var sum int64
@@ -56,13 +68,11 @@ func readFigures(ctx context.Context, tx *store.Tx, id int64) (Figures, error) {
 		return nil
 	}, `SELECT `+entryKind+`, `+toFees+`, SUM(p.amount) FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
 		LEFT JOIN ledger_entries o ON o.id = e.reverses
-		JOIN ledger_accounts a ON a.id = p.account_id WHERE a.name = $1 GROUP BY 1, 2`, name)
+		JOIN ledger_accounts a ON a.id = p.account_id WHERE `+reqWhere+` GROUP BY 1, 2`, reqArgs...)
 	if err != nil {
-		return f, err
+		return err
 	}
-	// The refund runs' payable accounts: refund credits them, refund_paid
-	// and refund_to_charity debit them.
-	err = store.Each(ctx, tx, func(rows *sql.Rows) error {
+	return store.Each(ctx, tx, func(rows *sql.Rows) error {
 		var kind string
 		var sum int64
 		if err := rows.Scan(&kind, &sum); err != nil {
@@ -79,9 +89,7 @@ func readFigures(ctx context.Context, tx *store.Tx, id int64) (Figures, error) {
 	}, `SELECT `+entryKind+`, SUM(p.amount) FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
 		LEFT JOIN ledger_entries o ON o.id = e.reverses
 		JOIN ledger_accounts a ON a.id = p.account_id
-		WHERE a.name IN (SELECT 'payable:refund:' || CAST(id AS TEXT) FROM refund_runs WHERE request_id = $1)
-		GROUP BY 1`, id)
-	return f, err
+		WHERE `+payWhere+` GROUP BY 1`, payArgs...)
 }
 
 // requestAccount is the ledger account of what request id holds.

@@ -58,56 +58,8 @@ func readPlatform(ctx context.Context, tx *store.Tx) (Platform, error) {
 		return p, err
 	}
 	p.Donors = int(donations.Int64)
-	// On request:R a credit (negative) adds, a debit takes away.
-	err = store.Each(ctx, tx, func(rows *sql.Rows) error {
-		var kind string
-		var sum int64
-		if err := rows.Scan(&kind, &sum); err != nil {
-			return err
-		}
-		switch kind {
-		case "donation":
-			p.Raised += money.Fen(-sum)
-		case "payout", "payout_return":
-			p.PaidOut += money.Fen(sum)
-		case "recovery_receivable":
-			p.Recovered += money.Fen(-sum)
-		}
-		return nil
-	}, `SELECT e.kind, SUM(p.amount) FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
-		JOIN ledger_accounts a ON a.id = p.account_id WHERE a.name LIKE 'request:%' GROUP BY e.kind`)
-	if err != nil {
-		return p, err
-	}
-	var fees sql.NullInt64
-	err = tx.QueryRowContext(ctx, `SELECT SUM(p.amount) FROM ledger_postings p
-		JOIN ledger_accounts a ON a.id = p.account_id
-		WHERE a.name LIKE 'request:%' AND p.entry_id IN (SELECT f.entry_id FROM ledger_postings f
-			JOIN ledger_accounts fa ON fa.id = f.account_id WHERE fa.name = 'income:fees' AND f.amount < 0)`).Scan(&fees)
-	if err != nil {
-		return p, err
-	}
-	p.Fees = money.Fen(fees.Int64)
-	// Every refund run's payable account: refund credits it, refund_paid
-	// and refund_to_charity debit it.
-	err = store.Each(ctx, tx, func(rows *sql.Rows) error {
-		var kind string
-		var sum int64
-		if err := rows.Scan(&kind, &sum); err != nil {
-			return err
-		}
-		switch kind {
-		case "refund_paid":
-			p.Refunded += money.Fen(sum)
-		case "refund_to_charity":
-			p.ToCharity += money.Fen(sum)
-		}
-		p.Refunding -= money.Fen(sum)
-		return nil
-	}, `SELECT e.kind, SUM(p.amount) FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
-		JOIN ledger_accounts a ON a.id = p.account_id
-		WHERE a.name IN (SELECT 'payable:refund:' || CAST(id AS TEXT) FROM refund_runs)
-		GROUP BY e.kind`)
+	err = sumFigures(ctx, tx, &p.Figures, "a.name LIKE 'request:%'", nil,
+		"a.name IN (SELECT 'payable:refund:' || CAST(id AS TEXT) FROM refund_runs)", nil)
 	if err != nil {
 		return p, err
 	}
