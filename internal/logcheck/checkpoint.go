@@ -2,16 +2,14 @@ package logcheck
 
 import (
 	"bytes"
-	"crypto/ed25519"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
+	"github.com/carefund/carefund/internal/witness"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -158,63 +156,16 @@ func OpenCheckpoint(msg []byte, log note.Verifier, witnesses []note.Verifier) (S
 	return s, nil
 }
 
-// algCosignature is the signature type of an Ed25519 tlog-cosignature/v1
-// key.
-const algCosignature = 0x04
-
 // NewCosignatureVerifier reads a witness's verifier key
 // (<name>+<key id>+base64(0x04 || Ed25519 public key)) and returns a note
-// verifier of its tlog-cosignature/v1 signatures: an 8-byte timestamp and an
-// Ed25519 signature of "cosignature/v1\ntime <t>\n" and the checkpoint.
+// verifier of its tlog-cosignature/v1 signatures, the one the platform's
+// own witness client checks answers with.
 func NewCosignatureVerifier(vkey string) (note.Verifier, error) {
-	name, rest, _ := strings.Cut(vkey, "+")
-	id16, key64, _ := strings.Cut(rest, "+")
-	id, err1 := strconv.ParseUint(id16, 16, 32)
-	key, err2 := decodeStrict(key64)
-	if name == "" || strings.ContainsAny(name, "+ \n") || len(id16) != 8 || err1 != nil || err2 != nil {
-		return nil, fmt.Errorf("witness key %q: not <name>+<key id>+<base64 key>", vkey)
+	v, err := witness.NewVerifier(vkey)
+	if err != nil {
+		return nil, fmt.Errorf("witness key %q: %v", vkey, err)
 	}
-	if len(key) != 1+ed25519.PublicKeySize || key[0] != algCosignature {
-		return nil, fmt.Errorf("witness key %q: not an Ed25519 cosignature key (type 0x04)", vkey)
-	}
-	if uint32(id) != CosignatureKeyID(name, key[1:]) {
-		return nil, fmt.Errorf("witness key %q: key id does not match the key", vkey)
-	}
-	return &cosigVerifier{name: name, id: uint32(id), key: ed25519.PublicKey(key[1:])}, nil
-}
-
-// CosignatureKeyID is the key id of an Ed25519 cosigner:
-// SHA-256(name || "\n" || 0x04 || key)[:4].
-func CosignatureKeyID(name string, key ed25519.PublicKey) uint32 {
-	h := sha256.New()
-	h.Write([]byte(name + "\n"))
-	h.Write([]byte{algCosignature})
-	h.Write(key)
-	return binary.BigEndian.Uint32(h.Sum(nil))
-}
-
-// CosignedMessage is what a witness signs at time t for the checkpoint body.
-func CosignedMessage(t uint64, body []byte) []byte {
-	return append([]byte("cosignature/v1\ntime "+strconv.FormatUint(t, 10)+"\n"), body...)
-}
-
-type cosigVerifier struct {
-	name string
-	id   uint32
-	key  ed25519.PublicKey
-}
-
-func (v *cosigVerifier) Name() string    { return v.name }
-func (v *cosigVerifier) KeyHash() uint32 { return v.id }
-func (v *cosigVerifier) Verify(msg, sig []byte) bool {
-	if len(sig) != 8+ed25519.SignatureSize {
-		return false
-	}
-	t := binary.BigEndian.Uint64(sig)
-	if t > 1<<63-1 {
-		return false
-	}
-	return ed25519.Verify(v.key, CosignedMessage(t, msg), sig[8:])
+	return v, nil
 }
 
 // shortHash is a hash for messages: enough hex to tell two apart.

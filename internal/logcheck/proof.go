@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -14,95 +13,28 @@ import (
 )
 
 // ProofHeader is the first line of a C2SP tlog-proof bundle.
-const ProofHeader = "c2sp.org/tlog-proof@v1"
+const ProofHeader = translog.ProofHeader
 
 // Proof is a tlog-proof bundle: a checkpoint, an entry's index and its
-// inclusion proof in the checkpoint's tree, and opaque extra data.
-type Proof struct {
-	Extra      []byte // nil when the bundle has no extra line
-	Index      int64
-	Hashes     tlog.RecordProof
-	Checkpoint []byte // the signed note, verbatim
-}
+// inclusion proof in the checkpoint's tree, and opaque extra data. The
+// platform writes it and the auditor reads it with one parser, which
+// accepts only the one way of writing each field (canonical base64,
+// decimals without leading zeros), so a bundle edited by a byte never
+// parses to the same proof.
+type Proof = translog.Proof
 
 // ErrProof is returned for a bundle that is not well formed.
-var ErrProof = errors.New("malformed tlog-proof bundle")
+var ErrProof = translog.ErrProof
 
 // MaxProof bounds the size of a bundle this package reads.
 const MaxProof = 1 << 20
 
-// ParseProof reads a tlog-proof bundle. It accepts only the one way of
-// writing each field (canonical base64, decimals without leading zeros), so
-// a bundle edited by a byte never parses to the same proof.
+// ParseProof reads a tlog-proof bundle of at most MaxProof bytes.
 func ParseProof(b []byte) (Proof, error) {
 	if len(b) > MaxProof {
 		return Proof{}, fmt.Errorf("%w: %d bytes", ErrProof, len(b))
 	}
-	rest := string(b)
-	line := func() (string, bool) {
-		l, r, ok := strings.Cut(rest, "\n")
-		rest = r
-		return l, ok
-	}
-	if l, ok := line(); !ok || l != ProofHeader {
-		return Proof{}, fmt.Errorf("%w: first line is not %s", ErrProof, ProofHeader)
-	}
-	var p Proof
-	l, ok := line()
-	if e, isExtra := strings.CutPrefix(l, "extra "); ok && isExtra {
-		x, err := decodeStrict(e)
-		if err != nil {
-			return Proof{}, fmt.Errorf("%w: extra: %v", ErrProof, err)
-		}
-		p.Extra = x
-		l, ok = line()
-	}
-	idx, isIndex := strings.CutPrefix(l, "index ")
-	if !ok || !isIndex {
-		return Proof{}, fmt.Errorf("%w: no index line", ErrProof)
-	}
-	var err error
-	if p.Index, err = parseDecimal(idx); err != nil {
-		return Proof{}, fmt.Errorf("%w: index: %v", ErrProof, err)
-	}
-	for {
-		l, ok = line()
-		if !ok {
-			return Proof{}, fmt.Errorf("%w: no blank line before the checkpoint", ErrProof)
-		}
-		if l == "" {
-			break
-		}
-		if len(p.Hashes) == 64 {
-			return Proof{}, fmt.Errorf("%w: more than 64 proof hashes", ErrProof)
-		}
-		h, err := parseHash(l)
-		if err != nil {
-			return Proof{}, fmt.Errorf("%w: proof hash %d: %v", ErrProof, len(p.Hashes)+1, err)
-		}
-		p.Hashes = append(p.Hashes, h)
-	}
-	if rest == "" {
-		return Proof{}, fmt.Errorf("%w: no checkpoint", ErrProof)
-	}
-	p.Checkpoint = []byte(rest)
-	return p, nil
-}
-
-// Format writes p as a tlog-proof bundle.
-func (p Proof) Format() []byte {
-	var b bytes.Buffer
-	b.WriteString(ProofHeader + "\n")
-	if p.Extra != nil {
-		b.WriteString("extra " + strict.EncodeToString(p.Extra) + "\n")
-	}
-	fmt.Fprintf(&b, "index %d\n", p.Index)
-	for _, h := range p.Hashes {
-		b.WriteString(strict.EncodeToString(h[:]) + "\n")
-	}
-	b.WriteString("\n")
-	b.Write(p.Checkpoint)
-	return b.Bytes()
+	return translog.ParseProof(b)
 }
 
 // ReceiptExtra is the extra data of a donor's receipt bundle: the opening of

@@ -132,6 +132,13 @@ func NewVerifier(vkey string) (*Verifier, error) {
 	return &Verifier{name: name, hash: uint32(h), key: ed25519.PublicKey(key[1:])}, nil
 }
 
+// VerifierKey is the verifier key of the witness name with Ed25519 public
+// key pub, as NewVerifier reads it.
+func VerifierKey(name string, pub ed25519.PublicKey) string {
+	key := append([]byte{algCosignatureV1}, pub...)
+	return fmt.Sprintf("%s+%08x+%s", name, keyHash(name, key), base64.StdEncoding.EncodeToString(key))
+}
+
 // Name is the key's name, the witness's.
 func (v *Verifier) Name() string { return v.name }
 

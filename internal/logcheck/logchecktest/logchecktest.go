@@ -22,6 +22,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/carefund/carefund/internal/logcheck"
+	"github.com/carefund/carefund/internal/witness"
 )
 
 // Log is a tile log behind an HTTP test server.
@@ -204,17 +205,21 @@ func NewWitness(name string) (*Witness, string) {
 		panic(err)
 	}
 	w := &Witness{name: name, key: priv, Time: 1_765_000_000}
-	vkey := fmt.Sprintf("%s+%08x+%s", name, logcheck.CosignatureKeyID(name, pub), base64.StdEncoding.EncodeToString(append([]byte{0x04}, pub...)))
-	return w, vkey
+	return w, witness.VerifierKey(name, pub)
 }
 
 func (w *Witness) Name() string { return w.name }
 func (w *Witness) KeyHash() uint32 {
-	return logcheck.CosignatureKeyID(w.name, w.key.Public().(ed25519.PublicKey))
+	v, _ := witness.NewVerifier(witness.VerifierKey(w.name, w.key.Public().(ed25519.PublicKey)))
+	return v.KeyHash()
 }
 func (w *Witness) Sign(msg []byte) ([]byte, error) {
+	m, ok := witness.CosignedMessage(w.Time, msg)
+	if !ok {
+		return nil, fmt.Errorf("not a note's text")
+	}
 	sig := binary.BigEndian.AppendUint64(nil, w.Time)
-	return append(sig, ed25519.Sign(w.key, logcheck.CosignedMessage(w.Time, msg))...), nil
+	return append(sig, ed25519.Sign(w.key, m)...), nil
 }
 
 // Checkpoint is the signed checkpoint of the log as it is now.
