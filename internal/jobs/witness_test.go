@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -24,7 +25,6 @@ import (
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
 	"golang.org/x/mod/sumdb/note"
-	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/store/storetest"
@@ -36,69 +36,73 @@ import (
 // and /log make it.
 const testOrigin = "carefund.test/log"
 
-// testLog stands in for the integrator: it appends entries, stores the
-// tree's hashes and signs checkpoints into a database, as the real one
-// does.
+// testLog is the real transparency log (translog's integrator and
+// signer) on a database, grown by audit-head records whose contents differ
+// between logs of different seeds, so that the witnesses cosign the very
+// checkpoints the platform serves.
 type testLog struct {
-	db     *store.DB
-	signer note.Signer
-	seed   string // entries' contents differ between logs of different seeds
-	hashes []tlog.Hash
-	size   int64
+	db   *store.DB
+	log  *translog.Log
+	seed string
+	n    int64 // entries this test appended
+	size int64 // the tree's size at the newest checkpoint
 }
 
+// newTestLog starts a log signing with the note private key skey (as
+// note.GenerateKey writes it; its seed is the log key's).
 func newTestLog(t *testing.T, db *store.DB, skey, seed string) *testLog {
 	t.Helper()
-	s, err := note.NewSigner(skey)
+	f := strings.SplitN(skey, "+", 5)
+	raw, err := base64.StdEncoding.DecodeString(f[len(f)-1])
+	if err != nil || len(raw) != 1+ed25519.SeedSize {
+		t.Fatalf("not an Ed25519 note key: %v", err)
+	}
+	s, err := translog.NewSigner(testOrigin, raw[1:])
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testLog{db: db, signer: s, seed: seed}
+	return &testLog{db: db, log: translog.New(db, s, translog.Options{}), seed: seed}
 }
 
-// grow appends k entries and signs the checkpoint of the new size.
+// grow appends k entries through the outbox, integrates them (with
+// whatever else is pending) and returns the checkpoint signed over them.
 func (l *testLog) grow(t *testing.T, k int) translog.Checkpoint {
 	t.Helper()
-	read := tlog.HashReaderFunc(func(ix []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(ix))
-		for i, x := range ix {
-			out[i] = l.hashes[x]
-		}
-		return out, nil
-	})
-	first := int64(len(l.hashes))
-	for range k {
-		hs, err := tlog.StoredHashes(l.size, fmt.Appendf(nil, "%s entry %d", l.seed, l.size), read)
+	ctx := t.Context()
+	items := make([]translog.Pending, k)
+	for i := range items {
+		// Far from the sequence numbers of the platform's own audit heads.
+		seq := 1<<40 + l.n + int64(i) + 1
+		sum := sha256.Sum256(fmt.Appendf(nil, "%s entry %d", l.seed, seq))
+		r := translog.Record{Type: translog.TypeAuditHead, Source: translog.AuditSource(seq), At: 1_765_000_000,
+			Audit: &translog.Audit{Seq: seq, Hash: hex.EncodeToString(sum[:])}}
+		data, err := r.Data()
 		if err != nil {
 			t.Fatal(err)
 		}
-		l.hashes = append(l.hashes, hs...)
-		l.size++
+		items[i] = translog.Pending{Source: r.Source, Data: data}
 	}
-	root, err := tlog.TreeHash(l.size, read)
-	if err != nil {
+	if err := l.db.Write(ctx, func(tx *store.Tx) error { return translog.Enqueue(ctx, tx, items...) }); err != nil {
 		t.Fatal(err)
 	}
-	text := fmt.Sprintf("%s\n%d\n%s\n", testOrigin, l.size, base64.StdEncoding.EncodeToString(root[:]))
-	signed, err := note.Sign(&note.Note{Text: text}, l.signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cp := translog.Checkpoint{Size: l.size, Root: root, Note: string(signed)}
-	ctx := t.Context()
-	err = l.db.Write(ctx, func(tx *store.Tx) error {
-		for i := first; i < int64(len(l.hashes)); i++ {
-			if _, err := tx.ExecContext(ctx, "INSERT INTO translog_hashes (id, hash) VALUES ($1, $2)", i, l.hashes[i][:]); err != nil {
-				return err
-			}
+	l.n += int64(k)
+	// Until nothing is pending: the platform's own integrator may take
+	// some of them first, and what it had pending joins the tree too.
+	for {
+		got, err := l.log.Integrate(ctx)
+		if err != nil {
+			t.Fatalf("integrating: %v", err)
 		}
-		_, err := tx.ExecContext(ctx, "INSERT INTO translog_checkpoints (size, root, note, created_at) VALUES ($1, $2, $3, $4)",
-			cp.Size, root[:], cp.Note, tx.Now.Unix())
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
+		if got == 0 {
+			break
+		}
 	}
+	var cp translog.Checkpoint
+	err := l.db.Read(ctx, func(tx *store.Tx) (err error) { cp, err = translog.LatestCheckpoint(ctx, tx); return err })
+	if err != nil || cp.Size < l.size+int64(k) {
+		t.Fatalf("checkpoint of %d, want at least %d: %v", cp.Size, l.size+int64(k), err)
+	}
+	l.size = cp.Size
 	return cp
 }
 
@@ -134,10 +138,10 @@ func checkCosigned(t *testing.T, db *store.DB, logV note.Verifier, w witness.Wit
 	for _, sig := range n.Sigs {
 		names[sig.Name] = true
 	}
-	if !names[testOrigin] || !names[w.Name()] || len(n.Sigs) != 2 {
+	if !names[logV.Name()] || !names[w.Name()] || len(n.Sigs) != 2 {
 		t.Fatalf("signed by %v, want the log and %s:\n%s", n.Sigs, w.Name(), s)
 	}
-	if !strings.HasPrefix(n.Text, fmt.Sprintf("%s\n%d\n", testOrigin, size)) {
+	if !strings.HasPrefix(n.Text, fmt.Sprintf("%s\n%d\n", logV.Name(), size)) {
 		t.Fatalf("checkpoint %q, want size %d", n.Text, size)
 	}
 }
@@ -581,8 +585,8 @@ func TestWitnessJobRuns(t *testing.T) {
 		if slices.ContainsFunc(Platform(p, nil), func(j Job) bool { return j.Name == WitnessJob }) {
 			t.Fatal("a witness job without witnesses")
 		}
-		skey, vkey, _ := note.GenerateKey(rand.Reader, testOrigin)
-		logV, _ := note.NewVerifier(vkey)
+		// The platform's own log: its integrator runs among the jobs.
+		logV := p.Translog.Signer().Verifier()
 		good := newFakeWitness(t, "good.test", func(f *fakeWitness, old int64, cp []byte) (int, string) {
 			return 200, f.cosign(cp, 1700000000)
 		})
@@ -593,7 +597,7 @@ func TestWitnessJobRuns(t *testing.T) {
 		if !slices.ContainsFunc(js, func(j Job) bool { return j.Name == WitnessJob }) {
 			t.Fatal("no witness job with witnesses")
 		}
-		log := newTestLog(t, db, skey, "runs")
+		log := &testLog{db: db, log: p.Translog, seed: "runs"}
 		log.grow(t, 2)
 		stop := start(t, New(js, Options{}))
 		waitFor(t, "the checkpoint to be cosigned", func() bool {
@@ -604,6 +608,6 @@ func TestWitnessJobRuns(t *testing.T) {
 			return strings.Contains(served(t, db), "— good.test ")
 		})
 		stop()
-		checkCosigned(t, db, logV, good.w, 5)
+		checkCosigned(t, db, logV, good.w, log.size)
 	})
 }
