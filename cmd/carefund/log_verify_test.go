@@ -174,3 +174,25 @@ func waitLogged(t *testing.T, db *store.DB) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// auditLog audits the running platform at url from outside, as anyone can
+// (carefund log verify), once every event so far is in a checkpoint. The
+// platform's jobs may move money between the checkpoint and the public
+// pages the audit compares it with (a refund paid back a moment later), so
+// an audit that fails is tried again on the next checkpoint, a few times:
+// a real disagreement stays.
+func auditLog(t *testing.T, db *store.DB, url string) {
+	t.Helper()
+	state := filepath.Join(t.TempDir(), "auditor.json")
+	var stdout, stderr string
+	for range 5 {
+		waitLogged(t, db)
+		var code int
+		code, stdout, stderr = runCmd(t, env(), "log", "verify", strings.TrimSuffix(url, "/"), "--state", state)
+		if code == 0 {
+			t.Logf("%s", stdout)
+			return
+		}
+	}
+	t.Errorf("log verify fails:\nstdout %s\nstderr %s", stdout, stderr)
+}

@@ -230,6 +230,10 @@ func TestPayoutInBrowser(t *testing.T) {
 			}
 			browsertest.NoHorizontalOverflow(t, phone)
 			browsertest.Screenshot(t, phone, "public-payout-phone-zh-CN")
+
+			// Anyone can audit the journey's money from the public log:
+			// the donations, the payout paid and its figures on the page.
+			auditLog(t, db, p.URL)
 		})
 	}
 }

@@ -160,6 +160,10 @@ func TestRefundInBrowser(t *testing.T) {
 			}
 			browsertest.NoHorizontalOverflow(t, phone)
 			browsertest.Screenshot(t, phone, "terminated-public-phone-zh-CN")
+
+			// Anyone can audit the money of the journey from the public
+			// log: the refund, the termination's recovery and refunds.
+			auditLog(t, db, p.URL)
 		})
 	}
 }
