@@ -63,6 +63,7 @@ func benchFlags(name string) *flag.FlagSet {
 		fs.Duration("duration", 10*time.Second, "how long each part lasts (donations log off, log on, then the log under load)")
 		fs.Int("appenders", 4, "log: writers adding records to the log's outbox meanwhile")
 		fs.Int("append-batch", 512, "log: records each appender adds a transaction")
+		fs.Int64("audit-entries", 0, "log: fill the log to this many entries and time carefund log verify of all of it (0: no audit)")
 	case "bench page":
 		fs.Int("concurrency", 64, "concurrent readers")
 		fs.Duration("duration", 10*time.Second, "how long each server is read")
@@ -205,6 +206,7 @@ func benchLog(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	wait, _ := time.ParseDuration(get("max-wait"))
 	appenders, _ := strconv.Atoi(get("appenders"))
 	batch, _ := strconv.Atoi(get("append-batch"))
+	auditEntries, _ := strconv.ParseInt(get("audit-entries"), 10, 64)
 	db, closeDB, err := scratchDB(ctx, get("database"))
 	if err != nil {
 		return err
@@ -216,7 +218,7 @@ func benchLog(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stderr, "benchmarking the transparency log on %s: %d donors, %d appenders of %d, %s each part\n", db, n, appenders, batch, d)
 	r, err := bench.Log(ctx, db, bench.LogOptions{Concurrency: n, Duration: d, Appenders: appenders, AppendBatch: batch,
-		LedgerMaxWait: wait, Logger: slog.New(slog.DiscardHandler)})
+		LedgerMaxWait: wait, Logger: slog.New(slog.DiscardHandler), AuditEntries: auditEntries})
 	stop()
 	if err != nil {
 		return err
@@ -224,6 +226,9 @@ func benchLog(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	json.NewEncoder(stdout).Encode(r)
 	if r.VerifyError != "" {
 		return fmt.Errorf("verification failed: %s", r.VerifyError)
+	}
+	if r.AuditProblems > 0 {
+		return fmt.Errorf("the audit of the log found %d problems", r.AuditProblems)
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/carefund/carefund/internal/ledger"
+	"github.com/carefund/carefund/internal/logcheck"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/translog"
 )
@@ -30,6 +31,10 @@ type LogOptions struct {
 	// LedgerMaxWait is the server's LedgerMaxWait.
 	LedgerMaxWait time.Duration
 	Logger        *slog.Logger
+	// AuditEntries, when more than the log holds after the run, fills the
+	// log with ledger records up to that many entries and times `carefund
+	// log verify` of all of it against the server; 0 skips the audit.
+	AuditEntries int64
 }
 
 // LogResult is what the log's workload measured.
@@ -57,6 +62,14 @@ type LogResult struct {
 	DonateOnP99ms       float64 `json:"donate_log_on_p99_ms"`
 	VerifyError         string  `json:"verify_error,omitempty"`
 	IntegrateBatchLimit int     `json:"integrate_batch"`
+	// AuditEntries is the size of the log the audit verified, in
+	// AuditSeconds (logcheck.Verify over HTTP: every tile fetched, every
+	// entry re-hashed and parsed, every request's figures against its
+	// page), with AuditProblems found (none, for a sound log).
+	AuditEntries  int64   `json:"audit_entries,omitempty"`
+	AuditSeconds  float64 `json:"audit_seconds,omitempty"`
+	AuditProblems int     `json:"audit_problems,omitempty"`
+	AuditProblem  string  `json:"audit_problem,omitempty"` // the first
 }
 
 // integrating runs the log's integrator as the translog-integrate job
@@ -206,7 +219,53 @@ func Log(ctx context.Context, db *store.DB, opts LogOptions) (LogResult, error) 
 		}
 	}
 	r.InclusionCheckUs, r.ProofVerifyUs, err = proofTimes(ctx, rg, l)
-	return r, err
+	if err != nil || opts.AuditEntries <= 0 {
+		return r, err
+	}
+	return r, auditLog(ctx, rg, l, opts.AuditEntries, &r)
+}
+
+// auditLog fills the log up to n entries with settlement records (money from
+// the provider into custody: no request's figures move) and times an
+// audit of the whole log from outside, as `carefund log verify` runs it.
+func auditLog(ctx context.Context, rg *rig, l *translog.Log, n int64, r *LogResult) error {
+	size, err := logSize(ctx, rg.db)
+	if err != nil {
+		return err
+	}
+	for seq := 0; size < n; seq++ {
+		k := int(min(4096, n-size))
+		if _, err := appendRecords(ctx, rg.db, fmt.Sprintf("bench:audit:%d:", seq), k, settlementPostings); err != nil {
+			return err
+		}
+		got, err := l.Integrate(ctx)
+		if err != nil {
+			return err
+		}
+		size += int64(got)
+	}
+	start := time.Now()
+	res, err := logcheck.Verify(ctx, logcheck.Options{URL: rg.base, Key: l.Signer().VerifierKey()})
+	r.AuditSeconds = round(time.Since(start).Seconds())
+	r.AuditEntries, r.AuditProblems = res.Size, len(res.Problems)
+	if len(res.Problems) > 0 {
+		r.AuditProblem = res.Problems[0]
+	}
+	if err != nil && !errors.Is(err, logcheck.ErrAudit) {
+		return err
+	}
+	return nil
+}
+
+// logSize is the size of the newest checkpoint.
+func logSize(ctx context.Context, db *store.DB) (int64, error) {
+	var size int64
+	err := db.Read(ctx, func(tx *store.Tx) error {
+		cp, err := translog.LatestCheckpoint(ctx, tx)
+		size = cp.Size
+		return err
+	})
+	return size, err
 }
 
 // backlog counts the pending records.
@@ -220,11 +279,23 @@ func backlog(ctx context.Context, db *store.DB) (int64, error) {
 
 // appendBatch adds n ledger-like records to the outbox in one transaction.
 func appendBatch(ctx context.Context, db *store.DB, prefix string, n int) (int, error) {
+	return appendRecords(ctx, db, prefix, n, settlementPostings)
+}
+
+// settlementPostings are the ledger records the workload appends: a
+// provider's settlement into custody, which moves no request's figures, so
+// that the log still audits.
+var settlementPostings = []translog.Posting{{Account: "bank:custody", Amount: 1000}, {Account: "psp:sandbox", Amount: -1000}}
+
+// appendRecords adds n ledger records moving money as postings do, in one
+// transaction.
+func appendRecords(ctx context.Context, db *store.DB, prefix string, n int, postings []translog.Posting) (int, error) {
+	const kind = "settlement"
 	items := make([]translog.Pending, n)
 	for i := range items {
 		src := prefix + strconv.Itoa(i)
 		rec := translog.Record{Type: translog.TypeLedger, Source: src, At: time.Now().Unix(), Ledger: &translog.Ledger{
-			Entry: int64(i + 1), Kind: "donation", Postings: []translog.Posting{{Account: "psp:sandbox", Amount: 1000}, {Account: "request:1", Amount: -1000}},
+			Entry: int64(i + 1), Kind: kind, Postings: postings,
 			Commitment: translog.Commit(translog.Salt([]byte("bench"), src), src)}}
 		data, err := rec.Data()
 		if err != nil {
