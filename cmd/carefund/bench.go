@@ -63,6 +63,7 @@ func benchFlags(name string) *flag.FlagSet {
 		fs.Duration("duration", 10*time.Second, "how long each part lasts (donations log off, log on, then the log under load)")
 		fs.Int("appenders", 4, "log: writers adding records to the log's outbox meanwhile")
 		fs.Int("append-batch", 512, "log: records each appender adds a transaction")
+		fs.Int("append-rate", 0, "log: records a second the appenders add in all, a sustained load (0: as fast as they can)")
 		fs.Int64("audit-entries", 0, "log: fill the log to this many entries and time carefund log verify of all of it (0: no audit)")
 	case "bench page":
 		fs.Int("concurrency", 64, "concurrent readers")
@@ -207,6 +208,7 @@ func benchLog(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	appenders, _ := strconv.Atoi(get("appenders"))
 	batch, _ := strconv.Atoi(get("append-batch"))
 	auditEntries, _ := strconv.ParseInt(get("audit-entries"), 10, 64)
+	rate, _ := strconv.Atoi(get("append-rate"))
 	db, closeDB, err := scratchDB(ctx, get("database"))
 	if err != nil {
 		return err
@@ -217,7 +219,7 @@ func benchLog(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	fmt.Fprintf(stderr, "benchmarking the transparency log on %s: %d donors, %d appenders of %d, %s each part\n", db, n, appenders, batch, d)
-	r, err := bench.Log(ctx, db, bench.LogOptions{Concurrency: n, Duration: d, Appenders: appenders, AppendBatch: batch,
+	r, err := bench.Log(ctx, db, bench.LogOptions{Concurrency: n, Duration: d, Appenders: appenders, AppendBatch: batch, AppendRate: rate,
 		LedgerMaxWait: wait, Logger: slog.New(slog.DiscardHandler), AuditEntries: auditEntries})
 	stop()
 	if err != nil {

@@ -28,6 +28,10 @@ type LogOptions struct {
 	// they can, AppendBatch records a transaction, as the ledger's group
 	// commit does.
 	Appenders, AppendBatch int
+	// AppendRate, when positive, paces the appenders to that many records
+	// a second in all: a sustained load, under which the time to a
+	// checkpoint is measured; 0 lets them add as fast as they can.
+	AppendRate int
 	// LedgerMaxWait is the server's LedgerMaxWait.
 	LedgerMaxWait time.Duration
 	Logger        *slog.Logger
@@ -163,7 +167,21 @@ func Log(ctx context.Context, db *store.DB, opts LogOptions) (LogResult, error) 
 	var appendOnce sync.Once
 	for w := range opts.Appenders {
 		wg.Go(func() {
+			// Each appender's share of the rate: a batch every period.
+			var period time.Duration
+			if opts.AppendRate > 0 {
+				period = time.Duration(float64(time.Second) * float64(opts.AppendBatch*opts.Appenders) / float64(opts.AppendRate))
+			}
+			next := time.Now()
 			for seq := 0; runCtx.Err() == nil; seq++ {
+				if period > 0 {
+					next = next.Add(period)
+					select {
+					case <-time.After(time.Until(next)):
+					case <-runCtx.Done():
+						return
+					}
+				}
 				n, err := appendBatch(ctx, db, fmt.Sprintf("bench:%d:%d:", w, seq), opts.AppendBatch)
 				if err != nil {
 					appendOnce.Do(func() { appendErr = err })
