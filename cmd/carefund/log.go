@@ -106,7 +106,20 @@ func logVerify(ctx context.Context, rawURL string, o logOptions, stdout, stderr 
 			return badInput(fmt.Errorf("no --state given and no configuration folder: %v", err))
 		}
 	}
-	res, err := logcheck.Verify(ctx, logcheck.Options{URL: rawURL, Key: o.key, StatePath: o.state, Witnesses: o.witnesses, Progress: stderr})
+	opts := logcheck.Options{URL: rawURL, Key: o.key, StatePath: o.state, Witnesses: o.witnesses, Progress: stderr}
+	res, err := logcheck.Verify(ctx, opts)
+	// A live platform's pages may show money paid after the checkpoint
+	// was signed: when pages differ and nothing else does, and the log has
+	// grown since, the audit is run again at the newer checkpoint. A real
+	// difference stays; the remembered checkpoint moves only on success.
+	for try := 0; try < 3 && errors.Is(err, logcheck.ErrAudit) && len(res.Problems) == res.PageDifferences; try++ {
+		size, serr := logcheck.CheckpointSize(ctx, opts)
+		if serr != nil || size <= res.Size {
+			break
+		}
+		fmt.Fprintf(stderr, "the pages differ from the checkpoint of %d entries, and the log now holds %d: auditing again\n", res.Size, size)
+		res, err = logcheck.Verify(ctx, opts)
+	}
 	if res.KeyFetched {
 		fmt.Fprintf(stderr, "WARNING: trust on first use: no --key given and none remembered in %s, so the log's key is the one the log itself serves:\n  %s\nCompare it with the key published elsewhere (a receipt, the platform's notices); once this audit passes it is remembered, and a log that changes its key is refused.\n",
 			o.state, res.Key)

@@ -3,9 +3,12 @@ package main
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/carefund/carefund/internal/logcheck"
@@ -74,5 +77,52 @@ func TestLogCommand(t *testing.T) {
 		if code != c.code || !strings.Contains(stdout+stderr, c.want) {
 			t.Errorf("%q: exit %d, stdout %s stderr %s; want %d and %q", c.args, code, stdout, stderr, c.code, c.want)
 		}
+	}
+}
+
+// TestLogVerifyLivePlatform: a live platform's page may already show money
+// paid after the checkpoint the audit read (R-DISC-1): when only pages
+// differ and the log has grown, log verify audits again at the newer
+// checkpoint and passes; a page that stays wrong still fails.
+func TestLogVerifyLivePlatform(t *testing.T) {
+	l := logchecktest.New()
+	defer l.Close()
+	gift := func(entry, fen int64) []byte {
+		t.Helper()
+		key := fmt.Sprintf("order-%d", entry)
+		b, err := translog.Record{Type: translog.TypeLedger, Source: translog.LedgerSource(entry), At: 1_765_000_000,
+			Ledger: &translog.Ledger{Entry: entry, Kind: "donation", Postings: []translog.Posting{{Account: "psp:wechat", Amount: fen}, {Account: "request:3", Amount: -fen}},
+				Commitment: translog.Commit(translog.Salt([]byte("k"), key), key)}}.Data()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	l.Append(gift(1, 5000))
+	// The page already counts a second gift, logged only once the audit
+	// has read the page.
+	l.SetPage(3, logcheck.Money{Raised: 8000, Held: 8000})
+	var once sync.Once
+	l.AfterServe(func(path string) {
+		if path == "/api/v1/requests/3" {
+			once.Do(func() { l.Append(gift(2, 3000)) })
+		}
+	})
+	state := filepath.Join(t.TempDir(), "state.json")
+	code, stdout, stderr := runCmd(t, env(), "log", "verify", l.URL(), "--key", l.VKey, "--state", state)
+	if code != 0 || !strings.Contains(stderr, "auditing again") || !strings.Contains(stdout, "verified: 2 entries") {
+		t.Fatalf("a page ahead of the checkpoint: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	// A page that stays ahead of the log fails, however the log grows.
+	l.SetPage(3, logcheck.Money{Raised: 9000, Held: 9000})
+	var grow atomic.Int64
+	grow.Store(2)
+	l.AfterServe(func(path string) {
+		if path == "/api/v1/requests/3" {
+			l.Append(gift(grow.Add(1), 1))
+		}
+	})
+	if code, _, stderr = runCmd(t, env(), "log", "verify", l.URL(), "--key", l.VKey, "--state", state); code != 1 || !strings.Contains(stderr, "raised is") {
+		t.Errorf("a page that stays wrong: exit %d, stderr %s", code, stderr)
 	}
 }

@@ -61,6 +61,10 @@ type Result struct {
 	Requests, Unpublished int
 	// Problems names every way the log or the pages fail.
 	Problems []string
+	// PageDifferences counts the problems that are a page's figure
+	// differing from the log's: on a live platform also a page that moved
+	// on past the checkpoint (money paid after it was signed).
+	PageDifferences int
 }
 
 // ErrAudit is returned, wrapped, when the audit found problems.
@@ -73,6 +77,26 @@ const MaxEntries = 1 << 28
 // maxProblems bounds the problems kept per kind of check, so that a wholly
 // wrong log does not fill the memory with messages.
 const maxProblems = 100
+
+// CheckpointSize returns the size the log at o.URL now claims, from its
+// checkpoint's text, unverified: only to tell whether the log has grown
+// since an audit (Verify checks whatever it then serves).
+func CheckpointSize(ctx context.Context, o Options) (int64, error) {
+	c := &client{base: strings.TrimRight(o.URL, "/"), http: o.HTTP}
+	if c.http == nil {
+		c.http = http.DefaultClient
+	}
+	msg, err := c.get(ctx, "/log/checkpoint", 1<<20)
+	if err != nil {
+		return 0, err
+	}
+	text, _, _ := strings.Cut(string(msg), "\n\n")
+	cp, err := ParseCheckpoint(text + "\n")
+	if err != nil {
+		return 0, err
+	}
+	return cp.Size, nil
+}
 
 // Verify audits the log of the platform at o.URL. It returns an error
 // wrapping ErrAudit when anything fails to hold, after checking all it can;
@@ -250,7 +274,9 @@ func Verify(ctx context.Context, o Options) (Result, error) {
 			problems = append(problems, fmt.Sprintf("request %d: its public page shows no money figures", id))
 		default:
 			res.Requests++
-			problems = append(problems, CompareMoney(id, m, *p.money)...)
+			diff := CompareMoney(id, m, *p.money)
+			problems = append(problems, diff...)
+			res.PageDifferences += len(diff)
 		}
 	}
 	res.Problems = problems

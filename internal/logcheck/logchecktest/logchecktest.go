@@ -40,6 +40,7 @@ type Log struct {
 	hashes    []tlog.Hash
 	witnesses []note.Signer
 	pages     map[int64]any
+	after     func(path string)
 	tamper    func(path string, body []byte) []byte
 	origin    string // the origin written in checkpoints
 	fixed     []byte // the checkpoint served, when set
@@ -264,16 +265,30 @@ func (l *Log) Entry(i int64) []byte {
 
 func (l *Log) serve(w http.ResponseWriter, r *http.Request) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	body, ok := l.body(r.URL.Path)
-	if !ok {
-		http.NotFound(w, r)
-		return
-	}
-	if l.tamper != nil {
+	if ok && l.tamper != nil {
 		body = l.tamper(r.URL.Path, body)
 	}
-	w.Write(body)
+	after := l.after
+	l.mu.Unlock()
+	if !ok {
+		http.NotFound(w, r)
+	} else {
+		w.Write(body)
+	}
+	if after != nil {
+		after(r.URL.Path)
+	}
+}
+
+// AfterServe calls f with the path of every request served, once its
+// answer is written and before the client has it whole, outside the fake's
+// lock: f may change the log, as a live platform changes while it is
+// audited.
+func (l *Log) AfterServe(f func(path string)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.after = f
 }
 
 func (l *Log) body(path string) ([]byte, bool) {
