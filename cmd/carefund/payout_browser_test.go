@@ -228,6 +228,18 @@ func TestPayoutInBrowser(t *testing.T) {
 					t.Errorf("the public page shows %q", secret)
 				}
 			}
+			// The picture of where the money went is drawn, fits the
+			// phone, and says it in words for a screen reader (R-DISC-1).
+			flow := get1(t, phone, chromedp.Evaluate[[]float64](`(() => {
+				const svg = document.querySelector("#flow svg");
+				if (!svg) return [];
+				const r = svg.getBoundingClientRect();
+				const desc = svg.querySelector("desc");
+				return [r.width, r.height, window.innerWidth, desc ? desc.textContent.length : 0];
+			})()`))
+			if len(flow) != 4 || flow[0] <= 0 || flow[1] <= 0 || flow[0] > flow[2] || flow[3] == 0 {
+				t.Errorf("the flow picture on the phone (width, height, viewport, words): %v", flow)
+			}
 			browsertest.NoHorizontalOverflow(t, phone)
 			browsertest.Screenshot(t, phone, "public-payout-phone-zh-CN")
 
