@@ -142,3 +142,63 @@ func TestLogOff(t *testing.T) {
 		}
 	})
 }
+
+// TestLogEarlier: entries posted before the transparency log existed (an
+// installation upgraded to it) are logged once, when a ledger with the log
+// on first starts, with their postings and commitments, so that the log
+// holds every entry (R-DISC-1); it never runs again, and Unlogged names an
+// entry a path posted with the log off afterwards instead of hiding it.
+func TestLogEarlier(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		before := newLedger(t, db, Options{})
+		mustPost(t, before, donation("d1", "1", 500))
+		p := mustPost(t, before, payout("p1", "1", 200))
+		mustPost(t, before, Entry{Key: "undo", Kind: "payout_return", Reverses: p.ID,
+			Postings: []Posting{{"request:1", -200}, {"payable:payout:p1", 200}}})
+		if _, n, err := Unlogged(ctx, db); err != nil || n != 3 {
+			t.Fatalf("before the log: %d unlogged, %v; want 3", n, err)
+		}
+
+		commitKey := []byte("commit key")
+		l := newLedger(t, db, Options{CommitKey: commitKey})
+		if n, err := l.LogEarlier(ctx); err != nil || n != 3 {
+			t.Fatalf("LogEarlier: %d, %v; want 3", n, err)
+		}
+		if n, err := l.LogEarlier(ctx); err != nil || n != 0 {
+			t.Fatalf("LogEarlier again: %d, %v; want 0", n, err)
+		}
+		if ids, n, err := Unlogged(ctx, db); err != nil || n != 0 {
+			t.Fatalf("after LogEarlier: %v unlogged, %v", ids, err)
+		}
+		// Each record is the entry as the live path writes it.
+		var recs [][]byte
+		err := db.Read(ctx, func(tx *store.Tx) error {
+			return store.Each(ctx, tx, func(rows *sql.Rows) error {
+				var b []byte
+				if err := rows.Scan(&b); err != nil {
+					return err
+				}
+				recs = append(recs, b)
+				return nil
+			}, "SELECT data FROM translog_pending ORDER BY id")
+		})
+		if err != nil || len(recs) != 3 {
+			t.Fatalf("%d records pending, %v", len(recs), err)
+		}
+		r, err := translog.Parse(recs[2])
+		if err != nil || r.Ledger.Kind != "payout_return" || r.Ledger.Reverses != p.ID ||
+			r.Ledger.Commitment != translog.Commit(translog.Salt(commitKey, "undo"), "undo") {
+			t.Errorf("the reversal's record: %+v, %v", r.Ledger, err)
+		}
+
+		// A path that posts with the log off is named, not logged later.
+		mustPost(t, before, donation("d2", "1", 100))
+		if _, err := l.LogEarlier(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if ids, n, err := Unlogged(ctx, db); err != nil || n != 1 || len(ids) != 1 {
+			t.Errorf("an entry posted with the log off: %v (%d), %v", ids, n, err)
+		}
+	})
+}
