@@ -343,7 +343,7 @@ func (l *Ledger) resolve(ctx context.Context, tx *store.Tx, batch []*call, fresh
 		c, _ := Classify(name) // Validate checked it
 		args = append(args, name, string(c.Type), c.NonNegative, tx.Now.UnixMicro())
 	}
-	if err := execValues(ctx, tx, "INSERT INTO ledger_accounts (name, type, non_negative, created_at) VALUES ",
+	if _, err := tx.ExecRows(ctx, "INSERT INTO ledger_accounts (name, type, non_negative, created_at) VALUES ",
 		" ON CONFLICT (name) DO NOTHING", 4, args); err != nil {
 		return nil, nil, err
 	}
@@ -541,7 +541,7 @@ func insertEntries(ctx context.Context, tx *store.Tx, batch []*call, write []int
 		}
 		args = append(args, ids[k], e.Key, e.Kind, e.Memo, reverses, batch[i].hash, now)
 	}
-	n, err := sqliteRows(ctx, tx, "INSERT INTO ledger_entries (id, idem_key, kind, memo, reverses, content_hash, created_at) VALUES ",
+	n, err := tx.ExecRows(ctx, "INSERT INTO ledger_entries (id, idem_key, kind, memo, reverses, content_hash, created_at) VALUES ",
 		" ON CONFLICT (idem_key) DO NOTHING", 7, args)
 	if err != nil {
 		return err
@@ -559,7 +559,7 @@ func insertPostings(ctx context.Context, tx *store.Tx, batch []*call, write []in
 			args = append(args, ids[k], accts[p.Account].id, int64(p.Amount))
 		}
 	}
-	_, err := sqliteRows(ctx, tx, "INSERT INTO ledger_postings (entry_id, account_id, amount) VALUES ", "", 3, args)
+	_, err := tx.ExecRows(ctx, "INSERT INTO ledger_postings (entry_id, account_id, amount) VALUES ", "", 3, args)
 	return err
 }
 
@@ -571,75 +571,9 @@ func updateBalances(ctx context.Context, tx *store.Tx, deltas map[int64]int64) e
 	for k := range ids {
 		args = append(args, ids[k], ds[k])
 	}
-	_, err := sqliteRows(ctx, tx, "UPDATE ledger_accounts SET balance = balance + v.column2 FROM (VALUES ",
+	_, err := tx.ExecRows(ctx, "UPDATE ledger_accounts SET balance = balance + v.column2 FROM (VALUES ",
 		") AS v WHERE ledger_accounts.id = v.column1", 2, args)
 	return err
-}
-
-// sqliteChunk bounds the rows of one multi-row SQLite statement. Statements
-// are prepared once per row count (see store.Tx.ExecPrepared), so it also
-// bounds how many are kept.
-const sqliteChunk = 64
-
-// sqliteRows runs head + "(?,?),(?,?)…" + tail over args, cols arguments a
-// row, sqliteChunk rows at a time, and returns the rows affected. Positional
-// parameters spare SQLite a lookup by name for each of hundreds of values.
-func sqliteRows(ctx context.Context, tx *store.Tx, head, tail string, cols int, args []any) (int64, error) {
-	var total int64
-	for len(args) > 0 {
-		chunk := args[:min(len(args), sqliteChunk*cols)]
-		args = args[len(chunk):]
-		r, err := tx.ExecPrepared(ctx, valuesSQL(head, tail, cols, len(chunk), true), chunk...)
-		if err != nil {
-			return total, err
-		}
-		n, err := r.RowsAffected()
-		if err != nil {
-			return total, err
-		}
-		total += n
-	}
-	return total, nil
-}
-
-// execValues runs head + "($1,$2),($3,$4)…" + tail over args, cols arguments
-// a row, for the rare multi-row statements (opening accounts).
-func execValues(ctx context.Context, tx *store.Tx, head, tail string, cols int, args []any) error {
-	for len(args) > 0 {
-		chunk := args[:min(len(args), 500*cols)]
-		args = args[len(chunk):]
-		if _, err := tx.ExecContext(ctx, valuesSQL(head, tail, cols, len(chunk), false), chunk...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// valuesSQL returns head + rows of n placeholders, cols to a row, + tail:
-// "(?,?),(?,?)" when positional, "($1,$2),($3,$4)" otherwise.
-func valuesSQL(head, tail string, cols, n int, positional bool) string {
-	var b strings.Builder
-	b.Grow(len(head) + len(tail) + 5*n)
-	b.WriteString(head)
-	for k := range n {
-		switch {
-		case k%cols == 0 && k > 0:
-			b.WriteString("),(")
-		case k%cols == 0:
-			b.WriteByte('(')
-		default:
-			b.WriteByte(',')
-		}
-		if positional {
-			b.WriteByte('?')
-		} else {
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(k + 1))
-		}
-	}
-	b.WriteByte(')')
-	b.WriteString(tail)
-	return b.String()
 }
 
 // placeholders returns "$from,$from+1,…" for n parameters.

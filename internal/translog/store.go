@@ -43,7 +43,7 @@ func Enqueue(ctx context.Context, tx *store.Tx, items ...Pending) error {
 		for _, p := range items {
 			args = append(args, p.Source, p.Data, now)
 		}
-		err = execRows(ctx, tx, "INSERT INTO translog_pending (source, data, created_at) VALUES ", 3, args)
+		_, err = tx.ExecRows(ctx, "INSERT INTO translog_pending (source, data, created_at) VALUES ", "", 3, args)
 	}
 	if err != nil {
 		return fmt.Errorf("translog: enqueue: %w", err)

@@ -85,14 +85,14 @@ func insertEntries(ctx context.Context, tx *store.Tx, first int64, rows []pendin
 	for k, p := range rows {
 		args = append(args, first+int64(k), p.source, p.data, p.createdAt, now)
 	}
-	if err := execRows(ctx, tx, "INSERT INTO translog_entries (idx, source, data, created_at, logged_at) VALUES ", 5, args); err != nil {
+	if _, err := tx.ExecRows(ctx, "INSERT INTO translog_entries (idx, source, data, created_at, logged_at) VALUES ", "", 5, args); err != nil {
 		return fmt.Errorf("translog: inserting entries: %w", err)
 	}
 	args = make([]any, 0, 2*len(hashIDs))
 	for k, id := range hashIDs {
 		args = append(args, id, hashes[k][:])
 	}
-	if err := execRows(ctx, tx, "INSERT INTO translog_hashes (id, hash) VALUES ", 2, args); err != nil {
+	if _, err := tx.ExecRows(ctx, "INSERT INTO translog_hashes (id, hash) VALUES ", "", 2, args); err != nil {
 		return fmt.Errorf("translog: inserting hashes: %w", err)
 	}
 	return nil
@@ -132,40 +132,6 @@ func insertCheckpoint(ctx context.Context, tx *store.Tx, size int64, root tlog.H
 		ON CONFLICT (size) DO NOTHING`, size, root[:], signed, tx.Now.Unix())
 	if err != nil {
 		return fmt.Errorf("translog: storing the checkpoint: %w", err)
-	}
-	return nil
-}
-
-// sqliteChunk bounds the rows of one multi-row SQLite statement; each
-// row count is prepared once (store.Tx.ExecPrepared), so it also bounds
-// the statements kept.
-const sqliteChunk = 64
-
-// execRows runs head + "(?,…),(…)" over args, cols to a row, sqliteChunk
-// rows a statement. Positional parameters spare SQLite a lookup by name
-// for each of hundreds of values.
-func execRows(ctx context.Context, tx *store.Tx, head string, cols int, args []any) error {
-	for len(args) > 0 {
-		part := args[:min(len(args), sqliteChunk*cols)]
-		args = args[len(part):]
-		var b strings.Builder
-		b.Grow(len(head) + 2*len(part) + 4)
-		b.WriteString(head)
-		for k := range part {
-			switch {
-			case k%cols == 0 && k > 0:
-				b.WriteString("),(")
-			case k%cols == 0:
-				b.WriteByte('(')
-			default:
-				b.WriteByte(',')
-			}
-			b.WriteByte('?')
-		}
-		b.WriteByte(')')
-		if _, err := tx.ExecPrepared(ctx, b.String(), part...); err != nil {
-			return err
-		}
 	}
 	return nil
 }
