@@ -67,7 +67,7 @@ var layers = []layer{
 	// material (a payout's documents) and the ledger, so it stands here.
 	{name: "domain over domain", domain: true, pkgs: []string{
 		"internal/material", "internal/review", "internal/donation", "internal/payout", "internal/refund",
-		"internal/reconcile", "internal/termination",
+		"internal/reconcile", "internal/termination", "internal/complaint",
 	}},
 	{name: "use cases across domains", domain: true, pkgs: []string{"internal/filing", "internal/disclosure"}},
 	{name: "assembly", pkgs: []string{"internal/demo", "internal/platform", "internal/jobs"}},
