@@ -15,7 +15,6 @@ func init() {
 		"incident.to_empty":            {"请填写可能泄露的结束时间。", "Enter when the suspected leak may have ended."},
 		"incident.to_before_from":      {"结束时间不能早于开始时间。", "The end cannot be before the start."},
 		"incident.window_long":         {"时间范围最长 %d 天，请缩小范围，或分成几个事件分别登记。", "The time window is at most %d days; narrow it, or record several incidents."},
-		"incident.kind_invalid":        {"请选择记录类型：补救措施、通知个人、报告监管部门或备注。", "Choose the kind of step: remediation, notice to the people affected, notice to the regulator, or note."},
 		"incident.text_empty":          {"请填写记录内容。", "Enter what was done."},
 		"incident.text_long":           {"记录内容最多 %d 个字，请分成几条记录。", "A step has at most %d characters; split it into several."},
 		"incident.not_found":           {"找不到这个事件，它可能不存在。", "There is no such incident."},
@@ -23,8 +22,6 @@ func init() {
 		"incident.status_unknown":      {"请选择一个有效的事件状态。", "Choose a valid status."},
 		"incident.status_backward":     {"事件状态只能向前推进，不能退回或保持不变。", "An incident's status only moves forward; it cannot go back or stay the same."},
 		"incident.needs_remediation":   {"请先记录已采取的补救措施，再将事件标为已控制或已关闭。", "Record the remediation first, then mark the incident contained or closed."},
-		"incident.needs_notice":        {"请先记录已通知受影响的个人或已报告监管部门，再将事件标为已通知。", "Record the notice to the people affected or to the regulator first, then mark the incident notified."},
-		"incident.needs_notice_people": {"关闭事件前，请先记录已通知受影响的个人。", "Record the notice to the people affected before closing the incident."},
 		"incident.kind.status":         {"状态变更", "Status change"},
 	} {
 		if _, dup := catalog[k]; dup {

@@ -1,0 +1,50 @@
+package i18n
+
+// The messages of incident notices (R-PII-3: the authority and each person
+// affected told, by which channel, when) and of the conformance matrix in
+// the auditor console.
+func init() {
+	register(map[string]message{
+		"incident.kind_invalid":           {"请选择记录类型：补救措施或备注。通知请在“登记通知”中记录。", "Choose the kind of step: remediation or note. Record notices under “Record a notice”."},
+		"incident.needs_notice_authority": {"请先记录已报告监管部门（发送成功），再将事件标为已通知或已关闭。", "Record a notice to the authority that went out first, then mark the incident notified or closed."},
+		"incident.needs_notice_people":    {"还有 %d 位受影响的个人没有收到通知，请逐一通知并记录后，再将事件标为已通知或已关闭。", "%d people affected have not been told yet; tell each of them and record it before marking the incident notified or closed."},
+		"incident.type":                   {"事件类型", "Type of incident"},
+		"incident.type_invalid":           {"请选择事件类型：泄露、篡改或丢失。", "Choose the type: leak, tampering or loss."},
+		"incident.type.leak":              {"泄露", "Leak"},
+		"incident.type.tampering":         {"篡改", "Tampering"},
+		"incident.type.loss":              {"丢失", "Loss"},
+		"incident.untold":                 {"尚有 %d 人未通知", "%d not yet told"},
+		"incident.told":                   {"已于 %s 通过%s通知（%s）", "told %s by %s (%s)"},
+		"incident.not_told":               {"尚未通知", "not told yet"},
+		"incident.notices_count":          {"共记录 %d 次通知", "%d notices recorded"},
+		"incident.authority_notices":      {"向监管部门的报告", "Notices to the authority"},
+		"incident.authority_none":         {"尚未报告监管部门。", "The authority has not been told yet."},
+		"incident.record_notice":          {"登记通知", "Record a notice"},
+		"incident.recipient":              {"通知对象", "Recipient"},
+		"incident.recipient.authority":    {"监管部门", "The authority"},
+		"incident.authority":              {"监管部门名称（通知监管部门时填写）", "Which authority (when the authority is told)"},
+		"incident.authority.example":      {"例如：省网信办", "e.g. the provincial cyberspace office"},
+		"incident.reference":              {"文号或回执编号（可选）", "Reference or receipt number (optional)"},
+		"incident.channel":                {"通知方式", "Channel"},
+		"incident.channel.sms":            {"短信", "SMS"},
+		"incident.channel.email":          {"电子邮件", "e-mail"},
+		"incident.channel.letter":         {"信函", "letter"},
+		"incident.channel.in_app":         {"站内通知", "in-app"},
+		"incident.sent_at":                {"发送时间（北京时间）", "Sent at (Beijing time)"},
+		"incident.outcome":                {"结果", "Outcome"},
+		"incident.outcome.sent":           {"已发送", "sent"},
+		"incident.outcome.delivered":      {"已送达", "delivered"},
+		"incident.outcome.failed":         {"发送失败", "failed"},
+		"incident.note":                   {"备注（可选）", "Note (optional)"},
+		"incident.audience_invalid":       {"请选择通知对象。", "Choose who was told."},
+		"incident.recipient_unknown":      {"只能通知本事件列出的受影响人员。", "Only the people this incident lists as affected can be chosen."},
+		"incident.authority_empty":        {"请填写监管部门名称。", "Enter which authority was told."},
+		"incident.authority_long":         {"监管部门名称最多 %d 个字。", "The authority's name has at most %d characters."},
+		"incident.reference_long":         {"编号最多 %d 个字。", "The reference has at most %d characters."},
+		"incident.channel_invalid":        {"请选择通知方式：短信、电子邮件、信函或站内通知。", "Choose the channel: SMS, e-mail, letter or in-app."},
+		"incident.sent_at_empty":          {"请填写发送时间。", "Enter when it was sent."},
+		"incident.sent_at_future":         {"发送时间不能晚于现在：通知发出后再登记。", "The time sent cannot be in the future: record a notice after it is sent."},
+		"incident.outcome_invalid":        {"请选择结果：已发送、已送达或发送失败。", "Choose the outcome: sent, delivered or failed."},
+		"incident.note_long":              {"备注最多 %d 个字。", "A note has at most %d characters."},
+	})
+}
