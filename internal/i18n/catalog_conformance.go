@@ -45,6 +45,14 @@ func init() {
 		"incident.sent_at_empty":          {"请填写发送时间。", "Enter when it was sent."},
 		"incident.sent_at_future":         {"发送时间不能晚于现在：通知发出后再登记。", "The time sent cannot be in the future: record a notice after it is sent."},
 		"incident.outcome_invalid":        {"请选择结果：已发送、已送达或发送失败。", "Choose the outcome: sent, delivered or failed."},
+		"staff.conformance.title":         {"合规对照表", "Conformance matrix"},
+		"staff.conformance.lead":          {"《个人求助网络服务平台管理办法》、自律公约及平台惯例的每一条要求：来源、平台的做法，以及证明它的测试名称。由 carefund conformance 根据源代码生成。", "Every rule of the Measures, the convention and platform practice: its source, what carefund does, and the tests that prove it, by name. Generated from the source code by carefund conformance."},
+		"staff.conformance.counts":        {"共 %d 条要求：%d 条已有测试证明，%d 条待后续交付。", "%d rules: %d proven by tests, %d pending."},
+		"staff.conformance.proven":        {"已证明（%d 个测试）", "proven (%d tests)"},
+		"staff.conformance.pending":       {"尚未证明（%s 交付）", "not yet proven (%s delivers it)"},
+		"staff.conformance.unproven":      {"尚未证明", "not proven"},
+		"staff.conformance.does":          {"平台的做法", "What carefund does"},
+		"staff.conformance.tests":         {"证明它的测试", "Tests that prove it"},
 		"incident.note_long":              {"备注最多 %d 个字。", "A note has at most %d characters."},
 	})
 }

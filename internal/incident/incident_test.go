@@ -498,7 +498,9 @@ func TestValidateNotice(t *testing.T) {
 		{"no audience", func(in *NoticeInput) { in.Audience = "" }, "audience", "incident.audience_invalid"},
 		{"a person not affected", func(in *NoticeInput) { in.Recipient = "user:2" }, "recipient", "incident.recipient_unknown"},
 		{"no authority", func(in *NoticeInput) { in.Audience, in.Recipient = AudienceAuthority, "" }, "recipient", "incident.authority_empty"},
-		{"long authority", func(in *NoticeInput) { in.Audience, in.Recipient = AudienceAuthority, strings.Repeat("局", MaxAuthority+1) }, "recipient", "incident.authority_long"},
+		{"long authority", func(in *NoticeInput) {
+			in.Audience, in.Recipient = AudienceAuthority, strings.Repeat("局", MaxAuthority+1)
+		}, "recipient", "incident.authority_long"},
 		{"invalid authority", func(in *NoticeInput) { in.Audience, in.Recipient = AudienceAuthority, "a\x00" }, "recipient", "incident.chars"},
 		{"long reference", func(in *NoticeInput) { in.Reference = strings.Repeat("x", MaxReference+1) }, "reference", "incident.reference_long"},
 		{"unknown channel", func(in *NoticeInput) { in.Channel = "pigeon" }, "channel", "incident.channel_invalid"},

@@ -84,6 +84,7 @@ var permissions = map[string]access{
 	"POST /staff/incidents/{id}/steps":   roles("incident.step", staff.SecurityAdmin),
 	"POST /staff/incidents/{id}/status":  roles("incident.status", staff.SecurityAdmin),
 	"POST /staff/incidents/{id}/notices": roles("incident.notice", staff.SecurityAdmin),
+	"GET /staff/conformance":             roles("conformance.view", staff.Auditor),
 	"POST /staff/users":                  roles("pii.lookup", staff.Reviewer, staff.Complaints, staff.SecurityAdmin),
 	"GET /staff/users/{id}":              roles("pii.view", staff.Reviewer, staff.Complaints, staff.SecurityAdmin),
 

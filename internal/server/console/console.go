@@ -175,6 +175,7 @@ func (c *Console) Routes() []site.Route {
 		{Pattern: "POST /staff/incidents/{id}/steps", Handler: c.incidentStep},
 		{Pattern: "POST /staff/incidents/{id}/status", Handler: c.incidentStatus},
 		{Pattern: "POST /staff/incidents/{id}/notices", Handler: c.incidentNotice},
+		{Pattern: "GET /staff/conformance", Handler: c.conformancePage},
 		{Pattern: "POST /staff/users", Handler: c.findUser},
 		{Pattern: "GET /staff/users/{id}", Handler: c.staffUser},
 	}
