@@ -60,6 +60,11 @@ func TestIncidentNotices(t *testing.T) {
 				t.Errorf("%s: %d, want 422 with a message at %s:\n%s", tt.name, resp.StatusCode, tt.field, got)
 			}
 		}
+		// Nothing of the refused notices was kept.
+		if got := body(t, f.as(admin, "GET", page, nil)); !strings.Contains(got, "尚未报告监管部门。") || strings.Contains(got, `class="told"`) ||
+			strings.Contains(got, "通知个人") {
+			t.Errorf("a refused notice left a trace:\n%s", got)
+		}
 		if resp := post("/status", url.Values{"status": {"notified"}}); resp.StatusCode != http.StatusConflict {
 			t.Errorf("notified before anyone was told: %d, want 409", resp.StatusCode)
 		}
