@@ -1,5 +1,5 @@
 -- The schema carefund's migrations build, read from SQLite after the last
--- migration (0036_translog_witnesses.sql). PostgreSQL has the same tables and
+-- migration (0042_incident_notices.sql). PostgreSQL has the same tables and
 -- columns (a test checks); its types are in internal/store/migrations/postgres.
 -- Generated: go test ./internal/store -run SchemaDoc -update
 
@@ -328,6 +328,22 @@ CREATE TABLE incident_affected (
 	PRIMARY KEY (incident_id, object)
 ) WITHOUT ROWID;
 
+CREATE TABLE incident_notices (
+	id          INTEGER NOT NULL PRIMARY KEY,
+	incident_id BIGINT  NOT NULL REFERENCES incidents (id),
+	-- 'authority' (recipient names which one) or 'person' (recipient is
+	-- one of the incident's affected objects, e.g. "user:5").
+	audience    TEXT    NOT NULL CHECK (audience IN ('authority', 'person')),
+	recipient   TEXT    NOT NULL CHECK (recipient <> ''),
+	reference   TEXT    NOT NULL,
+	channel     TEXT    NOT NULL CHECK (channel IN ('sms', 'email', 'letter', 'in_app')),
+	sent_at     BIGINT  NOT NULL,
+	sent_by     TEXT    NOT NULL CHECK (sent_by <> ''),
+	outcome     TEXT    NOT NULL CHECK (outcome IN ('sent', 'delivered', 'failed')),
+	note        TEXT    NOT NULL,
+	recorded_at BIGINT  NOT NULL
+);
+
 CREATE TABLE incident_steps (
 	id          INTEGER NOT NULL PRIMARY KEY,
 	incident_id BIGINT  NOT NULL REFERENCES incidents (id),
@@ -346,7 +362,7 @@ CREATE TABLE incidents (
 	opened_at     BIGINT  NOT NULL,
 	suspect_actor TEXT    NOT NULL,
 	scope_from    BIGINT  NOT NULL,
-	scope_to      BIGINT  NOT NULL,
+	scope_to      BIGINT  NOT NULL, kind TEXT NOT NULL DEFAULT 'leak' CHECK (kind IN ('leak', 'tampering', 'loss')),
 	CHECK (scope_from <= scope_to)
 );
 
@@ -1202,6 +1218,8 @@ CREATE UNIQUE INDEX identities_one_account ON identities (number_index) WHERE ou
 
 CREATE INDEX identities_user ON identities (user_id, id);
 
+CREATE INDEX incident_notices_incident ON incident_notices (incident_id, id);
+
 CREATE INDEX incident_steps_incident ON incident_steps (incident_id, id);
 
 CREATE INDEX key_backups_fingerprint ON key_backups (fingerprint);
@@ -1433,6 +1451,12 @@ BEGIN SELECT RAISE(ABORT, 'incident_affected: the people an incident affects are
 CREATE TRIGGER incident_affected_no_update BEFORE UPDATE ON incident_affected
 BEGIN SELECT RAISE(ABORT, 'incident_affected: the people an incident affects are never changed'); END;
 
+CREATE TRIGGER incident_notices_no_delete BEFORE DELETE ON incident_notices
+BEGIN SELECT RAISE(ABORT, 'incident_notices: recorded notices are never changed'); END;
+
+CREATE TRIGGER incident_notices_no_update BEFORE UPDATE ON incident_notices
+BEGIN SELECT RAISE(ABORT, 'incident_notices: recorded notices are never changed'); END;
+
 CREATE TRIGGER incident_steps_no_delete BEFORE DELETE ON incident_steps
 BEGIN SELECT RAISE(ABORT, 'incident_steps: recorded steps are never changed'); END;
 
@@ -1445,6 +1469,9 @@ BEGIN SELECT RAISE(ABORT, 'incidents: only the status of an incident changes'); 
 CREATE TRIGGER incidents_forward BEFORE UPDATE OF status ON incidents
 WHEN instr('open contained notified closed', NEW.status) <= instr('open contained notified closed', OLD.status)
 BEGIN SELECT RAISE(ABORT, 'incidents: the status only moves forward'); END;
+
+CREATE TRIGGER incidents_kind_fixed BEFORE UPDATE OF kind ON incidents
+BEGIN SELECT RAISE(ABORT, 'incidents: only the status of an incident changes'); END;
 
 CREATE TRIGGER incidents_no_delete BEFORE DELETE ON incidents
 BEGIN SELECT RAISE(ABORT, 'incidents: incidents are never deleted'); END;

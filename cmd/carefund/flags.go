@@ -27,6 +27,8 @@ func flagsOf(name string) *flag.FlagSet {
 		return adminFlags(new(config.Config), new(adminOptions))
 	case "log":
 		return logFlags("log", new(logOptions))
+	case "conformance":
+		return conformanceFlags(new(string), new(bool))
 	}
 	return nil
 }

@@ -32,6 +32,7 @@ func commands() []command {
 		{"restore", "restore a backup onto a fresh data folder or empty database: carefund restore --from FOLDER --data-dir NEW [--keys-from KEYSBACKUP]", runRestore},
 		{"bench", "measure a workload: carefund bench ledger|donate|log|page|reconcile|refund [--database URL] [--concurrency N] [--duration 10s]", runBench},
 		{"log", "audit the platform's public transparency log from outside: carefund log verify URL [--key KEY] [--state FILE] [--witness KEY] checks the signed checkpoint, that the log only grew since the last audit, every entry, and every request's public money figures against the ledger entries; carefund log check-receipt FILE --key KEY checks a donor's receipt proof offline", runLog},
+		{"conformance", "regenerate the conformance matrix from the source tree: docs/conformance.md and the auditor console's matrix list every rule, its source, what carefund does and the tests that prove it (--check only compares)", runConformance},
 		{"config", "print the effective configuration, secrets redacted", runConfig},
 		{"version", "print the version", runVersion},
 		{"help", "explain a command: carefund help serve", runHelp},
@@ -99,7 +100,7 @@ func exitCode(err error, stderr io.Writer) int {
 func printUsage(w io.Writer) {
 	fmt.Fprint(w, "carefund: personal medical help-seeking platform\n\nUsage: carefund <command> [flags]\n\nCommands:\n")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, "\nEvery flag can also be set with an environment variable: --data-dir is CAREFUND_DATA_DIR.\n")
 }
@@ -116,7 +117,7 @@ func runHelp(_ context.Context, args []string, _ func(string) string, stdout, _ 
 		fmt.Fprintf(stdout, "Usage: carefund %s [flags]\n\n%s.\n", c.name, strings.ToUpper(c.summary[:1])+c.summary[1:])
 		if fs := flagsOf(c.name); fs != nil {
 			fmt.Fprint(stdout, "\nFlags:\n")
-			printFlags(stdout, fs, c.name != "bench" && c.name != "log")
+			printFlags(stdout, fs, c.name != "bench" && c.name != "log" && c.name != "conformance")
 		}
 		return nil
 	}

@@ -39,6 +39,7 @@ var layers = []layer{
 		"internal/staff/stafftest", "internal/wechat/wechattest",
 		"internal/tencentcloud", "internal/tencentcloud/tencentcloudtest", "internal/aliyun", "internal/aliyun/aliyuntest",
 		"internal/sms", "internal/identity", "internal/witness", "internal/cloudfake",
+		"internal/conformance",
 	}},
 	{name: "store", pkgs: []string{"internal/store", "internal/store/storetest"}},
 	// config is a helper, but it parses and redacts database addresses

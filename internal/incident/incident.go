@@ -1,6 +1,8 @@
-// Package incident records suspected leaks of personal data (R-PII-3): who
-// opened the incident, which people may be affected, and every remediation
-// and notice, in order, until it is closed.
+// Package incident records leaks, tampering and losses of personal data,
+// actual or suspected (R-PII-3): who opened the incident, which people may
+// be affected, every remediation, and a notice to the authority and to each
+// person affected, with the channel, the time it was sent and its outcome,
+// until it is closed.
 //
 // The people affected are found in the audit log, not typed in: every entry
 // whose action starts with "pii." (a view, an export…) by the suspected actor
@@ -9,8 +11,8 @@
 // kept, so the list the notices were sent from stays as it was.
 //
 // An incident only moves forward: open, contained (after a remediation),
-// notified (after a notice), closed (after a remediation and a notice to the
-// people affected). Its steps are never changed or removed; the database
+// notified (once the authority and every person affected were told, see
+// CheckNotified), closed (after a remediation, and with everyone told). Its steps are never changed or removed; the database
 // refuses it. Each status change is itself recorded as a step of kind
 // "status", so the record shows who moved it and when.
 //
@@ -20,6 +22,7 @@ package incident
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -54,14 +57,15 @@ func (s Status) rank() int {
 // The kinds of step.
 const (
 	KindRemediation     = "remediation"      // what was done to stop or limit the leak
-	KindNoticePeople    = "notice_people"    // the people affected were told
-	KindNoticeRegulator = "notice_regulator" // the regulator was told
+	KindNoticePeople    = "notice_people"    // written by RecordNotice only: a person affected was told
+	KindNoticeRegulator = "notice_regulator" // written by RecordNotice only: the authority was told
 	KindNote            = "note"             // anything else worth keeping
 	KindStatus          = "status"           // written by SetStatus only; Text is the new status
 )
 
-// Kinds lists the kinds of step a person can add.
-var Kinds = []string{KindRemediation, KindNoticePeople, KindNoticeRegulator, KindNote}
+// Kinds lists the kinds of step a person can add. Notices are recorded
+// with RecordNotice, which adds their step.
+var Kinds = []string{KindRemediation, KindNote}
 
 // Limits on what a person types, in characters.
 const (
@@ -75,6 +79,7 @@ const (
 // admin.
 type Incident struct {
 	ID          int64
+	Type        string // one of Types
 	Title       string
 	Description string
 	Status      Status
@@ -88,7 +93,8 @@ type Incident struct {
 	// action starts with "pii." by SuspectActor (when set) in [From, To],
 	// distinct and sorted, as they were when the incident was opened.
 	Affected []string
-	Steps    []Step // remediation and notices, in order
+	Steps    []Step   // remediation and notices, in order
+	Notices  []Notice // to the authority and the people affected, in the order recorded
 }
 
 // Step is one thing done about an incident.
@@ -101,6 +107,7 @@ type Step struct {
 
 // Input is what a security admin types to open an incident.
 type Input struct {
+	Type         string // one of Types
 	Title        string
 	Description  string
 	SuspectActor string // optional: "staff:12", "user:5", "system" or "anonymous"
@@ -116,6 +123,9 @@ func (in Input) Validate() error {
 	var fields []apperr.FieldError
 	bad := func(field, key string, args ...any) {
 		fields = append(fields, apperr.FieldError{Field: field, Key: key, Args: args})
+	}
+	if !slices.Contains(Types, in.Type) {
+		bad("type", "incident.type_invalid")
 	}
 	title := strings.TrimSpace(in.Title)
 	switch {

@@ -2,6 +2,7 @@ package incident
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -18,7 +19,7 @@ var base = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 func hours(h float64) time.Time { return base.Add(time.Duration(h * float64(time.Hour))) }
 
 func good() Input {
-	return Input{Title: "Staff member exported patient files", Description: "Reported by a colleague.",
+	return Input{Type: TypeLeak, Title: "Staff member exported patient files", Description: "Reported by a colleague.",
 		SuspectActor: "staff:1", From: hours(1), To: hours(3)}
 }
 
@@ -41,6 +42,8 @@ func TestValidate(t *testing.T) {
 		edit        func(*Input)
 		field, want string
 	}{
+		{"no type", func(in *Input) { in.Type = "" }, "type", "incident.type_invalid"},
+		{"unknown type", func(in *Input) { in.Type = "breach" }, "type", "incident.type_invalid"},
 		{"no title", func(in *Input) { in.Title = "  " }, "title", "incident.title_empty"},
 		{"long title", func(in *Input) { in.Title = strings.Repeat("泄", MaxTitle+1) }, "title", "incident.title_long"},
 		{"invalid title", func(in *Input) { in.Title = "a\x00b" }, "title", "incident.chars"},
@@ -68,9 +71,9 @@ func TestValidate(t *testing.T) {
 	}
 	t.Run("edges pass", func(t *testing.T) {
 		for _, in := range []Input{
-			{Title: strings.Repeat("泄", MaxTitle), From: hours(0), To: hours(0)},
-			{Title: "t", SuspectActor: "anonymous", From: hours(0), To: hours(0).Add(MaxWindowDays * 24 * time.Hour)},
-			{Title: "t", SuspectActor: "user:5", From: hours(0), To: hours(1)},
+			{Type: TypeLeak, Title: strings.Repeat("泄", MaxTitle), From: hours(0), To: hours(0)},
+			{Type: TypeTampering, Title: "t", SuspectActor: "anonymous", From: hours(0), To: hours(0).Add(MaxWindowDays * 24 * time.Hour)},
+			{Type: TypeLoss, Title: "t", SuspectActor: "user:5", From: hours(0), To: hours(1)},
 		} {
 			if err := in.Validate(); err != nil {
 				t.Errorf("Validate(%+v) = %v", in, err)
@@ -210,16 +213,28 @@ func TestOpenRefusesBadInput(t *testing.T) {
 	})
 }
 
-// R-PII-3: an incident records its remediation and notices, moves only
-// forward, and closes only after a remediation and a notice to the people
-// affected.
+// R-PII-3: an incident records its remediation and a notice to the
+// authority and to each person affected, moves only forward, and is marked
+// notified or closed only once the authority and every person affected
+// were told (a failed notice tells nobody).
 func TestStepsAndStatus(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		type e = struct {
+			at                    float64
+			actor, action, object string
+		}
+		plant(t, db, e{2, "staff:1", "pii.view", "user:1"}, e{2, "staff:1", "pii.view", "user:2"})
+		db.SetClock(func() time.Time { return hours(24) })
+		in := good()
+		in.Type = TypeTampering
 		inc, err := write(t, db, func(ctx context.Context, tx *store.Tx) (Incident, error) {
-			return Open(ctx, tx, good(), "staff:3")
+			return Open(ctx, tx, in, "staff:3")
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if inc.Type != TypeTampering || !slices.Equal(inc.Affected, []string{"user:1", "user:2"}) {
+			t.Fatalf("opened %+v, want a tampering affecting user:1 and user:2", inc)
 		}
 		id := inc.ID
 		step := func(kind, text string) func(context.Context, *store.Tx) (Incident, error) {
@@ -229,6 +244,12 @@ func TestStepsAndStatus(t *testing.T) {
 		}
 		status := func(s Status) func(context.Context, *store.Tx) (Incident, error) {
 			return func(ctx context.Context, tx *store.Tx) (Incident, error) { return SetStatus(ctx, tx, id, s, "staff:4") }
+		}
+		notice := func(audience, recipient, outcome string, at float64) func(context.Context, *store.Tx) (Incident, error) {
+			return func(ctx context.Context, tx *store.Tx) (Incident, error) {
+				return RecordNotice(ctx, tx, id, NoticeInput{Audience: audience, Recipient: recipient, Reference: "ref-1",
+					Channel: "sms", SentAt: hours(at), Outcome: outcome}, "staff:5")
+			}
 		}
 		// In order: each builds on the ones before.
 		tests := []struct {
@@ -240,6 +261,7 @@ func TestStepsAndStatus(t *testing.T) {
 		}{
 			{"unknown kind", step("bogus", "x"), apperr.Invalid, "incident.kind_invalid", ""},
 			{"status is not a kind to add", step(KindStatus, "closed"), apperr.Invalid, "incident.kind_invalid", ""},
+			{"a notice is not a step to add", step(KindNoticePeople, "told them"), apperr.Invalid, "incident.kind_invalid", ""},
 			{"empty text", step(KindNote, "   "), apperr.Invalid, "incident.text_empty", ""},
 			{"long text", step(KindNote, strings.Repeat("x", MaxText+1)), apperr.Invalid, "incident.text_long", ""},
 			{"no such incident", func(ctx context.Context, tx *store.Tx) (Incident, error) {
@@ -254,13 +276,23 @@ func TestStepsAndStatus(t *testing.T) {
 			{"contained", status(StatusContained), "", "", StatusContained},
 			{"not back to open", status(StatusOpen), apperr.Conflict, "incident.status_backward", ""},
 			{"not contained twice", status(StatusContained), apperr.Conflict, "incident.status_backward", ""},
-			{"not notified without a notice", status(StatusNotified), apperr.Conflict, "incident.needs_notice", ""},
-			{"a notice to the regulator", step(KindNoticeRegulator, "Reported to the provincial cyberspace office."), "", "", StatusContained},
+			{"not notified without telling the authority", status(StatusNotified), apperr.Conflict, "incident.needs_notice_authority", ""},
+			{"a notice to someone not affected", notice(AudiencePerson, "user:3", OutcomeSent, 5), apperr.Invalid, "incident.recipient_unknown", ""},
+			{"a notice sent in the future", notice(AudiencePerson, "user:1", OutcomeSent, 25), apperr.Invalid, "incident.sent_at_future", ""},
+			{"a notice to no authority", notice(AudienceAuthority, " ", OutcomeSent, 5), apperr.Invalid, "incident.authority_empty", ""},
+			{"a failed notice to the authority", notice(AudienceAuthority, "省网信办", OutcomeFailed, 5), "", "", StatusContained},
+			{"not notified when the authority's notice failed", status(StatusNotified), apperr.Conflict, "incident.needs_notice_authority", ""},
+			{"a notice to the authority", notice(AudienceAuthority, "省网信办", OutcomeSent, 6), "", "", StatusContained},
+			{"not notified with nobody told", status(StatusNotified), apperr.Conflict, "incident.needs_notice_people", ""},
+			{"a failed notice to user:1", notice(AudiencePerson, "user:1", OutcomeFailed, 7), "", "", StatusContained},
+			{"a notice to user:1", notice(AudiencePerson, "user:1", OutcomeSent, 8), "", "", StatusContained},
+			{"not notified with user:2 untold", status(StatusNotified), apperr.Conflict, "incident.needs_notice_people", ""},
+			{"not closed with user:2 untold", status(StatusClosed), apperr.Conflict, "incident.needs_notice_people", ""},
+			{"a notice to user:2", notice(AudiencePerson, "user:2", OutcomeDelivered, 9), "", "", StatusContained},
 			{"notified", status(StatusNotified), "", "", StatusNotified},
-			{"not closed without a notice to the people", status(StatusClosed), apperr.Conflict, "incident.needs_notice_people", ""},
-			{"a notice to the people", step(KindNoticePeople, "Sent the notice by SMS and letter to the 4 people affected."), "", "", StatusNotified},
 			{"closed", status(StatusClosed), "", "", StatusClosed},
 			{"no step once closed", step(KindNote, "late"), apperr.Conflict, "incident.closed", ""},
+			{"no notice once closed", notice(AudiencePerson, "user:2", OutcomeSent, 10), apperr.Conflict, "incident.closed", ""},
 			{"not reopened", status(StatusNotified), apperr.Conflict, "incident.status_backward", ""},
 		}
 		for _, tt := range tests {
@@ -279,7 +311,7 @@ func TestStepsAndStatus(t *testing.T) {
 					t.Fatalf("error %v, want code %s", err, tt.code)
 				}
 				e := apperr.As(err)
-				if key := e.Key; key != tt.key && fieldKeys(err)[keyField(tt.key)] != tt.key {
+				if key := e.Key; key != tt.key && !slices.Contains(slices.Collect(maps.Values(fieldKeys(err))), tt.key) {
 					t.Errorf("error %v, want key %s", err, tt.key)
 				}
 			})
@@ -292,26 +324,29 @@ func TestStepsAndStatus(t *testing.T) {
 		for _, s := range got.Steps {
 			kinds = append(kinds, s.Kind+":"+s.By)
 		}
-		want := []string{"note:staff:3", "remediation:staff:3", "status:staff:4", "notice_regulator:staff:3",
-			"status:staff:4", "notice_people:staff:3", "status:staff:4"}
+		want := []string{"note:staff:3", "remediation:staff:3", "status:staff:4", "notice_regulator:staff:5",
+			"notice_regulator:staff:5", "notice_people:staff:5", "notice_people:staff:5", "notice_people:staff:5",
+			"status:staff:4", "status:staff:4"}
 		if !slices.Equal(kinds, want) {
 			t.Errorf("steps %v, want %v", kinds, want)
 		}
 		if last := got.Steps[len(got.Steps)-1]; last.Text != string(StatusClosed) || last.At.IsZero() {
 			t.Errorf("last step %+v, want the move to closed", last)
 		}
+		// Each person's notices, with the time each was sent.
+		var notices []string
+		for _, n := range got.Notices {
+			notices = append(notices, n.Recipient+" "+n.Outcome+" "+n.SentAt.Format("15:04")+" "+n.SentBy+" "+n.Channel+" "+n.Reference)
+		}
+		wantNotices := []string{"省网信办 failed 13:00 staff:5 sms ref-1", "省网信办 sent 14:00 staff:5 sms ref-1",
+			"user:1 failed 15:00 staff:5 sms ref-1", "user:1 sent 16:00 staff:5 sms ref-1", "user:2 delivered 17:00 staff:5 sms ref-1"}
+		if !slices.Equal(notices, wantNotices) {
+			t.Errorf("notices %v, want %v", notices, wantNotices)
+		}
+		if got.Notices[0].RecordedAt.IsZero() {
+			t.Errorf("a notice with no time it was recorded")
+		}
 	})
-}
-
-// keyField returns the field a field message key is about.
-func keyField(key string) string {
-	switch key {
-	case "incident.kind_invalid":
-		return "kind"
-	case "incident.text_empty", "incident.text_long":
-		return "text"
-	}
-	return ""
 }
 
 func TestList(t *testing.T) {
@@ -365,6 +400,10 @@ func TestDatabaseKeepsTheRecord(t *testing.T) {
 			if _, err := AddStep(ctx, tx, inc.ID, KindRemediation, "r", "staff:3"); err != nil {
 				return Incident{}, err
 			}
+			if _, err := RecordNotice(ctx, tx, inc.ID, NoticeInput{Audience: AudiencePerson, Recipient: "user:1",
+				Channel: "letter", SentAt: tx.Now, Outcome: OutcomeFailed}, "staff:3"); err != nil {
+				return Incident{}, err
+			}
 			return SetStatus(ctx, tx, inc.ID, StatusContained, "staff:3")
 		}); err != nil {
 			t.Fatal(err)
@@ -377,6 +416,9 @@ func TestDatabaseKeepsTheRecord(t *testing.T) {
 			{"DELETE FROM incidents", "incidents"},
 			{"UPDATE incidents SET title = 'nothing'", "incidents"},
 			{"UPDATE incidents SET status = 'open'", "incidents"},
+			{"UPDATE incidents SET kind = 'loss'", "incidents"},
+			{"UPDATE incident_notices SET outcome = 'delivered'", "incident_notices"},
+			{"DELETE FROM incident_notices", "incident_notices"},
 		} {
 			t.Run(tt.stmt, func(t *testing.T) {
 				_, err := write(t, db, func(ctx context.Context, tx *store.Tx) (int, error) {
@@ -390,4 +432,94 @@ func TestDatabaseKeepsTheRecord(t *testing.T) {
 			})
 		}
 	})
+}
+
+// R-PII-3: an incident may be marked notified only when the authority was
+// told and every person affected has a notice that went out; a failed
+// notice tells nobody, and a person is told from their first notice sent.
+func TestCheckNotified(t *testing.T) {
+	authority := Notice{Audience: AudienceAuthority, Recipient: "省网信办", Outcome: OutcomeSent, SentAt: hours(1)}
+	to := func(o, outcome string, at float64) Notice {
+		return Notice{Audience: AudiencePerson, Recipient: o, Outcome: outcome, SentAt: hours(at)}
+	}
+	tests := []struct {
+		name     string
+		affected []string
+		notices  []Notice
+		key      string // "" when it may be marked notified
+		untold   []string
+	}{
+		{"nobody affected, authority told", nil, []Notice{authority}, "", nil},
+		{"nobody affected, authority not told", nil, nil, "incident.needs_notice_authority", nil},
+		{"authority's notice failed", nil, []Notice{{Audience: AudienceAuthority, Recipient: "x", Outcome: OutcomeFailed}}, "incident.needs_notice_authority", nil},
+		{"a person's notice is not the authority's", []string{"user:1"}, []Notice{to("user:1", OutcomeSent, 2)}, "incident.needs_notice_authority", nil},
+		{"one told, one not", []string{"user:1", "user:2"}, []Notice{authority, to("user:1", OutcomeSent, 2)}, "incident.needs_notice_people", []string{"user:2"}},
+		{"a failed notice tells nobody", []string{"user:1"}, []Notice{authority, to("user:1", OutcomeFailed, 2)}, "incident.needs_notice_people", []string{"user:1"}},
+		{"a notice to someone else", []string{"user:1"}, []Notice{authority, to("user:10", OutcomeSent, 2)}, "incident.needs_notice_people", []string{"user:1"}},
+		{"delivered counts", []string{"user:1"}, []Notice{authority, to("user:1", OutcomeDelivered, 2)}, "", nil},
+		{"everyone told", []string{"user:1", "user:2"}, []Notice{to("user:2", OutcomeSent, 3), authority, to("user:1", OutcomeFailed, 2), to("user:1", OutcomeSent, 4)}, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := CheckNotified(tt.affected, tt.notices)
+			if tt.key == "" {
+				if err != nil {
+					t.Errorf("CheckNotified = %v, want nil", err)
+				}
+			} else if e := apperr.As(err); e == nil || e.Code != apperr.Conflict || e.Key != tt.key {
+				t.Errorf("CheckNotified = %v, want conflict %s", err, tt.key)
+			}
+			if got := Untold(tt.affected, tt.notices); !slices.Equal(got, tt.untold) {
+				t.Errorf("Untold = %v, want %v", got, tt.untold)
+			}
+		})
+	}
+	t.Run("told from the first notice sent", func(t *testing.T) {
+		ps := People([]string{"user:1", "user:2"}, []Notice{to("user:1", OutcomeFailed, 1), to("user:1", OutcomeSent, 5), to("user:1", OutcomeSent, 3)})
+		if len(ps) != 2 || !ps[0].Told || !ps[0].First.SentAt.Equal(hours(3)) || ps[0].Tries != 3 || ps[1].Told || ps[1].Tries != 0 {
+			t.Errorf("People = %+v", ps)
+		}
+	})
+}
+
+func TestValidateNotice(t *testing.T) {
+	now := hours(10)
+	good := func() NoticeInput {
+		return NoticeInput{Audience: AudiencePerson, Recipient: "user:1", Channel: "letter", SentAt: hours(9), Outcome: OutcomeSent}
+	}
+	if err := good().Validate([]string{"user:1"}, now); err != nil {
+		t.Fatalf("a good notice: %v", err)
+	}
+	tests := []struct {
+		name        string
+		edit        func(*NoticeInput)
+		field, want string
+	}{
+		{"no audience", func(in *NoticeInput) { in.Audience = "" }, "audience", "incident.audience_invalid"},
+		{"a person not affected", func(in *NoticeInput) { in.Recipient = "user:2" }, "recipient", "incident.recipient_unknown"},
+		{"no authority", func(in *NoticeInput) { in.Audience, in.Recipient = AudienceAuthority, "" }, "recipient", "incident.authority_empty"},
+		{"long authority", func(in *NoticeInput) {
+			in.Audience, in.Recipient = AudienceAuthority, strings.Repeat("局", MaxAuthority+1)
+		}, "recipient", "incident.authority_long"},
+		{"invalid authority", func(in *NoticeInput) { in.Audience, in.Recipient = AudienceAuthority, "a\x00" }, "recipient", "incident.chars"},
+		{"long reference", func(in *NoticeInput) { in.Reference = strings.Repeat("x", MaxReference+1) }, "reference", "incident.reference_long"},
+		{"unknown channel", func(in *NoticeInput) { in.Channel = "pigeon" }, "channel", "incident.channel_invalid"},
+		{"no time", func(in *NoticeInput) { in.SentAt = time.Time{} }, "sent_at", "incident.sent_at_empty"},
+		{"in the future", func(in *NoticeInput) { in.SentAt = now.Add(time.Minute) }, "sent_at", "incident.sent_at_future"},
+		{"unknown outcome", func(in *NoticeInput) { in.Outcome = "maybe" }, "outcome", "incident.outcome_invalid"},
+		{"long note", func(in *NoticeInput) { in.Note = strings.Repeat("x", MaxNote+1) }, "note", "incident.note_long"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := good()
+			tt.edit(&in)
+			err := in.Validate([]string{"user:1"}, now)
+			if apperr.CodeOf(err) != apperr.Invalid {
+				t.Fatalf("Validate = %v, want invalid", err)
+			}
+			if got := fieldKeys(err); got[tt.field] != tt.want || len(got) != 1 {
+				t.Errorf("field messages %v, want only %s: %s", got, tt.field, tt.want)
+			}
+		})
+	}
 }

@@ -69,3 +69,12 @@ func (s *Service) SetStatus(ctx context.Context, rec audit.Record, id int64, st 
 		return err
 	})
 }
+
+// RecordNotice records a notice of incident id (RecordNotice), recording
+// rec with it.
+func (s *Service) RecordNotice(ctx context.Context, rec audit.Record, id int64, in NoticeInput, by string) error {
+	return audit.Write(ctx, s.DB, rec, func(tx *store.Tx) error {
+		_, err := RecordNotice(ctx, tx, id, in, by)
+		return err
+	})
+}

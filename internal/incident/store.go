@@ -26,6 +26,7 @@ func Open(ctx context.Context, tx *store.Tx, in Input, by string) (Incident, err
 		return Incident{}, errors.New("incident: Open needs the actor who opens it")
 	}
 	inc := Incident{
+		Type:         in.Type,
 		Title:        strings.TrimSpace(in.Title),
 		Description:  strings.TrimSpace(in.Description),
 		Status:       StatusOpen,
@@ -40,9 +41,9 @@ func Open(ctx context.Context, tx *store.Tx, in Input, by string) (Incident, err
 	if err != nil {
 		return Incident{}, err
 	}
-	if err := tx.QueryRowContext(ctx, `INSERT INTO incidents (title, description, status, opened_by, opened_at, suspect_actor, scope_from, scope_to)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		inc.Title, inc.Description, inc.Status, inc.OpenedBy, inc.OpenedAt.UnixMicro(), inc.SuspectActor,
+	if err := tx.QueryRowContext(ctx, `INSERT INTO incidents (kind, title, description, status, opened_by, opened_at, suspect_actor, scope_from, scope_to)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		inc.Type, inc.Title, inc.Description, inc.Status, inc.OpenedBy, inc.OpenedAt.UnixMicro(), inc.SuspectActor,
 		inc.From.UnixMicro(), inc.To.UnixMicro()).Scan(&inc.ID); err != nil {
 		return Incident{}, fmt.Errorf("incident: storing: %w", err)
 	}
@@ -93,9 +94,9 @@ func AddStep(ctx context.Context, tx *store.Tx, id int64, kind, text, by string)
 
 // SetStatus moves incident id forward to s. Moving back, or to where it is,
 // returns apperr.Conflict; so does moving to contained or closed before a
-// remediation step, to notified before a notice step (to the people or the
-// regulator), or to closed before a notice to the people affected. An
-// unknown s returns apperr.Invalid, no such incident apperr.NotFound.
+// remediation step, and to notified or closed before the authority and
+// every person affected were told (CheckNotified, R-PII-3). An unknown s
+// returns apperr.Invalid, no such incident apperr.NotFound.
 func SetStatus(ctx context.Context, tx *store.Tx, id int64, s Status, by string) (Incident, error) {
 	if s.rank() < 0 {
 		return Incident{}, apperr.New(apperr.Invalid, "incident.status_unknown")
@@ -114,13 +115,17 @@ func SetStatus(ctx context.Context, tx *store.Tx, id int64, s Status, by string)
 	if err != nil {
 		return Incident{}, err
 	}
-	switch {
-	case (s == StatusContained || s == StatusClosed) && n[KindRemediation] == 0:
+	if (s == StatusContained || s == StatusClosed) && n[KindRemediation] == 0 {
 		return Incident{}, apperr.New(apperr.Conflict, "incident.needs_remediation")
-	case s == StatusNotified && n[KindNoticePeople]+n[KindNoticeRegulator] == 0:
-		return Incident{}, apperr.New(apperr.Conflict, "incident.needs_notice")
-	case s == StatusClosed && n[KindNoticePeople] == 0:
-		return Incident{}, apperr.New(apperr.Conflict, "incident.needs_notice_people")
+	}
+	if s == StatusNotified || s == StatusClosed {
+		inc, err := Get(ctx, tx, id)
+		if err != nil {
+			return Incident{}, err
+		}
+		if err := CheckNotified(inc.Affected, inc.Notices); err != nil {
+			return Incident{}, err
+		}
 	}
 	if _, err := tx.ExecContext(ctx, "UPDATE incidents SET status = $1 WHERE id = $2", s, id); err != nil {
 		return Incident{}, fmt.Errorf("incident %d: setting the status: %w", id, err)
@@ -129,6 +134,65 @@ func SetStatus(ctx context.Context, tx *store.Tx, id int64, s Status, by string)
 		return Incident{}, err
 	}
 	return Get(ctx, tx, id)
+}
+
+// RecordNotice records a notice of incident id to the authority or to one
+// person affected, sent by by, and adds its step to the incident's record
+// (KindNoticeRegulator or KindNoticePeople). It returns apperr.Invalid with
+// field messages for wrong input (NoticeInput.Validate), apperr.NotFound
+// for no such incident and apperr.Conflict once it is closed.
+func RecordNotice(ctx context.Context, tx *store.Tx, id int64, in NoticeInput, by string) (Incident, error) {
+	if by == "" {
+		return Incident{}, errors.New("incident: RecordNotice needs the actor who sent it")
+	}
+	status, err := lockStatus(ctx, tx, id)
+	if err != nil {
+		return Incident{}, err
+	}
+	if status == StatusClosed {
+		return Incident{}, apperr.New(apperr.Conflict, "incident.closed")
+	}
+	affected, err := affectedOf(ctx, tx, id)
+	if err != nil {
+		return Incident{}, err
+	}
+	if err := in.Validate(affected, tx.Now); err != nil {
+		return Incident{}, err
+	}
+	n := Notice{Audience: in.Audience, Recipient: strings.TrimSpace(in.Recipient), Reference: strings.TrimSpace(in.Reference),
+		Channel: in.Channel, SentAt: in.SentAt.UTC().Truncate(time.Microsecond), SentBy: by, Outcome: in.Outcome,
+		Note: strings.TrimSpace(in.Note)}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO incident_notices
+		(incident_id, audience, recipient, reference, channel, sent_at, sent_by, outcome, note, recorded_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		id, n.Audience, n.Recipient, n.Reference, n.Channel, n.SentAt.UnixMicro(), n.SentBy, n.Outcome, n.Note,
+		tx.Now.UnixMicro()); err != nil {
+		return Incident{}, fmt.Errorf("incident %d: recording a notice: %w", id, err)
+	}
+	kind := KindNoticePeople
+	if n.Audience == AudienceAuthority {
+		kind = KindNoticeRegulator
+	}
+	text := n.Recipient + " · " + n.Channel + " · " + n.Outcome + " · " + n.SentAt.Format(time.RFC3339)
+	if n.Reference != "" {
+		text += " · " + n.Reference
+	}
+	if err := addStep(ctx, tx, id, kind, text, by); err != nil {
+		return Incident{}, err
+	}
+	return Get(ctx, tx, id)
+}
+
+// affectedOf returns the objects incident id affects.
+func affectedOf(ctx context.Context, tx *store.Tx, id int64) ([]string, error) {
+	var out []string
+	err := each(ctx, tx, "SELECT object FROM incident_affected WHERE incident_id = $1", []any{id}, func(rows *sql.Rows) error {
+		var o string
+		err := rows.Scan(&o)
+		out = append(out, o)
+		return err
+	})
+	return out, err
 }
 
 // lockStatus returns incident id's status, locking its row on PostgreSQL so
@@ -194,11 +258,11 @@ func load(ctx context.Context, tx *store.Tx, id int64) ([]Incident, error) {
 		where, args = " WHERE id = $1", []any{id}
 	}
 	var incs []Incident
-	err := each(ctx, tx, `SELECT id, title, description, status, opened_by, opened_at, suspect_actor, scope_from, scope_to
+	err := each(ctx, tx, `SELECT id, kind, title, description, status, opened_by, opened_at, suspect_actor, scope_from, scope_to
 		FROM incidents`+where+" ORDER BY id DESC", args, func(rows *sql.Rows) error {
 		var inc Incident
 		var opened, from, to int64
-		err := rows.Scan(&inc.ID, &inc.Title, &inc.Description, &inc.Status, &inc.OpenedBy, &opened,
+		err := rows.Scan(&inc.ID, &inc.Type, &inc.Title, &inc.Description, &inc.Status, &inc.OpenedBy, &opened,
 			&inc.SuspectActor, &from, &to)
 		inc.OpenedAt, inc.From, inc.To = micros(opened), micros(from), micros(to)
 		incs = append(incs, inc)
@@ -241,6 +305,23 @@ func load(ctx context.Context, tx *store.Tx, id int64) ([]Incident, error) {
 		s.At = micros(at)
 		if inc := byID[id]; inc != nil {
 			inc.Steps = append(inc.Steps, s)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = each(ctx, tx, `SELECT incident_id, id, audience, recipient, reference, channel, sent_at, sent_by, outcome, note, recorded_at
+		FROM incident_notices`+where+" ORDER BY incident_id, id", args, func(rows *sql.Rows) error {
+		var id, sent, recorded int64
+		var n Notice
+		if err := rows.Scan(&id, &n.ID, &n.Audience, &n.Recipient, &n.Reference, &n.Channel, &sent, &n.SentBy, &n.Outcome,
+			&n.Note, &recorded); err != nil {
+			return err
+		}
+		n.SentAt, n.RecordedAt = micros(sent), micros(recorded)
+		if inc := byID[id]; inc != nil {
+			inc.Notices = append(inc.Notices, n)
 		}
 		return nil
 	})

@@ -120,13 +120,13 @@ func TestPersonalDataViewIsAudited(t *testing.T) {
 			t.Errorf("the view is logged as %+v", e.Record)
 		}
 		today := f.s.now().In(chinaTime).Format("2006-01-02")
-		resp = f.as(string(staff.SecurityAdmin), "POST", "/staff/incidents", url.Values{"title": {"reviewer laptop lost"},
+		resp = f.as(string(staff.SecurityAdmin), "POST", "/staff/incidents", url.Values{"type": {"loss"}, "title": {"reviewer laptop lost"},
 			"description": {"the laptop had an open session"}, "suspect_actor": {reviewer}, "from": {today}, "to": {today}})
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("opening an incident: %d\n%s", resp.StatusCode, body(t, resp))
 		}
 		page := body(t, f.as(string(staff.SecurityAdmin), "GET", resp.Header.Get("Location"), nil))
-		if !strings.Contains(page, `<li class="affected">user:`+user+`</li>`) {
+		if !strings.Contains(page, `<span class="affected">user:`+user+`</span>`) {
 			t.Errorf("the incident does not list the person viewed:\n%s", page)
 		}
 		if e := lastAudit(t, db, "incident.open"); e.Object == "" || e.Object == "incident" {

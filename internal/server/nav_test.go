@@ -46,7 +46,7 @@ func TestConsoleNavigation(t *testing.T) {
 		staff.Admin: {"/staff", "/staff/payouts", "/staff/charities", "/staff/charity-pay", "/staff/hospitals", "/staff/bank", "/staff/custody", "/staff/reconcile", "/staff/refunds",
 			"/staff/terminations", "/staff/approvals", "/staff/members", "/staff/rules"},
 		staff.Auditor: {"/staff", "/staff/payouts", "/staff/charity-pay", "/staff/hospitals", "/staff/bank", "/staff/custody", "/staff/reconcile", "/staff/refunds", "/staff/terminations", "/staff/approvals",
-			"/staff/members", "/staff/rules", "/staff/audit", "/staff/incidents"},
+			"/staff/members", "/staff/rules", "/staff/audit", "/staff/incidents", "/staff/conformance"},
 		staff.SecurityAdmin: {"/staff", "/staff/approvals", "/staff/members", "/staff/audit", "/staff/incidents"},
 	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {

@@ -99,20 +99,44 @@ type StaffIncidents struct {
 
 // IncidentRow is one incident in the list.
 type IncidentRow struct {
-	ID                      int64
-	Title, Status, OpenedAt string
-	Affected                int
+	ID                            int64
+	Type, Title, Status, OpenedAt string
+	Affected                      int
+	Untold                        int // people affected no notice told yet
 }
 
-// StaffIncident is one incident: scope, affected people, steps.
+// StaffIncident is one incident: scope, affected people and whether and
+// when each was told, the notices to the authority, steps.
 type StaffIncident struct {
-	ID                                   int64
-	Title, Description, Status, OpenedBy string
-	OpenedAt, Scope                      string
-	Affected                             []string
-	Steps                                []StepRow
-	Next                                 []string // statuses it may move to
-	Form                                 Form
+	ID                                         int64
+	Type, Title, Description, Status, OpenedBy string
+	OpenedAt, Scope                            string
+	Affected                                   []string
+	People                                     []IncidentPerson
+	Untold                                     int
+	Authority                                  []NoticeRow // notices to the authority
+	AuthorityTold                              bool
+	Steps                                      []StepRow
+	Next                                       []string // statuses it may move to
+	Closed                                     bool
+	Form                                       Form
+}
+
+// IncidentPerson is one person an incident affects: whether they were
+// told, and when, by which channel and by whom (the first notice that went
+// out); Notices counts every notice recorded, failed ones too.
+type IncidentPerson struct {
+	Object                  string
+	Told                    bool
+	SentAt, Channel, SentBy string
+	Outcome                 string
+	Notices                 int
+}
+
+// NoticeRow is one recorded notice.
+type NoticeRow struct {
+	Recipient, Reference, Channel string
+	SentAt, SentBy, Outcome, Note string
 }
 
 // StepRow is one remediation step or notice.

@@ -44,8 +44,11 @@ var samples = []Page{
 		Decided: []ProposalRow{{ID: 3, Status: "approved"}}, Self: 1},
 	StaffRules{Current: []RuleLink{{ID: 1, Kind: "fees"}}, Drafts: []DraftRow{{ID: 2, Kind: "fees", Major: true, State: "draft"}},
 		Kinds: []string{"fees", "privacy"}, Form: Form{Errors: map[string]string{"body_zh": "x"}}},
-	StaffIncidents{Incidents: []IncidentRow{{ID: 1, Title: "t", Affected: 2}}},
-	StaffIncident{ID: 1, Title: "t", Affected: []string{"user:1"}, Steps: []StepRow{{Kind: "remediation", Text: "x"}}, Next: []string{"contained"}},
+	StaffIncidents{Incidents: []IncidentRow{{ID: 1, Type: "loss", Title: "t", Affected: 2, Untold: 1}}},
+	StaffIncident{ID: 1, Type: "leak", Title: "t", Affected: []string{"user:1", "user:2"}, Untold: 1,
+		People:    []IncidentPerson{{Object: "user:1", Told: true, SentAt: "2026-03-01 16:00", Channel: "sms", SentBy: "staff:5", Outcome: "sent", Notices: 2}, {Object: "user:2"}},
+		Authority: []NoticeRow{{Recipient: "省网信办", Reference: "r-1", Channel: "email", SentAt: "2026-03-01 14:00", SentBy: "staff:5", Outcome: "sent"}},
+		Steps:     []StepRow{{Kind: "remediation", Text: "x"}, {Kind: "notice_people", Text: "y"}}, Next: []string{"contained"}},
 	StaffUser{ID: 1, Phone: "13800138000", Verified: true, Name: "张三明", Number: "11010519491231002X"},
 }
 

@@ -174,6 +174,8 @@ func (c *Console) Routes() []site.Route {
 		{Pattern: "GET /staff/incidents/{id}", Handler: c.incidentPage},
 		{Pattern: "POST /staff/incidents/{id}/steps", Handler: c.incidentStep},
 		{Pattern: "POST /staff/incidents/{id}/status", Handler: c.incidentStatus},
+		{Pattern: "POST /staff/incidents/{id}/notices", Handler: c.incidentNotice},
+		{Pattern: "GET /staff/conformance", Handler: c.conformancePage},
 		{Pattern: "POST /staff/users", Handler: c.findUser},
 		{Pattern: "GET /staff/users/{id}", Handler: c.staffUser},
 	}

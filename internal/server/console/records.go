@@ -166,8 +166,8 @@ func (c *Console) incidentsView(r *http.Request) (web.StaffIncidents, error) {
 	var p web.StaffIncidents
 	list, err := c.Incidents.List(r.Context())
 	for _, in := range list {
-		p.Incidents = append(p.Incidents, web.IncidentRow{ID: in.ID, Title: in.Title, Status: string(in.Status),
-			OpenedAt: site.Minute(in.OpenedAt), Affected: len(in.Affected)})
+		p.Incidents = append(p.Incidents, web.IncidentRow{ID: in.ID, Type: in.Type, Title: in.Title, Status: string(in.Status),
+			OpenedAt: site.Minute(in.OpenedAt), Affected: len(in.Affected), Untold: len(incident.Untold(in.Affected, in.Notices))})
 	}
 	return p, err
 }
@@ -176,13 +176,13 @@ func (c *Console) incidentsView(r *http.Request) (web.StaffIncidents, error) {
 // come from the audit log. Its record names the incident, whose id the
 // service makes, so refusals name "incident".
 func (c *Console) openIncident(w http.ResponseWriter, r *http.Request) error {
-	values, err := site.Posted(r, "title", "description", "suspect_actor", "from", "to")
+	values, err := site.Posted(r, "type", "title", "description", "suspect_actor", "from", "to")
 	if err != nil {
 		return err
 	}
 	var opened incident.Incident
 	err = c.Auditor.Act(r, "incident", "", func(rec audit.Record) error {
-		in := incident.Input{Title: values["title"], Description: values["description"], SuspectActor: site.Limit(values["suspect_actor"], 64)}
+		in := incident.Input{Type: values["type"], Title: values["title"], Description: values["description"], SuspectActor: site.Limit(values["suspect_actor"], 64)}
 		e := apperr.New(apperr.Invalid, "")
 		var err error
 		if in.From, err = site.ParseDay(values["from"], false); err != nil || in.From.IsZero() {
@@ -228,8 +228,25 @@ func (c *Console) incidentView(r *http.Request, id int64) (web.StaffIncident, er
 	if in.SuspectActor != "" {
 		scope = in.SuspectActor + " · " + scope
 	}
-	p := web.StaffIncident{ID: in.ID, Title: in.Title, Description: in.Description, Status: string(in.Status),
-		OpenedBy: in.OpenedBy, OpenedAt: site.Minute(in.OpenedAt), Scope: scope, Affected: in.Affected}
+	p := web.StaffIncident{ID: in.ID, Type: in.Type, Title: in.Title, Description: in.Description, Status: string(in.Status),
+		OpenedBy: in.OpenedBy, OpenedAt: site.Minute(in.OpenedAt), Scope: scope, Affected: in.Affected,
+		AuthorityTold: incident.AuthorityTold(in.Notices), Closed: in.Status == incident.StatusClosed}
+	// Whether and when each person affected was told (R-PII-3).
+	for _, pn := range incident.People(in.Affected, in.Notices) {
+		row := web.IncidentPerson{Object: pn.Object, Told: pn.Told, Notices: pn.Tries}
+		if pn.Told {
+			row.SentAt, row.Channel, row.SentBy, row.Outcome = site.Minute(pn.First.SentAt), pn.First.Channel, pn.First.SentBy, pn.First.Outcome
+		} else {
+			p.Untold++
+		}
+		p.People = append(p.People, row)
+	}
+	for _, n := range in.Notices {
+		if n.Audience == incident.AudienceAuthority {
+			p.Authority = append(p.Authority, web.NoticeRow{Recipient: n.Recipient, Reference: n.Reference, Channel: n.Channel,
+				SentAt: site.Minute(n.SentAt), SentBy: n.SentBy, Outcome: n.Outcome, Note: n.Note})
+		}
+	}
 	for _, st := range in.Steps {
 		p.Steps = append(p.Steps, web.StepRow{At: site.Minute(st.At), By: st.By, Kind: st.Kind, Text: st.Text})
 	}
@@ -247,6 +264,48 @@ func (c *Console) incidentStep(w http.ResponseWriter, r *http.Request) error {
 	return c.incidentChange(w, r, func(rec audit.Record, id int64) error {
 		return c.Incidents.AddStep(r.Context(), rec, id, r.PostFormValue("kind"), r.PostFormValue("text"), me(r).Actor())
 	})
+}
+
+// incidentNotice records a notice of an incident to the authority or to
+// one person affected, sent by the staff member by SMS, e-mail, letter or
+// in the app (R-PII-3).
+func (c *Console) incidentNotice(w http.ResponseWriter, r *http.Request) error {
+	id, err := site.PathID(r)
+	if err != nil {
+		return err
+	}
+	values, err := site.Posted(r, "recipient", "authority", "reference", "channel", "sent_at", "outcome", "note")
+	if err != nil {
+		return err
+	}
+	err = c.Auditor.Act(r, "incident:"+strconv.FormatInt(id, 10), site.AuditText(values["recipient"], 64), func(rec audit.Record) error {
+		in := incident.NoticeInput{Audience: incident.AudiencePerson, Recipient: values["recipient"], Reference: values["reference"],
+			Channel: values["channel"], Outcome: values["outcome"], Note: values["note"]}
+		if values["recipient"] == incident.AudienceAuthority {
+			in.Audience, in.Recipient = incident.AudienceAuthority, values["authority"]
+		}
+		if in.SentAt, err = site.ParseMinute(values["sent_at"]); err != nil {
+			return &apperr.Error{Code: apperr.Invalid, Key: "incident.invalid", Fields: []apperr.FieldError{{Field: "sent_at", Key: "form.date"}}}
+		}
+		err := c.Incidents.RecordNotice(r.Context(), rec, id, in, me(r).Actor())
+		if e := apperr.As(err); e != nil && in.Audience == incident.AudienceAuthority {
+			// The authority's name is typed in its own field.
+			for i := range e.Fields {
+				if e.Fields[i].Field == "recipient" {
+					e.Fields[i].Field = "authority"
+				}
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return reshow(c, w, r, err, values, func(f web.Form) (web.StaffIncident, error) {
+			p, err := c.incidentView(r, id)
+			p.Form = f
+			return p, err
+		})
+	}
+	return site.Redirect(w, r, "/staff/incidents/"+strconv.FormatInt(id, 10))
 }
 
 func (c *Console) incidentStatus(w http.ResponseWriter, r *http.Request) error {

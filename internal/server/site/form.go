@@ -2,6 +2,7 @@ package site
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -155,6 +156,28 @@ func ParseDay(v string, end bool) (time.Time, error) {
 	}
 	if end {
 		t = t.Add(24*time.Hour - time.Microsecond)
+	}
+	return t.UTC(), nil
+}
+
+// ParseMinute reads a time to the minute in China time as a browser's
+// datetime-local field sends it ("2006-01-02T15:04", seconds allowed).
+// Empty is the zero time.
+func ParseMinute(v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	layout := "2006-01-02T15:04"
+	if len(v) > len(layout) {
+		layout = "2006-01-02T15:04:05"
+	}
+	t, err := time.ParseInLocation(layout, v, ChinaTime)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if t.Format(layout) != v {
+		// time accepts "8:30" for "08:30"; a browser never sends it.
+		return time.Time{}, fmt.Errorf("site: %q is not a datetime-local value", v)
 	}
 	return t.UTC(), nil
 }

@@ -116,3 +116,33 @@ func FuzzPathNumber(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseMinute feeds the datetime-local fields of the console (when an
+// incident notice was sent) to ParseMinute. It never panics; a time it
+// accepts is in UTC and shows, in China time, as the minute typed.
+func FuzzParseMinute(f *testing.F) {
+	for _, s := range []string{"2026-01-05T08:30", "2026-01-05T08:30:15", "", "2026-02-30T00:00", "2026-01-05 08:30", "2026-01-05T24:00", "0000-01-01T00:00", "2026-01-05T08:30Z", "2026-01-05T8:30"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		got, err := ParseMinute(v)
+		if err != nil {
+			if !got.IsZero() {
+				t.Fatalf("%q refused but read as %v", v, got)
+			}
+			return
+		}
+		if v == "" {
+			if !got.IsZero() {
+				t.Fatal("an empty field is not the zero time")
+			}
+			return
+		}
+		if got.Location() != time.UTC {
+			t.Fatalf("%q read in %v", v, got.Location())
+		}
+		if want := v[:16]; got.In(ChinaTime).Format("2006-01-02T15:04") != want {
+			t.Fatalf("%q read as %s", v, got.In(ChinaTime).Format("2006-01-02T15:04"))
+		}
+	})
+}
