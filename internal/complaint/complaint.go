@@ -119,7 +119,7 @@ const (
 	MaxName      = 50   // characters of the contact name
 	MaxStaffRef  = 64   // characters of the staff member named
 	MaxEmail     = 254
-	MaxEvidence  = 5  // files attached to one complaint
+	MaxEvidence  = 5 // files attached to one complaint
 	MaxFileName  = 120
 	MaxPerHour   = 5  // complaints from one client in an hour (the repeat limit)
 	RepeatWindow = 24 // hours in which the same text from the same client is the same complaint
