@@ -7,7 +7,9 @@ import (
 	"github.com/carefund/carefund/internal/staff"
 )
 
-func sh(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, Shanghai) }
+func sh(y int, m time.Month, d, h, min int) time.Time {
+	return time.Date(y, m, d, h, min, 0, 0, Shanghai)
+}
 
 // endOf is 24:00 of the day in Shanghai.
 func endOf(y int, m time.Month, d int) time.Time { return sh(y, m, d, 24, 0).UTC() }
@@ -191,8 +193,8 @@ func TestCheckResponse(t *testing.T) {
 		t.Errorf("plain response: %v", err)
 	}
 	for text, key := range map[string]string{
-		"":                       KeyResponseEmpty,
-		"加微信私聊，保证治愈":             KeyResponseScreen,
+		"":                      KeyResponseEmpty,
+		"加微信私聊，保证治愈":            KeyResponseScreen,
 		string(make([]rune, 1)): KeyChars,
 	} {
 		if _, err := CheckResponse(text); !hasField(err, FieldResponse, key) {
