@@ -1,5 +1,5 @@
 -- The schema carefund's migrations build, read from SQLite after the last
--- migration (0036_translog_witnesses.sql). PostgreSQL has the same tables and
+-- migration (0040_wind_down.sql). PostgreSQL has the same tables and
 -- columns (a test checks); its types are in internal/store/migrations/postgres.
 -- Generated: go test ./internal/store -run SchemaDoc -update
 
@@ -1156,6 +1156,36 @@ CREATE TABLE wechat_tokens (
 	lease_until  BIGINT NOT NULL DEFAULT 0,
 	lease_holder TEXT   NOT NULL DEFAULT '',
 	refreshed_at BIGINT NOT NULL DEFAULT 0
+);
+
+CREATE TABLE wind_down_requests (
+	wind_down_id      BIGINT  NOT NULL REFERENCES wind_downs (id),
+	request_id        BIGINT  NOT NULL PRIMARY KEY REFERENCES requests (id),
+	state_at_start    TEXT    NOT NULL CHECK (state_at_start <> ''),
+	held_at_start_fen BIGINT  NOT NULL CHECK (held_at_start_fen >= 0),
+	refund_run        BIGINT  REFERENCES refund_runs (id),
+	done_at           BIGINT
+);
+
+CREATE TABLE wind_downs (
+	id                INTEGER NOT NULL PRIMARY KEY,
+	proposal_id       BIGINT  NOT NULL UNIQUE REFERENCES staff_proposals (id),
+	live              INTEGER UNIQUE CHECK (live = 1),
+	reason            TEXT    NOT NULL CHECK (reason <> ''),
+	notice            TEXT    NOT NULL CHECK (notice <> ''),
+	withdrawn_on      TEXT    NOT NULL CHECK (length(withdrawn_on) = 10),
+	ministry_ref      TEXT    NOT NULL CHECK (ministry_ref <> ''),
+	proposed_by       BIGINT  NOT NULL REFERENCES staff (id),
+	proposed_at       BIGINT  NOT NULL,
+	approved_by       BIGINT  REFERENCES staff (id),
+	approved_at       BIGINT,
+	refund_from       BIGINT,
+	deadline          BIGINT,
+	held_at_start_fen BIGINT  NOT NULL DEFAULT 0 CHECK (held_at_start_fen >= 0),
+	completed_at      BIGINT,
+	CHECK (approved_by IS NULL OR approved_by <> proposed_by),
+	CHECK ((approved_at IS NULL) = (deadline IS NULL)),
+	CHECK (completed_at IS NULL OR approved_at IS NOT NULL)
 );
 
 CREATE INDEX audit_log_action ON audit_log (action, seq);
