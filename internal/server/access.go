@@ -41,6 +41,7 @@ var permissions = map[string]access{
 	"GET /rules":                        anyone,
 	"GET /charity":                      anyone,
 	"GET /figures":                      anyone,
+	"GET /wind-down":                    anyone,
 	"GET /log":                          anyone,
 	"GET /rules/{kind}":                 anyone,
 	"GET /rules/{kind}/versions/{id}":   anyone,
@@ -223,6 +224,11 @@ var permissions = map[string]access{
 	"POST /staff/terminations/{id}/referrals":              roles("termination.referral", termination.ReferralRoles...),
 	"POST /staff/terminations/{id}/referrals/{rid}/reveal": roles("pii.view.referral_officer", termination.ReferralRoles...),
 	"GET /staff/terminations/{id}/documents/{did}":         roles("termination.document.open", termination.ReferralRoles...),
+	// The platform's wind-down (R-WIND-1): an admin proposes it, another
+	// admin approves it (staff.Policies); finance and auditors follow it.
+	"GET /staff/wind-down":              roles("winddown.view", staff.Admin, staff.Finance, staff.Auditor),
+	"POST /staff/wind-down":             roles("winddown.propose", staff.Policies[staff.KindWindDown].Proposers...),
+	"POST /staff/wind-down/{id}/decide": roles("winddown.decide", staff.Policies[staff.KindWindDown].Approvers...),
 }
 
 // Cookie names. The staff cookie is SameSite=Strict: the console is never

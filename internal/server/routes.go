@@ -20,6 +20,7 @@ func (s *Server) routes() []route {
 		{"GET /complaints", s.complaintsPage},
 		{"GET /charity", s.charityPage},
 		{"GET /figures", s.figuresPage},
+		{"GET /wind-down", s.windDownPage},
 		{"GET /log", s.logPage},
 		{"POST /language", s.setLanguage},
 		{"GET /static/{file}", s.static},

@@ -118,6 +118,12 @@ func NewSchedule(approved time.Time) Schedule {
 	return Schedule{Start: approved, RefundFrom: day.AddDate(0, 0, PayoutDays), Deadline: day.AddDate(0, 0, DeadlineDays)}
 }
 
+// LastDay is the last day (YYYY-MM-DD, China) by the end of which
+// everything is out: the day before Deadline.
+func (s Schedule) LastDay() string {
+	return s.Deadline.Add(-time.Second).In(Zone).Format(time.DateOnly)
+}
+
 // Day returns the day of the wind-down now falls on: 0 on the day of
 // approval.
 func (s Schedule) Day(now time.Time) int {

@@ -30,6 +30,9 @@ func TestSchedule(t *testing.T) {
 			if s.Deadline.Sub(tc.approved) > DeadlineDays*24*time.Hour {
 				t.Errorf("deadline %s more than 60 days after %s", s.Deadline, tc.approved)
 			}
+			if last := s.LastDay(); last >= tc.deadline[:10] {
+				t.Errorf("last day %s, want the day before %s", last, tc.deadline[:10])
+			}
 			if d := s.Day(s.Deadline); d != DeadlineDays {
 				t.Errorf("the deadline is day %d", d)
 			}

@@ -36,6 +36,7 @@ import (
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/termination"
 	"github.com/carefund/carefund/internal/web"
+	"github.com/carefund/carefund/internal/winddown"
 )
 
 // Console serves the staff console's screens.
@@ -64,6 +65,9 @@ type Console struct {
 	// Terminations suspends and terminates requests (terminations.go);
 	// nil hides its screens.
 	Terminations *termination.Service
+	// WindDown is the platform's wind-down (winddown.go); nil hides its
+	// screen.
+	WindDown *winddown.Service
 	// CharityPay is money to charity (charitypay.go); nil hides its
 	// screen.
 	CharityPay *charitypay.Service
@@ -159,6 +163,10 @@ func (c *Console) Routes() []site.Route {
 		{Pattern: "POST /staff/terminations/{id}/referrals", Handler: c.addReferral},
 		{Pattern: "POST /staff/terminations/{id}/referrals/{rid}/reveal", Handler: c.revealOfficer},
 		{Pattern: "GET /staff/terminations/{id}/documents/{did}", Handler: c.terminationDocument},
+		// The platform's wind-down (winddown.go).
+		{Pattern: "GET /staff/wind-down", Handler: c.windDownPage},
+		{Pattern: "POST /staff/wind-down", Handler: c.proposeWindDown},
+		{Pattern: "POST /staff/wind-down/{id}/decide", Handler: c.decideWindDown},
 		{Pattern: "GET /staff/approvals", Handler: c.approvalsPage},
 		{Pattern: "POST /staff/approvals/{id}", Handler: c.decide},
 		{Pattern: "GET /staff/members", Handler: c.membersPage},
