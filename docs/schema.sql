@@ -1182,6 +1182,7 @@ CREATE TABLE wind_downs (
 	refund_from       BIGINT,
 	deadline          BIGINT,
 	held_at_start_fen BIGINT  NOT NULL DEFAULT 0 CHECK (held_at_start_fen >= 0),
+	after_entry       BIGINT  NOT NULL DEFAULT 0, -- the last ledger entry before approval
 	completed_at      BIGINT,
 	CHECK (approved_by IS NULL OR approved_by <> proposed_by),
 	CHECK ((approved_at IS NULL) = (deadline IS NULL)),

@@ -140,12 +140,16 @@ func (s *Service) Executor() staff.Executor {
 				return err
 			}
 		}
-		f, err := figures(ctx, tx, tx.Now, 0)
+		after, err := lastEntry(ctx, tx)
+		if err != nil {
+			return err
+		}
+		f, err := figures(ctx, tx, after, 0)
 		if err != nil {
 			return err
 		}
 		sched := NewSchedule(tx.Now)
-		if err := setApproved(ctx, tx, w.ID, p.DecidedBy, sched, f.Held); err != nil {
+		if err := setApproved(ctx, tx, w.ID, p.DecidedBy, sched, f.Held, after); err != nil {
 			return err
 		}
 		_, err = audit.Append(ctx, tx, audit.Record{Actor: actor, Action: "winddown.approve",
@@ -334,7 +338,7 @@ func (s *Service) Progress(ctx context.Context, withRows bool) (Progress, error)
 			return apperr.New(apperr.NotFound, KeyNotFound)
 		}
 		p.WindDown, p.Day = w, w.Schedule.Day(tx.Now)
-		if p.Figures, err = figures(ctx, tx, w.ApprovedAt, w.StartHeld); err != nil {
+		if p.Figures, err = figures(ctx, tx, w.AfterEntry, w.StartHeld); err != nil {
 			return err
 		}
 		rs, err := rows(ctx, tx)

@@ -26,6 +26,7 @@ type WindDown struct {
 	ProposedAt, ApprovedAt   time.Time
 	CompletedAt              time.Time
 	StartHeld                money.Fen    // undisbursed at approval
+	AfterEntry               int64        // the last ledger entry before approval
 	Status                   staff.Status // the proposal's
 	Schedule                 Schedule
 	Live                     bool
@@ -35,7 +36,7 @@ type WindDown struct {
 func (w WindDown) Approved() bool { return !w.ApprovedAt.IsZero() }
 
 const windDownColumns = `w.id, w.proposal_id, w.live, w.reason, w.notice, w.withdrawn_on, w.ministry_ref, w.proposed_by, w.proposed_at,
-	w.approved_by, w.approved_at, w.held_at_start_fen, w.completed_at, p.status`
+	w.approved_by, w.approved_at, w.held_at_start_fen, w.after_entry, w.completed_at, p.status`
 
 func scanWindDown(row interface{ Scan(...any) error }) (WindDown, error) {
 	var w WindDown
@@ -43,7 +44,7 @@ func scanWindDown(row interface{ Scan(...any) error }) (WindDown, error) {
 	var proposedAt, held int64
 	var status string
 	if err := row.Scan(&w.ID, &w.ProposalID, &live, &w.Reason, &w.Notice, &w.WithdrawnOn, &w.MinistryRef, &w.ProposedBy, &proposedAt,
-		&approvedBy, &approvedAt, &held, &completedAt, &status); err != nil {
+		&approvedBy, &approvedAt, &held, &w.AfterEntry, &completedAt, &status); err != nil {
 		return WindDown{}, err
 	}
 	w.Live, w.ApprovedBy, w.StartHeld, w.Status = live.Valid, approvedBy.Int64, money.Fen(held), staff.Status(status)
@@ -109,10 +110,10 @@ func insertWindDown(ctx context.Context, tx *store.Tx, p Proposal, proposal, by 
 	return id, err
 }
 
-func setApproved(ctx context.Context, tx *store.Tx, id, by int64, s Schedule, held money.Fen) error {
+func setApproved(ctx context.Context, tx *store.Tx, id, by int64, s Schedule, held money.Fen, after int64) error {
 	res, err := tx.ExecContext(ctx, `UPDATE wind_downs SET approved_by = $2, approved_at = $3, refund_from = $4, deadline = $5,
-		held_at_start_fen = $6 WHERE id = $1 AND approved_at IS NULL`,
-		id, by, s.Start.UnixMicro(), s.RefundFrom.UnixMicro(), s.Deadline.UnixMicro(), int64(held))
+		held_at_start_fen = $6, after_entry = $7 WHERE id = $1 AND approved_at IS NULL`,
+		id, by, s.Start.UnixMicro(), s.RefundFrom.UnixMicro(), s.Deadline.UnixMicro(), int64(held), after)
 	if err != nil {
 		return err
 	}
@@ -212,31 +213,38 @@ func setDone(ctx context.Context, tx *store.Tx, request int64) error {
 	return err
 }
 
-// figures reads the wind-down's money from the ledger since since: what
+// lastEntry returns the id of the ledger's last entry.
+func lastEntry(ctx context.Context, tx *store.Tx) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM ledger_entries").Scan(&id)
+	return id, err
+}
+
+// figures reads the wind-down's money from the ledger after entry after: what
 // arrived, what was paid out (the custody account's payments of payouts,
 // net of returns and reversals), paid back and sent to charity, and what
 // all requests hold now.
-func figures(ctx context.Context, tx *store.Tx, since time.Time, heldAtStart money.Fen) (Figures, error) {
+func figures(ctx context.Context, tx *store.Tx, after int64, heldAtStart money.Fen) (Figures, error) {
 	f := Figures{HeldAtStart: heldAtStart}
 	var received, paid, refunded, charity, held int64
 	err := tx.QueryRowContext(ctx, `SELECT
 		COALESCE((SELECT CAST(SUM(-p.amount) AS BIGINT) FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
 			JOIN ledger_accounts a ON a.id = p.account_id
-			WHERE e.created_at >= $1 AND e.kind = 'donation' AND a.name LIKE 'request:%'), 0),
+			WHERE p.entry_id > $1 AND e.kind = 'donation' AND a.name LIKE 'request:%'), 0),
 		COALESCE((SELECT CAST(SUM(-p.amount) AS BIGINT) FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
 			JOIN ledger_accounts a ON a.id = p.account_id
-			WHERE e.created_at >= $1 AND a.name = 'bank:custody' AND (e.kind = 'payout_return' OR EXISTS (
+			WHERE p.entry_id > $1 AND a.name = 'bank:custody' AND (e.kind = 'payout_return' OR EXISTS (
 				SELECT 1 FROM ledger_postings q JOIN ledger_accounts b ON b.id = q.account_id
 				WHERE q.entry_id = e.id AND b.name LIKE 'payable:payout:%'))), 0),
 		COALESCE((SELECT CAST(SUM(-p.amount) AS BIGINT) FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
 			JOIN ledger_accounts a ON a.id = p.account_id
-			WHERE e.created_at >= $1 AND e.kind = 'refund_paid' AND a.name LIKE 'psp:%'), 0),
+			WHERE p.entry_id > $1 AND e.kind = 'refund_paid' AND a.name LIKE 'psp:%'), 0),
 		COALESCE((SELECT CAST(SUM(-p.amount) AS BIGINT) FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
 			JOIN ledger_accounts a ON a.id = p.account_id
-			WHERE e.created_at >= $1 AND e.kind = 'refund_to_charity' AND a.name = 'charity:payable'), 0),
+			WHERE p.entry_id > $1 AND e.kind = 'refund_to_charity' AND a.name = 'charity:payable'), 0),
 		COALESCE((SELECT CAST(SUM(a.balance) AS BIGINT) FROM ledger_accounts a
 			WHERE a.name LIKE 'request:%' OR a.name LIKE 'payable:payout:%' OR a.name LIKE 'payable:refund:%'), 0)`,
-		since.UnixMicro()).Scan(&received, &paid, &refunded, &charity, &held)
+		after).Scan(&received, &paid, &refunded, &charity, &held)
 	if err != nil {
 		return Figures{}, fmt.Errorf("winddown: reading the figures: %w", err)
 	}

@@ -6,7 +6,9 @@
 -- one live wind-down: proposing twice fails on the constraint as well as
 -- in the service. approved_at starts the schedule: refund_from (day 30)
 -- and deadline (day 60); completed_at is when every undisbursed yuan was
--- out, the time the retention rule counts from.
+-- out, the time the retention rule counts from. The figures count the
+-- ledger entries after after_entry (a range of the postings' key, not a
+-- scan by time).
 CREATE TABLE wind_downs (
 	id                INTEGER NOT NULL PRIMARY KEY,
 	proposal_id       BIGINT  NOT NULL UNIQUE REFERENCES staff_proposals (id),
@@ -22,6 +24,7 @@ CREATE TABLE wind_downs (
 	refund_from       BIGINT,
 	deadline          BIGINT,
 	held_at_start_fen BIGINT  NOT NULL DEFAULT 0 CHECK (held_at_start_fen >= 0),
+	after_entry       BIGINT  NOT NULL DEFAULT 0, -- the last ledger entry before approval
 	completed_at      BIGINT,
 	CHECK (approved_by IS NULL OR approved_by <> proposed_by),
 	CHECK ((approved_at IS NULL) = (deadline IS NULL)),
