@@ -33,7 +33,7 @@ var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, Zone)
 // the real approvals, the real refund service paying back through the
 // sandbox provider (its book in the database), and admins and finance.
 type fixture struct {
-	t          *testing.T
+	t          testing.TB
 	ctx        context.Context
 	db         *store.DB
 	s          *Service
@@ -50,7 +50,7 @@ type fixture struct {
 	fin        staff.Staff
 }
 
-func newFixture(t *testing.T, db *store.DB) *fixture {
+func newFixture(t testing.TB, db *store.DB) *fixture {
 	t.Helper()
 	keys := &keyring.Keys{}
 	rand.Read(keys.Master[:])
