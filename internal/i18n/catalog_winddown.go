@@ -62,6 +62,7 @@ func init() {
 		"winddown.staff.all_out":        {"所有求助的善款均已清零。", "Every request's money is out."},
 		"winddown.staff.done.proposed":  {"已提出，等待另一名管理员批准。", "Proposed; waiting for another admin's approval."},
 		"winddown.staff.done.approved":  {"已批准：所有页面显示公告，筹款已停止。", "Approved: every page shows the notice and fundraising has stopped."},
+		"staff.summary.wind_down":       {"平台停止服务：关闭所有筹款，60 日内拨付或退还全部未拨付善款（详见“停止服务”页）", "Wind the platform down: close all fundraising, pay out or refund every undisbursed yuan within 60 days (see the Wind-down screen)"},
 		"winddown.staff.done.rejected":  {"已驳回。", "Rejected."},
 	})
 }

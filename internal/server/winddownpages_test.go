@@ -52,6 +52,9 @@ func TestWindDownPages(t *testing.T) {
 		if resp := f.asStaff(admin, "POST", "/staff/wind-down", form); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("propose: %d %s", resp.StatusCode, readBody(t, resp))
 		}
+		if body := readBody(t, f.asStaff(admin2, "GET", "/staff/approvals", nil)); !strings.Contains(body, i18n.T(i18n.ZH, "staff.summary.wind_down")) {
+			t.Error("the approvals page does not say what the proposal does")
+		}
 		if resp := f.asStaff(admin2, "POST", "/staff/wind-down", form); resp.StatusCode != http.StatusConflict {
 			t.Errorf("proposed twice: %d, want 409", resp.StatusCode)
 		}
