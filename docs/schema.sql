@@ -1164,6 +1164,7 @@ CREATE TABLE wind_down_requests (
 	state_at_start    TEXT    NOT NULL CHECK (state_at_start <> ''),
 	held_at_start_fen BIGINT  NOT NULL CHECK (held_at_start_fen >= 0),
 	refund_run        BIGINT  REFERENCES refund_runs (id),
+	refund_asked_at   BIGINT,
 	done_at           BIGINT
 );
 

@@ -239,7 +239,7 @@ func (s *Service) Advance(ctx context.Context) (Advanced, error) {
 		if a.Closed, err = s.closeOpen(ctx, tx, w.ID, campaign.SystemActor); err != nil {
 			return err
 		}
-		rs, err := rows(ctx, tx)
+		rs, err := rows(ctx, tx, "")
 		due = nil
 		for _, r := range rs {
 			if RefundDue(w.Schedule, tx.Now, r.Holding) {
@@ -252,27 +252,17 @@ func (s *Service) Advance(ctx context.Context) (Advanced, error) {
 		return a, err
 	}
 	var errs []error
-	if s.Refunds != nil {
-		for _, id := range due {
-			run, err := s.Refunds.StartRun(ctx, refund.RunInput{RequestID: id, Cause: refund.CauseWindDown,
-				Reason: "wind-down " + strconv.FormatInt(w.ID, 10), Actor: campaign.SystemActor, Key: RefundKey(id)})
-			if apperr.CodeOf(err) == apperr.Conflict {
-				continue // nothing a run may give back now: the console shows it late
-			}
-			if err != nil {
-				errs = append(errs, fmt.Errorf("winddown: refunding request %d: %w", id, err))
-				continue
-			}
-			if err := s.DB.Write(ctx, func(tx *store.Tx) error { return setRefundRun(ctx, tx, id, run.ID) }); err != nil {
-				errs = append(errs, err)
-				continue
-			}
+	for _, id := range due {
+		started, err := s.startRefund(ctx, w.ID, id, campaign.SystemActor)
+		if err != nil {
+			errs = append(errs, err)
+		} else if started {
 			a.Started++
 		}
 	}
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
 		a.Done, a.Completed = 0, false
-		rs, err := rows(ctx, tx)
+		rs, err := rows(ctx, tx, "")
 		if err != nil {
 			return err
 		}
@@ -299,6 +289,94 @@ func (s *Service) Advance(ctx context.Context) (Advanced, error) {
 		return nil
 	})
 	return a, errors.Join(append(errs, err)...)
+}
+
+// startRefund starts request id's wind-down refund run (once, by its key)
+// and records it; it reports whether a run started. A run the refund
+// service refuses (nothing it may give back now) is no error: the request
+// stays flagged late for staff.
+func (s *Service) startRefund(ctx context.Context, windDown, id int64, actor string) (bool, error) {
+	if s.Refunds == nil {
+		return false, nil
+	}
+	run, err := s.Refunds.StartRun(ctx, refund.RunInput{RequestID: id, Cause: refund.CauseWindDown,
+		Reason: "wind-down " + strconv.FormatInt(windDown, 10), Actor: actor, Key: RefundKey(id)})
+	if apperr.CodeOf(err) == apperr.Conflict {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("winddown: refunding request %d: %w", id, err)
+	}
+	return true, s.DB.Write(ctx, func(tx *store.Tx) error { return setRefundRun(ctx, tx, id, run.ID) })
+}
+
+// Mine returns the requests of publisher userID in the wind-down under way,
+// each with its step, and the schedule; apperr.NotFound KeyNotFound when no
+// wind-down was approved.
+func (s *Service) Mine(ctx context.Context, userID int64) ([]Line, Schedule, error) {
+	var out []Line
+	var sched Schedule
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		out = nil
+		w, ok, err := current(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return apperr.New(apperr.NotFound, KeyNotFound)
+		}
+		sched = w.Schedule
+		rs, err := rows(ctx, tx, "JOIN requests r ON r.id = w.request_id WHERE r.publisher_user_id = $1", userID)
+		for _, r := range rs {
+			st, late := Next(w.Schedule, tx.Now, r.Holding)
+			out = append(out, Line{Row: r, Step: st, Late: late})
+		}
+		return err
+	})
+	return out, sched, err
+}
+
+// AskRefund is a requester asking that what their request still holds go
+// back to its donors now rather than at day 30: it records the wish and
+// starts the request's wind-down refund run (the same run the job would
+// start; asking twice starts nothing more). It returns apperr.NotFound
+// KeyNotFound for a request that is not the user's or not in the
+// wind-down, apperr.Conflict KeyNotStarted when no wind-down is under way
+// and KeyNothing when the request holds nothing to refund.
+func (s *Service) AskRefund(ctx context.Context, userID, requestID int64) error {
+	var windDown int64
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		windDown = 0
+		w, ok, err := current(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if !ok || !w.CompletedAt.IsZero() {
+			return apperr.New(apperr.Conflict, KeyNotStarted)
+		}
+		if u, err := publisherOf(ctx, tx, requestID); err != nil {
+			return err
+		} else if u != userID {
+			return apperr.New(apperr.NotFound, KeyNotFound)
+		}
+		rs, err := rows(ctx, tx, "WHERE w.request_id = $1", requestID)
+		if err != nil {
+			return err
+		}
+		if len(rs) != 1 {
+			return apperr.New(apperr.NotFound, KeyNotFound)
+		}
+		if rs[0].Request == 0 {
+			return apperr.New(apperr.Conflict, KeyNothing)
+		}
+		windDown = w.ID
+		return setAsked(ctx, tx, requestID)
+	})
+	if err != nil {
+		return hookError(err)
+	}
+	_, err = s.startRefund(ctx, windDown, requestID, "user:"+strconv.FormatInt(userID, 10))
+	return err
 }
 
 // RefundKey is the idempotency key of a request's wind-down refund run.
@@ -341,7 +419,7 @@ func (s *Service) Progress(ctx context.Context, withRows bool) (Progress, error)
 		if p.Figures, err = figures(ctx, tx, w.AfterEntry, w.StartHeld); err != nil {
 			return err
 		}
-		rs, err := rows(ctx, tx)
+		rs, err := rows(ctx, tx, "")
 		if err != nil {
 			return err
 		}

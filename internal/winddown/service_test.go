@@ -241,3 +241,46 @@ func TestWindDownTwice(t *testing.T) {
 		}
 	})
 }
+
+// TestWindDownEarlyRefund: a requester may ask for the refund before day
+// 30 (R-WIND-1); only for their own request, once, and only when it holds
+// money.
+func TestWindDownEarlyRefund(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		req, empty := f.fundraising(), f.fundraising()
+		f.donate(req, 100_00, false)
+		f.donate(req, 50_00, false)
+		w, err := f.s.Propose(f.ctx, rec(f.adm1, "winddown.propose"), f.adm1, proposal())
+		if err != nil {
+			t.Fatal(describe(err))
+		}
+		wantErr(t, "asked before approval", f.s.AskRefund(f.ctx, f.publisher, req), "conflict "+KeyNotStarted)
+		if _, err := f.s.Decide(f.ctx, rec(f.adm2, "winddown.decide"), f.adm2, w.ID, true, ""); err != nil {
+			t.Fatal(describe(err))
+		}
+		f.at(5)
+		other := f.user("other")
+		wantErr(t, "someone else asks", f.s.AskRefund(f.ctx, other, req), "not_found "+KeyNotFound)
+		wantErr(t, "nothing held", f.s.AskRefund(f.ctx, f.publisher, empty), "conflict "+KeyNothing)
+		if err := f.s.AskRefund(f.ctx, f.publisher, req); err != nil {
+			t.Fatalf("AskRefund: %s", describe(err))
+		}
+		if err := f.s.AskRefund(f.ctx, f.publisher, req); err != nil && describe(err) != "conflict "+KeyNothing {
+			t.Fatalf("asked twice: %s", describe(err))
+		}
+		if got := f.advance(); got.Started != 0 {
+			t.Errorf("the job started %d more runs", got.Started)
+		}
+		if n := f.count("SELECT COUNT(*) FROM refund_runs WHERE cause = 'wind_down' AND request_id = $1", req); n != 1 {
+			t.Fatalf("%d runs, want 1", n)
+		}
+		if got := f.balance(refund.RequestAccount(req)); got != 0 {
+			t.Errorf("request holds %d after the early refund", got)
+		}
+		lines, _, err := f.s.Mine(f.ctx, f.publisher)
+		if err != nil || len(lines) != 2 || lines[0].Step != StepRefunding || !lines[0].Asked {
+			t.Errorf("Mine = %+v, %v; want the request refunding, asked", lines, err)
+		}
+	})
+}

@@ -117,8 +117,10 @@ func setApproved(ctx context.Context, tx *store.Tx, id, by int64, s Schedule, he
 	if err != nil {
 		return err
 	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return errors.Join(err, apperr.New(apperr.Conflict, KeyLive))
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
+		return apperr.New(apperr.Conflict, KeyLive)
 	}
 	return nil
 }
@@ -185,22 +187,39 @@ type Row struct {
 	DoneAt time.Time
 }
 
-// rows returns every request of the wind-down with its holding, by id.
-func rows(ctx context.Context, tx *store.Tx) ([]Row, error) {
+// rows returns the requests of the wind-down (those where picks, with
+// args) with their holding, by id.
+func rows(ctx context.Context, tx *store.Tx, where string, args ...any) ([]Row, error) {
 	return store.All(ctx, tx, func(rs *sql.Rows) (Row, error) {
 		var r Row
 		var state string
 		var held, req, pay, ref int64
-		var run, done sql.NullInt64
-		err := rs.Scan(&r.RequestID, &state, &held, &run, &done, &req, &pay, &ref)
-		r.StateAtStart, r.HeldAtStart, r.RefundRun = campaign.State(state), money.Fen(held), run.Int64
+		var run, asked, done sql.NullInt64
+		err := rs.Scan(&r.RequestID, &state, &held, &run, &asked, &done, &req, &pay, &ref)
+		r.StateAtStart, r.HeldAtStart, r.RefundRun, r.Asked = campaign.State(state), money.Fen(held), run.Int64, asked.Valid
 		r.Request, r.Payouts, r.Refunds = money.Fen(req), money.Fen(pay), money.Fen(ref)
 		if done.Valid {
 			r.DoneAt = time.UnixMicro(done.Int64)
 		}
 		return r, err
-	}, `SELECT w.request_id, w.state_at_start, w.held_at_start_fen, w.refund_run, w.done_at, `+holdingColumns+`
-		FROM wind_down_requests w ORDER BY w.request_id`)
+	}, `SELECT w.request_id, w.state_at_start, w.held_at_start_fen, w.refund_run, w.refund_asked_at, w.done_at, `+holdingColumns+`
+		FROM wind_down_requests w `+where+` ORDER BY w.request_id`, args...)
+}
+
+// publisherOf returns request id's publisher, or apperr.NotFound.
+func publisherOf(ctx context.Context, tx *store.Tx, id int64) (int64, error) {
+	var u int64
+	err := tx.QueryRowContext(ctx, "SELECT publisher_user_id FROM requests WHERE id = $1", id).Scan(&u)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, apperr.Wrap(err, apperr.NotFound, KeyNotFound)
+	}
+	return u, err
+}
+
+func setAsked(ctx context.Context, tx *store.Tx, request int64) error {
+	_, err := tx.ExecContext(ctx, "UPDATE wind_down_requests SET refund_asked_at = $2 WHERE request_id = $1 AND refund_asked_at IS NULL",
+		request, tx.Now.UnixMicro())
+	return err
 }
 
 func setRefundRun(ctx context.Context, tx *store.Tx, request, run int64) error {

@@ -43,6 +43,7 @@ const (
 	KeyLive       = "winddown.live"        // Conflict: a wind-down is already proposed or approved
 	KeyNotFound   = "winddown.not_found"   // NotFound: no such wind-down
 	KeyNotStarted = "winddown.not_started" // Conflict: no wind-down is under way
+	KeyNothing    = "winddown.nothing"     // Conflict: the request holds nothing to refund
 )
 
 // Limits on the texts, in characters.
@@ -144,6 +145,8 @@ type Holding struct {
 	// RefundRun is the wind-down's refund run of the request, 0 before it
 	// started.
 	RefundRun int64
+	// Asked: the requester asked for the refund before day 30.
+	Asked bool
 }
 
 // Held is everything the request still holds.
@@ -179,7 +182,7 @@ func (s Step) NameKey() string { return "winddown.step." + string(s) }
 func Next(s Schedule, now time.Time, h Holding) (Step, bool) {
 	var st Step
 	switch {
-	case h.Request > 0 && now.Before(s.RefundFrom):
+	case h.Request > 0 && now.Before(s.RefundFrom) && !h.Asked:
 		st = StepApply
 	case h.Request > 0:
 		st = StepRefund
@@ -195,8 +198,8 @@ func Next(s Schedule, now time.Time, h Holding) (Step, bool) {
 }
 
 // RefundDue reports whether the job should start the wind-down refund run
-// of a request holding h at now: it holds money itself, day 30 has come,
-// and its run has not started (one run per request; what a run could not
+// of a request holding h at now: it holds money itself, day 30 has come
+// (or its requester asked for the refund), and its run has not started (one run per request; what a run could not
 // take stays flagged late for staff).
 func RefundDue(s Schedule, now time.Time, h Holding) bool {
 	st, _ := Next(s, now, h)

@@ -60,6 +60,7 @@ func TestNext(t *testing.T) {
 		{"holding before day 30: apply", day(5, 0), Holding{Request: 100}, StepApply, false, false},
 		{"the last minute of day 29", day(30, -time.Minute), Holding{Request: 100}, StepApply, false, false},
 		{"day 30: refund due", day(30, 0), Holding{Request: 100}, StepRefund, false, true},
+		{"asked by the requester on day 5: refund due", day(5, 0), Holding{Request: 100, Asked: true}, StepRefund, false, true},
 		{"run started, money left over", day(30, time.Hour), Holding{Request: 100, RefundRun: 7}, StepRefund, false, false},
 		{"still held a day after day 30: late", day(31, 0), Holding{Request: 100, RefundRun: 7}, StepRefund, true, false},
 		{"refund never started: late and due", day(31, 0), Holding{Request: 100}, StepRefund, true, true},

@@ -34,12 +34,14 @@ CREATE TABLE wind_downs (
 -- wind_down_requests lists, at approval, every request the wind-down must
 -- empty: those that were raising money (closed with wind_down) and those
 -- that still held money. refund_run is the run that gave back what was
--- left at day 30 (refund cause wind_down), done_at when nothing was left.
+-- left at day 30 (refund cause wind_down), or earlier when its requester
+-- asked (refund_asked_at); done_at when nothing was left.
 CREATE TABLE wind_down_requests (
 	wind_down_id      BIGINT  NOT NULL REFERENCES wind_downs (id),
 	request_id        BIGINT  NOT NULL PRIMARY KEY REFERENCES requests (id),
 	state_at_start    TEXT    NOT NULL CHECK (state_at_start <> ''),
 	held_at_start_fen BIGINT  NOT NULL CHECK (held_at_start_fen >= 0),
 	refund_run        BIGINT  REFERENCES refund_runs (id),
+	refund_asked_at   BIGINT,
 	done_at           BIGINT
 );
