@@ -63,6 +63,12 @@ func init() {
 		"winddown.staff.done.proposed":  {"已提出，等待另一名管理员批准。", "Proposed; waiting for another admin's approval."},
 		"winddown.staff.done.approved":  {"已批准：所有页面显示公告，筹款已停止。", "Approved: every page shows the notice and fundraising has stopped."},
 		"staff.summary.wind_down":       {"平台停止服务：关闭所有筹款，60 日内拨付或退还全部未拨付善款（详见“停止服务”页）", "Wind the platform down: close all fundraising, pay out or refund every undisbursed yuan within 60 days (see the Wind-down screen)"},
+		"winddown.my.title":             {"我的求助：平台停止服务", "My requests: the wind-down"},
+		"winddown.my.lead":              {"%s 前，您仍可凭票据申请拨付；之后剩余善款按比例原路退还捐款人。全部在 %s 前完成。如不再申请拨付，可现在就退还。", "Until %s you may still apply for payouts of documented costs; after that what is left goes back to the donors pro rata. Everything is done by %s. If you will not apply for more payouts, you may have it refunded now."},
+		"winddown.my.ask":               {"现在退还剩余善款", "Refund what is left now"},
+		"winddown.my.asked":             {"已开始退还，捐款人将原路收到退款。", "The refund has started; the donors get their money back by the original route."},
+		"winddown.my.none":              {"您没有仍在停止服务中的求助。", "None of your requests is in the wind-down."},
+		"winddown.nothing":              {"这个求助已没有可退还的善款。", "This request holds nothing to refund."},
 		"winddown.staff.done.rejected":  {"已驳回。", "Rejected."},
 	})
 }

@@ -181,6 +181,8 @@ var permissions = map[string]access{
 	"GET /donations/{no}/proof":                        anyone, // as the receipt: whoever holds the order number
 	"GET /wechat/oauth":                                anyone, // believed only with a state this browser was given
 	"GET /my/donations":                                signedIn,
+	"GET /my/wind-down":                                signedIn,
+	"POST /my/wind-down/{id}/refund":                   signedIn,
 	"GET /my/donations/{id}/refund":                    signedIn,
 	"POST /my/donations/{id}/refund":                   signedIn,
 	"GET /my/requests/{id}/refund-rest":                signedIn,

@@ -77,6 +77,8 @@ func (s *Server) routes() []route {
 		{"GET /donations/{no}", s.donationPage},
 		{"GET /donations/{no}/proof", s.donationProof},
 		{"GET /my/donations", s.myDonations},
+		{"GET /my/wind-down", s.myWindDown},
+		{"POST /my/wind-down/{id}/refund", s.askWindDownRefund},
 		{"GET /my/donations/{id}/refund", s.refundAskPage},
 		{"POST /my/donations/{id}/refund", s.refundAsk},
 		{"GET /my/requests/{id}/refund-rest", s.refundRestPage},

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/server/console"
 	"github.com/carefund/carefund/internal/web"
 	"github.com/carefund/carefund/internal/winddown"
@@ -90,4 +91,53 @@ func (s *Server) setUpBanner() {
 	}
 	s.banner = &bannerCache{load: s.platform.WindDown.Banner, now: time.Now, moved: s.pageCache.bump}
 	s.pages.SetBanner(s.banner.get)
+}
+
+// myWindDown is the requester's page during the wind-down: their requests
+// in it and the button to have one refunded now (R-WIND-1).
+func (s *Server) myWindDown(w http.ResponseWriter, r *http.Request) error {
+	return s.renderMyWindDown(w, r, http.StatusOK, "", "")
+}
+
+func (s *Server) renderMyWindDown(w http.ResponseWriter, r *http.Request, status int, notice, message string) error {
+	p := web.MyWindDown{Notice: notice, Message: message}
+	if s.platform.WindDown == nil {
+		return s.renderStatus(w, r, status, p)
+	}
+	lines, sched, err := s.platform.WindDown.Mine(r.Context(), callerOf(r).user.Subject)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		return s.renderStatus(w, r, status, p)
+	}
+	if err != nil {
+		return err
+	}
+	p.Active, p.RefundFrom, p.Deadline = true, sched.RefundFrom.In(winddown.Zone).Format(time.DateOnly), sched.LastDay()
+	for _, l := range lines {
+		p.Rows = append(p.Rows, web.MyWindDownRow{RequestID: l.RequestID, Held: l.Held().Format(s.lang(r)), StepKey: l.Step.NameKey(),
+			Late: l.Late, CanAsk: l.Step == winddown.StepApply})
+	}
+	return s.renderStatus(w, r, status, p)
+}
+
+// askWindDownRefund is the requester asking that request {id} be refunded
+// now rather than at day 30.
+func (s *Server) askWindDownRefund(w http.ResponseWriter, r *http.Request) error {
+	if s.platform.WindDown == nil {
+		return apperr.New(apperr.NotFound, "")
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := form(r); err != nil {
+		return err
+	}
+	err = s.platform.WindDown.AskRefund(r.Context(), callerOf(r).user.Subject, id)
+	if e := apperr.As(err); e != nil && e.Code == apperr.Conflict {
+		return s.renderMyWindDown(w, r, http.StatusConflict, "", i18n.T(s.lang(r), e.Key))
+	}
+	if err != nil {
+		return err
+	}
+	return s.renderMyWindDown(w, r, http.StatusOK, i18n.T(s.lang(r), "winddown.my.asked"), "")
 }

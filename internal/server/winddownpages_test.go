@@ -40,6 +40,7 @@ func TestWindDownPages(t *testing.T) {
 		if _, body, _ := f.get(t, "/wind-down"); !strings.Contains(body, `id="winddown-none"`) {
 			t.Error("/wind-down before any wind-down does not say so")
 		}
+		f.ppGive(t, f.req, ppDonation{amount: "100.00"}) // a real donation, refundable by the original route
 		form := url.Values{"reason": {"民政部撤销指定"}, "notice": {notice}, "withdrawn_on": {"2026-01-05"}, "ministry_ref": {"民函〔2026〕12号"}}
 		if resp := f.asStaff(finance, "POST", "/staff/wind-down", form); resp.StatusCode != http.StatusForbidden {
 			t.Errorf("finance proposes: %d, want 403", resp.StatusCode)
@@ -91,17 +92,38 @@ func TestWindDownPages(t *testing.T) {
 			t.Errorf("an order after the wind-down: %v", err)
 		}
 		_, body, _ = f.get(t, "/wind-down")
-		for _, want := range []string{notice, `id="wd-start">¥10,000.00`, `id="wd-held">¥10,000.00`, "民函〔2026〕12号"} {
+		for _, want := range []string{notice, `id="wd-start">¥10,100.00`, `id="wd-held">¥10,100.00`, "民函〔2026〕12号"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("/wind-down lacks %s", want)
 			}
 		}
 		body = readBody(t, f.asStaff(finance, "GET", "/staff/wind-down", nil))
-		if !strings.Contains(body, `id="holding-`+strconv.FormatInt(f.req, 10)+`"`) || !strings.Contains(body, "¥10,000.00") {
+		if !strings.Contains(body, `id="holding-`+strconv.FormatInt(f.req, 10)+`"`) || !strings.Contains(body, "¥10,100.00") {
 			t.Errorf("the console lists no request holding money")
 		}
 		if n := readBody(t, f.asStaff(admin, "GET", "/staff/wind-down", nil)); strings.Contains(n, `id="propose"`) {
 			t.Error("the console offers to propose a wind-down under way")
+		}
+
+		// The requester has it refunded now rather than at day 30.
+		st, body, _ = f.asToken(f.user, "GET", "/my/wind-down", nil)
+		ask := "/my/wind-down/" + strconv.FormatInt(f.req, 10) + "/refund"
+		if st != http.StatusOK || !strings.Contains(body, `action="`+ask+`"`) {
+			t.Fatalf("/my/wind-down: %d, offers the refund: %v", st, strings.Contains(body, ask))
+		}
+		other, _ := f.signInUser(t, "13900139000")
+		if st, _, _ := f.asToken(other, "POST", ask, url.Values{}); st != http.StatusNotFound {
+			t.Errorf("someone else asks: %d, want 404", st)
+		}
+		if st, body, _ := f.asToken(f.user, "POST", ask, url.Values{}); st != http.StatusOK || !strings.Contains(body, i18n.T(i18n.ZH, "winddown.my.asked")) {
+			t.Fatalf("ask: %d", st)
+		}
+		var runs int
+		db.Read(ctx, func(tx *store.Tx) error {
+			return tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM refund_runs WHERE cause = 'wind_down' AND request_id = $1", f.req).Scan(&runs)
+		})
+		if runs != 1 {
+			t.Errorf("%d wind-down runs after the ask, want 1", runs)
 		}
 	})
 }

@@ -6,7 +6,7 @@ import "sync/atomic"
 // shows once it is approved, the public progress page and the console's.
 
 func init() {
-	pageNames = append(pageNames, "winddown_public", "staff_winddown")
+	pageNames = append(pageNames, "winddown_public", "staff_winddown", "my_winddown")
 }
 
 // Banner is the wind-down's notice at the top of every page, public and
@@ -94,3 +94,23 @@ func (StaffWindDown) template() string  { return "staff_winddown" }
 
 func (WindDownPublic) TitleKey() string { return "winddown.title" }
 func (StaffWindDown) TitleKey() string  { return "staff.wind-down.title" }
+
+// MyWindDown is a requester's page during the wind-down: each of their
+// requests still in it, what it holds, its next step, and the button to
+// have it refunded now rather than at day 30.
+type MyWindDown struct {
+	Active               bool
+	RefundFrom, Deadline string
+	Rows                 []MyWindDownRow
+	Notice, Message      string
+}
+
+// MyWindDownRow is one of the requester's requests.
+type MyWindDownRow struct {
+	RequestID     int64
+	Held, StepKey string
+	Late, CanAsk  bool
+}
+
+func (MyWindDown) template() string { return "my_winddown" }
+func (MyWindDown) TitleKey() string { return "winddown.my.title" }

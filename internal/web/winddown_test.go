@@ -26,6 +26,9 @@ func init() {
 			{RequestID: 3, StateKey: "campaign.state.closed", HeldAtStart: "¥1.00", Held: "¥1.00", Request: "¥1.00", Payouts: "¥0.00",
 				Refunds: "¥0.00", StepKey: "winddown.step.refund", Late: true, RefundRun: 9}}},
 		StaffWindDown{Progress: done},
+		MyWindDown{},
+		MyWindDown{Active: true, RefundFrom: "2026-04-01", Deadline: "2026-04-30", Notice: "ok", Message: "no",
+			Rows: []MyWindDownRow{{RequestID: 3, Held: "¥1.00", StepKey: "winddown.step.apply", CanAsk: true}, {RequestID: 4, Held: "¥0.00", StepKey: "winddown.step.done", Late: true}}},
 	)
 }
 

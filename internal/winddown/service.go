@@ -375,7 +375,12 @@ func (s *Service) AskRefund(ctx context.Context, userID, requestID int64) error 
 	if err != nil {
 		return hookError(err)
 	}
-	_, err = s.startRefund(ctx, windDown, requestID, "user:"+strconv.FormatInt(userID, 10))
+	started, err := s.startRefund(ctx, windDown, requestID, "user:"+strconv.FormatInt(userID, 10))
+	if err == nil && !started && s.Refunds != nil {
+		// The refund service finds nothing it may give back now (all of it
+		// is after-close payments, refunded by their own run).
+		return apperr.New(apperr.Conflict, KeyNothing)
+	}
 	return err
 }
 
