@@ -1230,6 +1230,38 @@ CREATE TABLE wechat_tokens (
 	refreshed_at BIGINT NOT NULL DEFAULT 0
 );
 
+CREATE TABLE wind_down_requests (
+	wind_down_id      BIGINT  NOT NULL REFERENCES wind_downs (id),
+	request_id        BIGINT  NOT NULL PRIMARY KEY REFERENCES requests (id),
+	state_at_start    TEXT    NOT NULL CHECK (state_at_start <> ''),
+	held_at_start_fen BIGINT  NOT NULL CHECK (held_at_start_fen >= 0),
+	refund_run        BIGINT  REFERENCES refund_runs (id),
+	refund_asked_at   BIGINT,
+	done_at           BIGINT
+);
+
+CREATE TABLE wind_downs (
+	id                INTEGER NOT NULL PRIMARY KEY,
+	proposal_id       BIGINT  NOT NULL UNIQUE REFERENCES staff_proposals (id),
+	live              INTEGER UNIQUE CHECK (live = 1),
+	reason            TEXT    NOT NULL CHECK (reason <> ''),
+	notice            TEXT    NOT NULL CHECK (notice <> ''),
+	withdrawn_on      TEXT    NOT NULL CHECK (length(withdrawn_on) = 10),
+	ministry_ref      TEXT    NOT NULL CHECK (ministry_ref <> ''),
+	proposed_by       BIGINT  NOT NULL REFERENCES staff (id),
+	proposed_at       BIGINT  NOT NULL,
+	approved_by       BIGINT  REFERENCES staff (id),
+	approved_at       BIGINT,
+	refund_from       BIGINT,
+	deadline          BIGINT,
+	held_at_start_fen BIGINT  NOT NULL DEFAULT 0 CHECK (held_at_start_fen >= 0),
+	after_entry       BIGINT  NOT NULL DEFAULT 0, -- the last ledger entry before approval
+	completed_at      BIGINT,
+	CHECK (approved_by IS NULL OR approved_by <> proposed_by),
+	CHECK ((approved_at IS NULL) = (deadline IS NULL)),
+	CHECK (completed_at IS NULL OR approved_at IS NOT NULL)
+);
+
 CREATE TABLE work_calendar (
 	day        TEXT    NOT NULL PRIMARY KEY CHECK (day LIKE '____-__-__'),
 	working    INTEGER NOT NULL CHECK (working IN (0, 1)),

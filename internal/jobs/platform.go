@@ -145,6 +145,11 @@ func Platform(p *platform.Platform, changed func()) []Job {
 			return err
 		}})
 	}
+	if p.WindDown != nil {
+		js = append(js, Job{Name: WindDownJob, Every: WindDownEvery, Run: func(ctx context.Context) error {
+			return WindDown(ctx, p.WindDown, changed)
+		}})
+	}
 	if p.Refunds != nil {
 		js = append(js, RefundJobs(p.Refunds, p.Log, changed)...)
 	}

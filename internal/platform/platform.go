@@ -52,6 +52,7 @@ import (
 	"github.com/carefund/carefund/internal/translog"
 	"github.com/carefund/carefund/internal/vault"
 	"github.com/carefund/carefund/internal/wechat"
+	"github.com/carefund/carefund/internal/winddown"
 	"github.com/carefund/carefund/internal/witness"
 )
 
@@ -207,6 +208,10 @@ type Platform struct {
 	// CharityPay pays money owed to charity to registered recipients
 	// through the custody bank (R-CHAR-1).
 	CharityPay *charitypay.Service
+	// WindDown winds the platform down when its designation is withdrawn
+	// (R-WIND-1): the switch (staff.KindWindDown), its schedule, and the
+	// banner every page shows.
+	WindDown *winddown.Service
 	// Refunds gives money back to donors by the original route (R-REF-1,
 	// R-REF-2, R-PUB-4, R-DON-2, R-CHAR-1): runs, their execution through
 	// Providers, and what donors and the public see of them.
@@ -375,6 +380,8 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 	p.Refunds = &refund.Service{DB: p.DB, Ledger: p.Ledger, Providers: p.Providers, Log: p.Log, Now: p.Now,
 		Options: refund.Options{NotifyURL: func(provider string) string { return base + "/notify/" + provider + "/refund" }}}
 	p.Terminations.Refunder, p.Terminations.Refunds = terminationRefunder{p.Refunds}, p.Refunds
+	p.WindDown = &winddown.Service{DB: p.DB, Campaigns: p.Campaigns, Approvals: p.Approvals, Refunds: p.Refunds, Now: p.Now}
+	p.Approvals.Register(staff.KindWindDown, p.WindDown.Executor())
 	p.Reconcile.Refunder = recoveryRefunder{p.Refunds}
 	p.RefundFund = &refundfund.Service{DB: p.DB, Ledger: p.Ledger}
 	p.RefundAccounts = map[string]iso20022.Party{}

@@ -100,6 +100,7 @@ var permissions = map[string]access{
 	"GET /staff/complaint-calendar":             roles("complaint.calendar", staff.Complaints, staff.Admin, staff.Auditor),
 	"POST /staff/complaint-calendar":            roles("complaint.calendar.set", staff.Admin),
 	"POST /staff/complaint-calendar/remove":     roles("complaint.calendar.remove", staff.Admin),
+	"GET /wind-down":                            anyone,
 
 	"GET /my/requests":                                signedIn,
 	"POST /my/requests":                               signedIn,
@@ -195,6 +196,8 @@ var permissions = map[string]access{
 	"GET /donations/{no}/proof":                        anyone, // as the receipt: whoever holds the order number
 	"GET /wechat/oauth":                                anyone, // believed only with a state this browser was given
 	"GET /my/donations":                                signedIn,
+	"GET /my/wind-down":                                signedIn,
+	"POST /my/wind-down/{id}/refund":                   signedIn,
 	"GET /my/donations/{id}/refund":                    signedIn,
 	"POST /my/donations/{id}/refund":                   signedIn,
 	"GET /my/requests/{id}/refund-rest":                signedIn,
@@ -238,6 +241,11 @@ var permissions = map[string]access{
 	"POST /staff/terminations/{id}/referrals":              roles("termination.referral", termination.ReferralRoles...),
 	"POST /staff/terminations/{id}/referrals/{rid}/reveal": roles("pii.view.referral_officer", termination.ReferralRoles...),
 	"GET /staff/terminations/{id}/documents/{did}":         roles("termination.document.open", termination.ReferralRoles...),
+	// The platform's wind-down (R-WIND-1): an admin proposes it, another
+	// admin approves it (staff.Policies); finance and auditors follow it.
+	"GET /staff/wind-down":              roles("winddown.view", staff.Admin, staff.Finance, staff.Auditor),
+	"POST /staff/wind-down":             roles("winddown.propose", staff.Policies[staff.KindWindDown].Proposers...),
+	"POST /staff/wind-down/{id}/decide": roles("winddown.decide", staff.Policies[staff.KindWindDown].Approvers...),
 }
 
 // Cookie names. The staff cookie is SameSite=Strict: the console is never

@@ -30,6 +30,9 @@ func (s *Server) handle(h handlerFunc) http.Handler {
 		} else if changesPublicPage(r.Pattern) {
 			// Whatever it changed, no kept page may hide it.
 			s.pageCache.bump()
+			if s.banner != nil {
+				s.banner.invalidate() // the wind-down may have been approved
+			}
 		}
 	})
 }

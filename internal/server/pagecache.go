@@ -56,7 +56,9 @@ func changesPublicPage(pattern string) bool {
 		// A payout's usage update is public (R-DISB-4).
 		strings.HasPrefix(path, "/my/payouts/") || strings.HasPrefix(path, "/api/v1/my/payouts/") ||
 		// A donor's refund changes the request's public figures.
-		strings.HasPrefix(path, "/my/donations/") || strings.HasPrefix(path, "/api/v1/my/donations/")
+		strings.HasPrefix(path, "/my/donations/") || strings.HasPrefix(path, "/api/v1/my/donations/") ||
+		// A requester's early refund in the wind-down (R-WIND-1).
+		strings.HasPrefix(path, "/my/wind-down/")
 }
 
 // maxCachedPages bounds the cache; past it, it starts again empty.

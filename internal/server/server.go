@@ -141,6 +141,7 @@ type Server struct {
 	terminations *termination.Service // suspension and termination notices (publicpages.go)
 
 	pageCache pageCache    // public request pages (pagecache.go)
+	banner    *bannerCache // the wind-down's banner on every page (winddown.go)
 	figures   figuresCache // the platform's figures (figurespages.go)
 	csp       string       // the Content-Security-Policy of every response
 }
@@ -181,6 +182,7 @@ func New(opts Options) (*Server, error) {
 	s.disclosure = p.Disclosure
 	s.payouts = p.Payouts
 	s.terminations = p.Terminations
+	s.setUpBanner()
 	var origins []string
 	for _, p := range s.providers {
 		if c, ok := p.(interface{ CheckoutOrigins() []string }); ok {
@@ -217,7 +219,12 @@ func (s *Server) Metrics() *metrics.Registry { return s.metrics }
 // PublicChanged empties the cache of public pages (pagecache.go): the
 // background jobs call it after they change what the public sees, such as
 // closing a channel whose period ended, so that it shows at once.
-func (s *Server) PublicChanged() { s.pageCache.bump() }
+func (s *Server) PublicChanged() {
+	s.pageCache.bump()
+	if s.banner != nil {
+		s.banner.invalidate()
+	}
+}
 
 func (s *Server) registerMetrics() {
 	s.requests = s.metrics.Counter("carefund_http_requests_total",

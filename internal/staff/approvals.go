@@ -37,6 +37,10 @@ const (
 	// proposal is the pending account's own (ProposedBy is its ID), so it
 	// can never approve itself.
 	KindAccountCreate Kind = "staff.account_create"
+	// KindWindDown winds the platform down when its designation is
+	// withdrawn (R-WIND-1, package winddown): an admin proposes it, another
+	// admin approves it.
+	KindWindDown Kind = "platform.wind_down"
 )
 
 // Policy says which roles may propose an action and which may approve or
@@ -57,6 +61,7 @@ var Policies = map[Kind]Policy{
 	KindCharityTransfer:  {Proposers: []Role{Finance}, Approvers: []Role{Finance, Admin}},
 	KindTermination:      {Proposers: []Role{Reviewer, Admin}, Approvers: []Role{Admin}},
 	KindAccountCreate:    {Proposers: nil, Approvers: []Role{Admin, SecurityAdmin}},
+	KindWindDown:         {Proposers: []Role{Admin}, Approvers: []Role{Admin}},
 }
 
 // Status is where a proposal stands.

@@ -78,6 +78,9 @@ type View struct {
 	// Script is the URL of the page's script, or "": a page works without
 	// it, and a script only adds to it (saving a draft as it is typed).
 	Script string
+	// Banner is the wind-down's notice, nil when the platform is not
+	// winding down (SetBanner).
+	Banner *Banner
 }
 
 // scripted is a page that adds a static script.
@@ -87,6 +90,7 @@ type scripted interface{ script() string }
 type Renderer struct {
 	pages  map[i18n.Lang]map[string]*template.Template
 	assets map[string]string // static file name → URL with its content hash
+	banner bannerHolder      // the wind-down's banner (SetBanner)
 }
 
 // New parses every template in every language.
@@ -134,7 +138,7 @@ func (r *Renderer) Render(w io.Writer, lang i18n.Lang, path string, who Viewer, 
 		other = i18n.ZH
 	}
 	var buf bytes.Buffer
-	v := View{Lang: lang, Other: other, Path: path, CSS: r.assets["carefund.css"], Icon: r.assets["icon.svg"], Who: who, Page: p}
+	v := View{Lang: lang, Other: other, Path: path, CSS: r.assets["carefund.css"], Icon: r.assets["icon.svg"], Who: who, Page: p, Banner: r.currentBanner()}
 	if sp, ok := p.(scripted); ok {
 		v.Script = r.assets[sp.script()]
 	}

@@ -37,6 +37,7 @@ import (
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/termination"
 	"github.com/carefund/carefund/internal/web"
+	"github.com/carefund/carefund/internal/winddown"
 )
 
 // Console serves the staff console's screens.
@@ -65,6 +66,9 @@ type Console struct {
 	// Terminations suspends and terminates requests (terminations.go);
 	// nil hides its screens.
 	Terminations *termination.Service
+	// WindDown is the platform's wind-down (winddown.go); nil hides its
+	// screen.
+	WindDown *winddown.Service
 	// CharityPay is money to charity (charitypay.go); nil hides its
 	// screen.
 	CharityPay *charitypay.Service
@@ -177,6 +181,10 @@ func (c *Console) Routes() []site.Route {
 		{Pattern: "GET /staff/complaint-calendar", Handler: c.complaintCalendar},
 		{Pattern: "POST /staff/complaint-calendar", Handler: c.setCalendarDay},
 		{Pattern: "POST /staff/complaint-calendar/remove", Handler: c.removeCalendarDay},
+		// The platform's wind-down (winddown.go).
+		{Pattern: "GET /staff/wind-down", Handler: c.windDownPage},
+		{Pattern: "POST /staff/wind-down", Handler: c.proposeWindDown},
+		{Pattern: "POST /staff/wind-down/{id}/decide", Handler: c.decideWindDown},
 		{Pattern: "GET /staff/approvals", Handler: c.approvalsPage},
 		{Pattern: "POST /staff/approvals/{id}", Handler: c.decide},
 		{Pattern: "GET /staff/members", Handler: c.membersPage},

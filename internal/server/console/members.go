@@ -286,6 +286,9 @@ func proposalSummary(l i18n.Lang, p staff.Proposal, names map[int64]string) stri
 			return i18n.T(l, "staff.summary.account_create", names[ac.StaffID], i18n.T(l, "role."+string(ac.Role)), ac.By)
 		}
 	}
+	if p.Kind == staff.KindWindDown {
+		return i18n.T(l, "staff.summary.wind_down")
+	}
 	return string(p.Kind) + " " + p.Object
 }
 
