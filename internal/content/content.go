@@ -95,6 +95,9 @@ type Status struct {
 	// TakenDown replaces the text with Reason, its public reason.
 	TakenDown bool
 	Reason    string
+	// Cleared says staff cleared a hold of the text: a caller that marks
+	// held texts itself may show it.
+	Cleared bool
 }
 
 // Public reports whether the text itself may be shown.

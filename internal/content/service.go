@@ -209,3 +209,49 @@ func (s *Service) Statuses(ctx context.Context, place Place, refs []string) (map
 	})
 	return out, err
 }
+
+// Overview is what the console's content screen shows: the held texts,
+// the word list and the latest handling.
+type Overview struct {
+	Queue    []QueueItem
+	WordList WordList
+	Handling Handling
+}
+
+// Overview returns the content screen's data (R-CONT-1), limit of each
+// list, in one read.
+func (s *Service) Overview(ctx context.Context, limit int) (Overview, error) {
+	var o Overview
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		o = Overview{}
+		list, err := records(ctx, tx, true, limit)
+		if err != nil {
+			return err
+		}
+		for _, r := range list {
+			it := QueueItem{Record: r}
+			if f := s.Texts[r.Place]; f != nil {
+				if it.Text, err = f(ctx, tx, r.Ref); err != nil && apperr.CodeOf(err) != apperr.NotFound {
+					return err
+				}
+			}
+			o.Queue = append(o.Queue, it)
+		}
+		changes, err := termChanges(ctx, tx)
+		if err != nil {
+			return err
+		}
+		o.WordList.Terms = Terms(changes)
+		slices.Reverse(changes)
+		if len(changes) > limit {
+			changes = changes[:limit]
+		}
+		o.WordList.Changes = changes
+		if o.Handling.Records, err = records(ctx, tx, false, limit); err != nil {
+			return err
+		}
+		o.Handling.Takedowns, err = takedowns(ctx, tx, limit)
+		return err
+	})
+	return o, err
+}

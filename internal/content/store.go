@@ -80,7 +80,8 @@ func Check(ctx context.Context, tx *store.Tx, c Candidate) (Decision, error) {
 
 // Statuses returns, for the texts of place with the given refs, those a
 // public page may not show as they are: held ones and taken-down ones,
-// with the public reason. A ref not in the map is public.
+// with the public reason, and cleared ones. A ref not in the map is
+// public and was never held.
 func Statuses(ctx context.Context, tx *store.Tx, place Place, refs []string) (map[string]Status, error) {
 	out := map[string]Status{}
 	for len(refs) > 0 {
@@ -95,15 +96,16 @@ func Statuses(ctx context.Context, tx *store.Tx, place Place, refs []string) (ma
 		}
 		in := strings.Join(marks, ", ")
 		err := store.Each(ctx, tx, func(rows *sql.Rows) error {
-			var ref string
-			if err := rows.Scan(&ref); err != nil {
+			var ref, state string
+			if err := rows.Scan(&ref, &state); err != nil {
 				return err
 			}
 			s := out[ref]
-			s.Held = true
+			s.Held = s.Held || state == StateHeld
+			s.Cleared = !s.Held && (s.Cleared || state == StateCleared)
 			out[ref] = s
 			return nil
-		}, "SELECT ref FROM content_records WHERE place = $1 AND state = 'held' AND ref IN ("+in+")", args...)
+		}, "SELECT ref, state FROM content_records WHERE place = $1 AND state IN ('held', 'cleared') AND ref IN ("+in+")", args...)
 		if err != nil {
 			return nil, err
 		}
@@ -237,4 +239,26 @@ func takedowns(ctx context.Context, tx *store.Tx, limit int) ([]Takedown, error)
 		t.Place, t.TakenAt = Place(p), time.UnixMicro(at).UTC()
 		return t, err
 	}, "SELECT id, place, ref, reason, taken_by, taken_at FROM content_takedowns ORDER BY id DESC LIMIT $1", limit)
+}
+
+// Screen returns what Check would do with text, without recording
+// anything: for a caller that records the screening only once the text's
+// row exists (Check, after its insert), or refuses it before.
+func Screen(ctx context.Context, tx *store.Tx, text string) (Action, error) {
+	changes, err := termChanges(ctx, tx)
+	if err != nil {
+		return "", err
+	}
+	return screen.Harm(text, Terms(changes)).Action(), nil
+}
+
+// Resolve ends the hold of the text of place with ref, if any, as staff
+// member by did elsewhere (the patrol of updates): state is StateCleared
+// or StateTakenDown, note the reason or the note. It records nothing when
+// the text was not held.
+func Resolve(ctx context.Context, tx *store.Tx, place Place, ref, state, by, note string) error {
+	if state != StateCleared && state != StateTakenDown {
+		return fmt.Errorf("content: resolving %s %s: no state %q", place, ref, state)
+	}
+	return handle(ctx, tx, 0, place, ref, state, by, note)
 }
