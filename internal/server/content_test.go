@@ -188,3 +188,74 @@ func TestContentScreenDonationMessages(t *testing.T) {
 		}
 	})
 }
+
+// TestContentScreenUpdates proves the content screen on a publisher's
+// updates (R-CONT-1): an illegal update is refused next to its field and
+// not stored; a hyped one is stored but held off the public page until a
+// reviewer checks it in the patrol; and a script in an update is shown
+// escaped, never run.
+func TestContentScreenUpdates(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		// R-CONT-1
+		f := newFixture(t, db)
+		id := f.publish(t, testFiling(), 0)
+		ctx := context.Background()
+		count := func() int {
+			var n int
+			if err := db.Read(ctx, func(tx *store.Tx) error {
+				return tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM request_updates WHERE request_id = $1", id).Scan(&n)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		post := func(body string) (int, string) {
+			resp := f.as("user", "POST", "/my"+requestURL(id)+"/updates", url.Values{"body": {body}})
+			return resp.StatusCode, readBody(t, resp)
+		}
+		before := count()
+		st, body := post("有人愿意代 开 发 票，我们就能报销")
+		if st != http.StatusUnprocessableEntity || !strings.Contains(body, html.EscapeString(i18n.T(i18n.ZH, content.KeyRefused))) {
+			t.Fatalf("an illegal update: %d\n%.800s", st, body)
+		}
+		if count() != before {
+			t.Fatal("a refused update was stored")
+		}
+
+		const held = "<script>alert('held')</script>我们请了水军帮忙转发"
+		if st, body := post(held); st >= 400 {
+			t.Fatalf("a held update: %d %.500s", st, body)
+		}
+		const clean = "<script>alert('clean')</script>今天开始第二轮化疗"
+		if st, body := post(clean); st >= 400 {
+			t.Fatalf("a clean update: %d %.500s", st, body)
+		}
+		page := func() string {
+			_, body, _ := f.get(t, requestURL(id))
+			if strings.Contains(body, "<script>alert(") {
+				t.Fatal("a script in an update reached the page unescaped")
+			}
+			return body
+		}
+		p := page()
+		if !strings.Contains(p, html.EscapeString(clean)) {
+			t.Error("the clean update is not shown, escaped")
+		}
+		if strings.Contains(p, "水军") {
+			t.Error("the held update is public before a reviewer checked it")
+		}
+		var uid int64
+		if err := db.Read(ctx, func(tx *store.Tx) error {
+			return tx.QueryRowContext(ctx, "SELECT MIN(id) FROM request_updates WHERE request_id = $1 AND id > 0 AND screen_level = 'flagged'", id).Scan(&uid)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		resp := f.as(string(staff.Reviewer), "POST", "/staff/patrol/"+itoa(id)+"/updates/"+itoa(uid)+"/check", url.Values{})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("checking the update: %d", resp.StatusCode)
+		}
+		if !strings.Contains(page(), html.EscapeString(held)) {
+			t.Error("the checked update is not shown, escaped")
+		}
+	})
+}
