@@ -63,3 +63,32 @@ func TestCheckTerm(t *testing.T) {
 		})
 	}
 }
+
+// FuzzCheck checks the matcher as the content screen uses it (R-CONT-1):
+// any term the word list accepts, once added, is found in any text that
+// contains it, whatever surrounds it, with the category it was added in;
+// and once removed, it is not named again.
+func FuzzCheck(f *testing.F) {
+	f.Add("神药", "这是", "！", 2)
+	f.Add("ＡＢＣ", "", "x", 0)
+	f.Add("a b", "\u200b", "", 4)
+	f.Fuzz(func(t *testing.T, term, before, after string, cat int) {
+		// R-CONT-1
+		c := screen.Categories[(cat%len(screen.Categories)+len(screen.Categories))%len(screen.Categories)]
+		tm, err := CheckTerm(screen.Term{Category: c, Text: term})
+		if err != nil {
+			return
+		}
+		list := Terms([]TermChange{{Term: tm}})
+		got := screen.Harm(before+tm.Text+after, list)
+		if !slices.Contains(got.Categories, c) {
+			t.Fatalf("added term %q (%s) not found in %q: %+v", tm.Text, c, before+tm.Text+after, got)
+		}
+		list = Terms([]TermChange{{Term: tm}, {Term: tm, Removed: true}})
+		for _, x := range screen.Harm(before+tm.Text+after, list).Terms {
+			if sameTerm(x, tm) {
+				t.Fatalf("removed term %q still named", tm.Text)
+			}
+		}
+	})
+}

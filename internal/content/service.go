@@ -255,3 +255,25 @@ func (s *Service) Overview(ctx context.Context, limit int) (Overview, error) {
 	})
 	return o, err
 }
+
+// IsRefusal reports whether err is a refusal made by Refusal.
+func IsRefusal(err error) bool {
+	e := apperr.As(err)
+	return e != nil && len(e.Fields) == 1 && e.Fields[0].Key == KeyRefused
+}
+
+// RecordRefusal writes the handling record of a refused text in a
+// transaction of its own, for a service whose transaction rolled back with
+// the refusal: nothing of the text is stored but the record. A text that
+// no longer screens as refused (the list changed in between) records
+// nothing.
+func RecordRefusal(ctx context.Context, db *store.DB, c Candidate) error {
+	return db.Write(ctx, func(tx *store.Tx) error {
+		act, err := Screen(ctx, tx, c.Text)
+		if err != nil || act != ActionRefuse {
+			return err
+		}
+		_, err = Check(ctx, tx, c)
+		return err
+	})
+}

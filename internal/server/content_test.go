@@ -5,13 +5,16 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/content"
 	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/i18n"
+	"github.com/carefund/carefund/internal/material"
 	"github.com/carefund/carefund/internal/session"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
@@ -256,6 +259,61 @@ func TestContentScreenUpdates(t *testing.T) {
 		}
 		if !strings.Contains(page(), html.EscapeString(held)) {
 			t.Error("the checked update is not shown, escaped")
+		}
+	})
+}
+
+// TestContentScreenRequests proves the content screen on a request's
+// public text (R-CONT-1): a story with an illegal word is refused next to
+// the story, nothing is submitted, and the refusal is in the handling
+// record; a story with a rumour is submitted to review and held in the
+// content queue.
+func TestContentScreenRequests(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		// R-CONT-1
+		f := newFixture(t, db)
+		f.verify(t, f.userID, "李四", "11010519491231002X")
+		ctx := context.Background()
+		records := func(state string) int {
+			var n int
+			if err := db.Read(ctx, func(tx *store.Tx) error {
+				return tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM content_records WHERE place = 'request' AND state = $1", state).Scan(&n)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		fl := testFiling()
+		fl.Story += "实在没有办法，亲戚说可以去卖肾。"
+		id := f.startDraft(t)
+		page := "/my/requests/" + strconv.FormatInt(id, 10)
+		for _, k := range []material.Kind{material.Diagnosis, material.IDDocument, material.CostEstimate, material.Relationship} {
+			values := f.formOfFiling(t, fl, f.request(t, id).Revision)
+			values.Set("kind", string(k))
+			if resp := f.postMultipart(t, page+"/materials", values, testPNG(t)); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("uploading %s: %d", k, resp.StatusCode)
+			}
+		}
+		resp := f.postMultipart(t, page+"/submit", f.formOfFiling(t, fl, f.request(t, id).Revision), nil)
+		b := body(t, resp)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(b, html.EscapeString(i18n.T(i18n.ZH, content.KeyRefused))) {
+			t.Fatalf("an illegal story: %d\n%.800s", resp.StatusCode, b)
+		}
+		if st := f.request(t, id).State; st != campaign.Draft {
+			t.Errorf("the refused request is %s, want a draft", st)
+		}
+		if n := records(content.StateRefused); n != 1 {
+			t.Errorf("refusals recorded: %d, want 1", n)
+		}
+
+		fl = testFiling()
+		fl.Story += "医院内部消息说这种药马上停产。"
+		held := f.fileComplete(t, fl)
+		if st := f.request(t, held).State; st == campaign.Draft {
+			t.Errorf("the held request was not submitted")
+		}
+		if n := records(content.StateHeld); n != 1 {
+			t.Errorf("held requests: %d, want 1", n)
 		}
 	})
 }
