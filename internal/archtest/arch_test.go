@@ -48,7 +48,7 @@ var layers = []layer{
 	{name: "records", domain: true, pkgs: []string{
 		"internal/vault", "internal/audit", "internal/session", "internal/staff",
 		"internal/rules", "internal/charity", "internal/ledger", "internal/throttle",
-		"internal/wechat", "internal/translog",
+		"internal/wechat", "internal/translog", "internal/content",
 	}},
 	// The log's auditor reads only translog's record format; it stands
 	// just above it so that the server can use its pure parsers too.

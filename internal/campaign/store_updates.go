@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/content"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/vault"
 )
@@ -84,6 +85,19 @@ func (s Store) post(ctx context.Context, tx *store.Tx, id, publisherUserID int64
 	if err != nil {
 		return Update{}, err
 	}
+	// R-CONT-1: an illegal text is refused; any other finding holds the
+	// update off the public page until staff clear it.
+	screened := strings.Join(append([]string{body}, alsoScreen...), "\n")
+	act, err := content.Screen(ctx, tx, screened)
+	if err != nil {
+		return Update{}, err
+	}
+	if act == content.ActionRefuse {
+		return Update{}, content.Refusal("body")
+	}
+	if act == content.ActionHold && !flagged {
+		flagged, reasons = true, append(reasons, keyContentHeld)
+	}
 	names, err := json.Marshal(reasons)
 	if err != nil {
 		return Update{}, err
@@ -102,6 +116,13 @@ func (s Store) post(ctx context.Context, tx *store.Tx, id, publisherUserID int64
 	if _, err := tx.ExecContext(ctx, "UPDATE request_updates SET body_sealed = $1 WHERE id = $2",
 		key.SealString(updateAAD(u.ID), body), u.ID); err != nil {
 		return Update{}, fmt.Errorf("campaign: sealing update %d: %w", u.ID, err)
+	}
+	if act == content.ActionHold {
+		if _, err := content.Check(ctx, tx, content.Candidate{Place: content.PlaceUpdate,
+			Ref: strconv.FormatInt(u.ID, 10), Text: screened}); err != nil {
+			return Update{}, err
+		}
+		u.Held = true
 	}
 	return u, nil
 }
@@ -148,27 +169,43 @@ func (s Store) Updates(ctx context.Context, tx *store.Tx, id int64, public bool)
 		return nil, err
 	}
 	out := []Update{} // never nil: an empty list is an empty list, not null
-	err = store.Each(ctx, tx, func(rows *sql.Rows) error {
-		su, err := scanUpdate(rows)
-		if err != nil {
-			return err
+	list, err := store.All(ctx, tx, func(rows *sql.Rows) (sealedUpdate, error) { return scanUpdate(rows) },
+		"SELECT "+updateColumns+" FROM request_updates u WHERE u.request_id = $1 ORDER BY u.id", id)
+	if err != nil {
+		return nil, err
+	}
+	refs := make([]string, len(list))
+	for i, su := range list {
+		refs[i] = strconv.FormatInt(su.ID, 10)
+	}
+	// The content screen's holds and takedowns (R-CONT-1), after the
+	// rows are closed: a transaction runs one query at a time.
+	st, err := content.Statuses(ctx, tx, content.PlaceUpdate, refs)
+	if err != nil {
+		return nil, err
+	}
+	for _, su := range list {
+		c := st[strconv.FormatInt(su.ID, 10)]
+		su.Held = c.Held
+		if c.TakenDown && !su.TakenDown {
+			su.TakenDown, su.TakedownReason = true, c.Reason
 		}
 		if public {
 			su.Flagged, su.Reasons, su.CheckedBy, su.TakenDownBy = false, nil, "", ""
 			if su.TakenDown {
 				out = append(out, su.Update)
-				return nil
+				continue
+			}
+			if su.Held {
+				// Off the public page until staff clear it.
+				continue
 			}
 		}
 		u, err := su.open(key)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		out = append(out, u)
-		return nil
-	}, "SELECT "+updateColumns+" FROM request_updates u WHERE u.request_id = $1 ORDER BY u.id", id)
-	if err != nil {
-		return nil, err
 	}
 	return out, nil
 }
@@ -245,7 +282,8 @@ func (s Store) CheckUpdate(ctx context.Context, tx *store.Tx, requestID, updateI
 		actor, tx.Now.UnixMicro(), updateID); err != nil {
 		return fmt.Errorf("campaign: checking update %d: %w", updateID, err)
 	}
-	return nil
+	// A check in the patrol clears the content screen's hold (R-CONT-1).
+	return content.Resolve(ctx, tx, content.PlaceUpdate, strconv.FormatInt(updateID, 10), content.StateCleared, actor, "")
 }
 
 // TakeDown hides the update's text from the public with a public reason of
@@ -275,5 +313,33 @@ func (s Store) TakeDown(ctx context.Context, tx *store.Tx, requestID, updateID i
 		actor, now, reason, updateID); err != nil {
 		return fmt.Errorf("campaign: taking down update %d: %w", updateID, err)
 	}
-	return nil
+	return content.Resolve(ctx, tx, content.PlaceUpdate, strconv.FormatInt(updateID, 10), content.StateTakenDown, actor, reason)
+}
+
+// UpdateText returns the text of update ref (its id) for the content
+// screen's queue (R-CONT-1, content.TextFunc), with the request's review
+// page as its link; an unknown update is apperr.NotFound.
+func (s Store) UpdateText(ctx context.Context, tx *store.Tx, ref string) (content.Text, error) {
+	id, err := strconv.ParseInt(ref, 10, 64)
+	if err != nil {
+		return content.Text{}, apperr.Wrap(err, apperr.NotFound, "")
+	}
+	var keyID int64
+	su, err := scanUpdate(tx.QueryRowContext(ctx, "SELECT "+updateColumns+`, r.key_id
+		FROM request_updates u JOIN requests r ON r.id = u.request_id WHERE u.id = $1`, id), &keyID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return content.Text{}, apperr.Wrap(err, apperr.NotFound, "")
+	}
+	if err != nil {
+		return content.Text{}, err
+	}
+	key, err := s.Vault.Key(ctx, tx, keyID)
+	if err != nil {
+		return content.Text{}, err
+	}
+	u, err := su.open(key)
+	if err != nil {
+		return content.Text{}, err
+	}
+	return content.Text{Body: u.Body, Link: "/staff/review/" + strconv.FormatInt(u.RequestID, 10)}, nil
 }

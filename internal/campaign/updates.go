@@ -42,7 +42,14 @@ type Update struct {
 	TakenDownAt   time.Time
 	// TakedownReason is public: the page says why the text is gone.
 	TakedownReason string
+	// Held says the content screen holds the update off the public page
+	// until staff clear it (R-CONT-1).
+	Held bool
 }
+
+// keyContentHeld is the reason key of an update the content screen held
+// (R-CONT-1) that the wording screen did not flag.
+const keyContentHeld = "content.held"
 
 // The screen_level values of request_updates.
 const (

@@ -48,7 +48,10 @@ type Public struct {
 	DonorUserID int64
 	Anonymous   bool
 	Message     string
-	PaidAt      time.Time
+	// MessageRemoved is the public reason staff took the message down
+	// for, shown in its place (R-CONT-1).
+	MessageRemoved string
+	PaidAt         time.Time
 }
 
 // ReconcileResult says what one run of Reconcile did.

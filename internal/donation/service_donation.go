@@ -11,10 +11,10 @@ import (
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/campaign"
+	"github.com/carefund/carefund/internal/content"
 	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/rules"
-	"github.com/carefund/carefund/internal/screen"
 	"github.com/carefund/carefund/internal/store"
 )
 
@@ -109,15 +109,6 @@ func (s *Service) createOrder(ctx context.Context, in OrderInput, ag *Agreement)
 	if errs != nil {
 		return Order{}, &apperr.Error{Code: apperr.Invalid, Key: KeyInvalid, Fields: errs}
 	}
-	flagged := false
-	if msg != "" {
-		v, err := screen.Wording{}.Check(screen.Subject{Texts: []string{msg}}, nil)
-		if err != nil {
-			return Order{}, err
-		}
-		flagged = v.Outcome != screen.Pass
-	}
-
 	if msg != "" {
 		// Only a message needs the patient's identity, which is sealed:
 		// orders without one never unseal the filing.
@@ -172,7 +163,27 @@ func (s *Service) createOrder(ctx context.Context, in OrderInput, ag *Agreement)
 				return nil
 			}
 		}
-		o = Order{OrderNo: randomString(24), RequestID: in.RequestID, Amount: amount, DonorUserID: in.DonorUserID,
+		// R-CONT-1: the message passes the content screen. An illegal
+		// one is refused and recorded, with no order; a held one is
+		// stored but shown once staff clear it.
+		flagged := false
+		orderNo := randomString(24)
+		if msg != "" {
+			act, err := content.Screen(ctx, tx, msg)
+			if err != nil {
+				return err
+			}
+			if act == content.ActionRefuse {
+				if _, err := content.Check(ctx, tx, content.Candidate{Place: content.PlaceDonationMessage, Ref: orderNo, Text: msg}); err != nil {
+					return err
+				}
+				o = Order{}
+				refusal = content.Refusal("message")
+				return nil
+			}
+			flagged = act == content.ActionHold
+		}
+		o = Order{OrderNo: orderNo, RequestID: in.RequestID, Amount: amount, DonorUserID: in.DonorUserID,
 			Anonymous: in.Anonymous, Message: msg, MessageFlagged: flagged, State: Created, Provider: in.Provider,
 			CreatedAt: tx.Now, ExpiresAt: tx.Now.Add(OrderTTL)}
 		// One statement in the common case, inside the serial writer's
@@ -193,6 +204,11 @@ func (s *Service) createOrder(ctx context.Context, in OrderInput, ag *Agreement)
 			o.ExpiresAt.UnixMicro(), string(campaign.Fundraising)).Scan(&o.ID, &share)
 		if err == nil {
 			o.ShareID = share.Int64
+			if flagged {
+				if _, err := content.Check(ctx, tx, content.Candidate{Place: content.PlaceDonationMessage, Ref: o.OrderNo, Text: msg}); err != nil {
+					return err
+				}
+			}
 			if ag != nil && len(ag.Rules) > 0 {
 				// In the order's transaction: against the donor, or
 				// against the order for a donor without an account.

@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/content"
 	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/store"
 )
@@ -74,24 +76,75 @@ func ReceiptsByDonor(ctx context.Context, tx *store.Tx, userID int64, limit int)
 
 // Recent returns the newest donations to a request, at most limit, as the
 // public sees them. Payments that came after the channel closed are not
-// donations to it and are left out.
+// donations to it and are left out. A message is shown only when the
+// content screen let it through or staff cleared it, and a message staff
+// took down gives its public reason instead (R-CONT-1).
 func Recent(ctx context.Context, tx *store.Tx, requestID int64, limit int) ([]Public, error) {
-	return store.All(ctx, tx, func(rows *sql.Rows) (Public, error) {
-		var p Public
+	type row struct {
+		Public
+		orderNo string
+		msg     string
+		flagged bool
+	}
+	rows, err := store.All(ctx, tx, func(rows *sql.Rows) (row, error) {
+		var p row
 		var amount, anon, flagged, paid int64
 		var donor sql.NullInt64
 		var msg sql.NullString
-		if err := rows.Scan(&amount, &donor, &anon, &msg, &flagged, &paid); err != nil {
+		if err := rows.Scan(&amount, &donor, &anon, &msg, &flagged, &paid, &p.orderNo); err != nil {
 			return p, err
 		}
 		p.Amount, p.Anonymous, p.PaidAt = money.Fen(amount), anon == 1, time.UnixMicro(paid).UTC()
 		if !p.Anonymous {
 			p.DonorUserID = donor.Int64
 		}
-		if flagged == 0 {
-			p.Message = msg.String
-		}
+		p.msg, p.flagged = msg.String, flagged == 1
 		return p, nil
-	}, `SELECT amount_fen, donor_user_id, anonymous, message, message_flagged, paid_at
-		FROM donations WHERE request_id = $1 AND after_close = 0 ORDER BY id DESC LIMIT $2`, requestID, limit)
+	}, `SELECT d.amount_fen, d.donor_user_id, d.anonymous, d.message, d.message_flagged, d.paid_at, o.order_no
+		FROM donations d JOIN donation_orders o ON o.id = d.order_id
+		WHERE d.request_id = $1 AND d.after_close = 0 ORDER BY d.id DESC LIMIT $2`, requestID, limit)
+	if err != nil {
+		return nil, err
+	}
+	var refs []string
+	for _, r := range rows {
+		if r.msg != "" {
+			refs = append(refs, r.orderNo)
+		}
+	}
+	st, err := content.Statuses(ctx, tx, content.PlaceDonationMessage, refs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Public, 0, len(rows))
+	for _, r := range rows {
+		s := st[r.orderNo]
+		switch {
+		case r.msg == "":
+		case s.TakenDown:
+			r.MessageRemoved = s.Reason
+		case s.Public() && (!r.flagged || s.Cleared):
+			// A message flagged before the handling record existed has
+			// no record to clear it, and stays hidden as it was.
+			r.Message = r.msg
+		}
+		out = append(out, r.Public)
+	}
+	return out, nil
+}
+
+// MessageText returns the message of the order with number ref for the
+// content screen's queue (R-CONT-1, content.TextFunc); an unknown order is
+// apperr.NotFound.
+func MessageText(ctx context.Context, tx *store.Tx, ref string) (content.Text, error) {
+	var msg sql.NullString
+	var request int64
+	err := tx.QueryRowContext(ctx, "SELECT message, request_id FROM donation_orders WHERE order_no = $1", ref).Scan(&msg, &request)
+	if errors.Is(err, sql.ErrNoRows) {
+		return content.Text{}, apperr.Wrap(err, apperr.NotFound, "")
+	}
+	if err != nil {
+		return content.Text{}, err
+	}
+	return content.Text{Body: msg.String, Link: "/requests/" + strconv.FormatInt(request, 10)}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/blacklist"
 	"github.com/carefund/carefund/internal/campaign"
+	"github.com/carefund/carefund/internal/content"
 	"github.com/carefund/carefund/internal/material"
 	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/rules"
@@ -144,7 +145,9 @@ func (s *Service) Submit(ctx context.Context, user, id int64, sub Submission) (c
 	// Everything the function passed to Write changes is its own: a retry
 	// after a serialization failure starts again from what was sent, not
 	// from the revision of the attempt that was rolled back.
+	var screened string
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		screened = ""
 		req, err := s.own(ctx, tx, user, id)
 		if err != nil {
 			return err
@@ -191,6 +194,19 @@ func (s *Service) Submit(ctx context.Context, user, id int64, sub Submission) (c
 		if fields = append(fields, missingFields(ms, f, earlier)...); len(fields) > 0 {
 			return &apperr.Error{Code: apperr.Invalid, Key: campaign.KeyInvalid, Fields: fields}
 		}
+		// R-CONT-1: the public text passes the content screen; an
+		// illegal one is refused next to the story, without saying which
+		// word, and a flagged one waits in the content queue as well as
+		// in review.
+		screened = f.Title + "\n" + f.Story
+		act, err := content.Screen(ctx, tx, screened)
+		if err != nil {
+			return err
+		}
+		if act == content.ActionRefuse {
+			return &apperr.Error{Code: apperr.Invalid, Key: campaign.KeyInvalid,
+				Fields: []apperr.FieldError{{Field: "story", Key: content.KeyRefused}}}
+		}
 		if ok, err := s.Accounts.PatientVerified(ctx, tx, f.PatientName, f.PatientID); err != nil {
 			return err
 		} else if !ok {
@@ -217,6 +233,12 @@ func (s *Service) Submit(ctx context.Context, user, id int64, sub Submission) (c
 		if _, err := s.Campaigns.Submit(ctx, tx, req.ID, user, req.Revision, tx.Now); err != nil {
 			return err
 		}
+		if act == content.ActionHold {
+			if _, err := content.Check(ctx, tx, content.Candidate{Place: content.PlaceRequest,
+				Ref: strconv.FormatInt(req.ID, 10), Text: screened}); err != nil {
+				return err
+			}
+		}
 		if from == campaign.Draft {
 			_, err = review.Screen(ctx, tx, s.Campaigns, req.ID, "system")
 		} else {
@@ -232,6 +254,12 @@ func (s *Service) Submit(ctx context.Context, user, id int64, sub Submission) (c
 		out = submitted
 		return nil
 	})
+	if e := apperr.As(err); e != nil && screened != "" && slices.ContainsFunc(e.Fields, func(f apperr.FieldError) bool { return f.Key == content.KeyRefused }) {
+		if rerr := content.RecordRefusal(ctx, s.DB, content.Candidate{Place: content.PlaceRequest,
+			Ref: strconv.FormatInt(id, 10), Text: screened}); rerr != nil {
+			return out, rerr
+		}
+	}
 	return out, err
 }
 
@@ -331,8 +359,11 @@ func (s *Service) Extend(ctx context.Context, user, id int64, actor string) erro
 
 // PostUpdate posts a progress update on request id; the wording screen runs
 // on it and the patrol sees it (R-REV-4, R-DISC-2).
+//
+// An update the content screen refuses (R-CONT-1) is not stored; its
+// handling record is written on its own.
 func (s *Service) PostUpdate(ctx context.Context, user, id int64, body string) error {
-	return s.DB.Write(ctx, func(tx *store.Tx) error {
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
 		req, err := s.own(ctx, tx, user, id)
 		if err != nil {
 			return err
@@ -340,6 +371,13 @@ func (s *Service) PostUpdate(ctx context.Context, user, id int64, body string) e
 		_, err = s.Campaigns.PostUpdate(ctx, tx, req.ID, req.PublisherUserID, body)
 		return err
 	})
+	if content.IsRefusal(err) {
+		if rerr := content.RecordRefusal(ctx, s.DB, content.Candidate{Place: content.PlaceUpdate,
+			Ref: "request:" + strconv.FormatInt(id, 10), Text: body}); rerr != nil {
+			return rerr
+		}
+	}
+	return err
 }
 
 // Amend changes the published request id: the new text must pass Validate

@@ -31,6 +31,7 @@ import (
 	"github.com/carefund/carefund/internal/charity"
 	"github.com/carefund/carefund/internal/charitypay"
 	"github.com/carefund/carefund/internal/complaint"
+	"github.com/carefund/carefund/internal/content"
 	"github.com/carefund/carefund/internal/disclosure"
 	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/filing"
@@ -137,6 +138,9 @@ type Platform struct {
 	Filing *filing.Service
 	// Reviews is the review console's use cases (R-REV-1 to R-REV-4).
 	Reviews *review.Service
+	// Content is the content screen's console side: the word list, the
+	// held texts, the handling record and takedowns (R-CONT-1).
+	Content *content.Service
 	// Disclosure is what the public may see of a request: pages, listings
 	// and the API's public objects.
 	Disclosure *disclosure.Service
@@ -281,6 +285,10 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 	p.Filing = &filing.Service{DB: p.DB, Accounts: p.Accounts, Campaigns: p.Campaigns, Materials: p.Materials}
 	p.Reviews = &review.Service{DB: p.DB, Campaigns: p.Campaigns, Materials: p.Materials, Accounts: p.Accounts, Period: p.Period}
 	p.Disclosure = &disclosure.Service{DB: p.DB, Campaigns: p.Campaigns, Materials: p.Materials, Accounts: p.Accounts}
+	p.Content = &content.Service{DB: p.DB, Texts: map[content.Place]content.TextFunc{
+		content.PlaceUpdate:          p.Campaigns.UpdateText,
+		content.PlaceDonationMessage: donation.MessageText,
+	}}
 	p.Rules = &rules.Service{DB: p.DB}
 	p.Audit = &audit.Log{DB: p.DB}
 	p.Approvals = staff.NewApprovals()

@@ -12,6 +12,7 @@ import (
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/campaign"
+	"github.com/carefund/carefund/internal/content"
 	"github.com/carefund/carefund/internal/idcard"
 	"github.com/carefund/carefund/internal/material"
 	"github.com/carefund/carefund/internal/money"
@@ -441,6 +442,12 @@ func (s *Service) Approve(ctx context.Context, rec audit.Record, id int64, revie
 			return nil
 		}
 		if _, _, err := s.Campaigns.Publish(ctx, tx, id, reviewer.Actor()); err != nil {
+			return err
+		}
+		// Publishing clears a hold of the content screen on the request's
+		// text (R-CONT-1): the reviewers read it all.
+		if err := content.Resolve(ctx, tx, content.PlaceRequest, strconv.FormatInt(id, 10), content.StateCleared,
+			reviewer.Actor(), "approved in review"); err != nil {
 			return err
 		}
 		o, _, err := s.opening(ctx, tx, id, req.Filing.Target, req.PatientIndex)

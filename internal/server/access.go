@@ -209,6 +209,13 @@ var permissions = map[string]access{
 	"POST /sandbox/checkout/{id}":                      anyone,
 	"/api/v1/":                                         anyone,
 	"/":                                                anyone,
+	// The content screen (R-CONT-1): reviewers handle held texts and take
+	// texts down; admins keep the word list; both read it all.
+	"GET /staff/content":                     roles("content.list", staff.Reviewer, staff.Admin),
+	"POST /staff/content/terms":              roles("content.term.add", staff.Admin),
+	"POST /staff/content/terms/remove":       roles("content.term.remove", staff.Admin),
+	"POST /staff/content/records/{id}/clear": roles("content.clear", staff.Reviewer),
+	"POST /staff/content/takedown":           roles("content.takedown", staff.Reviewer),
 	// The money screens: finance acts, admins and auditors read; admins
 	// approve custody changes on the approvals page and may record their
 	// report and effect, as they do for the rules documents.

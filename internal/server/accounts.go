@@ -344,7 +344,7 @@ func (s *Server) setUpConsole(p *platform.Platform) {
 	s.auditor = &site.Auditor{Log: p.Audit, Access: matrix{}, Logger: s.log}
 	s.console = &console.Console{Pages: s.site, Auditor: s.auditor, Access: matrix{},
 		Staff: p.Staff, Accounts: p.Accounts, Rules: p.Rules, Charities: p.Charities, Hospitals: p.Hospitals, Incidents: p.Incidents,
-		Log: p.Audit, Reviews: p.Reviews, Payouts: p.Payouts, Now: p.Now,
+		Log: p.Audit, Reviews: p.Reviews, Content: p.Content, Payouts: p.Payouts, Now: p.Now,
 		Bank: p.Bank, BankSandbox: p.BankSandbox, Reconcile: p.Reconcile, Terminations: p.Terminations, WindDown: p.WindDown, CharityPay: p.CharityPay, Complaints: p.Complaints, Refunds: p.Refunds, RefundFund: p.RefundFund, SettleNow: console.SettleJob(p), ImportNow: console.ImportJob(p)}
 	s.site.Nav = consoleNav(s.routes())
 }

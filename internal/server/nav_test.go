@@ -40,10 +40,10 @@ func navOf(body string) (links []string, current string, ok bool) {
 // privilege, the console shows no more than the role may do).
 func TestConsoleNavigation(t *testing.T) {
 	want := map[staff.Role][]string{
-		staff.Reviewer:   {"/staff", "/staff/review", "/staff/patrol", "/staff/charities", "/staff/terminations", "/staff/approvals"},
+		staff.Reviewer:   {"/staff", "/staff/review", "/staff/patrol", "/staff/content", "/staff/charities", "/staff/terminations", "/staff/approvals"},
 		staff.Finance:    {"/staff", "/staff/payouts", "/staff/charity-pay", "/staff/hospitals", "/staff/bank", "/staff/custody", "/staff/reconcile", "/staff/refunds", "/staff/terminations", "/staff/wind-down", "/staff/approvals"},
 		staff.Complaints: {"/staff", "/staff/complaints", "/staff/complaint-calendar", "/staff/approvals"},
-		staff.Admin: {"/staff", "/staff/payouts", "/staff/charities", "/staff/charity-pay", "/staff/hospitals", "/staff/bank", "/staff/custody", "/staff/reconcile", "/staff/refunds",
+		staff.Admin: {"/staff", "/staff/content", "/staff/payouts", "/staff/charities", "/staff/charity-pay", "/staff/hospitals", "/staff/bank", "/staff/custody", "/staff/reconcile", "/staff/refunds",
 			"/staff/terminations", "/staff/complaints", "/staff/complaint-calendar", "/staff/wind-down", "/staff/approvals", "/staff/members", "/staff/rules"},
 		staff.Auditor: {"/staff", "/staff/payouts", "/staff/charity-pay", "/staff/hospitals", "/staff/bank", "/staff/custody", "/staff/reconcile", "/staff/refunds", "/staff/terminations",
 			"/staff/complaints", "/staff/complaint-calendar", "/staff/wind-down", "/staff/approvals",

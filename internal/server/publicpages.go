@@ -155,7 +155,7 @@ func (s *Server) publicRequest(w http.ResponseWriter, r *http.Request) error {
 			// R-DON-2: Recent gives no donor for an anonymous donation,
 			// so no name can reach the page.
 			page.Donations = append(page.Donations, web.DonationView{Amount: d.Amount.Format(lang),
-				Donor: p.Names[d.DonorUserID], Anonymous: d.Anonymous, Message: d.Message, At: minute(d.PaidAt)})
+				Donor: p.Names[d.DonorUserID], Anonymous: d.Anonymous, Message: d.Message, Removed: d.MessageRemoved, At: minute(d.PaidAt)})
 		}
 	}
 	if p.ByShare && site.Params(r).Get("shared") == "1" {

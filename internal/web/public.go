@@ -149,7 +149,10 @@ type DonationView struct {
 	Donor     string
 	Anonymous bool
 	Message   string // empty when none, or not let through yet
-	At        string
+	// Removed is the public reason the message was taken down for
+	// (R-CONT-1), shown in its place.
+	Removed string
+	At      string
 }
 
 // ShareView is a share link and what it brought: visits, donations and

@@ -24,6 +24,7 @@ import (
 	"github.com/carefund/carefund/internal/charity"
 	"github.com/carefund/carefund/internal/charitypay"
 	"github.com/carefund/carefund/internal/complaint"
+	"github.com/carefund/carefund/internal/content"
 	"github.com/carefund/carefund/internal/hospital"
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/incident"
@@ -53,6 +54,9 @@ type Console struct {
 	Incidents *incident.Service
 	Log       *audit.Log
 	Reviews   *review.Service
+	// Content is the content screen's word list, queue and takedowns
+	// (content.go, R-CONT-1).
+	Content *content.Service
 	// Payouts is the payout applications' service (payouts.go).
 	Payouts *payout.Service
 	// Bank is the custody bank's outbox and account record, BankSandbox
@@ -112,6 +116,12 @@ func (c *Console) Routes() []site.Route {
 		{Pattern: "GET /staff/patrol", Handler: c.patrolPage},
 		{Pattern: "POST /staff/patrol/{id}/updates/{uid}/check", Handler: c.checkUpdate},
 		{Pattern: "POST /staff/patrol/{id}/updates/{uid}/takedown", Handler: c.takeDownUpdate},
+		// The content screen (content.go, R-CONT-1).
+		{Pattern: "GET /staff/content", Handler: c.contentPage},
+		{Pattern: "POST /staff/content/terms", Handler: c.changeTerm(false)},
+		{Pattern: "POST /staff/content/terms/remove", Handler: c.changeTerm(true)},
+		{Pattern: "POST /staff/content/records/{id}/clear", Handler: c.clearContent},
+		{Pattern: "POST /staff/content/takedown", Handler: c.takeDownContent},
 		{Pattern: "POST /staff/members/{id}/conflicts", Handler: c.addConflict},
 		// The finance console of payouts (payouts.go).
 		{Pattern: "GET /staff/payouts", Handler: c.payoutQueue},
