@@ -79,6 +79,7 @@ var permissions = map[string]access{
 	"POST /staff/rules/{id}/report":     roles("rules.report", staff.Admin),
 	"POST /staff/rules/{id}/effective":  roles("rules.make_effective", staff.Admin),
 	"GET /staff/incidents":              roles("incident.list", staff.SecurityAdmin, staff.Auditor),
+	"GET /staff/retention":              roles("retention.view", staff.Admin, staff.Auditor),
 	"POST /staff/incidents":             roles("incident.open", staff.SecurityAdmin),
 	"GET /staff/incidents/{id}":         roles("incident.view", staff.SecurityAdmin, staff.Auditor),
 	"POST /staff/incidents/{id}/steps":  roles("incident.step", staff.SecurityAdmin),
