@@ -922,6 +922,14 @@ CREATE TABLE requests (
 	submitted_at      BIGINT,
 	created_at        BIGINT  NOT NULL,
 	updated_at        BIGINT  NOT NULL
+, anonymized_at BIGINT);
+
+CREATE TABLE retention_records (
+	request_id    BIGINT  NOT NULL PRIMARY KEY REFERENCES requests (id),
+	completed_at  BIGINT  NOT NULL,
+	due_at        BIGINT  NOT NULL CHECK (due_at > completed_at),
+	anonymized_at BIGINT  NOT NULL CHECK (anonymized_at >= due_at),
+	cleared       TEXT    NOT NULL
 );
 
 CREATE TABLE review_claims (
@@ -1433,6 +1441,8 @@ CREATE INDEX requests_patient ON requests (patient_index, state);
 
 CREATE INDEX requests_publisher ON requests (publisher_user_id, id);
 
+CREATE INDEX retention_records_at ON retention_records (anonymized_at, request_id);
+
 CREATE UNIQUE INDEX review_claims_open ON review_claims (request_id) WHERE released_at IS NULL;
 
 CREATE INDEX review_claims_staff ON review_claims (staff_id, id);
@@ -1719,11 +1729,15 @@ CREATE TRIGGER payout_usage_no_delete BEFORE DELETE ON payout_usage
 BEGIN SELECT RAISE(ABORT, 'payout_usage: append only'); END;
 
 CREATE TRIGGER payouts_fixed BEFORE UPDATE OF id, request_id, applicant_user_id, idem_key, content_index, mode, amount_fen,
-	payee_kind, hospital_id, key_id, seal_token, payee_sealed, account_index, created_at ON payouts
+	payee_kind, hospital_id, key_id, seal_token, created_at ON payouts
 BEGIN SELECT RAISE(ABORT, 'payouts: what was applied for never changes'); END;
 
 CREATE TRIGGER payouts_no_delete BEFORE DELETE ON payouts
 BEGIN SELECT RAISE(ABORT, 'payouts: a payout is never deleted'); END;
+
+CREATE TRIGGER payouts_payee_fixed BEFORE UPDATE OF payee_sealed, account_index ON payouts
+WHEN (SELECT anonymized_at FROM requests WHERE id = OLD.request_id) IS NULL
+BEGIN SELECT RAISE(ABORT, 'payouts: what was applied for never changes'); END;
 
 CREATE TRIGGER police_referrals_fixed BEFORE UPDATE ON police_referrals
 BEGIN SELECT RAISE(ABORT, 'police_referrals: a referral never changes; record another'); END;
@@ -1796,6 +1810,7 @@ WHEN NEW.amount_fen + (SELECT COALESCE(SUM(amount_fen), 0) FROM refunds WHERE do
 BEGIN SELECT RAISE(ABORT, 'refunds: a donation is never refunded more than it gave'); END;
 
 CREATE TRIGGER request_devices_no_delete BEFORE DELETE ON request_devices
+WHEN (SELECT anonymized_at FROM requests WHERE id = OLD.request_id) IS NULL
 BEGIN SELECT RAISE(ABORT, 'request_devices: the devices of a request are only added'); END;
 
 CREATE TRIGGER request_devices_no_update BEFORE UPDATE ON request_devices
@@ -1822,8 +1837,12 @@ BEGIN SELECT RAISE(ABORT, 'request_fundraising: a deadline never moves back'); E
 CREATE TRIGGER request_fundraising_no_delete BEFORE DELETE ON request_fundraising
 BEGIN SELECT RAISE(ABORT, 'request_fundraising: a fundraising channel is never deleted'); END;
 
+CREATE TRIGGER request_materials_content_fixed BEFORE UPDATE OF content_sealed, content_index ON request_materials
+WHEN (SELECT anonymized_at FROM requests WHERE id = OLD.request_id) IS NULL
+BEGIN SELECT RAISE(ABORT, 'request_materials: uploaded material never changes (R-PII-1)'); END;
+
 CREATE TRIGGER request_materials_fixed BEFORE UPDATE OF id, request_id, kind, content_type, size_bytes, key_id, seal_token,
-	content_sealed, content_index, uploaded_by, uploaded_at ON request_materials
+	uploaded_by, uploaded_at ON request_materials
 BEGIN SELECT RAISE(ABORT, 'request_materials: uploaded material never changes (R-PII-1)'); END;
 
 CREATE TRIGGER request_materials_marks_once BEFORE UPDATE ON request_materials
@@ -1854,7 +1873,7 @@ CREATE TRIGGER request_totals_no_delete BEFORE DELETE ON request_totals
 BEGIN SELECT RAISE(ABORT, 'request_totals: totals are never deleted'); END;
 
 CREATE TRIGGER request_updates_body_fixed BEFORE UPDATE OF body_sealed ON request_updates
-WHEN length(OLD.body_sealed) > 0
+WHEN length(OLD.body_sealed) > 0 AND (SELECT anonymized_at FROM requests WHERE id = OLD.request_id) IS NULL
 BEGIN SELECT RAISE(ABORT, 'request_updates: the text of an update is never changed; post a new one'); END;
 
 CREATE TRIGGER request_updates_checked_once BEFORE UPDATE ON request_updates
@@ -1877,13 +1896,29 @@ CREATE TRIGGER request_versions_no_delete BEFORE DELETE ON request_versions
 BEGIN SELECT RAISE(ABORT, 'request_versions: a published version is never changed; publish a new one (R-REQ-6)'); END;
 
 CREATE TRIGGER request_versions_no_update BEFORE UPDATE ON request_versions
+WHEN (SELECT anonymized_at FROM requests WHERE id = OLD.request_id) IS NULL OR NEW.request_id <> OLD.request_id
+	OR NEW.version <> OLD.version OR NEW.changes <> OLD.changes OR NEW.by_actor <> OLD.by_actor OR NEW.at <> OLD.at
 BEGIN SELECT RAISE(ABORT, 'request_versions: a published version is never changed; publish a new one (R-REQ-6)'); END;
+
+CREATE TRIGGER requests_anonymized_completed BEFORE UPDATE OF anonymized_at ON requests
+WHEN NEW.anonymized_at IS NOT NULL AND NEW.state <> 'completed'
+BEGIN SELECT RAISE(ABORT, 'requests: only a completed request is anonymized (R-PII-2)'); END;
+
+CREATE TRIGGER requests_anonymized_once BEFORE UPDATE ON requests
+WHEN OLD.anonymized_at IS NOT NULL AND NEW.anonymized_at IS NOT OLD.anonymized_at
+BEGIN SELECT RAISE(ABORT, 'requests: an anonymized request stays anonymized (R-PII-2)'); END;
 
 CREATE TRIGGER requests_fixed BEFORE UPDATE OF id, publisher_user_id, key_id, created_at ON requests
 BEGIN SELECT RAISE(ABORT, 'requests: the publisher, key and creation time of a request never change'); END;
 
 CREATE TRIGGER requests_no_delete BEFORE DELETE ON requests
 BEGIN SELECT RAISE(ABORT, 'requests: requests are never deleted; personal data is anonymized on schedule (R-PII-2)'); END;
+
+CREATE TRIGGER retention_records_no_delete BEFORE DELETE ON retention_records
+BEGIN SELECT RAISE(ABORT, 'retention_records: a retention record is never changed'); END;
+
+CREATE TRIGGER retention_records_no_update BEFORE UPDATE ON retention_records
+BEGIN SELECT RAISE(ABORT, 'retention_records: a retention record is never changed'); END;
 
 CREATE TRIGGER review_claims_no_delete BEFORE DELETE ON review_claims
 BEGIN SELECT RAISE(ABORT, 'review_claims: claims are never deleted; release them'); END;

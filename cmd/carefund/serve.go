@@ -94,6 +94,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	p, err := platform.New(ctx, platform.Config{DB: db, Keys: keys, Logger: log, SMS: sender, Verifier: verifier,
 		PublicURL: publicURL, Payments: payments, Merchants: merchants, DonationMax: money.Fen(cfg.DonationMax) * 100,
 		FundraisingPeriod: time.Duration(cfg.FundraisingDays) * 24 * time.Hour,
+		RetentionYears:    cfg.RetentionYears,
 		Bank:              custody, CustodyAccount: cfg.CustodyAccount, WeChat: officialAccount,
 		Witnesses: cfg.LogWitnesses, ComplaintChannels: complaint.Channels{Phone: cfg.ComplaintPhone, Email: cfg.ComplaintEmail}})
 	if err != nil {

@@ -35,6 +35,7 @@ type Config struct {
 	SMS             string        // how sign-in codes are sent: log (development), tencent or aliyun
 	TrustedProxies  string        // comma-separated addresses or CIDR ranges of proxies whose X-Forwarded-For is believed
 	FundraisingDays int           // how long a request's fundraising channel stays open before its one extension (R-PUB-4)
+	RetentionYears  int           // how long after a request completes its personal data is kept before it is anonymized (R-PII-2); never under MinRetentionYears
 	Payment         string        // the payment provider donors pay with: sandbox or wechatpay
 	DonationMax     int           // the most one donation may be, in yuan
 	PageCache       time.Duration // how long a public request page may be served again without rendering; 0: off
@@ -93,6 +94,11 @@ type Config struct {
 // CAREFUND_DATA_DIR.
 const EnvPrefix = "CAREFUND_"
 
+// MinRetentionYears is the shortest --retention-years the law allows
+// (R-PII-2, M9): help information is kept at least three years after the
+// request completes.
+const MinRetentionYears = 3
+
 // EnvName returns the environment variable for a flag name.
 func EnvName(flagName string) string {
 	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
@@ -116,6 +122,7 @@ func (c *Config) FlagSet(name string) *flag.FlagSet {
 	fs.BoolVar(&c.Production, "production", false, "run as a live installation: development-only pages are off and development senders are refused")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated `addresses` or CIDR ranges of the proxies in front (a TLS proxy, a load balancer), whose X-Forwarded-For gives the client's address")
 	fs.IntVar(&c.FundraisingDays, "fundraising-days", 30, "`days` a request's fundraising channel stays open; the publisher may extend it once by 30 days")
+	fs.IntVar(&c.RetentionYears, "retention-years", MinRetentionYears, "`years` a request's personal data is kept after the request completes before it is anonymized (R-PII-2); at least 3")
 	fs.StringVar(&c.Payment, "payment", "sandbox", "the payment `provider` donors pay with: sandbox (simulated, for trying it out) or wechatpay (WeChat Pay API v3)")
 	fs.IntVar(&c.DonationMax, "donation-max", 50000, "the most one donation may be, in `yuan` (the least is ¥1)")
 	fs.DurationVar(&c.PageCache, "page-cache", time.Second, "how long the public page of a request may be served again to readers without a session or share link before it is rendered anew (its totals may lag that long); 0 turns it off")
@@ -206,6 +213,10 @@ func (c *Config) Validate() error {
 	}
 	if c.FundraisingDays < 1 || c.FundraisingDays > 365 {
 		return fmt.Errorf("--fundraising-days %d: give a number of days from 1 to 365", c.FundraisingDays)
+	}
+	if c.RetentionYears < MinRetentionYears || c.RetentionYears > 100 {
+		return fmt.Errorf("--retention-years %d: give a number of years from %d to 100: the law keeps help information at least %d years after a request completes (R-PII-2)",
+			c.RetentionYears, MinRetentionYears, MinRetentionYears)
 	}
 	if c.DonationMax < 1 || c.DonationMax > 1_000_000 {
 		return fmt.Errorf("--donation-max %d: give a number of yuan from 1 to 1000000", c.DonationMax)

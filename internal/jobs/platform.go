@@ -153,6 +153,16 @@ func Platform(p *platform.Platform, changed func()) []Job {
 	if p.Refunds != nil {
 		js = append(js, RefundJobs(p.Refunds, p.Log, changed)...)
 	}
+	if p.Retention != nil {
+		js = append(js, Job{Name: RetentionJob, Every: RetentionEvery, Run: func(ctx context.Context) error {
+			res, err := Anonymize(ctx, p.Retention)
+			if res.Anonymized > 0 {
+				changed()
+				p.Log.Info("anonymized the personal data of requests completed before the retention period", "requests", res.Anonymized)
+			}
+			return err
+		}})
+	}
 	if len(p.Witnesses) > 0 {
 		w := Witnesses{DB: p.DB, Client: &witness.Client{}, Witnesses: p.Witnesses, Log: p.Log}
 		js = append(js, Job{Name: WitnessJob, Every: WitnessEvery, Run: func(ctx context.Context) error {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/carefund/carefund/internal/audit"
+	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/campaign/campaigntest"
 	"github.com/carefund/carefund/internal/ledger"
 	"github.com/carefund/carefund/internal/money"
@@ -75,12 +76,20 @@ func userWithPhone(t testing.TB, p *platform.Platform, phone string) int64 {
 // by two finance officers and paid by the bank, with the real services.
 func paidPayouts(t *testing.T, p *platform.Platform, publisher int64, patientID string, n int) []int64 {
 	t.Helper()
+	f := campaigntest.Filing()
+	f.PatientID = patientID
+	return paidPayoutsOf(t, p, publisher, f, "6222021234567890128", n, nil)
+}
+
+// paidPayoutsOf is paidPayouts of a request filed as f, paid to account;
+// give, when not nil, gives the request its 40,000 yuan as donors would.
+func paidPayoutsOf(t *testing.T, p *platform.Platform, publisher int64, f campaign.Filing, account string, n int, give func(req int64)) []int64 {
+	t.Helper()
 	ctx := context.Background()
+	patientID := f.PatientID
 	var req int64
 	var f1, f2 staff.Staff
 	err := p.DB.Write(ctx, func(tx *store.Tx) (err error) {
-		f := campaigntest.Filing()
-		f.PatientID = patientID
 		if req, err = campaigntest.Fundraising(ctx, tx, p.Campaigns, publisher, f, 0); err != nil {
 			return err
 		}
@@ -95,20 +104,24 @@ func paidPayouts(t *testing.T, p *platform.Platform, publisher int64, patientID 
 	}
 	const donated money.Fen = 40_000_00
 	r := strconv.FormatInt(req, 10)
-	if _, err := p.Ledger.Post(ctx, ledger.Transfer("test:donation:"+r, "donation", "psp:sandbox", "request:"+r, donated)); err != nil {
+	if give != nil {
+		give(req)
+	} else if _, err := p.Ledger.Post(ctx, ledger.Transfer("test:donation:"+r, "donation", "psp:sandbox", "request:"+r, donated)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := p.Ledger.Post(ctx, ledger.Transfer("test:settle:"+r, "settlement", "bank:custody", "psp:sandbox", donated)); err != nil {
 		t.Fatal(err)
 	}
-	storetest.Exec(t, p.DB, "INSERT INTO request_totals (request_id, raised_fen, donations) VALUES ("+r+", 4000000, 1)")
+	if give == nil {
+		storetest.Exec(t, p.DB, "INSERT INTO request_totals (request_id, raised_fen, donations) VALUES ("+r+", 4000000, 1)")
+	}
 	rec := func(s staff.Staff) audit.Record {
 		return audit.Record{Actor: s.Actor(), Action: "payout.approve", Object: "payout", Result: audit.ResultOK, Source: "192.0.2.1"}
 	}
 	var ids []int64
 	for i := range n {
 		x, err := p.Payouts.Apply(ctx, publisher, payout.Application{RequestID: req, Key: "form-" + strconv.Itoa(i),
-			Amount: 1_000_00, Purpose: "化疗费用", Payee: payout.ToRequester, BankName: "建设银行", AccountNumber: "6222021234567890128"})
+			Amount: 1_000_00, Purpose: "化疗费用", Payee: payout.ToRequester, BankName: "建设银行", AccountNumber: account})
 		if err != nil {
 			t.Fatalf("Apply: %v", err)
 		}

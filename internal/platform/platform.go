@@ -46,6 +46,7 @@ import (
 	"github.com/carefund/carefund/internal/payout"
 	"github.com/carefund/carefund/internal/reconcile"
 	"github.com/carefund/carefund/internal/refund"
+	"github.com/carefund/carefund/internal/retention"
 	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/staff"
@@ -108,6 +109,10 @@ type Config struct {
 	// FundraisingPeriod is how long a request's channel stays open before
 	// one extension (R-PUB-4); campaign.DefaultPeriod when zero.
 	FundraisingPeriod time.Duration
+	// RetentionYears is how long after a request completes its personal
+	// data is kept before the retention job anonymizes it (R-PII-2);
+	// retention.MinYears when less.
+	RetentionYears int
 	// LogOff leaves the ledger's entries out of the transparency log:
 	// only for bench donate's comparison of the log on and off.
 	LogOff bool
@@ -163,6 +168,10 @@ type Platform struct {
 	// Hospitals is the hospital directory: the verified accounts payouts
 	// to a hospital go to (R-DISB-2).
 	Hospitals *hospital.Service
+
+	// Retention anonymizes the personal data of requests completed longer
+	// ago than the retention period (R-PII-2); nil when not Ready.
+	Retention *retention.Service
 
 	// Ready says the database's schema was current when New ran. Only then
 	// are the money side's services below built: on a database that is not
@@ -381,6 +390,7 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 	p.Approvals.Register(staff.KindTermination, p.Terminations.Executor())
 	p.Complaints = &complaint.Service{DB: p.DB, Vault: p.Vault}
 	p.ComplaintChannels = cfg.ComplaintChannels
+	p.Retention = &retention.Service{DB: p.DB, Campaigns: p.Campaigns, Years: max(cfg.RetentionYears, retention.MinYears)}
 	p.CharityPay = &charitypay.Service{DB: p.DB, Ledger: p.Ledger, Vault: p.Vault, Approvals: p.Approvals}
 	p.Approvals.Register(staff.KindCharityRecipient, charitypay.RecipientExecutor(p.Vault))
 	p.Approvals.Register(staff.KindCharityTransfer, charitypay.TransferExecutor())

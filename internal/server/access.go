@@ -101,6 +101,7 @@ var permissions = map[string]access{
 	"POST /staff/complaint-calendar":            roles("complaint.calendar.set", staff.Admin),
 	"POST /staff/complaint-calendar/remove":     roles("complaint.calendar.remove", staff.Admin),
 	"GET /wind-down":                            anyone,
+	"GET /staff/retention":                      roles("retention.view", staff.Admin, staff.Auditor),
 
 	"GET /my/requests":                                signedIn,
 	"POST /my/requests":                               signedIn,

@@ -44,10 +44,10 @@ func TestConsoleNavigation(t *testing.T) {
 		staff.Finance:    {"/staff", "/staff/payouts", "/staff/charity-pay", "/staff/hospitals", "/staff/bank", "/staff/custody", "/staff/reconcile", "/staff/refunds", "/staff/terminations", "/staff/wind-down", "/staff/approvals"},
 		staff.Complaints: {"/staff", "/staff/complaints", "/staff/complaint-calendar", "/staff/approvals"},
 		staff.Admin: {"/staff", "/staff/content", "/staff/payouts", "/staff/charities", "/staff/charity-pay", "/staff/hospitals", "/staff/bank", "/staff/custody", "/staff/reconcile", "/staff/refunds",
-			"/staff/terminations", "/staff/complaints", "/staff/complaint-calendar", "/staff/wind-down", "/staff/approvals", "/staff/members", "/staff/rules"},
+			"/staff/terminations", "/staff/complaints", "/staff/complaint-calendar", "/staff/wind-down", "/staff/approvals", "/staff/members", "/staff/rules", "/staff/retention"},
 		staff.Auditor: {"/staff", "/staff/payouts", "/staff/charity-pay", "/staff/hospitals", "/staff/bank", "/staff/custody", "/staff/reconcile", "/staff/refunds", "/staff/terminations",
 			"/staff/complaints", "/staff/complaint-calendar", "/staff/wind-down", "/staff/approvals",
-			"/staff/members", "/staff/rules", "/staff/audit", "/staff/incidents", "/staff/conformance"},
+			"/staff/members", "/staff/rules", "/staff/audit", "/staff/incidents", "/staff/retention", "/staff/conformance"},
 		staff.SecurityAdmin: {"/staff", "/staff/approvals", "/staff/members", "/staff/audit", "/staff/incidents"},
 	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {

@@ -68,6 +68,9 @@ func (v *Vault) Key(ctx context.Context, tx *store.Tx, id int64) (*RecordKey, er
 	if err != nil {
 		return nil, err
 	}
+	if fp == ShreddedFingerprint {
+		return nil, fmt.Errorf("%w: %d", ErrShredded, id)
+	}
 	if fp != v.master.fp {
 		return nil, fmt.Errorf("%w: data key %d is wrapped under master key %s, this process has %s: check --keys-dir, or restart carefund after carefund keys rotate",
 			ErrWrongMaster, id, fp, v.master.fp)
@@ -78,4 +81,23 @@ func (v *Vault) Key(ctx context.Context, tx *store.Tx, id int64) (*RecordKey, er
 	}
 	defer clear(dk)
 	return newRecordKey(id, dk), nil
+}
+
+// ShreddedFingerprint stands in data_keys.master_fingerprint for a key
+// Shred destroyed: no master key has it, and Rotate passes such keys by.
+const ShreddedFingerprint = "shredded"
+
+// Shred destroys the data keys ids in tx: each wrapping is replaced by
+// nothing, so that whatever was sealed under the key, wherever a copy of
+// it lies (a backup, a column not yet overwritten), never opens again
+// (R-PII-2). The row stays for the records that name it. Key returns
+// ErrShredded for it afterwards. Shredding a key twice changes nothing.
+func Shred(ctx context.Context, tx *store.Tx, ids ...int64) error {
+	for _, id := range ids {
+		if _, err := tx.ExecContext(ctx, `UPDATE data_keys SET wrapped = $1, master_fingerprint = $2
+			WHERE id = $3`, []byte{}, ShreddedFingerprint, id); err != nil {
+			return fmt.Errorf("vault: shredding data key %d: %w", id, err)
+		}
+	}
+	return nil
 }

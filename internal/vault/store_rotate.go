@@ -76,7 +76,7 @@ func Rotate(ctx context.Context, db *store.DB, old, new keyring.Key) (int, error
 	}
 	var others int
 	err := db.Read(ctx, func(tx *store.Tx) error {
-		return tx.QueryRowContext(ctx, "SELECT count(*) FROM data_keys WHERE master_fingerprint <> $1", to.fp).Scan(&others)
+		return tx.QueryRowContext(ctx, "SELECT count(*) FROM data_keys WHERE master_fingerprint NOT IN ($1, $2)", to.fp, ShreddedFingerprint).Scan(&others)
 	})
 	if err != nil {
 		return total, err

@@ -54,6 +54,9 @@ var (
 	// ErrCannotOpen: a sealed value or wrapped key does not open: it is
 	// sealed under another key or for another place, or was altered.
 	ErrCannotOpen = errors.New("vault: sealed data does not open: another key, another place, or altered")
+	// ErrShredded: the data key was destroyed by Shred; what was sealed
+	// under it is gone for good (R-PII-2).
+	ErrShredded = errors.New("vault: the data key was shredded; what was sealed under it is anonymized")
 	// ErrKeysChanged: the database's secret keys were changed (carefund keys
 	// rotate) after this process loaded its own; it must be restarted before
 	// it makes data keys, or they would be wrapped under a retired master.

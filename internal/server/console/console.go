@@ -32,6 +32,7 @@ import (
 	"github.com/carefund/carefund/internal/reconcile"
 	"github.com/carefund/carefund/internal/refund"
 	"github.com/carefund/carefund/internal/refundfund"
+	"github.com/carefund/carefund/internal/retention"
 	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/server/site"
@@ -82,6 +83,9 @@ type Console struct {
 	// RefundFund is the top-ups of providers' balances from custody,
 	// listed on the bank page; nil leaves them out.
 	RefundFund *refundfund.Service
+	// Retention is the anonymization of personal data on schedule
+	// (retention.go); nil hides its screen.
+	Retention *retention.Service
 	// SettleNow and ImportNow run the settlement and statement jobs once.
 	SettleNow, ImportNow MoneyJob
 	// Now is the clock, which the review queue measures waiting from;
@@ -206,6 +210,8 @@ func (c *Console) Routes() []site.Route {
 		{Pattern: "POST /staff/rules/{id}/effective", Handler: c.effectiveRule},
 		{Pattern: "GET /staff/audit", Handler: c.auditPage},
 		{Pattern: "GET /staff/incidents", Handler: c.incidentsPage},
+		// Retention of personal data (retention.go), read-only.
+		{Pattern: "GET /staff/retention", Handler: c.retentionPage},
 		{Pattern: "POST /staff/incidents", Handler: c.openIncident},
 		{Pattern: "GET /staff/incidents/{id}", Handler: c.incidentPage},
 		{Pattern: "POST /staff/incidents/{id}/steps", Handler: c.incidentStep},
