@@ -1,5 +1,5 @@
 -- The schema carefund's migrations build, read from SQLite after the last
--- migration (0036_translog_witnesses.sql). PostgreSQL has the same tables and
+-- migration (0037_complaints.sql). PostgreSQL has the same tables and
 -- columns (a test checks); its types are in internal/store/migrations/postgres.
 -- Generated: go test ./internal/store -run SchemaDoc -update
 
@@ -163,6 +163,62 @@ CREATE TABLE charity_transfers (
 	sent_at      BIGINT,
 	paid_at      BIGINT,
 	ended_at     BIGINT
+);
+
+CREATE TABLE complaint_events (
+	id           INTEGER NOT NULL PRIMARY KEY,
+	complaint_id BIGINT  NOT NULL REFERENCES complaints (id),
+	at           BIGINT  NOT NULL,
+	actor        TEXT    NOT NULL CHECK (actor <> ''),
+	kind         TEXT    NOT NULL CHECK (kind IN ('received', 'acknowledged', 'assigned', 'note', 'linked', 'escalated', 'resolved', 'dismissed')),
+	detail       TEXT    NOT NULL DEFAULT ''
+);
+
+CREATE TABLE complaint_evidence (
+	id           INTEGER NOT NULL PRIMARY KEY,
+	complaint_id BIGINT  NOT NULL REFERENCES complaints (id),
+	name         TEXT    NOT NULL,
+	kind         TEXT    NOT NULL CHECK (kind IN ('image/jpeg', 'image/png', 'application/pdf')),
+	size         BIGINT  NOT NULL CHECK (size > 0),
+	data_sealed  BLOB    NOT NULL,
+	created_at   BIGINT  NOT NULL
+);
+
+CREATE TABLE complaints (
+	id                  INTEGER NOT NULL PRIMARY KEY,
+	number              TEXT    NOT NULL UNIQUE CHECK (number LIKE 'TS________-_____'),
+	category            TEXT    NOT NULL CHECK (category IN ('false_info', 'misuse', 'privacy', 'payout', 'staff', 'other')),
+	request_id          BIGINT  REFERENCES requests (id),
+	staff_ref           TEXT    NOT NULL DEFAULT '',
+	subject_staff_id    BIGINT  REFERENCES staff (id),
+	text                TEXT    NOT NULL CHECK (text <> ''),
+	account_id          BIGINT  REFERENCES users (id),
+	key_id              BIGINT  NOT NULL REFERENCES data_keys (id),
+	seal_token          TEXT    NOT NULL UNIQUE,
+	contact_sealed      BLOB    NOT NULL,
+	contact_masked      TEXT    NOT NULL,
+	secret_sealed       BLOB    NOT NULL,
+	client_key          TEXT    NOT NULL,
+	text_hash           TEXT    NOT NULL,
+	idem_key            TEXT    UNIQUE,
+	status              TEXT    NOT NULL CHECK (status IN ('received', 'triaged', 'investigating', 'resolved', 'dismissed')),
+	level               INTEGER NOT NULL DEFAULT 0 CHECK (level >= 0),
+	assigned_to         BIGINT  REFERENCES staff (id),
+	received_at         BIGINT  NOT NULL,
+	ack_due             BIGINT  NOT NULL,
+	handle_due          BIGINT  NOT NULL,
+	acked_at            BIGINT,
+	ack_escalated_at    BIGINT,
+	handle_escalated_at BIGINT,
+	closed_at           BIGINT,
+	outcome             TEXT    CHECK (outcome IN ('upheld', 'partly', 'not_upheld', 'dismissed')),
+	response            TEXT    NOT NULL DEFAULT '',
+	published           INTEGER NOT NULL DEFAULT 0 CHECK (published IN (0, 1)),
+	CHECK ((closed_at IS NULL) = (status NOT IN ('resolved', 'dismissed'))),
+	CHECK ((outcome IS NULL) = (closed_at IS NULL)),
+	CHECK (published = 0 OR (request_id IS NOT NULL AND closed_at IS NOT NULL)),
+	-- A complaint about a staff member is never theirs to handle (R-COMP-1).
+	CHECK (assigned_to IS NULL OR subject_staff_id IS NULL OR assigned_to <> subject_staff_id)
 );
 
 CREATE TABLE custody_accounts (
@@ -1158,6 +1214,14 @@ CREATE TABLE wechat_tokens (
 	refreshed_at BIGINT NOT NULL DEFAULT 0
 );
 
+CREATE TABLE work_calendar (
+	day        TEXT    NOT NULL PRIMARY KEY CHECK (day LIKE '____-__-__'),
+	working    INTEGER NOT NULL CHECK (working IN (0, 1)),
+	name       TEXT    NOT NULL DEFAULT '',
+	updated_at BIGINT  NOT NULL DEFAULT 0,
+	updated_by TEXT    NOT NULL DEFAULT 'seed'
+);
+
 CREATE INDEX audit_log_action ON audit_log (action, seq);
 
 CREATE INDEX audit_log_actor ON audit_log (actor, seq);
@@ -1179,6 +1243,18 @@ CREATE INDEX blacklist_events_entry ON blacklist_events (entry_id, id);
 CREATE UNIQUE INDEX charity_recipients_active_code ON charity_recipients (credit_code) WHERE active = 1;
 
 CREATE INDEX charity_transfers_open ON charity_transfers (id) WHERE state IN ('proposed', 'approved', 'paying');
+
+CREATE INDEX complaint_events_complaint ON complaint_events (complaint_id, id);
+
+CREATE INDEX complaint_evidence_complaint ON complaint_evidence (complaint_id, id);
+
+CREATE INDEX complaints_client ON complaints (client_key, received_at);
+
+CREATE INDEX complaints_open ON complaints (status, handle_due);
+
+CREATE INDEX complaints_received ON complaints (received_at);
+
+CREATE INDEX complaints_request ON complaints (request_id) WHERE request_id IS NOT NULL;
 
 CREATE INDEX custody_changes_pending ON custody_changes (id) WHERE state IN ('proposed', 'approved', 'reported');
 
@@ -1370,6 +1446,31 @@ BEGIN SELECT RAISE(ABORT, 'charity_transfer_sources: what a transfer comes from 
 
 CREATE TRIGGER charity_transfers_no_delete BEFORE DELETE ON charity_transfers
 BEGIN SELECT RAISE(ABORT, 'charity_transfers: a transfer is never deleted'); END;
+
+CREATE TRIGGER complaint_events_no_delete BEFORE DELETE ON complaint_events
+BEGIN SELECT RAISE(ABORT, 'complaint_events: the history is append-only'); END;
+
+CREATE TRIGGER complaint_events_no_update BEFORE UPDATE ON complaint_events
+BEGIN SELECT RAISE(ABORT, 'complaint_events: the history is append-only'); END;
+
+CREATE TRIGGER complaint_evidence_no_delete BEFORE DELETE ON complaint_evidence
+BEGIN SELECT RAISE(ABORT, 'complaint_evidence: evidence is never changed'); END;
+
+CREATE TRIGGER complaint_evidence_no_update BEFORE UPDATE ON complaint_evidence
+BEGIN SELECT RAISE(ABORT, 'complaint_evidence: evidence is never changed'); END;
+
+CREATE TRIGGER complaints_fixed BEFORE UPDATE OF id, number, category, request_id, staff_ref, subject_staff_id, text, account_id,
+	key_id, seal_token, secret_sealed, client_key, text_hash, idem_key, received_at, ack_due, handle_due ON complaints
+WHEN OLD.request_id IS NOT NEW.request_id AND OLD.request_id IS NOT NULL
+	OR OLD.id <> NEW.id OR OLD.number <> NEW.number OR OLD.category <> NEW.category OR OLD.staff_ref <> NEW.staff_ref
+	OR OLD.subject_staff_id IS NOT NEW.subject_staff_id AND OLD.subject_staff_id IS NOT NULL OR OLD.text <> NEW.text OR OLD.account_id IS NOT NEW.account_id
+	OR OLD.key_id <> NEW.key_id OR OLD.seal_token <> NEW.seal_token OR OLD.secret_sealed <> NEW.secret_sealed OR OLD.client_key <> NEW.client_key
+	OR OLD.text_hash <> NEW.text_hash OR OLD.idem_key IS NOT NEW.idem_key OR OLD.received_at <> NEW.received_at
+	OR OLD.ack_due <> NEW.ack_due OR OLD.handle_due <> NEW.handle_due
+BEGIN SELECT RAISE(ABORT, 'complaints: what the complainant sent never changes; a request and a staff member are linked once'); END;
+
+CREATE TRIGGER complaints_no_delete BEFORE DELETE ON complaints
+BEGIN SELECT RAISE(ABORT, 'complaints: complaints are never deleted'); END;
 
 CREATE TRIGGER donation_order_lapses_no_delete BEFORE DELETE ON donation_order_lapses
 BEGIN SELECT RAISE(ABORT, 'donation_order_lapses: a lapse is never deleted'); END;
