@@ -69,9 +69,7 @@ const (
 	EventToCharity EventKind = "to_charity" // what could not be paid back, given to charity: the use of a surplus
 	EventFee       EventKind = "fee"        // a fee taken with consent
 	// EventComplaint is the published response to a complaint or report
-	// about the request (R-COMP-1, R-DISC-2). Nothing makes one yet: the
-	// complaints are not built; the slot is here so that the page and the
-	// API have their place.
+	// about the request (R-COMP-1, R-DISC-2), from complaint.Responses.
 	EventComplaint EventKind = "complaint"
 )
 

@@ -30,6 +30,7 @@ import (
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/charity"
 	"github.com/carefund/carefund/internal/charitypay"
+	"github.com/carefund/carefund/internal/complaint"
 	"github.com/carefund/carefund/internal/disclosure"
 	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/filing"
@@ -194,6 +195,9 @@ type Platform struct {
 	// exists: the follow-up then posts the recovery receivable and leaves
 	// the refund run to a later run of its job.
 	Terminations *termination.Service
+	// Complaints receives and handles complaints and reports (R-COMP-1,
+	// R-COMP-2) and publishes the responses about requests (R-DISC-2).
+	Complaints *complaint.Service
 	// CharityPay pays money owed to charity to registered recipients
 	// through the custody bank (R-CHAR-1).
 	CharityPay *charitypay.Service
@@ -356,6 +360,7 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 	p.Terminations = &termination.Service{DB: p.DB, Ledger: p.Ledger, Vault: p.Vault, Campaigns: p.Campaigns,
 		Approvals: p.Approvals, Identities: p.Accounts, Now: p.Now}
 	p.Approvals.Register(staff.KindTermination, p.Terminations.Executor())
+	p.Complaints = &complaint.Service{DB: p.DB, Vault: p.Vault}
 	p.CharityPay = &charitypay.Service{DB: p.DB, Ledger: p.Ledger, Vault: p.Vault, Approvals: p.Approvals}
 	p.Approvals.Register(staff.KindCharityRecipient, charitypay.RecipientExecutor(p.Vault))
 	p.Approvals.Register(staff.KindCharityTransfer, charitypay.TransferExecutor())

@@ -22,6 +22,7 @@ import (
 
 	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/campaign"
+	"github.com/carefund/carefund/internal/complaint"
 	"github.com/carefund/carefund/internal/disclosure"
 	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/filing"
@@ -64,6 +65,9 @@ type Options struct {
 	// staff accounts, their password and their current codes. carefund
 	// serve --demo sets it from the demo data it loads.
 	Demo *Demo
+	// ComplaintPhone and ComplaintEmail are the complaint channels besides
+	// the form, published on /complaints (R-COMP-2); either may be "".
+	ComplaintPhone, ComplaintEmail string
 	// PageCacheTTL is how long the public page of a request, as anyone
 	// without a session or share link sees it, may be served again without
 	// being rendered anew (pagecache.go); 0 turns the cache off.
@@ -140,6 +144,11 @@ type Server struct {
 
 	terminations *termination.Service // suspension and termination notices (publicpages.go)
 
+	// Complaints and reports, their channels (complaintpages.go); the
+	// service is nil when the database was not ready.
+	complaints                     *complaint.Service
+	complaintPhone, complaintEmail string
+
 	pageCache pageCache    // public request pages (pagecache.go)
 	figures   figuresCache // the platform's figures (figurespages.go)
 	csp       string       // the Content-Security-Policy of every response
@@ -181,6 +190,8 @@ func New(opts Options) (*Server, error) {
 	s.disclosure = p.Disclosure
 	s.payouts = p.Payouts
 	s.terminations = p.Terminations
+	s.complaints = p.Complaints
+	s.complaintPhone, s.complaintEmail = opts.ComplaintPhone, opts.ComplaintEmail
 	var origins []string
 	for _, p := range s.providers {
 		if c, ok := p.(interface{ CheckoutOrigins() []string }); ok {

@@ -32,6 +32,8 @@ type ComplaintForm struct {
 	// MaxFiles how many files.
 	MaxUpload int
 	MaxFiles  int
+	// Disputes are the catalog keys of the dispute routes (R-DISP-1).
+	Disputes []string
 	// Key is the form's idempotency token: sending it twice files one
 	// complaint.
 	Key  string
@@ -82,6 +84,9 @@ type ComplaintStatus struct {
 	Closed      bool
 	OutcomeKey  string
 	Response    string
+	// Disputes are the catalog keys of the dispute routes, shown next to
+	// the outcome (R-DISP-1).
+	Disputes []string
 }
 
 // Clock is one of a complaint's clocks: when it is due, when it was met
@@ -101,4 +106,6 @@ type ComplaintResponseView struct {
 	OutcomeKey  string
 	Response    string
 	At          string
+	// Disputes are the catalog keys of the dispute routes (R-DISP-1).
+	Disputes []string
 }
