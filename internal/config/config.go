@@ -77,6 +77,11 @@ type Config struct {
 	WeChatAPIURL        string // the official account API's base URL
 	WeChatOAuthURL      string // the OAuth authorize page's base URL
 
+	// The published complaint channels besides the form (R-COMP-2), shown
+	// on /complaints.
+	ComplaintPhone string
+	ComplaintEmail string
+
 	// LogWitnesses are the witnesses asked to cosign the transparency
 	// log's checkpoints (C2SP tlog-witness), each with its verifier key.
 	LogWitnesses Witnesses
@@ -141,6 +146,8 @@ func (c *Config) FlagSet(name string) *flag.FlagSet {
 	fs.StringVar(&c.WeChatAppSecretFile, "wechat-appsecret-file", "", "`file` holding the WeChat official account's AppSecret (its appid is --wechatpay-appid): donors inside WeChat pay with JSAPI and share cards are signed")
 	fs.StringVar(&c.WeChatAPIURL, "wechat-api-url", "https://api.weixin.qq.com", "base `URL` of the WeChat official account API")
 	fs.Var(&c.LogWitnesses, "log-witness", "a witness that cosigns the transparency log's checkpoints, as `URL=VKEY`: its address (add-checkpoint is under it) and its cosignature verifier key; repeat the flag for each witness (in "+EnvName("log-witness")+", separate them with spaces)")
+	fs.StringVar(&c.ComplaintPhone, "complaint-phone", DemoComplaintPhone, "the complaint and report `phone` number published on /complaints (R-COMP-2)")
+	fs.StringVar(&c.ComplaintEmail, "complaint-email", DemoComplaintEmail, "the complaint and report e-mail `address` published on /complaints (R-COMP-2)")
 	fs.StringVar(&c.WeChatOAuthURL, "wechat-oauth-url", "https://open.weixin.qq.com", "base `URL` of WeChat's OAuth authorize page")
 	return fs
 }
@@ -205,6 +212,9 @@ func (c *Config) Validate() error {
 	}
 	if c.PageCache < 0 || c.PageCache > time.Minute {
 		return fmt.Errorf("--page-cache %s: give a duration from 0s to 1m", c.PageCache)
+	}
+	if err := c.validateComplaints(); err != nil {
+		return err
 	}
 	switch c.Payment {
 	case "sandbox":
@@ -550,6 +560,36 @@ func (c *Config) validateWeChat() error {
 	}
 	if c.Production && c.Payment == "wechatpay" && c.WeChatAppSecretFile == "" {
 		return errors.New("--production with --payment wechatpay needs --wechat-appsecret-file: inside WeChat donors can pay only with JSAPI, which needs the official account")
+	}
+	return nil
+}
+
+// The demonstration complaint channels: a number and an address that
+// reach nobody, for an installation that has not configured its own.
+const (
+	DemoComplaintPhone = "400-000-0000"
+	DemoComplaintEmail = "complaints@carefund.example"
+)
+
+// validateComplaints checks the published complaint channels: a phone
+// number of digits, spaces and dashes, and an e-mail address.
+func (c *Config) validateComplaints() error {
+	digits := 0
+	for _, r := range c.ComplaintPhone {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '-' || r == ' ' || r == '+' || r == '(' || r == ')':
+		default:
+			return fmt.Errorf("--complaint-phone %q: give a phone number of digits, spaces and dashes", c.ComplaintPhone)
+		}
+	}
+	if digits < 5 || digits > 20 {
+		return fmt.Errorf("--complaint-phone %q: give a phone number of 5 to 20 digits", c.ComplaintPhone)
+	}
+	local, domain, ok := strings.Cut(c.ComplaintEmail, "@")
+	if !ok || local == "" || !strings.Contains(domain, ".") || strings.ContainsAny(c.ComplaintEmail, " <>\"\t\n") || len(c.ComplaintEmail) > 254 {
+		return fmt.Errorf("--complaint-email %q: give an e-mail address", c.ComplaintEmail)
 	}
 	return nil
 }

@@ -245,3 +245,27 @@ func TestLogWitnesses(t *testing.T) {
 		t.Errorf("Print:\n%s", got)
 	}
 }
+
+// TestComplaintChannels: the published complaint channels (R-COMP-2) have
+// demonstration defaults, take flags and environment, and are checked.
+func TestComplaintChannels(t *testing.T) {
+	parse := func(args []string, env map[string]string) (*Config, error) {
+		var c Config
+		fs := c.FlagSet("serve")
+		err := c.Parse(fs, args, func(k string) string { return env[k] })
+		return &c, err
+	}
+	c, err := parse(nil, nil)
+	if err != nil || c.ComplaintPhone != DemoComplaintPhone || c.ComplaintEmail != DemoComplaintEmail {
+		t.Fatalf("defaults: %+v, %v", c, err)
+	}
+	c, err = parse([]string{"--complaint-phone", "010-1234 5678"}, map[string]string{"CAREFUND_COMPLAINT_EMAIL": "ts@example.org"})
+	if err != nil || c.ComplaintPhone != "010-1234 5678" || c.ComplaintEmail != "ts@example.org" {
+		t.Fatalf("set: %q %q, %v", c.ComplaintPhone, c.ComplaintEmail, err)
+	}
+	for _, args := range [][]string{{"--complaint-phone", "call us"}, {"--complaint-phone", "12"}, {"--complaint-email", "nobody"}, {"--complaint-email", "a b@x.org"}} {
+		if _, err := parse(args, nil); err == nil {
+			t.Errorf("%v accepted", args)
+		}
+	}
+}

@@ -69,7 +69,7 @@ const (
 	EventToCharity EventKind = "to_charity" // what could not be paid back, given to charity: the use of a surplus
 	EventFee       EventKind = "fee"        // a fee taken with consent
 	// EventComplaint is the published response to a complaint or report
-	// about the request (R-COMP-1, R-DISC-2), from complaint.Responses.
+	// about the request (R-COMP-1, R-DISC-2); ComplaintEvents makes them.
 	EventComplaint EventKind = "complaint"
 )
 

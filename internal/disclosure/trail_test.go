@@ -1,6 +1,7 @@
 package disclosure
 
 import (
+	"github.com/carefund/carefund/internal/complaint"
 	"slices"
 	"testing"
 	"time"
@@ -119,5 +120,19 @@ func TestTimeline(t *testing.T) {
 	}
 	if want := []EventKind{EventPayout, EventRefund, EventUpdate, EventComplaint}; !slices.Equal(kinds, want) {
 		t.Errorf("Timeline: %v, want %v", kinds, want)
+	}
+}
+
+// TestComplaintEvents: a published complaint response is a timeline event
+// with its text and outcome (R-DISC-2).
+func TestComplaintEvents(t *testing.T) {
+	at := time.Date(2026, 12, 8, 10, 0, 0, 0, time.UTC)
+	rs := []complaint.PublicResponse{
+		{Number: "TS20261208-22222", Outcome: complaint.OutcomeUpheld, Response: "属实，已暂停。", At: at},
+		{Number: "TS20261207-33333", Outcome: complaint.OutcomeNotUpheld, Response: "不属实。", At: at.Add(-time.Hour)},
+	}
+	got := Timeline(ComplaintEvents(rs))
+	if len(got) != 2 || got[0].Kind != EventComplaint || got[0].Text != "属实，已暂停。" || got[0].StateKey != "complaint.outcome.upheld" || got[1].Text != "不属实。" {
+		t.Errorf("ComplaintEvents = %+v", got)
 	}
 }

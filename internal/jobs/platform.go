@@ -136,6 +136,15 @@ func Platform(p *platform.Platform, changed func()) []Job {
 			return err
 		}})
 	}
+	if p.Complaints != nil {
+		js = append(js, Job{Name: ComplaintClocksJob, Every: ComplaintClocksEvery, Run: func(ctx context.Context) error {
+			n, err := EscalateComplaints(ctx, p.Complaints)
+			if n > 0 {
+				p.Log.Info("escalated complaints whose clock ran out", "clocks", n)
+			}
+			return err
+		}})
+	}
 	if p.Refunds != nil {
 		js = append(js, RefundJobs(p.Refunds, p.Log, changed)...)
 	}
