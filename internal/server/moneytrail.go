@@ -15,11 +15,8 @@ import (
 // the refunds, gifts to charity and fees of its ledger lines, one a day
 // and kind.
 func timelineOf(lang i18n.Lang, updates []campaign.Update, payouts []payout.PublicPayout, lines []disclosure.Line, responses []complaint.PublicResponse) []web.TimelineItem {
-	var evs []disclosure.Event
 	// The published responses to complaints about the request (R-DISC-2).
-	for i, c := range responses {
-		evs = append(evs, disclosure.Event{At: c.At, Kind: disclosure.EventComplaint, Text: c.Response, StateKey: c.Outcome.Key(), Ref: int64(len(responses) - i)})
-	}
+	evs := disclosure.ComplaintEvents(responses)
 	for _, u := range updates {
 		e := disclosure.Event{At: u.PostedAt, Kind: disclosure.EventUpdate, Text: u.Body, Ref: u.ID}
 		if u.TakenDown {
