@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/carefund/carefund/internal/complaint"
 	"github.com/carefund/carefund/internal/config"
 	"github.com/carefund/carefund/internal/demo"
 	"github.com/carefund/carefund/internal/jobs"
@@ -94,7 +95,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		PublicURL: publicURL, Payments: payments, Merchants: merchants, DonationMax: money.Fen(cfg.DonationMax) * 100,
 		FundraisingPeriod: time.Duration(cfg.FundraisingDays) * 24 * time.Hour,
 		Bank:              custody, CustodyAccount: cfg.CustodyAccount, WeChat: officialAccount,
-		Witnesses: cfg.LogWitnesses})
+		Witnesses: cfg.LogWitnesses, ComplaintChannels: complaint.Channels{Phone: cfg.ComplaintPhone, Email: cfg.ComplaintEmail}})
 	if err != nil {
 		return err
 	}

@@ -434,3 +434,11 @@ type PublicResponse struct {
 	At       time.Time
 	Disputes []DisputeRoute
 }
+
+// Channels are the published complaint channels besides the online form
+// (R-COMP-2), as the operator configures them (--complaint-phone,
+// --complaint-email), for /complaints.
+type Channels struct {
+	Phone string
+	Email string
+}

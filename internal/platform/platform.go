@@ -87,6 +87,9 @@ type Config struct {
 	Merchants map[string]string
 	// DonationMax bounds one donation; donation.DefaultMax when zero.
 	DonationMax money.Fen
+	// ComplaintChannels are the published complaint phone and e-mail
+	// (R-COMP-2).
+	ComplaintChannels complaint.Channels
 	// LedgerMaxWait is the ledger's MaxWait (group commit); zero by default.
 	LedgerMaxWait time.Duration
 	// Bank is the custody bank; nil means the sandbox bank, on DB, whose
@@ -198,6 +201,9 @@ type Platform struct {
 	// Complaints receives and handles complaints and reports (R-COMP-1,
 	// R-COMP-2) and publishes the responses about requests (R-DISC-2).
 	Complaints *complaint.Service
+	// ComplaintChannels are the published complaint phone and e-mail
+	// (R-COMP-2), shown on /complaints with the form.
+	ComplaintChannels complaint.Channels
 	// CharityPay pays money owed to charity to registered recipients
 	// through the custody bank (R-CHAR-1).
 	CharityPay *charitypay.Service
@@ -361,6 +367,7 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 		Approvals: p.Approvals, Identities: p.Accounts, Now: p.Now}
 	p.Approvals.Register(staff.KindTermination, p.Terminations.Executor())
 	p.Complaints = &complaint.Service{DB: p.DB, Vault: p.Vault}
+	p.ComplaintChannels = cfg.ComplaintChannels
 	p.CharityPay = &charitypay.Service{DB: p.DB, Ledger: p.Ledger, Vault: p.Vault, Approvals: p.Approvals}
 	p.Approvals.Register(staff.KindCharityRecipient, charitypay.RecipientExecutor(p.Vault))
 	p.Approvals.Register(staff.KindCharityTransfer, charitypay.TransferExecutor())
