@@ -111,7 +111,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	srv, err := server.New(server.Options{Platform: p, Logger: log, Version: version,
 		HTTPS: strings.HasPrefix(cfg.PublicURL, "https://"), DevPages: !cfg.Production, TrustedProxies: proxies,
-		Demo: demoPage, PageCacheTTL: cfg.PageCache, ComplaintPhone: cfg.ComplaintPhone, ComplaintEmail: cfg.ComplaintEmail})
+		Demo: demoPage, PageCacheTTL: cfg.PageCache})
 	if err != nil {
 		return err
 	}

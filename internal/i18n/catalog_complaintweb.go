@@ -73,11 +73,5 @@ func init() {
 
 		"complaintweb.dispute.title": {"对处理结果有异议", "If you disagree with the outcome"},
 		"complaintweb.dispute.lead":  {"对处理结果有异议的，可以通过以下途径解决争议：", "A dispute about the outcome can be taken further:"},
-		"complaintweb.dispute.settlement": {"协商和解：与平台或求助人协商解决，也可以请人民调解组织调解；",
-			"Settlement: agree with the platform or the requester, with a people's mediation committee's help if you like;"},
-		"complaintweb.dispute.arbitration": {"仲裁：依照服务协议的仲裁条款或双方的仲裁协议，向仲裁委员会申请仲裁；",
-			"Arbitration: under the service agreement's arbitration clause or an arbitration agreement, apply to an arbitration commission;"},
-		"complaintweb.dispute.court": {"诉讼：向有管辖权的人民法院提起诉讼。您也可以向平台所在地的民政部门反映。",
-			"Court: bring a case before the people's court that has jurisdiction. You may also report to the civil affairs department where the platform is registered."},
 	})
 }

@@ -40,7 +40,7 @@ func complaintCategories() []web.Option {
 // from what was typed or the link's ?request=N, and that request's title
 // when it is public.
 func (s *Server) complaintFormView(r *http.Request, f web.Form) (web.ComplaintForm, error) {
-	p := web.ComplaintForm{Phone: s.complaintPhone, Email: s.complaintEmail, Categories: complaintCategories(),
+	p := web.ComplaintForm{Phone: s.channels.Phone, Email: s.channels.Email, Categories: complaintCategories(),
 		SignedIn: callerOf(r).user != nil, MaxUpload: complaintEvidenceLimit >> 20, MaxFiles: complaint.MaxEvidence,
 		Disputes: disputeKeys(complaint.DisputeRoutes), Key: f.Value("key"), Form: f}
 	if p.Key == "" {

@@ -93,7 +93,7 @@ func fieldMessage(body, key string, args ...any) bool {
 func TestComplaintsPage(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
-		f.s.complaintPhone, f.s.complaintEmail = "400-810-0000", "complaints@carefund.example"
+		f.s.channels = complaint.Channels{Phone: "400-810-0000", Email: "complaints@carefund.example"}
 		id := f.publish(t, campaigntest.Filing(), 0)
 		code, body, _ := f.get(t, "/requests/"+strconv.FormatInt(id, 10))
 		if code != 200 || !strings.Contains(body, `href="/complaints?request=`+strconv.FormatInt(id, 10)+`"`) {

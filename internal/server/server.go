@@ -65,9 +65,6 @@ type Options struct {
 	// staff accounts, their password and their current codes. carefund
 	// serve --demo sets it from the demo data it loads.
 	Demo *Demo
-	// ComplaintPhone and ComplaintEmail are the complaint channels besides
-	// the form, published on /complaints (R-COMP-2); either may be "".
-	ComplaintPhone, ComplaintEmail string
 	// PageCacheTTL is how long the public page of a request, as anyone
 	// without a session or share link sees it, may be served again without
 	// being rendered anew (pagecache.go); 0 turns the cache off.
@@ -146,8 +143,8 @@ type Server struct {
 
 	// Complaints and reports, their channels (complaintpages.go); the
 	// service is nil when the database was not ready.
-	complaints                     *complaint.Service
-	complaintPhone, complaintEmail string
+	complaints *complaint.Service
+	channels   complaint.Channels // the phone and e-mail besides the form
 
 	pageCache pageCache    // public request pages (pagecache.go)
 	figures   figuresCache // the platform's figures (figurespages.go)
@@ -191,7 +188,7 @@ func New(opts Options) (*Server, error) {
 	s.payouts = p.Payouts
 	s.terminations = p.Terminations
 	s.complaints = p.Complaints
-	s.complaintPhone, s.complaintEmail = opts.ComplaintPhone, opts.ComplaintEmail
+	s.channels = p.ComplaintChannels
 	var origins []string
 	for _, p := range s.providers {
 		if c, ok := p.(interface{ CheckoutOrigins() []string }); ok {

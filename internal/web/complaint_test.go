@@ -9,23 +9,23 @@ import (
 )
 
 // disputes are dispute routes' keys, as the handlers pass them.
-var disputes = []string{"complaintweb.dispute.settlement", "complaintweb.dispute.arbitration", "complaintweb.dispute.court"}
+var disputes = []string{"complaint.dispute.settlement", "complaint.dispute.authority", "complaint.dispute.arbitration", "complaint.dispute.court"}
 
 func init() {
 	samples = append(samples,
 		ComplaintForm{Phone: "400-000-0000", Email: "complaints@example.org",
-			Categories: []Option{{Value: "false_info", Key: "complaintweb.category"}}, RequestID: 3, RequestTitle: "<script>alert(1)</script>",
+			Categories: []Option{{Value: "false_info", Key: "complaint.category.false_info"}}, RequestID: 3, RequestTitle: "<script>alert(1)</script>",
 			MaxUpload: 10, MaxFiles: 3, Key: "k", Disputes: disputes, Form: Form{Values: map[string]string{"text": "<script>alert(1)</script>", "request": "3"},
 				Errors: map[string]string{"contact": "c", "evidence": "e", "category": "x"}, Message: "fix"}},
 		ComplaintForm{SignedIn: true},
 		ComplaintReceipt{Number: "TS20261208-7K3Q9", Secret: "s3cret"},
 		ComplaintReceipt{Number: "TS20261208-7K3Q9", Again: true},
 		ComplaintTrack{Form: Form{Values: map[string]string{"number": "<script>alert(1)</script>"}, Message: "nope"}},
-		ComplaintTrack{SignedIn: true, Status: &ComplaintStatus{Number: "TS20261208-7K3Q9", CategoryKey: "complaintweb.category",
-			StatusKey: "complaintweb.status", Received: "r", RequestID: 4, Ack: Clock{Due: "d", Done: "x"}, Handle: Clock{Due: "d", Late: true},
-			Closed: true, OutcomeKey: "complaintweb.outcome", Response: "<script>alert(1)</script>", Disputes: disputes}},
+		ComplaintTrack{SignedIn: true, Status: &ComplaintStatus{Number: "TS20261208-7K3Q9", CategoryKey: "complaint.category.false_info",
+			StatusKey: "complaint.status.received", Received: "r", RequestID: 4, Ack: Clock{Due: "d", Done: "x"}, Handle: Clock{Due: "d", Late: true},
+			Closed: true, OutcomeKey: "complaint.outcome.upheld", Response: "<script>alert(1)</script>", Disputes: disputes}},
 		PublicRequest{ID: 5, StateKey: "campaign.state.fundraising", Complaints: []ComplaintResponseView{{Number: "TS1",
-			CategoryKey: "complaintweb.category", OutcomeKey: "complaintweb.outcome", Response: "<script>alert(1)</script>", At: "a", Disputes: disputes}}},
+			CategoryKey: "complaint.category.false_info", OutcomeKey: "complaint.outcome.upheld", Response: "<script>alert(1)</script>", At: "a", Disputes: disputes}}},
 	)
 }
 
@@ -47,10 +47,12 @@ func TestComplaintPagesRender(t *testing.T) {
 		}
 		return buf.String()
 	}
-	routes := []string{i18n.T(i18n.ZH, "complaintweb.dispute.settlement"), i18n.T(i18n.ZH, "complaintweb.dispute.arbitration"),
-		i18n.T(i18n.ZH, "complaintweb.dispute.court")}
+	var routes []string
+	for _, k := range disputes {
+		routes = append(routes, i18n.T(i18n.ZH, k))
+	}
 	form := render(ComplaintForm{Phone: "400-000-0000", Email: "c@example.org", Key: "tok", Disputes: disputes,
-		Categories: []Option{{Value: "false_info", Key: "complaintweb.category"}, {Value: "other", Key: "complaintweb.category"}},
+		Categories: []Option{{Value: "false_info", Key: "complaint.category.false_info"}, {Value: "other", Key: "complaint.category.false_info"}},
 		Form:       Form{Values: map[string]string{"text": "<b>x</b>"}}})
 	for _, want := range append([]string{`href="tel:400-000-0000"`, `href="mailto:c@example.org"`, i18n.T(i18n.ZH, "complaintweb.clocks"),
 		`enctype="multipart/form-data"`, `name="key" value="tok"`, `type="file"`, "&lt;b&gt;x&lt;/b&gt;"}, routes...) {
@@ -61,20 +63,20 @@ func TestComplaintPagesRender(t *testing.T) {
 	if strings.Contains(form, " checked") {
 		t.Errorf("/complaints preselects a category")
 	}
-	status := render(ComplaintTrack{Status: &ComplaintStatus{Number: "TS1", CategoryKey: "complaintweb.category", StatusKey: "complaintweb.status",
+	status := render(ComplaintTrack{Status: &ComplaintStatus{Number: "TS1", CategoryKey: "complaint.category.false_info", StatusKey: "complaint.status.received",
 		Ack: Clock{Due: "2026-12-09 18:00", Done: "2026-12-08 10:00"}, Handle: Clock{Due: "2026-12-17 18:00", Late: true},
-		Closed: true, OutcomeKey: "complaintweb.outcome", Response: "已核实", Disputes: disputes}})
+		Closed: true, OutcomeKey: "complaint.outcome.upheld", Response: "已核实", Disputes: disputes}})
 	for _, want := range append([]string{"2026-12-09 18:00", "2026-12-17 18:00", i18n.T(i18n.ZH, "complaintweb.clock.late"), `id="response"`, "已核实"}, routes...) {
 		if !strings.Contains(status, want) {
 			t.Errorf("the status page lacks %s", want)
 		}
 	}
-	open := render(ComplaintTrack{Status: &ComplaintStatus{Number: "TS1", CategoryKey: "complaintweb.category", StatusKey: "complaintweb.status", Disputes: disputes}})
+	open := render(ComplaintTrack{Status: &ComplaintStatus{Number: "TS1", CategoryKey: "complaint.category.false_info", StatusKey: "complaint.status.received", Disputes: disputes}})
 	if strings.Contains(open, routes[0]) || strings.Contains(open, `id="response"`) {
 		t.Errorf("an open complaint's status shows an outcome")
 	}
-	page := render(PublicRequest{ID: 1, Complaints: []ComplaintResponseView{{Number: "TS1", CategoryKey: "complaintweb.category",
-		OutcomeKey: "complaintweb.outcome", Response: "经核实，已要求求助人更正。", At: "2026-12-10", Disputes: disputes}}})
+	page := render(PublicRequest{ID: 1, Complaints: []ComplaintResponseView{{Number: "TS1", CategoryKey: "complaint.category.false_info",
+		OutcomeKey: "complaint.outcome.upheld", Response: "经核实，已要求求助人更正。", At: "2026-12-10", Disputes: disputes}}})
 	for _, want := range append([]string{`id="complaint-responses"`, "经核实，已要求求助人更正。"}, routes...) {
 		if !strings.Contains(page, want) {
 			t.Errorf("the request page lacks %s", want)
