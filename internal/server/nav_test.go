@@ -42,10 +42,11 @@ func TestConsoleNavigation(t *testing.T) {
 	want := map[staff.Role][]string{
 		staff.Reviewer:   {"/staff", "/staff/review", "/staff/patrol", "/staff/charities", "/staff/terminations", "/staff/approvals"},
 		staff.Finance:    {"/staff", "/staff/payouts", "/staff/charity-pay", "/staff/hospitals", "/staff/bank", "/staff/custody", "/staff/reconcile", "/staff/refunds", "/staff/terminations", "/staff/approvals"},
-		staff.Complaints: {"/staff", "/staff/approvals"},
+		staff.Complaints: {"/staff", "/staff/complaints", "/staff/complaint-calendar", "/staff/approvals"},
 		staff.Admin: {"/staff", "/staff/payouts", "/staff/charities", "/staff/charity-pay", "/staff/hospitals", "/staff/bank", "/staff/custody", "/staff/reconcile", "/staff/refunds",
-			"/staff/terminations", "/staff/approvals", "/staff/members", "/staff/rules"},
-		staff.Auditor: {"/staff", "/staff/payouts", "/staff/charity-pay", "/staff/hospitals", "/staff/bank", "/staff/custody", "/staff/reconcile", "/staff/refunds", "/staff/terminations", "/staff/approvals",
+			"/staff/terminations", "/staff/complaints", "/staff/complaint-calendar", "/staff/approvals", "/staff/members", "/staff/rules"},
+		staff.Auditor: {"/staff", "/staff/payouts", "/staff/charity-pay", "/staff/hospitals", "/staff/bank", "/staff/custody", "/staff/reconcile", "/staff/refunds", "/staff/terminations",
+			"/staff/complaints", "/staff/complaint-calendar", "/staff/approvals",
 			"/staff/members", "/staff/rules", "/staff/audit", "/staff/incidents"},
 		staff.SecurityAdmin: {"/staff", "/staff/approvals", "/staff/members", "/staff/audit", "/staff/incidents"},
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/carefund/carefund/internal/bank"
 	"github.com/carefund/carefund/internal/charity"
 	"github.com/carefund/carefund/internal/charitypay"
+	"github.com/carefund/carefund/internal/complaint"
 	"github.com/carefund/carefund/internal/hospital"
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/incident"
@@ -67,6 +68,9 @@ type Console struct {
 	// CharityPay is money to charity (charitypay.go); nil hides its
 	// screen.
 	CharityPay *charitypay.Service
+	// Complaints is the complaint handlers' service (complaints.go); nil
+	// hides its screens.
+	Complaints *complaint.Service
 	// RefundFund is the top-ups of providers' balances from custody,
 	// listed on the bank page; nil leaves them out.
 	RefundFund *refundfund.Service
@@ -159,6 +163,20 @@ func (c *Console) Routes() []site.Route {
 		{Pattern: "POST /staff/terminations/{id}/referrals", Handler: c.addReferral},
 		{Pattern: "POST /staff/terminations/{id}/referrals/{rid}/reveal", Handler: c.revealOfficer},
 		{Pattern: "GET /staff/terminations/{id}/documents/{did}", Handler: c.terminationDocument},
+		// Complaints and reports (complaints.go).
+		{Pattern: "GET /staff/complaints", Handler: c.complaintQueue},
+		{Pattern: "GET /staff/complaints/{id}", Handler: c.complaintPage},
+		{Pattern: "POST /staff/complaints/{id}/reveal", Handler: c.revealComplaintContact},
+		{Pattern: "GET /staff/complaints/{id}/evidence/{eid}", Handler: c.complaintEvidence},
+		{Pattern: "POST /staff/complaints/{id}/acknowledge", Handler: c.acknowledgeComplaint},
+		{Pattern: "POST /staff/complaints/{id}/assign", Handler: c.assignComplaint},
+		{Pattern: "POST /staff/complaints/{id}/notes", Handler: c.noteComplaint},
+		{Pattern: "POST /staff/complaints/{id}/link", Handler: c.linkComplaint},
+		{Pattern: "POST /staff/complaints/{id}/resolve", Handler: c.resolveComplaint},
+		{Pattern: "POST /staff/complaints/{id}/dismiss", Handler: c.dismissComplaint},
+		{Pattern: "GET /staff/complaint-calendar", Handler: c.complaintCalendar},
+		{Pattern: "POST /staff/complaint-calendar", Handler: c.setCalendarDay},
+		{Pattern: "POST /staff/complaint-calendar/remove", Handler: c.removeCalendarDay},
 		{Pattern: "GET /staff/approvals", Handler: c.approvalsPage},
 		{Pattern: "POST /staff/approvals/{id}", Handler: c.decide},
 		{Pattern: "GET /staff/members", Handler: c.membersPage},
