@@ -47,8 +47,8 @@ func init() {
 
 		"complaintweb.receipt.title": {"投诉已收到", "Complaint received"},
 		"complaintweb.receipt.lead":  {"我们已收到您的投诉。请凭以下投诉编号和查询码查询处理进度。", "We have your complaint. Follow it with the tracking number and the secret below."},
-		"complaintweb.receipt.save": {"请立即保存投诉编号和查询码（截图或抄下）：查询码只显示这一次，平台不保存它的明文，无法找回。",
-			"Save the tracking number and the secret now (a screenshot will do): the secret is shown only this once; the platform does not keep it and cannot show it again."},
+		"complaintweb.receipt.save": {"请立即保存投诉编号和查询码（截图或抄下）：查询码只在这里显示，平台不会通过其他方式发给您；凭两者才能查看处理进度。",
+			"Save the tracking number and the secret now (a screenshot will do): the secret is shown only here, and the platform sends it nowhere else; with both you can follow the complaint."},
 		"complaintweb.receipt.again": {"这份表单已经提交过：以下是第一次提交的投诉，没有重复登记。", "This form was sent before: this is the complaint it filed, not a second one."},
 		"complaintweb.number":        {"投诉编号", "Tracking number"},
 		"complaintweb.secret":        {"查询码", "Secret"},
