@@ -1,6 +1,7 @@
 package complaint
 
 import (
+	"github.com/carefund/carefund/internal/apperr"
 	"testing"
 	"time"
 
@@ -254,6 +255,36 @@ func FuzzParseNumber(f *testing.F) {
 		}
 		if _, err := ParseSecret(s); err == nil && len(s) == numberLen {
 			t.Fatalf("%q is both a number and a secret", s)
+		}
+	})
+}
+
+// FuzzValidate: whatever the form sends, Validate never panics, what it
+// accepts validates again to itself, and an accepted complaint can always
+// be reached (R-COMP-1).
+func FuzzValidate(f *testing.F) {
+	f.Add("false_info", int64(1), "", "信息不实", "李四", "+86 138-1234-5678", "", int64(0))
+	f.Add("other", int64(0), "handler1", "<script>alert(1)</script>", "", "", "a@b.cn", int64(0))
+	f.Add("staff", int64(0), "#3", "\x00", "", "", "", int64(5))
+	f.Fuzz(func(t *testing.T, cat string, req int64, staffRef, text, name, phone, email string, account int64) {
+		in := Input{Category: Category(cat), RequestID: req, StaffRef: staffRef, Text: text, ContactName: name,
+			ContactPhone: phone, ContactEmail: email, AccountID: account}
+		out, err := Validate(in)
+		if err != nil {
+			if apperr.CodeOf(err) != apperr.Invalid {
+				t.Fatalf("Validate: %v, want an Invalid refusal", err)
+			}
+			return
+		}
+		again, err := Validate(out)
+		if err != nil || again.ContactPhone != out.ContactPhone || again.Text != out.Text {
+			t.Fatalf("Validate is not stable: %+v → %+v, %v", out, again, err)
+		}
+		if out.ContactPhone == "" && out.ContactEmail == "" && out.AccountID == 0 {
+			t.Fatalf("accepted a complaint nobody can reach: %+v", out)
+		}
+		if out.Category.NeedsRequest() && out.RequestID <= 0 {
+			t.Fatalf("accepted %s without a request", out.Category)
 		}
 	})
 }

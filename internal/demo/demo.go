@@ -174,7 +174,11 @@ func Load(ctx context.Context, db *store.DB, sealer staff.Sealer, v *vault.Vault
 	if err != nil {
 		return false, fmt.Errorf("demo payouts: %w", err)
 	}
-	return loaded || gave || paid, nil
+	filed, err := loadComplaints(ctx, db, v)
+	if err != nil {
+		return false, fmt.Errorf("demo complaints: %w", err)
+	}
+	return loaded || gave || paid || filed, nil
 }
 
 func hasMeta(ctx context.Context, tx *store.Tx, key string) (bool, error) {

@@ -64,7 +64,7 @@ var counted = []string{"staff", "charities", "users", "identities", "data_keys",
 	"payouts", "payout_events", "payout_usage", "payout_materials", "payout_outcomes", "payout_outcome_copies",
 	"bank_transfers", "bank_transfer_conflicts", "bank_outcomes", "sandbox_bank_transfers", "sandbox_bank_events",
 	"sandbox_bank_bookings", "custody_accounts", "custody_changes", "reconcile_settlements", "reconcile_runs",
-	"reconcile_refusals", "reconcile_differences", "reconcile_in_transit", "staff_proposals"}
+	"reconcile_refusals", "reconcile_differences", "reconcile_in_transit", "staff_proposals", "complaints", "complaint_events"}
 
 func counts(t *testing.T, db *store.DB) map[string]int {
 	t.Helper()
@@ -106,6 +106,14 @@ func TestLoadOnce(t *testing.T) {
 		}
 		if after["requests"] == 0 || after["request_materials"] == 0 {
 			t.Errorf("nothing loaded: %v", after)
+		}
+		// Two complaints about a fundraising request, one resolved with a
+		// public response (R-DISC-2).
+		var published int
+		if err := db.Read(ctx, func(tx *store.Tx) error {
+			return tx.QueryRowContext(ctx, "SELECT count(*) FROM complaints WHERE published = 1 AND response = $1", demoComplaintResponse).Scan(&published)
+		}); err != nil || after["complaints"] != 2 || published != 1 {
+			t.Errorf("demo complaints: %d, published %d, %v", after["complaints"], published, err)
 		}
 		// The referral list has its demonstration organisations.
 		var orgs []charity.Org
