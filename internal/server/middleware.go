@@ -218,7 +218,14 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 		if takesUpload(r) {
 			limit = max(limit, uploadBodyLimit)
 		}
-		if r.ContentLength > limit {
+		// The complaint form reads its body as a stream and stops at the
+		// evidence over its limit, to answer next to the file field with
+		// what was typed kept (complaintform.go).
+		streamed := isComplaintForm(r)
+		if streamed {
+			limit = max(limit, complaintBodyLimit)
+		}
+		if r.ContentLength > limit && !streamed {
 			s.fail(w, r, apperr.New(apperr.TooLarge, ""))
 			return
 		}

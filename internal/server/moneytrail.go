@@ -2,6 +2,7 @@ package server
 
 import (
 	"github.com/carefund/carefund/internal/campaign"
+	"github.com/carefund/carefund/internal/complaint"
 	"github.com/carefund/carefund/internal/disclosure"
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/payout"
@@ -13,8 +14,9 @@ import (
 // or the hospital) and their usage updates with the receipts' count, and
 // the refunds, gifts to charity and fees of its ledger lines, one a day
 // and kind.
-func timelineOf(lang i18n.Lang, updates []campaign.Update, payouts []payout.PublicPayout, lines []disclosure.Line) []web.TimelineItem {
-	var evs []disclosure.Event
+func timelineOf(lang i18n.Lang, updates []campaign.Update, payouts []payout.PublicPayout, lines []disclosure.Line, responses []complaint.PublicResponse) []web.TimelineItem {
+	// The published responses to complaints about the request (R-DISC-2).
+	evs := disclosure.ComplaintEvents(responses)
 	for _, u := range updates {
 		e := disclosure.Event{At: u.PostedAt, Kind: disclosure.EventUpdate, Text: u.Body, Ref: u.ID}
 		if u.TakenDown {

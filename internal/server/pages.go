@@ -39,12 +39,6 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, web.HomeRequests{Cards: cards})
 }
 
-// complaintsPage holds the place the footer links to on every page
-// (R-PUB-3); the complaint flow fills it in.
-func (s *Server) complaintsPage(w http.ResponseWriter, r *http.Request) error {
-	return s.render(w, r, web.Info{Title: "complain.title", Body: "complain.body"})
-}
-
 // setLanguage remembers the reader's choice of language in a cookie and goes
 // back to the page they were on.
 func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) error {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/campaign"
+	"github.com/carefund/carefund/internal/complaint"
 	"github.com/carefund/carefund/internal/disclosure"
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/money"
@@ -187,9 +188,18 @@ func (s *Server) publicRequest(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page.Payouts = publicPayoutViews(lang, list)
+	// The published responses to complaints about the request, each with
+	// the dispute routes (R-DISC-2, R-DISP-1).
+	var responses []complaint.PublicResponse
+	if s.complaints != nil {
+		if responses, err = s.complaints.Responses(ctx, id); err != nil {
+			return err
+		}
+	}
+	page.Complaints = complaintResponses(responses)
 	// The timeline: updates, payouts and their use, refunds, gifts to
-	// charity (R-DISC-1, R-DISC-2).
-	page.Timeline = timelineOf(lang, p.Updates, list, p.Lines)
+	// charity, responses to complaints (R-DISC-1, R-DISC-2).
+	page.Timeline = timelineOf(lang, p.Updates, list, p.Lines, responses)
 	// The page changes with every donation, update and closing: caches
 	// must ask.
 	w.Header().Set("Cache-Control", "no-cache")

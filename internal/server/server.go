@@ -22,6 +22,7 @@ import (
 
 	"github.com/carefund/carefund/internal/account"
 	"github.com/carefund/carefund/internal/campaign"
+	"github.com/carefund/carefund/internal/complaint"
 	"github.com/carefund/carefund/internal/disclosure"
 	"github.com/carefund/carefund/internal/donation"
 	"github.com/carefund/carefund/internal/filing"
@@ -140,6 +141,11 @@ type Server struct {
 
 	terminations *termination.Service // suspension and termination notices (publicpages.go)
 
+	// Complaints and reports, their channels (complaintpages.go); the
+	// service is nil when the database was not ready.
+	complaints *complaint.Service
+	channels   complaint.Channels // the phone and e-mail besides the form
+
 	pageCache pageCache    // public request pages (pagecache.go)
 	banner    *bannerCache // the wind-down's banner on every page (winddown.go)
 	figures   figuresCache // the platform's figures (figurespages.go)
@@ -183,6 +189,8 @@ func New(opts Options) (*Server, error) {
 	s.payouts = p.Payouts
 	s.terminations = p.Terminations
 	s.setUpBanner()
+	s.complaints = p.Complaints
+	s.channels = p.ComplaintChannels
 	var origins []string
 	for _, p := range s.providers {
 		if c, ok := p.(interface{ CheckoutOrigins() []string }); ok {

@@ -98,6 +98,9 @@ type PublicRequest struct {
 	Share *ShareView
 	// Complaint is the URL of the complaint form about this request (R-PUB-3).
 	Complaint string
+	// Complaints are the published responses to complaints about this
+	// request (R-DISC-2), each shown with the dispute routes (R-DISP-1).
+	Complaints []ComplaintResponseView
 	// Payouts are the money paid out and its use (R-DISC-1, R-DISB-4).
 	Payouts []PublicPayoutView
 	// ResumeNote is the public note of a suspension that ended, on
