@@ -71,3 +71,20 @@ func init() {
 		"report.identity.broken": {"账目不平衡，须核查：筹得 %s + 追回 %s ≠ 手续费 %s + 已拨付 %s + 已退还 %s + 退款中 %s + 转入慈善 %s + 托管中 %s。", "The accounts do NOT balance and must be checked: raised %s + recovered %s ≠ fees %s + paid out %s + refunded %s + being refunded %s + to charity %s + held %s."},
 	})
 }
+
+// The public reports' pages.
+func init() {
+	register(map[string]message{
+		"reports.title":          {"半年度服务报告", "Six-monthly reports"},
+		"reports.lead":           {"平台每半年公布一次服务情况：求助、善款、退款、投诉举报和终止情况。数据取自托管账本。", "Every six months the platform publishes its service: requests, money, refunds, complaints and terminations, from the custody ledger."},
+		"reports.half":           {"%s 半年度报告", "Report for %s"},
+		"reports.empty":          {"还没有已结束的报告期。", "No reporting period has ended yet."},
+		"reports.figures.link":   {"平台资金总览", "The platform's figures"},
+		"reports.report.title":   {"半年度服务报告", "Six-monthly report"},
+		"reports.report.heading": {"%s 半年度服务报告", "Six-monthly report %s"},
+		"reports.report.lead":    {"报告期：%s 至 %s（北京时间）。", "Period: %s to %s (Beijing time)."},
+		"reports.csv":            {"下载本报告（CSV）", "Download this report (CSV)"},
+		"reports.all":            {"全部报告", "All reports"},
+		"footer.reports":         {"服务报告", "Reports"},
+	})
+}

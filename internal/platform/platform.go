@@ -44,6 +44,7 @@ import (
 	"github.com/carefund/carefund/internal/payout"
 	"github.com/carefund/carefund/internal/reconcile"
 	"github.com/carefund/carefund/internal/refund"
+	"github.com/carefund/carefund/internal/report"
 	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/staff"
@@ -135,6 +136,10 @@ type Platform struct {
 	// Disclosure is what the public may see of a request: pages, listings
 	// and the API's public objects.
 	Disclosure *disclosure.Service
+	// Reports makes the six-monthly and annual reports and the exports
+	// (R-DISC-3, R-DISC-4, R-RPT-1). Its complaint statistics come from
+	// the complaint service once it is wired; until then they are zero.
+	Reports *report.Service
 	// Rules keeps the rules documents and the users' consents.
 	Rules *rules.Service
 	// Audit is the audit log, for outcomes that have no transaction of
@@ -266,6 +271,7 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 	p.Filing = &filing.Service{DB: p.DB, Accounts: p.Accounts, Campaigns: p.Campaigns, Materials: p.Materials}
 	p.Reviews = &review.Service{DB: p.DB, Campaigns: p.Campaigns, Materials: p.Materials, Accounts: p.Accounts, Period: p.Period}
 	p.Disclosure = &disclosure.Service{DB: p.DB, Campaigns: p.Campaigns, Materials: p.Materials, Accounts: p.Accounts}
+	p.Reports = &report.Service{DB: p.DB}
 	p.Rules = &rules.Service{DB: p.DB}
 	p.Audit = &audit.Log{DB: p.DB}
 	p.Approvals = staff.NewApprovals()

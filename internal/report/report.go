@@ -216,3 +216,6 @@ func identityText(lang i18n.Lang, p disclosure.Platform) string {
 	return i18n.T(lang, key, p.Raised.Format(lang), p.Recovered.Format(lang), p.Fees.Format(lang), p.PaidOut.Format(lang),
 		p.Refunded.Format(lang), p.Refunding.Format(lang), p.ToCharity.Format(lang), p.Held.Format(lang))
 }
+
+// IdentityText says the money trail identity of r's period in lang.
+func (r Report) IdentityText(lang i18n.Lang) string { return identityText(lang, r.Money) }

@@ -55,7 +55,9 @@ type history struct {
 	comp  *fakeComplaints
 }
 
-func beijing(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 0, 0, 0, Shanghai) }
+func beijing(y int, m time.Month, d, h int) time.Time {
+	return time.Date(y, m, d, h, 0, 0, 0, Shanghai)
+}
 
 func newHistory(t *testing.T, db *store.DB) history {
 	ctx := context.Background()

@@ -41,6 +41,8 @@ var permissions = map[string]access{
 	"GET /rules":                        anyone,
 	"GET /charity":                      anyone,
 	"GET /figures":                      anyone,
+	"GET /reports":                      anyone,
+	"GET /reports/{name}":               anyone,
 	"GET /log":                          anyone,
 	"GET /rules/{kind}":                 anyone,
 	"GET /rules/{kind}/versions/{id}":   anyone,

@@ -20,6 +20,8 @@ func (s *Server) routes() []route {
 		{"GET /complaints", s.complaintsPage},
 		{"GET /charity", s.charityPage},
 		{"GET /figures", s.figuresPage},
+		{"GET /reports", s.reportsPage},
+		{"GET /reports/{name}", s.reportPage},
 		{"GET /log", s.logPage},
 		{"POST /language", s.setLanguage},
 		{"GET /static/{file}", s.static},
