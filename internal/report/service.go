@@ -208,3 +208,29 @@ func (s *Service) MarkSubmitted(ctx context.Context, y int, by By) error {
 		return err
 	})
 }
+
+// Totals is the platform's report from its first entry to now, for the
+// auditors' export (R-RPT-1): the ledger's totals, the requests and the
+// complaints of all time.
+func (s *Service) Totals(ctx context.Context, by By) (Report, error) {
+	r := Report{Name: "total"}
+	err := s.read(ctx, by, "report.totals.export", "report:total", func(tx *store.Tx) error {
+		r.To = tx.Now
+		return s.period(ctx, tx, &r, false)
+	})
+	if err != nil {
+		return Report{}, err
+	}
+	return r, s.complaints(ctx, &r)
+}
+
+// Requests lists the requests the ledger holds an account for, whose
+// public ledgers the auditors' export writes (R-RPT-1).
+func (s *Service) Requests(ctx context.Context) ([]int64, error) {
+	var ids []int64
+	err := s.DB.Read(ctx, func(tx *store.Tx) (err error) {
+		ids, err = requestIDs(ctx, tx)
+		return err
+	})
+	return ids, err
+}

@@ -48,3 +48,12 @@ func firstEntry(ctx context.Context, tx *store.Tx) (time.Time, error) {
 	}
 	return time.UnixMicro(at.Int64), nil
 }
+
+// requestIDs lists the requests with a ledger account, in order.
+func requestIDs(ctx context.Context, tx *store.Tx) ([]int64, error) {
+	return store.All(ctx, tx, func(rows *sql.Rows) (int64, error) {
+		var id int64
+		err := rows.Scan(&id)
+		return id, err
+	}, `SELECT id FROM requests WHERE 'request:' || CAST(id AS TEXT) IN (SELECT name FROM ledger_accounts) ORDER BY id`)
+}
