@@ -88,3 +88,23 @@ func init() {
 		"footer.reports":         {"服务报告", "Reports"},
 	})
 }
+
+// The console's reports screen.
+func init() {
+	register(map[string]message{
+		"staff.reports.title":            {"报告", "Reports"},
+		"staff.reports.lead":             {"半年度服务报告、向民政部门报送的年度工作报告和财务报告，以及审计导出。每次下载都记入审计日志。", "The six-monthly reports, the annual work and financial reports for the ministry, and the auditors' exports. Every download is recorded in the audit log."},
+		"staff.reports.total":            {"下载平台累计数据（CSV）", "Download the platform's totals (CSV)"},
+		"staff.reports.annual":           {"年度报告（每年 6 月 30 日前报送上一年度）", "Annual reports (due by 30 June for the previous year)"},
+		"staff.reports.due":              {"报送截止：%s", "Due by %s"},
+		"staff.reports.late":             {"已逾期：应于 %s 前报送", "Late: was due by %s"},
+		"staff.reports.generated":        {"最近生成：%s，%s", "Last generated %s by %s"},
+		"staff.reports.submitted":        {"已报送：%s，%s 记录", "Submitted %s, recorded by %s"},
+		"staff.reports.mark":             {"标记为已报送", "Mark as submitted"},
+		"staff.reports.no_annual":        {"还没有已结束的年度。", "No year has ended yet."},
+		"staff.reports.halves":           {"半年度服务报告", "Six-monthly reports"},
+		"staff.reports.public":           {"公开页面", "Public page"},
+		"staff.reports.notice.submitted": {"已记录报送。", "Recorded as submitted."},
+		"report.no_font":                 {"服务器缺少中文字体，无法生成 PDF：请安装 fonts-wqy-zenhei，或用 --report-font 指定字体文件。", "The server has no Chinese font for the PDF: install fonts-wqy-zenhei, or name a font file with --report-font."},
+	})
+}

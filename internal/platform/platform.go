@@ -74,6 +74,9 @@ type Config struct {
 	SMS account.Sender
 	// Verifier checks names against ID numbers; nil means the sandbox.
 	Verifier account.Verifier
+	// ReportFont names the CJK TrueType font of the annual report's PDF
+	// (--report-font); "" looks for the system's.
+	ReportFont string
 	// PublicURL is how the public, and payment providers, reach the
 	// platform (no trailing slash): the base of notification and return
 	// URLs. http://localhost when empty.
@@ -271,7 +274,7 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 	p.Filing = &filing.Service{DB: p.DB, Accounts: p.Accounts, Campaigns: p.Campaigns, Materials: p.Materials}
 	p.Reviews = &review.Service{DB: p.DB, Campaigns: p.Campaigns, Materials: p.Materials, Accounts: p.Accounts, Period: p.Period}
 	p.Disclosure = &disclosure.Service{DB: p.DB, Campaigns: p.Campaigns, Materials: p.Materials, Accounts: p.Accounts}
-	p.Reports = &report.Service{DB: p.DB}
+	p.Reports = &report.Service{DB: p.DB, FontPath: cfg.ReportFont}
 	p.Rules = &rules.Service{DB: p.DB}
 	p.Audit = &audit.Log{DB: p.DB}
 	p.Approvals = staff.NewApprovals()

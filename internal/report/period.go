@@ -137,3 +137,44 @@ func AnnualDue(y int) time.Time { return time.Date(y+1, time.July, 1, 0, 0, 0, 0
 // Late reports whether the annual reports of year y are past due at now
 // without having been submitted.
 func Late(y int, now time.Time, submitted bool) bool { return !submitted && !now.Before(AnnualDue(y)) }
+
+// File is a report file the auditors' console offers for download:
+// "2026-h1.csv" (a half-year's report), "2025.csv" and "2025.pdf" (a
+// year's annual report) and "total.csv" (the platform's totals).
+type File struct {
+	Kind   string // "half-year", "annual" or "total"
+	Half   HalfYear
+	Year   int
+	Format string // "csv" or "pdf"
+}
+
+// ParseFile parses a report file's name: apperr.NotFound for any other
+// name, as for a file that is not there.
+func ParseFile(name string) (File, error) {
+	none := apperr.New(apperr.NotFound, "")
+	base, format, ok := strings.Cut(name, ".")
+	if !ok || (format != "csv" && format != "pdf") {
+		return File{}, none
+	}
+	if base == "total" && format == "csv" {
+		return File{Kind: "total", Format: format}, nil
+	}
+	if h, err := ParseHalfYear(base); err == nil && format == "csv" && base == h.String() {
+		return File{Kind: "half-year", Half: h, Format: format}, nil
+	}
+	if y, err := parseYear(base); err == nil {
+		return File{Kind: "annual", Year: y, Format: format}, nil
+	}
+	return File{}, none
+}
+
+// Name is f's file name, as ParseFile reads it.
+func (f File) Name() string {
+	switch f.Kind {
+	case "half-year":
+		return f.Half.String() + "." + f.Format
+	case "annual":
+		return strconv.Itoa(f.Year) + "." + f.Format
+	}
+	return "total." + f.Format
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/complaint"
 	"github.com/carefund/carefund/internal/disclosure"
+	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/store"
 )
 
@@ -25,6 +26,9 @@ type ComplaintStats interface {
 type Service struct {
 	DB         *store.DB
 	Complaints ComplaintStats
+	// FontPath names the CJK font of the annual PDF (--report-font); ""
+	// looks for the system's (FontPaths).
+	FontPath string
 }
 
 // By is who asks for a report and from where, for the audit log: a zero
@@ -153,33 +157,43 @@ func annualObject(y int) string { return "annual:" + strconv.Itoa(y) }
 // by viewed them.
 func (s *Service) AnnualStates(ctx context.Context, by By) (Annuals, error) {
 	var a Annuals
-	err := s.read(ctx, by, "report.list", "", func(tx *store.Tx) error {
-		a = Annuals{Now: tx.Now}
+	err := s.read(ctx, by, "report.list", "reports", func(tx *store.Tx) error {
 		first, err := firstEntry(ctx, tx)
-		if err != nil || first.IsZero() {
+		if err != nil {
 			return err
 		}
-		for y := tx.Now.In(Shanghai).Year() - 1; y >= first.In(Shanghai).Year() && len(a.Years) < 20; y-- {
-			st := AnnualState{Year: y, Due: AnnualDue(y)}
-			es, err := audit.List(ctx, tx, audit.Filter{Action: "report.annual.", Object: annualObject(y), Result: audit.ResultOK, Limit: audit.MaxLimit})
-			if err != nil {
-				return err
-			}
-			// Newest first: the first of each action is the latest.
-			for _, e := range es {
-				switch {
-				case e.Action == "report.annual.generate" && st.Generated.IsZero():
-					st.Generated, st.GeneratedBy = e.At, e.Actor
-				case e.Action == "report.annual.submit" && st.Submitted.IsZero():
-					st.Submitted, st.SubmittedBy = e.At, e.Actor
-				}
-			}
-			st.Late = Late(y, tx.Now, !st.Submitted.IsZero())
-			a.Years = append(a.Years, st)
-		}
-		return nil
+		a, err = readAnnuals(ctx, tx, first)
+		return err
 	})
 	return a, err
+}
+
+// readAnnuals reads the state of each year's annual report from the year
+// of first, the ledger's first entry, to the last year ended.
+func readAnnuals(ctx context.Context, tx *store.Tx, first time.Time) (Annuals, error) {
+	a := Annuals{Now: tx.Now}
+	if first.IsZero() {
+		return a, nil
+	}
+	for y := tx.Now.In(Shanghai).Year() - 1; y >= first.In(Shanghai).Year() && len(a.Years) < 20; y-- {
+		st := AnnualState{Year: y, Due: AnnualDue(y)}
+		es, err := audit.List(ctx, tx, audit.Filter{Action: "report.annual.", Object: annualObject(y), Result: audit.ResultOK, Limit: audit.MaxLimit})
+		if err != nil {
+			return a, err
+		}
+		// Newest first: the first of each action is the latest.
+		for _, e := range es {
+			switch {
+			case e.Action == "report.annual.generate" && st.Generated.IsZero():
+				st.Generated, st.GeneratedBy = e.At, e.Actor
+			case e.Action == "report.annual.submit" && st.Submitted.IsZero():
+				st.Submitted, st.SubmittedBy = e.At, e.Actor
+			}
+		}
+		st.Late = Late(y, tx.Now, !st.Submitted.IsZero())
+		a.Years = append(a.Years, st)
+	}
+	return a, nil
 }
 
 // MarkSubmitted records that year y's annual reports were submitted to the
@@ -233,4 +247,64 @@ func (s *Service) Requests(ctx context.Context) ([]int64, error) {
 		return err
 	})
 	return ids, err
+}
+
+// Overview is the auditors' console's reports page: the half-years with a
+// report and the annual reports' states.
+type Overview struct {
+	Halves []HalfYear
+	Annuals
+}
+
+// Overview reads the console's reports page, audited as by viewing it.
+func (s *Service) Overview(ctx context.Context, by By) (Overview, error) {
+	var o Overview
+	err := s.read(ctx, by, "report.list", "reports", func(tx *store.Tx) error {
+		o = Overview{}
+		first, err := firstEntry(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if !first.IsZero() {
+			o.Halves = Past(first, tx.Now, 40)
+		}
+		o.Annuals, err = readAnnuals(ctx, tx, first)
+		return err
+	})
+	return o, err
+}
+
+// Download makes the report file f for by, in lang, audited (R-RPT-1): its
+// bytes and content type. An annual PDF needs the CJK font (FontPath, or
+// the system's); without one the error says how to get one.
+func (s *Service) Download(ctx context.Context, f File, lang i18n.Lang, by By) ([]byte, string, error) {
+	var r Report
+	var err error
+	switch f.Kind {
+	case "half-year":
+		r, err = s.HalfYear(ctx, f.Half, by)
+	case "annual":
+		var font *Font
+		if f.Format == "pdf" {
+			if font, err = FindFont(s.FontPath); err != nil {
+				return nil, "", apperr.Wrap(err, apperr.Unavailable, "report.no_font")
+			}
+		}
+		if r, err = s.Annual(ctx, f.Year, by); err != nil {
+			return nil, "", err
+		}
+		if font != nil {
+			b, err := r.PDF(lang, font)
+			if err != nil {
+				return nil, "", apperr.Wrap(err, apperr.Unavailable, "report.no_font")
+			}
+			return b, "application/pdf", nil
+		}
+	default:
+		r, err = s.Totals(ctx, by)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return r.CSV(lang), "text/csv; charset=utf-8", nil
 }

@@ -41,12 +41,12 @@ func navOf(body string) (links []string, current string, ok bool) {
 func TestConsoleNavigation(t *testing.T) {
 	want := map[staff.Role][]string{
 		staff.Reviewer:   {"/staff", "/staff/review", "/staff/patrol", "/staff/charities", "/staff/terminations", "/staff/approvals"},
-		staff.Finance:    {"/staff", "/staff/payouts", "/staff/charity-pay", "/staff/hospitals", "/staff/bank", "/staff/custody", "/staff/reconcile", "/staff/refunds", "/staff/terminations", "/staff/approvals"},
+		staff.Finance:    {"/staff", "/staff/payouts", "/staff/charity-pay", "/staff/hospitals", "/staff/bank", "/staff/custody", "/staff/reconcile", "/staff/refunds", "/staff/terminations", "/staff/approvals", "/staff/reports"},
 		staff.Complaints: {"/staff", "/staff/approvals"},
 		staff.Admin: {"/staff", "/staff/payouts", "/staff/charities", "/staff/charity-pay", "/staff/hospitals", "/staff/bank", "/staff/custody", "/staff/reconcile", "/staff/refunds",
-			"/staff/terminations", "/staff/approvals", "/staff/members", "/staff/rules"},
+			"/staff/terminations", "/staff/approvals", "/staff/members", "/staff/rules", "/staff/reports"},
 		staff.Auditor: {"/staff", "/staff/payouts", "/staff/charity-pay", "/staff/hospitals", "/staff/bank", "/staff/custody", "/staff/reconcile", "/staff/refunds", "/staff/terminations", "/staff/approvals",
-			"/staff/members", "/staff/rules", "/staff/audit", "/staff/incidents"},
+			"/staff/members", "/staff/rules", "/staff/audit", "/staff/reports", "/staff/incidents"},
 		staff.SecurityAdmin: {"/staff", "/staff/approvals", "/staff/members", "/staff/audit", "/staff/incidents"},
 	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {

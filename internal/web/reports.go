@@ -3,7 +3,7 @@ package web
 import "html/template"
 
 func init() {
-	pageNames = append(pageNames, "reports", "report")
+	pageNames = append(pageNames, "reports", "report", "staff_reports")
 }
 
 // Reports is the public list of the six-monthly reports (R-DISC-3): the
@@ -45,3 +45,27 @@ func (Report) template() string { return "report" }
 
 // TitleKey names the page.
 func (Report) TitleKey() string { return "reports.report.title" }
+
+// StaffReports is the console's reports screen (R-DISC-3, R-DISC-4,
+// R-RPT-1): the half-years' reports and the annual reports to download,
+// each annual report's due date (30 June), late in red after it until it
+// is marked submitted, and who generated and submitted it when.
+type StaffReports struct {
+	Halves  []string
+	Years   []AnnualReportRow
+	CanMark bool
+	Notice  string
+}
+
+// AnnualReportRow is one year's annual report on the console.
+type AnnualReportRow struct {
+	Year, Due              string
+	Generated, GeneratedBy string
+	Submitted, SubmittedBy string
+	Late, CanMark          bool
+}
+
+func (StaffReports) template() string { return "staff_reports" }
+
+// TitleKey names the page.
+func (StaffReports) TitleKey() string { return "staff.reports.title" }

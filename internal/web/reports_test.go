@@ -55,3 +55,37 @@ func TestReportPages(t *testing.T) {
 		}
 	}
 }
+
+var sampleStaffReports = StaffReports{Halves: []string{"2026-h1"}, CanMark: true, Years: []AnnualReportRow{
+	{Year: "2025", Due: "2026-06-30", Late: true, Generated: "2026-07-02 10:00", GeneratedBy: "fin", CanMark: true},
+	{Year: "2024", Due: "2025-06-30", Generated: "2025-03-01 10:00", GeneratedBy: "fin", Submitted: "2025-03-02 10:00", SubmittedBy: "adm"}}}
+
+func init() { samples = append(samples, sampleStaffReports, StaffReports{}) }
+
+// R-DISC-4: the console's reports screen shows a late annual report's due
+// date in red (field-error's colour) with the form to mark it submitted, a submitted one with who
+// recorded it, and the downloads.
+func TestStaffReportsPage(t *testing.T) {
+	r, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range i18n.Langs {
+		var buf bytes.Buffer
+		if err := r.Render(&buf, lang, "/staff/reports", Viewer{}, sampleStaffReports); err != nil {
+			t.Fatal(err)
+		}
+		body := html.UnescapeString(buf.String())
+		for _, want := range []string{`class="field-error late" id="annual-2025-due">` + i18n.T(lang, "staff.reports.late", "2026-06-30"),
+			`action="/staff/reports/2025/submitted"`, `href="/staff/reports/2025.pdf"`, `href="/staff/reports/2026-h1.csv"`,
+			`class="muted" id="annual-2024-due">` + i18n.T(lang, "staff.reports.due", "2025-06-30"),
+			i18n.T(lang, "staff.reports.submitted", "2025-03-02 10:00", "adm")} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: the reports screen lacks %s", lang, want)
+			}
+		}
+		if strings.Contains(body, `action="/staff/reports/2024/submitted"`) {
+			t.Errorf("%s: a submitted year offers to mark it again", lang)
+		}
+	}
+}

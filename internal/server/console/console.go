@@ -30,6 +30,7 @@ import (
 	"github.com/carefund/carefund/internal/reconcile"
 	"github.com/carefund/carefund/internal/refund"
 	"github.com/carefund/carefund/internal/refundfund"
+	"github.com/carefund/carefund/internal/report"
 	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/rules"
 	"github.com/carefund/carefund/internal/server/site"
@@ -70,6 +71,9 @@ type Console struct {
 	// RefundFund is the top-ups of providers' balances from custody,
 	// listed on the bank page; nil leaves them out.
 	RefundFund *refundfund.Service
+	// Reports makes the reports and exports for download (reports.go);
+	// nil hides its screen.
+	Reports *report.Service
 	// SettleNow and ImportNow run the settlement and statement jobs once.
 	SettleNow, ImportNow MoneyJob
 	// Now is the clock, which the review queue measures waiting from;
@@ -169,6 +173,10 @@ func (c *Console) Routes() []site.Route {
 		{Pattern: "POST /staff/rules/{id}/report", Handler: c.reportRule},
 		{Pattern: "POST /staff/rules/{id}/effective", Handler: c.effectiveRule},
 		{Pattern: "GET /staff/audit", Handler: c.auditPage},
+		// The reports and exports (reports.go).
+		{Pattern: "GET /staff/reports", Handler: c.reportsPage},
+		{Pattern: "GET /staff/reports/{file}", Handler: c.reportFile},
+		{Pattern: "POST /staff/reports/{year}/submitted", Handler: c.markSubmitted},
 		{Pattern: "GET /staff/incidents", Handler: c.incidentsPage},
 		{Pattern: "POST /staff/incidents", Handler: c.openIncident},
 		{Pattern: "GET /staff/incidents/{id}", Handler: c.incidentPage},
