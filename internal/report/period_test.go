@@ -91,3 +91,24 @@ func FuzzParseFont(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseFile: the console's download names come from the address; a
+// name the parser accepts is the file's own name, and anything else is
+// not found.
+func FuzzParseFile(f *testing.F) {
+	for _, s := range []string{"2026-h1.csv", "2025.pdf", "2025.csv", "total.csv", "total.pdf", "2026-h1.pdf", "../etc.csv", "2026-H1.csv"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		file, err := ParseFile(s)
+		if err != nil {
+			if apperr.CodeOf(err) != apperr.NotFound {
+				t.Fatalf("%q: %v", s, err)
+			}
+			return
+		}
+		if file.Name() != s {
+			t.Fatalf("%q parsed as %+v, named %q", s, file, file.Name())
+		}
+	})
+}
