@@ -23,6 +23,8 @@ func init() {
 		"report.row.refunding":       {"退款中（增减）", "Being refunded (change)"},
 		"report.row.to_charity":      {"无法退回转入慈善", "Refunds given to charity"},
 		"report.row.held":            {"托管中（增减）", "Held (change)"},
+		"report.row.held.total":      {"托管中", "Held"},
+		"report.row.refunding.total": {"退款中", "Being refunded"},
 		"report.row.interest":        {"托管账户利息（归慈善）", "Custody interest (owed to charity)"},
 		"report.row.charity_paid":    {"已转给慈善组织", "Paid to charitable organisations"},
 		"report.row.donations":       {"捐款笔数", "Donations"},

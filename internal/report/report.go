@@ -75,6 +75,10 @@ func (l Line) Label(lang i18n.Lang) string {
 	if o, ok := strings.CutPrefix(l.Key, "outcome."); ok {
 		return i18n.T(lang, "report.row.outcome", i18n.T(lang, "report.outcome."+o))
 	}
+	if l.Section == "total" && (l.Key == "held" || l.Key == "refunding") {
+		// The totals' are balances, not a period's change.
+		return i18n.T(lang, "report.row."+l.Key+".total")
+	}
 	return i18n.T(lang, "report.row."+l.Key)
 }
 
