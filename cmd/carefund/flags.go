@@ -23,6 +23,8 @@ func flagsOf(name string) *flag.FlagSet {
 		return benchFlags(name)
 	case "reconcile":
 		return reconcileFlags(new(config.Config), new(reconcileOptions))
+	case "report":
+		return reportFlags(new(config.Config), new(reportOptions))
 	case "admin":
 		return adminFlags(new(config.Config), new(adminOptions))
 	case "log":

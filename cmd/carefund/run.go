@@ -26,6 +26,7 @@ func commands() []command {
 		{"migrate", "bring the database schema up to date", runMigrate},
 		{"verify", "check every invariant of the ledger, every donation against its ledger entry, and the audit log's hash chain against the heads logged in the transparency log", runVerify},
 		{"reconcile", "reconcile a custody bank statement (and a settlement file) against the ledger: carefund reconcile --statement FILE [--bill FILE] --custody-account NUMBER", runReconcile},
+		{"report", "the platform's reports and exports, audited: carefund report half-year 2026-h1 [--csv | --out FILE] (the six-monthly public report); carefund report annual 2025 --pdf FILE --csv FILE (the ministry's annual work and financial report, in a CJK font: --report-font FILE or the system's); carefund report export --out FOLDER (totals, every report, every request's public ledger)", runReport},
 		{"admin", "create a staff account: carefund admin create --username NAME --role ROLE [--password-stdin] (admin, security_admin and finance accounts wait for approval in the console once there is a security admin); lift a sign-in lockout: carefund admin unlock USERNAME (both audited)", runAdmin},
 		{"keys", "rotate the master key (carefund keys rotate re-wraps every data key under a new one; stop the platform first) or back the keys up (carefund keys backup --to FOLDER)", runKeys},
 		{"backup", "back up the database and uploads while the platform runs: carefund backup --to FOLDER", runBackup},

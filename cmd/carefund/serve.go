@@ -92,7 +92,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// (ledger, orders), after serving and the jobs have stopped and before
 	// the database closes.
 	p, err := platform.New(ctx, platform.Config{DB: db, Keys: keys, Logger: log, SMS: sender, Verifier: verifier,
-		PublicURL: publicURL, Payments: payments, Merchants: merchants, DonationMax: money.Fen(cfg.DonationMax) * 100,
+		PublicURL: publicURL, ReportFont: cfg.ReportFont, Payments: payments, Merchants: merchants, DonationMax: money.Fen(cfg.DonationMax) * 100,
 		FundraisingPeriod: time.Duration(cfg.FundraisingDays) * 24 * time.Hour,
 		RetentionYears:    cfg.RetentionYears,
 		Bank:              custody, CustodyAccount: cfg.CustodyAccount, WeChat: officialAccount,

@@ -70,7 +70,7 @@ var layers = []layer{
 		"internal/material", "internal/review", "internal/donation", "internal/payout", "internal/refund",
 		"internal/reconcile", "internal/termination", "internal/complaint",
 	}},
-	{name: "use cases across domains", domain: true, pkgs: []string{"internal/filing", "internal/disclosure", "internal/winddown", "internal/retention"}},
+	{name: "use cases across domains", domain: true, pkgs: []string{"internal/filing", "internal/disclosure", "internal/winddown", "internal/retention", "internal/report"}},
 	{name: "assembly", pkgs: []string{"internal/demo", "internal/platform", "internal/jobs"}},
 	{name: "http", pkgs: []string{
 		"internal/web", "internal/server", "internal/server/site", "internal/server/console",

@@ -26,6 +26,7 @@ type Config struct {
 	DataDir         string        // SQLite database, uploads and keys
 	Database        string        // empty: SQLite in DataDir
 	KeysDir         string        // empty: keys/ in DataDir
+	ReportFont      string        // a CJK TrueType font (.ttf or .ttc) for the annual report's PDF; empty: the system's
 	MetricsAddr     string        // where /metrics listens; empty: nowhere
 	Demo            bool          // load the demo data
 	LogFormat       string        // auto, text or json
@@ -114,6 +115,7 @@ func (c *Config) FlagSet(name string) *flag.FlagSet {
 	fs.StringVar(&c.DataDir, "data-dir", "carefund-data", "`folder` for the SQLite database, uploads and secret keys")
 	fs.StringVar(&c.Database, "database", "", "PostgreSQL `URL` (postgres://…) or SQLite location (sqlite:PATH); default: SQLite in the data folder")
 	fs.StringVar(&c.KeysDir, "keys-dir", "", "`folder` of the secret keys, shared by every node of one installation; default: keys/ in the data folder")
+	fs.StringVar(&c.ReportFont, "report-font", "", "a Chinese TrueType font `file` (.ttf, or .ttc whose first face is used) for the annual report's PDF; default: the system's (fonts-wqy-zenhei)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "`host:port` to serve Prometheus /metrics on; off when empty")
 	fs.BoolVar(&c.Demo, "demo", false, "load demonstration data")
 	fs.StringVar(&c.LogFormat, "log-format", "auto", "log `format`: auto (text on a terminal, JSON otherwise), text or json")

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/carefund/carefund/internal/money"
 	"github.com/carefund/carefund/internal/store"
@@ -36,7 +37,27 @@ func readFigures(ctx context.Context, tx *store.Tx, id int64) (Figures, error) {
 	}
 	f.Held = money.Fen(held)
 	return f, sumFigures(ctx, tx, &f, "a.name = $1", []any{name},
-		"a.name IN (SELECT 'payable:refund:' || CAST(id AS TEXT) FROM refund_runs WHERE request_id = $1)", []any{id})
+		"a.name IN (SELECT 'payable:refund:' || CAST(id AS TEXT) FROM refund_runs WHERE request_id = $1)", []any{id}, window{})
+}
+
+// window bounds the entries the figures count by when they were posted:
+// from From (inclusive) to To (exclusive); a zero bound does not bound.
+type window struct{ From, To time.Time }
+
+// where returns the condition on e.created_at that w makes, numbering its
+// placeholders after the n arguments already given, and its arguments.
+func (w window) where(n int) (string, []any) {
+	var cond string
+	var args []any
+	if !w.From.IsZero() {
+		args = append(args, w.From.UnixMicro())
+		cond += " AND e.created_at >= $" + strconv.Itoa(n+len(args))
+	}
+	if !w.To.IsZero() {
+		args = append(args, w.To.UnixMicro())
+		cond += " AND e.created_at < $" + strconv.Itoa(n+len(args))
+	}
+	return cond, args
 }
 
 // sumFigures adds to f what the public figures count (all but Held) of the
@@ -45,8 +66,12 @@ func readFigures(ctx context.Context, tx *store.Tx, id int64) (Figures, error) {
 // postings by kind, and on the payable:refund:<run> accounts refund
 // credits them, refund_paid and refund_to_charity debit them. One request's
 // figures and the platform's totals are read by this one function, so that
-// the totals are the sums of the requests'.
-func sumFigures(ctx context.Context, tx *store.Tx, f *Figures, reqWhere string, reqArgs []any, payWhere string, payArgs []any) error {
+// the totals are the sums of the requests'. Only entries posted within w
+// count, so that a period's figures are read by the same rules as the
+// totals.
+func sumFigures(ctx context.Context, tx *store.Tx, f *Figures, reqWhere string, reqArgs []any, payWhere string, payArgs []any, w window) error {
+	reqCond, reqW := w.where(len(reqArgs))
+	payCond, payW := w.where(len(payArgs))
 	// On request:R a credit (negative) adds, a debit takes away.
 	err := store.Each(ctx, tx, func(rows *sql.Rows) error {
 		var kind string
@@ -68,7 +93,7 @@ func sumFigures(ctx context.Context, tx *store.Tx, f *Figures, reqWhere string, 
 		return nil
 	}, `SELECT `+entryKind+`, `+toFees+`, SUM(p.amount) FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
 		LEFT JOIN ledger_entries o ON o.id = e.reverses
-		JOIN ledger_accounts a ON a.id = p.account_id WHERE `+reqWhere+` GROUP BY 1, 2`, reqArgs...)
+		JOIN ledger_accounts a ON a.id = p.account_id WHERE `+reqWhere+reqCond+` GROUP BY 1, 2`, append(reqArgs[:len(reqArgs):len(reqArgs)], reqW...)...)
 	if err != nil {
 		return err
 	}
@@ -89,7 +114,7 @@ func sumFigures(ctx context.Context, tx *store.Tx, f *Figures, reqWhere string, 
 	}, `SELECT `+entryKind+`, SUM(p.amount) FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
 		LEFT JOIN ledger_entries o ON o.id = e.reverses
 		JOIN ledger_accounts a ON a.id = p.account_id
-		WHERE `+payWhere+` GROUP BY 1`, payArgs...)
+		WHERE `+payWhere+payCond+` GROUP BY 1`, append(payArgs[:len(payArgs):len(payArgs)], payW...)...)
 }
 
 // requestAccount is the ledger account of what request id holds.

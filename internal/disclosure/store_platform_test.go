@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/carefund/carefund/internal/campaign"
 	"github.com/carefund/carefund/internal/campaign/campaigntest"
@@ -165,6 +166,25 @@ func TestPlatformFigures(t *testing.T) {
 		}
 		if p.Interest != 3_00 || p.CharityPaid != 30_00 {
 			t.Errorf("interest %s, paid to charity %s; want 3.00 and 30.00", p.Interest, p.CharityPaid)
+		}
+
+		// R-DISC-3: a period's figures are read by the same function; a
+		// period holding every entry gives the totals, and one before
+		// the first entry gives nothing.
+		now := time.Now()
+		all, err := s.PlatformFiguresWithin(ctx, time.Time{}, now.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if all != p {
+			t.Errorf("figures of a period holding every entry %+v, the totals %+v", all, p)
+		}
+		none, err := s.PlatformFiguresWithin(ctx, now.Add(-48*time.Hour), now.Add(-24*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if none != (Platform{}) {
+			t.Errorf("figures of a period before any entry = %+v", none)
 		}
 	})
 }

@@ -46,6 +46,7 @@ import (
 	"github.com/carefund/carefund/internal/payout"
 	"github.com/carefund/carefund/internal/reconcile"
 	"github.com/carefund/carefund/internal/refund"
+	"github.com/carefund/carefund/internal/report"
 	"github.com/carefund/carefund/internal/retention"
 	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/rules"
@@ -77,6 +78,9 @@ type Config struct {
 	SMS account.Sender
 	// Verifier checks names against ID numbers; nil means the sandbox.
 	Verifier account.Verifier
+	// ReportFont names the CJK TrueType font of the annual report's PDF
+	// (--report-font); "" looks for the system's.
+	ReportFont string
 	// PublicURL is how the public, and payment providers, reach the
 	// platform (no trailing slash): the base of notification and return
 	// URLs. http://localhost when empty.
@@ -149,6 +153,10 @@ type Platform struct {
 	// Disclosure is what the public may see of a request: pages, listings
 	// and the API's public objects.
 	Disclosure *disclosure.Service
+	// Reports makes the six-monthly and annual reports and the exports
+	// (R-DISC-3, R-DISC-4, R-RPT-1). Its complaint statistics come from
+	// the complaint service once it is wired; until then they are zero.
+	Reports *report.Service
 	// Rules keeps the rules documents and the users' consents.
 	Rules *rules.Service
 	// Audit is the audit log, for outcomes that have no transaction of
@@ -298,6 +306,7 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 		content.PlaceUpdate:          p.Campaigns.UpdateText,
 		content.PlaceDonationMessage: donation.MessageText,
 	}}
+	p.Reports = &report.Service{DB: p.DB, FontPath: cfg.ReportFont, Complaints: p.Complaints}
 	p.Rules = &rules.Service{DB: p.DB}
 	p.Audit = &audit.Log{DB: p.DB}
 	p.Approvals = staff.NewApprovals()

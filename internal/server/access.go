@@ -105,6 +105,14 @@ var permissions = map[string]access{
 	"POST /staff/complaint-calendar/remove":     roles("complaint.calendar.remove", staff.Admin),
 	"GET /wind-down":                            anyone,
 	"GET /staff/retention":                      roles("retention.view", staff.Admin, staff.Auditor),
+	"GET /reports":                              anyone,
+	"GET /reports/{name}":                       anyone,
+	// The reports for the public and the ministry (R-DISC-3, R-DISC-4,
+	// R-RPT-1): auditors, finance and admins read and download; finance
+	// and admins record that the annual reports went to the ministry.
+	"GET /staff/reports":                   roles("report.list", staff.Auditor, staff.Finance, staff.Admin),
+	"GET /staff/reports/{file}":            roles("report.download", staff.Auditor, staff.Finance, staff.Admin),
+	"POST /staff/reports/{year}/submitted": roles("report.annual.submit", staff.Finance, staff.Admin),
 
 	"GET /my/requests":                                signedIn,
 	"POST /my/requests":                               signedIn,

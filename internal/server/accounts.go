@@ -345,6 +345,6 @@ func (s *Server) setUpConsole(p *platform.Platform) {
 	s.console = &console.Console{Pages: s.site, Auditor: s.auditor, Access: matrix{},
 		Staff: p.Staff, Accounts: p.Accounts, Rules: p.Rules, Charities: p.Charities, Hospitals: p.Hospitals, Incidents: p.Incidents,
 		Log: p.Audit, Reviews: p.Reviews, Content: p.Content, Payouts: p.Payouts, Now: p.Now,
-		Bank: p.Bank, BankSandbox: p.BankSandbox, Reconcile: p.Reconcile, Terminations: p.Terminations, WindDown: p.WindDown, CharityPay: p.CharityPay, Complaints: p.Complaints, Refunds: p.Refunds, RefundFund: p.RefundFund, Retention: p.Retention, SettleNow: console.SettleJob(p), ImportNow: console.ImportJob(p)}
+		Bank: p.Bank, BankSandbox: p.BankSandbox, Reconcile: p.Reconcile, Terminations: p.Terminations, WindDown: p.WindDown, CharityPay: p.CharityPay, Complaints: p.Complaints, Refunds: p.Refunds, RefundFund: p.RefundFund, Retention: p.Retention, Reports: p.Reports, SettleNow: console.SettleJob(p), ImportNow: console.ImportJob(p)}
 	s.site.Nav = consoleNav(s.routes())
 }

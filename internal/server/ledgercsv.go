@@ -1,20 +1,12 @@
 package server
 
 import (
-	"bytes"
-	"encoding/csv"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/carefund/carefund/internal/disclosure"
 	"github.com/carefund/carefund/internal/i18n"
-	"github.com/carefund/carefund/internal/server/site"
 )
-
-// ledgerCSVColumns are the message keys of the public ledger's columns.
-var ledgerCSVColumns = []string{"ledgercsv.at", "ledgercsv.entry", "ledgercsv.kind", "ledgercsv.account",
-	"ledgercsv.direction", "ledgercsv.amount", "ledgercsv.counterparty"}
 
 // requestLedgerCSV is a request's public ledger as CSV (R-RPT-1, R-DISC-1):
 // each posting on the request's own accounts, oldest first, with its
@@ -45,28 +37,5 @@ func (s *Server) requestLedgerCSV(w http.ResponseWriter, r *http.Request) error 
 
 // ledgerCSV writes lines as the public ledger's CSV in lang.
 func ledgerCSV(lang i18n.Lang, lines []disclosure.Line) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.WriteString("\ufeff")
-	cw := csv.NewWriter(&buf)
-	cw.UseCRLF = true
-	head := make([]string, len(ledgerCSVColumns))
-	for i, k := range ledgerCSVColumns {
-		head[i] = i18n.T(lang, k)
-	}
-	if err := cw.Write(head); err != nil {
-		return nil, err
-	}
-	for _, l := range lines {
-		dir := "out"
-		if l.In {
-			dir = "in"
-		}
-		rec := []string{l.At.In(site.ChinaTime).Format("2006-01-02 15:04:05"), strconv.FormatInt(l.Entry, 10), l.Kind,
-			l.Account, dir, l.Amount.String(), strings.Join(l.Counterparty, " ")}
-		if err := cw.Write(rec); err != nil {
-			return nil, err
-		}
-	}
-	cw.Flush()
-	return buf.Bytes(), cw.Error()
+	return disclosure.LedgerCSV(lang, lines)
 }

@@ -41,13 +41,13 @@ func navOf(body string) (links []string, current string, ok bool) {
 func TestConsoleNavigation(t *testing.T) {
 	want := map[staff.Role][]string{
 		staff.Reviewer:   {"/staff", "/staff/review", "/staff/patrol", "/staff/content", "/staff/charities", "/staff/terminations", "/staff/approvals"},
-		staff.Finance:    {"/staff", "/staff/payouts", "/staff/charity-pay", "/staff/hospitals", "/staff/bank", "/staff/custody", "/staff/reconcile", "/staff/refunds", "/staff/terminations", "/staff/wind-down", "/staff/approvals"},
+		staff.Finance:    {"/staff", "/staff/payouts", "/staff/charity-pay", "/staff/hospitals", "/staff/bank", "/staff/custody", "/staff/reconcile", "/staff/refunds", "/staff/terminations", "/staff/wind-down", "/staff/approvals", "/staff/reports"},
 		staff.Complaints: {"/staff", "/staff/complaints", "/staff/complaint-calendar", "/staff/approvals"},
 		staff.Admin: {"/staff", "/staff/content", "/staff/payouts", "/staff/charities", "/staff/charity-pay", "/staff/hospitals", "/staff/bank", "/staff/custody", "/staff/reconcile", "/staff/refunds",
-			"/staff/terminations", "/staff/complaints", "/staff/complaint-calendar", "/staff/wind-down", "/staff/approvals", "/staff/members", "/staff/rules", "/staff/retention"},
+			"/staff/terminations", "/staff/complaints", "/staff/complaint-calendar", "/staff/wind-down", "/staff/approvals", "/staff/members", "/staff/rules", "/staff/reports", "/staff/retention"},
 		staff.Auditor: {"/staff", "/staff/payouts", "/staff/charity-pay", "/staff/hospitals", "/staff/bank", "/staff/custody", "/staff/reconcile", "/staff/refunds", "/staff/terminations",
 			"/staff/complaints", "/staff/complaint-calendar", "/staff/wind-down", "/staff/approvals",
-			"/staff/members", "/staff/rules", "/staff/audit", "/staff/incidents", "/staff/retention", "/staff/conformance"},
+			"/staff/members", "/staff/rules", "/staff/audit", "/staff/reports", "/staff/incidents", "/staff/retention", "/staff/conformance"},
 		staff.SecurityAdmin: {"/staff", "/staff/approvals", "/staff/members", "/staff/audit", "/staff/incidents"},
 	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {

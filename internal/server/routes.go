@@ -24,6 +24,8 @@ func (s *Server) routes() []route {
 		{"GET /charity", s.charityPage},
 		{"GET /figures", s.figuresPage},
 		{"GET /wind-down", s.windDownPage},
+		{"GET /reports", s.reportsPage},
+		{"GET /reports/{name}", s.reportPage},
 		{"GET /log", s.logPage},
 		{"POST /language", s.setLanguage},
 		{"GET /static/{file}", s.static},

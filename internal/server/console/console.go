@@ -32,6 +32,7 @@ import (
 	"github.com/carefund/carefund/internal/reconcile"
 	"github.com/carefund/carefund/internal/refund"
 	"github.com/carefund/carefund/internal/refundfund"
+	"github.com/carefund/carefund/internal/report"
 	"github.com/carefund/carefund/internal/retention"
 	"github.com/carefund/carefund/internal/review"
 	"github.com/carefund/carefund/internal/rules"
@@ -86,6 +87,9 @@ type Console struct {
 	// Retention is the anonymization of personal data on schedule
 	// (retention.go); nil hides its screen.
 	Retention *retention.Service
+	// Reports makes the reports and exports for download (reports.go);
+	// nil hides its screen.
+	Reports *report.Service
 	// SettleNow and ImportNow run the settlement and statement jobs once.
 	SettleNow, ImportNow MoneyJob
 	// Now is the clock, which the review queue measures waiting from;
@@ -209,6 +213,10 @@ func (c *Console) Routes() []site.Route {
 		{Pattern: "POST /staff/rules/{id}/report", Handler: c.reportRule},
 		{Pattern: "POST /staff/rules/{id}/effective", Handler: c.effectiveRule},
 		{Pattern: "GET /staff/audit", Handler: c.auditPage},
+		// The reports and exports (reports.go).
+		{Pattern: "GET /staff/reports", Handler: c.reportsPage},
+		{Pattern: "GET /staff/reports/{file}", Handler: c.reportFile},
+		{Pattern: "POST /staff/reports/{year}/submitted", Handler: c.markSubmitted},
 		{Pattern: "GET /staff/incidents", Handler: c.incidentsPage},
 		// Retention of personal data (retention.go), read-only.
 		{Pattern: "GET /staff/retention", Handler: c.retentionPage},
