@@ -195,7 +195,6 @@ func TestCheckResponse(t *testing.T) {
 	}
 	for text, key := range map[string]string{
 		"":                      KeyResponseEmpty,
-		"加微信私聊，保证治愈":            KeyResponseScreen,
 		string(make([]rune, 1)): KeyChars,
 	} {
 		if _, err := CheckResponse(text); !hasField(err, FieldResponse, key) {

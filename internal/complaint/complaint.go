@@ -224,33 +224,32 @@ const (
 
 // Message keys (catalog_complaint.go).
 const (
-	KeyInvalid        = "complaint.invalid"
-	KeyCategory       = "complaint.category_invalid"
-	KeyNeedsRequest   = "complaint.needs_request"
-	KeyNoRequest      = "complaint.request_not_found"
-	KeyTextEmpty      = "complaint.text_empty"
-	KeyTextLong       = "complaint.text_long"
-	KeyChars          = "complaint.chars"
-	KeyNoContact      = "complaint.no_contact"
-	KeyPhone          = "complaint.phone_invalid"
-	KeyEmail          = "complaint.email_invalid"
-	KeyNameLong       = "complaint.name_long"
-	KeyStaffRefLong   = "complaint.staff_ref_long"
-	KeyTooManyFiles   = "complaint.too_many_files"
-	KeyRateLimited    = "complaint.rate_limited"
-	KeyNotFound       = "complaint.not_found"
-	KeyClosed         = "complaint.closed"
-	KeySubject        = "complaint.assignee_is_subject"
-	KeyAssignee       = "complaint.assignee_invalid"
-	KeyResponseEmpty  = "complaint.response_empty"
-	KeyResponseLong   = "complaint.response_long"
-	KeyResponseScreen = "complaint.response_screen"
-	KeyOutcome        = "complaint.outcome_invalid"
-	KeyNoteEmpty      = "complaint.note_empty"
-	KeyNoteLong       = "complaint.note_long"
-	KeyLinked         = "complaint.already_linked"
-	KeyAcked          = "complaint.already_acknowledged"
-	KeyDay            = "complaint.day_invalid"
+	KeyInvalid       = "complaint.invalid"
+	KeyCategory      = "complaint.category_invalid"
+	KeyNeedsRequest  = "complaint.needs_request"
+	KeyNoRequest     = "complaint.request_not_found"
+	KeyTextEmpty     = "complaint.text_empty"
+	KeyTextLong      = "complaint.text_long"
+	KeyChars         = "complaint.chars"
+	KeyNoContact     = "complaint.no_contact"
+	KeyPhone         = "complaint.phone_invalid"
+	KeyEmail         = "complaint.email_invalid"
+	KeyNameLong      = "complaint.name_long"
+	KeyStaffRefLong  = "complaint.staff_ref_long"
+	KeyTooManyFiles  = "complaint.too_many_files"
+	KeyRateLimited   = "complaint.rate_limited"
+	KeyNotFound      = "complaint.not_found"
+	KeyClosed        = "complaint.closed"
+	KeySubject       = "complaint.assignee_is_subject"
+	KeyAssignee      = "complaint.assignee_invalid"
+	KeyResponseEmpty = "complaint.response_empty"
+	KeyResponseLong  = "complaint.response_long"
+	KeyOutcome       = "complaint.outcome_invalid"
+	KeyNoteEmpty     = "complaint.note_empty"
+	KeyNoteLong      = "complaint.note_long"
+	KeyLinked        = "complaint.already_linked"
+	KeyAcked         = "complaint.already_acknowledged"
+	KeyDay           = "complaint.day_invalid"
 )
 
 // Validate checks in as the form sent it and returns it trimmed, or
@@ -431,6 +430,9 @@ type PublicResponse struct {
 	Category Category
 	Outcome  Outcome
 	Response string
+	// Removed is the public reason staff gave for taking the response
+	// down (R-CONT-1); Response is empty then.
+	Removed  string
 	At       time.Time
 	Disputes []DisputeRoute
 }
@@ -442,3 +444,7 @@ type Channels struct {
 	Phone string
 	Email string
 }
+
+// ResponseRef names complaint number's response to the content screen
+// (content.PlaceComplaintResponse).
+func ResponseRef(number string) string { return number }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/audit"
+	"github.com/carefund/carefund/internal/content"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/store/storetest"
 )
@@ -223,9 +224,22 @@ func TestResolvePublishes(t *testing.T) {
 		if err := f.s.Note(ctx, rec(f.h1, "complaint.note"), id1, "已联系医院核实", f.h1); err != nil {
 			t.Fatal(err)
 		}
-		// The screen stops a response with risky wording.
-		if err := f.s.Resolve(ctx, rec(f.h1, "complaint.resolve"), id1, OutcomeUpheld, "加微信私聊", true, f.h1); !hasField(err, FieldResponse, KeyResponseScreen) {
-			t.Errorf("risky response: %v", err)
+		// R-CONT-1: the screen of every public text refuses a response with
+		// illegal content, next to the field, and keeps the handling record.
+		if err := f.s.Resolve(ctx, rec(f.h1, "complaint.resolve"), id1, OutcomeUpheld, "可以出售毒品筹钱", true, f.h1); !hasField(err, FieldResponse, content.KeyRefused) {
+			t.Errorf("illegal response: %v", err)
+		}
+		var refusals int
+		if err := db.Read(ctx, func(tx *store.Tx) error {
+			return tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM content_records WHERE place = $1 AND ref = $2", string(content.PlaceComplaintResponse), r1.Number).Scan(&refusals)
+		}); err != nil || refusals != 1 {
+			t.Errorf("handling records of the refused response: %d, %v", refusals, err)
+		}
+		// A response with a rumour's wording is stored but held off the
+		// request page until a reviewer clears it.
+		r4 := f.submit(f.input("转发的消息"), "c4")
+		if err := f.s.Resolve(ctx, rec(f.h1, "complaint.resolve"), f.id(r4.Number), OutcomePartly, "紧急扩散：已核实", true, f.h1); err != nil {
+			t.Fatalf("held response: %v", err)
 		}
 		if err := f.s.Resolve(ctx, rec(f.h1, "complaint.resolve"), id1, OutcomeDismissed, "x", true, f.h1); !hasField(err, FieldOutcome, KeyOutcome) {
 			t.Errorf("dismissed as a resolution: %v", err)
@@ -265,7 +279,8 @@ func TestResolvePublishes(t *testing.T) {
 		if err := f.s.Note(ctx, rec(f.h1, "complaint.note"), id1, "再补充", f.h1); apperr.CodeOf(err) != apperr.Conflict {
 			t.Errorf("note on a closed complaint: %v", err)
 		}
-		// Every action is in the audit log with its transaction.
+		// Every action is in the audit log with its transaction (three
+		// resolutions: the published, the held and the unpublished one).
 		entries, err := (&audit.Log{DB: db}).Browse(ctx, audit.Filter{Actor: f.h1.Actor()})
 		if err != nil {
 			t.Fatal(err)
@@ -274,7 +289,7 @@ func TestResolvePublishes(t *testing.T) {
 		for _, e := range entries {
 			actions[e.Action]++
 		}
-		if actions["complaint.resolve"] != 2 || actions["complaint.dismiss"] != 1 || actions["complaint.note"] != 1 {
+		if actions["complaint.resolve"] != 3 || actions["complaint.dismiss"] != 1 || actions["complaint.note"] != 1 {
 			t.Errorf("audited actions %v", actions)
 		}
 	})

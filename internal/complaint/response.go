@@ -5,12 +5,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/carefund/carefund/internal/apperr"
-	"github.com/carefund/carefund/internal/screen"
 )
 
 // CheckResponse checks a handler's response before it is stored and, when
-// the complaint is about a request, published (R-DISC-2): not empty, not
-// too long, and through the screen every public text passes.
+// the complaint is about a request, published (R-DISC-2): not empty and not
+// too long. The content screen every public text passes (R-CONT-1) runs
+// in the closing transaction, where its word list and handling record are.
 func CheckResponse(text string) (string, error) {
 	text = strings.TrimSpace(text)
 	var key string
@@ -22,21 +22,9 @@ func CheckResponse(text string) (string, error) {
 		key = KeyResponseEmpty
 	case utf8.RuneCountInString(text) > MaxResponse:
 		key, args = KeyResponseLong, []any{MaxResponse}
-	case !screenResponse(text):
-		key = KeyResponseScreen
 	default:
 		return text, nil
 	}
 	return "", &apperr.Error{Code: apperr.Invalid, Key: KeyInvalid,
 		Fields: []apperr.FieldError{{Field: FieldResponse, Key: key, Args: args}}}
-}
-
-// screenResponse reports whether a response may be published.
-//
-// TODO(lead): swap for content.Check(ctx, tx, content.Candidate{Place:
-// content.PlaceComplaintResponse, Ref, Text}) once internal/content is
-// merged; until then the risky-wording screen of requests stands in.
-func screenResponse(text string) bool {
-	v, err := screen.Wording{}.Check(screen.Subject{Texts: []string{text}}, nil)
-	return err == nil && v.Outcome == screen.Pass
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/audit"
+	"github.com/carefund/carefund/internal/content"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/upload"
@@ -195,9 +196,30 @@ func (s *Service) Responses(ctx context.Context, requestID int64) ([]PublicRespo
 	var out []PublicResponse
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
 		rows, err := list(ctx, tx, "request_id = $1 AND published = 1", "closed_at DESC, id DESC", 500, requestID)
+		if err != nil || len(rows) == 0 {
+			return err
+		}
+		refs := make([]string, len(rows))
+		for i, r := range rows {
+			refs[i] = ResponseRef(r.Number)
+		}
+		// R-CONT-1: a response held by the screen or taken down is not
+		// shown; one taken down shows its public reason instead.
+		statuses, err := content.Statuses(ctx, tx, content.PlaceComplaintResponse, refs)
+		if err != nil {
+			return err
+		}
 		for _, r := range rows {
+			st := statuses[ResponseRef(r.Number)]
+			if st.Held {
+				continue
+			}
+			removed := ""
+			if st.TakenDown {
+				r.Response, removed = "", st.Reason
+			}
 			out = append(out, PublicResponse{Number: r.Number, Category: r.Category, Outcome: r.Outcome,
-				Response: r.Response, At: r.ClosedAt, Disputes: DisputeRoutes})
+				Response: r.Response, Removed: removed, At: r.ClosedAt, Disputes: DisputeRoutes})
 		}
 		return err
 	})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/carefund/carefund/internal/apperr"
 	"github.com/carefund/carefund/internal/audit"
+	"github.com/carefund/carefund/internal/content"
 	"github.com/carefund/carefund/internal/staff"
 	"github.com/carefund/carefund/internal/store"
 )
@@ -326,10 +327,22 @@ func (s *Service) close(ctx context.Context, rec audit.Record, id int64, st Stat
 	if err != nil {
 		return err
 	}
-	return audit.Write(ctx, s.DB, rec, func(tx *store.Tx) error {
+	var candidate content.Candidate
+	err = audit.Write(ctx, s.DB, rec, func(tx *store.Tx) error {
 		r, err := handleable(ctx, tx, id, by)
 		if err != nil {
 			return err
+		}
+		// R-CONT-1: the response passes the screen of every public text.
+		// A refused one is not stored; a held one is stored and stays off
+		// the request page until a reviewer clears it.
+		candidate = content.Candidate{Place: content.PlaceComplaintResponse, Ref: ResponseRef(r.Number), Text: response}
+		d, err := content.Check(ctx, tx, candidate)
+		if err != nil {
+			return err
+		}
+		if d.Action == content.ActionRefuse {
+			return content.Refusal(FieldResponse)
 		}
 		if r.AckedAt.IsZero() {
 			if err := acknowledge(ctx, tx, r, by); err != nil {
@@ -350,4 +363,11 @@ func (s *Service) close(ctx context.Context, rec audit.Record, id int64, st Stat
 		}
 		return addEvent(ctx, tx, id, by.Actor(), kind, string(outcome))
 	})
+	if content.IsRefusal(err) {
+		// The refusal rolled the closing back; its handling record is kept.
+		if rerr := content.RecordRefusal(ctx, s.DB, candidate); rerr != nil {
+			return rerr
+		}
+	}
+	return err
 }

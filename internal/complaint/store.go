@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/carefund/carefund/internal/apperr"
+	"github.com/carefund/carefund/internal/content"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/vault"
 )
@@ -333,4 +334,20 @@ func statRows(ctx context.Context, tx *store.Tx, from, to time.Time) ([]statRow,
 		return r, err
 	}, `SELECT category, outcome, received_at, acked_at, closed_at, ack_due, handle_due, ack_escalated_at, handle_escalated_at
 		FROM complaints WHERE received_at >= $1 AND received_at < $2`, from.UnixMicro(), to.UnixMicro())
+}
+
+// ResponseText reads the response of the complaint numbered ref for the
+// content screen's queue (content.TextFunc, R-CONT-1), with a link to the
+// complaint in the console.
+func ResponseText(ctx context.Context, tx *store.Tx, ref string) (content.Text, error) {
+	var id int64
+	var response sql.NullString
+	err := tx.QueryRowContext(ctx, "SELECT id, response FROM complaints WHERE number = $1", ref).Scan(&id, &response)
+	if errors.Is(err, sql.ErrNoRows) {
+		return content.Text{}, apperr.Wrap(err, apperr.NotFound, "")
+	}
+	if err != nil {
+		return content.Text{}, err
+	}
+	return content.Text{Body: response.String, Link: "/staff/complaints/" + strconv.FormatInt(id, 10)}, nil
 }

@@ -57,7 +57,6 @@ func init() {
 		"complaint.assignee_invalid":     {"只能分派给投诉处理人员或管理员。", "Assign it to a complaint handler or an admin."},
 		"complaint.response_empty":       {"请写下答复。", "Write the response."},
 		"complaint.response_long":        {"答复不能超过 %d 个字。", "The response can be at most %d characters."},
-		"complaint.response_screen":      {"答复含有需要复核的用语，请修改后再发布。", "The response uses wording that needs review; rephrase it before it is published."},
 		"complaint.outcome_invalid":      {"请选择处理结果。", "Choose the outcome."},
 		"complaint.note_empty":           {"请写下调查记录。", "Write the note."},
 		"complaint.note_long":            {"调查记录不能超过 %d 个字。", "A note can be at most %d characters."},

@@ -303,8 +303,9 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 	p.Reviews = &review.Service{DB: p.DB, Campaigns: p.Campaigns, Materials: p.Materials, Accounts: p.Accounts, Period: p.Period}
 	p.Disclosure = &disclosure.Service{DB: p.DB, Campaigns: p.Campaigns, Materials: p.Materials, Accounts: p.Accounts}
 	p.Content = &content.Service{DB: p.DB, Texts: map[content.Place]content.TextFunc{
-		content.PlaceUpdate:          p.Campaigns.UpdateText,
-		content.PlaceDonationMessage: donation.MessageText,
+		content.PlaceUpdate:            p.Campaigns.UpdateText,
+		content.PlaceDonationMessage:   donation.MessageText,
+		content.PlaceComplaintResponse: complaint.ResponseText,
 	}}
 	p.Reports = &report.Service{DB: p.DB, FontPath: cfg.ReportFont, Complaints: p.Complaints}
 	p.Rules = &rules.Service{DB: p.DB}

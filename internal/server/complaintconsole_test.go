@@ -11,6 +11,7 @@ import (
 
 	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/complaint"
+	"github.com/carefund/carefund/internal/content"
 	"github.com/carefund/carefund/internal/i18n"
 	"github.com/carefund/carefund/internal/store"
 	"github.com/carefund/carefund/internal/store/storetest"
@@ -59,9 +60,9 @@ func TestComplaintConsole(t *testing.T) {
 		if err != nil || len(entries) != 1 || entries[0].Object != "complaint:"+strconv.FormatInt(id, 10) {
 			t.Errorf("reveal recorded %d times: %v", len(entries), err)
 		}
-		resp = f.as("complaints", "POST", path+"/resolve", url.Values{"outcome": {"upheld"}, "response": {"加微信私聊"}})
+		resp = f.as("complaints", "POST", path+"/resolve", url.Values{"outcome": {"upheld"}, "response": {"可以出售毒品筹钱"}})
 		if refused := body(resp); resp.StatusCode != http.StatusUnprocessableEntity && resp.StatusCode != http.StatusBadRequest ||
-			!strings.Contains(refused, i18n.T(i18n.ZH, complaint.KeyResponseScreen)) {
+			!strings.Contains(refused, i18n.T(i18n.ZH, content.KeyRefused)) {
 			t.Errorf("screened response: status %d", resp.StatusCode)
 		}
 		resp = f.as("complaints", "POST", path+"/resolve", url.Values{"outcome": {"upheld"}, "response": {"已修复页面问题，谢谢反馈。"}})

@@ -216,7 +216,7 @@ func complaintResponses(rs []complaint.PublicResponse) []web.ComplaintResponseVi
 	var out []web.ComplaintResponseView
 	for _, c := range rs {
 		v := web.ComplaintResponseView{Number: c.Number, CategoryKey: c.Category.Key(), OutcomeKey: c.Outcome.Key(),
-			Response: c.Response, At: day(c.At), Disputes: disputeKeys(c.Disputes)}
+			Response: c.Response, Removed: c.Removed, At: day(c.At), Disputes: disputeKeys(c.Disputes)}
 		out = append(out, v)
 	}
 	return out

@@ -105,7 +105,10 @@ type ComplaintResponseView struct {
 	CategoryKey string
 	OutcomeKey  string
 	Response    string
-	At          string
+	// Removed is the public reason the response was taken down for
+	// (R-CONT-1); Response is empty then.
+	Removed string
+	At      string
 	// Disputes are the catalog keys of the dispute routes (R-DISP-1).
 	Disputes []string
 }
