@@ -1,5 +1,5 @@
 -- The schema carefund's migrations build, read from SQLite after the last
--- migration (0042_incident_notices.sql). PostgreSQL has the same tables and
+-- migration (0043_complaint_retention.sql). PostgreSQL has the same tables and
 -- columns (a test checks); its types are in internal/store/migrations/postgres.
 -- Generated: go test ./internal/store -run SchemaDoc -update
 
@@ -213,7 +213,7 @@ CREATE TABLE complaints (
 	closed_at           BIGINT,
 	outcome             TEXT    CHECK (outcome IN ('upheld', 'partly', 'not_upheld', 'dismissed')),
 	response            TEXT    NOT NULL DEFAULT '',
-	published           INTEGER NOT NULL DEFAULT 0 CHECK (published IN (0, 1)),
+	published           INTEGER NOT NULL DEFAULT 0 CHECK (published IN (0, 1)), anonymized_at BIGINT,
 	CHECK ((closed_at IS NULL) = (status NOT IN ('resolved', 'dismissed'))),
 	CHECK ((outcome IS NULL) = (closed_at IS NULL)),
 	CHECK (published = 0 OR (request_id IS NOT NULL AND closed_at IS NOT NULL)),
@@ -1556,7 +1556,23 @@ CREATE TRIGGER complaint_evidence_no_delete BEFORE DELETE ON complaint_evidence
 BEGIN SELECT RAISE(ABORT, 'complaint_evidence: evidence is never changed'); END;
 
 CREATE TRIGGER complaint_evidence_no_update BEFORE UPDATE ON complaint_evidence
+WHEN (SELECT anonymized_at FROM complaints WHERE id = OLD.complaint_id) IS NULL
+	OR NEW.id <> OLD.id OR NEW.complaint_id <> OLD.complaint_id OR NEW.kind <> OLD.kind OR NEW.size <> OLD.size
+	OR NEW.created_at <> OLD.created_at
 BEGIN SELECT RAISE(ABORT, 'complaint_evidence: evidence is never changed'); END;
+
+CREATE TRIGGER complaints_anonymized_closed BEFORE UPDATE OF anonymized_at ON complaints
+WHEN NEW.anonymized_at IS NOT NULL AND NEW.closed_at IS NULL
+BEGIN SELECT RAISE(ABORT, 'complaints: only a closed complaint is anonymized (R-PII-2)'); END;
+
+CREATE TRIGGER complaints_anonymized_once BEFORE UPDATE OF anonymized_at ON complaints
+WHEN OLD.anonymized_at IS NOT NULL AND NEW.anonymized_at IS NOT OLD.anonymized_at
+BEGIN SELECT RAISE(ABORT, 'complaints: an anonymized complaint stays anonymized (R-PII-2)'); END;
+
+CREATE TRIGGER complaints_contact_fixed BEFORE UPDATE OF contact_sealed, contact_masked ON complaints
+WHEN (OLD.contact_sealed <> NEW.contact_sealed OR OLD.contact_masked <> NEW.contact_masked)
+	AND (OLD.anonymized_at IS NOT NULL OR NEW.anonymized_at IS NULL)
+BEGIN SELECT RAISE(ABORT, 'complaints: the contact details change only when the complaint is anonymized (R-PII-2)'); END;
 
 CREATE TRIGGER complaints_fixed BEFORE UPDATE OF id, number, category, request_id, staff_ref, subject_staff_id, text, account_id,
 	key_id, seal_token, secret_sealed, client_key, text_hash, idem_key, received_at, ack_due, handle_due ON complaints

@@ -351,3 +351,66 @@ func ResponseText(ctx context.Context, tx *store.Tx, ref string) (content.Text, 
 	}
 	return content.Text{Body: response.String, Link: "/staff/complaints/" + strconv.FormatInt(id, 10)}, nil
 }
+
+// Closed is a closed complaint not yet anonymized: when it was closed.
+type Closed struct {
+	ID       int64
+	ClosedAt time.Time
+}
+
+// ClosedBefore returns up to limit closed complaints not yet anonymized,
+// closed at or before before, the one closed first first (R-PII-2), whether
+// or not they concern a request.
+func ClosedBefore(ctx context.Context, tx *store.Tx, before time.Time, limit int) ([]Closed, error) {
+	return store.All(ctx, tx, func(rows *sql.Rows) (Closed, error) {
+		var c Closed
+		var at int64
+		err := rows.Scan(&c.ID, &at)
+		c.ClosedAt = micros(at)
+		return c, err
+	}, `SELECT id, closed_at FROM complaints WHERE closed_at IS NOT NULL AND closed_at <= $1 AND anonymized_at IS NULL
+		ORDER BY closed_at, id LIMIT `+strconv.Itoa(limit), before.UnixMicro())
+}
+
+// AnonymizedContact is what a complaint's masked contact says once
+// anonymized.
+const AnonymizedContact = "（已匿名化）"
+
+// AnonymizedEvidenceName is an evidence file's name once anonymized.
+const AnonymizedEvidenceName = "anonymized"
+
+// Anonymize clears the personal data complaint id holds (R-PII-2), in tx:
+// it marks the complaint anonymized (only a closed one is: migration 0043),
+// replaces its sealed contact details and every evidence file by tombstone,
+// masks the contact and the files' names, and shreds the complaint's data
+// key, so a copy of the ciphertext in a backup never opens again. The
+// category, the outcome, the times, the text of the history and the
+// response stay. It returns the names of what was cleared, and false when
+// the complaint is open or anonymized already.
+func Anonymize(ctx context.Context, tx *store.Tx, id int64, tombstone []byte) ([]string, bool, error) {
+	r, ok, err := one(ctx, tx, true, "id = $1 AND closed_at IS NOT NULL AND anonymized_at IS NULL", id)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE complaints SET anonymized_at = $1, contact_sealed = $2, contact_masked = $3 WHERE id = $4`,
+		tx.Now.UnixMicro(), tombstone, AnonymizedContact, id); err != nil {
+		return nil, false, fmt.Errorf("complaint %d: anonymizing: %w", id, err)
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE complaint_evidence SET data_sealed = $1, name = $2 WHERE complaint_id = $3`,
+		tombstone, AnonymizedEvidenceName, id)
+	if err != nil {
+		return nil, false, fmt.Errorf("complaint %d: anonymizing evidence: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return nil, false, err
+	}
+	if err := vault.Shred(ctx, tx, r.keyID); err != nil {
+		return nil, false, err
+	}
+	cleared := []string{"complaints.contact"}
+	if n > 0 {
+		cleared = append(cleared, fmt.Sprintf("complaint_evidence:%d", n))
+	}
+	return cleared, true, nil
+}

@@ -29,7 +29,8 @@ func Anonymize(ctx context.Context, s *retention.Service) (retention.Result, err
 		res, err := s.Run(ctx, retention.Batch)
 		total.Anonymized += res.Anonymized
 		total.Skipped += res.Skipped
-		if err != nil || res.Anonymized+res.Skipped < retention.Batch {
+		total.Complaints += res.Complaints
+		if err != nil || res.Anonymized+res.Skipped < retention.Batch && res.Complaints < retention.Batch {
 			return total, err
 		}
 	}

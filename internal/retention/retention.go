@@ -32,6 +32,18 @@ func Due(completed time.Time, years int) time.Time {
 	return completed.UTC().AddDate(max(years, MinYears), 0, 0)
 }
 
+// From is when the retention period of a request completed at completed
+// starts: after a completed wind-down (R-WIND-1, decision 0033) the later of
+// the request's own completion and the wind-down's (woundDown, zero when
+// there was none), so that no request's period starts before the platform
+// finished giving money back.
+func From(completed, woundDown time.Time) time.Time {
+	if woundDown.After(completed) {
+		return woundDown.UTC()
+	}
+	return completed.UTC()
+}
+
 // IsDue reports whether a request completed at completed is due at now.
 func IsDue(completed, now time.Time, years int) bool { return !now.Before(Due(completed, years)) }
 
@@ -58,7 +70,10 @@ type Request struct {
 	ID              int64
 	PublisherUserID int64
 	CompletedAt     time.Time
-	DueAt           time.Time
+	// WoundDownAt is when the platform's wind-down completed, zero when
+	// none did: the period counts from the later of the two (From).
+	WoundDownAt time.Time
+	DueAt       time.Time
 }
 
 // Record is one anonymization: which request, when it completed, when it
@@ -75,6 +90,8 @@ type Record struct {
 type Result struct {
 	Anonymized int
 	Skipped    int // anonymized meanwhile by another run, or no longer due
+	// Complaints counts the closed complaints anonymized (R-PII-2).
+	Complaints int
 }
 
 // Detail is the audit record's detail: counts and names of columns, never

@@ -2,11 +2,14 @@ package retention
 
 import (
 	"context"
+	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/carefund/carefund/internal/audit"
 	"github.com/carefund/carefund/internal/campaign"
+	"github.com/carefund/carefund/internal/complaint"
 	"github.com/carefund/carefund/internal/store"
 )
 
@@ -62,7 +65,51 @@ func (s *Service) Run(ctx context.Context, limit int) (Result, error) {
 			res.Skipped++
 		}
 	}
-	return res, nil
+	res.Complaints, err = s.complaints(ctx, limit)
+	return res, err
+}
+
+// complaints anonymizes up to limit closed complaints whose retention
+// period has passed (R-PII-2), whether or not they concern a request, each
+// in its own transaction with its audit record.
+func (s *Service) complaints(ctx context.Context, limit int) (int, error) {
+	var due []complaint.Closed
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		due, err = complaint.ClosedBefore(ctx, tx, tx.Now.UTC().AddDate(-max(s.Years, MinYears), 0, 0), limit)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, c := range due {
+		var done bool
+		err := s.DB.Write(ctx, func(tx *store.Tx) error {
+			done = false
+			if !IsDue(c.ClosedAt, tx.Now, s.Years) {
+				return nil
+			}
+			cleared, ok, err := complaint.Anonymize(ctx, tx, c.ID, Tombstone)
+			if err != nil || !ok {
+				return err
+			}
+			if _, err := audit.Append(ctx, tx, audit.Record{Actor: "system", Action: "retention.anonymize",
+				Object: "complaint:" + strconv.FormatInt(c.ID, 10), Result: audit.ResultOK,
+				Detail: fmt.Sprintf("closed %s, cleared %s", c.ClosedAt.Format(time.DateOnly), strings.Join(cleared, " "))}); err != nil {
+				return err
+			}
+			done = true
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+		if done {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // anonymize anonymizes request id in one transaction, if it is still due.
@@ -71,7 +118,7 @@ func (s *Service) anonymize(ctx context.Context, id int64) (bool, error) {
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
 		done = false
 		r, ok, err := one(ctx, tx, id, s.Years)
-		if err != nil || !ok || !IsDue(r.CompletedAt, tx.Now, s.Years) {
+		if err != nil || !ok || !IsDue(From(r.CompletedAt, r.WoundDownAt), tx.Now, s.Years) {
 			return err
 		}
 		cleared, err := s.Campaigns.Anonymize(ctx, tx, id)

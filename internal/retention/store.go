@@ -183,52 +183,49 @@ func publisher(ctx context.Context, tx *store.Tx, req Request, years int) ([]str
 
 // completedQuery selects the completed requests not yet anonymized, with
 // when each last completed (a request completed, suspended and completed
-// again after its termination counts from the last time).
-const completedQuery = `SELECT r.id, r.publisher_user_id, max(e.at) FROM requests r
+// again after its termination counts from the last time) and when the
+// platform's wind-down completed, if it did (decision 0033).
+const completedQuery = `SELECT r.id, r.publisher_user_id, max(e.at), (SELECT max(completed_at) FROM wind_downs) FROM requests r
 	JOIN request_events e ON e.request_id = r.id AND e.to_state = 'completed'
-	WHERE r.state = 'completed' AND r.anonymized_at IS NULL
-	GROUP BY r.id, r.publisher_user_id`
+	WHERE r.state = 'completed' AND r.anonymized_at IS NULL`
+
+// scanRequest reads a row of completedQuery.
+func scanRequest(rows interface{ Scan(...any) error }, years int) (Request, error) {
+	var r Request
+	var at int64
+	var wound sql.NullInt64
+	if err := rows.Scan(&r.ID, &r.PublisherUserID, &at, &wound); err != nil {
+		return r, err
+	}
+	r.CompletedAt = time.UnixMicro(at).UTC()
+	if wound.Valid {
+		r.WoundDownAt = time.UnixMicro(wound.Int64).UTC()
+	}
+	r.DueAt = Due(From(r.CompletedAt, r.WoundDownAt), years)
+	return r, nil
+}
 
 // completed returns up to limit completed requests not yet anonymized, the
-// one that completed first first; only those completed at or before
-// before when before is not zero.
+// one that completed first first; only those whose period started (From)
+// at or before before when before is not zero.
 func completed(ctx context.Context, tx *store.Tx, before time.Time, limit, years int) ([]Request, error) {
-	q, args := completedQuery, []any{}
+	q, args := completedQuery+" GROUP BY r.id, r.publisher_user_id", []any{}
 	if !before.IsZero() {
-		q += " HAVING max(e.at) <= $1"
+		q += " HAVING max(e.at) <= $1 AND NOT EXISTS (SELECT 1 FROM wind_downs WHERE completed_at > $1)"
 		args = append(args, before.UnixMicro())
 	}
 	q += fmt.Sprintf(" ORDER BY max(e.at), r.id LIMIT %d", limit)
-	return store.All(ctx, tx, func(rows *sql.Rows) (Request, error) {
-		var r Request
-		var at int64
-		if err := rows.Scan(&r.ID, &r.PublisherUserID, &at); err != nil {
-			return r, err
-		}
-		r.CompletedAt = time.UnixMicro(at).UTC()
-		r.DueAt = Due(r.CompletedAt, years)
-		return r, nil
-	}, q, args...)
+	return store.All(ctx, tx, func(rows *sql.Rows) (Request, error) { return scanRequest(rows, years) }, q, args...)
 }
 
 // one reads request id as completed, or ok false when it is not completed,
 // or anonymized already.
 func one(ctx context.Context, tx *store.Tx, id int64, years int) (Request, bool, error) {
-	var r Request
-	var at int64
-	err := tx.QueryRowContext(ctx, `SELECT r.id, r.publisher_user_id, max(e.at) FROM requests r
-		JOIN request_events e ON e.request_id = r.id AND e.to_state = 'completed'
-		WHERE r.id = $1 AND r.state = 'completed' AND r.anonymized_at IS NULL
-		GROUP BY r.id, r.publisher_user_id`, id).Scan(&r.ID, &r.PublisherUserID, &at)
+	r, err := scanRequest(tx.QueryRowContext(ctx, completedQuery+" AND r.id = $1 GROUP BY r.id, r.publisher_user_id", id), years)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, false, nil
 	}
-	if err != nil {
-		return r, false, err
-	}
-	r.CompletedAt = time.UnixMicro(at).UTC()
-	r.DueAt = Due(r.CompletedAt, years)
-	return r, true, nil
+	return r, err == nil, err
 }
 
 // insertRecord records an anonymization.
