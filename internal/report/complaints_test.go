@@ -193,7 +193,7 @@ func TestComplaintFiguresTieOut(t *testing.T) {
 			}
 			for k, v := range map[string]int{"complaints.complaints": want.Received, "complaints.open": want.Open,
 				"complaints.handled_in_time": want.HandledInTime, "complaints.escalated": want.Escalated,
-				"complaints.category.other": want.ByCategory[complaint.CategoryOther],
+				"complaints.category.other":    want.ByCategory[complaint.CategoryOther],
 				"complaints.outcome.dismissed": want.ByOutcome[complaint.OutcomeDismissed]} {
 				if lines[k] != fmt.Sprint(v) {
 					t.Errorf("%s export: %s = %q, want %d", name, k, lines[k], v)
