@@ -234,10 +234,43 @@ func (s *Service) Responses(ctx context.Context, requestID int64) ([]PublicRespo
 // Stats counts the complaints received in [from, to) (R-DISC-3, R-RPT-1).
 func (s *Service) Stats(ctx context.Context, from, to time.Time) (Stats, error) {
 	var st Stats
-	err := s.DB.Read(ctx, func(tx *store.Tx) error {
-		rows, err := statRows(ctx, tx, from, to)
-		st = computeStats(rows, to)
+	err := s.DB.Read(ctx, func(tx *store.Tx) (err error) {
+		st, err = StatsTx(ctx, tx, from, to)
 		return err
 	})
 	return st, err
+}
+
+// StatsTx counts the complaints received in [from, to) in tx (R-DISC-3,
+// R-RPT-1), for a report that reads them with its other figures in one
+// transaction, so that all are of one moment.
+func StatsTx(ctx context.Context, tx *store.Tx, from, to time.Time) (Stats, error) {
+	rows, err := statRows(ctx, tx, from, to)
+	if err != nil {
+		return Stats{}, err
+	}
+	return computeStats(rows, to), nil
+}
+
+// MaxMine is how many of their complaints Mine lists, newest first.
+const MaxMine = 100
+
+// Mine lists the complaints the signed-in account accountID filed, newest
+// first (at most MaxMine), each as the complainant sees it on the status
+// page: the number, category, status and the clocks (R-COMP-2). An account
+// of 0 has none.
+func (s *Service) Mine(ctx context.Context, accountID int64) ([]Public, error) {
+	if accountID == 0 {
+		return nil, nil
+	}
+	var out []Public
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		rows, err := list(ctx, tx, "account_id = $1", "received_at DESC, id DESC", MaxMine, accountID)
+		out = make([]Public, 0, len(rows))
+		for _, r := range rows {
+			out = append(out, r.Public(tx.Now))
+		}
+		return err
+	})
+	return out, err
 }

@@ -154,8 +154,8 @@ type Platform struct {
 	// and the API's public objects.
 	Disclosure *disclosure.Service
 	// Reports makes the six-monthly and annual reports and the exports
-	// (R-DISC-3, R-DISC-4, R-RPT-1). Its complaint statistics come from
-	// the complaint service once it is wired; until then they are zero.
+	// (R-DISC-3, R-DISC-4, R-RPT-1), the complaint statistics read from
+	// the complaints table in the report's own transaction.
 	Reports *report.Service
 	// Rules keeps the rules documents and the users' consents.
 	Rules *rules.Service
@@ -307,7 +307,7 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 		content.PlaceDonationMessage:   donation.MessageText,
 		content.PlaceComplaintResponse: complaint.ResponseText,
 	}}
-	p.Reports = &report.Service{DB: p.DB, FontPath: cfg.ReportFont, Complaints: p.Complaints}
+	p.Reports = &report.Service{DB: p.DB, FontPath: cfg.ReportFont}
 	p.Rules = &rules.Service{DB: p.DB}
 	p.Audit = &audit.Log{DB: p.DB}
 	p.Approvals = staff.NewApprovals()

@@ -13,19 +13,12 @@ import (
 	"github.com/carefund/carefund/internal/store"
 )
 
-// ComplaintStats counts the complaints received in a period; the complaint
-// service implements it.
-type ComplaintStats interface {
-	Stats(ctx context.Context, from, to time.Time) (complaint.Stats, error)
-}
-
-// Service makes the reports, one transaction each for the ledger and the
-// requests' histories (and, for an export, its audit record), and asks
-// Complaints for the complaint statistics. DB is required; with no
-// Complaints the complaint figures are zero.
+// Service makes the reports, one transaction each: the ledger's figures,
+// the requests' histories and the complaint statistics are read in it, so
+// that all are of one moment (and, for an export, its audit record is
+// appended in it). DB is required.
 type Service struct {
-	DB         *store.DB
-	Complaints ComplaintStats
+	DB *store.DB
 	// FontPath names the CJK font of the annual PDF (--report-font); ""
 	// looks for the system's (FontPaths).
 	FontPath string
@@ -69,7 +62,7 @@ func (s *Service) HalfYear(ctx context.Context, h HalfYear, by By) (Report, erro
 	if err != nil {
 		return Report{}, err
 	}
-	return r, s.complaints(ctx, &r)
+	return r, nil
 }
 
 // Annual makes year y's annual work and financial report for the ministry
@@ -88,14 +81,18 @@ func (s *Service) Annual(ctx context.Context, y int, by By) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	return r, s.complaints(ctx, &r)
+	return r, nil
 }
 
-// period reads r's figures of the ledger and the requests' histories.
+// period reads r's figures of the ledger, the requests' histories and the
+// complaints (R-DISC-3, R-RPT-1), all in tx.
 func (s *Service) period(ctx context.Context, tx *store.Tx, r *Report, total bool) error {
 	r.At = tx.Now
 	var err error
 	if r.Requests, err = readRequests(ctx, tx, r.From, r.To); err != nil {
+		return err
+	}
+	if r.Complaints, err = complaint.StatsTx(ctx, tx, r.From, r.To); err != nil {
 		return err
 	}
 	if r.Money, err = disclosure.ReadPlatformWithin(ctx, tx, r.From, r.To); err != nil {
@@ -104,15 +101,6 @@ func (s *Service) period(ctx context.Context, tx *store.Tx, r *Report, total boo
 	if total {
 		r.Total, err = disclosure.ReadPlatformWithin(ctx, tx, time.Time{}, r.To)
 	}
-	return err
-}
-
-func (s *Service) complaints(ctx context.Context, r *Report) error {
-	if s.Complaints == nil {
-		return nil
-	}
-	var err error
-	r.Complaints, err = s.Complaints.Stats(ctx, r.From, r.To)
 	return err
 }
 
@@ -235,7 +223,7 @@ func (s *Service) Totals(ctx context.Context, by By) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	return r, s.complaints(ctx, &r)
+	return r, nil
 }
 
 // Requests lists the requests the ledger holds an account for, whose

@@ -192,6 +192,15 @@ func (s *Server) accountView(r *http.Request) (web.Account, error) {
 		p.Consents = append(p.Consents, web.ConsentView{Title: i18n.T(lang, "rules.kind."+string(cs.Kind)),
 			Version: strconv.Itoa(cs.Major) + "." + strconv.Itoa(cs.Minor), At: minute(cs.At)})
 	}
+	if s.complaints != nil {
+		mine, err := s.complaints.Mine(r.Context(), c.user.Subject)
+		if err != nil {
+			return p, err
+		}
+		for _, m := range mine {
+			p.Complaints = append(p.Complaints, *complaintStatus(m))
+		}
+	}
 	return p, nil
 }
 

@@ -20,6 +20,9 @@ type Account struct {
 	// agreed to; the page asks, with an unticked box (R-RULES-2).
 	Changed []RuleLink
 	Form    Form
+	// Complaints are the complaints the user filed while signed in, newest
+	// first, each with its clocks (R-COMP-2) and a way to its status page.
+	Complaints []ComplaintStatus
 }
 
 // IdentityView is a verified identity, masked.

@@ -24,6 +24,8 @@ var samples = []Page{
 		Sessions: []SessionView{{ID: 1, Started: "2026-11-24 10:00", From: "192.0.2.1", Current: true}, {ID: 2}},
 		Consents: []ConsentView{{Title: "服务协议", Version: "1.0", At: "2026-11-24"}}, Notice: "ok"},
 	Account{Phone: "138****8000"},
+	Account{Phone: "138****8000", Complaints: []ComplaintStatus{{Number: "TS20261208-7K3Q9", CategoryKey: "complaint.category.privacy",
+		StatusKey: "complaint.status.triaged", Received: "r", Ack: Clock{Due: "d", Done: "x"}, Handle: Clock{Due: "d", Late: true}}}},
 	VerifyIdentity{Rules: []RuleLink{{ID: 1, Kind: "privacy", Title: "个人信息处理规则", Number: "1.0"}},
 		Form: Form{Errors: map[string]string{"name": "x", "id_number": "y", "consent": "z", "truthful": "w"}}},
 	RulesIndex{Docs: []RuleLink{{ID: 1, Kind: "fees", Title: "收费标准", Number: "1.0", Since: "2026-11-24"}}},
