@@ -47,12 +47,7 @@ func (s *Service) Escalate(ctx context.Context) (int, error) {
 				if ok {
 					r.AssignedTo = to
 				}
-				col := "ack_escalated_at"
-				if c == ClockHandle {
-					col = "handle_escalated_at"
-				}
-				if _, err := tx.ExecContext(ctx, "UPDATE complaints SET "+col+" = $1, level = $2, assigned_to = $3 WHERE id = $4",
-					now, r.Level, nullID(r.AssignedTo), r.ID); err != nil {
+				if err := setEscalated(ctx, tx, r.ID, c, now, r.Level, r.AssignedTo); err != nil {
 					return err
 				}
 				detail := string(c) + " level " + strconv.Itoa(r.Level)

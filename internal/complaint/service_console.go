@@ -180,7 +180,7 @@ func (s *Service) Assign(ctx context.Context, rec audit.Record, id, to int64, by
 		case !MayHandle(target, r.SubjectStaffID):
 			return fieldError(FieldAssignee, KeyAssignee)
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE complaints SET assigned_to = $1 WHERE id = $2", to, id); err != nil {
+		if err := setAssignee(ctx, tx, id, to); err != nil {
 			return err
 		}
 		return addEvent(ctx, tx, id, by.Actor(), EventAssigned, target.Actor())
@@ -209,12 +209,11 @@ func (s *Service) Acknowledge(ctx context.Context, rec audit.Record, id int64, b
 }
 
 func acknowledge(ctx context.Context, tx *store.Tx, r row, by staff.Staff) error {
-	assigned := any(r.AssignedTo)
-	if r.AssignedTo == 0 {
+	assigned := r.AssignedTo
+	if assigned == 0 {
 		assigned = by.ID
 	}
-	if _, err := tx.ExecContext(ctx, "UPDATE complaints SET acked_at = $1, status = $2, assigned_to = $3 WHERE id = $4",
-		tx.Now.UnixMicro(), StatusTriaged, assigned, r.ID); err != nil {
+	if err := setAcknowledged(ctx, tx, r.ID, assigned); err != nil {
 		return err
 	}
 	return addEvent(ctx, tx, r.ID, by.Actor(), EventAcknowledged, "")
@@ -238,7 +237,7 @@ func (s *Service) Note(ctx context.Context, rec audit.Record, id int64, text str
 			return err
 		}
 		if r.Status == StatusTriaged {
-			if _, err := tx.ExecContext(ctx, "UPDATE complaints SET status = $1 WHERE id = $2", StatusInvestigating, id); err != nil {
+			if err := setStatus(ctx, tx, id, StatusInvestigating); err != nil {
 				return err
 			}
 		}
@@ -263,7 +262,7 @@ func (s *Service) LinkRequest(ctx context.Context, rec audit.Record, id, request
 		} else if !ok || requestID <= 0 {
 			return fieldError(FieldRequest, KeyNoRequest)
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE complaints SET request_id = $1 WHERE id = $2", requestID, id); err != nil {
+		if err := setRequest(ctx, tx, id, requestID); err != nil {
 			return err
 		}
 		return addEvent(ctx, tx, id, by.Actor(), EventLinked, "request:"+strconv.FormatInt(requestID, 10))
@@ -291,11 +290,7 @@ func (s *Service) SetSubject(ctx context.Context, rec audit.Record, id, staffID 
 		if subject.ID == by.ID {
 			return fieldError(FieldStaffRef, KeySubject)
 		}
-		q := "UPDATE complaints SET subject_staff_id = $1 WHERE id = $2"
-		if r.AssignedTo == subject.ID {
-			q = "UPDATE complaints SET subject_staff_id = $1, assigned_to = NULL WHERE id = $2"
-		}
-		if _, err := tx.ExecContext(ctx, q, subject.ID, id); err != nil {
+		if err := setSubject(ctx, tx, id, subject.ID, r.AssignedTo == subject.ID); err != nil {
 			return err
 		}
 		return addEvent(ctx, tx, id, by.Actor(), EventLinked, subject.Actor())
@@ -349,12 +344,7 @@ func (s *Service) close(ctx context.Context, rec audit.Record, id int64, st Stat
 				return err
 			}
 		}
-		pub := 0
-		if publish && r.RequestID != 0 {
-			pub = 1
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE complaints SET status = $1, outcome = $2, response = $3, published = $4, closed_at = $5 WHERE id = $6",
-			st, outcome, response, pub, tx.Now.UnixMicro(), id); err != nil {
+		if err := setClosed(ctx, tx, id, st, outcome, response, publish && r.RequestID != 0); err != nil {
 			return err
 		}
 		kind := EventResolved

@@ -414,3 +414,65 @@ func Anonymize(ctx context.Context, tx *store.Tx, id int64, tombstone []byte) ([
 	}
 	return cleared, true, nil
 }
+
+// setEscalated records that clock c of complaint id ran out and was
+// escalated at now (Unix microseconds) to level, assigned to assignee (0:
+// nobody).
+func setEscalated(ctx context.Context, tx *store.Tx, id int64, c Clock, now int64, level int, assignee int64) error {
+	col := "ack_escalated_at"
+	if c == ClockHandle {
+		col = "handle_escalated_at"
+	}
+	_, err := tx.ExecContext(ctx, "UPDATE complaints SET "+col+" = $1, level = $2, assigned_to = $3 WHERE id = $4",
+		now, level, nullID(assignee), id)
+	return err
+}
+
+// setAssignee assigns complaint id to staff member to.
+func setAssignee(ctx context.Context, tx *store.Tx, id, to int64) error {
+	_, err := tx.ExecContext(ctx, "UPDATE complaints SET assigned_to = $1 WHERE id = $2", to, id)
+	return err
+}
+
+// setAcknowledged marks complaint id acknowledged now and triaged,
+// assigned to assignee.
+func setAcknowledged(ctx context.Context, tx *store.Tx, id, assignee int64) error {
+	_, err := tx.ExecContext(ctx, "UPDATE complaints SET acked_at = $1, status = $2, assigned_to = $3 WHERE id = $4",
+		tx.Now.UnixMicro(), StatusTriaged, assignee, id)
+	return err
+}
+
+// setStatus moves complaint id to st.
+func setStatus(ctx context.Context, tx *store.Tx, id int64, st Status) error {
+	_, err := tx.ExecContext(ctx, "UPDATE complaints SET status = $1 WHERE id = $2", st, id)
+	return err
+}
+
+// setRequest links complaint id to request requestID.
+func setRequest(ctx context.Context, tx *store.Tx, id, requestID int64) error {
+	_, err := tx.ExecContext(ctx, "UPDATE complaints SET request_id = $1 WHERE id = $2", requestID, id)
+	return err
+}
+
+// setSubject names staff member subject as whom complaint id is about,
+// taking the complaint from them when unassign (R-COMP-1).
+func setSubject(ctx context.Context, tx *store.Tx, id, subject int64, unassign bool) error {
+	q := "UPDATE complaints SET subject_staff_id = $1 WHERE id = $2"
+	if unassign {
+		q = "UPDATE complaints SET subject_staff_id = $1, assigned_to = NULL WHERE id = $2"
+	}
+	_, err := tx.ExecContext(ctx, q, subject, id)
+	return err
+}
+
+// setClosed closes complaint id now as st with outcome and response,
+// published on its request's page when publish (R-DISC-2).
+func setClosed(ctx context.Context, tx *store.Tx, id int64, st Status, outcome Outcome, response string, publish bool) error {
+	pub := 0
+	if publish {
+		pub = 1
+	}
+	_, err := tx.ExecContext(ctx, "UPDATE complaints SET status = $1, outcome = $2, response = $3, published = $4, closed_at = $5 WHERE id = $6",
+		st, outcome, response, pub, tx.Now.UnixMicro(), id)
+	return err
+}
