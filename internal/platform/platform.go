@@ -307,6 +307,8 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 		content.PlaceDonationMessage:   donation.MessageText,
 		content.PlaceComplaintResponse: complaint.ResponseText,
 	}}
+	// Made before the reports, which read its statistics.
+	p.Complaints = &complaint.Service{DB: p.DB, Vault: p.Vault}
 	p.Reports = &report.Service{DB: p.DB, FontPath: cfg.ReportFont, Complaints: p.Complaints}
 	p.Rules = &rules.Service{DB: p.DB}
 	p.Audit = &audit.Log{DB: p.DB}
@@ -398,7 +400,6 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 	p.Terminations = &termination.Service{DB: p.DB, Ledger: p.Ledger, Vault: p.Vault, Campaigns: p.Campaigns,
 		Approvals: p.Approvals, Identities: p.Accounts, Now: p.Now}
 	p.Approvals.Register(staff.KindTermination, p.Terminations.Executor())
-	p.Complaints = &complaint.Service{DB: p.DB, Vault: p.Vault}
 	p.ComplaintChannels = cfg.ComplaintChannels
 	p.Retention = &retention.Service{DB: p.DB, Campaigns: p.Campaigns, Years: max(cfg.RetentionYears, retention.MinYears)}
 	p.CharityPay = &charitypay.Service{DB: p.DB, Ledger: p.Ledger, Vault: p.Vault, Approvals: p.Approvals}
