@@ -166,6 +166,11 @@ func Load(ctx context.Context, db *store.DB, sealer staff.Sealer, v *vault.Vault
 	if err != nil {
 		return false, err
 	}
+	// The earlier history first, so that the ledger begins in 2025.
+	told, err := loadHistory(ctx, db, sealer, v, donations)
+	if err != nil {
+		return false, fmt.Errorf("demo history: %w", err)
+	}
 	gave, err := loadDonations(ctx, db, v, donations)
 	if err != nil {
 		return false, fmt.Errorf("demo donations: %w", err)
@@ -178,7 +183,7 @@ func Load(ctx context.Context, db *store.DB, sealer staff.Sealer, v *vault.Vault
 	if err != nil {
 		return false, fmt.Errorf("demo complaints: %w", err)
 	}
-	return loaded || gave || paid || filed, nil
+	return loaded || told || gave || paid || filed, nil
 }
 
 func hasMeta(ctx context.Context, tx *store.Tx, key string) (bool, error) {

@@ -398,7 +398,6 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 	p.Terminations = &termination.Service{DB: p.DB, Ledger: p.Ledger, Vault: p.Vault, Campaigns: p.Campaigns,
 		Approvals: p.Approvals, Identities: p.Accounts, Now: p.Now}
 	p.Approvals.Register(staff.KindTermination, p.Terminations.Executor())
-	p.Complaints = &complaint.Service{DB: p.DB, Vault: p.Vault}
 	p.ComplaintChannels = cfg.ComplaintChannels
 	p.Retention = &retention.Service{DB: p.DB, Campaigns: p.Campaigns, Years: max(cfg.RetentionYears, retention.MinYears)}
 	p.CharityPay = &charitypay.Service{DB: p.DB, Ledger: p.Ledger, Vault: p.Vault, Approvals: p.Approvals}
