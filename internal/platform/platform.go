@@ -307,6 +307,7 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 		content.PlaceDonationMessage:   donation.MessageText,
 		content.PlaceComplaintResponse: complaint.ResponseText,
 	}}
+	p.Complaints = &complaint.Service{DB: p.DB, Vault: p.Vault}
 	p.Reports = &report.Service{DB: p.DB, FontPath: cfg.ReportFont}
 	p.Rules = &rules.Service{DB: p.DB}
 	p.Audit = &audit.Log{DB: p.DB}
