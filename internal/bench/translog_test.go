@@ -21,7 +21,14 @@ func TestLogWorkload(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.Integrated == 0 || r.Appended == 0 || r.InclusionCheckUs <= 0 || r.ProofVerifyUs <= 0 || r.DonateOffPerSec <= 0 || r.DonateOnPerSec <= 0 {
+		// What the integrator did within the one-second run depends on
+		// how busy the machine is (one batch under the race detector
+		// can take longer); that it integrated everything by the end
+		// does not.
+		if left, err := backlog(context.Background(), db); err != nil || left != 0 {
+			t.Errorf("%d records left to integrate after the run (%v)", left, err)
+		}
+		if r.Appended == 0 || r.InclusionCheckUs <= 0 || r.ProofVerifyUs <= 0 || r.DonateOffPerSec <= 0 || r.DonateOnPerSec <= 0 {
 			t.Errorf("%+v", r)
 		}
 		if r.VerifyError != "" {
