@@ -34,7 +34,6 @@ var catalog = map[string]message{
 	"rules.title":      {"平台规则", "Platform rules"},
 	"rules.body":       {"服务协议、求助信息发布规则、个人信息处理规则、收费标准和资金使用与退款规则将在此公布，每个版本均可查阅。", "The service agreement, the rules for publishing requests for help, the personal information rules, the fee standard and the fund-use and refund terms will be published here, with every version kept readable."},
 	"complain.title":   {"投诉与举报", "Complaints and reports"},
-	"complain.body":    {"如发现求助信息不实、资金被挪用或平台工作人员违规，可在此投诉举报。在线投诉功能开放前，请发送邮件至平台客服，我们会在 2 个工作日内回复。", "If a request is untrue, money is misused or staff break the rules, report it here. Until online complaints open, write to the platform's service desk; we answer within 2 working days."},
 	"placeholder.soon": {"此功能正在建设中。", "This part is being built."},
 
 	"error.title":        {"出错了", "Something went wrong"},
